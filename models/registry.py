@@ -1,0 +1,322 @@
+"""Model registry: versions, the MASTER alias per level, and manual promotion.
+
+MLflow vocabulary: every training run of a level registers a *version* (``model_versions`` row,
+status ``candidate``); the ``registry_aliases`` row (level, "MASTER") says which version serves.
+The alias row is the source of truth; ``model_versions.status`` is kept consistent with it in the
+same transaction (MASTER / candidate / archived). ``decide_promotion`` is the rule that says whether
+a freshly trained candidate should replace the MASTER.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+import difflib
+import json
+import math
+import secrets
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import Engine, insert, select, update
+
+from data.schema import AuditEvent, ModelVersion, RegistryAlias, utc_now
+from models.artifacts import ArtifactError, load_artifact, save_artifact
+from models.reports import (
+    MODEL_FILE,
+    REPORT_JSON,
+    SEASONAL_NAIVE,
+    build_report,
+    params_key,
+    with_decision,
+    write_reports,
+)
+
+MASTER = "MASTER"
+
+
+class RegistryError(RuntimeError):
+    """A registry operation cannot be done (unknown version, refused promotion)."""
+
+
+class UnknownVersionError(RegistryError, LookupError):
+    """No version with that id; the message lists close matches."""
+
+
+@dataclasses.dataclass(frozen=True)
+class VersionInfo:
+    """One registered version, detached from the database (safe to pass between threads)."""
+
+    id: str
+    level: str
+    created_at: dt.datetime
+    status: str
+    source: str
+    job_id: int | None
+    params: dict[str, Any] | None
+    metrics: dict[str, Any] | None
+    data_fingerprint: dict[str, Any] | None
+    artifact_path: str
+    report_path: str | None
+    decision: str | None
+    promoted_at: dt.datetime | None
+    tags: dict[str, Any] | None
+
+
+def _info(row: Any) -> VersionInfo:
+    return VersionInfo(**{f.name: getattr(row, f.name) for f in dataclasses.fields(VersionInfo)})
+
+
+def new_version_id(level: str, now: dt.datetime | None = None) -> str:
+    """A sortable, unique id such as ``store-20261122T021500.123-3f9a`` (UTC time + random suffix)."""
+    now = now or utc_now()
+    return f"{level}-{now:%Y%m%dT%H%M%S}.{now.microsecond // 1000:03d}-{secrets.token_hex(2)}"
+
+
+def register_version(
+    engine: Engine,
+    trained: Any,
+    *,
+    model_dir: str | Path,
+    source: str,
+    job_id: int | None = None,
+) -> str:
+    """Save the artifact and reports of ``trained``, then add its row as ``candidate``; return the id.
+
+    Files come first so a row never points at a missing artifact; a failure before the insert leaves
+    at most an orphan folder, never a registry entry.
+    """
+    created = utc_now()
+    version_id = new_version_id(trained.level, created)
+    folder = Path(model_dir) / trained.level / version_id
+    forecaster = trained.forecaster.with_version(version_id)
+    artifact = save_artifact(forecaster, folder / MODEL_FILE)
+    report = build_report(
+        trained, version_id=version_id, created_at=created.isoformat(), source=source, job_id=job_id
+    )
+    paths = write_reports(folder, report)
+    with engine.begin() as conn:
+        conn.execute(
+            insert(ModelVersion).values(
+                id=version_id,
+                level=trained.level,
+                created_at=created,
+                status="candidate",
+                source=source,
+                job_id=job_id,
+                params=report["best_parameters"],
+                metrics={**report["metrics"], "baseline": report["baseline_metrics"]},
+                data_fingerprint=report["data_fingerprint"],
+                artifact_path=str(artifact.resolve()),
+                report_path=str(paths["report_json"].resolve()),
+                tags={"freq": trained.freq, "n_series": int(trained.n_series)},
+            )
+        )
+    return version_id
+
+
+def master_versions(engine: Engine) -> dict[str, str]:
+    """``{level: version_id}`` of every MASTER alias — one indexed query, polled by every worker."""
+    with engine.connect() as conn:
+        rows = conn.execute(
+            select(RegistryAlias.level, RegistryAlias.version_id).where(RegistryAlias.alias == MASTER)
+        )
+        return {level: version for level, version in rows}
+
+
+def get_version(engine: Engine, version_id: str) -> VersionInfo:
+    """The version ``version_id``; raise ``UnknownVersionError`` (with close matches) when absent."""
+    with engine.connect() as conn:
+        row = conn.execute(select(ModelVersion).where(ModelVersion.id == version_id)).first()
+        if row is None:
+            ids = list(conn.execute(select(ModelVersion.id)).scalars())
+    if row is None:
+        close = difflib.get_close_matches(version_id, ids, n=5, cutoff=0.5)
+        hint = f"; did you mean {', '.join(close)}?" if close else "; see `models list`."
+        raise UnknownVersionError(f"no model version {version_id!r}{hint}")
+    return _info(row)
+
+
+def list_versions(engine: Engine, level: str | None = None) -> list[VersionInfo]:
+    """Registered versions, newest first, optionally of one level."""
+    query = select(ModelVersion).order_by(ModelVersion.created_at.desc(), ModelVersion.id.desc())
+    if level is not None:
+        query = query.where(ModelVersion.level == level)
+    with engine.connect() as conn:
+        return [_info(r) for r in conn.execute(query)]
+
+
+def master_version(engine: Engine, level: str) -> VersionInfo | None:
+    """The MASTER version of ``level``, or None when the level has none yet."""
+    version_id = master_versions(engine).get(level)
+    return None if version_id is None else get_version(engine, version_id)
+
+
+def promote(engine: Engine, version_id: str, *, reason: str, actor: str) -> None:
+    """Make ``version_id`` the MASTER of its level in one transaction (also a rollback).
+
+    Refuses (``RegistryError``) a version whose artifact fails ``load_artifact``: a broken artifact
+    is never made MASTER. The previous MASTER becomes ``archived``; an audit row records who and why.
+    """
+    info = get_version(engine, version_id)
+    try:
+        load_artifact(info.artifact_path, expected_level=info.level)
+    except ArtifactError as exc:
+        raise RegistryError(f"refusing to promote {version_id}: {exc}") from exc
+    now = utc_now()
+    with engine.begin() as conn:
+        current = conn.execute(
+            select(RegistryAlias.version_id)
+            .where(RegistryAlias.level == info.level, RegistryAlias.alias == MASTER)
+            .with_for_update()
+        ).scalar_one_or_none()
+        if current is not None and current != version_id:
+            conn.execute(update(ModelVersion).where(ModelVersion.id == current).values(status="archived"))
+        if current is None:
+            conn.execute(
+                insert(RegistryAlias).values(
+                    level=info.level, alias=MASTER, version_id=version_id, updated_at=now
+                )
+            )
+        else:
+            conn.execute(
+                update(RegistryAlias)
+                .where(RegistryAlias.level == info.level, RegistryAlias.alias == MASTER)
+                .values(version_id=version_id, updated_at=now)
+            )
+        conn.execute(
+            update(ModelVersion)
+            .where(ModelVersion.id == version_id)
+            .values(status=MASTER, promoted_at=now, decision=reason)
+        )
+        conn.execute(
+            insert(AuditEvent).values(
+                at=now,
+                actor=actor,
+                action="model_promote",
+                detail={"level": info.level, "version": version_id, "previous": current, "reason": reason},
+            )
+        )
+
+
+def record_decision(engine: Engine, version_id: str, decision: dict[str, Any]) -> None:
+    """Store the promotion decision on the version row and in its report files."""
+    info = get_version(engine, version_id)
+    with engine.begin() as conn:
+        conn.execute(
+            update(ModelVersion).where(ModelVersion.id == version_id).values(decision=decision["reason"])
+        )
+    if info.report_path:
+        report_file = Path(info.report_path)
+        if report_file.name == REPORT_JSON and report_file.is_file():
+            report = json.loads(report_file.read_text(encoding="utf-8"))
+            write_reports(report_file.parent, with_decision(report, decision))
+
+
+@dataclasses.dataclass(frozen=True)
+class Decision:
+    """Outcome of the promotion rule: whether to promote, why (plain words), and the WAPEs compared."""
+
+    promote: bool
+    reason: str
+    candidate_wape: float | None
+    master_wape: float | None
+    master_version: str | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-able form for reports and job outcomes."""
+        return dataclasses.asdict(self)
+
+
+def _same(a: float, b: float) -> bool:
+    return math.isclose(a, b, rel_tol=1e-9, abs_tol=1e-12)
+
+
+def _pct(value: float) -> str:
+    return f"{100 * value:.1f}%"
+
+
+def _first_model_decision(trained: Any, cand: float, folds: str) -> Decision:
+    """The first model of a level: promote when it beats seasonal naive (or when it IS seasonal naive)."""
+    base = trained.baseline_metrics.get("wape")
+    head = f"first model of level {trained.level}"
+    if base is None or (cand < base and not _same(cand, base)):
+        vs = "" if base is None else f" vs seasonal naive {_pct(base)}"
+        return Decision(True, f"{head}: candidate WAPE {_pct(cand)}{vs} on {folds} → promoted", cand, None)
+    if trained.best_params.get("family") == SEASONAL_NAIVE:
+        return Decision(
+            True,
+            f"{head}: no candidate beat seasonal naive (WAPE {_pct(cand)} on {folds}); seasonal naive "
+            "promoted as the first MASTER so the level can serve",
+            cand,
+            None,
+        )
+    return Decision(
+        False,
+        f"{head}: candidate WAPE {_pct(cand)} does not beat seasonal naive {_pct(base)} on {folds} "
+        "→ not promoted; the level has no MASTER yet",
+        cand,
+        None,
+    )
+
+
+def decide_promotion(engine: Engine, trained: Any, sales: Any, *, config: Any = None) -> Decision:
+    """The promotion rule: promote only when the candidate beats the MASTER on the same folds.
+
+    The MASTER's configuration is re-scored with ``rescore`` on the candidate's exact folds and data,
+    so both WAPEs come from the same numbers. Ties keep the MASTER, unless the candidate was trained
+    on different (newer) data than the MASTER — then the equally accurate candidate replaces it so
+    forecasts start from the latest data. The first model of a level is promoted when it beats
+    seasonal naive (or is seasonal naive because nothing beat it).
+    """
+    from models.training import TrainingConfig, rescore
+
+    config = config or TrainingConfig()
+    cand = float(trained.metrics["wape"])
+    n_folds = len(trained.folds.cutoffs)
+    folds = f"the same {n_folds} fold{'s' if n_folds != 1 else ''}"
+    master = master_version(engine, trained.level)
+    if master is None:
+        return _first_model_decision(trained, cand, f"{n_folds} folds")
+    same_config = params_key(master.params) == params_key(trained.best_params)
+    if same_config:
+        master_wape = cand
+    else:
+        try:
+            scored = rescore(
+                master.params, sales, trained.level, freq=trained.freq, folds=trained.folds, config=config
+            )
+            master_wape = float(scored["wape"])
+        except Exception as exc:
+            first = _first_model_decision(trained, cand, f"{n_folds} folds")
+            return Decision(
+                first.promote,
+                f"MASTER {master.id}'s configuration could not be re-scored on these folds "
+                f"({type(exc).__name__}: {exc}); judged against seasonal naive instead: "
+                + first.reason.split(": ", 1)[1],
+                cand,
+                None,
+                master.id,
+            )
+    versus = f"candidate WAPE {_pct(cand)} vs MASTER {master.id} {_pct(master_wape)} on {folds}"
+    if same_config:
+        versus = f"candidate uses MASTER {master.id}'s configuration (WAPE {_pct(cand)} on {folds})"
+    if cand < master_wape and not _same(cand, master_wape):
+        return Decision(True, f"{versus} → promoted", cand, master_wape, master.id)
+    if _same(cand, master_wape):
+        old = (master.data_fingerprint or {}).get("sha256")
+        new = trained.fingerprint.get("sha256")
+        if old and new and old != new:
+            return Decision(
+                True,
+                f"{versus}: a tie, but the candidate is trained on newer data (to "
+                f"{trained.fingerprint.get('date_max')}, MASTER to "
+                f"{(master.data_fingerprint or {}).get('date_max')}) → promoted to refresh",
+                cand,
+                master_wape,
+                master.id,
+            )
+        return Decision(
+            False, f"{versus}: a tie on unchanged data → MASTER kept", cand, master_wape, master.id
+        )
+    return Decision(False, f"{versus} → MASTER kept", cand, master_wape, master.id)
