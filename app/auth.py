@@ -1,0 +1,126 @@
+"""Login, logout, own-password change and access requests (server-rendered forms with CSRF)."""
+
+from __future__ import annotations
+
+from urllib.parse import urlsplit
+
+from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask import session as flask_session
+from flask_login import current_user, login_required, login_user, logout_user
+from werkzeug.wrappers import Response
+
+from app import accounts
+from app.extensions import login_manager
+from app.services import get_services
+from data.db import session_scope
+from data.schema import User
+
+bp = Blueprint("auth", __name__)
+
+
+@login_manager.user_loader
+def load_user(session_id: str) -> User | None:
+    """Load the user of a session id ("<id>:<token>"); a changed token ends old sessions."""
+    user_id, _, token = session_id.partition(":")
+    if not user_id.isdigit():
+        return None
+    with get_services().sessions() as session:
+        user = session.get(User, int(user_id))
+    if user is None or not user.active or user.session_token != token:
+        return None
+    return user
+
+
+def safe_next(target: str | None) -> str:
+    """Only same-site relative paths may be used as the post-login destination (no open redirect)."""
+    if not target:
+        return "/"
+    parts = urlsplit(target)
+    if parts.scheme or parts.netloc or not target.startswith("/") or target.startswith("//"):
+        return "/"
+    return target
+
+
+def client_address() -> str:
+    """The client's address as seen by this server (proxies must be configured to pass it)."""
+    return (request.remote_addr or "")[:64]
+
+
+@bp.route("/login", methods=["GET", "POST"])
+def login() -> str | Response:
+    """Show the login form; on valid credentials start a session and go where the user wanted."""
+    if current_user.is_authenticated:
+        return redirect(safe_next(request.args.get("next")))
+    services = get_services()
+    if request.method == "POST":
+        username = request.form.get("username", "")
+        password = request.form.get("password", "")
+        with session_scope(services.sessions) as session:
+            result = accounts.authenticate(
+                session,
+                username,
+                password,
+                address=client_address(),
+                max_failures=services.config["LOGIN_MAX_FAILURES"],
+                window_minutes=services.config["LOGIN_WINDOW_MINUTES"],
+            )
+        if result.user is not None:
+            flask_session.permanent = True  # expire after SESSION_HOURS, not at browser close only
+            login_user(result.user, remember=False)
+            if result.user.must_change_password:
+                flash("Your password was reset. Choose a new one to continue.", "warning")
+                return redirect(url_for("auth.change_password"))
+            return redirect(safe_next(request.form.get("next") or request.args.get("next")))
+        flash(result.message, "danger")
+        return render_template("login.html", username=username, next=request.form.get("next", "")), 401
+    return render_template("login.html", username="", next=request.args.get("next", ""))
+
+
+@bp.route("/logout", methods=["GET", "POST"])
+def logout() -> Response:
+    """End the session."""
+    logout_user()
+    flash("You are logged out.", "info")
+    return redirect(url_for("auth.login"))
+
+
+@bp.route("/account/password", methods=["GET", "POST"])
+@login_required
+def change_password() -> str | Response:
+    """Let users change their own password (forced after an admin reset)."""
+    if request.method == "POST":
+        new = request.form.get("new_password", "")
+        if new != request.form.get("confirm_password", ""):
+            flash("The two new passwords differ.", "danger")
+            return render_template("password.html"), 400
+        try:
+            with session_scope(get_services().sessions) as session:
+                user = session.get(User, current_user.id)
+                accounts.change_password(session, user, request.form.get("current_password", ""), new)
+        except accounts.AccountError as exc:
+            flash(str(exc), "danger")
+            return render_template("password.html"), 400
+        login_user(user, remember=False)  # the session token changed: renew this session's id
+        flash("Password changed.", "success")
+        return redirect("/")
+    return render_template("password.html")
+
+
+@bp.route("/request-access", methods=["GET", "POST"])
+def request_access() -> str | Response:
+    """Public form: create an inactive account that an administrator approves later."""
+    if request.method == "POST":
+        username = request.form.get("username", "")
+        password = request.form.get("password", "")
+        if password != request.form.get("confirm_password", ""):
+            flash("The two passwords differ.", "danger")
+            return render_template("request_access.html", username=username), 400
+        try:
+            with session_scope(get_services().sessions) as session:
+                accounts.request_access(session, username, password, request.form.get("note", ""))
+        except accounts.AccountError as exc:
+            flash(str(exc), "danger")
+            return render_template("request_access.html", username=username), 400
+        flash("Request sent. You can log in once an administrator approves it.", "success")
+        return redirect(url_for("auth.login"))
+    return render_template("request_access.html", username="")

@@ -1,0 +1,118 @@
+"""``init`` (create/upgrade the database, make sure an admin exists) and ``users`` commands."""
+
+from __future__ import annotations
+
+import sys
+
+import click
+from flask.cli import AppGroup, with_appcontext
+
+from app import accounts
+from app.services import get_services
+from data.db import session_scope, upgrade_database
+from data.schema import User
+
+
+def _fail(message: str) -> None:
+    click.echo(f"Error: {message}", err=True)
+    sys.exit(1)
+
+
+def ensure_admin_account() -> None:
+    """Create the first admin when none exists; a generated password is printed once."""
+    services = get_services()
+    with session_scope(services.sessions) as session:
+        generated = accounts.ensure_admin(
+            session, username=services.config["ADMIN_USERNAME"], password=services.config["ADMIN_PASSWORD"]
+        )
+    if generated:
+        name = services.config["ADMIN_USERNAME"]
+        click.echo("=" * 64)
+        click.echo(f"  Admin account created: user '{name}', password: {generated}")
+        click.echo("  This password is shown only once. Change it after logging in.")
+        click.echo("=" * 64)
+
+
+@click.command("init")
+@with_appcontext
+def init_cmd() -> None:
+    """Create or upgrade the database and make sure an admin account exists (idempotent)."""
+    services = get_services()
+    upgrade_database(services.engine)
+    ensure_admin_account()
+    click.echo("Database is up to date.")
+
+
+users_cli = AppGroup("users", help="Manage user accounts.")
+
+
+def _read_password(password_stdin: bool) -> str:
+    if password_stdin:
+        return sys.stdin.readline().rstrip("\r\n")
+    return click.prompt("Password", hide_input=True, confirmation_prompt=True)
+
+
+@users_cli.command("create")
+@click.argument("name")
+@click.option("--role", type=click.Choice(["admin", "manager"]), default="manager", show_default=True)
+@click.option(
+    "--password-stdin", is_flag=True, help="Read the password from the first line of standard input."
+)
+def users_create(name: str, role: str, password_stdin: bool) -> None:
+    """Add a user with a role; the password is prompted (or read from stdin)."""
+    password = _read_password(password_stdin)
+    try:
+        with session_scope(get_services().sessions) as session:
+            accounts.create_user(session, name, password, role=role)
+            accounts.audit(session, "cli", "user_created", user=name, role=role)
+    except accounts.AccountError as exc:
+        _fail(str(exc))
+    click.echo(f"User {name!r} created with role {role}.")
+
+
+@users_cli.command("list")
+def users_list() -> None:
+    """List users with role, status and last login."""
+    with get_services().sessions() as session:
+        users = session.query(User).order_by(User.username).all()
+    click.echo(f"{'user':<24}{'role':<10}{'status':<12}last login")
+    for u in users:
+        status = "active" if u.active else ("requested" if u.access_requested else "inactive")
+        click.echo(f"{u.username:<24}{u.role:<10}{status:<12}{u.last_login_at or '-'}")
+
+
+@users_cli.command("approve")
+@click.argument("name")
+@click.option("--role", type=click.Choice(["admin", "manager"]), default="manager", show_default=True)
+def users_approve(name: str, role: str) -> None:
+    """Approve a pending access request."""
+    try:
+        with session_scope(get_services().sessions) as session:
+            accounts.approve_request(session, name, actor="cli", role=role)
+    except accounts.AccountError as exc:
+        _fail(str(exc))
+    click.echo(f"Access approved for {name!r} ({role}).")
+
+
+@users_cli.command("reset-password")
+@click.argument("name")
+def users_reset_password(name: str) -> None:
+    """Give a user a temporary password that must be changed at next login."""
+    try:
+        with session_scope(get_services().sessions) as session:
+            temporary = accounts.reset_password(session, name, actor="cli")
+    except accounts.AccountError as exc:
+        _fail(str(exc))
+    click.echo(f"Temporary password for {name!r}: {temporary}")
+
+
+@users_cli.command("deactivate")
+@click.argument("name")
+def users_deactivate(name: str) -> None:
+    """Deactivate a user (the last active admin cannot be deactivated)."""
+    try:
+        with session_scope(get_services().sessions) as session:
+            accounts.set_active(session, name, False, actor="cli")
+    except accounts.AccountError as exc:
+        _fail(str(exc))
+    click.echo(f"User {name!r} deactivated.")

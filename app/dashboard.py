@@ -1,0 +1,44 @@
+"""Mount the Dash app on the Flask server: assets, per-user layout, callbacks."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from dash import Dash, html
+from flask import Flask, has_request_context
+from flask_login import current_user
+
+from app.services import Services
+from callbacks import register_callbacks
+from components.admin import admin_page
+from components.layout import page_frame
+from components.store import store_page
+
+ASSETS_DIR = Path(__file__).with_name("assets")
+
+
+def _layout() -> html.Div:
+    """The page for whoever is logged in (the server guard already refused anonymous requests)."""
+    if not has_request_context() or not current_user.is_authenticated:
+        return html.Div("Login required.")  # Dash's start-up check, or a bypassed guard
+    return page_frame(current_user.username, current_user.role, current_user.is_admin)
+
+
+def create_dash(server: Flask, services: Services) -> Dash:
+    """Build the Dash app on ``server`` with locally served assets and every callback registered."""
+    app = Dash(
+        __name__,
+        server=server,
+        url_base_pathname="/",
+        assets_folder=str(ASSETS_DIR),
+        title="Trend Sales",
+        update_title=None,
+        serve_locally=True,
+        compress=False,
+    )
+    app.layout = _layout
+    app.validation_layout = html.Div(
+        [page_frame("user", "admin", True), store_page(["validation"]), admin_page()]
+    )
+    register_callbacks(app, services)
+    return app

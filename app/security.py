@@ -1,0 +1,99 @@
+"""Server-side access control, CSRF cookie for Dash, session cookies and security headers.
+
+One ``before_request`` hook guards every route — Flask views, Dash's page, its internal
+``/_dash-*`` endpoints and component suites — with a small allow-list of public paths.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from flask import Flask, jsonify, redirect, request, url_for
+from flask_login import current_user
+from flask_wtf.csrf import generate_csrf
+from werkzeug.wrappers import Response
+
+PUBLIC_ENDPOINTS = frozenset({"auth.login", "auth.request_access", "auth.logout", "healthz"})
+PUBLIC_PATH_PREFIXES = ("/assets/",)
+PASSWORD_CHANGE_ALLOWED = frozenset({"auth.change_password", "auth.logout"})
+CSRF_COOKIE = "_csrf_token"
+
+
+def _wants_json() -> bool:
+    """Dash's renderer and API clients get JSON errors, browsers navigating get redirects."""
+    return request.path.startswith("/_dash-") or request.method != "GET" or request.is_json
+
+
+def _is_public() -> bool:
+    return request.endpoint in PUBLIC_ENDPOINTS or request.path.startswith(PUBLIC_PATH_PREFIXES)
+
+
+def guard_request() -> Response | None:
+    """Refuse anonymous access everywhere except the public allow-list; enforce forced password changes."""
+    if _is_public():
+        return None
+    if not current_user.is_authenticated:
+        if _wants_json():
+            return jsonify(error="login required", login_url=url_for("auth.login")), 401
+        return redirect(url_for("auth.login", next=request.full_path.rstrip("?")))
+    if current_user.must_change_password and request.endpoint not in PASSWORD_CHANGE_ALLOWED:
+        if _wants_json():
+            return jsonify(error="password change required", url=url_for("auth.change_password")), 403
+        return redirect(url_for("auth.change_password"))
+    return None
+
+
+def _content_security_policy(script_hashes: list[str]) -> str:
+    scripts = " ".join(["'self'", *script_hashes])
+    return "; ".join(
+        [
+            "default-src 'self'",
+            f"script-src {scripts}",
+            "style-src 'self' 'unsafe-inline'",  # Plotly and Dash set inline styles
+            "img-src 'self' data: blob:",
+            "font-src 'self' data:",
+            "connect-src 'self'",
+            "object-src 'none'",
+            "base-uri 'self'",
+            "form-action 'self'",
+            "frame-ancestors 'none'",
+        ]
+    )
+
+
+def install_security(server: Flask, script_hashes: list[str]) -> None:
+    """Register the guard, the CSRF cookie that Dash's renderer echoes, and the security headers."""
+    config = server.config
+    config.update(
+        SESSION_COOKIE_HTTPONLY=True,
+        SESSION_COOKIE_SAMESITE="Lax",
+        SESSION_COOKIE_SECURE=bool(config["SECURE_COOKIES"]),
+        PERMANENT_SESSION_LIFETIME=dt.timedelta(hours=float(config["SESSION_HOURS"])),
+        REMEMBER_COOKIE_DURATION=dt.timedelta(hours=float(config["SESSION_HOURS"])),
+        REMEMBER_COOKIE_HTTPONLY=True,
+        REMEMBER_COOKIE_SAMESITE="Lax",
+        REMEMBER_COOKIE_SECURE=bool(config["SECURE_COOKIES"]),
+        WTF_CSRF_TIME_LIMIT=None,  # the token lives as long as the (short) session
+        MAX_CONTENT_LENGTH=int(float(config["MAX_UPLOAD_MB"]) * 1024 * 1024 * 1.4) + 65536,
+    )
+    csp = _content_security_policy(script_hashes)
+    server.before_request(guard_request)
+
+    @server.after_request
+    def _headers(response: Response) -> Response:
+        response.headers.setdefault("Content-Security-Policy", csp)
+        response.headers.setdefault("X-Content-Type-Options", "nosniff")
+        response.headers.setdefault("Referrer-Policy", "same-origin")
+        response.headers.setdefault("X-Frame-Options", "DENY")
+        if current_user.is_authenticated or request.endpoint == "auth.login":
+            # Dash's renderer copies this cookie into the X-CSRFToken header of every callback POST.
+            response.set_cookie(
+                CSRF_COOKIE,
+                generate_csrf(),
+                samesite="Strict",
+                secure=bool(config["SECURE_COOKIES"]),
+                httponly=False,
+            )
+        if current_user.is_authenticated and not request.path.startswith(PUBLIC_PATH_PREFIXES):
+            response.headers["Cache-Control"] = "no-store"
+        return response

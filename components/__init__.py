@@ -1,0 +1,1 @@
+"""Layout pieces of the dashboard: pure functions that return Dash components."""

@@ -1,0 +1,89 @@
+"""The page frame: navbar with the user, tab navigation by URL, and the page container."""
+
+from __future__ import annotations
+
+import dash_bootstrap_components as dbc
+from dash import dcc, html
+
+from components import ids
+
+TABS = (
+    ("store", "Store", "bi-shop"),
+    ("category", "Category", "bi-tags"),
+    ("product", "Product", "bi-box-seam"),
+)
+ADMIN_TAB = ("admin", "Admin", "bi-gear")
+BRAND_COLOR = "primary"
+
+
+def navbar(username: str, role: str) -> dbc.Navbar:
+    """Top bar: product name, who is logged in with which role, password and logout links."""
+    return dbc.Navbar(
+        dbc.Container(
+            [
+                dbc.NavbarBrand([html.I(className="bi bi-graph-up-arrow me-2"), "Trend Sales"], href="/"),
+                html.Div(
+                    [
+                        html.Span([html.I(className="bi bi-person-circle me-1"), username], id="nav-user"),
+                        dbc.Badge(role, color="light", text_color="dark", className="ms-2", id="nav-role"),
+                        html.A("Password", href="/account/password", className="ms-3 link-light small"),
+                        html.A(
+                            [html.I(className="bi bi-box-arrow-right me-1"), "Log out"],
+                            href="/logout",
+                            className="ms-3 link-light small",
+                            id="nav-logout",
+                        ),
+                    ],
+                    className="d-flex align-items-center text-white",
+                ),
+            ],
+            fluid=True,
+        ),
+        color=BRAND_COLOR,
+        dark=True,
+        className="mb-3",
+    )
+
+
+def tab_nav(is_admin: bool) -> dbc.Nav:
+    """Tabs as links, so each tab has its own URL (/store, /category, /product, /admin)."""
+    tabs = [*TABS, ADMIN_TAB] if is_admin else list(TABS)
+    return dbc.Nav(
+        [
+            dbc.NavItem(
+                dbc.NavLink(
+                    [html.I(className=f"bi {icon} me-1"), label],
+                    href=f"/{key}",
+                    active="exact",
+                    id=f"tab-{key}",
+                )
+            )
+            for key, label, icon in tabs
+        ],
+        pills=False,
+        className="nav-tabs mb-3",
+        id=ids.NAV,
+    )
+
+
+def page_frame(username: str, role: str, is_admin: bool) -> html.Div:
+    """The whole page for a logged-in user; the tab content is filled in by the navigation callback."""
+    return html.Div(
+        [
+            dcc.Location(id=ids.URL, refresh="callback-nav"),
+            navbar(username, role),
+            dbc.Container([tab_nav(is_admin), html.Div(id=ids.PAGE)], fluid=True),
+        ]
+    )
+
+
+def placeholder_page(title: str, text: str) -> html.Div:
+    """A tab whose content arrives in a later release: says so plainly."""
+    return html.Div([html.H2(title, className="h4"), dbc.Alert(text, color="secondary")])
+
+
+def not_found_page(path: str) -> html.Div:
+    """Content for an unknown path."""
+    return dbc.Alert(
+        [f"There is no page at {path}. ", html.A("Go to the store tab.", href="/store")], color="warning"
+    )
