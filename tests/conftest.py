@@ -21,6 +21,6 @@ def engine(tmp_path: Path) -> Iterator[Engine]:
 
 
 @pytest.fixture
-def sessions(engine: Engine):  # noqa: ANN201
+def sessions(engine: Engine):
     """A session factory on the test database."""
     return make_session_factory(engine)
