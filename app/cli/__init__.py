@@ -16,6 +16,3 @@ def register_commands(server: Flask) -> None:
 
 def _register_optional(server: Flask) -> None:
     """Command groups owned by other modules (data, models, operations)."""
-    from app.cli.data_commands import data_cli
-
-    server.cli.add_command(data_cli)

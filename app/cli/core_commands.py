@@ -34,13 +34,17 @@ def ensure_admin_account() -> None:
 
 
 @click.command("init")
+@click.option("--demo", is_flag=True, help="Also load the demo data and train the first models when empty.")
 @with_appcontext
-def init_cmd() -> None:
+def init_cmd(demo: bool) -> None:
     """Create or upgrade the database and make sure an admin account exists (idempotent)."""
     services = get_services()
     upgrade_database(services.engine)
-    ensure_admin_account()
     click.echo("Database is up to date.")
+    ensure_admin_account()
+    if demo:
+        load_demo_if_empty()
+        train_if_no_master()
 
 
 users_cli = AppGroup("users", help="Manage user accounts.")
@@ -116,3 +120,42 @@ def users_deactivate(name: str) -> None:
     except accounts.AccountError as exc:
         _fail(str(exc))
     click.echo(f"User {name!r} deactivated.")
+
+
+def load_demo_if_empty() -> None:
+    """Load the embedded demo data when the sales table is empty (first `make run`)."""
+    from data import demo, storage
+
+    services = get_services()
+    if storage.sales_summary(services.engine).get("rows", 0) > 0:
+        return
+    click.echo("Loading the demo data (first run)…")
+    result = demo.load_demo_data(services.engine, seed=7, upload_dir=services.config["UPLOAD_DIR"])
+    click.echo(f"Demo data loaded: {result.rows_new:,} rows.")
+
+
+def train_if_no_master() -> None:
+    """Train and promote the first models when no level has a MASTER yet (first `make run`)."""
+    from models import pipeline, registry
+
+    services = get_services()
+    if registry.master_versions(services.engine):
+        return
+    click.echo("Training the first models (first run; this takes about a minute)…")
+    outcomes = pipeline.run_training(
+        services.engine, services.config, source="init", progress=progress_printer()
+    )
+    click.echo("")
+    for level, outcome in outcomes.items():
+        click.echo(f"  {level}: {outcome.version_id} — {outcome.reason}")
+
+
+def progress_printer():  # noqa: ANN201
+    """A progress callback that rewrites one terminal line: `[step/total] label`."""
+
+    def show(label: str, step: int, total: int) -> None:
+        width = 30
+        done = int(width * step / total) if total else width
+        click.echo(f"\r[{'#' * done}{'.' * (width - done)}] {step}/{total} {label[:60]:<60}", nl=False)
+
+    return show

@@ -1,0 +1,86 @@
+"""Fixtures for app-level tests: an isolated app from the factory on a temporary database."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+from flask.testing import FlaskClient
+
+from app import create_app
+from app.accounts import create_user
+from data.db import session_scope, upgrade_database
+
+ADMIN_PASSWORD = "admin-pass-123"
+MANAGER_PASSWORD = "manager-pass-123"
+
+
+@pytest.fixture
+def dash_app(tmp_path: Path):  # noqa: ANN201
+    """A fresh app with its own instance folder, migrated database, one admin and one manager."""
+    app = create_app(
+        {
+            "TESTING": True,
+            "INSTANCE_DIR": str(tmp_path),
+            "DATABASE_URL": f"sqlite:///{tmp_path / 'app.db'}",
+            "MODEL_DIR": str(tmp_path / "models"),
+            "UPLOAD_DIR": str(tmp_path / "uploads"),
+        }
+    )
+    services = app.server.extensions["trendsales"]
+    upgrade_database(services.engine)
+    with session_scope(services.sessions) as session:
+        create_user(session, "admin", ADMIN_PASSWORD, role="admin")
+        create_user(session, "manager", MANAGER_PASSWORD, role="manager")
+    yield app
+    services.engine.dispose()
+
+
+@pytest.fixture
+def server(dash_app):  # noqa: ANN001, ANN201
+    """The Flask server of the test app."""
+    return dash_app.server
+
+
+@pytest.fixture
+def client(server) -> FlaskClient:  # noqa: ANN001
+    """A test client without a session."""
+    return server.test_client()
+
+
+def csrf_from(html: str) -> str:
+    """The CSRF token of a server-rendered form."""
+    match = re.search(r'name="csrf_token" value="([^"]+)"', html)
+    assert match, "form has no CSRF token"
+    return match.group(1)
+
+
+def login(client: FlaskClient, username: str, password: str):  # noqa: ANN201
+    """Log in through the real form (with its CSRF token); returns the response."""
+    token = csrf_from(client.get("/login").get_data(as_text=True))
+    return client.post("/login", data={"username": username, "password": password, "csrf_token": token})
+
+
+def dash_post(client: FlaskClient, payload: dict, *, with_csrf: bool = True):  # noqa: ANN201
+    """POST a callback payload to Dash the way the renderer does (CSRF header from the cookie)."""
+    headers = {}
+    if with_csrf:
+        cookie = client.get_cookie("_csrf_token")
+        assert cookie is not None, "no CSRF cookie set"
+        headers["X-CSRFToken"] = cookie.value
+    return client.post("/_dash-update-component", json=payload, headers=headers)
+
+
+@pytest.fixture
+def admin_client(client: FlaskClient) -> FlaskClient:
+    """A client logged in as the admin."""
+    assert login(client, "admin", ADMIN_PASSWORD).status_code == 302
+    return client
+
+
+@pytest.fixture
+def manager_client(client: FlaskClient) -> FlaskClient:
+    """A client logged in as a manager."""
+    assert login(client, "manager", MANAGER_PASSWORD).status_code == 302
+    return client

@@ -1,0 +1,102 @@
+"""Every route and every Dash endpoint is closed to anonymous users; admin callbacks refuse managers."""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.app.conftest import dash_post
+
+ROUTER_PAYLOAD = {
+    "output": "page-content.children",
+    "outputs": {"id": "page-content", "property": "children"},
+    "inputs": [{"id": "url", "property": "pathname", "value": "/store"}],
+    "changedPropIds": ["url.pathname"],
+    "state": [],
+}
+ADMIN_PAYLOAD = {
+    "output": "..admin-summary.children...admin-uploads.children..",
+    "outputs": [
+        {"id": "admin-summary", "property": "children"},
+        {"id": "admin-uploads", "property": "children"},
+    ],
+    "inputs": [{"id": "admin-refresh", "property": "n_clicks", "value": 1}],
+    "changedPropIds": ["admin-refresh.n_clicks"],
+    "state": [],
+}
+PAGES = ["/", "/store", "/category", "/product", "/admin", "/some/unknown/page", "/account/password"]
+DASH_GETS = [
+    "/_dash-layout",
+    "/_dash-dependencies",
+    "/_reload-hash",
+    "/_favicon.ico",
+    "/_dash-component-suites/dash/dcc/dash_core_components.js",
+    "/_dash-component-suites/dash/deps/polyfill@7.v4_4_1m1.min.js",
+]
+
+
+@pytest.mark.parametrize("path", PAGES)
+def test_pages_redirect_anonymous_users_to_login(client, path):
+    response = client.get(path)
+    assert response.status_code == 302
+    assert response.headers["Location"].startswith("/login")
+
+
+@pytest.mark.parametrize("path", DASH_GETS)
+def test_dash_endpoints_answer_401_without_session(client, path):
+    response = client.get(path)
+    assert response.status_code == 401
+    assert response.get_json()["login_url"] == "/login"
+
+
+@pytest.mark.parametrize("payload", [ROUTER_PAYLOAD, ADMIN_PAYLOAD, {}])
+def test_callback_post_without_session_is_refused_and_runs_nothing(client, payload):
+    response = client.post("/_dash-update-component", json=payload)
+    assert response.status_code == 401
+
+
+def test_public_endpoints_stay_open(client):
+    assert client.get("/login").status_code == 200
+    assert client.get("/request-access").status_code == 200
+    assert client.get("/assets/00-bootstrap.min.css").status_code == 200
+    health = client.get("/healthz")
+    assert health.status_code == 200
+    assert health.get_json()["status"] == "ok"
+
+
+def test_logged_in_user_gets_the_dashboard_and_layout(manager_client):
+    assert manager_client.get("/store").status_code == 200
+    layout = manager_client.get("/_dash-layout")
+    assert layout.status_code == 200
+    text = layout.get_data(as_text=True)
+    assert "manager" in text and "tab-store" in text
+    assert "tab-admin" not in text  # managers get no admin tab
+
+
+def test_admin_layout_has_the_admin_tab(admin_client):
+    assert "tab-admin" in admin_client.get("/_dash-layout").get_data(as_text=True)
+
+
+def test_callback_without_csrf_header_is_rejected(manager_client):
+    assert dash_post(manager_client, ROUTER_PAYLOAD, with_csrf=False).status_code == 400
+    assert dash_post(manager_client, ROUTER_PAYLOAD).status_code == 200
+
+
+def test_admin_callback_refuses_a_manager_on_the_server(manager_client):
+    response = dash_post(manager_client, ADMIN_PAYLOAD)
+    assert response.status_code == 403
+
+
+def test_admin_callback_serves_an_admin(admin_client):
+    response = dash_post(admin_client, ADMIN_PAYLOAD)
+    assert response.status_code == 200
+    assert "Sales rows" in response.get_data(as_text=True)
+
+
+def test_security_headers_and_cookie_flags(admin_client):
+    response = admin_client.get("/store")
+    csp = response.headers["Content-Security-Policy"]
+    assert "default-src 'self'" in csp and "frame-ancestors 'none'" in csp
+    assert "unsafe-eval" not in csp
+    assert response.headers["X-Content-Type-Options"] == "nosniff"
+    session_cookie = admin_client.get_cookie("session")
+    assert session_cookie.http_only and session_cookie.same_site == "Lax"

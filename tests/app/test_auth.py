@@ -1,0 +1,153 @@
+"""Login, passwords, throttling, forced password change, access requests and admin rules."""
+
+from __future__ import annotations
+
+import pytest
+from werkzeug.security import check_password_hash
+
+from app import accounts
+from data.db import session_scope
+from data.schema import LoginAttempt, User
+from tests.app.conftest import ADMIN_PASSWORD, MANAGER_PASSWORD, csrf_from, login
+
+
+def _sessions(server):
+    return server.extensions["trendsales"].sessions
+
+
+def test_passwords_are_hashed_with_scrypt(server):
+    with _sessions(server)() as session:
+        user = accounts.find_user(session, "manager")
+    assert user.password_hash.startswith("scrypt:")
+    assert MANAGER_PASSWORD not in user.password_hash
+    assert check_password_hash(user.password_hash, MANAGER_PASSWORD)
+
+
+def test_wrong_password_is_refused_and_recorded(client, server):
+    response = login(client, "manager", "not-the-password")
+    assert response.status_code == 401
+    assert "Wrong user name or password" in response.get_data(as_text=True)
+    assert client.get("/store").status_code == 302
+    with _sessions(server)() as session:
+        attempts = session.query(LoginAttempt).filter_by(username="manager").all()
+    assert [a.success for a in attempts] == [False]
+
+
+def test_login_form_requires_csrf_token(client):
+    client.get("/login")
+    response = client.post("/login", data={"username": "manager", "password": MANAGER_PASSWORD})
+    assert response.status_code == 400
+
+
+def test_repeated_failures_lock_the_account_for_a_while(client, server):
+    limit = server.config["LOGIN_MAX_FAILURES"]
+    for _ in range(limit):
+        assert login(client, "manager", "wrong-password").status_code == 401
+    response = login(client, "manager", MANAGER_PASSWORD)
+    assert response.status_code == 401
+    assert "Too many failed attempts" in response.get_data(as_text=True)
+
+
+def test_next_parameter_cannot_redirect_off_site(client):
+    token = csrf_from(client.get("/login").get_data(as_text=True))
+    response = client.post(
+        "/login",
+        data={"username": "manager", "password": MANAGER_PASSWORD, "csrf_token": token, "next": "//evil.example/x"},
+    )
+    assert response.headers["Location"] == "/"
+
+
+def test_next_parameter_keeps_a_local_view(client):
+    token = csrf_from(client.get("/login?next=/product").get_data(as_text=True))
+    response = client.post(
+        "/login?next=/product",
+        data={"username": "manager", "password": MANAGER_PASSWORD, "csrf_token": token, "next": "/product"},
+    )
+    assert response.headers["Location"] == "/product"
+
+
+def test_logout_ends_the_session(manager_client):
+    assert manager_client.get("/store").status_code == 200
+    manager_client.get("/logout")
+    assert manager_client.get("/store").status_code == 302
+
+
+def test_reset_password_forces_a_change_then_old_sessions_end(server, client):
+    other = server.test_client()
+    assert login(other, "manager", MANAGER_PASSWORD).status_code == 302
+    with session_scope(_sessions(server)) as session:
+        temporary = accounts.reset_password(session, "manager", actor="admin")
+    assert other.get("/store").status_code == 302  # the reset ended the existing session
+    assert login(client, "manager", temporary).headers["Location"] == "/account/password"
+    assert client.get("/store").headers["Location"] == "/account/password"
+    assert client.get("/_dash-layout").status_code == 403
+    token = csrf_from(client.get("/account/password").get_data(as_text=True))
+    response = client.post(
+        "/account/password",
+        data={
+            "csrf_token": token,
+            "current_password": temporary,
+            "new_password": "brand-new-pass-1",
+            "confirm_password": "brand-new-pass-1",
+        },
+    )
+    assert response.status_code == 302
+    assert client.get("/store").status_code == 200
+    client.get("/logout")
+    assert login(client, "manager", "brand-new-pass-1").status_code == 302
+
+
+def test_change_password_rejects_wrong_current_and_short_passwords(manager_client):
+    token = csrf_from(manager_client.get("/account/password").get_data(as_text=True))
+    for current, new, message in [
+        ("wrong-current", "long-enough-1", "current password is wrong"),
+        (MANAGER_PASSWORD, "short", "at least 8"),
+    ]:
+        response = manager_client.post(
+            "/account/password",
+            data={"csrf_token": token, "current_password": current, "new_password": new, "confirm_password": new},
+        )
+        assert response.status_code == 400
+        assert message in response.get_data(as_text=True)
+
+
+def test_access_request_creates_inactive_account_until_approved(client, server):
+    token = csrf_from(client.get("/request-access").get_data(as_text=True))
+    response = client.post(
+        "/request-access",
+        data={"csrf_token": token, "username": "newbie", "password": "newbie-pass-1", "confirm_password": "newbie-pass-1"},
+    )
+    assert response.status_code == 302
+    refused = login(client, "newbie", "newbie-pass-1")
+    assert refused.status_code == 401
+    assert "waiting for an administrator" in refused.get_data(as_text=True)
+    with session_scope(_sessions(server)) as session:
+        assert [u.username for u in accounts.pending_requests(session)] == ["newbie"]
+        accounts.approve_request(session, "newbie", actor="admin")
+    assert login(client, "newbie", "newbie-pass-1").status_code == 302
+
+
+def test_last_active_admin_cannot_be_deactivated(server):
+    with session_scope(_sessions(server)) as session, pytest.raises(accounts.AccountError, match="last active"):
+        accounts.set_active(session, "admin", False, actor="admin")
+    with session_scope(_sessions(server)) as session:
+        accounts.create_user(session, "admin2", ADMIN_PASSWORD, role="admin")
+        accounts.set_active(session, "admin", False, actor="admin2")
+        assert session.query(User).filter_by(username="admin").one().active is False
+
+
+@pytest.mark.parametrize(
+    ("username", "password", "role", "message"),
+    [
+        ("", "long-enough-1", "manager", "empty"),
+        ("has space", "long-enough-1", "manager", "without spaces"),
+        ("someone", "short", "manager", "at least 8"),
+        ("someone", "someone", "manager", "at least 8"),
+        ("someone1", "someone1", "manager", "differ from the user name"),
+        ("someone", "long-enough-1", "owner", "Unknown role"),
+        ("MANAGER", "long-enough-1", "manager", "already exists"),
+    ],
+)
+def test_create_user_validation(server, username, password, role, message):
+    with session_scope(_sessions(server)) as session, pytest.raises(accounts.AccountError, match=message):
+        accounts.create_user(session, username, password, role=role)

@@ -1,0 +1,133 @@
+"""Start and stop a real gunicorn serving the app on a free localhost port (for browser and
+multi-process tests). Waits on conditions (the health check answering), never on fixed sleeps."""
+
+from __future__ import annotations
+
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+PROJECT_ROOT = Path(__file__).resolve().parents[2]
+BIN = Path(sys.executable).parent
+
+
+def free_port() -> int:
+    """A TCP port on 127.0.0.1 that nothing listens on right now."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def wait_for(condition: Callable[[], bool], *, timeout: float, interval: float = 0.1, what: str = "") -> None:
+    """Poll ``condition`` until it is true; fail with ``what`` after ``timeout`` seconds."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if condition():
+            return
+        time.sleep(interval)
+    raise TimeoutError(f"timed out after {timeout:.0f}s waiting for {what or condition}")
+
+
+def app_environment(instance_dir: Path, **extra: str) -> dict[str, str]:
+    """Environment for a server or CLI process on its own instance folder and database."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("TRENDSALES_")}
+    env.update(
+        {
+            "TRENDSALES_ENV": "demo",
+            "TRENDSALES_INSTANCE_DIR": str(instance_dir),
+            "TRENDSALES_DATABASE_URL": f"sqlite:///{instance_dir / 'trendsales.db'}",
+            "TRENDSALES_LOG_LEVEL": "WARNING",
+            "PYTHONPATH": str(PROJECT_ROOT),
+        }
+    )
+    env.update(extra)
+    return env
+
+
+def flask_cli(env: dict[str, str], *args: str, input_text: str | None = None) -> subprocess.CompletedProcess:
+    """Run ``flask --app wsgi ARGS`` in a subprocess with ``env``; raise with its output on failure."""
+    proc = subprocess.run(
+        [str(BIN / "flask"), "--app", "wsgi", *args],
+        cwd=PROJECT_ROOT,
+        env=env,
+        input=input_text,
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
+    if proc.returncode != 0:
+        raise RuntimeError(f"flask {' '.join(args)} failed ({proc.returncode}):\n{proc.stdout}\n{proc.stderr}")
+    return proc
+
+
+@dataclass
+class LiveServer:
+    """A running gunicorn process group; ``stop()`` ends every worker."""
+
+    url: str
+    process: subprocess.Popen
+    log_path: Path
+    env: dict[str, str] = field(repr=False)
+
+    def get(self, path: str, timeout: float = 10) -> tuple[int, bytes]:
+        """GET a path; returns (status, body), also for error statuses."""
+        try:
+            with urllib.request.urlopen(self.url + path, timeout=timeout) as resp:
+                return resp.status, resp.read()
+        except urllib.error.HTTPError as exc:
+            return exc.code, exc.read()
+
+    def log(self) -> str:
+        """Everything the server wrote so far."""
+        return self.log_path.read_text(errors="replace") if self.log_path.exists() else ""
+
+    def stop(self) -> None:
+        """Terminate the master and its workers, escalating to SIGKILL if they linger."""
+        if self.process.poll() is None:
+            os.killpg(self.process.pid, signal.SIGTERM)
+            try:
+                self.process.wait(timeout=20)
+            except subprocess.TimeoutExpired:
+                os.killpg(self.process.pid, signal.SIGKILL)
+                self.process.wait(timeout=10)
+
+
+def start_server(env: dict[str, str], *, workers: int = 1, threads: int = 4, timeout: float = 60) -> LiveServer:
+    """Start gunicorn with the project's config on a free port and wait until /healthz answers."""
+    port = free_port()
+    log_path = Path(env["TRENDSALES_INSTANCE_DIR"]) / f"gunicorn-{port}.log"
+    server_env = dict(env, HOST="127.0.0.1", PORT=str(port), TRENDSALES_WORKERS=str(workers))
+    server_env["TRENDSALES_THREADS"] = str(threads)
+    with open(log_path, "wb") as log_file:
+        process = subprocess.Popen(
+            [str(BIN / "gunicorn"), "-c", "gunicorn.conf.py", "wsgi:server"],
+            cwd=PROJECT_ROOT,
+            env=server_env,
+            stdout=log_file,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
+    server = LiveServer(f"http://127.0.0.1:{port}", process, log_path, server_env)
+
+    def healthy() -> bool:
+        if process.poll() is not None:
+            raise RuntimeError(f"gunicorn exited with {process.returncode}:\n{server.log()}")
+        try:
+            return server.get("/healthz", timeout=2)[0] == 200
+        except OSError:
+            return False
+
+    try:
+        wait_for(healthy, timeout=timeout, what="gunicorn /healthz")
+    except BaseException:
+        server.stop()
+        raise
+    return server
