@@ -1,0 +1,249 @@
+"""Reading sales files (CSV or XLSX) into the canonical frame, with validation.
+
+``read_sales_file`` returns columns ``date, store, category, product, revenue, units`` summed
+per (date, store, product). Anything wrong raises ``SalesFileError`` listing every problem
+(file, line, column, reason). Row numbers are file lines: the header is line 1.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import zipfile
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pandas as pd
+
+from data.validation import (
+    FIELDS,
+    ProblemCollector,
+    SalesFileError,
+    check_identifiers,
+    check_product_categories,
+    map_columns,
+    parse_amounts,
+    parse_dates,
+)
+
+CSV_SUFFIXES = (".csv", ".txt")
+XLSX_SUFFIXES = (".xlsx",)
+CANONICAL_COLUMNS = ["date", "store", "category", "product", "revenue", "units"]
+_ZIP_MAGIC = b"PK\x03\x04"
+_KEYS = ["date", "store", "product"]
+
+
+@dataclass
+class SalesTable:
+    """A validated, aggregated sales file plus what the importer needs to report on it."""
+
+    frame: pd.DataFrame
+    filename: str
+    rows_read: int
+    columns: dict[str, str] = field(default_factory=dict)
+    product_rows: dict[str, int] = field(default_factory=dict)
+
+
+def _fail(name: str, reason: str, row: int | None = None) -> SalesFileError:
+    out = ProblemCollector(name)
+    out.add(reason, row=row)
+    return SalesFileError(out.problems, total=out.total)
+
+
+def _format_size(size: float) -> str:
+    return f"{size / 1_048_576:.1f} MB" if size >= 1_048_576 else f"{size:,.0f} bytes"
+
+
+def check_file(path: Path, name: str, max_bytes: int | None) -> str:
+    """Check existence, size and type by extension; return ``"csv"`` or ``"xlsx"`` or raise."""
+    if not path.is_file():
+        raise _fail(name, f"file not found: {path}")
+    size = path.stat().st_size
+    if max_bytes is not None and size > max_bytes:
+        raise _fail(name, f"file is {_format_size(size)}, over the upload limit of {_format_size(max_bytes)}")
+    suffix = Path(name).suffix.lower() or path.suffix.lower()
+    if suffix in CSV_SUFFIXES:
+        return "csv"
+    if suffix in XLSX_SUFFIXES:
+        return "xlsx"
+    hint = " (old .xls files are not supported: save as .xlsx or CSV)" if suffix == ".xls" else ""
+    raise _fail(name, f"unsupported file type {suffix or '(no extension)'!r}{hint}; expected .csv or .xlsx")
+
+
+def _decode_text(content: bytes, name: str) -> str:
+    if content.startswith(_ZIP_MAGIC):
+        raise _fail(name, "the content is an Excel/ZIP file, not CSV text; save it with the .xlsx extension")
+    if b"\x00" in content[:65536]:
+        raise _fail(name, "the content is binary, not CSV text")
+    try:
+        text = content.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        line = content.count(b"\n", 0, exc.start) + 1
+        raise _fail(
+            name, f"not UTF-8 text (byte 0x{content[exc.start]:02x}); save the file as UTF-8 CSV", row=line
+        ) from None
+    return text.removeprefix("\ufeff")
+
+
+def _sniff_header(first_line: str) -> tuple[str, list[str]]:
+    best_sep, best = ",", next(csv.reader([first_line], delimiter=","))
+    for sep in (";", "\t"):
+        fields = next(csv.reader([first_line], delimiter=sep))
+        if len(fields) > len(best):
+            best_sep, best = sep, fields
+    return best_sep, best
+
+
+_Read = tuple[dict[str, str], pd.DataFrame] | None
+
+
+def _read_csv(content: bytes, name: str, out: ProblemCollector) -> _Read:
+    text = _decode_text(content, name)
+    if not text.strip():
+        raise _fail(name, "the file is empty")
+    first_line = text.split("\n", 1)[0].rstrip("\r")
+    sep, header = _sniff_header(first_line)
+    positions = map_columns(header, out)
+    if out.total:
+        return None
+    names = [str(i) for i in range(len(header))]
+    try:
+        body = pd.read_csv(
+            io.StringIO(text), sep=sep, header=None, skiprows=1, names=names,
+            usecols=[str(p) for p in positions.values()], dtype=str, keep_default_na=False,
+            na_filter=False, skip_blank_lines=False, engine="c",
+        )  # fmt: skip
+    except pd.errors.ParserError as exc:
+        raise _fail(name, f"cannot parse CSV: {exc}".replace("line ", "row ")) from None
+    body = body.rename(columns={str(p): f for f, p in positions.items()})
+    body["_row"] = pd.RangeIndex(2, len(body) + 2)
+    return {f: header[p] for f, p in positions.items()}, body
+
+
+def _cell_text(value: object) -> str:
+    if value is None or (isinstance(value, float) and value != value):
+        return ""
+    if hasattr(value, "strftime"):
+        return value.strftime("%Y-%m-%d")  # type: ignore[union-attr]
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return str(value)
+
+
+def _read_xlsx(content: bytes, name: str, out: ProblemCollector) -> _Read:
+    from openpyxl import load_workbook
+
+    if not content.startswith(_ZIP_MAGIC):
+        raise _fail(name, "the content is not an XLSX workbook (not a ZIP archive)")
+    try:
+        book = load_workbook(io.BytesIO(content), read_only=True, data_only=True)
+    except (zipfile.BadZipFile, KeyError, OSError, ValueError) as exc:
+        raise _fail(name, f"cannot open as XLSX: {exc}") from None
+    try:
+        if not book.worksheets:
+            raise _fail(name, "the workbook has no sheets")
+        rows = list(book.worksheets[0].iter_rows(values_only=True))
+    finally:
+        book.close()
+    start = next((i for i, r in enumerate(rows) if any(v not in (None, "") for v in r)), None)
+    if start is None:
+        raise _fail(name, "the file is empty")
+    header = [_cell_text(v) for v in rows[start]]
+    positions = map_columns(header, out)
+    if out.total:
+        return None
+    data = pd.DataFrame(rows[start + 1 :], columns=range(len(rows[start]))) if rows[start + 1 :] else None
+    body = pd.DataFrame({f: pd.Series(dtype=str) for f in positions})
+    if data is not None:
+        # openpyxl hands out Python objects per cell; turning them into text is per cell by nature.
+        body = pd.DataFrame({f: data[p].map(_cell_text).astype(str) for f, p in positions.items()})
+    body["_row"] = pd.RangeIndex(start + 2, start + 2 + len(body))
+    return {f: header[p] for f, p in positions.items()}, body
+
+
+def validate_raw(raw: pd.DataFrame, columns: dict[str, str], out: ProblemCollector) -> SalesTable:
+    """Validate raw text columns (plus ``_row``) and return the aggregated canonical table."""
+    present = [f for f in FIELDS if f in raw.columns]
+    text = raw[present].fillna("").astype(str)
+    raw = raw[~text.apply(lambda col: col.str.strip().eq("")).all(axis=1)].copy()
+    if raw.empty:
+        out.add("the file has a header but no data rows", row=1)
+        out.raise_if_any()
+    check_identifiers(raw, columns, out)
+    dates = parse_dates(raw, columns["date"], out)
+    revenue = parse_amounts(raw, "revenue", columns["revenue"], out, required=True)
+    if "units" in raw.columns:
+        units = parse_amounts(raw, "units", columns["units"], out, required=False)
+    else:
+        units = pd.Series(float("nan"), index=raw.index)
+    frame = pd.DataFrame(
+        {"date": dates, "store": raw["store"], "category": raw["category"], "product": raw["product"],
+         "revenue": revenue.astype(float), "units": units.astype(float), "_row": raw["_row"]}
+    )  # fmt: skip
+    check_product_categories(frame, columns["category"], out)
+    out.raise_if_any()
+    product_rows = frame.drop_duplicates("product").set_index("product")["_row"].astype(int).to_dict()
+    return SalesTable(
+        frame=aggregate(frame), filename=out.file, rows_read=len(frame), columns=columns,
+        product_rows=product_rows,
+    )  # fmt: skip
+
+
+def aggregate(frame: pd.DataFrame) -> pd.DataFrame:
+    """Sum transaction rows per (date, store, product); ``units`` stays NaN when all parts are NaN."""
+    grouped = frame.groupby(_KEYS, sort=False)
+    out = grouped.agg(category=("category", "first"), revenue=("revenue", "sum"))
+    out["units"] = grouped["units"].sum(min_count=1)
+    return out.reset_index()[CANONICAL_COLUMNS]
+
+
+def read_sales_table(
+    path: str | Path, *, display_name: str | None = None, max_bytes: int | None = None
+) -> SalesTable:
+    """Read and validate a CSV/XLSX sales file, keeping row counts and example lines for reports."""
+    path = Path(path)
+    name = display_name or path.name
+    kind = check_file(path, name, max_bytes)
+    content = path.read_bytes()
+    out = ProblemCollector(name)
+    read = _read_csv if kind == "csv" else _read_xlsx
+    result = read(content, name, out)
+    if result is None:
+        out.raise_if_any()
+        raise AssertionError("unreachable")  # pragma: no cover
+    columns, raw = result
+    return validate_raw(raw, columns, out)
+
+
+def read_sales_file(
+    path: str | Path, *, display_name: str | None = None, max_bytes: int | None = None
+) -> pd.DataFrame:
+    """Read a CSV/XLSX sales file into the canonical frame; raise ``SalesFileError`` on any problem.
+
+    ``display_name`` is the name shown in problems (an upload's original name); ``max_bytes``
+    rejects larger files before reading them.
+    """
+    return read_sales_table(path, display_name=display_name, max_bytes=max_bytes).frame
+
+
+def table_from_frame(frame: pd.DataFrame, *, filename: str) -> SalesTable:
+    """Validate an already-canonical frame (e.g. generated demo data) the same way as a file.
+
+    Rows are numbered as if the frame were written to CSV with a header (first row = 2).
+    """
+    missing = [c for c in ("date", "store", "category", "product", "revenue") if c not in frame.columns]
+    if missing:
+        raise _fail(
+            filename, f"missing required column(s) {', '.join(missing)}; columns found: {list(frame.columns)}"
+        )
+    raw = pd.DataFrame({c: frame[c] for c in FIELDS if c in frame.columns}).reset_index(drop=True)
+    if pd.api.types.is_datetime64_any_dtype(raw["date"]):
+        raw["date"] = raw["date"].dt.strftime("%Y-%m-%d")
+    else:
+        raw["date"] = raw["date"].astype(str)
+    for col in ("revenue", "units"):
+        if col in raw.columns:
+            raw[col] = raw[col].astype(str).replace({"nan": "", "None": "", "<NA>": ""})
+    raw["_row"] = pd.RangeIndex(2, len(raw) + 2)
+    columns = {c: c for c in FIELDS if c in raw.columns}
+    return validate_raw(raw, columns, ProblemCollector(filename))

@@ -1,0 +1,174 @@
+"""Read helpers over the stored sales, for the dashboard, the forecasting engine and the scheduler.
+
+Sums and filters run in SQL on the indexes of ``data.schema`` (primary key store/product/date,
+``ix_sales_date``, ``ix_sales_category_store_date``, ``ix_sales_product_date``); only the
+result travels to pandas. Dates are read as ISO text and parsed in one vectorised step.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
+from typing import Any
+
+import pandas as pd
+from sqlalchemy import Connection, Engine, String, distinct, func, select, type_coerce
+from sqlalchemy.sql import Select
+
+from data.schema import Product, Sale, Setting, Store, Upload
+
+DateLike = dt.date | dt.datetime | pd.Timestamp | str
+
+
+@contextmanager
+def _connect(bind: Engine | Connection) -> Iterator[Connection]:
+    if isinstance(bind, Connection):
+        yield bind
+    else:
+        with bind.connect() as conn:
+            yield conn
+
+
+def _as_date(value: DateLike) -> dt.date:
+    return pd.Timestamp(value).date()
+
+
+def _as_list(value: str | Iterable[str] | None) -> list[str] | None:
+    if value is None:
+        return None
+    return [value] if isinstance(value, str) else list(value)
+
+
+def _filtered(stmt: Select, *, start=None, end=None, stores=None, categories=None, products=None) -> Select:
+    if start is not None:
+        stmt = stmt.where(Sale.date >= _as_date(start))
+    if end is not None:
+        stmt = stmt.where(Sale.date <= _as_date(end))
+    for column, values in ((Sale.store, stores), (Sale.category, categories), (Sale.product, products)):
+        values = _as_list(values)
+        if values is not None:
+            stmt = stmt.where(column == values[0]) if len(values) == 1 else stmt.where(column.in_(values))
+    return stmt
+
+
+def _parse_dates(values: pd.Series) -> pd.Series:
+    return pd.to_datetime(values.astype(str).str.slice(0, 10), format="%Y-%m-%d")
+
+
+def load_sales(
+    engine: Engine,
+    *,
+    start: DateLike | None = None,
+    end: DateLike | None = None,
+    stores: str | Iterable[str] | None = None,
+    categories: str | Iterable[str] | None = None,
+    products: str | Iterable[str] | None = None,
+) -> pd.DataFrame:
+    """Stored sales rows (``date, store, category, product, revenue``), filtered in SQL; None = all."""
+    stmt = select(
+        type_coerce(Sale.date, String).label("date"), Sale.store, Sale.category, Sale.product, Sale.revenue
+    )
+    stmt = _filtered(stmt, start=start, end=end, stores=stores, categories=categories, products=products)
+    stmt = stmt.order_by(Sale.date, Sale.store, Sale.product)
+    columns = ["date", "store", "category", "product", "revenue"]
+    with _connect(engine) as conn:
+        rows = conn.execute(stmt).all()
+    frame = pd.DataFrame.from_records(rows, columns=columns)
+    frame["date"] = _parse_dates(frame["date"]) if len(frame) else pd.Series(dtype="datetime64[s]")
+    frame["revenue"] = frame["revenue"].astype(float)
+    return frame
+
+
+def load_revenue_series(
+    engine: Engine,
+    *,
+    store: str | None = None,
+    category: str | None = None,
+    product: str | None = None,
+    start: DateLike | None = None,
+    end: DateLike | None = None,
+) -> pd.Series:
+    """Revenue summed per date in SQL, as a Series on a DatetimeIndex named ``date``; None = all."""
+    day = type_coerce(Sale.date, String)
+    stmt = select(day.label("date"), func.sum(Sale.revenue).label("revenue")).group_by(Sale.date)
+    stmt = _filtered(stmt, start=start, end=end, stores=store, categories=category, products=product)
+    with _connect(engine) as conn:
+        rows = conn.execute(stmt.order_by(Sale.date)).all()
+    frame = pd.DataFrame.from_records(rows, columns=["date", "revenue"])
+    index = pd.DatetimeIndex(_parse_dates(frame["date"]) if len(frame) else [], name="date")
+    return pd.Series(frame["revenue"].astype(float).to_numpy(), index=index, name="revenue")
+
+
+def list_stores(engine: Engine) -> list[str]:
+    """Every store in the catalogue, sorted."""
+    with _connect(engine) as conn:
+        return list(conn.scalars(select(Store.store).order_by(Store.store)))
+
+
+def list_categories(engine: Engine) -> list[str]:
+    """Every product category, sorted."""
+    with _connect(engine) as conn:
+        return list(conn.scalars(select(distinct(Product.category)).order_by(Product.category)))
+
+
+def list_products(
+    engine: Engine, category: str | None = None, store: str | None = None
+) -> list[tuple[str, str]]:
+    """``(product, category)`` pairs by product; optionally only one category and/or one store's products."""
+    if store is None:
+        stmt = select(Product.product, Product.category)
+        if category is not None:
+            stmt = stmt.where(Product.category == category)
+        stmt = stmt.order_by(Product.product)
+    else:
+        stmt = select(Sale.product, Sale.category).where(Sale.store == store).distinct()
+        if category is not None:
+            stmt = stmt.where(Sale.category == category)
+        stmt = stmt.order_by(Sale.product)
+    with _connect(engine) as conn:
+        return [(p, c) for p, c in conn.execute(stmt).all()]
+
+
+def date_range(engine: Engine | Connection) -> tuple[dt.date, dt.date] | None:
+    """First and last stored sales date, or None when there are no sales."""
+    with _connect(engine) as conn:
+        low, high = conn.execute(select(func.min(Sale.date), func.max(Sale.date))).one()
+    return None if low is None else (low, high)
+
+
+def dataset_frequency(engine: Engine | Connection) -> str | None:
+    """The stored dataset's frequency (``D``/``W``/``M``/``Q``, set by the importer), or None."""
+    with _connect(engine) as conn:
+        return conn.scalar(select(Setting.value).where(Setting.key == "frequency"))
+
+
+def sales_summary(engine: Engine) -> dict[str, Any]:
+    """Counts and span of the stored data, for the admin page and health checks."""
+    with _connect(engine) as conn:
+        rows = conn.scalar(select(func.count()).select_from(Sale)) or 0
+        stores = conn.scalar(select(func.count()).select_from(Store)) or 0
+        categories = conn.scalar(select(func.count(distinct(Product.category)))) or 0
+        products = conn.scalar(select(func.count()).select_from(Product)) or 0
+        last = conn.scalar(select(func.max(Upload.uploaded_at)).where(Upload.status == "imported"))
+        span = date_range(conn)
+        freq = dataset_frequency(conn)
+    return {
+        "rows": int(rows),
+        "stores": int(stores),
+        "categories": int(categories),
+        "products": int(products),
+        "date_min": span[0] if span else None,
+        "date_max": span[1] if span else None,
+        "frequency": freq,
+        "last_import_at": last,
+    }
+
+
+def rows_changed_since(engine: Engine, since: dt.datetime) -> int:
+    """Sales rows added or replaced by imports after ``since`` (naive UTC), from the uploads' counts."""
+    stmt = select(func.coalesce(func.sum(Upload.rows_new + Upload.rows_replaced), 0)).where(
+        Upload.status == "imported", Upload.uploaded_at > since
+    )
+    with _connect(engine) as conn:
+        return int(conn.scalar(stmt) or 0)

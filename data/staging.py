@@ -1,0 +1,138 @@
+"""Bulk SQL for the importer: a temporary staging table, counts in SQL, and portable upserts.
+
+Everything here is plain SQL that SQLite (3.35+) and PostgreSQL both accept:
+``INSERT ... SELECT ... WHERE true ON CONFLICT (...) DO UPDATE``, ``IS DISTINCT FROM``
+(SQLite 3.39+) and a ``TEMPORARY`` table that lives on the importing connection only.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+from sqlalchemy import Column, Connection, Date, Float, MetaData, String, Table, insert, text
+
+STAGING = "ts_import_staging"
+CHUNK_ROWS = 100_000
+Progress = Callable[[int, int, str], None]
+
+_staging_meta = MetaData()
+_staging_table = Table(
+    STAGING,
+    _staging_meta,
+    Column("store", String(128), nullable=False),
+    Column("product", String(128), nullable=False),
+    Column("date", Date, nullable=False),
+    Column("category", String(128), nullable=False),
+    Column("revenue", Float, nullable=False),
+    Column("units", Float),
+    prefixes=["TEMPORARY"],
+)
+
+_CHANGED = "(s.revenue <> t.revenue OR s.category <> t.category OR s.units IS DISTINCT FROM t.units)"
+
+
+@dataclass(frozen=True)
+class KeyCounts:
+    """How the staged rows compare with the stored sales: new keys, changed values, identical rows."""
+
+    new: int
+    replaced: int
+    unchanged: int
+
+
+def create_staging(conn: Connection) -> None:
+    """(Re)create the empty temporary staging table on this connection."""
+    conn.exec_driver_sql(f"DROP TABLE IF EXISTS {STAGING}")
+    _staging_table.create(conn)
+
+
+def drop_staging(conn: Connection) -> None:
+    """Drop the staging table (SQLite keeps temporary tables for the pooled connection's life)."""
+    conn.exec_driver_sql(f"DROP TABLE IF EXISTS {STAGING}")
+
+
+def _records(frame: pd.DataFrame, sqlite: bool) -> list[tuple]:
+    dates = frame["date"].dt.strftime("%Y-%m-%d") if sqlite else frame["date"].dt.date
+    units = frame["units"].to_numpy(dtype=float)
+    units_obj = np.where(np.isnan(units), None, units.astype(object))
+    return list(
+        zip(
+            frame["store"].tolist(),
+            frame["product"].tolist(),
+            dates.tolist(),
+            frame["category"].tolist(),
+            frame["revenue"].astype(float).tolist(),
+            units_obj.tolist(),
+            strict=True,
+        )
+    )
+
+
+def fill_staging(
+    conn: Connection, frame: pd.DataFrame, *, progress: Progress | None = None, label: str = "staging"
+) -> None:
+    """Empty the staging table and bulk-insert ``frame`` (canonical columns) in chunks.
+
+    SQLite gets DBAPI ``executemany`` with ISO date strings (what SQLAlchemy stores for ``Date``);
+    other dialects get a Core insert, which batches through insertmanyvalues.
+    """
+    conn.exec_driver_sql(f"DELETE FROM {STAGING}")
+    sqlite = conn.dialect.name == "sqlite"
+    names = ("store", "product", "date", "category", "revenue", "units")
+    sql = f"INSERT INTO {STAGING} ({', '.join(names)}) VALUES ({', '.join('?' * len(names))})"
+    total = len(frame)
+    for start in range(0, total, CHUNK_ROWS):
+        records = _records(frame.iloc[start : start + CHUNK_ROWS], sqlite)
+        if sqlite:
+            conn.exec_driver_sql(sql, records)
+        else:
+            conn.execute(insert(_staging_table), [dict(zip(names, r, strict=True)) for r in records])
+        if progress:
+            progress(min(start + CHUNK_ROWS, total), total, label)
+
+
+def count_keys(conn: Connection) -> KeyCounts:
+    """Compare staged rows with ``sales`` by key, in SQL (uses the sales primary key index)."""
+    row = conn.execute(
+        text(
+            f"SELECT COUNT(*), "
+            f"COALESCE(SUM(CASE WHEN s.store IS NULL THEN 1 ELSE 0 END), 0), "
+            f"COALESCE(SUM(CASE WHEN s.store IS NOT NULL AND {_CHANGED} THEN 1 ELSE 0 END), 0) "
+            f"FROM {STAGING} t LEFT JOIN sales s "
+            f"ON s.store = t.store AND s.product = t.product AND s.date = t.date"
+        )
+    ).one()
+    total, new, replaced = (int(v) for v in row)
+    return KeyCounts(new=new, replaced=replaced, unchanged=total - new - replaced)
+
+
+def upsert_sales(conn: Connection, upload_id: int) -> None:
+    """Insert new keys and overwrite changed ones; identical rows keep their original upload id."""
+    conn.execute(
+        text(
+            f"INSERT INTO sales (store, product, date, category, revenue, units, upload_id) "
+            f"SELECT t.store, t.product, t.date, t.category, t.revenue, t.units, :upload_id "
+            f"FROM {STAGING} t WHERE true "
+            f"ON CONFLICT (store, product, date) DO UPDATE SET "
+            f"category = excluded.category, revenue = excluded.revenue, units = excluded.units, "
+            f"upload_id = excluded.upload_id "
+            f"WHERE sales.revenue <> excluded.revenue OR sales.category <> excluded.category "
+            f"OR sales.units IS DISTINCT FROM excluded.units"
+        ),
+        {"upload_id": upload_id},
+    )
+
+
+def upsert_catalogue(conn: Connection) -> None:
+    """Add the staged stores and products to the catalogue tables (existing entries are kept)."""
+    conn.exec_driver_sql(
+        f"INSERT INTO stores (store) SELECT DISTINCT store FROM {STAGING} WHERE true "
+        f"ON CONFLICT (store) DO NOTHING"
+    )
+    conn.exec_driver_sql(
+        f"INSERT INTO products (product, category) SELECT product, MIN(category) FROM {STAGING} "
+        f"WHERE true GROUP BY product ON CONFLICT (product) DO NOTHING"
+    )

@@ -1,0 +1,384 @@
+"""Importing sales into the database, previewing an import, and (re-exported) the read helpers.
+
+An import is all-or-nothing across its files: one transaction stages each file in a temporary
+table, counts new / replaced / unchanged keys in SQL and upserts. Every file leaves a row in
+``uploads``; a rejected batch records its rejections in a separate transaction, so the reasons
+are kept while no sales data changes. Raw files are kept under ``upload_dir`` as ``<sha256>.<ext>``.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable
+from dataclasses import dataclass
+from pathlib import Path
+
+import pandas as pd
+from sqlalchemy import Connection, Engine, insert, select
+
+from data.frequency import FrequencyError, normalise_dates, resolve_frequency
+from data.ingest import SalesTable, aggregate, check_file, read_sales_table, table_from_frame
+from data.queries import (
+    dataset_frequency,
+    date_range,
+    list_categories,
+    list_products,
+    list_stores,
+    load_revenue_series,
+    load_sales,
+    rows_changed_since,
+    sales_summary,
+)
+from data.raw_files import frame_sha256, keep_raw_file, keep_raw_frame, sha256_file
+from data.schema import Product, Setting, Upload, utc_now
+from data.staging import (
+    Progress,
+    count_keys,
+    create_staging,
+    drop_staging,
+    fill_staging,
+    upsert_catalogue,
+    upsert_sales,
+)
+from data.validation import ProblemCollector, SalesFileError, merge_errors
+
+__all__ = [
+    "ImportPreview",
+    "ImportResult",
+    "dataset_frequency",
+    "date_range",
+    "import_sales_files",
+    "import_sales_frame",
+    "list_categories",
+    "list_products",
+    "list_stores",
+    "load_revenue_series",
+    "load_sales",
+    "preview_sales_file",
+    "rows_changed_since",
+    "sales_summary",
+]
+
+
+@dataclass(frozen=True)
+class ImportResult:
+    """What one file did to the database (``status``: imported, unchanged or rejected)."""
+
+    filename: str
+    status: str
+    rows_read: int = 0
+    rows_new: int = 0
+    rows_replaced: int = 0
+    rows_unchanged: int = 0
+    frequency: str | None = None
+    date_min: dt.date | None = None
+    date_max: dt.date | None = None
+    sha256: str | None = None
+    stored_path: str | None = None
+    upload_id: int | None = None
+    note: str = ""
+
+    def summary(self) -> str:
+        """One line for the CLI and the admin page."""
+        text = (
+            f"{self.filename}: {self.status}; {self.rows_read} rows read, {self.rows_new} new, "
+            f"{self.rows_replaced} replaced, {self.rows_unchanged} unchanged; "
+            f"frequency {self.frequency or '-'}"
+        )
+        return f"{text} ({self.note})" if self.note else text
+
+
+@dataclass(frozen=True)
+class ImportPreview:
+    """What importing a file would do, computed without writing anything."""
+
+    filename: str
+    rows_read: int
+    rows: pd.DataFrame
+    columns: dict[str, str]
+    frequency: str
+    date_min: dt.date
+    date_max: dt.date
+    stores: list[str]
+    categories: list[str]
+    products: int
+    rows_new: int
+    rows_replaced: int
+    rows_unchanged: int
+
+
+@dataclass
+class _Item:
+    """One file (or frame) of a batch on its way into the database."""
+
+    filename: str
+    sha256: str | None = None
+    stored_path: str | None = None
+    table: SalesTable | None = None
+    error: SalesFileError | None = None
+    same_as: Upload | None = None
+    frequency: str | None = None
+
+
+def _previous_import(conn: Connection, sha: str) -> Upload | None:
+    stmt = (
+        select(Upload)
+        .where(Upload.sha256 == sha, Upload.status.in_(("imported", "unchanged")))
+        .order_by(Upload.id.desc())
+        .limit(1)
+    )
+    row = conn.execute(stmt).first()
+    return Upload(**row._mapping) if row else None
+
+
+def _load_item(path: Path, upload_dir: str | Path | None, max_bytes: int | None, engine: Engine) -> _Item:
+    item = _Item(filename=path.name)
+    try:
+        check_file(path, item.filename, max_bytes)
+        item.sha256 = sha256_file(path)
+        if upload_dir is not None:
+            item.stored_path = str(keep_raw_file(path, item.sha256, upload_dir))
+        with engine.connect() as conn:
+            item.same_as = _previous_import(conn, item.sha256)
+        if item.same_as is None:
+            item.table = read_sales_table(path, display_name=item.filename, max_bytes=max_bytes)
+    except SalesFileError as err:
+        item.error = err
+    return item
+
+
+def _stored_categories(conn: Connection) -> dict[str, str]:
+    return dict(conn.execute(select(Product.product, Product.category)).all())
+
+
+def _check_against_database(
+    conn: Connection, items: list[_Item], stored_freq: str | None
+) -> tuple[str | None, list[SalesFileError]]:
+    """Frequency and product-category checks of every file against the stored data (and each other)."""
+    catalogue = _stored_categories(conn)
+    freq = stored_freq
+    errors: list[SalesFileError] = []
+    for item in items:
+        if item.table is None:
+            continue
+        table = item.table
+        out = ProblemCollector(item.filename)
+        try:
+            item.frequency = resolve_frequency(table.frame["date"], freq)
+        except FrequencyError as exc:
+            out.add(str(exc), column=table.columns.get("date"))
+        pairs = table.frame.drop_duplicates("product")[["product", "category"]]
+        known = pairs["product"].map(catalogue)
+        for product, category, old in pairs[known.notna() & known.ne(pairs["category"])].itertuples(
+            index=False
+        ):
+            out.add(
+                f"product {product!r} is in category {category!r} here but already stored under "
+                f"category {old!r}; a product belongs to one category",
+                row=table.product_rows.get(product),
+                column=table.columns.get("category"),
+            )
+        if out.total:
+            errors.append(SalesFileError(out.problems, total=out.total))
+            continue
+        freq = item.frequency
+        catalogue.update(zip(pairs["product"], pairs["category"], strict=True))
+    return freq, errors
+
+
+def _write_frequency(conn: Connection, freq: str) -> None:
+    table = Setting.__table__
+    exists = conn.execute(select(table.c.key).where(table.c.key == "frequency")).first()
+    if exists:
+        conn.execute(
+            table.update().where(table.c.key == "frequency").values(value=freq, updated_at=utc_now())
+        )
+    else:
+        conn.execute(insert(table).values(key="frequency", value=freq, updated_at=utc_now()))
+
+
+def _upload_row(item: _Item, uploaded_by: str, **values: object) -> dict:
+    return {
+        "filename": item.filename[:255],
+        "sha256": item.sha256 or "",
+        "stored_path": item.stored_path,
+        "uploaded_by": uploaded_by,
+        "uploaded_at": utc_now(),
+        **values,
+    }
+
+
+def _insert_upload(conn: Connection, row: dict) -> int:
+    return int(conn.execute(insert(Upload.__table__).values(**row)).inserted_primary_key[0])
+
+
+def _import_one(conn: Connection, item: _Item, uploaded_by: str, progress: Progress | None) -> ImportResult:
+    if item.same_as is not None:
+        prev = item.same_as
+        keys = prev.rows_new + prev.rows_replaced + prev.rows_unchanged
+        counts = {"rows_read": prev.rows_read, "rows_unchanged": keys, "frequency": prev.frequency}
+        note = f"identical to upload #{prev.id}; nothing to do"
+        span = {"date_min": prev.date_min, "date_max": prev.date_max}
+        uid = _insert_upload(
+            conn, _upload_row(item, uploaded_by, status="unchanged", error=None, **counts, **span)
+        )
+        return ImportResult(
+            item.filename, "unchanged", **counts, **span, sha256=item.sha256, stored_path=item.stored_path,
+            upload_id=uid, note=note,
+        )  # fmt: skip
+    assert item.table is not None and item.frequency is not None
+    frame = item.table.frame.copy()
+    frame["date"] = normalise_dates(frame["date"], item.frequency)
+    if item.frequency != "D" and frame.duplicated(["date", "store", "product"]).any():
+        frame = aggregate(frame)
+    fill_staging(conn, frame, progress=progress, label=f"staging {item.filename}")
+    counts = count_keys(conn)
+    status = "imported" if counts.new or counts.replaced else "unchanged"
+    dmin, dmax = frame["date"].min().date(), frame["date"].max().date()
+    row = _upload_row(
+        item, uploaded_by, status=status, rows_read=item.table.rows_read, rows_new=counts.new,
+        rows_replaced=counts.replaced, rows_unchanged=counts.unchanged, frequency=item.frequency,
+        date_min=dmin, date_max=dmax, error=None,
+    )  # fmt: skip
+    uid = _insert_upload(conn, row)
+    if status == "imported":
+        upsert_sales(conn, uid)
+        upsert_catalogue(conn)
+    return ImportResult(
+        item.filename, status, item.table.rows_read, counts.new, counts.replaced, counts.unchanged,
+        item.frequency, dmin, dmax, item.sha256, item.stored_path, uid,
+        "" if status == "imported" else "every row already stored with the same values",
+    )  # fmt: skip
+
+
+def _record_rejections(engine: Engine, items: list[_Item], uploaded_by: str) -> None:
+    bad = [i.filename for i in items if i.error is not None]
+    with engine.begin() as conn:
+        for item in items:
+            if item.error is not None:
+                error = str(item.error)
+            else:
+                error = f"not imported: {', '.join(bad)} was rejected and a batch is all-or-nothing"
+            _insert_upload(conn, _upload_row(item, uploaded_by, status="rejected", error=error))
+
+
+def _run_batch(
+    engine: Engine, items: list[_Item], uploaded_by: str, progress: Progress | None
+) -> list[ImportResult]:
+    """Check and write a batch in one transaction; record and raise rejections."""
+    if any(i.error for i in items):
+        _record_rejections(engine, items, uploaded_by)
+        raise merge_errors(i.error for i in items if i.error)
+    try:
+        results: list[ImportResult] = []
+        with engine.begin() as conn:
+            freq, errors = _check_against_database(conn, items, dataset_frequency(conn))
+            if errors:
+                raise merge_errors(errors)
+            create_staging(conn)
+            for n, item in enumerate(items, start=1):
+                if progress:
+                    progress(n - 1, len(items), f"importing {item.filename}")
+                results.append(_import_one(conn, item, uploaded_by, progress))
+            drop_staging(conn)
+            if freq is not None:
+                _write_frequency(conn, freq)
+    except SalesFileError as err:
+        by_file = {p.file for p in err.problems}
+        for item in items:
+            if item.filename in by_file:
+                item.error = SalesFileError([p for p in err.problems if p.file == item.filename])
+        _record_rejections(engine, items, uploaded_by)
+        raise
+    if progress:
+        progress(len(items), len(items), "import finished")
+    return results
+
+
+def import_sales_files(
+    engine: Engine,
+    paths: Iterable[str | Path],
+    *,
+    uploaded_by: str,
+    upload_dir: str | Path,
+    max_bytes: int | None = None,
+    progress: Progress | None = None,
+) -> list[ImportResult]:
+    """Import sales files all-or-nothing; return one result per file or raise ``SalesFileError``.
+
+    Later rows replace the same (date, store, product) keys; a file identical to one already
+    imported (same sha256) or whose rows are all already stored is recorded as ``unchanged``.
+    ``progress(step, total, label)`` is called as the work advances.
+    """
+    paths = [Path(p) for p in paths]
+    if not paths:
+        raise ValueError("no files to import")
+    items = []
+    for n, path in enumerate(paths):
+        if progress:
+            progress(n, len(paths), f"reading {path.name}")
+        items.append(_load_item(path, upload_dir, max_bytes, engine))
+    return _run_batch(engine, items, uploaded_by, progress)
+
+
+def import_sales_frame(
+    engine: Engine,
+    frame: pd.DataFrame,
+    *,
+    filename: str,
+    uploaded_by: str,
+    upload_dir: str | Path | None = None,
+    progress: Progress | None = None,
+) -> ImportResult:
+    """Import an already-canonical frame (``date, store, category, product, revenue[, units]``).
+
+    Validated like a file; with ``upload_dir`` a CSV copy is kept like an uploaded file.
+    """
+    item = _Item(filename=filename, sha256=frame_sha256(frame))
+    try:
+        item.table = table_from_frame(frame, filename=filename)
+        if upload_dir is not None:
+            item.stored_path = str(keep_raw_frame(frame, item.sha256, upload_dir))
+        with engine.connect() as conn:
+            item.same_as = _previous_import(conn, item.sha256)
+    except SalesFileError as err:
+        item.error = err
+    return _run_batch(engine, [item], uploaded_by, progress)[0]
+
+
+def preview_sales_file(
+    engine: Engine,
+    path: str | Path,
+    *,
+    display_name: str | None = None,
+    max_bytes: int | None = None,
+    head: int = 20,
+) -> ImportPreview:
+    """Read, validate and compare a file with the stored data without writing anything.
+
+    Raises ``SalesFileError`` exactly as an import would (frequency and category conflicts included).
+    """
+    path = Path(path)
+    table = read_sales_table(path, display_name=display_name, max_bytes=max_bytes)
+    item = _Item(filename=table.filename, table=table)
+    with engine.connect() as conn:
+        trans = conn.begin()
+        try:
+            _, errors = _check_against_database(conn, [item], dataset_frequency(conn))
+            if errors:
+                raise merge_errors(errors)
+            assert item.frequency is not None
+            frame = table.frame.copy()
+            frame["date"] = normalise_dates(frame["date"], item.frequency)
+            create_staging(conn)
+            fill_staging(conn, frame)
+            counts = count_keys(conn)
+        finally:
+            trans.rollback()
+    return ImportPreview(
+        filename=table.filename, rows_read=table.rows_read, rows=frame.head(head).reset_index(drop=True),
+        columns=table.columns, frequency=item.frequency, date_min=frame["date"].min().date(),
+        date_max=frame["date"].max().date(), stores=sorted(frame["store"].unique().tolist()),
+        categories=sorted(frame["category"].unique().tolist()), products=int(frame["product"].nunique()),
+        rows_new=counts.new, rows_replaced=counts.replaced, rows_unchanged=counts.unchanged,
+    )  # fmt: skip

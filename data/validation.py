@@ -1,0 +1,244 @@
+"""Validation of sales files: problems, the error that carries them, and the vectorised checks.
+
+Every check works on whole pandas columns (no Python loop over rows) and reports each bad
+row with the file name, its 1-based line number (header = line 1), the column as written in
+the file and a reason. A bad file produces at most ``MAX_LISTED`` listed problems plus a
+count of the rest, so a million bad rows never become a million-line message.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+MAX_LISTED = 200
+
+FIELDS = ("date", "store", "category", "product", "revenue", "units")
+REQUIRED = ("date", "store", "category", "product", "revenue")
+ALIASES: dict[str, tuple[str, ...]] = {
+    "date": ("date", "data", "ds", "day", "dia"),
+    "store": ("store", "loja", "store_id", "shop"),
+    "category": ("category", "categoria"),
+    "product": ("product", "produto", "sku", "item"),
+    "revenue": ("revenue", "sales", "faturamento", "amount", "valor", "total", "y"),
+    "units": ("units", "quantity", "quantidade", "qty"),
+}
+_ALIAS_TO_FIELD = {alias: name for name, aliases in ALIASES.items() for alias in aliases}
+
+_ISO_DATE = r"^\d{4}-\d{1,2}-\d{1,2}(?:[T ]00:00(?::00(?:\.0+)?)?)?$"
+_DMY_DATE = r"^\d{1,2}/\d{1,2}/\d{4}$"
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One thing wrong with a sales file; ``row`` is the file line (header = 1), None for file-level."""
+
+    file: str
+    row: int | None
+    column: str | None
+    reason: str
+
+    def __str__(self) -> str:
+        """Human-readable form used in CLI output and the upload page."""
+        parts = [self.file]
+        if self.row is not None:
+            parts.append(f"row {self.row}")
+        if self.column is not None:
+            parts.append(f"column {self.column!r}")
+        return f"{', '.join(parts)}: {self.reason}"
+
+
+class SalesFileError(ValueError):
+    """A sales file (or batch) was rejected; the message lists every problem (up to ``MAX_LISTED``)."""
+
+    def __init__(self, problems: Sequence[Problem], *, total: int | None = None) -> None:
+        self.problems = list(problems)
+        self.total = max(total or 0, len(self.problems))
+        super().__init__(self._message())
+
+    @property
+    def omitted(self) -> int:
+        """How many problems were found but not listed (beyond ``MAX_LISTED``)."""
+        return self.total - len(self.problems)
+
+    def _message(self) -> str:
+        count = f"{self.total} problem{'s' if self.total != 1 else ''}"
+        lines = [f"Sales file rejected ({count}); nothing was imported."]
+        lines += [f"  - {p}" for p in self.problems]
+        if self.omitted:
+            lines.append(f"  ... and {self.omitted} more problems not listed")
+        return "\n".join(lines)
+
+
+def merge_errors(errors: Iterable[SalesFileError]) -> SalesFileError:
+    """Combine the errors of several files into one (each file's problems stay in order)."""
+    errors = list(errors)
+    problems = [p for err in errors for p in err.problems]
+    return SalesFileError(problems, total=sum(err.total for err in errors))
+
+
+class ProblemCollector:
+    """Accumulates problems from vectorised checks, keeping at most ``limit`` and counting the rest."""
+
+    def __init__(self, file: str, limit: int = MAX_LISTED) -> None:
+        self.file = file
+        self.limit = limit
+        self.problems: list[Problem] = []
+        self.total = 0
+
+    def add(self, reason: str, *, row: int | None = None, column: str | None = None) -> None:
+        """Record one problem (file-level when ``row`` is None)."""
+        self.total += 1
+        if len(self.problems) < self.limit:
+            self.problems.append(Problem(self.file, row, column, reason))
+
+    def add_rows(self, rows: pd.Series, reasons: pd.Series | str, column: str) -> None:
+        """Record one problem per entry of ``rows`` (line numbers), building objects only for listed ones."""
+        count = len(rows)
+        if not count:
+            return
+        self.total += count
+        room = self.limit - len(self.problems)
+        if room <= 0:
+            return
+        head_rows = rows.iloc[:room].tolist()
+        if isinstance(reasons, str):
+            head_reasons = [reasons] * len(head_rows)
+        else:
+            head_reasons = reasons.iloc[:room].tolist()
+        self.problems.extend(
+            Problem(self.file, int(r), column, str(m)) for r, m in zip(head_rows, head_reasons, strict=True)
+        )
+
+    def raise_if_any(self) -> None:
+        """Raise ``SalesFileError`` when anything was recorded; problems are sorted by row."""
+        if self.total:
+            ordered = sorted(self.problems, key=lambda p: (p.row or 0, p.column or ""))
+            raise SalesFileError(ordered, total=self.total)
+
+
+def normalise_header(name: object) -> str:
+    """Header as compared with aliases: accents removed, lower case, spaces/underscores trimmed."""
+    text = unicodedata.normalize("NFKD", str(name))
+    text = "".join(ch for ch in text if not unicodedata.combining(ch)).lower()
+    text = re.sub(r"[\s_\-]+", "_", text.strip(" \t_"))
+    return text.strip("_")
+
+
+def map_columns(header: Sequence[object], out: ProblemCollector) -> dict[str, int]:
+    """Map canonical fields to header positions; record missing and ambiguous columns."""
+    found: dict[str, list[int]] = {}
+    for pos, name in enumerate(header):
+        field = _ALIAS_TO_FIELD.get(normalise_header(name))
+        if field:
+            found.setdefault(field, []).append(pos)
+    shown = ", ".join(repr(str(h)) for h in header) or "(none)"
+    for field, positions in found.items():
+        if len(positions) > 1:
+            names = " and ".join(repr(str(header[p])) for p in positions)
+            out.add(f"ambiguous columns: {names} both mean {field!r}; keep only one", row=1)
+    for field in REQUIRED:
+        if field not in found:
+            accepted = ", ".join(ALIASES[field])
+            out.add(
+                f"missing required column {field!r} (accepted names: {accepted}); columns found: {shown}",
+                row=1,
+            )
+    return {field: positions[0] for field, positions in found.items()}
+
+
+def _strip(values: pd.Series) -> pd.Series:
+    return values.fillna("").astype(str).str.strip()
+
+
+def check_identifiers(raw: pd.DataFrame, columns: dict[str, str], out: ProblemCollector) -> None:
+    """Store, category and product must be non-empty; strips them in place."""
+    for field in ("store", "category", "product"):
+        values = _strip(raw[field])
+        raw[field] = values
+        empty = values.eq("")
+        out.add_rows(raw.loc[empty, "_row"], f"missing {field}", columns[field])
+
+
+def parse_dates(raw: pd.DataFrame, column: str, out: ProblemCollector) -> pd.Series:
+    """Parse ISO ``YYYY-MM-DD`` or ``DD/MM/YYYY`` dates; unparsable ones become problems and NaT."""
+    text = _strip(raw["date"])
+    iso = text.str.match(_ISO_DATE)
+    dmy = text.str.match(_DMY_DATE)
+    parsed = pd.Series(pd.NaT, index=raw.index, dtype="datetime64[s]")
+    if iso.any():
+        parsed[iso] = pd.to_datetime(text[iso].str.slice(0, 10), format="%Y-%m-%d", errors="coerce")
+    if dmy.any():
+        parsed[dmy] = pd.to_datetime(text[dmy], format="%d/%m/%Y", errors="coerce")
+    bad = parsed.isna()
+    if bad.any():
+        shown = text[bad]
+        reasons = np.where(
+            shown.eq(""),
+            "missing date",
+            "unparsable date " + ("'" + shown + "'").astype(object) + " (expected YYYY-MM-DD or DD/MM/YYYY)",
+        )
+        out.add_rows(raw.loc[bad, "_row"], pd.Series(reasons, index=shown.index), column)
+    return parsed
+
+
+def parse_numbers(text: pd.Series) -> pd.Series:
+    """Parse numbers written with ``.`` or ``,`` as decimal mark (``1.234,56``, ``1234,56``, ``1,234.5``).
+
+    The column's decimal mark is decided once: ``,`` when some value has a comma as its last
+    separator used only once (``12,5``, ``1.234,56``), otherwise ``.``. Unparsable values become NaN.
+    """
+    text = text.str.replace(r"[\s\u00a0]", "", regex=True)
+    last_comma = text.str.rfind(",")
+    last_dot = text.str.rfind(".")
+    comma_decimal = (last_comma > last_dot) & text.str.count(",").eq(1)
+    if comma_decimal.any():
+        wrong_order = (last_dot > last_comma) & (last_comma >= 0)
+        cleaned = text.str.replace(".", "", regex=False).str.replace(",", ".", regex=False)
+        cleaned = cleaned.where(~wrong_order, "x")
+    else:
+        cleaned = text.str.replace(",", "", regex=False)
+    numbers = pd.to_numeric(cleaned, errors="coerce")
+    return numbers.where(np.isfinite(numbers))
+
+
+def parse_amounts(
+    raw: pd.DataFrame, field: str, column: str, out: ProblemCollector, *, required: bool
+) -> pd.Series:
+    """Parse the revenue (required, ≥ 0) or units (optional, numeric) column, recording bad values."""
+    text = _strip(raw[field])
+    numbers = parse_numbers(text)
+    empty = text.eq("")
+    if required:
+        out.add_rows(raw.loc[empty, "_row"], f"missing {field}", column)
+    bad = numbers.isna() & ~empty
+    if bad.any():
+        reasons = "not a number: " + ("'" + text[bad] + "'").astype(object)
+        out.add_rows(raw.loc[bad, "_row"], reasons, column)
+    negative = numbers.lt(0)
+    if required and negative.any():
+        reasons = "negative " + field + " (" + text[negative].astype(object) + "); must be 0 or more"
+        out.add_rows(raw.loc[negative, "_row"], reasons, column)
+    return numbers
+
+
+def check_product_categories(frame: pd.DataFrame, column: str, out: ProblemCollector) -> None:
+    """A product must belong to one category: report each product found under several categories."""
+    firsts = frame.drop_duplicates(["product", "category"])[["product", "category", "_row"]]
+    clash = firsts[firsts.duplicated("product", keep=False)]
+    if clash.empty:
+        return
+    for product, group in clash.groupby("product", sort=True):
+        listing = "; ".join(
+            f"{c!r} (e.g. row {r})" for c, r in zip(group["category"], group["_row"], strict=True)
+        )
+        out.add(
+            f"product {product!r} appears in several categories: {listing}",
+            row=int(group["_row"].iloc[1]),
+            column=column,
+        )
