@@ -1,0 +1,198 @@
+"""Rolling-origin folds and the accuracy metrics every candidate is scored with.
+
+Metrics are pooled over all series and steps of a level: WAPE = sum|e| / sum|y|, so large series weigh
+more, which matches what a manager's total plan loses. Errors are ``e = forecast - actual``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from models.intervals import LEVELS, bounds, calibrate
+
+METRIC_KEYS = ("wape", "mase", "smape", "bias", "coverage_80", "coverage_95", "width_80")
+
+
+@dataclass(frozen=True)
+class Folds:
+    """Rolling-origin CV folds: each trains up to its cutoff and is scored on the next ``horizon`` steps."""
+
+    cutoffs: tuple[pd.Timestamp, ...]
+    horizon: int
+    freq: str
+
+    def to_dict(self) -> dict:
+        """JSON-able form (ISO dates)."""
+        return {
+            "cutoffs": [pd.Timestamp(c).isoformat() for c in self.cutoffs],
+            "horizon": int(self.horizon),
+            "freq": self.freq,
+        }
+
+    @classmethod
+    def from_dict(cls, d: dict) -> Folds:
+        """Inverse of ``to_dict``."""
+        return cls(tuple(pd.Timestamp(c) for c in d["cutoffs"]), int(d["horizon"]), str(d["freq"]))
+
+    def positions(self, dates: pd.DatetimeIndex) -> list[int]:
+        """Grid positions of the cutoffs in ``dates``; ValueError when a cutoff is not on the grid."""
+        pos = dates.get_indexer(pd.DatetimeIndex(self.cutoffs))
+        if (pos < 0).any():
+            raise ValueError("fold cutoffs are not dates of this dataset's grid (was the data changed?)")
+        if (pos + self.horizon >= len(dates)).any():
+            raise ValueError("a fold runs past the last date of the data")
+        return [int(p) for p in pos]
+
+
+def make_folds(dates: pd.DatetimeIndex, freq: str, horizon: int, n_folds: int, min_train: int) -> Folds:
+    """Back-to-back folds ending at the last date; fewer folds (then a shorter horizon) when data is short.
+
+    ``min_train`` is the fewest steps the oldest fold must train on.
+    """
+    if horizon < 1 or n_folds < 1:
+        raise ValueError(f"horizon and n_folds must be >= 1 (got {horizon}, {n_folds})")
+    length = len(dates)
+    while n_folds > 1 and length - n_folds * horizon < min_train:
+        n_folds -= 1
+    while horizon > 1 and length - n_folds * horizon < min(min_train, max(2, length // 2)):
+        horizon -= 1
+    if length - n_folds * horizon < 1:
+        raise ValueError(f"only {length} dates: too short for even one backtest fold")
+    last = length - 1
+    cutoffs = tuple(dates[last - k * horizon] for k in range(n_folds, 0, -1))
+    return Folds(cutoffs, horizon, freq)
+
+
+def seasonal_scale(train: np.ndarray, m: int) -> np.ndarray:
+    """Per-series in-sample seasonal-naive MAE (lag ``m``, lag 1 when too short); NaN when undefined."""
+    n = train.shape[1]
+    lag = m if n > m else 1
+    if n <= lag:
+        return np.full(train.shape[0], np.nan)
+    diff = np.abs(train[:, lag:] - train[:, :-lag])
+    with np.errstate(invalid="ignore"), np.errstate(all="ignore"):
+        cnt = np.sum(~np.isnan(diff), axis=1)
+        mae = np.where(cnt > 0, np.nansum(diff, axis=1) / np.maximum(cnt, 1), np.nan)
+    return np.where(mae > 0, mae, np.nan)
+
+
+def point_metrics(actual: np.ndarray, forecast: np.ndarray, scale: np.ndarray) -> dict[str, float]:
+    """WAPE, MASE, sMAPE and bias of forecasts vs actuals (series x steps; NaN actuals are skipped).
+
+    MASE averages each series' MAE / ``scale`` over series with a defined scale; bias is
+    sum(e) / sum|y|; sMAPE counts 0/0 as a perfect 0.
+    """
+    mask = ~np.isnan(actual)
+    a = np.where(mask, actual, 0.0)
+    f = np.where(mask, forecast, 0.0)
+    err = f - a
+    denom = np.abs(a).sum()
+    wape = float(np.abs(err).sum() / denom) if denom > 0 else float("nan")
+    bias = float(err.sum() / denom) if denom > 0 else float("nan")
+    sum_abs = np.abs(a) + np.abs(f)
+    sm = np.where(sum_abs > 0, 2 * np.abs(err) / np.where(sum_abs > 0, sum_abs, 1), 0.0)
+    smape = float(sm[mask].mean()) if mask.any() else float("nan")
+    cnt = mask.sum(axis=1)
+    mae = np.abs(err).sum(axis=1) / np.maximum(cnt, 1)
+    ok = (cnt > 0) & np.isfinite(scale) & (scale > 0)
+    mase = float(np.mean(mae[ok] / scale[ok])) if ok.any() else float("nan")
+    return {"wape": wape, "mase": mase, "smape": smape, "bias": bias}
+
+
+def interval_metrics(
+    actual: np.ndarray, lower80: np.ndarray, upper80: np.ndarray, lower95: np.ndarray, upper95: np.ndarray
+) -> dict[str, float]:
+    """Empirical coverage of the 80% and 95% intervals and the 80% width relative to sum|y|."""
+    mask = ~np.isnan(actual)
+    if not mask.any():
+        return {"coverage_80": float("nan"), "coverage_95": float("nan"), "width_80": float("nan")}
+    a = actual[mask]
+    cov80 = float(np.mean((a >= lower80[mask]) & (a <= upper80[mask])))
+    cov95 = float(np.mean((a >= lower95[mask]) & (a <= upper95[mask])))
+    denom = np.abs(a).sum()
+    width = float((upper80[mask] - lower80[mask]).sum() / denom) if denom > 0 else float("nan")
+    return {"coverage_80": cov80, "coverage_95": cov95, "width_80": width}
+
+
+def empty_metrics() -> dict[str, float]:
+    """All metric keys set to NaN (a configuration that could not be scored)."""
+    return dict.fromkeys(METRIC_KEYS, float("nan"))
+
+
+def fold_truth(values: np.ndarray, pos: int, horizon: int) -> np.ndarray:
+    """Actuals of the fold after grid position ``pos`` (series x horizon); NaN for series not yet started."""
+    actual = values[:, pos + 1 : pos + 1 + horizon].copy()
+    started = ~np.isnan(values[:, : pos + 1]).all(axis=1)
+    actual[~started] = np.nan
+    return actual
+
+
+def residual_scale(train: np.ndarray, m: int, window: int) -> np.ndarray:
+    """Per-series scale of errors: in-sample seasonal-naive MAE, else recent mean |y|."""
+    mae = seasonal_scale(train, m)
+    recent = train[:, -window:]
+    cnt = np.sum(~np.isnan(recent), axis=1)
+    level = np.nansum(np.abs(recent), axis=1) / np.maximum(cnt, 1)
+    return np.where(np.isfinite(mae) & (mae > 0), mae, level)
+
+
+def score_predictions(
+    values: np.ndarray, positions: list[int], horizon: int, preds: list[np.ndarray], m: int
+) -> tuple[list[dict[str, float]], dict[str, float]]:
+    """Per-fold and overall metrics of out-of-sample predictions (one series x horizon array per fold).
+
+    Intervals for fold k are calibrated on the residuals of the other folds (all folds when there is
+    only one, which is then optimistic), so reported coverage is honest.
+    """
+    actuals, mase_scales, res_scales, resid = [], [], [], []
+    for pos, pred in zip(positions, preds, strict=True):
+        train = values[:, : pos + 1]
+        actual = fold_truth(values, pos, horizon)
+        actual[np.isnan(pred)] = np.nan
+        rs = residual_scale(train, m, 4 * m)
+        with np.errstate(all="ignore"):
+            r = (actual - pred) / np.where(rs > 0, rs, np.nan)[:, None]
+        actuals.append(actual)
+        mase_scales.append(seasonal_scale(train, m))
+        res_scales.append(rs)
+        resid.append(r)
+    per_fold, lowers, uppers = [], {lv: [] for lv in LEVELS}, {lv: [] for lv in LEVELS}
+    for k in range(len(positions)):
+        others = [resid[j] for j in range(len(positions)) if j != k] or [resid[k]]
+        cal = calibrate(np.vstack(others))
+        pred = np.nan_to_num(preds[k], nan=0.0)
+        for lv in LEVELS:
+            lo, hi = bounds(pred, res_scales[k], cal, lv)
+            lowers[lv].append(lo)
+            uppers[lv].append(hi)
+        metrics = point_metrics(actuals[k], pred, mase_scales[k])
+        metrics.update(
+            interval_metrics(actuals[k], lowers[0.8][k], uppers[0.8][k], lowers[0.95][k], uppers[0.95][k])
+        )
+        per_fold.append(metrics)
+    stack = np.vstack
+    overall = point_metrics(
+        stack(actuals), stack([np.nan_to_num(p, nan=0.0) for p in preds]), np.concatenate(mase_scales)
+    )
+    overall.update(
+        interval_metrics(
+            stack(actuals), stack(lowers[0.8]), stack(uppers[0.8]), stack(lowers[0.95]), stack(uppers[0.95])
+        )
+    )
+    return per_fold, overall
+
+
+def scaled_residuals(
+    values: np.ndarray, positions: list[int], horizon: int, preds: list[np.ndarray], m: int
+) -> np.ndarray:
+    """All folds' residuals (actual - forecast) / residual scale, stacked (series x folds, horizon)."""
+    out = []
+    for pos, pred in zip(positions, preds, strict=True):
+        actual = fold_truth(values, pos, horizon)
+        rs = residual_scale(values[:, : pos + 1], m, 4 * m)
+        with np.errstate(all="ignore"):
+            out.append((actual - pred) / np.where(rs > 0, rs, np.nan)[:, None])
+    return np.vstack(out)

@@ -1,0 +1,80 @@
+"""Documented fallbacks for short or odd histories, applied after every candidate (in CV and at refit).
+
+Per series, judged on the data known at the forecast origin (m = primary season):
+- ``zero``: no sales at all so far -> forecast 0.
+- ``constant``: every observation equal -> that value.
+- ``short_profile``: fewer than m observations -> mean of its observations x the level's pooled
+  seasonal profile (the shape of the sum of all series over its last seasons).
+- ``one_season``: m to 2m-1 observations -> average of the candidate's forecast and the short profile
+  forecast (one season is too noisy to trust alone).
+- anything a candidate left undefined (NaN/inf) -> mean of the last min(n, m) observations.
+Forecasts are clipped at zero.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from models.series import Panel, season_lengths
+
+FALLBACK_LABELS = ("model", "zero", "constant", "short_profile", "one_season")
+
+
+def pooled_profile(values: np.ndarray, m: int, horizon: int, seasons: int = 4) -> np.ndarray:
+    """Relative seasonal shape (mean 1) of the level total at each future step; ones when undefined."""
+    length = values.shape[1]
+    if m <= 1 or length < m:
+        return np.ones(horizon)
+    total = np.nansum(values, axis=0)[-min(length, seasons * m) :]
+    start = length - len(total)
+    phase = (np.arange(start, length)) % m
+    prof = np.array([total[phase == p].mean() if (phase == p).any() else np.nan for p in range(m)])
+    mean = np.nanmean(prof) if np.isfinite(prof).any() else 0.0
+    if not mean > 0:
+        return np.ones(horizon)
+    prof = np.where(np.isfinite(prof), prof / mean, 1.0)
+    future_phase = (length - 1 + np.arange(1, horizon + 1)) % m
+    return prof[future_phase]
+
+
+def apply_fallbacks(panel: Panel, paths: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Replace candidate paths where the history calls for a fallback; return (paths, label per series)."""
+    m = season_lengths(panel.freq)[0]
+    values = panel.values
+    n_series, horizon = paths.shape
+    n_obs = panel.n_obs()
+    out = np.array(paths, dtype=float, copy=True)
+    labels = np.full(n_series, "model", dtype=object)
+    with np.errstate(all="ignore"):
+        vmax = np.nanmax(np.where(np.isnan(values), -np.inf, values), axis=1)
+        vmin = np.nanmin(np.where(np.isnan(values), np.inf, values), axis=1)
+        mean_all = np.nansum(values, axis=1) / np.maximum(n_obs, 1)
+    profile = pooled_profile(values, m, horizon)
+    short = mean_all[:, None] * profile[None, :]
+
+    one_season = (n_obs >= m) & (n_obs < 2 * m)
+    out[one_season] = 0.5 * (out[one_season] + short[one_season])
+    labels[one_season] = "one_season"
+    is_short = n_obs < m
+    out[is_short] = short[is_short]
+    labels[is_short] = "short_profile"
+    constant = (n_obs > 0) & (vmax == vmin)
+    out[constant] = vmin[constant, None]
+    labels[constant] = "constant"
+    zero = (n_obs == 0) | ((vmax <= 0) & (n_obs > 0))
+    out[zero] = 0.0
+    labels[zero] = "zero"
+
+    bad = ~np.isfinite(out)
+    if bad.any():
+        recent = np.array([_recent_mean(values[i], n_obs[i], m) for i in range(n_series)])
+        out = np.where(bad, recent[:, None], out)
+    return np.clip(out, 0.0, None), labels
+
+
+def _recent_mean(row: np.ndarray, n_obs: int, m: int) -> float:
+    """Mean of the last min(n_obs, m) observations of one series (0 when it has none)."""
+    k = int(min(n_obs, max(m, 1)))
+    if k <= 0:
+        return 0.0
+    return float(np.mean(row[-k:]))

@@ -1,0 +1,128 @@
+"""Prediction intervals: split-conformal on out-of-sample backtest residuals, scaled per series.
+
+Residuals r = (actual - forecast) / s, with s the series' in-sample seasonal-naive MAE at the origin
+(mean |y| when that is undefined), pooled over series and folds per horizon step. The interval at level
+a is [f + s*q_lo(h), f + s*q_hi(h)] with q the (1-a)/2 and (1+a)/2 empirical quantiles (steps with
+few residuals borrow from neighbouring steps). Beyond the calibrated horizon the last quantiles grow with
+sqrt(h / H). Sums over several steps (weekly/monthly views) use sd_h = (q_hi - q_lo)/(2 z) and one
+equicorrelation rho estimated from the variance of each fold's summed residuals:
+sd(sum) = sqrt(sum sd_h^2 + rho * ((sum sd_h)^2 - sum sd_h^2)).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+LEVELS = (0.8, 0.95)
+Z = {0.8: 1.2815515655446004, 0.95: 1.959963984540054}
+_MIN_SAMPLES = 60
+
+
+def check_interval(interval: float) -> float:
+    """Return the calibrated level equal to ``interval``; ValueError naming the valid ones otherwise."""
+    for level in LEVELS:
+        if abs(float(interval) - level) < 1e-9:
+            return level
+    raise ValueError(f"interval {interval!r} is not calibrated; choose one of {', '.join(map(str, LEVELS))}")
+
+
+@dataclass(frozen=True)
+class Calibration:
+    """Scaled residual quantiles per step for each level, plus the equicorrelation used for sums."""
+
+    lo: dict[float, np.ndarray]
+    hi: dict[float, np.ndarray]
+    rho: float
+    n_residuals: int
+
+    @property
+    def horizon(self) -> int:
+        """Number of calibrated steps."""
+        return len(self.lo[LEVELS[0]])
+
+    def extended(self, horizon: int) -> Calibration:
+        """Quantiles for ``horizon`` steps: calibrated ones, then the last ones grown with sqrt(h/H)."""
+        h_cal = self.horizon
+        if horizon <= h_cal:
+            return Calibration(
+                {k: v[:horizon] for k, v in self.lo.items()},
+                {k: v[:horizon] for k, v in self.hi.items()},
+                self.rho,
+                self.n_residuals,
+            )
+        tail = min(h_cal, 4)
+        growth = np.sqrt(np.arange(h_cal + 1, horizon + 1) / h_cal)
+        lo = {k: np.concatenate([v, v[-tail:].mean() * growth]) for k, v in self.lo.items()}
+        hi = {k: np.concatenate([v, v[-tail:].mean() * growth]) for k, v in self.hi.items()}
+        return Calibration(lo, hi, self.rho, self.n_residuals)
+
+
+def calibrate(residuals: np.ndarray) -> Calibration:
+    """Calibrate from scaled residuals (rows = series x folds, columns = horizon steps, NaN = missing)."""
+    horizon = residuals.shape[1]
+    finite = np.isfinite(residuals)
+    n_total = int(finite.sum())
+    lo: dict[float, np.ndarray] = {}
+    hi: dict[float, np.ndarray] = {}
+    if n_total == 0:
+        for level in LEVELS:
+            lo[level] = np.zeros(horizon)
+            hi[level] = np.zeros(horizon)
+        return Calibration(lo, hi, 0.0, 0)
+    per_step = finite.sum(axis=0)
+    for level in LEVELS:
+        lo[level] = np.zeros(horizon)
+        hi[level] = np.zeros(horizon)
+    for h in range(horizon):
+        width = 0
+        while per_step[max(0, h - width) : h + width + 1].sum() < _MIN_SAMPLES and width < horizon:
+            width += 1
+        block = residuals[:, max(0, h - width) : h + width + 1]
+        sample = block[np.isfinite(block)]
+        for level in LEVELS:
+            lo[level][h] = min(np.quantile(sample, (1 - level) / 2), 0.0)
+            hi[level][h] = max(np.quantile(sample, (1 + level) / 2), 0.0)
+    return Calibration(lo, hi, _equicorrelation(residuals, hi[0.8] - lo[0.8]), n_total)
+
+
+def _equicorrelation(residuals: np.ndarray, width80: np.ndarray) -> float:
+    """Moment estimate of one common correlation of residuals within a fold, clipped to [0, 1]."""
+    full = np.isfinite(residuals).all(axis=1)
+    if full.sum() < 5 or residuals.shape[1] < 2:
+        return 0.5
+    sd = width80 / (2 * Z[0.8])
+    var_sum = float(np.var(residuals[full].sum(axis=1)))
+    ss = float((sd**2).sum())
+    cross = float(sd.sum() ** 2 - ss)
+    if cross <= 0:
+        return 0.5
+    return float(np.clip((var_sum - ss) / cross, 0.0, 1.0))
+
+
+def bounds(
+    points: np.ndarray, scales: np.ndarray, cal: Calibration, level: float
+) -> tuple[np.ndarray, np.ndarray]:
+    """Lower and upper bounds (series x steps) for point paths; lower clipped at zero."""
+    horizon = points.shape[-1]
+    c = cal.extended(horizon)
+    s = np.asarray(scales)[..., None]
+    lower = np.clip(points + s * c.lo[level], 0.0, None)
+    upper = np.maximum(points + s * c.hi[level], lower)
+    return lower, upper
+
+
+def aggregate_bounds(
+    points: np.ndarray, scale: float, lo_q: np.ndarray, hi_q: np.ndarray, level: float, rho: float
+) -> tuple[float, float, float]:
+    """(point, lower, upper) of the sum of consecutive steps of one series (quantiles already per step)."""
+    sd = (hi_q - lo_q) * scale / (2 * Z[level])
+    shift = float(((hi_q + lo_q) / 2 * scale).sum())
+    ss = float((sd**2).sum())
+    var = ss + rho * (float(sd.sum()) ** 2 - ss)
+    half = Z[level] * np.sqrt(max(var, 0.0))
+    total = float(points.sum())
+    lower = max(total + shift - half, 0.0)
+    upper = max(total + shift + half, lower, total)
+    return total, min(lower, total), upper

@@ -1,0 +1,243 @@
+"""Series per level: ids, the regular date grid of a dataset, and the dense panel the engine works on.
+
+A level's series live in a ``Panel``: one row per series, one column per grid date, NaN before a
+series' first observation and zero for missing dates within its life (a missing date = no sales).
+Every model in the engine reads the panel; the long ``(unique_id, ds, y)`` frame is its public view.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+LEVELS = ("store", "category", "product")
+FREQS = ("D", "W", "M", "Q")
+REQUIRED_COLUMNS = ("date", "store", "category", "product", "revenue")
+_MONTHS = ("JAN", "FEB", "MAR", "APR", "MAY", "JUN", "JUL", "AUG", "SEP", "OCT", "NOV", "DEC")
+_WEEKDAYS = ("MON", "TUE", "WED", "THU", "FRI", "SAT", "SUN")
+_SEASONS = {"D": (7, 365), "W": (52,), "M": (12,), "Q": (4,)}
+_HORIZONS = {"D": 28, "W": 13, "M": 12, "Q": 8}
+_MAX_HORIZONS = {"D": 400, "W": 104, "M": 24, "Q": 12}
+_DISPLAY_ALIASES = {"D": "D", "W": "W-SUN", "M": "M", "Q": "Q-DEC"}
+
+
+def check_level(level: str) -> None:
+    """Raise a ValueError naming the valid levels when ``level`` is not one of them."""
+    if level not in LEVELS:
+        raise ValueError(f"unknown level {level!r}; expected one of {', '.join(LEVELS)}")
+
+
+def check_freq(freq: str) -> None:
+    """Raise a ValueError naming the valid frequencies when ``freq`` is not one of them."""
+    if freq not in FREQS:
+        raise ValueError(f"unknown frequency {freq!r}; expected one of {', '.join(FREQS)}")
+
+
+def series_id(
+    level: str, store: str | None = None, category: str | None = None, product: str | None = None
+) -> str:
+    """The id of one series of ``level``; an omitted store means all stores together (``store=*``)."""
+    check_level(level)
+    prefix = f"store={store if store is not None else '*'}"
+    if level == "store":
+        if category is not None or product is not None:
+            raise ValueError("store-level series take no category or product")
+        return prefix
+    if level == "category":
+        if category is None:
+            raise ValueError("category-level series need a category")
+        return f"{prefix}|category={category}"
+    if product is None:
+        raise ValueError("product-level series need a product")
+    return f"{prefix}|product={product}"
+
+
+def season_lengths(freq: str) -> tuple[int, ...]:
+    """Seasonal periods in dataset steps (the first is the primary season used by seasonal naive)."""
+    check_freq(freq)
+    return _SEASONS[freq]
+
+
+def default_horizon(freq: str) -> int:
+    """CV fold length in steps: 4 weeks of days, 13 weeks, 12 months, 8 quarters."""
+    check_freq(freq)
+    return _HORIZONS[freq]
+
+
+def default_max_horizon(freq: str) -> int:
+    """Longest forecast served, in dataset steps (daily: 400 days so 12 whole months fit after any date)."""
+    check_freq(freq)
+    return _MAX_HORIZONS[freq]
+
+
+def year_length(freq: str) -> int:
+    """Steps in a year, weekday-aligned for daily data (364) so the yearly lag falls on the same weekday."""
+    check_freq(freq)
+    return {"D": 364, "W": 52, "M": 12, "Q": 4}[freq]
+
+
+def grid_alias(freq: str, dates: pd.DatetimeIndex | pd.Series) -> str:
+    """Pandas frequency alias of a dataset's regular grid, anchored on what the dates show.
+
+    Weekly grids are anchored on the most common weekday; monthly/quarterly grids use period
+    starts unless every date is a period end.
+    """
+    check_freq(freq)
+    idx = pd.DatetimeIndex(dates).normalize()
+    if len(idx) == 0:
+        raise ValueError("no dates to build a grid from")
+    if freq == "D":
+        return "D"
+    if freq == "W":
+        weekday = int(pd.Series(idx.dayofweek).mode().iloc[0])
+        return f"W-{_WEEKDAYS[weekday]}"
+    if freq == "M":
+        if (idx.day != 1).any() and idx.is_month_end.all():
+            return "ME"
+        return "MS"
+    first_month = _MONTHS[int(idx.min().month) - 1]
+    if (idx.day != 1).any() and idx.is_month_end.all():
+        return f"QE-{first_month}"
+    return f"QS-{first_month}"
+
+
+def snap_to_grid(dates: pd.DatetimeIndex, alias: str) -> pd.DatetimeIndex:
+    """Map each date to the grid point at or before it (dates already on the grid are unchanged)."""
+    idx = pd.DatetimeIndex(dates).normalize()
+    offset = pd.tseries.frequencies.to_offset(alias)
+    start = offset.rollback(idx.min())
+    grid = pd.date_range(start, idx.max(), freq=alias)
+    pos = grid.searchsorted(idx, side="right") - 1
+    return grid[pos]
+
+
+def future_dates(last: pd.Timestamp, alias: str, steps: int) -> pd.DatetimeIndex:
+    """The ``steps`` grid dates after ``last``."""
+    return pd.date_range(last, periods=steps + 1, freq=alias)[1:]
+
+
+def display_alias(freq: str) -> str:
+    """Pandas period alias used to aggregate forecasts to display frequency ``freq`` (weeks run Mon-Sun)."""
+    check_freq(freq)
+    return _DISPLAY_ALIASES[freq]
+
+
+@dataclass(frozen=True)
+class Panel:
+    """Dense matrix of one level's series: ``values[i, t]`` = y of series i at ``dates[t]``.
+
+    NaN before a series' first observation, real values (zeros for gaps) from then on.
+    """
+
+    ids: tuple[str, ...]
+    dates: pd.DatetimeIndex
+    values: np.ndarray
+    freq: str
+    alias: str
+
+    @property
+    def n_series(self) -> int:
+        """Number of series."""
+        return len(self.ids)
+
+    @property
+    def length(self) -> int:
+        """Number of grid dates."""
+        return len(self.dates)
+
+    @property
+    def starts(self) -> np.ndarray:
+        """Index of each series' first observation (``length`` for a series with none)."""
+        observed = ~np.isnan(self.values)
+        first = observed.argmax(axis=1)
+        return np.where(observed.any(axis=1), first, self.length)
+
+    def n_obs(self) -> np.ndarray:
+        """Observations per series (its length of life on the grid)."""
+        return self.length - self.starts
+
+    def truncate(self, end: int) -> Panel:
+        """The panel up to and including grid position ``end`` (what is known at that cutoff)."""
+        return Panel(self.ids, self.dates[: end + 1], self.values[:, : end + 1], self.freq, self.alias)
+
+    def to_long(self) -> pd.DataFrame:
+        """Long frame ``unique_id, ds, y`` of the observed cells, sorted by id then date."""
+        rows, cols = np.nonzero(~np.isnan(self.values))
+        return pd.DataFrame(
+            {
+                "unique_id": np.asarray(self.ids, dtype=object)[rows],
+                "ds": self.dates[cols],
+                "y": self.values[rows, cols],
+            }
+        )
+
+
+def validate_sales(sales: pd.DataFrame, freq: str) -> pd.DataFrame:
+    """Check the sales frame and return a clean copy (normalised dates, string keys, float revenue)."""
+    check_freq(freq)
+    if not isinstance(sales, pd.DataFrame):
+        raise TypeError(f"sales must be a pandas DataFrame, got {type(sales).__name__}")
+    missing = [c for c in REQUIRED_COLUMNS if c not in sales.columns]
+    if missing:
+        raise ValueError(
+            f"sales frame lacks column(s) {', '.join(missing)}; it has {', '.join(map(str, sales.columns))}"
+        )
+    if sales.empty:
+        raise ValueError("sales frame is empty: nothing to forecast")
+    out = sales.loc[:, list(REQUIRED_COLUMNS)].copy()
+    out["date"] = pd.to_datetime(out["date"], errors="coerce")
+    if out["date"].isna().any():
+        raise ValueError(f"sales frame has {int(out['date'].isna().sum())} missing or unparseable date(s)")
+    out["date"] = out["date"].dt.normalize()
+    for col in ("store", "category", "product"):
+        if out[col].isna().any():
+            raise ValueError(
+                f"sales frame has {int(out[col].isna().sum())} missing value(s) in column {col!r}"
+            )
+        out[col] = out[col].astype(str)
+    revenue = pd.to_numeric(out["revenue"], errors="coerce").astype(float)
+    bad = ~np.isfinite(revenue.to_numpy())
+    if bad.any():
+        raise ValueError(f"sales frame has {int(bad.sum())} missing or non-numeric revenue value(s)")
+    if (revenue < 0).any():
+        raise ValueError(f"sales frame has {int((revenue < 0).sum())} negative revenue value(s)")
+    out["revenue"] = revenue
+    return out
+
+
+def _level_keys(sales: pd.DataFrame, level: str) -> tuple[pd.Series, pd.Series]:
+    """Per-row id of the store-specific series and of the all-stores series of ``level``."""
+    store = "store=" + sales["store"]
+    if level == "store":
+        return store, pd.Series("store=*", index=sales.index)
+    col = "category" if level == "category" else "product"
+    suffix = f"|{col}=" + sales[col]
+    return store + suffix, "store=*" + suffix
+
+
+def level_panel(sales: pd.DataFrame, level: str, freq: str) -> Panel:
+    """All series of ``level`` (each store's and all stores') as a Panel on the dataset's regular grid."""
+    check_level(level)
+    clean = validate_sales(sales, freq)
+    alias = grid_alias(freq, clean["date"])
+    snapped = snap_to_grid(pd.DatetimeIndex(clean["date"]), alias)
+    dates = pd.date_range(snapped.min(), snapped.max(), freq=alias)
+    col = dates.get_indexer(snapped)
+    own, total = _level_keys(clean, level)
+    keys = pd.concat([own, total], ignore_index=True)
+    ids, codes = np.unique(keys.to_numpy(dtype=str), return_inverse=True)
+    cols = np.concatenate([col, col])
+    revenue = np.concatenate([clean["revenue"].to_numpy()] * 2)
+    values = np.zeros((len(ids), len(dates)))
+    np.add.at(values, (codes, cols), revenue)
+    first = np.full(len(ids), len(dates))
+    np.minimum.at(first, codes, cols)
+    values[np.arange(len(dates))[None, :] < first[:, None]] = np.nan
+    return Panel(tuple(str(i) for i in ids), dates, values, freq, alias)
+
+
+def build_level_series(sales: pd.DataFrame, level: str, freq: str) -> pd.DataFrame:
+    """Long frame ``unique_id, ds, y`` of every series of ``level`` on the regular grid (gaps = 0)."""
+    return level_panel(sales, level, freq).to_long()
