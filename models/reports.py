@@ -81,26 +81,50 @@ def _present_metrics(frame: pd.DataFrame) -> list[str]:
     return [c for c in METRIC_COLUMNS if c in frame.columns]
 
 
+def _split_overall(cv_table: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame | None]:
+    """Per-fold rows, and the engine's pooled ``fold == "all"`` rows when it wrote them."""
+    if "fold" not in cv_table.columns:
+        return cv_table, None
+    is_all = cv_table["fold"].astype(str) == "all"
+    return cv_table.loc[~is_all], (cv_table.loc[is_all] if is_all.any() else None)
+
+
+def _keys(frame: pd.DataFrame) -> pd.Series:
+    return pd.Series(
+        [params_key(p, f) for p, f in zip(frame["params"], frame["family"], strict=True)],
+        index=frame.index,
+        dtype=object,
+    )
+
+
 def summarise_cv(cv_table: pd.DataFrame) -> list[dict[str, Any]]:
-    """Overall metrics per candidate configuration (mean over folds), best WAPE first."""
+    """Overall metrics per candidate configuration, best WAPE first.
+
+    Uses the engine's pooled "all" rows (metrics over all folds at once); without them, the mean
+    over folds.
+    """
     if cv_table is None or cv_table.empty:
         return []
-    frame = cv_table.copy()
-    frame["_key"] = [params_key(p, f) for p, f in zip(frame["params"], frame["family"], strict=True)]
-    metrics = _present_metrics(frame)
-    grouped = frame.groupby("_key", sort=False)
-    summary = grouped[metrics].mean()
-    summary["n_folds"] = grouped.size()
-    summary["family"] = grouped["family"].first()
-    summary = summary.sort_values("wape", kind="stable") if "wape" in summary else summary
+    folds, overall = _split_overall(cv_table)
+    metrics = _present_metrics(cv_table)
+    fold_keys = _keys(folds)
+    n_folds = fold_keys.value_counts()
+    if overall is None:
+        summary = folds[metrics].groupby(fold_keys, sort=False).mean()
+        families = folds["family"].groupby(fold_keys, sort=False).first()
+    else:
+        keys = _keys(overall)
+        summary = overall[metrics].set_axis(keys.to_numpy())
+        families = overall["family"].set_axis(keys.to_numpy())
+    if "wape" in summary.columns:
+        summary = summary.sort_values("wape", kind="stable", na_position="last")
     rows = []
     for key, row in summary.iterrows():
-        params = json.loads(key)
         rows.append(
             {
-                "family": row["family"],
-                "params": params,
-                "n_folds": int(row["n_folds"]),
+                "family": str(families[key]),
+                "params": json.loads(key),
+                "n_folds": int(n_folds.get(key, 0)),
                 **{m: _jsonable(row[m]) for m in metrics},
             }
         )
@@ -109,7 +133,7 @@ def summarise_cv(cv_table: pd.DataFrame) -> list[dict[str, Any]]:
 
 def _fold_rows(cv_table: pd.DataFrame, mask: pd.Series) -> list[dict[str, Any]]:
     cols = [c for c in ("fold", "cutoff", *METRIC_COLUMNS) if c in cv_table.columns]
-    part = cv_table.loc[mask, cols].sort_values(cols[0]) if cols else cv_table.loc[mask]
+    part = cv_table.loc[mask, cols]
     return [_jsonable(rec) for rec in part.to_dict("records")]
 
 
@@ -117,13 +141,10 @@ def per_fold(cv_table: pd.DataFrame, best_params: dict[str, Any]) -> dict[str, l
     """Per-fold metrics of the winning configuration and of seasonal naive."""
     if cv_table is None or cv_table.empty:
         return {"winner": [], SEASONAL_NAIVE: []}
-    keys = pd.Series(
-        [params_key(p, f) for p, f in zip(cv_table["params"], cv_table["family"], strict=True)],
-        index=cv_table.index,
-    )
-    winner = keys == params_key(best_params)
-    naive = cv_table["family"] == SEASONAL_NAIVE
-    return {"winner": _fold_rows(cv_table, winner), SEASONAL_NAIVE: _fold_rows(cv_table, naive)}
+    folds, _ = _split_overall(cv_table)
+    winner = _keys(folds) == params_key(best_params)
+    naive = folds["family"] == SEASONAL_NAIVE
+    return {"winner": _fold_rows(folds, winner), SEASONAL_NAIVE: _fold_rows(folds, naive)}
 
 
 def _pct(value: Any) -> str:

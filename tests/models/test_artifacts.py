@@ -18,7 +18,7 @@ class Unpicklable:
     def __init__(self) -> None:
         self.payload = list(range(100_000))
 
-    def __reduce__(self):  # noqa: ANN204
+    def __reduce__(self):
         raise OSError("simulated failure while writing")
 
 

@@ -1,0 +1,214 @@
+"""Registry: versions, the MASTER alias, the promotion rule on the same folds, and refusals.
+
+Real engine fits on a small seeded monthly panel (2 stores x 3 products, 6 years) with tiny grids,
+real SQLite through the migrated ``engine`` fixture.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+from sqlalchemy import Engine, select
+
+from data.schema import AuditEvent, ModelVersion, RegistryAlias
+from models.registry import (
+    RegistryError,
+    UnknownVersionError,
+    decide_promotion,
+    get_version,
+    list_versions,
+    master_versions,
+    promote,
+    record_decision,
+    register_version,
+)
+from models.training import TrainingConfig, train_level
+
+NAIVE_ONLY = TrainingConfig(n_folds=2, families=("seasonal_naive",))
+WITH_THETA = TrainingConfig(
+    n_folds=2, families=("seasonal_naive", "theta"), grids={"theta": {"theta": [2.0], "seasonal": [True]}}
+)
+
+
+def monthly_sales(seed: int = 3, months: int = 72) -> pd.DataFrame:
+    """Trend + yearly season + noise per store and product, month starts (trend makes theta win)."""
+    rng = np.random.default_rng(seed)
+    dates = pd.date_range("2019-01-01", periods=months, freq="MS")
+    t = np.arange(months)
+    rows = []
+    for s, store in enumerate(("S1", "S2")):
+        for p, (product, category) in enumerate((("P1", "C1"), ("P2", "C1"), ("P3", "C2"))):
+            level = 100.0 * (1 + s) * (1 + 0.5 * p)
+            season = 1 + 0.1 * np.sin(2 * np.pi * (t + p) / 12)
+            trend = 1 + 0.03 * t
+            y = level * season * trend * rng.gamma(200, 1 / 200, months)
+            rows.append(
+                pd.DataFrame(
+                    {"date": dates, "store": store, "category": category, "product": product, "revenue": y}
+                )
+            )
+    return pd.concat(rows, ignore_index=True)
+
+
+@pytest.fixture(scope="module")
+def sales() -> pd.DataFrame:
+    return monthly_sales()
+
+
+@pytest.fixture(scope="module")
+def naive_trained(sales: pd.DataFrame):
+    return train_level(sales, "store", freq="M", config=NAIVE_ONLY)
+
+
+@pytest.fixture(scope="module")
+def theta_trained(sales: pd.DataFrame):
+    return train_level(sales, "store", freq="M", config=WITH_THETA)
+
+
+def _status(engine: Engine) -> dict[str, str]:
+    with engine.connect() as conn:
+        return dict(conn.execute(select(ModelVersion.id, ModelVersion.status)).all())
+
+
+def test_register_writes_files_then_candidate_row(engine: Engine, tmp_path: Path, theta_trained) -> None:
+    vid = register_version(engine, theta_trained, model_dir=tmp_path, source="test", job_id=7)
+    assert vid.startswith("store-")
+    info = get_version(engine, vid)
+    assert info.status == "candidate" and info.source == "test" and info.job_id == 7
+    assert info.params == theta_trained.best_params
+    folder = tmp_path / "store" / vid
+    assert {p.name for p in folder.iterdir()} == {
+        "model.joblib",
+        "best_parameters.json",
+        "report.json",
+        "report.md",
+    }
+    assert json.loads((folder / "best_parameters.json").read_text()) == theta_trained.best_params
+    assert master_versions(engine) == {}
+    assert [v.id for v in list_versions(engine, "store")] == [vid]
+    assert list_versions(engine, "product") == []
+
+
+def test_version_ids_are_unique_and_sortable(engine: Engine, tmp_path: Path, naive_trained) -> None:
+    ids = [register_version(engine, naive_trained, model_dir=tmp_path, source="t") for _ in range(3)]
+    assert len(set(ids)) == 3
+    assert sorted(ids) == ids
+    assert [v.id for v in list_versions(engine)] == ids[::-1]
+
+
+def test_unknown_version_lists_close_matches(engine: Engine, tmp_path: Path, naive_trained) -> None:
+    vid = register_version(engine, naive_trained, model_dir=tmp_path, source="t")
+    with pytest.raises(UnknownVersionError, match="did you mean"):
+        get_version(engine, vid[:-1] + "x")
+
+
+def test_first_model_seasonal_naive_is_promoted_so_the_level_can_serve(
+    engine: Engine, tmp_path: Path, sales: pd.DataFrame, naive_trained
+) -> None:
+    decision = decide_promotion(engine, naive_trained, sales, config=NAIVE_ONLY)
+    assert decision.promote
+    assert "no candidate beat seasonal naive" in decision.reason
+    assert decision.master_wape is None
+
+
+def test_first_model_beating_naive_is_promoted(
+    engine: Engine, tmp_path: Path, sales: pd.DataFrame, theta_trained
+) -> None:
+    assert theta_trained.best_params["family"] == "theta"
+    decision = decide_promotion(engine, theta_trained, sales, config=WITH_THETA)
+    assert decision.promote and "first model" in decision.reason and "seasonal naive" in decision.reason
+
+
+def test_better_candidate_replaces_master_on_the_same_folds(
+    engine: Engine, tmp_path: Path, sales: pd.DataFrame, naive_trained, theta_trained
+) -> None:
+    old = register_version(engine, naive_trained, model_dir=tmp_path, source="t")
+    promote(engine, old, reason="first", actor="test")
+    new = register_version(engine, theta_trained, model_dir=tmp_path, source="t")
+    decision = decide_promotion(engine, theta_trained, sales, config=WITH_THETA)
+    assert decision.promote, decision.reason
+    # The MASTER (seasonal naive) re-scored on the candidate's folds is exactly seasonal naive's WAPE.
+    assert decision.master_wape == pytest.approx(theta_trained.baseline_metrics["wape"])
+    assert decision.candidate_wape < decision.master_wape
+    assert "on the same 2 folds" in decision.reason and "→ promoted" in decision.reason
+    promote(engine, new, reason=decision.reason, actor="test")
+    assert master_versions(engine) == {"store": new}
+    assert _status(engine) == {old: "archived", new: "MASTER"}
+    assert get_version(engine, new).decision == decision.reason
+    assert get_version(engine, new).promoted_at is not None
+
+
+def test_worse_candidate_keeps_master(
+    engine: Engine, tmp_path: Path, sales: pd.DataFrame, naive_trained, theta_trained
+) -> None:
+    master = register_version(engine, theta_trained, model_dir=tmp_path, source="t")
+    promote(engine, master, reason="first", actor="test")
+    register_version(engine, naive_trained, model_dir=tmp_path, source="t")
+    decision = decide_promotion(engine, naive_trained, sales, config=NAIVE_ONLY)
+    assert not decision.promote
+    assert decision.master_wape == pytest.approx(theta_trained.metrics["wape"])
+    assert "MASTER kept" in decision.reason
+    assert master_versions(engine) == {"store": master}
+
+
+def test_tie_on_unchanged_data_keeps_master(
+    engine: Engine, tmp_path: Path, sales: pd.DataFrame, theta_trained
+) -> None:
+    master = register_version(engine, theta_trained, model_dir=tmp_path, source="t")
+    promote(engine, master, reason="first", actor="test")
+    again = train_level(sales, "store", freq="M", config=WITH_THETA)
+    decision = decide_promotion(engine, again, sales, config=WITH_THETA)
+    assert not decision.promote
+    assert decision.candidate_wape == decision.master_wape
+    assert "tie on unchanged data" in decision.reason
+
+
+def test_tie_on_newer_data_refreshes_master(engine: Engine, tmp_path: Path, theta_trained) -> None:
+    master = register_version(engine, theta_trained, model_dir=tmp_path, source="t")
+    promote(engine, master, reason="first", actor="test")
+    longer = monthly_sales(months=73)
+    newer = train_level(longer, "store", freq="M", config=WITH_THETA)
+    decision = decide_promotion(engine, newer, longer, config=WITH_THETA)
+    assert decision.promote and "newer data" in decision.reason
+
+
+def test_promote_refuses_a_broken_artifact(engine: Engine, tmp_path: Path, naive_trained) -> None:
+    good = register_version(engine, naive_trained, model_dir=tmp_path, source="t")
+    promote(engine, good, reason="first", actor="test")
+    bad = register_version(engine, naive_trained, model_dir=tmp_path, source="t")
+    Path(get_version(engine, bad).artifact_path).write_bytes(b"\x80\x04 truncated")
+    with pytest.raises(RegistryError, match="refusing to promote"):
+        promote(engine, bad, reason="x", actor="test")
+    assert master_versions(engine) == {"store": good}
+    assert _status(engine) == {good: "MASTER", bad: "candidate"}
+
+
+def test_rollback_and_audit_trail(engine: Engine, tmp_path: Path, naive_trained, theta_trained) -> None:
+    first = register_version(engine, naive_trained, model_dir=tmp_path, source="t")
+    second = register_version(engine, theta_trained, model_dir=tmp_path, source="t")
+    promote(engine, first, reason="first", actor="test")
+    promote(engine, second, reason="better", actor="test")
+    promote(engine, first, reason="rollback", actor="alice")
+    assert master_versions(engine) == {"store": first}
+    assert _status(engine) == {first: "MASTER", second: "archived"}
+    with engine.connect() as conn:
+        aliases = conn.execute(select(RegistryAlias.level, RegistryAlias.version_id)).all()
+        events = conn.execute(select(AuditEvent.actor, AuditEvent.detail).order_by(AuditEvent.id)).all()
+    assert aliases == [("store", first)]
+    assert [e.actor for e in events] == ["test", "test", "alice"]
+    assert events[-1].detail == {"level": "store", "version": first, "previous": second, "reason": "rollback"}
+
+
+def test_record_decision_updates_row_and_reports(engine: Engine, tmp_path: Path, theta_trained) -> None:
+    vid = register_version(engine, theta_trained, model_dir=tmp_path, source="t")
+    decision = {"promote": False, "reason": "kept for a test", "candidate_wape": 0.1, "master_wape": 0.1}
+    record_decision(engine, vid, decision)
+    info = get_version(engine, vid)
+    assert info.decision == "kept for a test"
+    report = json.loads(Path(info.report_path).read_text())
+    assert report["decision"]["reason"] == "kept for a test"
+    assert "kept for a test" in (Path(info.report_path).parent / "report.md").read_text()
