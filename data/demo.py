@@ -15,12 +15,14 @@ import holidays
 import numpy as np
 import pandas as pd
 
+from data.storage import ImportResult, import_sales_frame
+
 if TYPE_CHECKING:
     from pathlib import Path
 
     from sqlalchemy import Engine
 
-    from data.storage import ImportResult
+    from data.staging import Progress
 
 DEFAULT_START = dt.date(2023, 11, 1)
 DEFAULT_END = dt.date(2026, 10, 31)
@@ -68,11 +70,12 @@ class _Category:
     products: tuple[tuple[str, float, float], ...]  # (name, units/day in a size-1 store, price R$)
 
 
+# fmt: off
 _CATEGORIES = (
     _Category("Bebidas", (0.80, 0.78, 0.85, 0.92, 1.20, 1.55, 1.35), 0.30, 15, 0.6, 2.1, 1.8, 1.5, 1.0, (
         ("Refrigerante Cola 2L", 30, 9.49), ("Energetico Acai 269ml", 8, 7.99),
         ("Agua Mineral 500ml", 40, 2.49), ("Cerveja Pilsen Lata 350ml", 45, 3.99),
-        ("Suco de Uva Integral 1L", 6, 14.90), ("Cha Gelado Limao 1,5L", 5, 8.49),
+        ("Suco de Uva Integral 1L", 6, 14.90), ("Cha Gelado Limao 1.5L", 5, 8.49),
         ("Agua de Coco 1L", 7, 11.90), ("Vinho Tinto Reserva 750ml", 0.4, 89.90),
         ("Refrigerante Guarana 2L", 25, 8.49), ("Cerveja Artesanal IPA 500ml", 2, 24.90))),
     _Category("Mercearia", (0.95, 0.90, 0.92, 0.95, 1.05, 1.30, 0.95), 0.06, 170, 0.5, 1.8, 0.8, 1.8, 1.0, (
@@ -87,7 +90,7 @@ _CATEGORIES = (
         ("Cogumelo Shitake 200g", 0.5, 19.90), ("Laranja Pera kg", 15, 4.99),
         ("Manga Palmer kg", 6, 9.99), ("Limao Taiti kg", 10, 6.99))),
     _Category("Limpeza", (1.00, 0.95, 0.95, 0.95, 1.00, 1.30, 0.80), 0.06, 20, 0.2, 0.8, 0.7, 1.8, 1.0, (
-        ("Detergente Liquido 500ml", 20, 2.79), ("Sabao em Po 1,6kg", 8, 22.90),
+        ("Detergente Liquido 500ml", 20, 2.79), ("Sabao em Po 1.6kg", 8, 22.90),
         ("Agua Sanitaria 2L", 9, 7.99), ("Amaciante 2L", 7, 16.90), ("Desinfetante 2L", 7, 10.90),
         ("Lustra Moveis 200ml", 0.6, 11.90), ("Esponja Multiuso 3un", 10, 5.49),
         ("Papel Toalha 2 rolos", 8, 7.99), ("Saco de Lixo 50L", 8, 9.99))),
@@ -111,6 +114,7 @@ _REGULAR_STORES = (
     ("Loja Norte", 1.7, 0.09, 0.0), ("Loja Praia", 0.8, 0.02, 0.45), ("Loja Sul", 1.4, 0.03, 0.0),
     ("Loja Leste", 1.1, 0.07, 0.0), ("Loja Bairro", 0.6, 0.15, 0.0), ("Loja Express", 0.45, 0.05, 0.0),
 )
+# fmt: on
 _LATE_STORE = ("Loja Parque", 1.2, 0.10, 0.0)
 _LATE_PRODUCT = "Energetico Acai 269ml"
 _DISCONTINUED_PRODUCT = "Biscoito Recheado 140g"
@@ -165,11 +169,16 @@ class DemoCatalogue:
         return tuple(p.name for p in self.products if p.slow_mover)
 
 
-def _check_parameters(seed: int, n_stores: int, n_categories: int, n_products: int,
-                      start: dt.date, end: dt.date) -> tuple[dt.date, dt.date]:
+def _check_parameters(
+    seed: int, n_stores: int, n_categories: int, n_products: int, start: dt.date, end: dt.date
+) -> tuple[dt.date, dt.date]:
     """Reject impossible configurations with a message naming the parameter; return plain dates."""
-    for name, value, low in (("seed", seed, 0), ("n_stores", n_stores, 1), ("n_categories", n_categories, 1),
-                             ("n_products", n_products, max(n_categories, 1))):
+    for name, value, low in (
+        ("seed", seed, 0),
+        ("n_stores", n_stores, 1),
+        ("n_categories", n_categories, 1),
+        ("n_products", n_products, max(n_categories, 1)),
+    ):
         if isinstance(value, bool) or not isinstance(value, int | np.integer) or value < low:
             why = " (at least one product per category)" if name == "n_products" else ""
             raise ValueError(f"{name} must be an integer >= {low}{why}, got {value!r}")
@@ -198,12 +207,20 @@ def _category(index: int) -> _Category:
     """The named category profile, or a neutral generic one beyond the six built-in categories."""
     if index < len(_CATEGORIES):
         return _CATEGORIES[index]
-    return _Category(f"Categoria {index + 1}", (1.0, 1.0, 1.0, 1.0, 1.05, 1.2, 0.9), 0.05, 1, 0.3,
-                     1.2, 1.0, 1.3, 1.0, ())
+    return _Category(
+        f"Categoria {index + 1}", (1.0, 1.0, 1.0, 1.0, 1.05, 1.2, 0.9), 0.05, 1, 0.3, 1.2, 1.0, 1.3, 1.0, ()
+    )
 
 
-def demo_catalogue(seed: int = 7, *, n_stores: int = 10, n_categories: int = 6, n_products: int = 50,
-                   start: dt.date = DEFAULT_START, end: dt.date = DEFAULT_END) -> DemoCatalogue:
+def demo_catalogue(
+    seed: int = 7,
+    *,
+    n_stores: int = 10,
+    n_categories: int = 6,
+    n_products: int = 50,
+    start: dt.date = DEFAULT_START,
+    end: dt.date = DEFAULT_END,
+) -> DemoCatalogue:
     """Stores, products and assortment of a demo configuration (what ``generate_demo_sales`` simulates).
 
     Exposed so tests, docs and the UI can name the hard cases (late store, discontinued product, slow
@@ -226,13 +243,23 @@ def demo_catalogue(seed: int = 7, *, n_stores: int = 10, n_categories: int = 6, 
     for i in range(n_products):
         cat = _category(i % n_categories)
         pos = i // n_categories
-        name, rate, price = cat.products[pos] if pos < len(cat.products) else (
-            f"{cat.name} Item {pos + 1:02d}", float(rng.uniform(2, 12)), float(rng.uniform(3, 30)))
+        name, rate, price = (
+            cat.products[pos]
+            if pos < len(cat.products)
+            else (f"{cat.name} Item {pos + 1:02d}", float(rng.uniform(2, 12)), float(rng.uniform(3, 30)))
+        )
         rate *= float(rng.uniform(0.85, 1.15))
         price = round(max(price * float(rng.uniform(0.9, 1.1)), 1.0), 1) - 0.01
-        products.append(DemoProduct(name, cat.name, rate, round(price, 2),
-                                    launch if name == _LATE_PRODUCT else start,
-                                    last_day if name == _DISCONTINUED_PRODUCT else end))
+        products.append(
+            DemoProduct(
+                name,
+                cat.name,
+                rate,
+                round(price, 2),
+                launch if name == _LATE_PRODUCT else start,
+                last_day if name == _DISCONTINUED_PRODUCT else end,
+            )
+        )
 
     sizes = np.array([s.size for s in stores])
     rank = sizes.argsort().argsort() / max(len(stores) - 1, 1)
@@ -242,10 +269,17 @@ def demo_catalogue(seed: int = 7, *, n_stores: int = 10, n_categories: int = 6, 
     carried = sorted((stores[s].name, products[p].name) for s, p in zip(*np.nonzero(carry), strict=True))
     names = {p.name for p in products}
     declining = "Loja Oeste" if any(s.name == "Loja Oeste" for s in stores) else None
-    return DemoCatalogue(start, end, tuple(stores), tuple(products), tuple(carried),
-                         _LATE_STORE[0] if n_stores > 1 else None, declining,
-                         _LATE_PRODUCT if _LATE_PRODUCT in names else None,
-                         _DISCONTINUED_PRODUCT if _DISCONTINUED_PRODUCT in names else None)
+    return DemoCatalogue(
+        start,
+        end,
+        tuple(stores),
+        tuple(products),
+        tuple(carried),
+        _LATE_STORE[0] if n_stores > 1 else None,
+        declining,
+        _LATE_PRODUCT if _LATE_PRODUCT in names else None,
+        _DISCONTINUED_PRODUCT if _DISCONTINUED_PRODUCT in names else None,
+    )
 
 
 def _calendar_effects(days: pd.DatetimeIndex, cats: list[_Category]) -> tuple[np.ndarray, np.ndarray]:
@@ -255,8 +289,11 @@ def _calendar_effects(days: pd.DatetimeIndex, cats: list[_Category]) -> tuple[np
     col = np.asarray
     weekly = col([c.weekly for c in cats]).T / col([np.mean(c.weekly) for c in cats])
     f = weekly[dow]
-    f = f * (1 + col([c.summer for c in cats]) * np.cos(2 * np.pi * (doy[:, None] - col(
-        [c.peak_doy for c in cats])) / 365.25))
+    f = f * (
+        1
+        + col([c.summer for c in cats])
+        * np.cos(2 * np.pi * (doy[:, None] - col([c.peak_doy for c in cats])) / 365.25)
+    )
     f = f * np.where(dom <= 10, 1.08, np.where(dom >= 25, 0.94, 1.0))[:, None]  # pay day early in the month
     advent = (month == 12) & (dom <= 23)
     f[advent] *= 1 + col([c.december for c in cats]) * (dom[advent][:, None] / 24)
@@ -267,8 +304,12 @@ def _calendar_effects(days: pd.DatetimeIndex, cats: list[_Category]) -> tuple[np
     closed = ((month == 12) & (dom == 25)) | ((month == 1) & (dom == 1))
 
     index = {d: i for i, d in enumerate(days.date)}
-    cal = holidays.country_holidays("BR", years=range(days[0].year, days[-1].year + 1),
-                                    categories=("public", "optional"), language="en_US")
+    cal = holidays.country_holidays(
+        "BR",
+        years=range(days[0].year, days[-1].year + 1),
+        categories=("public", "optional"),
+        language="en_US",
+    )
     for day, name in cal.items():
         i = index.get(day)
         if i is None or closed[i] or eve[i] or name == "Public Servant's Day":
@@ -301,8 +342,9 @@ def _calendar_effects(days: pd.DatetimeIndex, cats: list[_Category]) -> tuple[np
     return f, closed
 
 
-def _store_effects(days: pd.DatetimeIndex, stores: tuple[DemoStore, ...],
-                   rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
+def _store_effects(
+    days: pd.DatetimeIndex, stores: tuple[DemoStore, ...], rng: np.random.Generator
+) -> tuple[np.ndarray, np.ndarray]:
     """Day x store traffic (size, trend, own seasonality, opening ramp, shared daily noise) and open mask."""
     t = (days - days[0]).days.to_numpy()[:, None]
     size = np.array([s.size for s in stores])
@@ -319,8 +361,9 @@ def _store_effects(days: pd.DatetimeIndex, stores: tuple[DemoStore, ...],
     return g, age >= 0
 
 
-def _product_effects(days: pd.DatetimeIndex, products: tuple[DemoProduct, ...],
-                     rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+def _product_effects(
+    days: pd.DatetimeIndex, products: tuple[DemoProduct, ...], rng: np.random.Generator
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Day x product demand (base, trend, promotions, life cycle), shelf price and live mask."""
     n, start = len(days), days[0]
     t = np.arange(n)
@@ -333,15 +376,21 @@ def _product_effects(days: pd.DatetimeIndex, products: tuple[DemoProduct, ...],
         live[first : last + 1, j] = True
         steps = np.ones(n)
         k = int(rng.integers(1, 4))
-        steps[rng.integers(1, n, size=k)] = np.where(rng.random(k) < 0.15, rng.uniform(0.88, 0.96, k),
-                                                     rng.uniform(1.02, 1.09, k))
+        steps[rng.integers(1, n, size=k)] = np.where(
+            rng.random(k) < 0.15, rng.uniform(0.88, 0.96, k), rng.uniform(1.02, 1.09, k)
+        )
         shelf = np.maximum(np.round(p.price * np.cumprod(steps), 1) - 0.01, 0.09)
         discount = np.zeros(n)
         lift = np.ones(n)
         n_promos = int(rng.poisson(5 * years))
         starts = rng.integers(first, last + 1, size=n_promos)
-        promos = zip(starts, rng.integers(3, 11, n_promos), rng.uniform(0.10, 0.30, n_promos),
-                     rng.uniform(2.0, 3.5, n_promos), strict=True)
+        promos = zip(
+            starts,
+            rng.integers(3, 11, n_promos),
+            rng.uniform(0.10, 0.30, n_promos),
+            rng.uniform(2.0, 3.5, n_promos),
+            strict=True,
+        )
         for s0, dur, disc, elasticity in promos:
             discount[s0 : s0 + dur] = disc
             lift[s0 : s0 + dur] = (1 - disc) ** -elasticity
@@ -358,8 +407,15 @@ def _product_effects(days: pd.DatetimeIndex, products: tuple[DemoProduct, ...],
     return demand, price, live
 
 
-def generate_demo_sales(seed: int = 7, *, n_stores: int = 10, n_categories: int = 6, n_products: int = 50,
-                        start: dt.date = DEFAULT_START, end: dt.date = DEFAULT_END) -> pd.DataFrame:
+def generate_demo_sales(
+    seed: int = 7,
+    *,
+    n_stores: int = 10,
+    n_categories: int = 6,
+    n_products: int = 50,
+    start: dt.date = DEFAULT_START,
+    end: dt.date = DEFAULT_END,
+) -> pd.DataFrame:
     """Simulate daily sales of the demo chain: the dataset newcomers see and models are first judged on.
 
     Returns the canonical frame (``date`` datetime64, ``store``/``category``/``product`` strings,
@@ -367,8 +423,9 @@ def generate_demo_sales(seed: int = 7, *, n_stores: int = 10, n_categories: int 
     carried (store, product) and open day, zero-sales days included; 25 December and 1 January have no
     rows. Same seed, same frame; see ``DEMO_DESCRIPTION`` for the hard cases inside.
     """
-    catalogue = demo_catalogue(seed, n_stores=n_stores, n_categories=n_categories, n_products=n_products,
-                          start=start, end=end)
+    catalogue = demo_catalogue(
+        seed, n_stores=n_stores, n_categories=n_categories, n_products=n_products, start=start, end=end
+    )
     rng = np.random.default_rng([seed, 2])
     days = pd.date_range(catalogue.start, catalogue.end, freq="D")
     cats = [_category(i) for i in range(n_categories)]
@@ -393,27 +450,44 @@ def generate_demo_sales(seed: int = 7, *, n_stores: int = 10, n_categories: int 
     prod_names = np.array([p.name for p in catalogue.products], dtype=object)
     cataloguenames = np.array([c.name for c in cats], dtype=object)
     sold = units[d_idx, k_idx]
-    return pd.DataFrame({
-        "date": days.to_numpy()[d_idx].astype("datetime64[ns]"),
-        "store": pd.Series(store_names[pair_store[k_idx]], dtype="str"),
-        "category": pd.Series(cataloguenames[prod_cat[pair_prod[k_idx]]], dtype="str"),
-        "product": pd.Series(prod_names[pair_prod[k_idx]], dtype="str"),
-        "revenue": np.round(sold * price[d_idx, pair_prod[k_idx]], 2),
-        "units": sold,
-    })
+    return pd.DataFrame(
+        {
+            "date": days.to_numpy()[d_idx].astype("datetime64[ns]"),
+            "store": pd.Series(store_names[pair_store[k_idx]], dtype="str"),
+            "category": pd.Series(cataloguenames[prod_cat[pair_prod[k_idx]]], dtype="str"),
+            "product": pd.Series(prod_names[pair_prod[k_idx]], dtype="str"),
+            "revenue": np.round(sold * price[d_idx, pair_prod[k_idx]], 2),
+            "units": sold,
+        }
+    )
 
 
-def load_demo_data(engine: Engine, *, seed: int = 7, upload_dir: Path | str | None = None,
-                   n_stores: int = 10, n_categories: int = 6, n_products: int = 50,
-                   start: dt.date = DEFAULT_START, end: dt.date = DEFAULT_END) -> ImportResult:
+def load_demo_data(
+    engine: Engine,
+    *,
+    seed: int = 7,
+    upload_dir: Path | str | None = None,
+    n_stores: int = 10,
+    n_categories: int = 6,
+    n_products: int = 50,
+    start: dt.date = DEFAULT_START,
+    end: dt.date = DEFAULT_END,
+    progress: Progress | None = None,
+) -> ImportResult:
     """Generate the demo dataset and import it like an uploaded file named ``demo-seed{seed}.csv``.
 
-    Goes through the regular importer (one transaction, replace semantics), so loading the same seed
-    twice changes nothing. The size parameters exist for tests and small trials.
+    Goes through the regular importer (validation, one transaction, replace semantics), so the demo
+    is stored exactly like user data and loading the same seed twice changes nothing. The size
+    parameters exist for tests and small trials; ``progress(step, total, label)`` follows the import.
     """
-    from data.storage import import_sales_frame  # deferred: storage is the heavier module
-
-    frame = generate_demo_sales(seed, n_stores=n_stores, n_categories=n_categories, n_products=n_products,
-                                start=start, end=end)
-    return import_sales_frame(engine, frame, filename=f"demo-seed{seed}.csv", uploaded_by="demo",
-                              upload_dir=upload_dir)
+    frame = generate_demo_sales(
+        seed, n_stores=n_stores, n_categories=n_categories, n_products=n_products, start=start, end=end
+    )
+    return import_sales_frame(
+        engine,
+        frame,
+        filename=f"demo-seed{seed}.csv",
+        uploaded_by="demo",
+        upload_dir=upload_dir,
+        progress=progress,
+    )

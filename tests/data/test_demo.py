@@ -5,12 +5,15 @@ from __future__ import annotations
 import datetime as dt
 import time
 from collections.abc import Callable
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
 import pytest
+from sqlalchemy import Engine, func, select
 
-from data.demo import DEMO_DESCRIPTION, DemoCatalogue, demo_catalogue, generate_demo_sales
+from data.demo import DEMO_DESCRIPTION, DemoCatalogue, demo_catalogue, generate_demo_sales, load_demo_data
+from data.schema import Product, Sale, Upload
 
 SMALL = {"n_stores": 3, "n_products": 8, "start": dt.date(2025, 1, 1), "end": dt.date(2025, 12, 31)}
 
@@ -91,8 +94,12 @@ def test_catalogue_matches_frame(demo: pd.DataFrame, catalogue: DemoCatalogue) -
     assert demo["category"].nunique() == 6
     assert demo["product"].nunique() == 50
     assert (demo.groupby("product")["category"].nunique() == 1).all()
-    for role in (catalogue.late_store, catalogue.declining_store, catalogue.late_product,
-                 catalogue.discontinued_product):
+    for role in (
+        catalogue.late_store,
+        catalogue.declining_store,
+        catalogue.late_product,
+        catalogue.discontinued_product,
+    ):
         assert role and role in DEMO_DESCRIPTION
 
 
@@ -202,3 +209,26 @@ def test_revenue_is_units_times_one_chain_price_with_promotions(demo: pd.DataFra
 def test_bad_parameters_are_rejected_clearly(kwargs: dict, error: type[Exception], fragment: str) -> None:
     with pytest.raises(error, match=fragment):
         generate_demo_sales(**kwargs)
+
+
+def test_load_demo_data_imports_once_through_the_importer(engine: Engine, tmp_path: Path) -> None:
+    frame = generate_demo_sales(3, **SMALL)
+    steps: list[tuple[int, int, str]] = []
+    first = load_demo_data(
+        engine, seed=3, upload_dir=tmp_path / "uploads", progress=lambda *a: steps.append(a), **SMALL
+    )
+    assert (first.status, first.rows_new, first.frequency) == ("imported", len(frame), "D")
+    assert (first.date_min, first.date_max) == (dt.date(2025, 1, 2), SMALL["end"])  # 1 January is closed
+    assert first.stored_path and Path(first.stored_path).is_file()
+    assert steps and steps[-1][0] == steps[-1][1]
+    with engine.connect() as conn:
+        assert conn.scalar(select(func.count()).select_from(Sale)) == len(frame)
+        assert conn.scalar(select(func.sum(Sale.revenue))) == pytest.approx(frame["revenue"].sum())
+        stored = dict(conn.execute(select(Product.product, Product.category)).all())
+        assert conn.execute(select(Upload.filename, Upload.uploaded_by)).all() == [("demo-seed3.csv", "demo")]
+    assert stored == dict(zip(frame["product"], frame["category"], strict=True))
+
+    again = load_demo_data(engine, seed=3, **SMALL)
+    assert (again.rows_new, again.rows_replaced, again.rows_unchanged) == (0, 0, len(frame))
+    with engine.connect() as conn:
+        assert conn.scalar(select(func.count()).select_from(Sale)) == len(frame)
