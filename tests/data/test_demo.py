@@ -13,6 +13,7 @@ import pytest
 from sqlalchemy import Engine, func, select
 
 from data.demo import DEMO_DESCRIPTION, DemoCatalogue, demo_catalogue, generate_demo_sales, load_demo_data
+from data.ingest import read_sales_file
 from data.schema import Product, Sale, Upload
 
 SMALL = {"n_stores": 3, "n_products": 8, "start": dt.date(2025, 1, 1), "end": dt.date(2025, 12, 31)}
@@ -232,3 +233,14 @@ def test_load_demo_data_imports_once_through_the_importer(engine: Engine, tmp_pa
     assert (again.rows_new, again.rows_replaced, again.rows_unchanged) == (0, 0, len(frame))
     with engine.connect() as conn:
         assert conn.scalar(select(func.count()).select_from(Sale)) == len(frame)
+
+
+@pytest.mark.parametrize(("sep", "decimal"), [(",", "."), (";", ",")])
+def test_demo_written_as_a_sales_file_reads_back_unchanged(tmp_path: Path, sep: str, decimal: str) -> None:
+    frame = generate_demo_sales(**SMALL)
+    path = tmp_path / "demo.csv"
+    frame.assign(date=frame["date"].dt.strftime("%Y-%m-%d")).to_csv(
+        path, sep=sep, decimal=decimal, index=False
+    )
+    back = read_sales_file(path).sort_values(["date", "store", "product"]).reset_index(drop=True)
+    pd.testing.assert_frame_equal(back, frame, check_dtype=False, check_datetimelike_compat=True)
