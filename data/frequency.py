@@ -60,7 +60,7 @@ def detect_frequency(dates: Iterable) -> str:
         return "Q" if quarter_months.all() else "M"
     if _all_month_ends(d):
         return "Q" if np.isin(d.month, (3, 6, 9, 12)).all() else "M"
-    weekdays = pd.Series(d.dayofweek)
+    weekdays = pd.Series(d.day_of_week)
     if weekdays.nunique() == 1:
         return "W"
     gaps = pd.Series(np.diff(d.values.astype("datetime64[D]").astype(np.int64)))
@@ -96,7 +96,7 @@ def normalise_dates(dates: pd.Series, freq: str) -> pd.Series:
     if freq == "D":
         return dates
     if freq == "W":
-        return dates - pd.to_timedelta(dates.dt.dayofweek, unit="D")
+        return dates - pd.to_timedelta(dates.dt.day_of_week, unit="D")
     if freq == "M":
         return dates.dt.to_period("M").dt.start_time
     if freq == "Q":

@@ -19,6 +19,7 @@ from data.validation import (
     FIELDS,
     ProblemCollector,
     SalesFileError,
+    blank,
     check_identifiers,
     check_product_categories,
     map_columns,
@@ -156,7 +157,12 @@ def _read_xlsx(content: bytes, name: str, out: ProblemCollector) -> _Read:
     body = pd.DataFrame({f: pd.Series(dtype=str) for f in positions})
     if data is not None:
         # openpyxl hands out Python objects per cell; turning them into text is per cell by nature.
-        body = pd.DataFrame({f: data[p].map(_cell_text).astype(str) for f, p in positions.items()})
+        body = pd.DataFrame(
+            {
+                f: data[p] if f in ("revenue", "units") else data[p].map(_cell_text)
+                for f, p in positions.items()
+            }
+        )
     body["_row"] = pd.RangeIndex(start + 2, start + 2 + len(body))
     return {f: header[p] for f, p in positions.items()}, body
 
@@ -164,8 +170,8 @@ def _read_xlsx(content: bytes, name: str, out: ProblemCollector) -> _Read:
 def validate_raw(raw: pd.DataFrame, columns: dict[str, str], out: ProblemCollector) -> SalesTable:
     """Validate raw text columns (plus ``_row``) and return the aggregated canonical table."""
     present = [f for f in FIELDS if f in raw.columns]
-    text = raw[present].fillna("").astype(str)
-    raw = raw[~text.apply(lambda col: col.str.strip().eq("")).all(axis=1)].copy()
+    empty = pd.concat([blank(raw[f]) for f in present], axis=1).all(axis=1)
+    raw = raw[~empty].copy() if empty.any() else raw
     if raw.empty:
         out.add("the file has a header but no data rows", row=1)
         out.raise_if_any()
@@ -237,13 +243,8 @@ def table_from_frame(frame: pd.DataFrame, *, filename: str) -> SalesTable:
             filename, f"missing required column(s) {', '.join(missing)}; columns found: {list(frame.columns)}"
         )
     raw = pd.DataFrame({c: frame[c] for c in FIELDS if c in frame.columns}).reset_index(drop=True)
-    if pd.api.types.is_datetime64_any_dtype(raw["date"]):
-        raw["date"] = raw["date"].dt.strftime("%Y-%m-%d")
-    else:
+    if not pd.api.types.is_datetime64_any_dtype(raw["date"]):
         raw["date"] = raw["date"].astype(str)
-    for col in ("revenue", "units"):
-        if col in raw.columns:
-            raw[col] = raw[col].astype(str).replace({"nan": "", "None": "", "<NA>": ""})
     raw["_row"] = pd.RangeIndex(2, len(raw) + 2)
     columns = {c: c for c in FIELDS if c in raw.columns}
     return validate_raw(raw, columns, ProblemCollector(filename))

@@ -115,7 +115,7 @@ def upsert_sales(conn: Connection, upload_id: int) -> None:
         text(
             f"INSERT INTO sales (store, product, date, category, revenue, units, upload_id) "
             f"SELECT t.store, t.product, t.date, t.category, t.revenue, t.units, :upload_id "
-            f"FROM {STAGING} t WHERE true "
+            f"FROM {STAGING} t WHERE true ORDER BY t.store, t.product, t.date "
             f"ON CONFLICT (store, product, date) DO UPDATE SET "
             f"category = excluded.category, revenue = excluded.revenue, units = excluded.units, "
             f"upload_id = excluded.upload_id "

@@ -32,6 +32,8 @@ _ALIAS_TO_FIELD = {alias: name for name, aliases in ALIASES.items() for alias in
 
 _ISO_DATE = r"^\d{4}-\d{1,2}-\d{1,2}(?:[T ]00:00(?::00(?:\.0+)?)?)?$"
 _DMY_DATE = r"^\d{1,2}/\d{1,2}/\d{4}$"
+_COMMA_DECIMAL = r"^[+-]?\d{1,3}(?:\.\d{3})+(?:,\d*)?$"
+_DOT_DECIMAL = r"^[+-]?\d{1,3}(?:,\d{3})+(?:\.\d*)?$"
 
 
 @dataclass(frozen=True)
@@ -156,6 +158,13 @@ def _strip(values: pd.Series) -> pd.Series:
     return values.fillna("").astype(str).str.strip()
 
 
+def blank(values: pd.Series) -> pd.Series:
+    """True where a cell is empty: NaN/NaT for typed columns, blank text otherwise."""
+    if pd.api.types.is_numeric_dtype(values) or pd.api.types.is_datetime64_any_dtype(values):
+        return values.isna()
+    return _strip(values).eq("")
+
+
 def check_identifiers(raw: pd.DataFrame, columns: dict[str, str], out: ProblemCollector) -> None:
     """Store, category and product must be non-empty; strips them in place."""
     for field in ("store", "category", "product"):
@@ -167,6 +176,11 @@ def check_identifiers(raw: pd.DataFrame, columns: dict[str, str], out: ProblemCo
 
 def parse_dates(raw: pd.DataFrame, column: str, out: ProblemCollector) -> pd.Series:
     """Parse ISO ``YYYY-MM-DD`` or ``DD/MM/YYYY`` dates; unparsable ones become problems and NaT."""
+    if pd.api.types.is_datetime64_any_dtype(raw["date"]):
+        parsed = raw["date"].dt.tz_localize(None) if raw["date"].dt.tz is not None else raw["date"]
+        parsed = parsed.dt.normalize().astype("datetime64[s]")
+        out.add_rows(raw.loc[parsed.isna(), "_row"], "missing date", column)
+        return parsed
     text = _strip(raw["date"])
     iso = text.str.match(_ISO_DATE)
     dmy = text.str.match(_DMY_DATE)
@@ -198,11 +212,13 @@ def parse_numbers(text: pd.Series) -> pd.Series:
     last_dot = text.str.rfind(".")
     comma_decimal = (last_comma > last_dot) & text.str.count(",").eq(1)
     if comma_decimal.any():
-        wrong_order = (last_dot > last_comma) & (last_comma >= 0)
+        # Dots may only group thousands (1.234.567,5); anything else (7.5 next to 10,5) is ambiguous.
+        valid = ~text.str.contains(".", regex=False) | text.str.match(_COMMA_DECIMAL)
         cleaned = text.str.replace(".", "", regex=False).str.replace(",", ".", regex=False)
-        cleaned = cleaned.where(~wrong_order, "x")
     else:
+        valid = ~text.str.contains(",", regex=False) | text.str.match(_DOT_DECIMAL)
         cleaned = text.str.replace(",", "", regex=False)
+    cleaned = cleaned.where(valid, "x")
     numbers = pd.to_numeric(cleaned, errors="coerce")
     return numbers.where(np.isfinite(numbers))
 
@@ -210,10 +226,29 @@ def parse_numbers(text: pd.Series) -> pd.Series:
 def parse_amounts(
     raw: pd.DataFrame, field: str, column: str, out: ProblemCollector, *, required: bool
 ) -> pd.Series:
-    """Parse the revenue (required, ≥ 0) or units (optional, numeric) column, recording bad values."""
-    text = _strip(raw[field])
-    numbers = parse_numbers(text)
-    empty = text.eq("")
+    """Parse the revenue (required, ≥ 0) or units (optional, numeric) column, recording bad values.
+
+    Text is parsed with either decimal mark; an already numeric column (a frame) is checked as is.
+    """
+    values = raw[field]
+    if pd.api.types.is_numeric_dtype(values) and not pd.api.types.is_bool_dtype(values):
+        numbers = values.astype(float)
+        empty = numbers.isna()
+        text = numbers.astype(str)
+        numbers = numbers.where(np.isfinite(numbers))
+    else:
+        # Object columns (XLSX) mix number cells, taken as they are, with text cells, which are parsed.
+        typed = (
+            values.map(type).isin([int, float]) & values.notna()
+            if values.dtype == object
+            else values.eq(None)
+        )
+        text = _strip(values.where(~typed, ""))
+        numbers = parse_numbers(text)
+        if typed.any():
+            numbers[typed] = values[typed].astype(float)
+            text = text.where(~typed, values.astype(str))
+        empty = text.eq("")
     if required:
         out.add_rows(raw.loc[empty, "_row"], f"missing {field}", column)
     bad = numbers.isna() & ~empty
