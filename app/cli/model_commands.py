@@ -1,0 +1,263 @@
+"""``train``, ``models list|promote`` and ``forecast`` commands (CONTRACT §3).
+
+Thin wrappers: the work is done by ``models.pipeline``, ``models.registry`` and the MASTER
+``LevelForecaster``; these functions parse options, show progress and print results.
+"""
+
+from __future__ import annotations
+
+import difflib
+import sys
+import time
+from typing import Any
+
+import click
+from flask.cli import AppGroup, with_appcontext
+
+from app.services import get_services
+from models.artifacts import ArtifactError, load_artifact
+from models.pipeline import LevelOutcome, TrainingError, run_training
+from models.registry import RegistryError, get_version, list_versions, master_versions, promote
+from models.series import LEVELS, series_id
+
+FREQS = ("D", "W", "M", "Q")
+MANUAL_REASON = "manual promotion by CLI"
+
+
+def _pct(value: Any) -> str:
+    return "n/a" if value is None else f"{100 * float(value):.1f}%"
+
+
+def _num(value: Any) -> str:
+    return "n/a" if value is None else f"{float(value):.3f}"
+
+
+class _ProgressLine:
+    """A single carriage-return progress line on stderr (quiet when stderr is not a terminal)."""
+
+    def __init__(self, stream: Any = None, min_interval: float = 0.2) -> None:
+        self._stream = stream or sys.stderr
+        self._interactive = bool(getattr(self._stream, "isatty", lambda: False)())
+        self._min_interval = min_interval
+        self._last_time = 0.0
+        self._last_label = ""
+        self._width = 0
+
+    def __call__(self, label: str, step: int, total: int) -> None:
+        """Show ``[ 42%] label``; in a pipe, print only when the level or phase changes."""
+        percent = 100 * step / total if total else 100.0
+        text = f"[{percent:3.0f}%] {label}"
+        if self._interactive:
+            now = time.monotonic()
+            if now - self._last_time < self._min_interval and step < total:
+                return
+            self._last_time = now
+            pad = max(0, self._width - len(text))
+            self._stream.write("\r" + text + " " * pad)
+            self._stream.flush()
+            self._width = len(text)
+            return
+        phase = label.split(" ", 2)[:2]
+        if phase != self._last_label:
+            self._last_label = phase
+            self._stream.write(text + "\n")
+            self._stream.flush()
+
+    def close(self) -> None:
+        """End the progress line so the summary starts on a fresh line."""
+        if self._interactive and self._width:
+            self._stream.write("\n")
+            self._stream.flush()
+
+
+def format_outcome(outcome: LevelOutcome) -> str:
+    """Human summary of one level: version, CV metrics vs seasonal naive, promoted or not and why."""
+    if outcome.version_id is None:
+        return f"[{outcome.level}] FAILED: {outcome.reason}"
+    m, b = outcome.metrics, outcome.baseline_metrics
+    verdict = "PROMOTED to MASTER" if outcome.promoted else "not promoted"
+    return "\n".join(
+        [
+            f"[{outcome.level}] version {outcome.version_id}",
+            f"  CV (winner):    WAPE {_pct(m.get('wape'))}  MASE {_num(m.get('mase'))}  "
+            f"80% interval coverage {_pct(m.get('coverage_80'))}",
+            f"  seasonal naive: WAPE {_pct(b.get('wape'))}  MASE {_num(b.get('mase'))}  "
+            f"80% interval coverage {_pct(b.get('coverage_80'))}",
+            f"  {verdict}: {outcome.reason}",
+            f"  took {outcome.durations.get('total', 0.0):.1f} s",
+        ]
+    )
+
+
+@click.command("train")
+@click.option(
+    "--level", "levels", multiple=True, type=click.Choice(LEVELS), help="Level to train (repeatable)."
+)
+@click.option("--no-promote", is_flag=True, help="Register candidates only; never change a MASTER.")
+@with_appcontext
+def train_cmd(levels: tuple[str, ...], no_promote: bool) -> None:
+    """Train the models, register candidates and promote winners (all levels by default)."""
+    services = get_services()
+    progress = _ProgressLine()
+    try:
+        outcomes = run_training(
+            services.engine,
+            services.config,
+            levels=levels or None,
+            promote=not no_promote,
+            source="cli",
+            progress=progress,
+        )
+    except TrainingError as exc:
+        progress.close()
+        raise click.ClickException(str(exc)) from exc
+    progress.close()
+    for outcome in outcomes.values():
+        click.echo(format_outcome(outcome))
+    if any(not o.ok for o in outcomes.values()):
+        sys.exit(1)
+
+
+models_cli = AppGroup("models", help="List model versions and promote one to MASTER.")
+
+
+@models_cli.command("list")
+@click.option("--level", type=click.Choice(LEVELS), default=None, help="Only this level.")
+def list_cmd(level: str | None) -> None:
+    """Versions, newest first: version, level, created, CV WAPE, MASE, status."""
+    versions = list_versions(get_services().engine, level)
+    if not versions:
+        click.echo("No model versions yet: run `flask --app wsgi train`.")
+        return
+    rows = [("VERSION", "LEVEL", "CREATED (UTC)", "WAPE", "MASE", "NAIVE WAPE", "STATUS")]
+    for v in versions:
+        metrics = v.metrics or {}
+        rows.append(
+            (
+                v.id,
+                v.level,
+                v.created_at.strftime("%Y-%m-%d %H:%M:%S"),
+                _pct(metrics.get("wape")),
+                _num(metrics.get("mase")),
+                _pct((metrics.get("baseline") or {}).get("wape")),
+                v.status,
+            )
+        )
+    widths = [max(len(r[i]) for r in rows) for i in range(len(rows[0]))]
+    for row in rows:
+        click.echo("  ".join(cell.ljust(w) for cell, w in zip(row, widths, strict=True)).rstrip())
+
+
+@models_cli.command("promote")
+@click.argument("version")
+def promote_cmd(version: str) -> None:
+    """Make VERSION the MASTER of its level (admin override or rollback)."""
+    engine = get_services().engine
+    try:
+        info = get_version(engine, version)
+        previous = master_versions(engine).get(info.level)
+        if previous == version:
+            click.echo(f"{version} is already the MASTER of level {info.level}; nothing changed.")
+            return
+        promote(engine, version, reason=MANUAL_REASON, actor="cli")
+    except RegistryError as exc:
+        raise click.ClickException(str(exc)) from exc
+    was = f" (was {previous})" if previous else ""
+    click.echo(f"{version} is now the MASTER of level {info.level}{was}.")
+
+
+def _parse_ids(series_ids: list[str]) -> dict[str, set[str]]:
+    """Split ``store=S|product=P`` ids into the known values of each part."""
+    parts: dict[str, set[str]] = {"store": set(), "category": set(), "product": set()}
+    for sid in series_ids:
+        for piece in sid.split("|"):
+            key, _, value = piece.partition("=")
+            if key in parts and value != "*":
+                parts[key].add(value)
+    return parts
+
+
+def _unknown(kind: str, value: str, known: set[str]) -> click.ClickException:
+    close = difflib.get_close_matches(value, sorted(known), n=5, cutoff=0.4)
+    if close:
+        hint = f"did you mean {', '.join(close)}?"
+    else:
+        sample = sorted(known)[:10]
+        more = f" (and {len(known) - 10} more)" if len(known) > 10 else ""
+        hint = f"known {kind}s: {', '.join(sample)}{more}"
+    return click.ClickException(f"unknown {kind} {value!r} in the MASTER model; {hint}")
+
+
+def resolve_series(
+    forecaster: Any, level: str, store: str | None, category: str | None, product: str | None
+) -> str:
+    """The series id to forecast, or a ClickException naming what is missing or unknown."""
+    known = _parse_ids(list(forecaster.series_ids))
+    if level == "store":
+        category = product = None
+    elif level == "category":
+        product = None
+        if category is None:
+            raise click.ClickException(
+                "--category is required for the category level; known: "
+                + ", ".join(sorted(known["category"]))
+            )
+    elif product is None:
+        raise click.ClickException("--product is required for the product level")
+    if store is not None and store not in known["store"]:
+        raise _unknown("store", store, known["store"])
+    if category is not None and category not in known["category"]:
+        raise _unknown("category", category, known["category"])
+    if product is not None and product not in known["product"]:
+        raise _unknown("product", product, known["product"])
+    sid = series_id(level, store=store, category=category, product=product)
+    if sid not in set(forecaster.series_ids):
+        raise click.ClickException(f"no series {sid!r} in the MASTER model (that combination has no sales)")
+    return sid
+
+
+@click.command("forecast")
+@click.option("--level", required=True, type=click.Choice(LEVELS))
+@click.option("--store", default=None, help="Store (omit for all stores together).")
+@click.option("--category", default=None, help="Category (category level).")
+@click.option("--product", default=None, help="Product (product level).")
+@click.option("--horizon", required=True, type=click.IntRange(min=1), help="Steps ahead to forecast.")
+@click.option(
+    "--freq", type=click.Choice(FREQS), default=None, help="Output frequency (default: the data's)."
+)
+@click.option(
+    "--interval",
+    type=click.FloatRange(0.0, 1.0, min_open=True, max_open=True),
+    default=0.8,
+    show_default=True,
+    help="Prediction interval level.",
+)
+@with_appcontext
+def forecast_cmd(
+    level: str,
+    store: str | None,
+    category: str | None,
+    product: str | None,
+    horizon: int,
+    freq: str | None,
+    interval: float,
+) -> None:
+    """Write ``date,forecast,lower,upper`` CSV to stdout from the MASTER model of LEVEL."""
+    engine = get_services().engine
+    version = master_versions(engine).get(level)
+    if version is None:
+        raise click.ClickException(
+            f"there is no MASTER model for level {level} yet: run `flask --app wsgi train` first"
+        )
+    try:
+        forecaster = load_artifact(get_version(engine, version).artifact_path, expected_level=level)
+    except (ArtifactError, RegistryError) as exc:
+        raise click.ClickException(str(exc)) from exc
+    sid = resolve_series(forecaster, level, store, category, product)
+    try:
+        frame = forecaster.forecast(sid, horizon, freq=freq, interval=interval)
+    except ValueError as exc:
+        raise click.ClickException(str(exc)) from exc
+    frame = frame[["date", "forecast", "lower", "upper"]].copy()
+    frame["date"] = frame["date"].dt.strftime("%Y-%m-%d")
+    click.echo(frame.to_csv(index=False, float_format="%.4f"), nl=False)

@@ -1,0 +1,287 @@
+"""Training pipeline and its CLI end to end: sales in SQLite → train → registry → forecast CSV.
+
+Real engine, real SQLite, tiny seeded data (monthly and quarterly; a small daily demo slice) and tiny
+candidate grids so the whole file runs in seconds.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+from sqlalchemy import Engine, func, select
+
+from app import create_app
+from data.db import upgrade_database
+from data.demo import generate_demo_sales
+from data.schema import ModelVersion
+from data.storage import import_sales_frame
+from models.artifacts import load_artifact
+from models.pipeline import TrainingError, run_training, training_config
+from models.registry import get_version, list_versions, master_versions
+
+ROOT = Path(__file__).resolve().parents[2]
+FAST = {
+    "TRAIN_N_JOBS": 1,
+    "TRAIN_FOLDS": 2,
+    "TRAIN_FAMILIES": ("seasonal_naive", "theta"),
+    "TRAIN_GRIDS": {"theta": {"theta": [2.0], "seasonal": [True]}},
+}
+
+
+def panel_sales(freq: str, periods: int, seed: int = 11) -> pd.DataFrame:
+    """2 stores x 3 products (2 categories) with trend, mild season and noise at period starts."""
+    rng = np.random.default_rng(seed)
+    dates = pd.date_range("2015-01-01", periods=periods, freq={"M": "MS", "Q": "QS"}[freq])
+    m = {"M": 12, "Q": 4}[freq]
+    t = np.arange(periods)
+    frames = []
+    for s, store in enumerate(("Centro", "Norte")):
+        for p, (product, category) in enumerate(
+            (("Arroz", "Mercearia"), ("Feijao", "Mercearia"), ("Sabao", "Limpeza"))
+        ):
+            y = 100 * (1 + s) * (1 + 0.4 * p) * (1 + 0.03 * t) * (1 + 0.1 * np.sin(2 * np.pi * (t + p) / m))
+            frames.append(
+                pd.DataFrame(
+                    {
+                        "date": dates,
+                        "store": store,
+                        "category": category,
+                        "product": product,
+                        "revenue": np.round(y * rng.gamma(200, 1 / 200, periods), 2),
+                    }
+                )
+            )
+    return pd.concat(frames, ignore_index=True)
+
+
+def load(engine: Engine, frame: pd.DataFrame, name: str = "sales.csv") -> None:
+    result = import_sales_frame(engine, frame, filename=name, uploaded_by="test")
+    assert result.status == "imported", result
+
+
+def config(tmp_path: Path, **extra: object) -> dict:
+    return {"MODEL_DIR": str(tmp_path / "models"), **FAST, **extra}
+
+
+def test_training_config_tolerates_missing_keys_and_rejects_bad_ones() -> None:
+    assert training_config({}).n_folds == 3
+    built = training_config({"TRAIN_N_JOBS": "2", "TRAIN_FOLDS": 4, "TRAIN_HORIZON": 6})
+    assert (built.n_jobs, built.n_folds, built.horizon) == (2, 4, 6)
+    with pytest.raises(TrainingError, match="TRAIN_FOLDS must be a whole number"):
+        training_config({"TRAIN_FOLDS": "many"})
+
+
+def test_no_sales_is_a_clear_error(engine: Engine, tmp_path: Path) -> None:
+    with pytest.raises(TrainingError, match="no sales"):
+        run_training(engine, config(tmp_path))
+
+
+def test_unknown_level_is_a_clear_error(engine: Engine, tmp_path: Path) -> None:
+    with pytest.raises(TrainingError, match=r"unknown level\(s\) shelf"):
+        run_training(engine, config(tmp_path), levels=["shelf"])
+
+
+def test_train_all_levels_promotes_then_unchanged_data_keeps_master(engine: Engine, tmp_path: Path) -> None:
+    load(engine, panel_sales("M", 60))
+    calls: list[tuple[str, int, int]] = []
+    outcomes = run_training(engine, config(tmp_path), progress=lambda *a: calls.append(a))
+    assert list(outcomes) == ["store", "category", "product"]
+    assert all(o.ok and o.promoted for o in outcomes.values()), outcomes
+    assert master_versions(engine) == {lv: o.version_id for lv, o in outcomes.items()}
+    steps = [c[1] for c in calls]
+    assert steps == sorted(steps) and calls[-1][1] == calls[-1][2]
+    assert {c[2] for c in calls} == {calls[-1][2]}
+    assert any(label.startswith("category: ") for label, _, _ in calls)
+
+    again = run_training(engine, config(tmp_path), levels=["store"])
+    assert not again["store"].promoted
+    assert "tie on unchanged data → MASTER kept" in again["store"].reason
+    assert master_versions(engine)["store"] == outcomes["store"].version_id
+    assert get_version(engine, again["store"].version_id).status == "candidate"
+    report = json.loads(Path(get_version(engine, again["store"].version_id).report_path).read_text())
+    assert report["decision"]["promote"] is False
+
+
+def test_failed_training_never_touches_master(engine: Engine, tmp_path: Path) -> None:
+    load(engine, panel_sales("Q", 40))
+    first = run_training(engine, config(tmp_path), levels=["store"])
+    before = master_versions(engine)
+    with engine.connect() as conn:
+        rows = conn.scalar(select(func.count()).select_from(ModelVersion))
+    failed = run_training(engine, config(tmp_path, TRAIN_FAMILIES=("no_such_family",)), levels=["store"])
+    assert not failed["store"].ok and failed["store"].version_id is None
+    assert "MASTER untouched" in failed["store"].reason and "no_such_family" in failed["store"].error
+    assert master_versions(engine) == before == {"store": first["store"].version_id}
+    with engine.connect() as conn:
+        assert conn.scalar(select(func.count()).select_from(ModelVersion)) == rows
+
+
+def test_no_promote_registers_candidates_only(engine: Engine, tmp_path: Path) -> None:
+    load(engine, panel_sales("M", 48))
+    outcomes = run_training(engine, config(tmp_path), levels=["store"], promote=False)
+    assert not outcomes["store"].promoted and "switched off" in outcomes["store"].reason
+    assert master_versions(engine) == {}
+    assert [v.status for v in list_versions(engine)] == ["candidate"]
+
+
+def test_reloaded_artifact_forecasts_identically_in_a_fresh_process(engine: Engine, tmp_path: Path) -> None:
+    load(engine, panel_sales("M", 60))
+    outcome = run_training(engine, config(tmp_path), levels=["product"])["product"]
+    path = get_version(engine, outcome.version_id).artifact_path
+    here = load_artifact(path, expected_level="product").forecast("store=*|product=Arroz", 12)
+    code = (
+        "import sys; from models.artifacts import load_artifact; "
+        "f = load_artifact(sys.argv[1], expected_level='product'); "
+        "print(f.forecast('store=*|product=Arroz', 12).to_json(orient='split', double_precision=15))"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", code, path], cwd=ROOT, capture_output=True, text=True, check=True, timeout=120
+    ).stdout
+    there = pd.read_json(io.StringIO(out), orient="split")
+    np.testing.assert_array_equal(
+        there[["forecast", "lower", "upper"]].to_numpy(), here[["forecast", "lower", "upper"]].to_numpy()
+    )
+    assert list(there["date"]) == list(here["date"])
+
+
+# ---- CLI -------------------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def cli_app(tmp_path: Path):
+    """An app from the factory on a migrated temp database, with the fast training settings."""
+    app = create_app(
+        {
+            "TESTING": True,
+            "INSTANCE_DIR": str(tmp_path),
+            "DATABASE_URL": f"sqlite:///{tmp_path / 'app.db'}",
+            "MODEL_DIR": str(tmp_path / "models"),
+            "UPLOAD_DIR": str(tmp_path / "uploads"),
+            **FAST,
+        }
+    )
+    services = app.server.extensions["trendsales"]
+    upgrade_database(services.engine)
+    yield app
+    services.engine.dispose()
+
+
+def _engine(app) -> Engine:
+    return app.server.extensions["trendsales"].engine
+
+
+def _csv(output: str) -> pd.DataFrame:
+    return pd.read_csv(io.StringIO(output))
+
+
+@pytest.mark.parametrize(("freq", "periods", "horizon"), [("M", 60, 18), ("Q", 40, 6)])
+def test_cli_train_then_forecast_csv(cli_app, freq: str, periods: int, horizon: int) -> None:
+    load(_engine(cli_app), panel_sales(freq, periods))
+    runner = cli_app.server.test_cli_runner()
+    result = runner.invoke(args=["train", "--level", "store", "--level", "product"])
+    assert result.exit_code == 0, result.output
+    assert "[store] version store-" in result.output and "[product] version product-" in result.output
+    assert "seasonal naive: WAPE" in result.output and "PROMOTED to MASTER" in result.output
+
+    result = runner.invoke(
+        args=["forecast", "--level", "store", "--store", "Norte", "--horizon", str(horizon)]
+    )
+    assert result.exit_code == 0, result.output
+    frame = _csv(result.output)
+    assert list(frame.columns) == ["date", "forecast", "lower", "upper"]
+    assert len(frame) == horizon
+    assert (frame["lower"] <= frame["forecast"]).all() and (frame["forecast"] <= frame["upper"]).all()
+    last = pd.Timestamp(panel_sales(freq, periods)["date"].max())
+    step = pd.DateOffset(months=1 if freq == "M" else 3)
+    assert pd.Timestamp(frame["date"].iloc[0]) == last + step
+
+    all_stores = _csv(
+        runner.invoke(args=["forecast", "--level", "product", "--product", "Sabao", "--horizon", "3"]).output
+    )
+    one_store = _csv(
+        runner.invoke(
+            args=[
+                "forecast",
+                "--level",
+                "product",
+                "--product",
+                "Sabao",
+                "--store",
+                "Centro",
+                "--horizon",
+                "3",
+            ]
+        ).output
+    )
+    assert (all_stores["forecast"] > one_store["forecast"]).all()
+
+
+def test_cli_forecast_errors_are_specific(cli_app) -> None:
+    runner = cli_app.server.test_cli_runner()
+    result = runner.invoke(args=["forecast", "--level", "store", "--horizon", "3"])
+    assert result.exit_code != 0 and "run `flask --app wsgi train` first" in result.output
+    load(_engine(cli_app), panel_sales("Q", 40))
+    assert runner.invoke(args=["train", "--level", "product"]).exit_code == 0
+    result = runner.invoke(args=["forecast", "--level", "product", "--product", "Feijão", "--horizon", "3"])
+    assert result.exit_code != 0 and "unknown product 'Feijão'" in result.output and "Feijao" in result.output
+    result = runner.invoke(args=["forecast", "--level", "product", "--horizon", "3"])
+    assert result.exit_code != 0 and "--product is required" in result.output
+    result = runner.invoke(args=["forecast", "--level", "product", "--product", "Arroz", "--horizon", "0"])
+    assert result.exit_code != 0
+
+
+def test_cli_models_list_and_promote_rollback(cli_app) -> None:
+    engine = _engine(cli_app)
+    load(engine, panel_sales("Q", 40))
+    runner = cli_app.server.test_cli_runner()
+    assert runner.invoke(args=["train", "--level", "store"]).exit_code == 0
+    second = runner.invoke(args=["train", "--level", "store"])
+    assert second.exit_code == 0 and "not promoted" in second.output and "MASTER kept" in second.output
+    first_id, second_id = master_versions(engine)["store"], list_versions(engine, "store")[0].id
+    assert first_id != second_id
+
+    listing = runner.invoke(args=["models", "list", "--level", "store"]).output
+    lines = listing.splitlines()
+    assert lines[0].split()[:3] == ["VERSION", "LEVEL", "CREATED"]
+    assert lines[1].startswith(second_id) and lines[1].rstrip().endswith("candidate")
+    assert lines[2].startswith(first_id) and lines[2].rstrip().endswith("MASTER")
+
+    result = runner.invoke(args=["models", "promote", second_id])
+    assert result.exit_code == 0 and f"was {first_id}" in result.output
+    assert master_versions(engine) == {"store": second_id}
+    assert get_version(engine, first_id).status == "archived"
+    assert get_version(engine, second_id).decision == "manual promotion by CLI"
+
+    result = runner.invoke(args=["models", "promote", first_id])  # rollback
+    assert result.exit_code == 0 and master_versions(engine) == {"store": first_id}
+    result = runner.invoke(args=["models", "promote", "store-nope"])
+    assert result.exit_code != 0 and "no model version 'store-nope'" in result.output
+
+
+def test_cli_train_without_sales_fails_cleanly(cli_app) -> None:
+    result = cli_app.server.test_cli_runner().invoke(args=["train"])
+    assert result.exit_code == 1 and "no sales" in result.output
+
+
+def test_small_daily_demo_trains_and_forecasts(engine: Engine, tmp_path: Path) -> None:
+    import datetime as dt
+
+    demo = generate_demo_sales(
+        3, n_stores=2, n_categories=2, n_products=5, start=dt.date(2025, 1, 1), end=dt.date(2025, 12, 31)
+    )
+    load(engine, demo, "demo.csv")
+    outcome = run_training(engine, config(tmp_path), levels=["category"])["category"]
+    assert outcome.ok and outcome.promoted, outcome
+    forecaster = load_artifact(
+        get_version(engine, outcome.version_id).artifact_path, expected_level="category"
+    )
+    category = sorted(demo["category"].unique())[0]
+    weekly = forecaster.forecast(f"store=*|category={category}", 4, freq="W")
+    assert len(weekly) == 4 and (weekly["forecast"] >= 0).all()
