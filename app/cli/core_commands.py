@@ -150,7 +150,7 @@ def train_if_no_master() -> None:
         click.echo(f"  {level}: {outcome.version_id} — {outcome.reason}")
 
 
-def progress_printer():  # noqa: ANN201
+def progress_printer():
     """A progress callback that rewrites one terminal line: `[step/total] label`."""
 
     def show(label: str, step: int, total: int) -> None:

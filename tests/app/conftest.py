@@ -17,7 +17,7 @@ MANAGER_PASSWORD = "manager-pass-123"
 
 
 @pytest.fixture
-def dash_app(tmp_path: Path):  # noqa: ANN201
+def dash_app(tmp_path: Path):
     """A fresh app with its own instance folder, migrated database, one admin and one manager."""
     app = create_app(
         {
@@ -38,13 +38,13 @@ def dash_app(tmp_path: Path):  # noqa: ANN201
 
 
 @pytest.fixture
-def server(dash_app):  # noqa: ANN001, ANN201
+def server(dash_app):
     """The Flask server of the test app."""
     return dash_app.server
 
 
 @pytest.fixture
-def client(server) -> FlaskClient:  # noqa: ANN001
+def client(server) -> FlaskClient:
     """A test client without a session."""
     return server.test_client()
 
@@ -56,13 +56,13 @@ def csrf_from(html: str) -> str:
     return match.group(1)
 
 
-def login(client: FlaskClient, username: str, password: str):  # noqa: ANN201
+def login(client: FlaskClient, username: str, password: str):
     """Log in through the real form (with its CSRF token); returns the response."""
     token = csrf_from(client.get("/login").get_data(as_text=True))
     return client.post("/login", data={"username": username, "password": password, "csrf_token": token})
 
 
-def dash_post(client: FlaskClient, payload: dict, *, with_csrf: bool = True):  # noqa: ANN201
+def dash_post(client: FlaskClient, payload: dict, *, with_csrf: bool = True):
     """POST a callback payload to Dash the way the renderer does (CSRF header from the cookie)."""
     headers = {}
     if with_csrf:

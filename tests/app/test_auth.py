@@ -52,7 +52,12 @@ def test_next_parameter_cannot_redirect_off_site(client):
     token = csrf_from(client.get("/login").get_data(as_text=True))
     response = client.post(
         "/login",
-        data={"username": "manager", "password": MANAGER_PASSWORD, "csrf_token": token, "next": "//evil.example/x"},
+        data={
+            "username": "manager",
+            "password": MANAGER_PASSWORD,
+            "csrf_token": token,
+            "next": "//evil.example/x",
+        },
     )
     assert response.headers["Location"] == "/"
 
@@ -105,7 +110,12 @@ def test_change_password_rejects_wrong_current_and_short_passwords(manager_clien
     ]:
         response = manager_client.post(
             "/account/password",
-            data={"csrf_token": token, "current_password": current, "new_password": new, "confirm_password": new},
+            data={
+                "csrf_token": token,
+                "current_password": current,
+                "new_password": new,
+                "confirm_password": new,
+            },
         )
         assert response.status_code == 400
         assert message in response.get_data(as_text=True)
@@ -115,7 +125,12 @@ def test_access_request_creates_inactive_account_until_approved(client, server):
     token = csrf_from(client.get("/request-access").get_data(as_text=True))
     response = client.post(
         "/request-access",
-        data={"csrf_token": token, "username": "newbie", "password": "newbie-pass-1", "confirm_password": "newbie-pass-1"},
+        data={
+            "csrf_token": token,
+            "username": "newbie",
+            "password": "newbie-pass-1",
+            "confirm_password": "newbie-pass-1",
+        },
     )
     assert response.status_code == 302
     refused = login(client, "newbie", "newbie-pass-1")
@@ -128,7 +143,10 @@ def test_access_request_creates_inactive_account_until_approved(client, server):
 
 
 def test_last_active_admin_cannot_be_deactivated(server):
-    with session_scope(_sessions(server)) as session, pytest.raises(accounts.AccountError, match="last active"):
+    with (
+        session_scope(_sessions(server)) as session,
+        pytest.raises(accounts.AccountError, match="last active"),
+    ):
         accounts.set_active(session, "admin", False, actor="admin")
     with session_scope(_sessions(server)) as session:
         accounts.create_user(session, "admin2", ADMIN_PASSWORD, role="admin")
