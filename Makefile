@@ -41,7 +41,7 @@ browser:
 
 ## Whole test suite, browser and multi-process tests included.
 test: dev-deps browser
-	TRENDSALES_ENV=test $(BIN)/python -m pytest -q
+	$(BIN)/python -m pytest -q
 
 lint: dev-deps
 	$(BIN)/ruff check .

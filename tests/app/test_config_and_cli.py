@@ -1,0 +1,84 @@
+"""Configuration rules and the account/database CLI commands."""
+
+from __future__ import annotations
+
+import pytest
+
+from app.config import ConfigError, load_config
+from data.db import session_scope
+from data.schema import AuditEvent, User
+
+
+def test_production_without_secret_key_refuses_to_start(tmp_path, monkeypatch):
+    monkeypatch.delenv("TRENDSALES_SECRET_KEY", raising=False)
+    with pytest.raises(ConfigError, match="TRENDSALES_SECRET_KEY is not set"):
+        load_config({"ENV": "production", "INSTANCE_DIR": str(tmp_path)})
+
+
+def test_demo_mode_generates_a_secret_key_once_and_keeps_it(tmp_path, monkeypatch):
+    monkeypatch.delenv("TRENDSALES_SECRET_KEY", raising=False)
+    first = load_config({"ENV": "demo", "INSTANCE_DIR": str(tmp_path)})["SECRET_KEY"]
+    second = load_config({"ENV": "demo", "INSTANCE_DIR": str(tmp_path)})["SECRET_KEY"]
+    assert first == second and len(first) == 64
+    assert (tmp_path / "secret_key").stat().st_mode & 0o077 == 0
+
+
+def test_environment_variables_are_read(tmp_path, monkeypatch):
+    monkeypatch.setenv("TRENDSALES_SECRET_KEY", "from-env")
+    monkeypatch.setenv("TRENDSALES_DATABASE_URL", "sqlite:///:memory:")
+    monkeypatch.setenv("TRENDSALES_MAX_UPLOAD_MB", "3.5")
+    config = load_config({"INSTANCE_DIR": str(tmp_path)})
+    assert config["SECRET_KEY"] == "from-env"
+    assert config["DATABASE_URL"] == "sqlite:///:memory:"
+    assert config["MAX_UPLOAD_MB"] == 3.5
+
+
+def test_init_is_idempotent_and_prints_a_generated_admin_password_once(server):
+    sessions = server.extensions["trendsales"].sessions
+    with session_scope(sessions) as session:
+        session.query(User).delete()
+    runner = server.test_cli_runner()
+    first = runner.invoke(args=["init"])
+    assert first.exit_code == 0, first.output
+    assert "Admin account created" in first.output
+    password = first.output.split("password: ")[1].split()[0]
+    second = runner.invoke(args=["init"])
+    assert second.exit_code == 0 and "Admin account created" not in second.output
+    from tests.app.conftest import login
+
+    assert login(server.test_client(), "admin", password).status_code == 302
+
+
+def test_users_create_reads_password_from_stdin(server):
+    runner = server.test_cli_runner()
+    result = runner.invoke(
+        args=["users", "create", "ana", "--role", "manager", "--password-stdin"], input="ana-password-1\n"
+    )
+    assert result.exit_code == 0, result.output
+    with server.extensions["trendsales"].sessions() as session:
+        user = session.query(User).filter_by(username="ana").one()
+        assert user.role == "manager" and user.active
+        assert session.query(AuditEvent).filter_by(action="user_created").count() == 1
+
+
+def test_users_create_rejects_bad_input_with_exit_code(server):
+    runner = server.test_cli_runner()
+    result = runner.invoke(args=["users", "create", "bob", "--password-stdin"], input="short\n")
+    assert result.exit_code == 1
+    assert "at least 8" in result.output
+    duplicate = runner.invoke(args=["users", "create", "admin", "--password-stdin"], input="long-enough-1\n")
+    assert duplicate.exit_code == 1 and "already exists" in duplicate.output
+
+
+def test_users_reset_approve_and_deactivate_commands(server):
+    runner = server.test_cli_runner()
+    reset = runner.invoke(args=["users", "reset-password", "manager"])
+    assert reset.exit_code == 0 and "Temporary password" in reset.output
+    with server.extensions["trendsales"].sessions() as session:
+        assert session.query(User).filter_by(username="manager").one().must_change_password
+    assert runner.invoke(args=["users", "deactivate", "manager"]).exit_code == 0
+    last_admin = runner.invoke(args=["users", "deactivate", "admin"])
+    assert last_admin.exit_code == 1 and "last active administrator" in last_admin.output
+    assert runner.invoke(args=["users", "approve", "manager"]).exit_code == 1  # not a pending request
+    listing = runner.invoke(args=["users", "list"])
+    assert "manager" in listing.output and "inactive" in listing.output
