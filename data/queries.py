@@ -109,7 +109,7 @@ def list_stores(engine: Engine) -> list[str]:
 def list_categories(engine: Engine) -> list[str]:
     """Every product category, sorted."""
     with _connect(engine) as conn:
-        return list(conn.scalars(select(distinct(Product.category)).order_by(Product.category)))
+        return list(conn.scalars(select(Product.category).distinct().order_by(Product.category)))
 
 
 def list_products(

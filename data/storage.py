@@ -168,10 +168,9 @@ def _check_against_database(
         except FrequencyError as exc:
             out.add(str(exc), column=table.columns.get("date"))
         pairs = table.frame.drop_duplicates("product")[["product", "category"]]
-        known = pairs["product"].map(catalogue)
-        for product, category, old in pairs[known.notna() & known.ne(pairs["category"])].itertuples(
-            index=False
-        ):
+        pairs = pairs.assign(stored=pairs["product"].map(catalogue))
+        clashes = pairs[pairs["stored"].notna() & pairs["stored"].ne(pairs["category"])]
+        for product, category, old in clashes.itertuples(index=False):
             out.add(
                 f"product {product!r} is in category {category!r} here but already stored under "
                 f"category {old!r}; a product belongs to one category",

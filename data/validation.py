@@ -120,7 +120,7 @@ class ProblemCollector:
     def raise_if_any(self) -> None:
         """Raise ``SalesFileError`` when anything was recorded; problems are sorted by row."""
         if self.total:
-            ordered = sorted(self.problems, key=lambda p: (p.row or 0, p.column or ""))
+            ordered = sorted(self.problems, key=lambda p: p.row or 0)
             raise SalesFileError(ordered, total=self.total)
 
 

@@ -1,0 +1,176 @@
+"""Importing into the database: counts, replacement, no-op re-imports, batches, uploads, raw files."""
+
+from __future__ import annotations
+
+import pandas as pd
+import pytest
+from sqlalchemy import select
+
+from data.queries import dataset_frequency, load_sales
+from data.schema import Product, Store, Upload
+from data.storage import import_sales_files, import_sales_frame, preview_sales_file
+from data.validation import SalesFileError
+
+
+def _uploads(engine) -> list[Upload]:
+    with engine.connect() as conn:
+        return [Upload(**r._mapping) for r in conn.execute(select(Upload).order_by(Upload.id))]
+
+
+def _import(engine, upload_dir, *paths):
+    return import_sales_files(engine, paths, uploaded_by="tester", upload_dir=upload_dir)
+
+
+def test_first_import_counts_catalogue_raw_file_and_upload(engine, sales_csv, upload_dir):
+    path = sales_csv(
+        "jan.csv",
+        "2024-01-01,S1,Fruit,Apple,1",
+        "2024-01-01,S1,Fruit,Apple,2",  # summed with the row above
+        "2024-01-02,S1,Fruit,Apple,3",
+        "2024-01-02,S2,Veg,Leek,4",
+    )
+    (result,) = _import(engine, upload_dir, path)
+    assert (result.status, result.rows_read, result.rows_new, result.rows_replaced) == ("imported", 4, 3, 0)
+    assert result.frequency == "D" and dataset_frequency(engine) == "D"
+    assert str(result.date_min) == "2024-01-01" and str(result.date_max) == "2024-01-02"
+    kept = upload_dir / f"{result.sha256}.csv"
+    assert result.stored_path == str(kept) and kept.read_bytes() == path.read_bytes()
+    assert not list(upload_dir.glob("*.part"))
+    with engine.connect() as conn:
+        assert sorted(conn.scalars(select(Store.store))) == ["S1", "S2"]
+        assert dict(conn.execute(select(Product.product, Product.category)).all()) == {
+            "Apple": "Fruit",
+            "Leek": "Veg",
+        }
+    (upload,) = _uploads(engine)
+    assert (upload.filename, upload.status, upload.uploaded_by, upload.rows_new) == (
+        "jan.csv",
+        "imported",
+        "tester",
+        3,
+    )
+    sales = load_sales(engine)
+    assert sales.loc[sales["store"].eq("S1"), "revenue"].tolist() == [3.0, 3.0]
+
+
+def test_replacement_counts_and_values(engine, sales_csv, upload_dir):
+    _import(
+        engine,
+        upload_dir,
+        sales_csv("a.csv", "2024-01-01,S1,C,P,1", "2024-01-02,S1,C,P,2", "2024-01-03,S1,C,P,3"),
+    )
+    (result,) = _import(
+        engine,
+        upload_dir,
+        sales_csv("b.csv", "2024-01-02,S1,C,P,20", "2024-01-03,S1,C,P,3", "2024-01-04,S1,C,P,4"),
+    )
+    assert (result.rows_new, result.rows_replaced, result.rows_unchanged) == (1, 1, 1)
+    assert load_sales(engine)["revenue"].tolist() == [1.0, 20.0, 3.0, 4.0]
+
+
+def test_identical_file_and_unchanged_rows_are_noops(engine, sales_csv, upload_dir, db_counts):
+    lines = ("2024-01-01,S1,C,P,1", "2024-01-02,S1,C,P,2")
+    _import(engine, upload_dir, sales_csv("a.csv", *lines))
+    before = db_counts()
+    (same,) = _import(engine, upload_dir, sales_csv("a.csv", *lines))
+    assert (
+        same.status == "unchanged" and same.rows_new == same.rows_replaced == 0 and same.rows_unchanged == 2
+    )
+    assert "identical to upload #1" in same.note
+    # Same rows in another layout (different bytes): every row compared and found unchanged.
+    (reordered,) = _import(engine, upload_dir, sales_csv("b.csv", *reversed(lines)))
+    assert (reordered.status, reordered.rows_unchanged) == ("unchanged", 2)
+    after = db_counts()
+    assert after["sales"] == before["sales"] and after["uploads"] == before["uploads"] + 2
+    assert [u.status for u in _uploads(engine)] == ["imported", "unchanged", "unchanged"]
+
+
+def test_batch_is_all_or_nothing(engine, sales_csv, upload_dir, db_counts):
+    good = sales_csv("good.csv", "2024-01-01,S1,C,P,1", "2024-01-02,S1,C,P,2")
+    bad = sales_csv("bad.csv", "2024-01-01,S2,C,Q,1", "2024-01-02,S2,C,Q,-2")
+    with pytest.raises(SalesFileError) as info:
+        _import(engine, upload_dir, good, bad)
+    assert [p.file for p in info.value.problems] == ["bad.csv"]
+    counts = db_counts()
+    assert (counts["sales"], counts["stores"], counts["products"], counts["settings"]) == (0, 0, 0, 0)
+    uploads = _uploads(engine)
+    assert [(u.filename, u.status) for u in uploads] == [("good.csv", "rejected"), ("bad.csv", "rejected")]
+    assert "bad.csv was rejected" in uploads[0].error and "negative revenue" in uploads[1].error
+
+
+def test_batch_later_file_replaces_earlier_and_counts_per_file(engine, sales_csv, upload_dir):
+    first = sales_csv("1.csv", "2024-01-01,S1,C,P,1", "2024-01-02,S1,C,P,2")
+    second = sales_csv("2.csv", "2024-01-02,S1,C,P,5", "2024-01-03,S1,C,P,6")
+    results = _import(engine, upload_dir, first, second)
+    assert [(r.rows_new, r.rows_replaced) for r in results] == [(2, 0), (1, 1)]
+    assert load_sales(engine)["revenue"].tolist() == [1.0, 5.0, 6.0]
+
+
+def test_category_conflict_with_stored_product_is_rejected(engine, sales_csv, upload_dir, db_counts):
+    _import(
+        engine, upload_dir, sales_csv("a.csv", "2024-01-01,S1,Fruit,Apple,1", "2024-01-02,S1,Fruit,Apple,1")
+    )
+    before = db_counts()
+    other = sales_csv("b.csv", "2024-01-03,S1,Fruit,Pear,1", "2024-01-04,S2,Veg,Apple,1")
+    with pytest.raises(SalesFileError) as info:
+        _import(engine, upload_dir, other)
+    (problem,) = info.value.problems
+    assert (problem.file, problem.row, problem.column) == ("b.csv", 3, "category")
+    assert "'Apple' is in category 'Veg' here but already stored under category 'Fruit'" in problem.reason
+    assert db_counts()["sales"] == before["sales"]
+
+
+def test_frequency_stored_normalised_and_conflict_rejected(engine, sales_csv, upload_dir, db_counts):
+    (weekly,) = _import(engine, upload_dir, sales_csv("w.csv", "2024-01-07,S1,C,P,1", "2024-01-14,S1,C,P,2"))
+    assert weekly.frequency == "W" and dataset_frequency(engine) == "W"
+    assert [d.date().isoformat() for d in load_sales(engine)["date"]] == ["2024-01-01", "2024-01-08"]
+    before = db_counts()
+    daily = sales_csv("d.csv", "2024-02-01,S1,C,P,1", "2024-02-02,S1,C,P,1")
+    with pytest.raises(SalesFileError, match="daily but the stored data is weekly"):
+        _import(engine, upload_dir, daily)
+    assert db_counts()["sales"] == before["sales"]
+    # One more week, a single date: takes the stored frequency.
+    (one,) = _import(engine, upload_dir, sales_csv("w2.csv", "2024-01-21,S1,C,P,3"))
+    assert (one.frequency, one.rows_new) == ("W", 1)
+
+
+def test_irregular_dates_rejected(engine, sales_csv, upload_dir):
+    path = sales_csv("i.csv", "2024-01-01,S1,C,P,1", "2024-01-04,S1,C,P,1", "2024-01-11,S1,C,P,1")
+    with pytest.raises(SalesFileError, match=r"i\.csv, column 'date': dates are not on a regular"):
+        _import(engine, upload_dir, path)
+
+
+def test_preview_writes_nothing(engine, sales_csv, upload_dir, db_counts):
+    _import(engine, upload_dir, sales_csv("a.csv", "2024-01-01,S1,C,P,1", "2024-01-02,S1,C,P,2"))
+    before = db_counts()
+    path = sales_csv("b.csv", "2024-01-02,S1,C,P,9", "2024-01-03,S2,C,P,1", "2024-01-03,S2,C,P,1")
+    preview = preview_sales_file(engine, path)
+    assert (preview.rows_read, preview.rows_new, preview.rows_replaced, preview.rows_unchanged) == (
+        3,
+        1,
+        1,
+        0,
+    )
+    assert preview.frequency == "D" and preview.stores == ["S1", "S2"] and len(preview.rows) == 2
+    assert db_counts() == before
+
+
+def test_import_sales_frame_validates_and_is_idempotent(engine, upload_dir, db_counts):
+    frame = pd.DataFrame(
+        {
+            "date": pd.to_datetime(["2024-01-01", "2024-01-02"]),
+            "store": ["S1", "S1"],
+            "category": ["C", "C"],
+            "product": ["P", "P"],
+            "revenue": [1.5, 2.5],
+            "units": [1.0, float("nan")],
+        }
+    )
+    result = import_sales_frame(engine, frame, filename="gen.csv", uploaded_by="demo", upload_dir=upload_dir)
+    assert (result.status, result.rows_new) == ("imported", 2)
+    assert (upload_dir / f"{result.sha256}.csv").exists()
+    again = import_sales_frame(engine, frame, filename="gen.csv", uploaded_by="demo")
+    assert again.status == "unchanged" and db_counts()["sales"] == 2
+    bad = frame.assign(revenue=[1.0, -1.0])
+    with pytest.raises(SalesFileError, match=r"gen2\.csv, row 3, column 'revenue': negative"):
+        import_sales_frame(engine, bad, filename="gen2.csv", uploaded_by="demo")
