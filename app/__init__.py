@@ -18,6 +18,7 @@ from app.extensions import csrf, login_manager
 from app.security import install_security
 from app.services import EXTENSION_KEY, Services
 from data.db import has_schema, make_engine, make_session_factory
+from models.holder import ModelHolder
 
 log = logging.getLogger("trendsales")
 
@@ -48,6 +49,40 @@ def register_services(server: Flask, config: dict[str, Any]) -> Services:
     return services
 
 
+def attach_model_holder(services: Services) -> ModelHolder:
+    """Give this process its MASTER model holder (lazy registry check every MODEL_POLL_SECONDS)."""
+    holder = ModelHolder(services.engine, poll_seconds=float(services.config["MODEL_POLL_SECONDS"]))
+    services.extras["holder"] = holder
+    return holder
+
+
+def start_background(services: Services) -> None:
+    """In a serving process only (gunicorn's post_worker_init): poll for new MASTERs in a thread and,
+    when SCHEDULER_ENABLED, start the scheduler. Never called at import time or by the CLI."""
+    services.holder.start_polling()
+    if services.config["SCHEDULER_ENABLED"] and "scheduler" not in services.extras:
+        from scheduler.runner import start_scheduler
+
+        services.extras["scheduler"] = start_scheduler(services)
+
+
+def stop_background(services: Services) -> None:
+    """Stop what ``start_background`` started (a running training is failed, the lease released)."""
+    runner = services.extras.pop("scheduler", None)
+    if runner is not None:
+        runner.shutdown()
+    services.holder.stop_polling()
+
+
+def scheduler_state(services: Services) -> dict[str, Any]:
+    """The scheduler's state in this process (leader or follower, next runs), or that it is off."""
+    runner = services.extras.get("scheduler")
+    if runner is None:
+        role = "stopped" if services.config["SCHEDULER_ENABLED"] else "disabled"
+        return {"running": False, "role": role}
+    return runner.state()
+
+
 def register_extensions(server: Flask) -> None:
     """Bind flask-login and CSRF protection (after the access guard, so anonymous calls get 401)."""
     login_manager.init_app(server)
@@ -56,18 +91,23 @@ def register_extensions(server: Flask) -> None:
 
 def register_blueprints(server: Flask, services: Services) -> None:
     """Auth pages and the public health check."""
+    from app.api import bp as api_bp
     from app.auth import bp as auth_bp
 
     server.register_blueprint(auth_bp)
+    server.register_blueprint(api_bp)
 
     @server.get("/healthz", endpoint="healthz")
     def healthz() -> Any:
         holder = services.holder
+        models = holder.status() if holder is not None else {"versions": {}}
         return jsonify(
             status="ok",
             pid=os.getpid(),
             database=has_schema(services.engine),
-            masters=holder.versions() if holder is not None else {},
+            masters=models["versions"],
+            models=models,
+            scheduler=scheduler_state(services),
         )
 
 
@@ -84,6 +124,7 @@ def create_app(config: dict[str, Any] | None = None) -> Dash:
     settings = load_config(config)
     server = create_server(settings)
     services = register_services(server, settings)
+    attach_model_holder(services)
     dash_app = create_dash(server, services)
     install_security(server, list(dash_app.csp_hashes()))
     register_extensions(server)

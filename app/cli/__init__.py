@@ -21,3 +21,8 @@ def _register_optional(server: Flask) -> None:
     server.cli.add_command(train_cmd)
     server.cli.add_command(models_cli)
     server.cli.add_command(forecast_cmd)
+
+    from app.cli.ops_commands import jobs_cli, retrain_cmd
+
+    server.cli.add_command(retrain_cmd)
+    server.cli.add_command(jobs_cli)

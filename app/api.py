@@ -1,0 +1,82 @@
+"""Small login-protected JSON API over the in-memory MASTER models (for scripts and external tools).
+
+``GET /api/forecast?level=store&series=store=S01&horizon=14[&freq=W][&interval=0.8]`` answers
+``{"level", "version", "series", "freq", "interval", "rows": [{"date", "forecast", "lower", "upper"}]}``
+from this worker's MASTER (one snapshot per request). Access control is the app-wide guard
+(``app.security``): without a session it answers 401 JSON.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Blueprint, jsonify, request
+
+from app.services import get_services
+from models.holder import ModelUnavailableError
+
+bp = Blueprint("api", __name__, url_prefix="/api")
+
+MAX_HORIZON = 3660
+
+
+def _bad_request(message: str) -> Any:
+    return jsonify(error=message), 400
+
+
+def _parse_args() -> tuple[dict[str, Any], str | None]:
+    """Validated query parameters, or an error message naming the bad one."""
+    args = request.args
+    level, series = args.get("level", ""), args.get("series", "")
+    if not level or not series:
+        return {}, "query parameters 'level' and 'series' are required (e.g. level=store&series=store=*)"
+    try:
+        horizon = int(args.get("horizon", "14"))
+    except ValueError:
+        return {}, f"'horizon' must be a whole number, got {args.get('horizon')!r}"
+    if not 1 <= horizon <= MAX_HORIZON:
+        return {}, f"'horizon' must be between 1 and {MAX_HORIZON}, got {horizon}"
+    try:
+        interval = float(args.get("interval", "0.8"))
+    except ValueError:
+        return {}, f"'interval' must be a number such as 0.8, got {args.get('interval')!r}"
+    freq = args.get("freq") or None
+    return {"level": level, "series": series, "horizon": horizon, "interval": interval, "freq": freq}, None
+
+
+@bp.get("/forecast")
+def forecast() -> Any:
+    """Forecast one series with this worker's MASTER of the level; 400 on bad input, 404 when unknown."""
+    params, error = _parse_args()
+    if error:
+        return _bad_request(error)
+    holder = get_services().holder
+    snapshot = holder.snapshot()
+    level = params["level"]
+    try:
+        frame = holder.forecast(
+            level,
+            params["series"],
+            params["horizon"],
+            freq=params["freq"],
+            interval=params["interval"],
+            snapshot=snapshot,
+        )
+    except ModelUnavailableError as exc:
+        return jsonify(error=str(exc)), 404
+    except KeyError as exc:
+        return jsonify(error=str(exc.args[0]) if exc.args else str(exc)), 404
+    except ValueError as exc:
+        return _bad_request(str(exc))
+    rows = [
+        {"date": d.date().isoformat(), "forecast": float(f), "lower": float(lo), "upper": float(up)}
+        for d, f, lo, up in zip(frame["date"], frame["forecast"], frame["lower"], frame["upper"], strict=True)
+    ]
+    return jsonify(
+        level=level,
+        version=snapshot.versions[level],
+        series=params["series"],
+        freq=params["freq"] or snapshot.get(level).freq,
+        interval=params["interval"],
+        rows=rows,
+    )

@@ -1,0 +1,306 @@
+"""Per-process holder of the MASTER model of each level, hot-swapped from the registry.
+
+Readers take one immutable ``Snapshot`` per request (``holder.snapshot()``), so a swap never mixes two
+versions inside one response. The holder learns of a new MASTER with a cheap ``master_versions``
+query at most every ``poll_seconds`` (lazily inside ``snapshot()``, one thread at a time, or from a
+daemon poller thread); a new artifact is loaded and validated completely (``load_artifact`` +
+``validate()`` + a trial forecast) before the reference is replaced. A broken artifact is refused and
+logged, the previous MASTER keeps serving, and the refused version is retried only after a back-off.
+Forecasts are cached per (version, series, horizon, freq, interval) in a bounded LRU, so a swap
+invalidates them naturally. Works the same in every gunicorn worker and on every host: each process
+polls the shared database on its own.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from collections import OrderedDict
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from types import MappingProxyType
+from typing import Any
+
+import pandas as pd
+from sqlalchemy import Engine
+
+from models.artifacts import ArtifactError, load_artifact
+from models.registry import get_version, master_versions
+
+logger = logging.getLogger(__name__)
+
+Loader = Callable[[str, str], Any]  # (artifact_path, level) -> validated LevelForecaster
+RETRY_BASE_SECONDS = 30.0
+RETRY_MAX_SECONDS = 600.0
+
+
+class ModelUnavailableError(LookupError):
+    """No MASTER model is loaded for the requested level (none trained yet, or its artifact is broken)."""
+
+
+@dataclass(frozen=True)
+class Snapshot:
+    """The MASTER forecasters of every level at one instant; never changes after creation."""
+
+    models: Mapping[str, Any]
+    versions: Mapping[str, str]
+    loaded_at: float
+
+    def get(self, level: str) -> Any:
+        """The forecaster of ``level``; ``ModelUnavailableError`` (listing what is loaded) when absent."""
+        try:
+            return self.models[level]
+        except KeyError:
+            loaded = ", ".join(sorted(self.models)) or "none"
+            raise ModelUnavailableError(
+                f"no MASTER model is loaded for level {level!r} (loaded levels: {loaded}); "
+                "train one with `flask --app wsgi train` or `retrain`"
+            ) from None
+
+
+@dataclass
+class _Refusal:
+    """A MASTER version this process refused to load, and when it may try again."""
+
+    version_id: str
+    error: str
+    attempts: int
+    retry_at: float
+
+
+@dataclass
+class _State:
+    """Mutable bookkeeping guarded by the holder's refresh lock."""
+
+    refused: dict[str, _Refusal] = field(default_factory=dict)
+    checked_at: float = float("-inf")
+    last_error: str | None = None
+    swaps: int = 0
+
+
+EMPTY = Snapshot(MappingProxyType({}), MappingProxyType({}), 0.0)
+
+
+def load_validated(artifact_path: str, level: str) -> Any:
+    """Load an artifact and prove it serves: ``load_artifact`` (which validates) plus one trial forecast.
+
+    Why: a swap must never replace a working MASTER with one that fails on the first request.
+    """
+    model = load_artifact(artifact_path, expected_level=level)
+    if not model.series_ids:
+        raise ArtifactError(f"model artifact {artifact_path} serves no series")
+    try:
+        trial = model.forecast(model.series_ids[0], 1)
+    except Exception as exc:
+        raise ArtifactError(f"model artifact {artifact_path} failed a trial forecast: {exc}") from exc
+    if len(trial) != 1:
+        raise ArtifactError(f"model artifact {artifact_path} returned {len(trial)} rows for a 1-step trial")
+    return model
+
+
+class ModelHolder:
+    """The MASTER models this process serves; thread-safe, refreshed from the registry.
+
+    ``poll_seconds`` is the time-to-live of the last registry check; ``cache_size`` bounds the
+    forecast cache; ``loader`` and ``clock`` exist so the refusal and TTL logic can be exercised.
+    """
+
+    def __init__(
+        self,
+        engine: Engine,
+        *,
+        poll_seconds: float = 2.0,
+        cache_size: int = 1024,
+        loader: Loader = load_validated,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        if poll_seconds <= 0:
+            raise ValueError(f"poll_seconds must be positive, got {poll_seconds!r}")
+        if cache_size < 0:
+            raise ValueError(f"cache_size must be zero or more, got {cache_size!r}")
+        self._engine = engine
+        self._poll = float(poll_seconds)
+        self._cache_size = int(cache_size)
+        self._loader = loader
+        self._clock = clock
+        self._snapshot = EMPTY
+        self._refresh_lock = threading.Lock()
+        self._cache_lock = threading.Lock()
+        self._cache: OrderedDict[tuple, pd.DataFrame] = OrderedDict()
+        self._state = _State()
+        self._stop = threading.Event()
+        self._poller: threading.Thread | None = None
+
+    # ----- readers -------------------------------------------------------------------------
+    def snapshot(self) -> Snapshot:
+        """The current immutable snapshot, after a registry check when the TTL has expired.
+
+        Only one thread checks and loads at a time; the others keep the current snapshot instead of
+        waiting (they wait only while nothing at all has been loaded yet).
+        """
+        expired = self._clock() - self._state.checked_at >= self._poll
+        if expired and (self._snapshot is EMPTY or not self._poller_alive()):
+            blocking = self._snapshot is EMPTY
+            if self._refresh_lock.acquire(blocking=blocking):
+                try:
+                    if self._clock() - self._state.checked_at >= self._poll:
+                        self._refresh_locked()
+                finally:
+                    self._refresh_lock.release()
+        return self._snapshot
+
+    def get(self, level: str) -> Any:
+        """The MASTER forecaster of ``level`` (``ModelUnavailableError`` when none is loaded)."""
+        return self.snapshot().get(level)
+
+    def versions(self) -> dict[str, str]:
+        """``{level: version_id}`` loaded in this process (what ``/healthz`` reports)."""
+        return dict(self.snapshot().versions)
+
+    def forecast(
+        self,
+        level: str,
+        series_id: str,
+        horizon: int,
+        *,
+        freq: str | None = None,
+        interval: float = 0.8,
+        snapshot: Snapshot | None = None,
+    ) -> pd.DataFrame:
+        """Forecast of one series by the MASTER of ``level`` (cached per version); returns a copy.
+
+        Pass the request's ``snapshot`` to keep several forecasts of one response on one version.
+        """
+        snap = snapshot or self.snapshot()
+        model = snap.get(level)
+        key = (snap.versions[level], level, series_id, horizon, freq, float(interval))
+        with self._cache_lock:
+            hit = self._cache.get(key)
+            if hit is not None:
+                self._cache.move_to_end(key)
+                return hit.copy()
+        frame = model.forecast(series_id, horizon, freq=freq, interval=interval)
+        if self._cache_size:
+            with self._cache_lock:
+                self._cache[key] = frame.copy()
+                while len(self._cache) > self._cache_size:
+                    self._cache.popitem(last=False)
+        return frame
+
+    def status(self) -> dict[str, Any]:
+        """Loaded versions, refused versions with their errors, and the age of the last check."""
+        snap = self.snapshot()
+        age = self._clock() - self._state.checked_at
+        return {
+            "versions": dict(snap.versions),
+            "refused": {
+                lv: {"version": r.version_id, "error": r.error} for lv, r in self._state.refused.items()
+            },
+            "checked_seconds_ago": round(age, 3) if age != float("inf") else None,
+            "swaps": self._state.swaps,
+            "last_error": self._state.last_error,
+            "cached_forecasts": len(self._cache),
+        }
+
+    # ----- refreshing ----------------------------------------------------------------------
+    def refresh(self) -> bool:
+        """Check the registry now and swap in changed MASTERs; True when the snapshot changed."""
+        with self._refresh_lock:
+            return self._refresh_locked()
+
+    def _refresh_locked(self) -> bool:
+        now = self._clock()
+        self._state.checked_at = now
+        try:
+            wanted = master_versions(self._engine)
+        except Exception as exc:  # database briefly unavailable: keep serving what we have
+            self._state.last_error = f"registry check failed: {type(exc).__name__}: {exc}"
+            logger.warning("MASTER version check failed; keeping current models: %s", exc)
+            return False
+        self._state.last_error = None
+        current = self._snapshot
+        models = dict(current.models)
+        versions = dict(current.versions)
+        changed = False
+        for level, version_id in wanted.items():
+            if versions.get(level) == version_id:
+                self._state.refused.pop(level, None)
+                continue
+            model = self._load(level, version_id, now)
+            if model is not None:
+                models[level], versions[level] = model, version_id
+                changed = True
+        for level in set(versions) - set(wanted):  # alias removed: stop serving that level
+            models.pop(level)
+            versions.pop(level)
+            changed = True
+        if changed:
+            self._snapshot = Snapshot(MappingProxyType(models), MappingProxyType(versions), now)
+            self._state.swaps += 1
+            self._drop_stale_cache(set(versions.values()))
+            logger.info("now serving MASTER versions %s", versions)
+        return changed
+
+    def _load(self, level: str, version_id: str, now: float) -> Any | None:
+        """Load one version, or record a refusal (with back-off) and return None."""
+        refused = self._state.refused.get(level)
+        if refused and refused.version_id == version_id and now < refused.retry_at:
+            return None
+        attempts = refused.attempts + 1 if refused and refused.version_id == version_id else 1
+        try:
+            info = get_version(self._engine, version_id)
+            model = self._loader(info.artifact_path, level)
+            if model.version not in (None, version_id):
+                raise ArtifactError(
+                    f"artifact carries version {model.version!r}, the registry says {version_id!r}"
+                )
+        except Exception as exc:
+            delay = min(RETRY_BASE_SECONDS * 2 ** (attempts - 1), RETRY_MAX_SECONDS)
+            error = f"{type(exc).__name__}: {exc}"
+            self._state.refused[level] = _Refusal(version_id, error, attempts, now + delay)
+            serving = self._snapshot.versions.get(level)
+            logger.error(
+                "refusing MASTER %s of level %s (still serving %s; next try in %.0fs): %s",
+                version_id,
+                level,
+                serving or "nothing",
+                delay,
+                error,
+            )
+            return None
+        self._state.refused.pop(level, None)
+        return model
+
+    def _drop_stale_cache(self, live_versions: set[str]) -> None:
+        """Free cached forecasts of versions no longer served (they can never be hit again)."""
+        with self._cache_lock:
+            for key in [k for k in self._cache if k[0] not in live_versions]:
+                del self._cache[key]
+
+    # ----- optional background poller --------------------------------------------------------
+    def start_polling(self) -> None:
+        """Refresh from a daemon thread every ``poll_seconds`` so requests never pay for a load."""
+        if self._poller_alive():
+            return
+        self._stop.clear()
+        self._poller = threading.Thread(target=self._poll_loop, name="model-holder-poller", daemon=True)
+        self._poller.start()
+
+    def stop_polling(self, timeout: float = 5.0) -> None:
+        """Stop the poller thread (if any) and wait for it."""
+        self._stop.set()
+        if self._poller is not None:
+            self._poller.join(timeout)
+        self._poller = None
+
+    def _poller_alive(self) -> bool:
+        return self._poller is not None and self._poller.is_alive()
+
+    def _poll_loop(self) -> None:
+        while not self._stop.is_set():
+            try:
+                self.refresh()
+            except Exception:  # never let the poller die silently
+                logger.exception("model holder refresh failed")
+            self._stop.wait(self._poll)

@@ -1,0 +1,203 @@
+"""The scheduler's job functions, each a plain function of ``services`` (config + engine).
+
+- ``request_retrain``: record a retrain request (coalesced with the active job) and return at once.
+- ``run_pending``: claim the oldest queued job atomically and run it (child process, timeout).
+- ``nightly_gate``: inside the off-peak window, queue a training only when enough new data arrived
+  since the last training (RETRAIN_MIN_NEW_ROWS rows or RETRAIN_MIN_NEW_DAYS days); else record a
+  ``skipped`` job saying why.
+- ``recover``: fail jobs left ``running`` by a dead process.
+They import no Flask, Dash or APScheduler; ``scheduler.runner`` wires them to APScheduler.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+from collections.abc import Callable
+from dataclasses import asdict, dataclass
+from typing import Any, Protocol
+
+from sqlalchemy import Engine, func, select
+
+from data.schema import ModelVersion, TrainingJob
+from scheduler.execute import JobResult, execute_job
+from scheduler.jobstore import (
+    RetrainRequest,
+    claim_job,
+    fail_stale_jobs,
+    next_queued,
+    record_skipped,
+    request_job,
+)
+
+logger = logging.getLogger(__name__)
+
+
+class ServicesLike(Protocol):
+    """What the job functions need from ``app.services.Services``."""
+
+    config: dict[str, Any]
+    engine: Engine
+
+
+@dataclass(frozen=True)
+class GateDecision:
+    """What the nightly gate decided: ``queued``, ``coalesced`` or ``skipped``, the job id and why."""
+
+    action: str
+    job_id: int | None
+    reason: str
+    facts: dict[str, Any]
+
+
+def request_retrain(
+    services: ServicesLike, *, trigger: str, requested_by: str, levels: list[str] | None = None
+) -> RetrainRequest:
+    """Record a retrain request and return its job id at once (the runner picks it up within seconds).
+
+    A request while a job is queued or running returns that job (``created=False``) and says so.
+    """
+    result = request_job(services.engine, trigger=trigger, requested_by=requested_by, levels=levels)
+    logger.info("retrain requested by %s (%s): %s", requested_by, trigger, result.message)
+    return result
+
+
+def run_pending(
+    services: ServicesLike, *, runner: str, should_stop: Callable[[], bool] = lambda: False
+) -> JobResult | None:
+    """Claim and run the oldest queued job; None when there is none or another runner claimed it."""
+    job = next_queued(services.engine)
+    if job is None or not claim_job(services.engine, job.id, runner):
+        return None
+    logger.info("runner %s starts training job %s", runner, job.id)
+    config = services.config
+    return execute_job(
+        services.engine,
+        config,
+        job.id,
+        timeout=float(config.get("TRAIN_TIMEOUT_SECONDS", 3600)),
+        heartbeat_seconds=float(config.get("JOB_HEARTBEAT_SECONDS", 2.0)),
+        should_stop=should_stop,
+    )
+
+
+def recover(services: ServicesLike, *, runner: str, stale_after: float) -> list[int]:
+    """Fail ``running`` jobs of other processes with no heartbeat for ``stale_after`` seconds."""
+    failed = fail_stale_jobs(services.engine, stale_after=dt.timedelta(seconds=stale_after), me=runner)
+    if failed:
+        logger.warning("marked dead training job(s) %s as failed", failed)
+    return failed
+
+
+def parse_hhmm(text: str) -> dt.time:
+    """``"HH:MM"`` → time; ValueError naming the expected form otherwise."""
+    try:
+        hours, minutes = (int(part) for part in str(text).split(":"))
+        return dt.time(hours, minutes)
+    except (TypeError, ValueError):
+        raise ValueError(f"expected a time of day as HH:MM (e.g. 00:00), got {text!r}") from None
+
+
+def in_window(moment: dt.time, start: dt.time, end: dt.time) -> bool:
+    """True when ``moment`` lies in [start, end); a window may wrap midnight (22:00–04:00)."""
+    if start <= end:
+        return start <= moment < end
+    return moment >= start or moment < end
+
+
+def _since_last_training(engine: Engine) -> dt.datetime | None:
+    """When the newest training started: a succeeded job's start or a version's creation time."""
+    with engine.connect() as conn:
+        job = conn.scalar(select(func.max(TrainingJob.started_at)).where(TrainingJob.status == "succeeded"))
+        version = conn.scalar(select(func.max(ModelVersion.created_at)))
+    stamps = [s for s in (job, version) if s is not None]
+    return max(stamps) if stamps else None
+
+
+def _trained_to(engine: Engine) -> tuple[dict[str, str], dt.date | None]:
+    """MASTER version per level and the oldest last data date any MASTER was trained on."""
+    from models.registry import get_version, master_versions
+
+    masters = master_versions(engine)
+    ends = []
+    for version_id in masters.values():
+        end = (get_version(engine, version_id).data_fingerprint or {}).get("date_max")
+        if end:
+            ends.append(dt.date.fromisoformat(str(end)[:10]))
+    return masters, (min(ends) if ends else None)
+
+
+def gate_facts(engine: Engine, config: dict[str, Any]) -> tuple[bool, str, dict[str, Any]]:
+    """Decide whether enough new data arrived to retrain: (train?, reason, the numbers behind it)."""
+    from data.schema import LEVELS
+    from data.storage import date_range, rows_changed_since
+
+    min_rows = int(config.get("RETRAIN_MIN_NEW_ROWS", 1000))
+    min_days = int(config.get("RETRAIN_MIN_NEW_DAYS", 7))
+    span = date_range(engine)
+    if span is None:
+        return False, "no sales data in the database", {}
+    masters, trained_to = _trained_to(engine)
+    missing = [lv for lv in LEVELS if lv not in masters]
+    since = _since_last_training(engine)
+    new_rows = rows_changed_since(engine, since) if since else None
+    new_days = (span[1] - trained_to).days if trained_to else None
+    facts = {
+        "since": since.isoformat() if since else None,
+        "new_rows": new_rows,
+        "new_days": new_days,
+        "data_to": span[1].isoformat(),
+        "trained_to": trained_to.isoformat() if trained_to else None,
+        "min_rows": min_rows,
+        "min_days": min_days,
+    }
+    if missing:
+        return True, f"level(s) {', '.join(missing)} have no MASTER yet", facts
+    if new_rows is not None and new_rows >= min_rows:
+        return True, f"{new_rows} new or changed rows since the last training (minimum {min_rows})", facts
+    if new_days is not None and new_days >= min_days:
+        return True, f"{new_days} new days of history since {trained_to} (minimum {min_days})", facts
+    return (
+        False,
+        f"too little new data: {new_rows or 0} new or changed rows (minimum {min_rows}) and "
+        f"{new_days or 0} new days of history (minimum {min_days}) since the last training",
+        facts,
+    )
+
+
+def nightly_gate(services: ServicesLike, *, now: dt.datetime | None = None) -> GateDecision:
+    """The scheduled job: inside the off-peak window, queue a training if enough new data arrived.
+
+    Outside the window (e.g. a run delayed past its end) nothing trains and a skipped job says why.
+    ``now`` is local time (the window is in the server's local time).
+    """
+    config, engine = services.config, services.engine
+    now = now or dt.datetime.now()
+    start, end = (
+        parse_hhmm(config.get("OFFPEAK_START", "00:00")),
+        parse_hhmm(config.get("OFFPEAK_END", "06:00")),
+    )
+    window = f"{start:%H:%M}–{end:%H:%M}"
+    if not in_window(now.time(), start, end):
+        reason = f"outside the off-peak window {window} (it is {now:%H:%M}); the next night will try again"
+        facts: dict[str, Any] = {"window": window}
+        train = False
+    else:
+        train, reason, facts = gate_facts(engine, config)
+    if not train:
+        job_id = record_skipped(
+            engine, trigger="schedule", requested_by="scheduler", reason=reason, gate=facts
+        )
+        logger.info("nightly retrain skipped (job %s): %s", job_id, reason)
+        return GateDecision("skipped", job_id, reason, facts)
+    request = request_job(
+        engine, trigger="schedule", requested_by="scheduler", label=f"queued by the nightly gate: {reason}"
+    )
+    action = "queued" if request.created else "coalesced"
+    logger.info("nightly retrain %s (job %s): %s", action, request.job_id, reason)
+    return GateDecision(action, request.job_id, reason, facts)
+
+
+def decision_dict(decision: GateDecision) -> dict[str, Any]:
+    """JSON-able form of a gate decision (for logs and the CLI)."""
+    return asdict(decision)

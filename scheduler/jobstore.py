@@ -1,0 +1,326 @@
+"""Training job rows: request (coalesced), claim, progress, finish, recovery and listing.
+
+At most one job is *active* (queued or running) at any time, across every process and host: the
+request inserts its job row and a ``locks`` row named ``training-slot`` in one transaction, and the
+primary key of ``locks`` lets only one of several racing requests in. The slot is freed in the same
+transaction that ends the job. A runner starts a job only through ``claim_job`` — an update that
+matches a ``queued`` row — so two runners can never run the same job.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import Engine, delete, insert, select, update
+from sqlalchemy.exc import IntegrityError
+
+from data.schema import JOB_STATUSES, LEVELS, Lock, TrainingJob, utc_now
+
+SLOT_LOCK = "training-slot"
+TRIGGERS = ("manual", "schedule", "cli")
+ACTIVE = ("queued", "running")
+FINISHED = ("succeeded", "failed", "skipped")
+SLOT_DAYS = 3650  # the slot never expires by time: it is freed when its job ends or is recovered
+
+
+class JobError(RuntimeError):
+    """A job request or update is invalid (unknown trigger or level, unknown job id)."""
+
+
+@dataclass(frozen=True)
+class JobInfo:
+    """One training job row, detached from the database."""
+
+    id: int
+    trigger: str
+    requested_by: str
+    status: str
+    created_at: dt.datetime
+    started_at: dt.datetime | None
+    finished_at: dt.datetime | None
+    heartbeat_at: dt.datetime | None
+    runner: str | None
+    levels: list[str] | None
+    progress_step: int
+    progress_total: int
+    progress_label: str | None
+    outcome: dict[str, Any] | None
+    error: str | None
+
+    @property
+    def active(self) -> bool:
+        """Queued or running."""
+        return self.status in ACTIVE
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-able form (ISO timestamps)."""
+        out = {k: getattr(self, k) for k in self.__dataclass_fields__}
+        for key in ("created_at", "started_at", "finished_at", "heartbeat_at"):
+            out[key] = out[key].isoformat() if out[key] else None
+        return out
+
+
+@dataclass(frozen=True)
+class RetrainRequest:
+    """Answer to a retrain request: the job id, whether a new job was created, and a sentence."""
+
+    job_id: int
+    created: bool
+    status: str
+    message: str
+
+
+def _info(row: Any) -> JobInfo:
+    return JobInfo(**{name: getattr(row, name) for name in JobInfo.__dataclass_fields__})
+
+
+def jsonable(value: Any) -> Any:
+    """Replace non-finite floats (NaN/inf) by None, recursively: PostgreSQL JSON refuses them."""
+    if isinstance(value, float):
+        return value if math.isfinite(value) else None
+    if isinstance(value, dict):
+        return {str(k): jsonable(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [jsonable(v) for v in value]
+    return value
+
+
+def check_request(trigger: str, requested_by: str, levels: list[str] | None) -> list[str] | None:
+    """Validate a request's fields; return the levels (deduplicated) or None for all levels."""
+    if trigger not in TRIGGERS:
+        raise JobError(f"unknown trigger {trigger!r}; expected one of {', '.join(TRIGGERS)}")
+    if not requested_by or len(requested_by) > 80:
+        raise JobError("requested_by must name who asked (1 to 80 characters)")
+    if not levels:
+        return None
+    unknown = [lv for lv in levels if lv not in LEVELS]
+    if unknown:
+        raise JobError(f"unknown level(s) {', '.join(unknown)}; expected some of {', '.join(LEVELS)}")
+    return list(dict.fromkeys(levels))
+
+
+def get_job(engine: Engine, job_id: int) -> JobInfo:
+    """The job ``job_id``; ``JobError`` when there is none."""
+    with engine.connect() as conn:
+        row = conn.execute(select(TrainingJob).where(TrainingJob.id == job_id)).first()
+    if row is None:
+        raise JobError(f"no training job {job_id}; see `flask --app wsgi jobs list`")
+    return _info(row)
+
+
+def list_jobs(engine: Engine, *, limit: int = 20, status: str | None = None) -> list[JobInfo]:
+    """The newest ``limit`` jobs, optionally of one status."""
+    if status is not None and status not in JOB_STATUSES:
+        raise JobError(f"unknown status {status!r}; expected one of {', '.join(JOB_STATUSES)}")
+    query = select(TrainingJob).order_by(TrainingJob.id.desc()).limit(limit)
+    if status is not None:
+        query = query.where(TrainingJob.status == status)
+    with engine.connect() as conn:
+        return [_info(r) for r in conn.execute(query)]
+
+
+def active_job(engine: Engine) -> JobInfo | None:
+    """The queued or running job, if any (there is at most one)."""
+    with engine.connect() as conn:
+        row = conn.execute(
+            select(TrainingJob).where(TrainingJob.status.in_(ACTIVE)).order_by(TrainingJob.id).limit(1)
+        ).first()
+    return None if row is None else _info(row)
+
+
+def request_job(
+    engine: Engine,
+    *,
+    trigger: str,
+    requested_by: str,
+    levels: list[str] | None = None,
+    label: str | None = None,
+) -> RetrainRequest:
+    """Record a retrain request and return at once; coalesce with the active job if there is one.
+
+    Why: several admins, the nightly gate and the CLI may ask at the same moment; only one training
+    may exist, and each requester must learn which job serves it.
+    """
+    chosen = check_request(trigger, requested_by, levels)
+    for _ in range(5):  # the active job may end between our failed insert and our read: try again
+        now = utc_now()
+        try:
+            with engine.begin() as conn:
+                job_id = conn.execute(
+                    insert(TrainingJob)
+                    .values(
+                        trigger=trigger,
+                        requested_by=requested_by,
+                        status="queued",
+                        created_at=now,
+                        levels=chosen,
+                        progress_step=0,
+                        progress_total=0,
+                        progress_label=(label or "waiting for the scheduler")[:255],
+                    )
+                    .returning(TrainingJob.id)
+                ).scalar_one()
+                conn.execute(
+                    insert(Lock).values(
+                        name=SLOT_LOCK,
+                        holder=f"job:{job_id}",
+                        acquired_at=now,
+                        expires_at=now + dt.timedelta(days=SLOT_DAYS),
+                    )
+                )
+            return RetrainRequest(job_id, True, "queued", f"retrain job {job_id} queued")
+        except IntegrityError:
+            existing = active_job(engine)
+            if existing is not None:
+                return RetrainRequest(
+                    existing.id,
+                    False,
+                    existing.status,
+                    f"a retrain is already {existing.status} (job {existing.id}, requested by "
+                    f"{existing.requested_by}); your request joins it",
+                )
+            release_orphan_slot(engine)
+    raise JobError("could not record the retrain request: the training slot stayed busy; try again")
+
+
+def record_skipped(engine: Engine, *, trigger: str, requested_by: str, reason: str, gate: dict) -> int:
+    """Record a job that was decided not to run (the gate said there is too little new data)."""
+    check_request(trigger, requested_by, None)
+    now = utc_now()
+    with engine.begin() as conn:
+        return conn.execute(
+            insert(TrainingJob)
+            .values(
+                trigger=trigger,
+                requested_by=requested_by,
+                status="skipped",
+                created_at=now,
+                finished_at=now,
+                progress_step=0,
+                progress_total=0,
+                progress_label=reason[:255],
+                outcome={"gate": jsonable(gate), "reason": reason},
+            )
+            .returning(TrainingJob.id)
+        ).scalar_one()
+
+
+def next_queued(engine: Engine) -> JobInfo | None:
+    """The oldest queued job (the one a runner should claim next)."""
+    with engine.connect() as conn:
+        row = conn.execute(
+            select(TrainingJob).where(TrainingJob.status == "queued").order_by(TrainingJob.id).limit(1)
+        ).first()
+    return None if row is None else _info(row)
+
+
+def claim_job(engine: Engine, job_id: int, runner: str) -> bool:
+    """Atomically move job ``job_id`` from queued to running for ``runner``; False if someone else did."""
+    now = utc_now()
+    with engine.begin() as conn:
+        claimed = conn.execute(
+            update(TrainingJob)
+            .where(TrainingJob.id == job_id, TrainingJob.status == "queued")
+            .values(
+                status="running",
+                runner=runner[:128],
+                started_at=now,
+                heartbeat_at=now,
+                progress_label="starting",
+            )
+        ).rowcount
+    return claimed == 1
+
+
+def heartbeat(engine: Engine, job_id: int) -> bool:
+    """Mark the running job as alive; False when it is no longer running (e.g. recovered as dead)."""
+    with engine.begin() as conn:
+        return (
+            conn.execute(
+                update(TrainingJob)
+                .where(TrainingJob.id == job_id, TrainingJob.status == "running")
+                .values(heartbeat_at=utc_now())
+            ).rowcount
+            == 1
+        )
+
+
+def set_progress(engine: Engine, job_id: int, label: str, step: int, total: int) -> bool:
+    """Store ``step`` of ``total`` with ``label`` (and a heartbeat); False when the job stopped running."""
+    with engine.begin() as conn:
+        return (
+            conn.execute(
+                update(TrainingJob)
+                .where(TrainingJob.id == job_id, TrainingJob.status == "running")
+                .values(
+                    progress_step=int(step),
+                    progress_total=int(total),
+                    progress_label=label[:255],
+                    heartbeat_at=utc_now(),
+                )
+            ).rowcount
+            == 1
+        )
+
+
+def finish_job(
+    engine: Engine, job_id: int, status: str, *, outcome: dict | None = None, error: str | None = None
+) -> bool:
+    """End a running job with ``status`` and free the training slot, in one transaction."""
+    if status not in FINISHED:
+        raise JobError(f"a job ends as one of {', '.join(FINISHED)}, not {status!r}")
+    values: dict[str, Any] = {"status": status, "finished_at": utc_now(), "error": error}
+    if outcome is not None:
+        values["outcome"] = jsonable(outcome)
+    if status == "succeeded":
+        values["progress_label"] = "done"
+    with engine.begin() as conn:
+        done = conn.execute(
+            update(TrainingJob)
+            .where(TrainingJob.id == job_id, TrainingJob.status.in_(ACTIVE))
+            .values(**values)
+        ).rowcount
+        conn.execute(delete(Lock).where(Lock.name == SLOT_LOCK, Lock.holder == f"job:{job_id}"))
+    return done == 1
+
+
+def release_orphan_slot(engine: Engine) -> bool:
+    """Free the training slot when the job holding it is no longer active (defensive clean-up)."""
+    with engine.begin() as conn:
+        holder = conn.execute(select(Lock.holder).where(Lock.name == SLOT_LOCK)).scalar_one_or_none()
+        if holder is None:
+            return False
+        job_id = int(holder.split(":", 1)[1]) if holder.startswith("job:") else None
+        status = conn.execute(select(TrainingJob.status).where(TrainingJob.id == job_id)).scalar_one_or_none()
+        if status in ACTIVE:
+            return False
+        conn.execute(delete(Lock).where(Lock.name == SLOT_LOCK, Lock.holder == holder))
+    return True
+
+
+def fail_stale_jobs(engine: Engine, *, stale_after: dt.timedelta, me: str) -> list[int]:
+    """Fail running jobs of other runners whose heartbeat is older than ``stale_after``.
+
+    Why: a process killed mid-training (OOM, deploy, crash) cannot close its job; without this the
+    job would stay "running" forever and block every later request through the training slot.
+    """
+    cutoff = utc_now() - stale_after
+    failed = []
+    with engine.connect() as conn:
+        rows = list(conn.execute(select(TrainingJob).where(TrainingJob.status == "running")))
+    for row in rows:
+        last = row.heartbeat_at or row.started_at or row.created_at
+        if row.runner == me or last > cutoff:
+            continue
+        error = (
+            f"the process running this job ({row.runner}) stopped: no heartbeat since "
+            f"{last:%Y-%m-%d %H:%M:%S} UTC; marked failed by {me}. "
+            "Levels that had not finished changed no MASTER."
+        )
+        if finish_job(engine, row.id, "failed", error=error):
+            failed.append(row.id)
+    release_orphan_slot(engine)
+    return failed
