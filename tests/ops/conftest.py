@@ -1,0 +1,82 @@
+"""Fixtures for live-operations tests: a small seeded monthly panel trained with a fast config.
+
+Real SQLite through the migrated ``engine`` fixture, real engine fits (seasonal naive + one theta)
+that take well under a second, so tests can train as often as they need to.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+import pytest
+from sqlalchemy import Engine
+
+from data.storage import import_sales_frame
+from models.pipeline import run_training
+
+FAST_TRAINING: dict[str, Any] = {
+    "TRAIN_FOLDS": 2,
+    "TRAIN_FAMILIES": ("seasonal_naive", "theta"),
+    "TRAIN_GRIDS": {"theta": {"theta": [2.0], "seasonal": [True]}},
+}
+
+
+def monthly_sales(seed: int = 3, months: int = 60, start: str = "2019-01-01") -> pd.DataFrame:
+    """Trend + yearly season + noise for 2 stores x 3 products (2 categories), month starts."""
+    rng = np.random.default_rng(seed)
+    dates = pd.date_range(start, periods=months, freq="MS")
+    t = np.arange(months)
+    frames = []
+    for s, store in enumerate(("S1", "S2")):
+        for p, (product, category) in enumerate((("P1", "C1"), ("P2", "C1"), ("P3", "C2"))):
+            level = 100.0 * (1 + s) * (1 + 0.5 * p)
+            season = 1 + 0.1 * np.sin(2 * np.pi * (t + p) / 12)
+            y = level * season * (1 + 0.03 * t) * rng.gamma(200, 1 / 200, months)
+            frames.append(
+                pd.DataFrame(
+                    {"date": dates, "store": store, "category": category, "product": product, "revenue": y}
+                )
+            )
+    return pd.concat(frames, ignore_index=True)
+
+
+def ops_config(tmp_path: Path, database_url: str, **extra: Any) -> dict[str, Any]:
+    """An app-like config dict for job functions: fast training, models under ``tmp_path``."""
+    return {
+        "DATABASE_URL": database_url,
+        "MODEL_DIR": str(tmp_path / "models"),
+        "TRAIN_TIMEOUT_SECONDS": 120,
+        "JOB_HEARTBEAT_SECONDS": 0.5,
+        "RETRAIN_MIN_NEW_ROWS": 30,
+        "RETRAIN_MIN_NEW_DAYS": 60,
+        "OFFPEAK_START": "00:00",
+        "OFFPEAK_END": "06:00",
+        **FAST_TRAINING,
+        **extra,
+    }
+
+
+class OpsServices:
+    """The two attributes job functions read from ``app.services.Services``."""
+
+    def __init__(self, engine: Engine, config: dict[str, Any]) -> None:
+        self.engine = engine
+        self.config = config
+
+
+@pytest.fixture
+def services(engine: Engine, tmp_path: Path) -> OpsServices:
+    """Services on the migrated test database with monthly sales imported (no model yet)."""
+    import_sales_frame(engine, monthly_sales(), filename="monthly.csv", uploaded_by="test")
+    return OpsServices(engine, ops_config(tmp_path, engine.url.render_as_string(hide_password=False)))
+
+
+@pytest.fixture
+def trained(services: OpsServices) -> OpsServices:
+    """``services`` after one fast training: every level has a MASTER."""
+    outcomes = run_training(services.engine, services.config, source="test")
+    assert all(o.promoted for o in outcomes.values()), {lv: o.reason for lv, o in outcomes.items()}
+    return services

@@ -1,0 +1,164 @@
+"""ModelHolder: validated hot swaps, one snapshot per request, refusal of broken artifacts, the cache."""
+
+from __future__ import annotations
+
+import threading
+from pathlib import Path
+
+import pytest
+
+from models.holder import ModelHolder, ModelUnavailableError, Snapshot, load_validated
+from models.pipeline import run_training
+from models.registry import get_version, master_versions, promote
+from tests.ops.conftest import OpsServices
+
+
+class Clock:
+    """A hand-moved monotonic clock, so TTL expiry is decided by the test, not by sleeping."""
+
+    def __init__(self) -> None:
+        self.now = 1000.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
+class CountingLoader:
+    """The real loader, counting how often each artifact is loaded."""
+
+    def __init__(self) -> None:
+        self.calls: list[str] = []
+        self._lock = threading.Lock()
+
+    def __call__(self, path: str, level: str) -> object:
+        with self._lock:
+            self.calls.append(path)
+        return load_validated(path, level)
+
+
+def _candidates(services: OpsServices) -> dict[str, str]:
+    """Train again without promotion: one new registered version per level."""
+    outcomes = run_training(services.engine, services.config, promote=False, source="test")
+    return {level: o.version_id for level, o in outcomes.items()}
+
+
+def test_loads_every_master_and_forecasts(trained: OpsServices) -> None:
+    holder = ModelHolder(trained.engine, poll_seconds=60)
+    snap = holder.snapshot()
+    assert dict(snap.versions) == master_versions(trained.engine)
+    assert set(snap.models) == {"store", "category", "product"}
+    frame = holder.forecast("store", "store=S1", 3)
+    assert list(frame.columns) == ["date", "forecast", "lower", "upper"]
+    assert len(frame) == 3 and (frame["forecast"] >= 0).all()
+
+
+def test_swap_after_ttl_and_old_snapshot_stays_whole(trained: OpsServices) -> None:
+    clock = Clock()
+    holder = ModelHolder(trained.engine, poll_seconds=2, clock=clock)
+    before = holder.snapshot()
+    new = _candidates(trained)
+    promote(trained.engine, new["store"], reason="test", actor="test")
+    assert holder.snapshot() is before  # TTL not expired: no registry check yet
+    clock.now += 2.5
+    after = holder.snapshot()
+    assert after is not before
+    assert after.versions["store"] == new["store"]
+    assert after.versions["product"] == before.versions["product"]  # unchanged levels keep their object
+    assert after.models["product"] is before.models["product"]
+    # A reader holding the old snapshot still sees one consistent version per level.
+    assert before.versions["store"] != new["store"]
+    assert before.get("store").version == before.versions["store"]
+    assert after.get("store").version == new["store"]
+
+
+def test_forecast_cache_is_per_version(trained: OpsServices) -> None:
+    clock = Clock()
+    holder = ModelHolder(trained.engine, poll_seconds=1, clock=clock)
+    first = holder.forecast("category", "store=*|category=C1", 4)
+    again = holder.forecast("category", "store=*|category=C1", 4)
+    assert first.equals(again) and first is not again  # callers get copies, the cache stays intact
+    first.loc[0, "forecast"] = -1.0
+    assert holder.forecast("category", "store=*|category=C1", 4).loc[0, "forecast"] >= 0
+    assert holder.status()["cached_forecasts"] == 1
+    promote(trained.engine, _candidates(trained)["category"], reason="test", actor="test")
+    clock.now += 1.5
+    holder.forecast("category", "store=*|category=C1", 4)
+    assert holder.status()["cached_forecasts"] == 1  # the old version's entry was dropped on the swap
+
+
+def test_broken_artifact_is_refused_and_previous_master_keeps_serving(trained: OpsServices) -> None:
+    clock = Clock()
+    loader = CountingLoader()
+    holder = ModelHolder(trained.engine, poll_seconds=1, clock=clock, loader=loader)
+    old = holder.snapshot().versions["store"]
+    new = _candidates(trained)["store"]
+    promote(trained.engine, new, reason="test", actor="test")
+    Path(get_version(trained.engine, new).artifact_path).write_bytes(b"not a joblib file")  # corrupted later
+    loads = len(loader.calls)
+    clock.now += 1.5
+    snap = holder.snapshot()
+    assert snap.versions["store"] == old
+    assert len(holder.forecast("store", "store=S1", 2)) == 2
+    refused = holder.status()["refused"]["store"]
+    assert refused["version"] == new and "cannot be read" in refused["error"]
+    assert len(loader.calls) == loads + 1
+    for _ in range(5):  # no hot loop: later checks inside the back-off do not reload it
+        clock.now += 1.5
+        holder.snapshot()
+    assert len(loader.calls) == loads + 1
+    clock.now += 60  # after the back-off it tries again (still broken: still refused)
+    holder.snapshot()
+    assert len(loader.calls) == loads + 2
+    assert holder.versions()["store"] == old
+
+
+def test_concurrent_readers_load_a_new_master_once(trained: OpsServices) -> None:
+    clock = Clock()
+    loader = CountingLoader()
+    holder = ModelHolder(trained.engine, poll_seconds=1, clock=clock, loader=loader)
+    holder.snapshot()
+    new = _candidates(trained)["product"]
+    promote(trained.engine, new, reason="test", actor="test")
+    clock.now += 1.5
+    loads = len(loader.calls)
+    seen: list[Snapshot] = []
+    barrier = threading.Barrier(8)
+
+    def read() -> None:
+        barrier.wait()
+        seen.append(holder.snapshot())
+
+    threads = [threading.Thread(target=read) for _ in range(8)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert len(loader.calls) == loads + 1
+    assert holder.versions()["product"] == new
+    assert all(s.get("product").version == s.versions["product"] for s in seen)
+
+
+def test_missing_level_and_bad_settings_give_clear_errors(services: OpsServices) -> None:
+    holder = ModelHolder(services.engine, poll_seconds=1)
+    with pytest.raises(ModelUnavailableError, match="no MASTER model is loaded for level 'store'"):
+        holder.get("store")
+    with pytest.raises(ValueError, match="poll_seconds must be positive"):
+        ModelHolder(services.engine, poll_seconds=0)
+
+
+def test_poller_thread_picks_up_a_promotion(trained: OpsServices) -> None:
+    holder = ModelHolder(trained.engine, poll_seconds=0.05)
+    holder.snapshot()
+    new = _candidates(trained)["store"]
+    holder.start_polling()
+    try:
+        promote(trained.engine, new, reason="test", actor="test")
+        done = threading.Event()
+        for _ in range(200):
+            if holder.versions()["store"] == new:
+                done.set()
+                break
+            done.wait(0.05)
+        assert done.is_set(), holder.status()
+    finally:
+        holder.stop_polling()
