@@ -16,6 +16,10 @@ def register_commands(server: Flask) -> None:
 
 def _register_optional(server: Flask) -> None:
     """Command groups owned by other modules (data, models, operations)."""
+    from app.cli.data_commands import data_cli
+
+    server.cli.add_command(data_cli)
+
     from app.cli.model_commands import forecast_cmd, models_cli, train_cmd
 
     server.cli.add_command(train_cmd)
