@@ -12,6 +12,7 @@ from typing import Any
 from dash import Dash
 from flask import Flask, jsonify
 
+from app.admin_routes import register_admin_routes
 from app.config import PROJECT_ROOT, load_config
 from app.dashboard import create_dash
 from app.extensions import csrf, login_manager
@@ -129,5 +130,6 @@ def create_app(config: dict[str, Any] | None = None) -> Dash:
     install_security(server, list(dash_app.csp_hashes()))
     register_extensions(server)
     register_blueprints(server, services)
+    register_admin_routes(server)
     register_cli(server)
     return dash_app

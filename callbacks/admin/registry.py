@@ -1,0 +1,241 @@
+"""Admin › Models callbacks, registry part: the versions grid, compare, promote (rollback), report."""
+
+from __future__ import annotations
+
+import json
+import time
+from pathlib import Path
+from typing import Any
+
+from dash import Dash, Input, Output, State, ctx, dcc, html, no_update
+from flask_login import current_user
+
+from callbacks.guards import admin_only
+from components import ids
+from components.admin.common import message
+from components.admin.registry import backtest_figure, compare_table, report_view
+from models.artifacts import ArtifactError, load_artifact
+from models.registry import RegistryError, VersionInfo, get_version, list_versions, promote
+from models.reports import METRIC_COLUMNS, REPORT_MD, render_markdown
+
+REPORT_URL = "/admin/models/{id}/report.{ext}"
+_PERCENT = {"wape", "smape", "bias", "coverage_80", "coverage_95"}
+
+
+def _round_pct(value: Any) -> float | None:
+    return None if value is None else round(100 * float(value), 2)
+
+
+def version_rows(versions: list[VersionInfo]) -> list[dict[str, Any]]:
+    """Rows of the registry grid: id, level, status, WAPE/MASE vs seasonal naive, data range, created."""
+    rows = []
+    for v in versions:
+        metrics = v.metrics or {}
+        fp = v.data_fingerprint or {}
+        rows.append(
+            {
+                "id": v.id,
+                "level": v.level,
+                "status": v.status,
+                "wape": _round_pct(metrics.get("wape")),
+                "mase": None if metrics.get("mase") is None else round(float(metrics["mase"]), 3),
+                "baseline_wape": _round_pct((metrics.get("baseline") or {}).get("wape")),
+                "family": (v.params or {}).get("family", ""),
+                "data_range": f"{fp.get('date_min', '?')} → {fp.get('date_max', '?')}",
+                "created_at": f"{v.created_at:%Y-%m-%d %H:%M:%S}",
+                "source": v.source,
+                "decision": v.decision or "",
+            }
+        )
+    return rows
+
+
+def selected_ids(rows: list[dict] | None) -> list[str]:
+    """Version ids of the grid's selected rows, in selection order."""
+    return [r["id"] for r in rows or [] if isinstance(r, dict) and r.get("id")]
+
+
+def _fmt(metric: str, value: Any) -> str:
+    if value is None:
+        return "–"
+    return f"{100 * float(value):.2f}%" if metric in _PERCENT else f"{float(value):.3f}"
+
+
+def metric_rows(first: VersionInfo, second: VersionInfo) -> list[dict[str, Any]]:
+    """The side-by-side metric table: each metric, its seasonal-naive baseline, and the facts."""
+    rows = []
+    for m in METRIC_COLUMNS:
+        a, b = (first.metrics or {}).get(m), (second.metrics or {}).get(m)
+        if a is not None or b is not None:
+            rows.append({"metric": m, "values": [_fmt(m, a), _fmt(m, b)]})
+    for label, get in (
+        (
+            "seasonal naive WAPE",
+            lambda v: _fmt("wape", ((v.metrics or {}).get("baseline") or {}).get("wape")),
+        ),
+        ("status", lambda v: v.status),
+        ("model", lambda v: json.dumps(v.params or {}, sort_keys=True)),
+        (
+            "data range",
+            lambda v: f"{(v.data_fingerprint or {}).get('date_min')} → "
+            f"{(v.data_fingerprint or {}).get('date_max')}",
+        ),
+        ("created (UTC)", lambda v: f"{v.created_at:%Y-%m-%d %H:%M:%S}"),
+    ):
+        rows.append({"metric": label, "values": [get(first), get(second)]})
+    return rows
+
+
+def total_series(forecaster: Any) -> str | None:
+    """The series of all stores together for a forecaster (store level: ``store=*``; else the first ``*``)."""
+    ids_ = list(forecaster.series_ids)
+    return next((s for s in ids_ if s == "store=*"), None) or next(
+        (s for s in ids_ if s.startswith("store=*")), ids_[0] if ids_ else None
+    )
+
+
+def compare_versions(engine: Any, first_id: str, second_id: str) -> html.Div:
+    """Metrics side by side and, for two versions of one level, both backtests on the same series."""
+    first, second = get_version(engine, first_id), get_version(engine, second_id)
+    parts: list[Any] = [
+        html.H6("Comparison"),
+        compare_table(metric_rows(first, second), [first.id, second.id]),
+    ]
+    if first.level != second.level:
+        parts.append(
+            message(
+                "The versions belong to different levels; their backtests are not comparable.", "secondary"
+            )
+        )
+        return html.Div(parts)
+    try:
+        models = [load_artifact(v.artifact_path, expected_level=v.level) for v in (first, second)]
+    except ArtifactError as exc:
+        parts.append(message(f"A model file cannot be loaded, so no backtest chart: {exc}", "warning"))
+        return html.Div(parts)
+    series = total_series(models[0])
+    if series is None or series not in models[1].series_ids:
+        parts.append(message("The two versions share no series to compare.", "secondary"))
+        return html.Div(parts)
+    backtests = {v.id: m.backtest(series) for v, m in zip((first, second), models, strict=True)}
+    figure = backtest_figure(backtests, f"Backtest on {series} (out-of-sample CV forecasts)")
+    parts.append(dcc.Graph(figure=figure, config={"displaylogo": False}))
+    return html.Div(parts)
+
+
+def report_markdown(info: VersionInfo) -> str:
+    """The version's training report as Markdown (report.md, or rendered from report.json)."""
+    if not info.report_path:
+        raise RegistryError(f"version {info.id} has no training report")
+    folder = Path(info.report_path).parent
+    md = folder / REPORT_MD
+    if md.is_file():
+        return md.read_text(encoding="utf-8")
+    report_json = Path(info.report_path)
+    if report_json.is_file():
+        return render_markdown(json.loads(report_json.read_text(encoding="utf-8")))
+    raise RegistryError(f"the report files of version {info.id} are missing from {folder}")
+
+
+def promote_question(engine: Any, version_id: str) -> str:
+    """The confirmation sentence naming the version and the MASTER it replaces."""
+    info = get_version(engine, version_id)
+    current = next((v for v in list_versions(engine, info.level) if v.status == "MASTER"), None)
+    if current is not None and current.id == info.id:
+        return f"{info.id} already is the MASTER of the {info.level} level."
+    was = f", replacing {current.id}" if current else ""
+    return f"Make {info.id} the MASTER of the {info.level} level{was}? Every worker serves it within seconds."
+
+
+def register(app: Dash, services: Any) -> None:
+    """Register the registry callbacks (admin-only on the server)."""
+    engine = services.engine
+
+    @app.callback(
+        Output(ids.ADMIN_REGISTRY_GRID, "rowData"),
+        Input(ids.ADMIN_REGISTRY_LEVEL, "value"),
+        Input(ids.ADMIN_JOB_STATE, "data"),
+        Input(ids.ADMIN_MODELS_CHANGED, "data"),
+        Input(ids.ADMIN_REFRESH, "n_clicks"),
+    )
+    @admin_only
+    def versions(level: str | None, _job: Any, _changed: Any, _clicks: Any) -> list[dict]:
+        return version_rows(list_versions(engine, None if level in (None, "all") else level))
+
+    @app.callback(
+        Output(ids.ADMIN_PROMOTE_MODAL, "is_open"),
+        Output(ids.ADMIN_PROMOTE_TEXT, "children"),
+        Output(ids.ADMIN_REGISTRY_MESSAGE, "children"),
+        Output(ids.ADMIN_MODELS_CHANGED, "data"),
+        Input(ids.ADMIN_PROMOTE, "n_clicks"),
+        Input(ids.ADMIN_PROMOTE_CANCEL, "n_clicks"),
+        Input(ids.ADMIN_PROMOTE_CONFIRM, "n_clicks"),
+        State(ids.ADMIN_REGISTRY_GRID, "selectedRows"),
+        State(ids.ADMIN_PROMOTE_REASON, "value"),
+        prevent_initial_call=True,
+    )
+    @admin_only
+    def promote_flow(
+        _open: Any, _cancel: Any, _confirm: Any, rows: list[dict] | None, reason: str | None
+    ) -> tuple:
+        chosen = selected_ids(rows)
+        if ctx.triggered_id == ids.ADMIN_PROMOTE_CANCEL:
+            return False, no_update, no_update, no_update
+        if len(chosen) != 1:
+            return (
+                False,
+                no_update,
+                message("Select exactly one version to make MASTER.", "warning"),
+                no_update,
+            )
+        try:
+            if ctx.triggered_id == ids.ADMIN_PROMOTE:
+                return True, promote_question(engine, chosen[0]), None, no_update
+            why = (reason or "").strip() or "manual promotion from the admin console"
+            promote(
+                engine, chosen[0], reason=f"{why} (by {current_user.username})", actor=current_user.username
+            )
+        except RegistryError as exc:
+            return False, no_update, message(str(exc), "danger"), no_update
+        done = message(f"{chosen[0]} is now MASTER; workers switch to it within seconds.", "success")
+        return False, no_update, done, time.time()
+
+    @app.callback(
+        Output(ids.ADMIN_COMPARE_OUT, "children"),
+        Input(ids.ADMIN_COMPARE, "n_clicks"),
+        State(ids.ADMIN_REGISTRY_GRID, "selectedRows"),
+        prevent_initial_call=True,
+    )
+    @admin_only
+    def compare(_clicks: Any, rows: list[dict] | None) -> Any:
+        chosen = selected_ids(rows)
+        if len(chosen) != 2:
+            return message(f"Select exactly two versions to compare ({len(chosen)} selected).", "warning")
+        try:
+            return compare_versions(engine, chosen[0], chosen[1])
+        except RegistryError as exc:
+            return message(str(exc), "danger")
+
+    @app.callback(
+        Output(ids.ADMIN_REPORT_MODAL, "is_open"),
+        Output(ids.ADMIN_REPORT_BODY, "children"),
+        Input(ids.ADMIN_REPORT, "n_clicks"),
+        Input(ids.ADMIN_REPORT_CLOSE, "n_clicks"),
+        State(ids.ADMIN_REGISTRY_GRID, "selectedRows"),
+        prevent_initial_call=True,
+    )
+    @admin_only
+    def report(_open: Any, _close: Any, rows: list[dict] | None) -> tuple:
+        if ctx.triggered_id == ids.ADMIN_REPORT_CLOSE:
+            return False, no_update
+        chosen = selected_ids(rows)
+        if len(chosen) != 1:
+            return True, message("Select exactly one version to see its training report.", "warning")
+        try:
+            text = report_markdown(get_version(engine, chosen[0]))
+        except RegistryError as exc:
+            return True, message(str(exc), "danger")
+        links = [
+            (f"Download {ext.upper()}", REPORT_URL.format(id=chosen[0], ext=ext)) for ext in ("md", "json")
+        ]
+        return True, report_view(text, links)

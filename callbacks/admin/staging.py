@@ -1,0 +1,121 @@
+"""Uploaded files waiting for the admin's confirmation: decoded once into a private folder per token.
+
+The browser sends each file base64-encoded in the callback payload; the bytes are written to
+``INSTANCE_DIR/upload-staging/<token>/<name>`` and only the random token travels back to the page
+(in a ``dcc.Store``), so large content never round-trips through the browser again.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import re
+import secrets
+import shutil
+import time
+from collections.abc import Sequence
+from pathlib import Path
+
+STAGING_DIRNAME = "upload-staging"
+MAX_AGE_SECONDS = 24 * 3600
+_TOKEN = re.compile(r"^[A-Za-z0-9_-]{16,64}$")
+_UNSAFE = re.compile(r"[^\w\-. ()]+")
+
+
+class UploadError(ValueError):
+    """An uploaded file cannot be staged (too large, not base64, bad name); the message says which."""
+
+
+def staging_root(instance_dir: str | Path) -> Path:
+    """The folder holding staged uploads, inside the instance folder (never served as static files)."""
+    return Path(instance_dir) / STAGING_DIRNAME
+
+
+def safe_name(filename: str, index: int = 0) -> str:
+    """The file's own name without any folder part or unsafe characters (accents are kept)."""
+    base = re.split(r"[\\/]", filename or "")[-1].strip()
+    cleaned = _UNSAFE.sub("_", base).strip(" .")[:200]
+    return cleaned or f"upload-{index + 1}.csv"
+
+
+def decode_upload(contents: str, filename: str, *, max_bytes: int | None) -> bytes:
+    """Bytes of one ``dcc.Upload`` data URL; refuses files above ``max_bytes`` before decoding them."""
+    if not isinstance(contents, str) or "," not in contents:
+        raise UploadError(f"{filename}: the browser sent no file content")
+    header, payload = contents.split(",", 1)
+    if ";base64" not in header:
+        raise UploadError(f"{filename}: the file content is not base64-encoded")
+    estimated = len(payload) * 3 // 4
+    if max_bytes is not None and estimated > max_bytes + 3:
+        raise UploadError(
+            f"{filename}: {estimated / 1e6:.1f} MB is above the upload limit of {max_bytes / 1e6:.1f} MB"
+        )
+    try:
+        data = base64.b64decode(payload, validate=True)
+    except (binascii.Error, ValueError) as exc:
+        raise UploadError(f"{filename}: the file content is not valid base64 ({exc})") from None
+    if not data:
+        raise UploadError(f"{filename}: the file is empty")
+    if max_bytes is not None and len(data) > max_bytes:
+        raise UploadError(f"{filename}: {len(data) / 1e6:.1f} MB is above the upload limit")
+    return data
+
+
+def stage_files(
+    root: Path, contents: Sequence[str], filenames: Sequence[str], *, max_bytes: int | None
+) -> tuple[str, list[Path]]:
+    """Decode and write the uploaded files under a new random token; return (token, paths).
+
+    Nothing is kept when any file fails to decode: the folder is removed and ``UploadError`` raised.
+    """
+    if not contents:
+        raise UploadError("no file was uploaded")
+    if len(contents) != len(filenames):
+        raise UploadError("the browser sent file contents and names that do not match")
+    purge_old(root)
+    token = secrets.token_urlsafe(18)
+    folder = root / token
+    folder.mkdir(parents=True)
+    paths: list[Path] = []
+    try:
+        for index, (content, filename) in enumerate(zip(contents, filenames, strict=True)):
+            name = safe_name(filename, index)
+            path = folder / f"{index:03d}" / name  # one sub-folder per file keeps the order and the name
+            path.parent.mkdir()
+            path.write_bytes(decode_upload(content, name, max_bytes=max_bytes))
+            paths.append(path)
+    except BaseException:
+        shutil.rmtree(folder, ignore_errors=True)
+        raise
+    return token, paths
+
+
+def staged_paths(root: Path, token: str | None) -> list[Path]:
+    """The staged files of ``token`` (in upload order); ``UploadError`` for an unknown or expired token."""
+    if not token or not _TOKEN.match(str(token)):
+        raise UploadError("no upload is waiting for confirmation; upload the files again")
+    folder = root / token
+    if not folder.is_dir():
+        raise UploadError("this upload expired or was already imported; upload the files again")
+    return [
+        f for sub in sorted(folder.iterdir()) if sub.is_dir() for f in sorted(sub.iterdir()) if f.is_file()
+    ]
+
+
+def discard(root: Path, token: str | None) -> None:
+    """Remove a staged upload (after import or cancel); unknown tokens are ignored."""
+    if token and _TOKEN.match(str(token)):
+        shutil.rmtree(root / token, ignore_errors=True)
+
+
+def purge_old(root: Path, *, max_age: float = MAX_AGE_SECONDS, now: float | None = None) -> int:
+    """Delete staged uploads older than ``max_age`` seconds (abandoned previews); returns how many."""
+    if not root.is_dir():
+        return 0
+    limit = (now if now is not None else time.time()) - max_age
+    removed = 0
+    for folder in root.iterdir():
+        if folder.is_dir() and folder.stat().st_mtime < limit:
+            shutil.rmtree(folder, ignore_errors=True)
+            removed += 1
+    return removed

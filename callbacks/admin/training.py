@@ -1,0 +1,235 @@
+"""Admin › Models callbacks, training part: retrain request, live job progress, schedule and job history.
+
+The progress view reads the job row from the database on every poll, so it survives page reloads,
+is the same for every admin and every worker, and needs no state in the page.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import time
+from typing import Any
+
+from dash import Dash, Input, Output, State, ctx, no_update
+from flask_login import current_user
+
+from app.accounts import audit
+from callbacks.guards import admin_only
+from components import ids
+from components.admin.common import message
+from components.admin.training import ACTIVE_POLL_MS, IDLE_POLL_MS, outcome_list, schedule_text, status_line
+from data.db import session_scope
+from data.schema import utc_now
+from scheduler.jobs import gate_facts, request_retrain
+from scheduler.jobstore import JobError, JobInfo, active_job, list_jobs
+
+
+def _duration(seconds: float | None) -> str:
+    if seconds is None:
+        return ""
+    seconds = max(0, int(seconds))
+    return (
+        f"{seconds // 3600}:{seconds % 3600 // 60:02d}:{seconds % 60:02d}"
+        if seconds >= 3600
+        else (f"{seconds // 60}:{seconds % 60:02d}")
+    )
+
+
+def job_seconds(job: JobInfo, now: dt.datetime | None = None) -> float | None:
+    """Seconds the job has been running (or ran), from its start; None when not started."""
+    if job.started_at is None:
+        return None
+    end = job.finished_at or now or utc_now()
+    return (end - job.started_at).total_seconds()
+
+
+def _pct(value: Any) -> str:
+    return "–" if value is None else f"{100 * float(value):.1f}%"
+
+
+def level_text(outcome: dict[str, Any]) -> str:
+    """One level's result in plain words: the promotion reason, or the error."""
+    if outcome.get("error"):
+        return f"failed: {outcome['error']}"
+    reason = outcome.get("reason") or ""
+    version = outcome.get("version_id")
+    wape = (outcome.get("metrics") or {}).get("wape")
+    head = f"version {version} (WAPE {_pct(wape)})" if version else "no version"
+    return f"{head} — {reason}" if reason else head
+
+
+def level_outcomes(job: JobInfo) -> list[dict[str, Any]]:
+    """Per-level results of a finished training job (empty for skipped or unfinished jobs)."""
+    outcome = job.outcome or {}
+    rows = []
+    for level, item in outcome.items():
+        if not isinstance(item, dict) or "promoted" not in item:
+            continue
+        rows.append(
+            {
+                "level": level,
+                "promoted": bool(item.get("promoted")),
+                "error": item.get("error"),
+                "text": level_text(item),
+            }
+        )
+    return rows
+
+
+def job_view(job: JobInfo | None, now: dt.datetime | None = None) -> dict[str, Any]:
+    """Everything the progress panel shows for ``job`` (None: no job yet)."""
+    if job is None:
+        return {"job_id": None, "status": None, "active": False, "percent": 0, "label": "", "levels": []}
+    total = job.progress_total or 0
+    percent = 100 if job.status == "succeeded" else (round(100 * job.progress_step / total) if total else 0)
+    seconds = job_seconds(job, now)
+    verb = "elapsed" if job.active else "took"
+    label = job.progress_label or ""
+    if job.active and total:
+        label = f"step {job.progress_step}/{total}: {label}"
+    return {
+        "job_id": job.id,
+        "status": job.status,
+        "trigger": job.trigger,
+        "requested_by": job.requested_by,
+        "active": job.active,
+        "percent": max(0, min(100, percent)),
+        "label": label,
+        "elapsed_text": f"{_duration(seconds)} {verb}" if seconds is not None else "waiting to start",
+        "levels": level_outcomes(job),
+        "error": job.error,
+    }
+
+
+def current_job(engine: Any) -> JobInfo | None:
+    """The job the progress panel follows: the active one, else the newest job that was not skipped."""
+    job = active_job(engine)
+    if job is not None:
+        return job
+    return next((j for j in list_jobs(engine, limit=20) if j.status != "skipped"), None)
+
+
+def job_rows(jobs: list[JobInfo], now: dt.datetime | None = None) -> list[dict[str, Any]]:
+    """Rows of the jobs grid: status, duration, trigger, outcome per level, error."""
+    rows = []
+    for job in jobs:
+        levels = level_outcomes(job)
+        if levels:
+            outcome = "; ".join(
+                f"{lv['level']}: {'promoted' if lv['promoted'] else 'kept MASTER'}"
+                if not lv["error"]
+                else f"{lv['level']}: failed"
+                for lv in levels
+            )
+        else:
+            outcome = (job.outcome or {}).get("reason") or job.progress_label or ""
+        rows.append(
+            {
+                "id": job.id,
+                "trigger": job.trigger,
+                "requested_by": job.requested_by,
+                "status": job.status,
+                "created_at": f"{job.created_at:%Y-%m-%d %H:%M:%S}",
+                "duration": _duration(job_seconds(job, now)),
+                "outcome": outcome,
+                "error": job.error or "",
+            }
+        )
+    return rows
+
+
+def schedule_info(config: dict[str, Any], engine: Any, now: dt.datetime | None = None) -> dict[str, Any]:
+    """When the nightly gate runs next (if the scheduler is on) and whether it would train now."""
+    from scheduler.runner import check_cron
+
+    if not config.get("SCHEDULER_ENABLED"):
+        next_run = "Scheduled retraining is off (TRENDSALES_SCHEDULER_ENABLED); retrain requests wait for it."
+    else:
+        try:
+            trigger = check_cron(
+                str(config.get("RETRAIN_CRON", "30 2 * * *")),
+                str(config.get("OFFPEAK_START", "00:00")),
+                str(config.get("OFFPEAK_END", "06:00")),
+            )
+            fire = trigger.get_next_fire_time(None, now or dt.datetime.now(trigger.timezone))
+            next_run = f"Next scheduled run: {fire:%Y-%m-%d %H:%M %Z}".strip()
+        except ValueError as exc:
+            next_run = f"Scheduled retraining is misconfigured: {exc}"
+    train, reason, _facts = gate_facts(engine, config)
+    gate = f"Data gate: {'would train' if train else 'would skip'} — {reason}"
+    return {"next_run": next_run, "gate": gate, "gate_train": train}
+
+
+def start_retrain(services: Any, actor: str) -> tuple[str, str]:
+    """Create (or join) a manual retrain request and audit it; returns (message, color)."""
+    try:
+        request = request_retrain(services, trigger="manual", requested_by=actor)
+    except JobError as exc:
+        return str(exc), "danger"
+    with session_scope(services.sessions) as session:
+        audit(session, actor, "retrain_requested", job=request.job_id, created=request.created)
+    return request.message, "success" if request.created else "info"
+
+
+def register(app: Dash, services: Any) -> None:
+    """Register the retrain, progress and job-history callbacks (admin-only on the server)."""
+
+    @app.callback(
+        Output(ids.ADMIN_RETRAIN_MODAL, "is_open"),
+        Output(ids.ADMIN_RETRAIN_MESSAGE, "children"),
+        Output(ids.ADMIN_RETRAIN_REQUESTED, "data"),
+        Input(ids.ADMIN_RETRAIN, "n_clicks"),
+        Input(ids.ADMIN_RETRAIN_CANCEL, "n_clicks"),
+        Input(ids.ADMIN_RETRAIN_CONFIRM, "n_clicks"),
+        prevent_initial_call=True,
+    )
+    @admin_only
+    def retrain(_open: Any, _cancel: Any, _confirm: Any) -> tuple:
+        if ctx.triggered_id == ids.ADMIN_RETRAIN:
+            return True, no_update, no_update
+        if ctx.triggered_id == ids.ADMIN_RETRAIN_CONFIRM:
+            text, color = start_retrain(services, current_user.username)
+            return False, message(text, color), time.time()
+        return False, no_update, no_update
+
+    @app.callback(
+        Output(ids.ADMIN_JOB_STATUS, "children"),
+        Output(ids.ADMIN_JOB_PROGRESS, "value"),
+        Output(ids.ADMIN_JOB_PROGRESS, "label"),
+        Output(ids.ADMIN_JOB_PROGRESS, "animated"),
+        Output(ids.ADMIN_JOB_PROGRESS, "color"),
+        Output(ids.ADMIN_JOB_OUTCOME, "children"),
+        Output(ids.ADMIN_RETRAIN, "disabled"),
+        Output(ids.ADMIN_JOB_POLL, "interval"),
+        Output(ids.ADMIN_JOB_STATE, "data"),
+        Input(ids.ADMIN_JOB_POLL, "n_intervals"),
+        Input(ids.ADMIN_RETRAIN_REQUESTED, "data"),
+        State(ids.ADMIN_JOB_STATE, "data"),
+    )
+    @admin_only
+    def poll(_ticks: Any, _requested: Any, seen: dict | None) -> tuple:
+        view = job_view(current_job(services.engine))
+        color = {"failed": "danger", "succeeded": "success"}.get(view["status"] or "", "primary")
+        state = {"job_id": view["job_id"], "status": view["status"]}
+        return (
+            status_line(view),
+            view["percent"],
+            f"{view['percent']}%" if view["job_id"] else "",
+            view["active"],
+            color,
+            None if view["active"] else outcome_list(view),
+            view["active"],
+            ACTIVE_POLL_MS if view["active"] else IDLE_POLL_MS,
+            state if state != seen else no_update,
+        )
+
+    @app.callback(
+        Output(ids.ADMIN_JOBS_GRID, "rowData"),
+        Output(ids.ADMIN_SCHEDULE, "children"),
+        Input(ids.ADMIN_JOB_STATE, "data"),
+        Input(ids.ADMIN_REFRESH, "n_clicks"),
+    )
+    @admin_only
+    def jobs(_state: Any, _clicks: Any) -> tuple:
+        rows = job_rows(list_jobs(services.engine, limit=100))
+        return rows, schedule_text(schedule_info(services.config, services.engine))

@@ -1,0 +1,205 @@
+"""Admin › Data callbacks: stage → preview → confirm/cancel an upload, and the overview with its history."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from dash import Dash, Input, Output, State, ctx, html, no_update
+from flask_login import current_user
+from sqlalchemy import Engine, select
+from sqlalchemy.orm import Session
+
+from app.accounts import audit
+from callbacks.admin.staging import UploadError, discard, stage_files, staged_paths, staging_root
+from callbacks.guards import admin_only
+from components import ids
+from components.admin.common import message, summary_cards
+from components.admin.uploads import import_results, limit_text, preview_card, problems_table, uploads_table
+from data import storage
+from data.db import session_scope
+from data.schema import Upload
+from data.storage import ImportPreview, ImportResult
+from data.validation import Problem, SalesFileError
+
+RAW_DOWNLOAD_URL = "/admin/uploads/{id}/raw"
+
+
+def max_upload_bytes(config: dict[str, Any]) -> int:
+    """The per-file upload limit in bytes from ``MAX_UPLOAD_MB``."""
+    return int(float(config["MAX_UPLOAD_MB"]) * 1024 * 1024)
+
+
+def recent_uploads(session: Session, limit: int = 50) -> list[dict]:
+    """The latest uploads as plain rows for the history table (with the raw-file download link)."""
+    uploads = session.scalars(
+        select(Upload).order_by(Upload.uploaded_at.desc(), Upload.id.desc()).limit(limit)
+    )
+    return [
+        {
+            "id": u.id,
+            "uploaded_at": f"{u.uploaded_at:%Y-%m-%d %H:%M}",
+            "filename": u.filename,
+            "uploaded_by": u.uploaded_by,
+            "status": u.status,
+            "rows_read": u.rows_read,
+            "rows_new": u.rows_new,
+            "rows_replaced": u.rows_replaced,
+            "error": (u.error or "").splitlines()[0] if u.error else "",
+            "download": RAW_DOWNLOAD_URL.format(id=u.id) if u.stored_path else None,
+        }
+        for u in uploads
+    ]
+
+
+def preview_files(
+    engine: Engine, paths: list[Path], *, max_bytes: int | None
+) -> tuple[list[ImportPreview], list[Problem], int]:
+    """Preview every staged file; returns (previews of the good files, all problems, omitted count)."""
+    previews: list[ImportPreview] = []
+    problems: list[Problem] = []
+    omitted = 0
+    for path in paths:
+        try:
+            previews.append(storage.preview_sales_file(engine, path, max_bytes=max_bytes))
+        except SalesFileError as err:
+            problems.extend(err.problems)
+            omitted += err.omitted
+    return previews, problems, omitted
+
+
+def import_files(
+    engine: Engine, sessions: Any, paths: list[Path], *, actor: str, upload_dir: str, max_bytes: int | None
+) -> list[ImportResult]:
+    """Import the staged files in one transaction and audit it; a rejection is audited and re-raised."""
+    names = [p.name for p in paths]
+    try:
+        results = storage.import_sales_files(
+            engine, paths, uploaded_by=actor, upload_dir=upload_dir, max_bytes=max_bytes
+        )
+    except SalesFileError as err:
+        with session_scope(sessions) as session:
+            audit(session, actor, "upload_rejected", files=names, problems=err.total)
+        raise
+    with session_scope(sessions) as session:
+        audit(
+            session,
+            actor,
+            "upload",
+            files=names,
+            rows_new=sum(r.rows_new for r in results),
+            rows_replaced=sum(r.rows_replaced for r in results),
+            statuses={r.filename: r.status for r in results},
+        )
+    return results
+
+
+def stage_and_preview(
+    services: Any, contents: list[str], filenames: list[str]
+) -> tuple[Any, str | None, bool]:
+    """Stage the uploaded files and build the preview; returns (panel, token or None, can confirm)."""
+    config = services.config
+    max_bytes = max_upload_bytes(config)
+    root = staging_root(config["INSTANCE_DIR"])
+    try:
+        token, paths = stage_files(root, contents, filenames, max_bytes=max_bytes)
+    except UploadError as err:
+        return message(str(err), "danger"), None, False
+    previews, problems, omitted = preview_files(services.engine, paths, max_bytes=max_bytes)
+    cards: list[Any] = [preview_card(p) for p in previews]
+    if problems:
+        discard(root, token)
+        bad = sorted({p.file for p in problems})
+        title = (
+            f"{len(problems) + omitted} problem(s) in {', '.join(bad)}; nothing was written. "
+            "Fix the file(s) and upload again."
+        )
+        return html.Div([problems_table(problems, omitted, title=title), *cards]), None, False
+    intro = message(
+        f"Preview of {len(previews)} file(s). Nothing is written until you press “Import these rows”.", "info"
+    )
+    return html.Div([intro, *cards]), token, True
+
+
+def confirm_import(services: Any, token: str | None, actor: str) -> Any:
+    """Import the staged files of ``token``; returns the result panel (success or the problems)."""
+    config = services.config
+    root = staging_root(config["INSTANCE_DIR"])
+    try:
+        paths = staged_paths(root, token)
+        results = import_files(
+            services.engine,
+            services.sessions,
+            paths,
+            actor=actor,
+            upload_dir=config["UPLOAD_DIR"],
+            max_bytes=max_upload_bytes(config),
+        )
+    except UploadError as err:
+        return message(str(err), "warning")
+    except SalesFileError as err:
+        return problems_table(err.problems, err.omitted, title="The import was refused; nothing was written.")
+    finally:
+        discard(root, token)
+    return import_results(results)
+
+
+def register(app: Dash, services: Any) -> None:
+    """Register the upload and overview callbacks (admin-only on the server)."""
+
+    @app.callback(
+        Output(ids.ADMIN_SUMMARY, "children"),
+        Output(ids.ADMIN_UPLOADS, "children"),
+        Input(ids.ADMIN_REFRESH, "n_clicks"),
+    )
+    @admin_only
+    def overview(_clicks: int | None) -> tuple[Any, Any]:
+        with services.sessions() as session:
+            rows = recent_uploads(session)
+        return summary_cards(storage.sales_summary(services.engine)), uploads_table(rows)
+
+    @app.callback(Output(ids.ADMIN_UPLOAD_LIMIT, "children"), Input(ids.ADMIN_REFRESH, "n_clicks"))
+    @admin_only
+    def upload_limit(_clicks: int | None) -> str:
+        return limit_text(float(services.config["MAX_UPLOAD_MB"]))
+
+    @app.callback(
+        Output(ids.ADMIN_UPLOAD_PREVIEW, "children"),
+        Output(ids.ADMIN_UPLOAD_STAGED, "data"),
+        Output(ids.ADMIN_UPLOAD_CONFIRM, "disabled"),
+        Output(ids.ADMIN_UPLOAD_CANCEL, "disabled"),
+        Output(ids.ADMIN_UPLOAD_RESULT, "children"),
+        Output(ids.ADMIN_REFRESH, "n_clicks"),
+        Output(ids.ADMIN_UPLOAD, "contents"),
+        Input(ids.ADMIN_UPLOAD, "contents"),
+        Input(ids.ADMIN_UPLOAD_CONFIRM, "n_clicks"),
+        Input(ids.ADMIN_UPLOAD_CANCEL, "n_clicks"),
+        State(ids.ADMIN_UPLOAD, "filename"),
+        State(ids.ADMIN_UPLOAD_STAGED, "data"),
+        State(ids.ADMIN_REFRESH, "n_clicks"),
+        prevent_initial_call=True,
+    )
+    @admin_only
+    def upload_flow(
+        contents: list[str] | None,
+        _confirm: Any,
+        _cancel: Any,
+        filenames: list[str] | None,
+        token: str | None,
+        refreshes: int | None,
+    ) -> tuple:
+        """Upload → staged preview; confirm → import (then refresh the whole tab); cancel → discard."""
+        trigger = ctx.triggered_id
+        root = staging_root(services.config["INSTANCE_DIR"])
+        if trigger == ids.ADMIN_UPLOAD:
+            if not contents:
+                return (no_update,) * 7
+            discard(root, token)  # a new upload replaces a preview that was not confirmed
+            panel, new_token, ok = stage_and_preview(services, contents, filenames or [])
+            return panel, new_token, not ok, new_token is None, None, no_update, None
+        if trigger == ids.ADMIN_UPLOAD_CONFIRM and token:
+            result = confirm_import(services, token, current_user.username)
+            return None, None, True, True, result, (refreshes or 0) + 1, no_update
+        discard(root, token)
+        note = message("Upload cancelled; nothing was written.", "secondary") if token else no_update
+        return None, None, True, True, note, no_update, no_update

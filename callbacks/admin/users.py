@@ -1,0 +1,207 @@
+"""Admin › Users callbacks: list, create, (de)activate, reset password, approve/reject access requests.
+
+The account rules live in ``app.accounts`` (including "the last active admin cannot be deactivated");
+these functions only call them, audit what the console adds, and turn refusals into messages.
+"""
+
+from __future__ import annotations
+
+import secrets
+import time
+from typing import Any
+
+from dash import Dash, Input, Output, State, ctx, no_update
+from flask_login import current_user
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from app.accounts import (
+    AccountError,
+    approve_request,
+    audit,
+    create_user,
+    find_user,
+    pending_requests,
+    reset_password,
+    set_active,
+)
+from callbacks.guards import admin_only
+from components import ids
+from components.admin.common import message
+from components.admin.users import requests_list
+from data.db import session_scope
+from data.schema import User
+
+
+def _when(value: Any) -> str:
+    return f"{value:%Y-%m-%d %H:%M}" if value else ""
+
+
+def user_state(user: User) -> str:
+    """A user's state in words: active, must change password, pending request, or deactivated."""
+    if user.active:
+        return "active (must change password)" if user.must_change_password else "active"
+    return "pending request" if user.access_requested else "deactivated"
+
+
+def user_rows(session: Session) -> list[dict[str, Any]]:
+    """Every account for the users grid (pending requests included), by name."""
+    users = session.scalars(select(User).order_by(User.username))
+    return [
+        {
+            "username": u.username,
+            "role": u.role,
+            "state": user_state(u),
+            "created_at": _when(u.created_at),
+            "last_login_at": _when(u.last_login_at),
+            "note": u.request_note or "",
+        }
+        for u in users
+    ]
+
+
+def pending_rows(session: Session) -> list[dict[str, Any]]:
+    """Pending access requests, oldest first."""
+    return [
+        {"username": u.username, "created_at": _when(u.created_at), "note": u.request_note or ""}
+        for u in pending_requests(session)
+    ]
+
+
+def create_account(
+    session: Session, username: str | None, role: str | None, password: str | None, *, actor: str
+) -> tuple[User, str | None]:
+    """Create a user; without a password a temporary one (changed at first login) is made and returned."""
+    temporary = None
+    if not password:
+        temporary = password = secrets.token_urlsafe(9)
+    user = create_user(
+        session, username or "", password, role=role or "manager", must_change_password=temporary is not None
+    )
+    audit(session, actor, "user_created", user=user.username, role=user.role)
+    return user, temporary
+
+
+def reject_request(session: Session, username: str | None, *, actor: str) -> None:
+    """Refuse a pending access request: the inactive account is deleted so the name can ask again."""
+    user = find_user(session, username or "")
+    if user is None or not user.access_requested or user.active:
+        raise AccountError(f"No pending access request for {username!r}.")
+    session.delete(user)
+    audit(session, actor, "access_rejected", user=user.username)
+
+
+def _need(value: str | None, what: str) -> str:
+    if not value:
+        raise AccountError(f"Choose {what} first.")
+    return value
+
+
+def user_action(
+    sessions: Any,
+    action: str,
+    *,
+    actor: str,
+    name: str | None = None,
+    role: str | None = None,
+    password: str | None = None,
+    target: str | None = None,
+    request: str | None = None,
+    request_role: str | None = None,
+) -> tuple[str, str]:
+    """Carry out one users-card action in its own transaction; returns (message, color).
+
+    Refusals (``AccountError``, e.g. the last active admin) come back as a red message, nothing changed.
+    """
+    try:
+        with session_scope(sessions) as session:
+            if action == ids.ADMIN_USER_CREATE:
+                user, temporary = create_account(session, name, role, password, actor=actor)
+                text = f"User {user.username} created as {user.role}."
+                if temporary:
+                    text += f" Temporary password (shown once, must be changed at first login): {temporary}"
+            elif action == ids.ADMIN_USER_DEACTIVATE:
+                user = set_active(session, _need(target, "a user"), False, actor=actor)
+                text = f"User {user.username} deactivated."
+            elif action == ids.ADMIN_USER_ACTIVATE:
+                user = set_active(session, _need(target, "a user"), True, actor=actor)
+                text = f"User {user.username} activated."
+            elif action == ids.ADMIN_USER_RESET:
+                user_name = _need(target, "a user")
+                temporary = reset_password(session, user_name, actor=actor)
+                text = (
+                    f"Temporary password for {user_name} (shown once, must be changed at next login): "
+                    f"{temporary}"
+                )
+            elif action == ids.ADMIN_REQUEST_APPROVE:
+                user = approve_request(
+                    session, _need(request, "a request"), actor=actor, role=request_role or "manager"
+                )
+                text = f"Access for {user.username} approved as {user.role}."
+            elif action == ids.ADMIN_REQUEST_REJECT:
+                reject_request(session, _need(request, "a request"), actor=actor)
+                text = f"Access request of {request} rejected."
+            else:
+                raise AccountError(f"Unknown action {action!r}.")
+    except AccountError as exc:
+        return str(exc), "danger"
+    return text, "success"
+
+
+def register(app: Dash, services: Any) -> None:
+    """Register the users callbacks (admin-only on the server)."""
+
+    @app.callback(
+        Output(ids.ADMIN_USER_MESSAGE, "children"),
+        Output(ids.ADMIN_USERS_CHANGED, "data"),
+        Output(ids.ADMIN_USER_PASSWORD, "value"),
+        Input(ids.ADMIN_USER_CREATE, "n_clicks"),
+        Input(ids.ADMIN_USER_DEACTIVATE, "n_clicks"),
+        Input(ids.ADMIN_USER_ACTIVATE, "n_clicks"),
+        Input(ids.ADMIN_USER_RESET, "n_clicks"),
+        Input(ids.ADMIN_REQUEST_APPROVE, "n_clicks"),
+        Input(ids.ADMIN_REQUEST_REJECT, "n_clicks"),
+        State(ids.ADMIN_USER_NAME, "value"),
+        State(ids.ADMIN_USER_ROLE, "value"),
+        State(ids.ADMIN_USER_PASSWORD, "value"),
+        State(ids.ADMIN_USER_TARGET, "value"),
+        State(ids.ADMIN_REQUEST_TARGET, "value"),
+        State(ids.ADMIN_REQUEST_ROLE, "value"),
+        prevent_initial_call=True,
+    )
+    @admin_only
+    def act(*args: Any) -> tuple:
+        name, role, password, target, request, request_role = args[6:]
+        text, color = user_action(
+            services.sessions,
+            str(ctx.triggered_id),
+            actor=current_user.username,
+            name=name,
+            role=role,
+            password=password,
+            target=target,
+            request=request,
+            request_role=request_role,
+        )
+        changed = time.time() if color == "success" else no_update
+        return message(text, color, extra_class="admin-user-result"), changed, ""
+
+    @app.callback(
+        Output(ids.ADMIN_USERS_GRID, "rowData"),
+        Output(ids.ADMIN_USER_TARGET, "options"),
+        Output(ids.ADMIN_REQUEST_TARGET, "options"),
+        Output(ids.ADMIN_REQUESTS, "children"),
+        Input(ids.ADMIN_USERS_CHANGED, "data"),
+        Input(ids.ADMIN_REFRESH, "n_clicks"),
+    )
+    @admin_only
+    def view(_changed: Any, _clicks: Any) -> tuple:
+        with services.sessions() as session:
+            users, pending = user_rows(session), pending_rows(session)
+        targets = [
+            {"label": f"{u['username']} ({u['role']}, {u['state']})", "value": u["username"]}
+            for u in users
+            if u["state"] != "pending request"
+        ]
+        requests = [{"label": p["username"], "value": p["username"]} for p in pending]
+        return users, targets, requests, requests_list(pending)

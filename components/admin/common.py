@@ -1,0 +1,83 @@
+"""Small layout pieces shared by the admin sections: grids, cards, messages."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import dash_ag_grid as dag
+import dash_bootstrap_components as dbc
+from dash import html
+
+GRID_HEIGHT = "360px"
+GRID_THEME_CLASS = "ag-theme-quartz"
+
+
+def grid(
+    grid_id: str,
+    columns: list[dict[str, Any]],
+    *,
+    selection: str | None = None,
+    height: str = GRID_HEIGHT,
+    row_id: str | None = None,
+) -> dag.AgGrid:
+    """An AG Grid with sortable, filterable, resizable columns; ``selection`` is singleRow or multiRow."""
+    options: dict[str, Any] = {"animateRows": False, "enableCellTextSelection": True}
+    if selection:
+        options["rowSelection"] = {"mode": selection, "enableClickSelection": True}
+    extra: dict[str, Any] = {}
+    if row_id:
+        extra["getRowId"] = f"params.data.{row_id}"
+    return dag.AgGrid(
+        id=grid_id,
+        columnDefs=columns,
+        rowData=[],
+        defaultColDef={"sortable": True, "filter": True, "resizable": True, "minWidth": 90},
+        dashGridOptions=options,
+        columnSize="responsiveSizeToFit",
+        style={"height": height, "width": "100%"},
+        **extra,
+    )
+
+
+def message(text: str, color: str = "info", *, extra_class: str = "") -> dbc.Alert:
+    """A dismissable alert for the outcome of an admin action (``extra_class`` helps tests find it)."""
+    return dbc.Alert(
+        text, color=color, dismissable=True, className=f"py-2 mb-2 admin-message {extra_class}".strip()
+    )
+
+
+def section(title: str, body: list[Any], *, icon: str = "") -> dbc.Card:
+    """A titled card that groups one admin concern."""
+    heading = [html.I(className=f"bi {icon} me-2"), title] if icon else [title]
+    return dbc.Card(
+        [dbc.CardHeader(html.Span(heading, className="fw-semibold")), dbc.CardBody(body)],
+        className="mb-3",
+    )
+
+
+def summary_cards(summary: dict) -> dbc.Row:
+    """Cards with the size and span of the sales data."""
+
+    def card(label: str, value: object) -> dbc.Col:
+        return dbc.Col(
+            dbc.Card(
+                dbc.CardBody(
+                    [
+                        html.Div(label, className="small text-body-secondary"),
+                        html.Div(str(value), className="h5 mb-0"),
+                    ]
+                )
+            ),
+            xs=6,
+            md=3,
+            className="mb-2",
+        )
+
+    return dbc.Row(
+        [
+            card("Sales rows", f"{summary.get('rows', 0):,}"),
+            card("Stores / products", f"{summary.get('stores', 0)} / {summary.get('products', 0)}"),
+            card("Date range", f"{summary.get('date_min') or '–'} → {summary.get('date_max') or '–'}"),
+            card("Frequency", summary.get("frequency") or "–"),
+        ]
+    )

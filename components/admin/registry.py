@@ -1,0 +1,163 @@
+"""Admin › Models: the registry grid, compare two versions, promote (rollback) and the training report."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import dash_bootstrap_components as dbc
+import pandas as pd
+import plotly.graph_objects as go
+from dash import dcc, html
+
+from components import ids
+from components.admin.common import grid, section
+from components.figures import TEMPLATE
+
+LEVEL_OPTIONS = [{"label": "All levels", "value": "all"}] + [
+    {"label": lv.capitalize(), "value": lv} for lv in ("store", "category", "product")
+]
+VERSION_COLUMNS = [
+    {"field": "id", "headerName": "Version", "flex": 2},
+    {"field": "level", "maxWidth": 110},
+    {"field": "status", "maxWidth": 120},
+    {"field": "wape", "headerName": "WAPE %", "maxWidth": 110, "type": "numericColumn"},
+    {"field": "mase", "headerName": "MASE", "maxWidth": 100, "type": "numericColumn"},
+    {"field": "baseline_wape", "headerName": "Naive WAPE %", "maxWidth": 130, "type": "numericColumn"},
+    {"field": "family", "headerName": "Model", "maxWidth": 140},
+    {"field": "data_range", "headerName": "Data range", "flex": 1.5},
+    {"field": "created_at", "headerName": "Created (UTC)", "flex": 1.2},
+    {"field": "source", "maxWidth": 110},
+    {"field": "decision", "headerName": "Decision", "flex": 3, "tooltipField": "decision"},
+]
+COMPARE_COLORS = ("#0d6efd", "#fd7e14")
+
+
+def registry_section() -> dbc.Card:
+    """Grid of versions with level filter and the compare / promote / report actions."""
+    toolbar = html.Div(
+        [
+            dcc.Dropdown(
+                id=ids.ADMIN_REGISTRY_LEVEL,
+                options=LEVEL_OPTIONS,
+                value="all",
+                clearable=False,
+                style={"width": "12rem"},
+                className="me-2",
+            ),
+            dbc.Button(
+                [html.I(className="bi bi-layout-split me-1"), "Compare 2 selected"],
+                id=ids.ADMIN_COMPARE,
+                color="secondary",
+                outline=True,
+                size="sm",
+                className="me-2",
+            ),
+            dbc.Button(
+                [html.I(className="bi bi-star me-1"), "Make MASTER (promote / roll back)"],
+                id=ids.ADMIN_PROMOTE,
+                color="warning",
+                size="sm",
+                className="me-2",
+            ),
+            dbc.Button(
+                [html.I(className="bi bi-file-text me-1"), "Training report"],
+                id=ids.ADMIN_REPORT,
+                color="secondary",
+                outline=True,
+                size="sm",
+            ),
+        ],
+        className="d-flex align-items-center flex-wrap mb-2",
+    )
+    promote_modal = dbc.Modal(
+        [
+            dbc.ModalHeader(dbc.ModalTitle("Change the MASTER model?")),
+            dbc.ModalBody(
+                [
+                    html.Div(id=ids.ADMIN_PROMOTE_TEXT, className="mb-2"),
+                    dbc.Label("Reason (kept in the audit log)", html_for=ids.ADMIN_PROMOTE_REASON),
+                    dbc.Input(
+                        id=ids.ADMIN_PROMOTE_REASON, placeholder="e.g. roll back after a bad data load"
+                    ),
+                ]
+            ),
+            dbc.ModalFooter(
+                [
+                    dbc.Button("Cancel", id=ids.ADMIN_PROMOTE_CANCEL, color="secondary", outline=True),
+                    dbc.Button("Make MASTER", id=ids.ADMIN_PROMOTE_CONFIRM, color="warning"),
+                ]
+            ),
+        ],
+        id=ids.ADMIN_PROMOTE_MODAL,
+        is_open=False,
+    )
+    report_modal = dbc.Modal(
+        [
+            dbc.ModalHeader(dbc.ModalTitle("Training report")),
+            dbc.ModalBody(html.Div(id=ids.ADMIN_REPORT_BODY)),
+            dbc.ModalFooter(dbc.Button("Close", id=ids.ADMIN_REPORT_CLOSE, color="secondary")),
+        ],
+        id=ids.ADMIN_REPORT_MODAL,
+        is_open=False,
+        size="xl",
+        scrollable=True,
+    )
+    return section(
+        "Model registry",
+        [
+            toolbar,
+            html.Div(id=ids.ADMIN_REGISTRY_MESSAGE),
+            grid(ids.ADMIN_REGISTRY_GRID, VERSION_COLUMNS, selection="multiRow", row_id="id"),
+            dcc.Store(id=ids.ADMIN_MODELS_CHANGED, data=0),
+            dcc.Loading(html.Div(id=ids.ADMIN_COMPARE_OUT, className="mt-3"), type="dot"),
+            promote_modal,
+            report_modal,
+        ],
+        icon="bi-boxes",
+    )
+
+
+def compare_table(rows: list[dict[str, Any]], names: list[str]) -> dbc.Table:
+    """Metrics of two versions side by side (``rows``: metric, then one value per version)."""
+    header = html.Thead(html.Tr([html.Th("Metric"), *[html.Th(n) for n in names]]))
+    body = html.Tbody([html.Tr([html.Td(r["metric"]), *[html.Td(v) for v in r["values"]]]) for r in rows])
+    return dbc.Table([header, body], size="sm", bordered=True, className="admin-compare-table")
+
+
+def backtest_figure(backtests: dict[str, pd.DataFrame], title: str) -> go.Figure:
+    """Actuals and each version's out-of-sample backtest forecast on one chart."""
+    fig = go.Figure()
+    first = next(iter(backtests.values()), None)
+    if first is not None and not first.empty:
+        fig.add_scatter(
+            x=first["date"],
+            y=first["actual"],
+            name="actual",
+            mode="lines",
+            line={"color": "#6c757d", "width": 1.5},
+        )
+    for color, (name, frame) in zip(COMPARE_COLORS, backtests.items(), strict=False):
+        fig.add_scatter(
+            x=frame["date"], y=frame["forecast"], name=name, mode="lines", line={"color": color, "width": 1.5}
+        )
+    fig.update_layout(
+        template=TEMPLATE,
+        title=title,
+        height=360,
+        legend={"orientation": "h", "y": -0.2},
+        margin={"l": 40, "r": 20, "t": 50, "b": 40},
+    )
+    return fig
+
+
+def report_view(markdown: str, links: list[tuple[str, str]]) -> html.Div:
+    """The training report rendered from its Markdown, with download links for the files."""
+    return html.Div(
+        [
+            html.Div(
+                [html.A(label, href=href, className="me-3", target="_blank") for label, href in links],
+                className="mb-2 small",
+            ),
+            dcc.Markdown(markdown, className="admin-report"),
+        ]
+    )

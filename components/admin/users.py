@@ -1,0 +1,143 @@
+"""Admin › Users: the user list, create, (de)activate, reset password, and pending access requests."""
+
+from __future__ import annotations
+
+import dash_bootstrap_components as dbc
+from dash import dcc, html
+
+from components import ids
+from components.admin.common import grid, section
+
+ROLE_OPTIONS = [{"label": "Manager", "value": "manager"}, {"label": "Admin", "value": "admin"}]
+USER_COLUMNS = [
+    {"field": "username", "headerName": "User", "flex": 1.2},
+    {"field": "role", "maxWidth": 120},
+    {"field": "state", "headerName": "State", "maxWidth": 170},
+    {"field": "created_at", "headerName": "Created (UTC)"},
+    {"field": "last_login_at", "headerName": "Last login (UTC)"},
+    {"field": "note", "headerName": "Request note", "flex": 1.5},
+]
+
+
+def _create_form() -> dbc.Form:
+    return dbc.Row(
+        [
+            dbc.Col(dbc.Input(id=ids.ADMIN_USER_NAME, placeholder="new user name", autocomplete="off"), md=3),
+            dbc.Col(
+                dcc.Dropdown(id=ids.ADMIN_USER_ROLE, options=ROLE_OPTIONS, value="manager", clearable=False),
+                md=2,
+            ),
+            dbc.Col(
+                dbc.Input(
+                    id=ids.ADMIN_USER_PASSWORD,
+                    type="password",
+                    autocomplete="new-password",
+                    placeholder="password (empty: temporary one)",
+                ),
+                md=4,
+            ),
+            dbc.Col(
+                dbc.Button(
+                    [html.I(className="bi bi-person-plus me-1"), "Create user"],
+                    id=ids.ADMIN_USER_CREATE,
+                    color="primary",
+                ),
+                md=3,
+            ),
+        ],
+        className="g-2 mb-3",
+    )
+
+
+def _account_actions() -> dbc.Row:
+    return dbc.Row(
+        [
+            dbc.Col(dcc.Dropdown(id=ids.ADMIN_USER_TARGET, placeholder="choose a user…"), md=4),
+            dbc.Col(
+                [
+                    dbc.Button(
+                        "Deactivate",
+                        id=ids.ADMIN_USER_DEACTIVATE,
+                        color="danger",
+                        outline=True,
+                        className="me-2",
+                    ),
+                    dbc.Button(
+                        "Activate",
+                        id=ids.ADMIN_USER_ACTIVATE,
+                        color="success",
+                        outline=True,
+                        className="me-2",
+                    ),
+                    dbc.Button("Reset password", id=ids.ADMIN_USER_RESET, color="secondary", outline=True),
+                ],
+                md=8,
+            ),
+        ],
+        className="g-2 mb-3",
+    )
+
+
+def _request_actions() -> html.Div:
+    return html.Div(
+        [
+            html.H6("Access requests", className="mt-2"),
+            html.Div(id=ids.ADMIN_REQUESTS, className="small mb-2"),
+            dbc.Row(
+                [
+                    dbc.Col(dcc.Dropdown(id=ids.ADMIN_REQUEST_TARGET, placeholder="choose a request…"), md=4),
+                    dbc.Col(
+                        dcc.Dropdown(
+                            id=ids.ADMIN_REQUEST_ROLE, options=ROLE_OPTIONS, value="manager", clearable=False
+                        ),
+                        md=2,
+                    ),
+                    dbc.Col(
+                        [
+                            dbc.Button(
+                                "Approve", id=ids.ADMIN_REQUEST_APPROVE, color="success", className="me-2"
+                            ),
+                            dbc.Button("Reject", id=ids.ADMIN_REQUEST_REJECT, color="danger", outline=True),
+                        ],
+                        md=6,
+                    ),
+                ],
+                className="g-2",
+            ),
+        ]
+    )
+
+
+def users_section() -> dbc.Card:
+    """The users card: message area, create form, account actions, grid, access requests."""
+    return section(
+        "Users",
+        [
+            html.Div(id=ids.ADMIN_USER_MESSAGE),
+            _create_form(),
+            _account_actions(),
+            grid(ids.ADMIN_USERS_GRID, USER_COLUMNS, height="300px", row_id="username"),
+            _request_actions(),
+            dcc.Store(id=ids.ADMIN_USERS_CHANGED, data=0),
+        ],
+        icon="bi-people",
+    )
+
+
+def requests_list(pending: list[dict]) -> html.Div:
+    """Pending access requests, oldest first, with the note each requester left."""
+    if not pending:
+        return html.Div("No pending access requests.", className="text-body-secondary")
+    return html.Ul(
+        [
+            html.Li(
+                [
+                    html.Strong(p["username"]),
+                    f" — asked {p['created_at']}",
+                    f": {p['note']}" if p["note"] else "",
+                ]
+            )
+            for p in pending
+        ],
+        className="mb-0",
+    )
