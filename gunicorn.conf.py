@@ -23,7 +23,7 @@ graceful_timeout = 30
 keepalive = 5
 # Never preload: the app (engine, model holder, scheduler) must be created inside each worker.
 preload_app = False
-accesslog = os.environ.get("TRENDSALES_ACCESS_LOG", "-")
+accesslog = os.environ.get("TRENDSALES_ACCESS_LOG", "-") or None  # empty: no access log
 errorlog = "-"
 loglevel = os.environ.get("TRENDSALES_LOG_LEVEL", "info").lower()
 # gunicorn 27 opens a control socket under ~/.gunicorn by default; this app does not use it.

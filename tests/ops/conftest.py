@@ -9,38 +9,12 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-import numpy as np
-import pandas as pd
 import pytest
 from sqlalchemy import Engine
 
 from data.storage import import_sales_frame
 from models.pipeline import run_training
-
-FAST_TRAINING: dict[str, Any] = {
-    "TRAIN_FOLDS": 2,
-    "TRAIN_FAMILIES": ("seasonal_naive", "theta"),
-    "TRAIN_GRIDS": {"theta": {"theta": [2.0], "seasonal": [True]}},
-}
-
-
-def monthly_sales(seed: int = 3, months: int = 60, start: str = "2019-01-01") -> pd.DataFrame:
-    """Trend + yearly season + noise for 2 stores x 3 products (2 categories), month starts."""
-    rng = np.random.default_rng(seed)
-    dates = pd.date_range(start, periods=months, freq="MS")
-    t = np.arange(months)
-    frames = []
-    for s, store in enumerate(("S1", "S2")):
-        for p, (product, category) in enumerate((("P1", "C1"), ("P2", "C1"), ("P3", "C2"))):
-            level = 100.0 * (1 + s) * (1 + 0.5 * p)
-            season = 1 + 0.1 * np.sin(2 * np.pi * (t + p) / 12)
-            y = level * season * (1 + 0.03 * t) * rng.gamma(200, 1 / 200, months)
-            frames.append(
-                pd.DataFrame(
-                    {"date": dates, "store": store, "category": category, "product": product, "revenue": y}
-                )
-            )
-    return pd.concat(frames, ignore_index=True)
+from tests.ops.sample import FAST_TRAINING, monthly_sales
 
 
 def ops_config(tmp_path: Path, database_url: str, **extra: Any) -> dict[str, Any]:

@@ -22,7 +22,8 @@ from scheduler.jobstore import (
     request_job,
 )
 from scheduler.runner import check_cron
-from tests.ops.conftest import OpsServices, monthly_sales
+from tests.ops.conftest import OpsServices
+from tests.ops.sample import monthly_sales
 
 NIGHT = dt.datetime(2026, 11, 22, 2, 30)
 
