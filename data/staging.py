@@ -7,7 +7,8 @@ Everything here is plain SQL that SQLite (3.35+) and PostgreSQL both accept:
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 
 import numpy as np
@@ -16,6 +17,9 @@ from sqlalchemy import Column, Connection, Date, Float, MetaData, String, Table,
 
 STAGING = "ts_import_staging"
 CHUNK_ROWS = 100_000
+# SQLite page cache for the importing connection (KiB, an upper bound): with the default 2 MB,
+# upserting 1M rows into the sales indexes thrashes pages and takes about three times longer.
+IMPORT_CACHE_KIB = 256 * 1024
 Progress = Callable[[int, int, str], None]
 
 _staging_meta = MetaData()
@@ -41,6 +45,20 @@ class KeyCounts:
     new: int
     replaced: int
     unchanged: int
+
+
+@contextmanager
+def bulk_session(conn: Connection) -> Iterator[None]:
+    """Give this connection a large page cache during an import (SQLite), restoring it afterwards."""
+    if conn.dialect.name != "sqlite":
+        yield
+        return
+    previous = conn.exec_driver_sql("PRAGMA cache_size").scalar()
+    conn.exec_driver_sql(f"PRAGMA cache_size = -{IMPORT_CACHE_KIB}")
+    try:
+        yield
+    finally:
+        conn.exec_driver_sql(f"PRAGMA cache_size = {int(previous)}")
 
 
 def create_staging(conn: Connection) -> None:

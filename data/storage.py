@@ -33,6 +33,7 @@ from data.raw_files import frame_sha256, keep_raw_file, keep_raw_frame, sha256_f
 from data.schema import Product, Setting, Upload, utc_now
 from data.staging import (
     Progress,
+    bulk_session,
     count_keys,
     create_staging,
     drop_staging,
@@ -231,6 +232,8 @@ def _import_one(conn: Connection, item: _Item, uploaded_by: str, progress: Progr
     if item.frequency != "D" and frame.duplicated(["date", "store", "product"]).any():
         frame = aggregate(frame)
     fill_staging(conn, frame, progress=progress, label=f"staging {item.filename}")
+    if progress:
+        progress(len(frame), len(frame), f"comparing {item.filename} with stored sales")
     counts = count_keys(conn)
     status = "imported" if counts.new or counts.replaced else "unchanged"
     dmin, dmax = frame["date"].min().date(), frame["date"].max().date()
@@ -241,6 +244,10 @@ def _import_one(conn: Connection, item: _Item, uploaded_by: str, progress: Progr
     )  # fmt: skip
     uid = _insert_upload(conn, row)
     if status == "imported":
+        if progress:
+            progress(
+                len(frame), len(frame), f"writing {counts.new + counts.replaced} rows of {item.filename}"
+            )
         upsert_sales(conn, uid)
         upsert_catalogue(conn)
     return ImportResult(
@@ -274,12 +281,13 @@ def _run_batch(
             freq, errors = _check_against_database(conn, items, dataset_frequency(conn))
             if errors:
                 raise merge_errors(errors)
-            create_staging(conn)
-            for n, item in enumerate(items, start=1):
-                if progress:
-                    progress(n - 1, len(items), f"importing {item.filename}")
-                results.append(_import_one(conn, item, uploaded_by, progress))
-            drop_staging(conn)
+            with bulk_session(conn):
+                create_staging(conn)
+                for n, item in enumerate(items, start=1):
+                    if progress:
+                        progress(n - 1, len(items), f"importing {item.filename}")
+                    results.append(_import_one(conn, item, uploaded_by, progress))
+                drop_staging(conn)
             if freq is not None:
                 _write_frequency(conn, freq)
     except SalesFileError as err:

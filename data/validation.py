@@ -32,8 +32,10 @@ _ALIAS_TO_FIELD = {alias: name for name, aliases in ALIASES.items() for alias in
 
 _ISO_DATE = r"^\d{4}-\d{1,2}-\d{1,2}(?:[T ]00:00(?::00(?:\.0+)?)?)?$"
 _DMY_DATE = r"^\d{1,2}/\d{1,2}/\d{4}$"
-_COMMA_DECIMAL = r"^[+-]?\d{1,3}(?:\.\d{3})+(?:,\d*)?$"
-_DOT_DECIMAL = r"^[+-]?\d{1,3}(?:,\d{3})+(?:\.\d*)?$"
+_SPACES = r"[\s\u00a0]"
+_COMMA_LAST = r"^[+-]?[\d.]*,\d*$"
+_COMMA_DECIMAL = r"^[+-]?(?:\d+|\d{1,3}(?:\.\d{3})+)(?:,\d*)?$"
+_DOT_DECIMAL = r"^[+-]?(?:\d+|\d{1,3}(?:,\d{3})+)(?:\.\d*)?$"
 
 
 @dataclass(frozen=True)
@@ -183,12 +185,17 @@ def parse_dates(raw: pd.DataFrame, column: str, out: ProblemCollector) -> pd.Ser
         return parsed
     text = _strip(raw["date"])
     iso = text.str.match(_ISO_DATE)
-    dmy = text.str.match(_DMY_DATE)
-    parsed = pd.Series(pd.NaT, index=raw.index, dtype="datetime64[s]")
-    if iso.any():
-        parsed[iso] = pd.to_datetime(text[iso].str.slice(0, 10), format="%Y-%m-%d", errors="coerce")
-    if dmy.any():
-        parsed[dmy] = pd.to_datetime(text[dmy], format="%d/%m/%Y", errors="coerce")
+    if iso.all():  # the common case: one vectorised parse of the whole column
+        parsed = pd.to_datetime(text.str.slice(0, 10), format="%Y-%m-%d", errors="coerce").astype(
+            "datetime64[s]"
+        )
+    else:
+        dmy = text.str.match(_DMY_DATE)
+        parsed = pd.Series(pd.NaT, index=raw.index, dtype="datetime64[s]")
+        if iso.any():
+            parsed[iso] = pd.to_datetime(text[iso].str.slice(0, 10), format="%Y-%m-%d", errors="coerce")
+        if dmy.any():
+            parsed[dmy] = pd.to_datetime(text[dmy], format="%d/%m/%Y", errors="coerce")
     bad = parsed.isna()
     if bad.any():
         shown = text[bad]
@@ -204,22 +211,28 @@ def parse_dates(raw: pd.DataFrame, column: str, out: ProblemCollector) -> pd.Ser
 def parse_numbers(text: pd.Series) -> pd.Series:
     """Parse numbers written with ``.`` or ``,`` as decimal mark (``1.234,56``, ``1234,56``, ``1,234.5``).
 
-    The column's decimal mark is decided once: ``,`` when some value has a comma as its last
-    separator used only once (``12,5``, ``1.234,56``), otherwise ``.``. Unparsable values become NaN.
+    The column's decimal mark is decided once: ``,`` when some value has a single comma as its
+    last separator (``12,5``, ``1.234,56``); dots are then only thousands groups, and a value
+    like ``7.5`` is ambiguous and rejected. Otherwise ``.`` is the decimal mark and commas may
+    only group thousands. Unparsable or infinite values become NaN. Vectorised (pyarrow regexes).
     """
-    text = text.str.replace(r"[\s\u00a0]", "", regex=True)
-    last_comma = text.str.rfind(",")
-    last_dot = text.str.rfind(".")
-    comma_decimal = (last_comma > last_dot) & text.str.count(",").eq(1)
-    if comma_decimal.any():
-        # Dots may only group thousands (1.234.567,5); anything else (7.5 next to 10,5) is ambiguous.
-        valid = ~text.str.contains(".", regex=False) | text.str.match(_COMMA_DECIMAL)
-        cleaned = text.str.replace(".", "", regex=False).str.replace(",", ".", regex=False)
+    if not text.str.contains(",", regex=False).any():
+        try:
+            numbers = text.astype("float64")  # plain numbers everywhere: the common, fast case
+        except (TypeError, ValueError):
+            numbers = pd.to_numeric(text, errors="coerce")
+        retry = numbers.isna() & text.ne("")
+        if retry.any():
+            numbers[retry] = pd.to_numeric(text[retry].str.replace(_SPACES, "", regex=True), errors="coerce")
+        return numbers.where(np.isfinite(numbers))
+    compact = text.str.replace(_SPACES, "", regex=True)
+    if compact.str.match(_COMMA_LAST).any():
+        valid = compact.str.match(_COMMA_DECIMAL)
+        cleaned = compact.str.replace(".", "", regex=False).str.replace(",", ".", regex=False)
     else:
-        valid = ~text.str.contains(",", regex=False) | text.str.match(_DOT_DECIMAL)
-        cleaned = text.str.replace(",", "", regex=False)
-    cleaned = cleaned.where(valid, "x")
-    numbers = pd.to_numeric(cleaned, errors="coerce")
+        valid = compact.str.match(_DOT_DECIMAL)
+        cleaned = compact.str.replace(",", "", regex=False)
+    numbers = pd.to_numeric(cleaned.where(valid, "x"), errors="coerce")
     return numbers.where(np.isfinite(numbers))
 
 
