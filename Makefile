@@ -7,7 +7,7 @@ HOST ?= 127.0.0.1
 PORT ?= 8050
 export TRENDSALES_ENV ?= demo
 
-.PHONY: run test lint bench venv dev-deps browser clean
+.PHONY: run test lint bench venv dev-deps system-deps clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -30,17 +30,22 @@ run: venv
 	$(FLASK) init --demo
 	HOST=$(HOST) PORT=$(PORT) $(BIN)/gunicorn -c gunicorn.conf.py wsgi:server
 
-## Debian's Chromium for the browser tests (installed when missing and we may install packages).
-browser:
-	@command -v chromium >/dev/null 2>&1 || { \
-	  if [ "$$(id -u)" = "0" ]; then \
-	    (apt-get install -y -q chromium >/dev/null 2>&1 || (apt-get update -q >/dev/null && apt-get install -y -q chromium >/dev/null)); \
-	  else \
-	    sudo -n apt-get install -y -q chromium >/dev/null 2>&1 || echo "chromium is missing: install Debian's chromium package"; \
-	  fi; }
+## Debian packages the tests drive for real: Chromium (browser tests) and PostgreSQL (multi-host database).
+APT_INSTALL = env DEBIAN_FRONTEND=noninteractive apt-get install -y -q
+system-deps:
+	@missing=""; \
+	command -v chromium >/dev/null 2>&1 || missing="$$missing chromium"; \
+	ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || missing="$$missing postgresql"; \
+	if [ -n "$$missing" ]; then \
+	  echo "Installing Debian packages:$$missing"; \
+	  if [ "$$(id -u)" = "0" ]; then SUDO=""; else SUDO="sudo -n"; fi; \
+	  $$SUDO $(APT_INSTALL) $$missing >/dev/null 2>&1 || \
+	    { $$SUDO apt-get update -q >/dev/null && $$SUDO $(APT_INSTALL) $$missing >/dev/null; } || \
+	    echo "Could not install:$$missing (the tests that need them will fail)"; \
+	fi
 
 ## Whole test suite, browser and multi-process tests included.
-test: dev-deps browser
+test: dev-deps system-deps
 	$(BIN)/python -m pytest -q
 
 lint: dev-deps

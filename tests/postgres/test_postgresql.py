@@ -1,0 +1,120 @@
+"""The multi-host configuration: the same schema and critical writes on a real PostgreSQL server."""
+
+from __future__ import annotations
+
+import datetime as dt
+import threading
+
+import pandas as pd
+import pytest
+from sqlalchemy import func, inspect, select
+
+from app import accounts
+from data.db import current_revision, make_session_factory, session_scope, upgrade_database
+from data.schema import Base, Sale, TrainingJob
+from data.storage import import_sales_files, list_products, list_stores, load_revenue_series
+from data.validation import SalesFileError
+from scheduler.jobstore import claim_job, request_job
+from scheduler.leader import LeaderLease
+
+
+def _write_csv(path, rows: list[tuple[str, str, str, str, float]]) -> str:
+    frame = pd.DataFrame(rows, columns=["date", "store", "category", "product", "revenue"])
+    frame.to_csv(path, index=False)
+    return str(path)
+
+
+def _sales_count(engine) -> int:
+    with engine.connect() as conn:
+        return conn.scalar(select(func.count()).select_from(Sale))
+
+
+def test_migrations_are_complete_and_idempotent(pg_engine):
+    assert set(Base.metadata.tables) <= set(inspect(pg_engine).get_table_names())
+    revision = current_revision(pg_engine)
+    upgrade_database(pg_engine)
+    assert current_revision(pg_engine) == revision
+
+
+def test_import_replace_and_identical_reimport(pg_engine, tmp_path):
+    first = _write_csv(
+        tmp_path / "a.csv",
+        [
+            ("2025-01-01", "S1", "Food", "Rice", 10.0),
+            ("2025-01-02", "S1", "Food", "Rice", 12.0),
+            ("2025-01-01", "S2", "Food", "Beans", 5.0),
+        ],
+    )
+    (result,) = import_sales_files(pg_engine, [first], uploaded_by="test", upload_dir=tmp_path / "up")
+    assert (result.rows_new, result.rows_replaced) == (3, 0)
+    second = _write_csv(
+        tmp_path / "b.csv",
+        [("2025-01-02", "S1", "Food", "Rice", 20.0), ("2025-01-03", "S1", "Food", "Rice", 7.0)],
+    )
+    (result,) = import_sales_files(pg_engine, [second], uploaded_by="test", upload_dir=tmp_path / "up")
+    assert (result.rows_new, result.rows_replaced) == (1, 1)
+    (again,) = import_sales_files(pg_engine, [second], uploaded_by="test", upload_dir=tmp_path / "up")
+    assert again.status == "unchanged" and again.rows_new == 0 and again.rows_replaced == 0
+    assert _sales_count(pg_engine) == 4
+    series = load_revenue_series(pg_engine, store="S1")
+    assert series.loc[pd.Timestamp("2025-01-02")] == pytest.approx(20.0)
+    assert list_stores(pg_engine) == ["S1", "S2"]
+    assert {p for p, _ in list_products(pg_engine, category="Food")} == {"Rice", "Beans"}
+
+
+def test_bad_file_writes_nothing(pg_engine, tmp_path):
+    good = _write_csv(tmp_path / "good.csv", [("2025-01-01", "S1", "Food", "Rice", 10.0)])
+    bad = tmp_path / "bad.csv"
+    bad.write_text("date,store,category,product,revenue\n2025-01-02,S1,Food,Rice,-4\n")
+    with pytest.raises(SalesFileError) as excinfo:
+        import_sales_files(pg_engine, [good, str(bad)], uploaded_by="test", upload_dir=tmp_path / "up")
+    assert any(p.row == 2 and p.column == "revenue" for p in excinfo.value.problems)
+    assert _sales_count(pg_engine) == 0
+
+
+def test_accounts_and_login_throttling(pg_engine):
+    sessions = make_session_factory(pg_engine)
+    with session_scope(sessions) as session:
+        accounts.create_user(session, "ana", "ana-password-1", role="admin")
+    with session_scope(sessions) as session:
+        bad = accounts.authenticate(
+            session, "ana", "wrong", address="1.2.3.4", max_failures=3, window_minutes=5
+        )
+        good = accounts.authenticate(
+            session, "ANA", "ana-password-1", address="1.2.3.4", max_failures=3, window_minutes=5
+        )
+    assert bad.user is None and good.user is not None and good.user.role == "admin"
+
+
+def test_concurrent_retrain_requests_give_one_job_and_one_claim(pg_engine):
+    results = []
+
+    def ask(i: int) -> None:
+        results.append(request_job(pg_engine, trigger="manual", requested_by=f"admin{i}"))
+
+    threads = [threading.Thread(target=ask, args=(i,)) for i in range(6)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    job_ids = {r.job_id for r in results}
+    assert len(job_ids) == 1
+    with pg_engine.connect() as conn:
+        assert conn.scalar(select(func.count()).select_from(TrainingJob)) == 1
+    (job_id,) = job_ids
+    claims = [claim_job(pg_engine, job_id, f"runner-{i}") for i in range(3)]
+    assert claims.count(True) == 1
+
+
+def test_leader_lease_has_one_holder_and_expires(pg_engine):
+    first = LeaderLease(pg_engine, holder="host-a", ttl_seconds=30)
+    second = LeaderLease(pg_engine, holder="host-b", ttl_seconds=30)
+    assert first.try_acquire() is True
+    assert second.try_acquire() is False
+    assert first.try_acquire() is True  # renewal
+    short = LeaderLease(pg_engine, name="short", holder="host-a", ttl_seconds=0.001)
+    assert short.try_acquire() is True
+    other = LeaderLease(pg_engine, name="short", holder="host-b", ttl_seconds=30)
+    deadline = dt.datetime.now() + dt.timedelta(seconds=5)
+    while not other.try_acquire():
+        assert dt.datetime.now() < deadline, "expired lease was never taken over"
