@@ -1,0 +1,81 @@
+"""Retrain button and the progress panel: request through the scheduler's job store, view of a job."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from sqlalchemy import select
+
+from callbacks.admin.training import current_job, job_rows, job_view, schedule_info, start_retrain
+from data.schema import AuditEvent
+from scheduler.jobstore import claim_job, finish_job, get_job, list_jobs, record_skipped, set_progress
+
+
+def test_retrain_request_creates_one_job_and_later_requests_join_it(services):
+    text, color = start_retrain(services, "admin")
+    assert color == "success" and "queued" in text
+    text, color = start_retrain(services, "admin")
+    assert color == "info" and "already queued" in text
+    with services.sessions() as session:
+        details = [
+            e.detail
+            for e in session.scalars(select(AuditEvent).where(AuditEvent.action == "retrain_requested"))
+        ]
+    assert [d["created"] for d in details] == [True, False]
+
+
+def test_job_view_follows_progress_and_the_outcome(services):
+    engine = services.engine
+    assert job_view(current_job(engine))["job_id"] is None
+    start_retrain(services, "admin")
+    job = current_job(engine)
+    view = job_view(job)
+    assert view["status"] == "queued" and view["active"] and view["elapsed_text"] == "waiting to start"
+    assert claim_job(engine, job.id, "test-runner")
+    set_progress(engine, job.id, "training store", 3, 12)
+    running = job_view(
+        get_job(engine, job.id), now=get_job(engine, job.id).started_at + dt.timedelta(seconds=75)
+    )
+    assert running["percent"] == 25 and running["label"] == "step 3/12: training store"
+    assert running["elapsed_text"] == "1:15 elapsed"
+    outcome = {
+        "store": {
+            "level": "store",
+            "version_id": "store-1",
+            "promoted": True,
+            "error": None,
+            "reason": "candidate WAPE 9.1% vs MASTER 9.4% on the same 3 folds → promoted",
+            "metrics": {"wape": 0.091},
+        },
+        "product": {
+            "level": "product",
+            "version_id": None,
+            "promoted": False,
+            "error": "boom",
+            "reason": "",
+            "metrics": {},
+        },
+    }
+    finish_job(engine, job.id, "failed", outcome=outcome, error="1 level(s) failed (product: boom)")
+    done = job_view(current_job(engine))
+    assert done["active"] is False and done["error"].startswith("1 level(s) failed")
+    levels = {lv["level"]: lv for lv in done["levels"]}
+    assert levels["store"]["promoted"] and "9.1% vs MASTER 9.4%" in levels["store"]["text"]
+    assert levels["product"]["text"] == "failed: boom"
+    record_skipped(
+        engine, trigger="schedule", requested_by="scheduler", reason="too little new data", gate={}
+    )
+    assert current_job(engine).id == job.id  # a skipped nightly run does not hide the last training
+    rows = job_rows(list_jobs(engine))
+    assert rows[0]["status"] == "skipped" and rows[0]["outcome"] == "too little new data"
+    assert rows[1]["outcome"] == "store: promoted; product: failed"
+
+
+def test_schedule_info_names_the_next_run_and_the_gate(services):
+    info = schedule_info({**services.config, "SCHEDULER_ENABLED": False}, services.engine)
+    assert "off" in info["next_run"] and info["gate_train"] is False
+    assert "no sales data" in info["gate"]
+    info = schedule_info(
+        {**services.config, "SCHEDULER_ENABLED": True, "RETRAIN_CRON": "30 2 * * *"}, services.engine
+    )
+    assert info["next_run"].startswith("Next scheduled run:") and "02:30" in info["next_run"]

@@ -1,0 +1,155 @@
+"""Uploads: staging decoded files under a token, preview before writing, transactional import, audit."""
+
+from __future__ import annotations
+
+import base64
+import os
+import time
+from pathlib import Path
+
+import pytest
+from sqlalchemy import func, select
+
+from callbacks.admin.staging import (
+    UploadError,
+    decode_upload,
+    discard,
+    purge_old,
+    safe_name,
+    stage_files,
+    staged_paths,
+    staging_root,
+)
+from callbacks.admin.uploads import (
+    confirm_import,
+    import_files,
+    preview_files,
+    recent_uploads,
+    stage_and_preview,
+)
+from data.db import make_session_factory
+from data.schema import AuditEvent, Sale, Upload
+from data.validation import SalesFileError
+from tests.admin.conftest import small_sales, write_csv
+
+
+def data_url(raw: bytes, mime: str = "text/csv") -> str:
+    return f"data:{mime};base64,{base64.b64encode(raw).decode()}"
+
+
+GOOD = b"date,store,category,product,revenue\n2025-01-01,S1,C1,P1,10.5\n2025-01-02,S1,C1,P1,11\n"
+BAD = b"date,store,category,product,revenue\n2025-01-01,S1,C1,P1,10\n2025-13-01,S1,C1,P1,-4\n"
+
+
+def test_decode_upload_refuses_large_empty_and_non_base64_files():
+    assert decode_upload(data_url(GOOD), "a.csv", max_bytes=1000) == GOOD
+    with pytest.raises(UploadError, match=r"a\.csv: .* above the upload limit"):
+        decode_upload(data_url(b"x" * 5000), "a.csv", max_bytes=1000)
+    with pytest.raises(UploadError, match="not base64-encoded"):
+        decode_upload("data:text/csv,plain", "a.csv", max_bytes=None)
+    with pytest.raises(UploadError, match="not valid base64"):
+        decode_upload("data:text/csv;base64,@@@@", "a.csv", max_bytes=None)
+    with pytest.raises(UploadError, match="empty"):
+        decode_upload("data:text/csv;base64,", "a.csv", max_bytes=None)
+
+
+@pytest.mark.parametrize(
+    ("given", "expected"),
+    [
+        ("vendas março.csv", "vendas março.csv"),
+        ("../../etc/passwd", "passwd"),
+        ("C:\\x\\y.xlsx", "y.xlsx"),
+        ("..", "upload-1.csv"),
+        ("a;b|c.csv", "a_b_c.csv"),
+    ],
+)
+def test_safe_name_keeps_the_name_but_never_a_folder(given, expected):
+    assert safe_name(given) == expected
+
+
+def test_staged_files_keep_their_order_and_are_discarded(tmp_path):
+    root = staging_root(tmp_path)
+    token, paths = stage_files(root, [data_url(GOOD), data_url(b"z,1\n")], ["b.csv", "a.csv"], max_bytes=None)
+    assert [p.name for p in staged_paths(root, token)] == ["b.csv", "a.csv"]
+    assert paths[0].read_bytes() == GOOD
+    discard(root, token)
+    with pytest.raises(UploadError, match="expired or was already imported"):
+        staged_paths(root, token)
+    with pytest.raises(UploadError, match="no upload is waiting"):
+        staged_paths(root, "../../etc")
+
+
+def test_a_failing_file_leaves_nothing_staged(tmp_path):
+    root = staging_root(tmp_path)
+    with pytest.raises(UploadError, match=r"big\.csv"):
+        stage_files(root, [data_url(GOOD), data_url(b"x" * 500)], ["ok.csv", "big.csv"], max_bytes=100)
+    assert not any(root.iterdir())
+
+
+def test_purge_removes_only_old_staged_uploads(tmp_path):
+    root = staging_root(tmp_path)
+    old, _ = stage_files(root, [data_url(GOOD)], ["a.csv"], max_bytes=None)
+    new, _ = stage_files(root, [data_url(GOOD)], ["a.csv"], max_bytes=None)
+    past = time.time() - 2 * 86400
+    os.utime(root / old, (past, past))
+    assert purge_old(root) == 1
+    assert not (root / old).exists() and (root / new).exists()
+
+
+def test_preview_writes_nothing_then_import_writes_and_audits(services, tmp_path):
+    engine = services.engine
+    path = write_csv(small_sales(), tmp_path / "sales.csv")
+    previews, problems, _ = preview_files(engine, [path], max_bytes=None)
+    assert not problems and previews[0].rows_new > 0 and previews[0].rows_replaced == 0
+    with engine.connect() as conn:
+        assert conn.scalar(select(func.count()).select_from(Sale)) == 0
+    results = import_files(
+        engine, services.sessions, [path], actor="admin", upload_dir=tmp_path / "up", max_bytes=None
+    )
+    assert results[0].rows_new == previews[0].rows_new
+    with services.sessions() as session:
+        event = session.scalars(select(AuditEvent).where(AuditEvent.action == "upload")).one()
+        assert event.actor == "admin" and event.detail["rows_new"] == previews[0].rows_new
+        history = recent_uploads(session)
+    assert history[0]["status"] == "imported" and history[0]["download"].endswith("/raw")
+    again, _, _ = preview_files(engine, [path], max_bytes=None)
+    assert again[0].rows_new == 0 and again[0].rows_unchanged == previews[0].rows_new
+
+
+def test_a_bad_file_lists_each_problem_and_writes_no_sales(services, tmp_path):
+    path = tmp_path / "bad.csv"
+    path.write_bytes(BAD)
+    previews, problems, _ = preview_files(services.engine, [path], max_bytes=None)
+    assert previews == []
+    assert {(p.row, p.column) for p in problems} >= {(3, "date"), (3, "revenue")}
+    with pytest.raises(SalesFileError):
+        import_files(
+            services.engine,
+            services.sessions,
+            [path],
+            actor="admin",
+            upload_dir=tmp_path / "up",
+            max_bytes=None,
+        )
+    sessions = make_session_factory(services.engine)
+    with sessions() as session:
+        assert session.scalar(select(func.count()).select_from(Sale)) == 0
+        assert session.scalars(select(Upload.status)).all() == ["rejected"]
+        assert session.scalars(select(AuditEvent.action)).all() == ["upload_rejected"]
+
+
+def test_stage_and_preview_then_confirm(services):
+    panel, token, ok = stage_and_preview(services, [data_url(GOOD)], ["jan.csv"])
+    assert ok and token and "jan.csv" in str(panel)
+    result = confirm_import(services, token, "admin")
+    assert "Import finished" in str(result) and "2 new" in str(result)
+    assert not (staging_root(services.config["INSTANCE_DIR"]) / token).exists()
+    assert "upload the files again" in str(confirm_import(services, token, "admin"))
+
+
+def test_stage_and_preview_of_a_bad_file_shows_the_problems_and_offers_no_import(services):
+    panel, token, ok = stage_and_preview(services, [data_url(BAD)], ["bad.csv"])
+    assert not ok and token is None
+    text = str(panel)
+    assert "nothing was written" in text and "revenue" in text and "date" in text
+    assert Path(services.config["INSTANCE_DIR"], "upload-staging").is_dir()

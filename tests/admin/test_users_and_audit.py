@@ -1,0 +1,92 @@
+"""Users card actions (through app.accounts' rules) and the audit rows and CSV export."""
+
+from __future__ import annotations
+
+import csv
+import io
+
+from sqlalchemy import select
+
+from app.accounts import find_user, request_access
+from app.admin_routes import audit_csv
+from callbacks.admin.audit import audit_rows, detail_text
+from callbacks.admin.users import pending_rows, user_action, user_rows
+from components import ids
+from data.db import session_scope
+from data.schema import AuditEvent
+
+
+def act(services, action, **kwargs):
+    return user_action(services.sessions, action, actor="admin", **kwargs)
+
+
+def test_create_user_with_a_temporary_password_shown_once(services):
+    text, color = act(services, ids.ADMIN_USER_CREATE, name="carla", role="manager", password=None)
+    assert color == "success" and "Temporary password" in text
+    with services.sessions() as session:
+        user = find_user(session, "carla")
+        assert user.role == "manager" and user.must_change_password
+        actions = session.scalars(select(AuditEvent.action)).all()
+    assert "user_created" in actions
+
+
+def test_bad_input_gives_the_account_rule_message(services):
+    assert act(services, ids.ADMIN_USER_CREATE, name="x y", role="manager", password="long-enough-1") == (
+        "The user name must be 1–80 characters without spaces.",
+        "danger",
+    )
+    assert act(services, ids.ADMIN_USER_CREATE, name="manager", password="long-enough-1")[0].startswith(
+        "A user named 'manager' already exists"
+    )
+    assert act(services, ids.ADMIN_USER_DEACTIVATE, target=None) == ("Choose a user first.", "danger")
+
+
+def test_the_last_active_admin_cannot_be_deactivated(services):
+    text, color = act(services, ids.ADMIN_USER_DEACTIVATE, target="admin")
+    assert color == "danger" and text == "The last active administrator cannot be deactivated."
+    assert act(services, ids.ADMIN_USER_DEACTIVATE, target="manager")[1] == "success"
+    rows = {r["username"]: r["state"] for r in _rows(services)}
+    assert rows == {"admin": "active", "manager": "deactivated"}
+    assert act(services, ids.ADMIN_USER_ACTIVATE, target="manager")[1] == "success"
+
+
+def test_reset_password_returns_a_temporary_one(services):
+    text, color = act(services, ids.ADMIN_USER_RESET, target="manager")
+    assert color == "success" and text.startswith("Temporary password for manager")
+    with services.sessions() as session:
+        assert find_user(session, "manager").must_change_password
+
+
+def test_approve_and_reject_access_requests(services):
+    with session_scope(services.sessions) as session:
+        request_access(session, "ana", "ana-pass-123", "store S01")
+        request_access(session, "bruno", "bruno-pass-123")
+    with services.sessions() as session:
+        assert [p["username"] for p in pending_rows(session)] == ["ana", "bruno"]
+    assert act(services, ids.ADMIN_REQUEST_APPROVE, request="ana", request_role="manager")[1] == "success"
+    assert act(services, ids.ADMIN_REQUEST_REJECT, request="bruno") == (
+        "Access request of bruno rejected.",
+        "success",
+    )
+    assert act(services, ids.ADMIN_REQUEST_REJECT, request="ana")[1] == "danger"  # no longer pending
+    with services.sessions() as session:
+        assert find_user(session, "bruno") is None and find_user(session, "ana").active
+        assert pending_rows(session) == []
+        actions = [r["action"] for r in audit_rows(session)]
+    assert {"access_approved", "access_rejected"} <= set(actions)
+
+
+def test_audit_rows_and_csv_export(services):
+    act(services, ids.ADMIN_USER_CREATE, name="dora", role="admin", password="dora-pass-123")
+    with services.sessions() as session:
+        rows = audit_rows(session)
+        exported = list(csv.DictReader(io.StringIO(audit_csv(session))))
+    assert rows[0]["action"] == "user_created" and rows[0]["actor"] == "admin"
+    assert "user=dora" in rows[0]["detail"] and "role=admin" in rows[0]["detail"]
+    assert exported[0]["action"] == "user_created" and exported[0]["actor"] == "admin"
+    assert detail_text({"files": ["a.csv"], "n": 2}) == 'files=["a.csv"], n=2'
+
+
+def _rows(services):
+    with services.sessions() as session:
+        return user_rows(session)
