@@ -145,14 +145,14 @@ def test_simultaneous_cli_requests_give_one_training(deployment: Deployment) -> 
     versions_before, jobs_before = _n_versions(engine), len(_jobs(engine))
     procs = [
         subprocess.Popen(
-            [str(BIN / "flask"), "--app", "wsgi", "retrain", "--level", "store"],
+            [str(BIN / "flask"), "--app", "wsgi", "retrain", "--level", "store", *extra],
             cwd=PROJECT_ROOT,
             env=deployment.env,
             stdout=subprocess.PIPE,
             stderr=subprocess.PIPE,
             text=True,
         )
-        for _ in range(2)
+        for extra in (["--wait"], [])
     ]
     outputs = [p.communicate(timeout=120) for p in procs]
     assert all(p.returncode == 0 for p in procs), outputs
@@ -162,6 +162,8 @@ def test_simultaneous_cli_requests_give_one_training(deployment: Deployment) -> 
     job_id = int(ids.pop().split()[1])
     wait_for(lambda: not get_job(engine, job_id).active, timeout=90, what=f"job {job_id} to finish")
     assert get_job(engine, job_id).status == "succeeded"
+    waited = outputs[0][0]  # the --wait process followed the progress line to the end
+    assert f"[100%] job {job_id} succeeded" in waited and f"Job {job_id} succeeded." in waited, waited
     assert len(_jobs(engine)) == jobs_before + 1
     assert _n_versions(engine) == versions_before + 1  # one store training, not two
 
