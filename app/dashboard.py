@@ -11,8 +11,8 @@ from flask_login import current_user
 from app.services import Services
 from callbacks import register_callbacks
 from components.admin import admin_page
+from components.forecast_page import validation_pages
 from components.layout import page_frame
-from components.store import store_page
 
 ASSETS_DIR = Path(__file__).with_name("assets")
 
@@ -37,8 +37,6 @@ def create_dash(server: Flask, services: Services) -> Dash:
         compress=False,
     )
     app.layout = _layout
-    app.validation_layout = html.Div(
-        [page_frame("user", "admin", True), store_page(["validation"]), admin_page()]
-    )
+    app.validation_layout = html.Div([page_frame("user", "admin", True), *validation_pages(), admin_page()])
     register_callbacks(app, services)
     return app

@@ -6,11 +6,19 @@ from typing import Any
 
 from dash import Dash
 
-from callbacks import admin, navigation, store
-
 
 def register_callbacks(app: Dash, services: Any) -> None:
-    """Register every callback of the dashboard on ``app``."""
-    navigation.register(app, services)
-    store.register(app, services)
+    """Register every callback of the dashboard on ``app`` (one catalogue cache per app).
+
+    The callback modules are imported here, not at package import, so that importing one of them
+    (tests, benchmarks) never drags in the others and their dependencies on ``app``.
+    """
+    from callbacks import admin, export, filters, forecast, navigation
+    from callbacks.catalogue import CatalogueCache
+
+    cache = CatalogueCache(services.engine, ttl=float(services.config.get("CATALOGUE_TTL_SECONDS", 10.0)))
+    navigation.register(app, services, cache)
+    forecast.register(app, services, cache)
+    filters.register(app, services, cache)
+    export.register(app, services)
     admin.register(app, services)

@@ -5,9 +5,6 @@ PAGE = "page-content"
 NAV = "main-nav"
 SESSION_POLL = "session-poll"
 
-STORE_SELECT = "store-select"
-STORE_HISTORY_GRAPH = "store-history-graph"
-STORE_HISTORY_SUMMARY = "store-history-summary"
 
 ADMIN_SUMMARY = "admin-summary"
 ADMIN_UPLOADS = "admin-uploads"
@@ -74,3 +71,27 @@ ADMIN_REQUEST_REJECT = "admin-request-reject"
 
 ADMIN_AUDIT_GRID = "admin-audit-grid"
 # --- end admin console ---
+
+# Forecast tabs (store, category, product). Filter controls use pattern ids
+# ``{"type": FILTER, "name": <state field>}`` so one callback reads whichever filters a tab has.
+FILTER = "ts-filter"
+FILTER_NAMES = ("store", "category", "product", "freq", "horizon", "history", "backtest")
+LINK_PROBLEMS = "link-problems"
+VIEW_ALERT = "view-alert"
+KPI_ROW = "kpi-row"
+FORECAST_TITLE = "forecast-title"
+FORECAST_GRAPH = "forecast-graph"
+FORECAST_NOTE = "forecast-note"
+MODEL_CARD = "model-card"
+BREAKDOWN_TITLE = "breakdown-title"
+BREAKDOWN_GRAPH = "breakdown-graph"
+EXPORT_CSV = "export-csv"
+EXPORT_XLSX = "export-xlsx"
+DOWNLOAD = "forecast-download"
+
+
+def filter_id(name: str) -> dict[str, str]:
+    """The pattern id of the filter control ``name`` (one of ``FILTER_NAMES``)."""
+    if name not in FILTER_NAMES:
+        raise ValueError(f"unknown filter {name!r}; expected one of {', '.join(FILTER_NAMES)}")
+    return {"type": FILTER, "name": name}

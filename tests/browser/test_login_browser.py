@@ -14,6 +14,7 @@ from tests.support.live_server import LiveServer, app_environment, flask_cli, st
 
 pytestmark = pytest.mark.browser
 MANAGER = ("maria", "maria-pass-123")
+STORE_DROPDOWN = """[id='{"name":"store","type":"ts-filter"}']"""
 
 
 @pytest.fixture(scope="module")
@@ -49,17 +50,17 @@ def test_manager_logs_in_and_sees_tabs_and_a_chart(page, shell_server):
         assert page.is_visible(tab)
     assert page.query_selector("#tab-admin") is None
     assert page.inner_text("#nav-user").strip() == MANAGER[0]
-    # The store tab draws real history from the database: wait for Plotly's SVG line.
-    page.wait_for_selector("#store-history-graph .js-plotly-plot .scatterlayer path.js-line")
-    summary = page.inner_text("#store-history-summary")
-    assert "2025" in summary and "total R$" in summary
+    # Without a trained model the store tab still draws the recorded history from the database.
+    page.wait_for_selector("#forecast-graph .js-plotly-plot .scatterlayer path.js-line")
+    assert "All stores" in page.inner_text("#forecast-title")
+    assert "No store forecasting model yet" in page.inner_text("#view-message")
     # Switching the store redraws the chart with that store's title.
-    page.click("#store-select")
+    page.click(STORE_DROPDOWN)
     option = page.locator(".dash-dropdown-option, [role=option]").nth(1)
     label = option.inner_text().strip()
     option.click()
     page.wait_for_function(
-        "label => document.querySelector('#store-history-graph .gtitle')?.textContent.includes(label)",
+        "label => document.querySelector('#forecast-title')?.textContent.includes(label)",
         arg=label,
     )
     assert not [e for e in page.console_errors if "favicon" not in e]
@@ -77,7 +78,7 @@ def test_tabs_are_reachable_by_url_and_anonymous_users_go_to_login(page, shell_s
 
 def test_expired_session_on_an_open_page_returns_to_login(page, shell_server):
     login_in_browser(page, shell_server.url, *MANAGER)
-    page.wait_for_selector("#store-history-graph .js-plotly-plot")
+    page.wait_for_selector("#forecast-graph .js-plotly-plot")
     page.context.clear_cookies()  # the session ends while the page stays open
     page.click("#tab-category")
     page.wait_for_url("**/login**")

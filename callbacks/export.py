@@ -1,0 +1,111 @@
+"""Export of the forecast shown: CSV and XLSX downloads (the chart PNG comes from Plotly's toolbar)."""
+
+from __future__ import annotations
+
+import io
+import re
+from typing import Any
+
+import pandas as pd
+from dash import ALL, Dash, Input, Output, State, ctx, dcc, no_update
+
+from callbacks.forecast import filter_values
+from callbacks.view_data import view_series_id
+from components import ids
+from components.state import ViewState, state_from_controls
+from models.holder import ModelUnavailableError
+
+EXPORT_COLUMNS = ["date", "forecast", "lower_80", "upper_80", "lower_95", "upper_95"]
+
+
+def export_frame(forecast80: pd.DataFrame, forecast95: pd.DataFrame) -> pd.DataFrame:
+    """One row per forecast period: date (ISO), forecast and both intervals, rounded to centavos."""
+    if len(forecast80) != len(forecast95) or not forecast80["date"].equals(forecast95["date"]):
+        raise ValueError("the 80% and 95% forecasts cover different periods; cannot export them together")
+    frame = pd.DataFrame(
+        {
+            "date": pd.DatetimeIndex(forecast80["date"]).strftime("%Y-%m-%d"),
+            "forecast": forecast80["forecast"].to_numpy(),
+            "lower_80": forecast80["lower"].to_numpy(),
+            "upper_80": forecast80["upper"].to_numpy(),
+            "lower_95": forecast95["lower"].to_numpy(),
+            "upper_95": forecast95["upper"].to_numpy(),
+        }
+    )
+    numbers = EXPORT_COLUMNS[1:]
+    frame[numbers] = frame[numbers].astype(float).round(2)
+    return frame
+
+
+def export_filename(state: ViewState, extension: str) -> str:
+    """A descriptive, filesystem-safe name: ``forecast_category_Loja-Centro_Bebidas_W13.csv``."""
+    parts = ["forecast", state.tab, state.store or "all-stores"]
+    if state.tab == "category" and state.category:
+        parts.append(state.category)
+    if state.tab == "product" and state.product:
+        parts.append(state.product)
+    parts.append(f"{state.freq}{state.horizon}")
+    safe = [re.sub(r"[^0-9A-Za-z._-]+", "-", p).strip("-") for p in parts]
+    return "_".join(safe) + f".{extension}"
+
+
+def xlsx_bytes(frame: pd.DataFrame, state: ViewState) -> bytes:
+    """The export as an Excel workbook (sheet ``Forecast``, plus a ``View`` sheet naming the selection)."""
+    buffer = io.BytesIO()
+    view = pd.DataFrame(
+        {
+            "field": ["tab", "store", "category", "product", "granularity", "horizon"],
+            "value": [
+                state.tab,
+                state.store or "all stores",
+                state.category or "",
+                state.product or "",
+                state.freq,
+                state.horizon,
+            ],
+        }
+    )
+    with pd.ExcelWriter(buffer, engine="openpyxl") as writer:
+        frame.to_excel(writer, sheet_name="Forecast", index=False)
+        view.to_excel(writer, sheet_name="View", index=False)
+    return buffer.getvalue()
+
+
+def forecast_download(holder: Any, state: ViewState, kind: str) -> dict[str, Any] | None:
+    """The ``dcc.Download`` payload of the view's forecast as ``csv`` or ``xlsx`` (None when unavailable)."""
+    if kind not in ("csv", "xlsx"):
+        raise ValueError(f"unknown export format {kind!r}; expected csv or xlsx")
+    if holder is None:
+        return None
+    snapshot = holder.snapshot()
+    sid = view_series_id(state)
+    try:
+        model = snapshot.get(state.tab)
+    except ModelUnavailableError:
+        return None
+    if sid not in model.series_ids:
+        return None
+    common = {"freq": state.freq, "snapshot": snapshot}
+    f80 = holder.forecast(state.tab, sid, state.horizon, interval=0.8, **common)
+    f95 = holder.forecast(state.tab, sid, state.horizon, interval=0.95, **common)
+    frame = export_frame(f80, f95)
+    if kind == "csv":
+        return dcc.send_data_frame(frame.to_csv, export_filename(state, "csv"), index=False)
+    return dcc.send_bytes(xlsx_bytes(frame, state), export_filename(state, "xlsx"))
+
+
+def register(app: Dash, services: Any) -> None:
+    """Register the export callback."""
+
+    @app.callback(
+        Output(ids.DOWNLOAD, "data"),
+        Input(ids.EXPORT_CSV, "n_clicks"),
+        Input(ids.EXPORT_XLSX, "n_clicks"),
+        State({"type": ids.FILTER, "name": ALL}, "value"),
+        prevent_initial_call=True,
+    )
+    def export(_csv: int | None, _xlsx: int | None, _values: list[Any]) -> Any:
+        kind = "xlsx" if ctx.triggered_id == ids.EXPORT_XLSX else "csv"
+        state = state_from_controls(filter_values(ctx.states_list[0]))
+        payload = forecast_download(services.holder, state, kind)
+        return payload if payload is not None else no_update

@@ -1,0 +1,129 @@
+"""Filter callbacks of the forecast tabs: URL sync, dependent dropdowns, horizon units, drill-down.
+
+The URL query string is the state: controls write it (no page re-render, so no flicker), the
+navigation callback reads it when a page is opened, and a drill-down writes path and query at once.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from dash import ALL, Dash, Input, Output, State, ctx, no_update
+
+from callbacks.catalogue import CatalogueCache
+from callbacks.forecast import filter_values
+from callbacks.view_data import max_horizons
+from components import ids
+from components.forecast_page import horizon_dropdown_options, product_options
+from components.state import (
+    ALL as ALL_VALUE,
+)
+from components.state import (
+    DEFAULT_HORIZON,
+    HORIZON_PRESETS,
+    TABS,
+    Catalogue,
+    ViewState,
+    drill_state,
+    horizon_options,
+    state_from_controls,
+    to_query,
+)
+from models.holder import ModelUnavailableError
+
+
+def tab_of(pathname: str | None) -> str:
+    """The forecast tab named by a URL path (``/`` is the store tab)."""
+    tab = (pathname or "/").strip("/").split("/")[0] or "store"
+    return tab if tab in TABS else "store"
+
+
+def horizon_limits(holder: Any, level: str) -> dict[str, int]:
+    """Longest horizon per display frequency served by the MASTER of ``level`` (presets without a model)."""
+    try:
+        return max_horizons(holder.get(level)) if holder is not None else {}
+    except ModelUnavailableError:
+        return {}
+
+
+def horizon_for_freq(freq: str, limits: dict[str, int]) -> tuple[list[dict[str, object]], int]:
+    """Horizon options and the default value after the granularity changed to ``freq``."""
+    limit = limits.get(freq) or max(HORIZON_PRESETS[freq])
+    values = horizon_options(freq, limit)
+    return horizon_dropdown_options(values, freq), min(DEFAULT_HORIZON[freq], limit)
+
+
+def products_for(catalogue: Catalogue, state: ViewState) -> tuple[list[dict[str, object]], str | None]:
+    """Product options for the chosen store/category and the product to show.
+
+    A product of another category is replaced by the category's first product (the user asked for
+    that category); a product of the category that the store does not sell is kept, so the page can
+    say so.
+    """
+    product = state.product
+    if state.category and product and catalogue.product_category.get(product) != state.category:
+        choices = catalogue.products(state.category, state.store) or catalogue.products(state.category)
+        product = choices[0] if choices else None
+    return product_options(catalogue, ViewState(**{**state.__dict__, "product": product})), product
+
+
+def drill_target(state: ViewState, label: str) -> tuple[str, ViewState]:
+    """Where a click on the breakdown bar ``label`` leads: (path, view) with the filters set."""
+    if state.tab == "store":
+        return "/category", drill_state(state, "category", category=label, product=None)
+    if state.tab == "category":
+        return "/product", drill_state(state, "product", product=label)
+    return "/product", drill_state(state, "product", store=label)
+
+
+def register(app: Dash, services: Any, cache: CatalogueCache) -> None:
+    """Register the filter callbacks."""
+
+    @app.callback(
+        Output(ids.URL, "search"),
+        Input({"type": ids.FILTER, "name": ALL}, "value"),
+        prevent_initial_call=True,
+    )
+    def sync_url(_values: list[Any]) -> str:
+        return to_query(state_from_controls(filter_values(ctx.inputs_list[0])))
+
+    @app.callback(
+        Output(ids.filter_id("product"), "options"),
+        Output(ids.filter_id("product"), "value"),
+        Input(ids.filter_id("store"), "value"),
+        Input(ids.filter_id("category"), "value"),
+        State(ids.filter_id("product"), "value"),
+        prevent_initial_call=True,
+    )
+    def update_products(store: str | None, category: str | None, product: str | None) -> tuple[Any, Any]:
+        state = state_from_controls({"store": store, "category": category, "product": product})
+        options, chosen = products_for(cache.get(), state)
+        return options, chosen if chosen != product else no_update
+
+    @app.callback(
+        Output(ids.filter_id("horizon"), "options"),
+        Output(ids.filter_id("horizon"), "value"),
+        Input(ids.filter_id("freq"), "value"),
+        State(ids.URL, "pathname"),
+        prevent_initial_call=True,
+    )
+    def update_horizon(freq: str, pathname: str | None) -> tuple[Any, Any]:
+        return horizon_for_freq(freq, horizon_limits(services.holder, tab_of(pathname)))
+
+    @app.callback(
+        Output(ids.URL, "pathname", allow_duplicate=True),
+        Output(ids.URL, "search", allow_duplicate=True),
+        Output(ids.filter_id("store"), "value"),
+        Input(ids.BREAKDOWN_GRAPH, "clickData"),
+        State({"type": ids.FILTER, "name": ALL}, "value"),
+        prevent_initial_call=True,
+    )
+    def drill_down(click: dict | None, _values: list[Any]) -> tuple[Any, Any, Any]:
+        points = (click or {}).get("points") or []
+        if not points or points[0].get("customdata") in (None, ""):
+            return no_update, no_update, no_update
+        state = state_from_controls(filter_values(ctx.states_list[0]))
+        path, target = drill_target(state, str(points[0]["customdata"]))
+        if state.tab == "product":  # same tab: switch the store control; the view follows
+            return no_update, no_update, target.store or ALL_VALUE
+        return path, to_query(target), no_update

@@ -1,0 +1,257 @@
+"""Forecast tabs: the view callback (chart, KPIs, model card, breakdown) and its pure helpers.
+
+One model snapshot per callback, so every number of one response comes from the same MASTER
+versions. Reads only memory (the forecaster's history, cached forecasts, the cached catalogue);
+SQL is used only when no model serves the selection, to still show the recorded history.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import dash_bootstrap_components as dbc
+import pandas as pd
+from dash import ALL, Dash, Input, Output, ctx, html
+
+from callbacks.catalogue import CatalogueCache
+from callbacks.view_data import ForecastView, backtest_wape, breakdown_totals, build_view, view_series_id
+from components import ids
+from components.figures import empty_figure
+from components.forecast_figures import breakdown_figure, forecast_figure
+from components.formatting import FREQ_NAMES, format_percent, periods_text
+from components.kpis import compute_kpis, kpi_cards
+from components.model_card import ModelFacts, model_card
+from components.state import Catalogue, ViewState, state_from_controls
+from data import storage
+from models.holder import ModelUnavailableError
+from models.series import display_alias, series_id
+
+TOP_PRODUCTS = 10
+TRAIN_HINT = "An administrator trains models with `flask --app wsgi train` (or from the Admin tab)."
+
+
+@dataclass(frozen=True)
+class ViewOutput:
+    """Everything the view callback writes, in the callback's output order."""
+
+    figure: Any
+    title: Any
+    note: Any
+    kpis: Any
+    card: Any
+    breakdown: Any
+    alert: Any
+
+    def as_tuple(self) -> tuple[Any, ...]:
+        """The outputs in the order the callback declares them."""
+        return (self.figure, self.title, self.note, self.kpis, self.card, self.breakdown, self.alert)
+
+
+def filter_values(inputs: list[dict[str, Any]]) -> dict[str, Any]:
+    """``name -> value`` of the filter controls from Dash's ``inputs_list`` entry of the ALL pattern."""
+    return {item["id"]["name"]: item.get("value") for item in inputs}
+
+
+def selection_label(state: ViewState) -> str:
+    """What is shown, for titles: ``Loja Centro · Bebidas`` or ``All stores``."""
+    parts = [state.store or "All stores"]
+    if state.tab == "category" and state.category:
+        parts.append(state.category)
+    if state.tab == "product" and state.product:
+        parts.append(state.product)
+    return " · ".join(parts)
+
+
+def combination_problem(state: ViewState, catalogue: Catalogue) -> str | None:
+    """A sentence when the chosen filters do not go together (e.g. a product the store does not sell)."""
+    if state.tab == "category" and not state.category:
+        return "Choose a category."
+    if state.tab == "product" and not state.product:
+        return "Choose a product."
+    if not state.store:
+        return None
+    if state.tab == "category" and state.category not in catalogue.store_categories(state.store):
+        sold = ", ".join(catalogue.store_categories(state.store)) or "none"
+        return f"{state.store} does not sell {state.category} products. Categories sold there: {sold}."
+    if state.tab == "product" and state.product not in catalogue.carried.get(state.store, frozenset()):
+        stores = ", ".join(catalogue.stores_carrying(state.product)) or "no store"
+        return f"{state.product} is not sold in {state.store}. Stores that sell it: {stores}."
+    return None
+
+
+def recorded_history(engine: Any, state: ViewState) -> pd.Series:
+    """Recorded revenue of the selection straight from SQL, summed per display period (no model needed)."""
+    series = storage.load_revenue_series(
+        engine,
+        store=state.store,
+        category=state.category if state.tab == "category" else None,
+        product=state.product if state.tab == "product" else None,
+    )
+    if series.empty:
+        return series
+    sums = series.groupby(series.index.to_period(display_alias(state.freq))).sum()
+    sums.index = sums.index.start_time
+    return sums
+
+
+def history_only_figure(history: pd.Series, freq: str) -> Any:
+    """The recorded history alone (when no model serves the selection)."""
+    if history.empty:
+        return empty_figure("No sales recorded for this selection yet.")
+    empty = pd.DataFrame({"date": [], "forecast": [], "lower": [], "upper": []})
+    return forecast_figure(history, empty, empty, freq=freq)
+
+
+def breakdown_series(state: ViewState, catalogue: Catalogue) -> tuple[str, dict[str, str], str | None]:
+    """Level, ``label -> series id`` and drill target of the tab's breakdown."""
+    if state.tab == "store":
+        cats = catalogue.store_categories(state.store)
+        return (
+            "category",
+            {c: series_id("category", store=state.store, category=c) for c in cats},
+            "category tab",
+        )
+    if state.tab == "category":
+        products = catalogue.products(state.category, state.store)
+        return (
+            "product",
+            {p: series_id("product", store=state.store, product=p) for p in products},
+            "product tab",
+        )
+    stores = catalogue.stores_carrying(state.product) if state.product else []
+    return (
+        "product",
+        {s: series_id("product", store=s, product=state.product) for s in stores},
+        "store's view",
+    )
+
+
+def breakdown_view(holder: Any, snapshot: Any, state: ViewState, catalogue: Catalogue) -> Any:
+    """The breakdown figure of the tab (forecast revenue over the horizon), or an empty-state figure."""
+    level, series, drill = breakdown_series(state, catalogue)
+    try:
+        totals = breakdown_totals(holder, snapshot, level, series, state)
+    except ModelUnavailableError:
+        return empty_figure(f"No {level} model yet.")
+    if totals.empty:
+        return empty_figure("Nothing to break down for this selection.")
+    if state.tab == "category":
+        totals = totals.head(TOP_PRODUCTS)
+    return breakdown_figure(totals, title=f"Next {periods_text(state.horizon, state.freq)}", drill=drill)
+
+
+def model_facts(model: Any, version: str, cache: CatalogueCache) -> ModelFacts:
+    """The model card's facts: the forecaster's own metrics plus the registry's baseline and training time."""
+    info = cache.version(version)
+    metrics = dict(model.metrics or {})
+    baseline = dict((info.metrics or {}).get("baseline") or {}) if info else {}
+    return ModelFacts(
+        level=model.level,
+        version=version,
+        data_freq=model.freq,
+        data_range=tuple(model.data_range),
+        metrics=metrics,
+        baseline=baseline,
+        params=dict(model.params or {}),
+        trained_at=info.created_at if info else None,
+    )
+
+
+def forecast_note(view: ForecastView, state: ViewState) -> str:
+    """The line under the chart explaining what is drawn (and how the backtest did)."""
+    text = "Shaded: the 80% (darker) and 95% likely ranges. Dotted grey: the same period last year."
+    if state.backtest:
+        wape = backtest_wape(view.backtest)
+        if wape is None:
+            text += (
+                f" No back-test period is a whole {periods_text(1, state.freq).split()[1]}: "
+                "choose a finer granularity to see the back-test."
+            )
+        else:
+            text += f" Dashed purple: recent out-of-sample forecasts (typical error {format_percent(wape)})."
+    return text
+
+
+def _alert(text: str, color: str = "warning", icon: str = "bi-exclamation-triangle") -> dbc.Alert:
+    return dbc.Alert(
+        [html.I(className=f"bi {icon} me-2"), text], color=color, className="py-2", id="view-message"
+    )
+
+
+def render_view(holder: Any, engine: Any, cache: CatalogueCache, state: ViewState) -> ViewOutput:
+    """Compute every output of the view callback for ``state`` (one snapshot, memory reads only)."""
+    catalogue = cache.get()
+    title = f"{selection_label(state)} — {FREQ_NAMES[state.freq].lower()} revenue"
+    if catalogue.empty:
+        message = "No sales data yet. " + TRAIN_HINT.replace(
+            "trains models", "imports sales and trains models"
+        )
+        return ViewOutput(
+            empty_figure("No sales data yet."), title, "", [], None, empty_figure(""), _alert(message)
+        )
+    snapshot = holder.snapshot() if holder is not None else None
+    try:
+        if snapshot is None:
+            raise ModelUnavailableError("no model holder is attached to this app")
+        model = snapshot.get(state.tab)
+    except ModelUnavailableError:
+        model = None
+    card = model_card(model_facts(model, snapshot.versions[state.tab], cache)) if model is not None else None
+    problem = combination_problem(state, catalogue)
+    if problem:  # say so; on the product tab the breakdown lists the stores that do sell it
+        breakdown = empty_figure("")
+        if state.tab == "product" and state.product and snapshot is not None:
+            breakdown = breakdown_view(holder, snapshot, state, catalogue)
+        return ViewOutput(empty_figure(problem), title, "", [], card, breakdown, _alert(problem))
+    if model is None:
+        history = recorded_history(engine, state)
+        message = f"No {state.tab} forecasting model yet, so only recorded sales are shown. {TRAIN_HINT}"
+        card = _alert("No model yet. " + TRAIN_HINT, "secondary", "bi-info-circle")
+        figure = history_only_figure(history, state.freq)
+        return ViewOutput(figure, title, "", [], card, empty_figure("No model yet."), _alert(message, "info"))
+    sid = view_series_id(state)
+    if sid not in model.series_ids:
+        history = recorded_history(engine, state)
+        message = (
+            "No forecast for this selection yet: the serving model was trained before these sales "
+            f"arrived. It appears after the next training. {TRAIN_HINT}"
+        )
+        figure = history_only_figure(history, state.freq)
+        return ViewOutput(figure, title, "", [], card, empty_figure(""), _alert(message, "info"))
+    try:
+        view = build_view(holder, snapshot, state)
+    except ValueError as exc:  # e.g. a horizon longer than the model serves
+        return ViewOutput(empty_figure(str(exc)), title, "", [], None, empty_figure(""), _alert(str(exc)))
+    figure = forecast_figure(
+        view.history,
+        view.forecast80,
+        view.forecast95,
+        freq=state.freq,
+        last_year=view.last_year,
+        backtest=view.backtest,
+    )
+    kpis = kpi_cards(
+        compute_kpis(view.full_history, view.forecast80, view.forecast95, view.last_year, state.freq)
+    )
+    title = f"{title}, next {periods_text(state.horizon, state.freq)}"
+    breakdown = breakdown_view(holder, snapshot, state, catalogue)
+    return ViewOutput(figure, title, forecast_note(view, state), kpis, card, breakdown, None)
+
+
+def register(app: Dash, services: Any, cache: CatalogueCache) -> None:
+    """Register the view callback of the forecast tabs."""
+
+    @app.callback(
+        Output(ids.FORECAST_GRAPH, "figure"),
+        Output(ids.FORECAST_TITLE, "children"),
+        Output(ids.FORECAST_NOTE, "children"),
+        Output(ids.KPI_ROW, "children"),
+        Output(ids.MODEL_CARD, "children"),
+        Output(ids.BREAKDOWN_GRAPH, "figure"),
+        Output(ids.VIEW_ALERT, "children"),
+        Input({"type": ids.FILTER, "name": ALL}, "value"),
+    )
+    def update_view(_values: list[Any]) -> tuple[Any, ...]:
+        state = state_from_controls(filter_values(ctx.inputs_list[0]))
+        return render_view(services.holder, services.engine, cache, state).as_tuple()

@@ -1,0 +1,188 @@
+"""The numbers behind one forecast view, computed from the MASTER forecaster of a level.
+
+Everything is read from the forecaster in memory (its stored history, forecasts and backtests), so
+an interaction costs no SQL. History is aggregated to the display granularity with vectorised
+group-bys; a display period only partly covered by the data is left out of the history (the
+forecaster's first forecast period already includes the actuals observed in it).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from components.state import FREQ_ORDER, ViewState
+from models.series import display_alias, future_dates, series_id
+
+YEAR_OFFSETS = {
+    "D": pd.DateOffset(days=364),
+    "W": pd.DateOffset(weeks=52),
+    "M": pd.DateOffset(months=12),
+    "Q": pd.DateOffset(months=12),
+}
+
+
+@dataclass(frozen=True)
+class ForecastView:
+    """History, forecasts (80% and 95%), last year's values and backtest of one series at one granularity."""
+
+    level: str
+    series_id: str
+    freq: str
+    history: pd.Series  # complete display periods inside the chosen history window
+    full_history: pd.Series  # every complete display period (for last-year comparisons)
+    forecast80: pd.DataFrame  # date, forecast, lower, upper
+    forecast95: pd.DataFrame
+    last_year: pd.Series  # actuals one year before each forecast date (NaN when unknown)
+    backtest: pd.DataFrame | None  # date, actual, forecast, fold (display periods) or None
+
+
+def view_series_id(state: ViewState) -> str:
+    """The model series id that the view ``state`` shows (store omitted = all stores together)."""
+    if state.tab == "store":
+        return series_id("store", store=state.store)
+    if state.tab == "category":
+        return series_id("category", store=state.store, category=state.category)
+    return series_id("product", store=state.store, product=state.product)
+
+
+def max_display_horizon(model: Any, freq: str) -> int:
+    """Longest horizon the forecaster serves at display granularity ``freq`` (whole periods)."""
+    if freq == model.freq:
+        return int(model.max_horizon)
+    steps = future_dates(model.data_range[1], model.alias, model.max_horizon)
+    return max(len(pd.unique(steps.to_period(display_alias(freq)))) - 1, 1)
+
+
+def max_horizons(model: Any) -> dict[str, int]:
+    """``{display frequency: longest horizon}`` for every granularity the model can show."""
+    start = FREQ_ORDER.index(model.freq)
+    return {f: max_display_horizon(model, f) for f in FREQ_ORDER[start:]}
+
+
+def aggregate_history(history: pd.Series, freq: str, data_freq: str, grid_alias: str) -> pd.Series:
+    """Actuals summed per display period (indexed by period start), partial first/last periods dropped."""
+    if history.empty or freq == data_freq:
+        return history.astype(float)
+    alias = display_alias(freq)
+    periods = history.index.to_period(alias)
+    sums = history.groupby(periods).sum()
+    index = history.index
+    before = pd.date_range(end=index[0], periods=2, freq=grid_alias)[0]
+    after = future_dates(index[-1], grid_alias, 1)[0]
+    drop = []
+    if before.to_period(alias) == periods[0]:
+        drop.append(periods[0])
+    if after.to_period(alias) == periods[-1]:
+        drop.append(periods[-1])
+    sums = sums.drop(drop)
+    sums.index = sums.index.start_time
+    return sums.astype(float)
+
+
+def window(history: pd.Series, days: int, end: pd.Timestamp) -> pd.Series:
+    """The part of ``history`` starting within ``days`` days before ``end`` (0 = all of it)."""
+    if days <= 0 or history.empty:
+        return history
+    return history[history.index > end - pd.Timedelta(days=days)]
+
+
+def last_year_values(full_history: pd.Series, dates: pd.Series | pd.DatetimeIndex, freq: str) -> pd.Series:
+    """Actuals of the same period one year earlier for each of ``dates`` (NaN when not recorded)."""
+    dates = pd.DatetimeIndex(dates)
+    earlier = dates - YEAR_OFFSETS[freq]
+    values = full_history.reindex(earlier).to_numpy(dtype=float)
+    return pd.Series(values, index=dates, name="last_year")
+
+
+def aggregate_backtest(backtest: pd.DataFrame, history: pd.Series, freq: str, data_freq: str) -> pd.DataFrame:
+    """Backtest predictions and actuals per display period; only periods a fold covers completely."""
+    if backtest.empty or freq == data_freq:
+        return backtest.reset_index(drop=True)
+    alias = display_alias(freq)
+    expected = history.groupby(history.index.to_period(alias)).size()
+    frame = backtest.assign(period=pd.DatetimeIndex(backtest["date"]).to_period(alias))
+    grouped = frame.groupby(["fold", "period"], sort=True).agg(
+        actual=("actual", "sum"), forecast=("forecast", "sum"), steps=("date", "size")
+    )
+    periods = grouped.index.get_level_values("period")
+    complete = grouped["steps"].to_numpy() == expected.reindex(periods).to_numpy()
+    kept = grouped[complete].reset_index()
+    return pd.DataFrame(
+        {
+            "date": kept["period"].dt.start_time,
+            "actual": kept["actual"].astype(float),
+            "forecast": kept["forecast"].astype(float),
+            "fold": kept["fold"].astype(int),
+        }
+    )
+
+
+def backtest_wape(backtest: pd.DataFrame | None) -> float | None:
+    """Weighted absolute percentage error of a backtest (None when empty or without revenue)."""
+    if backtest is None or backtest.empty:
+        return None
+    total = float(np.abs(backtest["actual"]).sum())
+    if total <= 0:
+        return None
+    return float(np.abs(backtest["actual"] - backtest["forecast"]).sum()) / total
+
+
+def nest_intervals(forecast80: pd.DataFrame, forecast95: pd.DataFrame) -> pd.DataFrame:
+    """The 95% forecast with its bounds widened where needed so the 95% range always contains the 80% one.
+
+    Why: the engine aggregates each level's bounds separately for coarser periods, which can leave a
+    95% bound a little inside the 80% one; a band drawn inside a narrower band would confuse people.
+    """
+    nested = forecast95.copy()
+    nested["lower"] = np.minimum(forecast95["lower"].to_numpy(), forecast80["lower"].to_numpy())
+    nested["upper"] = np.maximum(forecast95["upper"].to_numpy(), forecast80["upper"].to_numpy())
+    return nested
+
+
+def build_view(holder: Any, snapshot: Any, state: ViewState) -> ForecastView:
+    """Compute the view of ``state`` from one model snapshot (so one response never mixes versions).
+
+    Raises ``KeyError`` (from the forecaster, naming close matches) when the series is not served.
+    """
+    level = state.tab
+    model = snapshot.get(level)
+    sid = view_series_id(state)
+    raw = model.history(sid)
+    end = model.data_range[1]
+    full = aggregate_history(raw, state.freq, model.freq, model.alias)
+    f80 = holder.forecast(level, sid, state.horizon, freq=state.freq, interval=0.8, snapshot=snapshot)
+    f95 = holder.forecast(level, sid, state.horizon, freq=state.freq, interval=0.95, snapshot=snapshot)
+    backtest = None
+    if state.backtest:
+        backtest = aggregate_backtest(model.backtest(sid), raw, state.freq, model.freq)
+    return ForecastView(
+        level=level,
+        series_id=sid,
+        freq=state.freq,
+        history=window(full, state.history, end),
+        full_history=full,
+        forecast80=f80,
+        forecast95=nest_intervals(f80, f95),
+        last_year=last_year_values(full, f80["date"], state.freq),
+        backtest=backtest,
+    )
+
+
+def breakdown_totals(
+    holder: Any, snapshot: Any, level: str, series: dict[str, str], state: ViewState
+) -> pd.Series:
+    """Forecast revenue over the view's horizon for each ``label -> series id`` served, largest first."""
+    model = snapshot.get(level)
+    served = set(model.series_ids)
+    totals = {}
+    for label, sid in series.items():
+        if sid in served:
+            frame = holder.forecast(
+                level, sid, state.horizon, freq=state.freq, interval=0.8, snapshot=snapshot
+            )
+            totals[label] = float(frame["forecast"].sum())
+    return pd.Series(totals, dtype=float).sort_values(ascending=False)

@@ -1,0 +1,315 @@
+"""Layout of the store, category and product forecast tabs: filters, KPIs, chart, breakdown, model card.
+
+The controls are built with the values of the view (parsed from the URL), so a shared link opens
+the same view in one round trip; the callbacks then fill the chart, cards and breakdown.
+"""
+
+from __future__ import annotations
+
+import dash_bootstrap_components as dbc
+from dash import dcc, html
+
+from components import ids
+from components.formatting import FREQ_NAMES, periods_text
+from components.state import ALL, HISTORY_CHOICES, Catalogue, ViewState
+
+TITLES = {
+    "store": ("Store forecast", "How much will a store — or the whole chain — sell, and how sure are we?"),
+    "category": ("Category forecast", "How much will a category sell, in one store or across all of them?"),
+    "product": ("Product forecast", "How much will one product sell, in one store or across all of them?"),
+}
+BREAKDOWN_TITLES = {
+    "store": "Forecast by category",
+    "category": "Top products in this category",
+    "product": "This product by store",
+}
+GRAPH_CONFIG = {
+    "displaylogo": False,
+    "modeBarButtonsToRemove": ["lasso2d", "select2d"],
+    "toImageButtonOptions": {"format": "png", "filename": "trendsales-forecast", "scale": 2},
+}
+
+
+def store_options(stores: list[str] | tuple[str, ...]) -> list[dict[str, str]]:
+    """Store dropdown options: all stores together first, then each store."""
+    return [{"label": "All stores", "value": ALL}] + [{"label": s, "value": s} for s in stores]
+
+
+def category_options(categories: list[str], *, with_all: bool) -> list[dict[str, str]]:
+    """Category dropdown options (``All categories`` first on the product tab)."""
+    head = [{"label": "All categories", "value": ALL}] if with_all else []
+    return head + [{"label": c, "value": c} for c in categories]
+
+
+def product_options(catalogue: Catalogue, state: ViewState) -> list[dict[str, object]]:
+    """Products of the chosen category carried by the chosen store; the current product is kept
+    (marked as not sold there) so the page can say so instead of silently switching."""
+    names = catalogue.products(state.category, state.store)
+    options: list[dict[str, object]] = [{"label": p, "value": p} for p in names]
+    if state.product and state.product not in names:
+        where = f"in {state.store}" if state.store else "anywhere"
+        options.insert(0, {"label": f"{state.product} (not sold {where})", "value": state.product})
+    return options
+
+
+def horizon_dropdown_options(values: list[int], freq: str) -> list[dict[str, object]]:
+    """Horizon options labelled in the display unit (``13 weeks``)."""
+    return [{"label": periods_text(v, freq), "value": v} for v in values]
+
+
+def _field(label: str, control: object, width: dict[str, int]) -> dbc.Col:
+    return dbc.Col([dbc.Label(label, className="small fw-semibold mb-1"), control], className="mb-2", **width)
+
+
+def filter_bar(state: ViewState, catalogue: Catalogue, *, freqs: list[str], horizons: list[int]) -> dbc.Card:
+    """The filters of ``state.tab`` with the values of ``state`` (one row on laptops, wrapped on tablets)."""
+    narrow = {"xs": 6, "md": 4, "lg": True}
+    fields = [
+        _field(
+            "Store",
+            dcc.Dropdown(
+                id=ids.filter_id("store"),
+                options=store_options(catalogue.stores),
+                value=state.store or ALL,
+                clearable=False,
+            ),
+            {"xs": 12, "md": 4, "lg": True},
+        )
+    ]
+    if state.tab != "store":
+        categories = list(catalogue.categories)
+        fields.append(
+            _field(
+                "Category",
+                dcc.Dropdown(
+                    id=ids.filter_id("category"),
+                    options=category_options(categories, with_all=state.tab == "product"),
+                    value=state.category or ALL,
+                    clearable=False,
+                ),
+                {"xs": 12, "md": 4, "lg": True},
+            )
+        )
+    if state.tab == "product":
+        fields.append(
+            _field(
+                "Product",
+                dcc.Dropdown(
+                    id=ids.filter_id("product"),
+                    options=product_options(catalogue, state),
+                    value=state.product,
+                    clearable=False,
+                    searchable=True,
+                    placeholder="Type to search products…",
+                    optionHeight="auto",
+                ),
+                {"xs": 12, "md": 4, "lg": 3},
+            )
+        )
+    fields += [
+        _field(
+            "Granularity",
+            dcc.Dropdown(
+                id=ids.filter_id("freq"),
+                options=[{"label": FREQ_NAMES[f], "value": f} for f in freqs],
+                value=state.freq,
+                clearable=False,
+                searchable=False,
+            ),
+            narrow,
+        ),
+        _field(
+            "Horizon",
+            dcc.Dropdown(
+                id=ids.filter_id("horizon"),
+                options=horizon_dropdown_options(horizons, state.freq),
+                value=state.horizon,
+                clearable=False,
+                searchable=False,
+            ),
+            narrow,
+        ),
+        _field(
+            "History shown",
+            dcc.Dropdown(
+                id=ids.filter_id("history"),
+                options=[{"label": label, "value": days} for days, label in HISTORY_CHOICES.items()],
+                value=state.history,
+                clearable=False,
+                searchable=False,
+            ),
+            narrow,
+        ),
+    ]
+    return dbc.Card(
+        dbc.CardBody(dbc.Row(fields, className="g-2 align-items-end"), className="py-2"),
+        className="mb-3 shadow-sm border-0",
+    )
+
+
+def chart_card(state: ViewState) -> dbc.Card:
+    """The main chart with its title, the backtest switch and the export buttons."""
+    header = html.Div(
+        [
+            html.Div(id=ids.FORECAST_TITLE, className="fw-semibold me-auto"),
+            dbc.Switch(
+                id=ids.filter_id("backtest"),
+                label="Show backtest",
+                value=state.backtest,
+                className="mb-0 me-3 small",
+            ),
+            dbc.ButtonGroup(
+                [
+                    dbc.Button(
+                        [html.I(className="bi bi-filetype-csv me-1"), "CSV"],
+                        id=ids.EXPORT_CSV,
+                        outline=True,
+                        color="secondary",
+                        size="sm",
+                    ),
+                    dbc.Button(
+                        [html.I(className="bi bi-file-earmark-excel me-1"), "Excel"],
+                        id=ids.EXPORT_XLSX,
+                        outline=True,
+                        color="secondary",
+                        size="sm",
+                    ),
+                ],
+                size="sm",
+            ),
+            dcc.Download(id=ids.DOWNLOAD),
+        ],
+        className="d-flex flex-wrap align-items-center gap-2",
+    )
+    body = dcc.Loading(
+        [
+            dcc.Graph(id=ids.FORECAST_GRAPH, config=GRAPH_CONFIG, style={"minHeight": "440px"}),
+            html.Div(id=ids.FORECAST_NOTE, className="small text-body-secondary mt-1"),
+        ],
+        type="default",
+        delay_show=250,
+    )
+    return dbc.Card(
+        [dbc.CardHeader(header), dbc.CardBody(body, className="p-2")], className="mb-3 shadow-sm border-0"
+    )
+
+
+def breakdown_card(tab: str) -> dbc.Card:
+    """The breakdown bar chart of the tab (clicking a bar drills down)."""
+    return dbc.Card(
+        [
+            dbc.CardHeader(
+                [
+                    html.I(className="bi bi-bar-chart-line me-2"),
+                    html.Span(BREAKDOWN_TITLES[tab], id=ids.BREAKDOWN_TITLE),
+                ],
+                className="fw-semibold",
+            ),
+            dbc.CardBody(
+                dcc.Loading(
+                    dcc.Graph(id=ids.BREAKDOWN_GRAPH, config={"displaylogo": False, "displayModeBar": False}),
+                    type="default",
+                    delay_show=250,
+                ),
+                className="p-2",
+            ),
+        ],
+        className="mb-3 shadow-sm border-0 h-100",
+    )
+
+
+def link_problems(problems: list[str]) -> dbc.Alert | None:
+    """A dismissable warning listing what in the opened link was ignored."""
+    if not problems:
+        return None
+    return dbc.Alert(
+        [
+            html.Strong("Some parts of this link were not understood: "),
+            html.Ul([html.Li(p) for p in problems], className="mb-0"),
+        ],
+        color="warning",
+        dismissable=True,
+        className="py-2",
+    )
+
+
+def no_data_page(tab: str, *, is_admin: bool) -> html.Div:
+    """Empty state when there are no sales at all: what to do next."""
+    who = "Load" if is_admin else "Ask an administrator to load"
+    return html.Div(
+        [
+            html.H2(TITLES[tab][0], className="h4"),
+            dbc.Alert(
+                [
+                    html.H3("No sales data yet", className="h5"),
+                    html.P(
+                        [
+                            f"{who} sales: the demo data with ",
+                            html.Code("flask --app wsgi data sample"),
+                            ", or your own files with ",
+                            html.Code("flask --app wsgi data import FILE.csv"),
+                            "; then train the first models with ",
+                            html.Code("flask --app wsgi train"),
+                            ".",
+                        ],
+                        className="mb-0",
+                    ),
+                ],
+                color="info",
+                id="empty-state",
+            ),
+        ]
+    )
+
+
+def forecast_page(
+    state: ViewState,
+    catalogue: Catalogue,
+    *,
+    freqs: list[str],
+    horizons: list[int],
+    problems: list[str] | None = None,
+) -> html.Div:
+    """The whole tab for ``state``: title, filters, link problems, KPIs, chart, breakdown and model card."""
+    title, question = TITLES[state.tab]
+    return html.Div(
+        [
+            html.Div(
+                [
+                    html.H2(title, className="h4 mb-0"),
+                    html.Div(question, className="text-body-secondary small"),
+                ],
+                className="mb-2",
+            ),
+            filter_bar(state, catalogue, freqs=freqs, horizons=horizons),
+            html.Div(link_problems(problems or []), id=ids.LINK_PROBLEMS),
+            html.Div(id=ids.VIEW_ALERT),
+            dcc.Loading(dbc.Row(id=ids.KPI_ROW, className="g-3 mb-0"), type="dot", delay_show=250),
+            chart_card(state),
+            dbc.Row(
+                [
+                    dbc.Col(breakdown_card(state.tab), lg=7, className="mb-3"),
+                    dbc.Col(html.Div(id=ids.MODEL_CARD, className="h-100"), lg=5, className="mb-3"),
+                ],
+                className="g-3",
+            ),
+        ],
+        id=f"{state.tab}-forecast-page",
+    )
+
+
+def validation_pages() -> list[html.Div]:
+    """One page of each forecast tab on a tiny catalogue, for Dash's ``validation_layout``."""
+    catalogue = Catalogue(
+        stores=("S",),
+        categories=("C",),
+        product_category={"P": "C"},
+        carried={"S": frozenset({"P"})},
+        freq="D",
+    )
+    states = [
+        ViewState("store"),
+        ViewState("category", category="C"),
+        ViewState("product", category="C", product="P"),
+    ]
+    return [forecast_page(s, catalogue, freqs=["D", "W", "M"], horizons=[4, 13]) for s in states]

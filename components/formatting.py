@@ -1,0 +1,64 @@
+"""Numbers and dates for people: Brazilian currency (R$ 1.234.567) and readable period labels."""
+
+from __future__ import annotations
+
+import math
+
+import pandas as pd
+
+FREQ_NAMES = {"D": "Daily", "W": "Weekly", "M": "Monthly", "Q": "Quarterly"}
+PERIOD_WORDS = {
+    "D": ("day", "days"),
+    "W": ("week", "weeks"),
+    "M": ("month", "months"),
+    "Q": ("quarter", "quarters"),
+}
+# Plotly layout ``separators``: decimal comma, thousands dot (the data is Brazilian).
+PLOTLY_SEPARATORS = ",."
+
+
+def format_brl(value: float | None, decimals: int = 0) -> str:
+    """``R$ 1.234.567`` (pt-BR separators); an en dash for missing or non-finite values."""
+    if value is None or not math.isfinite(float(value)):
+        return "–"
+    text = f"{abs(float(value)):,.{decimals}f}".replace(",", "\0").replace(".", ",").replace("\0", ".")
+    return f"{'-' if value < 0 else ''}R$ {text}"
+
+
+def format_brl_short(value: float | None) -> str:
+    """Compact currency for cards and bar labels: ``R$ 1,2 mi``, ``R$ 58,3 mil``, ``R$ 950``."""
+    if value is None or not math.isfinite(float(value)):
+        return "–"
+    size = abs(float(value))
+    for threshold, suffix in ((1e9, "bi"), (1e6, "mi"), (1e3, "mil")):
+        if size >= threshold:
+            number = f"{value / threshold:,.1f}".replace(",", "\0").replace(".", ",").replace("\0", ".")
+            return f"R$ {number} {suffix}"
+    return format_brl(value)
+
+
+def format_percent(value: float | None, decimals: int = 0) -> str:
+    """``12%`` from a fraction (0.12); an en dash when missing."""
+    if value is None or not math.isfinite(float(value)):
+        return "–"
+    return f"{float(value) * 100:.{decimals}f}%"
+
+
+def period_label(date: pd.Timestamp, freq: str) -> str:
+    """A period named for people: ``Mon 30 Jun 2025``, ``week of 30 Jun 2025``, ``Jun 2025``, ``Q3 2025``."""
+    ts = pd.Timestamp(date)
+    if freq == "D":
+        return f"{ts:%a %d %b %Y}"
+    if freq == "W":
+        return f"week of {ts:%d %b %Y}"
+    if freq == "M":
+        return f"{ts:%b %Y}"
+    if freq == "Q":
+        return f"Q{ts.quarter} {ts.year}"
+    raise ValueError(f"unknown frequency {freq!r}; expected one of {', '.join(FREQ_NAMES)}")
+
+
+def periods_text(count: int, freq: str) -> str:
+    """``1 week``, ``13 weeks``."""
+    one, many = PERIOD_WORDS[freq]
+    return f"{count} {one if count == 1 else many}"

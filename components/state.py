@@ -1,0 +1,237 @@
+"""The state of a forecast view and its URL query string (``?store=…&freq=W&horizon=13``).
+
+A view is fully described by its query string, so it can be bookmarked and shared. Parsing never
+raises on a bad link: unknown or malformed values fall back to defaults and are reported as
+problems the page shows to the user.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field, replace
+from urllib.parse import parse_qs, urlencode
+
+TABS = ("store", "category", "product")
+FREQ_ORDER = ("D", "W", "M", "Q")
+ALL = "__all__"
+HISTORY_CHOICES = {91: "3 months", 182: "6 months", 365: "1 year", 730: "2 years", 0: "All"}
+DEFAULT_HISTORY = 365
+HORIZON_PRESETS = {
+    "D": (7, 14, 28, 56, 91, 182, 364),
+    "W": (4, 8, 13, 26, 52),
+    "M": (1, 3, 6, 12),
+    "Q": (1, 2, 4, 8),
+}
+DEFAULT_HORIZON = {"D": 28, "W": 13, "M": 3, "Q": 2}
+TRUE_WORDS = {"1", "true", "on", "yes"}
+
+
+@dataclass(frozen=True)
+class Catalogue:
+    """What exists in the sales data: stores, categories, each product's category, what each store carries."""
+
+    stores: tuple[str, ...] = ()
+    categories: tuple[str, ...] = ()
+    product_category: Mapping[str, str] = field(default_factory=dict)
+    carried: Mapping[str, frozenset[str]] = field(default_factory=dict)
+    freq: str | None = None
+
+    @property
+    def empty(self) -> bool:
+        """True when there are no sales at all."""
+        return not self.stores
+
+    def products(self, category: str | None = None, store: str | None = None) -> list[str]:
+        """Products, sorted; only those of ``category`` and/or carried by ``store`` when given."""
+        names = self.carried.get(store, frozenset()) if store else self.product_category.keys()
+        return sorted(p for p in names if category is None or self.product_category.get(p) == category)
+
+    def store_categories(self, store: str | None) -> list[str]:
+        """Categories sold in ``store`` (all categories for all stores)."""
+        if not store:
+            return list(self.categories)
+        return sorted(
+            {self.product_category[p] for p in self.carried.get(store, ()) if p in self.product_category}
+        )
+
+    def stores_carrying(self, product: str) -> list[str]:
+        """Stores that sell ``product``."""
+        return [s for s in self.stores if product in self.carried.get(s, frozenset())]
+
+
+@dataclass(frozen=True)
+class ViewState:
+    """Everything that defines one forecast view; ``None`` store means all stores together."""
+
+    tab: str
+    store: str | None = None
+    category: str | None = None
+    product: str | None = None
+    freq: str = "W"
+    horizon: int = 13
+    history: int = DEFAULT_HISTORY
+    backtest: bool = False
+
+
+def freq_choices(data_freq: str | None) -> list[str]:
+    """Display granularities for data of ``data_freq``: its own and coarser (quarterly only for M/Q data)."""
+    if data_freq not in FREQ_ORDER:
+        return ["D", "W", "M"]
+    coarser = list(FREQ_ORDER[FREQ_ORDER.index(data_freq) :])
+    return coarser if data_freq in ("M", "Q") else [f for f in coarser if f != "Q"]
+
+
+def default_freq(data_freq: str | None) -> str:
+    """Weekly for daily data (readable, still detailed), otherwise the data's own frequency."""
+    return "W" if data_freq in (None, "D") else data_freq
+
+
+def horizon_options(freq: str, max_horizon: int, current: int | None = None) -> list[int]:
+    """Preset horizons of ``freq`` up to ``max_horizon``, plus ``current`` when it is a valid other value."""
+    values = [h for h in HORIZON_PRESETS[freq] if h <= max_horizon] or [max_horizon]
+    if current is not None and 1 <= current <= max_horizon and current not in values:
+        values = sorted([*values, current])
+    return values
+
+
+def _first(params: dict[str, list[str]], key: str) -> str | None:
+    values = params.get(key)
+    return values[0].strip() if values and values[0].strip() else None
+
+
+def _int(raw: str | None, name: str, problems: list[str]) -> int | None:
+    if raw is None:
+        return None
+    try:
+        return int(raw)
+    except ValueError:
+        problems.append(f"Ignored {name}={raw!r} in the link: it must be a whole number.")
+        return None
+
+
+def parse_query(
+    search: str | None,
+    tab: str,
+    catalogue: Catalogue,
+    max_horizons: Mapping[str, int] | None = None,
+) -> tuple[ViewState, list[str]]:
+    """The view named by ``search`` on ``tab``, checked against the catalogue, and the problems found.
+
+    ``max_horizons`` maps each display frequency to the longest horizon served (from the model);
+    without it the presets bound the horizon.
+    """
+    if tab not in TABS:
+        raise ValueError(f"unknown tab {tab!r}; expected one of {', '.join(TABS)}")
+    params = parse_qs((search or "").lstrip("?"), keep_blank_values=False)
+    problems: list[str] = []
+
+    store = _first(params, "store")
+    if store in (None, "all", ALL):
+        store = None
+    elif store not in catalogue.stores:
+        problems.append(f"Unknown store {store!r} in the link; showing all stores.")
+        store = None
+
+    category = _first(params, "category") if tab != "store" else None
+    if category in ("all", ALL):
+        category = None
+    if category is not None and category not in catalogue.categories:
+        problems.append(f"Unknown category {category!r} in the link.")
+        category = None
+    if tab == "category" and category is None:
+        available = catalogue.store_categories(store) or list(catalogue.categories)
+        category = available[0] if available else None
+
+    product = _first(params, "product") if tab == "product" else None
+    if product is not None and product not in catalogue.product_category:
+        problems.append(f"Unknown product {product!r} in the link.")
+        product = None
+    if tab == "product" and product is None:
+        available = catalogue.products(category, store) or catalogue.products(category)
+        product = available[0] if available else None
+    if tab == "product" and product and category and catalogue.product_category.get(product) != category:
+        category = catalogue.product_category.get(product)
+
+    choices = freq_choices(catalogue.freq)
+    freq = _first(params, "freq")
+    if freq is not None and freq.upper() not in choices:
+        problems.append(f"Ignored freq={freq!r} in the link; choose one of {', '.join(choices)}.")
+        freq = None
+    freq = freq.upper() if freq else default_freq(catalogue.freq)
+
+    limit = (max_horizons or {}).get(freq) or max(HORIZON_PRESETS[freq])
+    horizon = _int(_first(params, "horizon"), "horizon", problems)
+    if horizon is not None and not 1 <= horizon <= limit:
+        problems.append(f"Ignored horizon={horizon} in the link: it must be between 1 and {limit}.")
+        horizon = None
+    if horizon is None:
+        horizon = min(DEFAULT_HORIZON[freq], limit)
+
+    history = _int(_first(params, "history"), "history", problems)
+    if history is not None and history not in HISTORY_CHOICES:
+        problems.append(
+            f"Ignored history={history} in the link; choose one of "
+            f"{', '.join(str(d) for d in HISTORY_CHOICES)} days (0 = all)."
+        )
+        history = None
+    backtest = (_first(params, "backtest") or "").lower() in TRUE_WORDS
+    state = ViewState(
+        tab=tab,
+        store=store,
+        category=category,
+        product=product,
+        freq=freq,
+        horizon=horizon,
+        history=DEFAULT_HISTORY if history is None else history,
+        backtest=backtest,
+    )
+    return state, problems
+
+
+def to_query(state: ViewState) -> str:
+    """The query string of ``state`` (``?store=…&freq=W&horizon=13&history=365``); stable key order."""
+    pairs: list[tuple[str, str]] = []
+    if state.store:
+        pairs.append(("store", state.store))
+    if state.tab != "store" and state.category:
+        pairs.append(("category", state.category))
+    if state.tab == "product" and state.product:
+        pairs.append(("product", state.product))
+    pairs += [("freq", state.freq), ("horizon", str(state.horizon)), ("history", str(state.history))]
+    if state.backtest:
+        pairs.append(("backtest", "1"))
+    return "?" + urlencode(pairs)
+
+
+def state_from_controls(values: Mapping[str, object]) -> ViewState:
+    """The view described by the filter controls on a page (``name -> value``; the tab is implied).
+
+    The product control exists only on the product tab and the category control only on the
+    category and product tabs, so the present controls name the tab.
+    """
+    tab = "product" if "product" in values else "category" if "category" in values else "store"
+
+    def text(name: str) -> str | None:
+        value = values.get(name)
+        return None if value in (None, "", ALL) else str(value)
+
+    freq = text("freq") or "W"
+    if freq not in FREQ_ORDER:
+        raise ValueError(f"unknown granularity {freq!r}; expected one of {', '.join(FREQ_ORDER)}")
+    horizon = values.get("horizon")
+    history = values.get("history")
+    return ViewState(
+        tab=tab,
+        store=text("store"),
+        category=text("category"),
+        product=text("product"),
+        freq=freq,
+        horizon=int(horizon) if horizon not in (None, "") else DEFAULT_HORIZON[freq],
+        history=int(history) if history not in (None, "") else DEFAULT_HISTORY,
+        backtest=bool(values.get("backtest")),
+    )
+
+
+def drill_state(state: ViewState, target_tab: str, **filters: str | None) -> ViewState:
+    """The view after a drill-down: same store, granularity, horizon and history on ``target_tab``."""
+    return replace(state, tab=target_tab, **filters)

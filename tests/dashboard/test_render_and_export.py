@@ -1,0 +1,139 @@
+"""The view callback's pure core and the export, on a real trained model and a real database."""
+
+from __future__ import annotations
+
+import io
+
+import pandas as pd
+import pytest
+
+from callbacks.export import export_filename, export_frame, forecast_download, xlsx_bytes
+from callbacks.filters import drill_target, horizon_for_freq, products_for, tab_of
+from callbacks.forecast import combination_problem, filter_values, render_view
+from callbacks.navigation import page_for_path
+from components.state import ViewState, to_query
+
+
+def first_store_and_missing_product(cache):
+    catalogue = cache.get()
+    for store in catalogue.stores:
+        missing = sorted(set(catalogue.product_category) - catalogue.carried[store])
+        if missing:
+            return store, missing[0]
+    pytest.skip("every store carries every product in this dataset")
+
+
+def test_catalogue_matches_the_database(cache):
+    catalogue = cache.get()
+    assert len(catalogue.stores) == 2 and catalogue.freq == "D"
+    assert set(catalogue.product_category.values()) <= set(catalogue.categories)
+
+
+def test_render_store_view_fills_every_output(holder, trained_engine, cache):
+    out = render_view(holder, trained_engine, cache, ViewState("store", freq="W", horizon=13))
+    names = {t["name"] for t in out.figure["data"]}
+    assert {"History", "Forecast", "80% interval", "95% interval"} <= names
+    assert out.alert is None and "next 13 weeks" in out.title
+    assert len(out.kpis) == 4 and "Typical error" in str(out.card)
+    categories = out.breakdown["data"][0]["customdata"]
+    assert set(categories) <= set(cache.get().categories) and len(categories) >= 2
+
+
+def test_unsold_product_says_so_and_lists_the_stores_that_sell_it(holder, trained_engine, cache):
+    store, product = first_store_and_missing_product(cache)
+    state = ViewState("product", store=store, product=product)
+    problem = combination_problem(state, cache.get())
+    assert problem.startswith(f"{product} is not sold in {store}")
+    out = render_view(holder, trained_engine, cache, state)
+    assert problem in str(out.alert) and out.kpis == []
+    assert set(out.breakdown["data"][0]["customdata"]) == set(cache.get().stores_carrying(product))
+
+
+def test_no_model_shows_recorded_history(trained_engine, cache):
+    out = render_view(
+        None, trained_engine, cache, ViewState("category", category=cache.get().categories[0], freq="M")
+    )
+    assert [t["name"] for t in out.figure["data"]] == ["History"]
+    assert "flask --app wsgi train" in str(out.alert)
+
+
+def test_export_matches_the_forecast_shown(holder):
+    state = ViewState("store", store=None, freq="W", horizon=6)
+    payload = forecast_download(holder, state, "csv")
+    frame = pd.read_csv(io.StringIO(payload["content"]))
+    assert list(frame.columns) == ["date", "forecast", "lower_80", "upper_80", "lower_95", "upper_95"]
+    assert len(frame) == 6 and payload["filename"] == "forecast_store_all-stores_W6.csv"
+    shown = holder.forecast("store", "store=*", 6, freq="W", interval=0.8)
+    assert frame["forecast"].tolist() == pytest.approx(shown["forecast"].round(2).tolist())
+    xlsx = forecast_download(holder, state, "xlsx")
+    assert xlsx["filename"].endswith(".xlsx") and xlsx["base64"]
+    with pytest.raises(ValueError, match="unknown export format"):
+        forecast_download(holder, state, "pdf")
+
+
+def test_export_frame_and_names():
+    f = pd.DataFrame(
+        {"date": pd.to_datetime(["2025-07-07"]), "forecast": [1.234], "lower": [1.0], "upper": [2.0]}
+    )
+    frame = export_frame(f, f.assign(lower=0.5, upper=3.0))
+    assert frame.iloc[0].to_dict() == {
+        "date": "2025-07-07",
+        "forecast": 1.23,
+        "lower_80": 1.0,
+        "upper_80": 2.0,
+        "lower_95": 0.5,
+        "upper_95": 3.0,
+    }
+    with pytest.raises(ValueError, match="different periods"):
+        export_frame(f, f.assign(date=pd.to_datetime(["2025-07-14"])))
+    state = ViewState(
+        "product", store="Loja Centro", product="Papel Higiênico 12/rolos", freq="D", horizon=28
+    )
+    assert export_filename(state, "csv") == "forecast_product_Loja-Centro_Papel-Higi-nico-12-rolos_D28.csv"
+    assert pd.read_excel(io.BytesIO(xlsx_bytes(frame, state)), sheet_name="View").shape == (6, 2)
+
+
+def test_drill_down_targets_keep_the_shared_filters():
+    state = ViewState("store", store="Loja A", freq="M", horizon=6, history=730)
+    path, target = drill_target(state, "Bebidas")
+    assert (
+        path == "/category"
+        and to_query(target) == "?store=Loja+A&category=Bebidas&freq=M&horizon=6&history=730"
+    )
+    path, target = drill_target(target, "Cola")
+    assert path == "/product" and target.product == "Cola"
+    assert drill_target(target, "Loja B")[1].store == "Loja B"
+
+
+def test_filter_helpers(cache, holder):
+    store, product = first_store_and_missing_product(cache)
+    catalogue = cache.get()
+    other = next(c for c in catalogue.categories if c != catalogue.product_category[product])
+    options, chosen = products_for(
+        catalogue, ViewState("product", store=store, category=other, product=product)
+    )
+    assert chosen in catalogue.products(other) and {o["value"] for o in options} >= set(
+        catalogue.products(other, store)
+    )
+    options, chosen = products_for(catalogue, ViewState("product", store=store, product=product))
+    assert chosen == product and "not sold in" in options[0]["label"]
+    opts, value = horizon_for_freq("M", {"M": 13})
+    assert value == 3 and [o["value"] for o in opts] == [1, 3, 6, 12]
+    assert tab_of("/category") == "category" and tab_of("/") == "store" and tab_of("/admin") == "store"
+    assert filter_values(
+        [{"id": {"type": "ts-filter", "name": "freq"}, "property": "value", "value": "W"}]
+    ) == {"freq": "W"}
+
+
+def test_pages_open_with_the_filters_of_the_link(cache):
+    page = page_for_path(
+        "/category",
+        "?freq=M&horizon=6&category=Nope",
+        is_admin=False,
+        catalogue=cache.get(),
+        limits={"M": 13},
+    )
+    text = str(page)
+    assert "Unknown category 'Nope'" in text and "'value': 'M'" in text and "'value': 6" in text
+    assert "No sales data yet" in str(page_for_path("/store", "", is_admin=True))
+    assert "no page at /nowhere" in str(page_for_path("/nowhere", is_admin=False))
