@@ -135,7 +135,9 @@ def list_products(
 def date_range(engine: Engine | Connection) -> tuple[dt.date, dt.date] | None:
     """First and last stored sales date, or None when there are no sales."""
     with _connect(engine) as conn:
-        low, high = conn.execute(select(func.min(Sale.date), func.max(Sale.date))).one()
+        # Two single-aggregate queries: SQLite answers each from the index end, not by a full scan.
+        low = conn.scalar(select(func.min(Sale.date)))
+        high = conn.scalar(select(func.max(Sale.date)))
     return None if low is None else (low, high)
 
 
