@@ -74,13 +74,17 @@ class _ProgressWriter:
 def train_in_child(
     config: dict[str, Any], job_id: int, levels: list[str] | None, source: str, conn: Any
 ) -> None:
-    """Child-process entry point: run the training pipeline for the job and send its outcomes back."""
-    from data.db import make_engine
-    from models.pipeline import run_training
+    """Child-process entry point: run the training pipeline for the job and send its outcomes back.
 
+    Every failure, imports included, is sent to the parent as text so the job row says what went wrong.
+    """
     threading.Thread(target=_watch_parent, args=(os.getppid(),), daemon=True).start()
-    engine = make_engine(config["DATABASE_URL"])
+    engine = None
     try:
+        from data.db import make_engine
+        from models.pipeline import run_training
+
+        engine = make_engine(config["DATABASE_URL"])
         outcomes = run_training(
             engine,
             config,
@@ -95,7 +99,8 @@ def train_in_child(
         conn.send(("error", f"{type(exc).__name__}: {exc}", traceback.format_exc()))
     finally:
         conn.close()
-        engine.dispose()
+        if engine is not None:
+            engine.dispose()
 
 
 def _stop(process: Any) -> None:
