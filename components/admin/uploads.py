@@ -72,7 +72,7 @@ def limit_text(max_mb: float) -> str:
 
 
 def _fact(label: str, value: Any) -> html.Div:
-    return html.Div([html.Span(label, className="text-body-secondary me-1"), html.Strong(str(value))])
+    return html.Div([html.Span(label, className="text-body-secondary"), " ", html.Strong(str(value))])
 
 
 def _sample_table(frame: pd.DataFrame) -> dbc.Table:
