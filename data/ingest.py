@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -98,6 +99,20 @@ def _sniff_header(first_line: str) -> tuple[str, list[str]]:
 _Read = tuple[dict[str, str], pd.DataFrame] | None
 
 
+def _parser_problem(name: str, message: str, sep: str) -> SalesFileError:
+    """Turn pandas' tokenizer error into a problem at the offending row."""
+    found = re.search(r"Expected (\d+) fields in line (\d+), saw (\d+)", message)
+    if not found:
+        return _fail(name, f"cannot parse CSV: {message}")
+    expected, line, saw = (int(g) for g in found.groups())
+    hint = (
+        " (a decimal comma in a comma-separated file must be quoted, or use ';' as separator)"
+        if sep == ","
+        else ""
+    )
+    return _fail(name, f"row has {saw} fields but the header has {expected}{hint}", row=line)
+
+
 def _read_csv(content: bytes, name: str, out: ProblemCollector) -> _Read:
     text = _decode_text(content, name)
     if not text.strip():
@@ -110,13 +125,14 @@ def _read_csv(content: bytes, name: str, out: ProblemCollector) -> _Read:
     names = [str(i) for i in range(len(header))]
     try:
         body = pd.read_csv(
-            io.StringIO(text), sep=sep, header=None, skiprows=1, names=names,
-            usecols=[str(p) for p in positions.values()], dtype=str, keep_default_na=False,
-            na_filter=False, skip_blank_lines=False, engine="c",
+            io.StringIO(text), sep=sep, header=None, skiprows=1, names=names, dtype=str,
+            keep_default_na=False, na_filter=False, skip_blank_lines=False, engine="c",
         )  # fmt: skip
     except pd.errors.ParserError as exc:
-        raise _fail(name, f"cannot parse CSV: {exc}".replace("line ", "row ")) from None
-    body = body.rename(columns={str(p): f for f, p in positions.items()})
+        raise _parser_problem(name, str(exc), sep) from None
+    body = body[[str(p) for p in positions.values()]].rename(
+        columns={str(p): f for f, p in positions.items()}
+    )
     body["_row"] = pd.RangeIndex(2, len(body) + 2)
     return {f: header[p] for f, p in positions.items()}, body
 

@@ -8,6 +8,7 @@ are kept while no sales data changes. Raw files are kept under ``upload_dir`` as
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -41,7 +42,7 @@ from data.staging import (
     upsert_catalogue,
     upsert_sales,
 )
-from data.validation import ProblemCollector, SalesFileError, merge_errors
+from data.validation import Problem, ProblemCollector, SalesFileError, merge_errors
 
 __all__ = [
     "ImportPreview",
@@ -296,6 +297,12 @@ def _run_batch(
             if item.filename in by_file:
                 item.error = SalesFileError([p for p in err.problems if p.file == item.filename])
         _record_rejections(engine, items, uploaded_by)
+        raise
+    except Exception as exc:
+        for item in items:
+            item.error = SalesFileError([Problem(item.filename, None, None, f"import failed: {exc}")])
+        with contextlib.suppress(Exception):  # the database may be what failed; the cause is re-raised
+            _record_rejections(engine, items, uploaded_by)
         raise
     if progress:
         progress(len(items), len(items), "import finished")

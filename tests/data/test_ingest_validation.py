@@ -123,3 +123,13 @@ def test_bad_file_leaves_database_unchanged_and_rejection_recorded(engine, sales
         k: before[k] for k in ("sales", "stores", "products", "settings")
     }
     assert after["uploads"] == before["uploads"] + 1
+
+
+def test_row_with_extra_fields_is_caught_not_truncated(write_file):
+    # An unquoted decimal comma in a comma-separated file would silently drop the decimals.
+    content = H + "\r\n2024-01-01,S1,C,P,1\r\n\r\n2024-01-02,S1,C,P,10,5\r\n"
+    with pytest.raises(SalesFileError) as info:
+        read_sales_file(write_file("extra.csv", content))
+    (problem,) = info.value.problems
+    assert problem.row == 4
+    assert "6 fields but the header has 5" in problem.reason and "must be quoted" in problem.reason

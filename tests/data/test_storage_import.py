@@ -174,3 +174,10 @@ def test_import_sales_frame_validates_and_is_idempotent(engine, upload_dir, db_c
     bad = frame.assign(revenue=[1.0, -1.0])
     with pytest.raises(SalesFileError, match=r"gen2\.csv, row 3, column 'revenue': negative"):
         import_sales_frame(engine, bad, filename="gen2.csv", uploaded_by="demo")
+
+
+def test_sparse_days_append_to_daily_data(engine, sales_csv, upload_dir):
+    _import(engine, upload_dir, sales_csv("a.csv", "2024-01-01,S1,C,P,1", "2024-01-02,S1,C,P,1"))
+    sparse = sales_csv("slow.csv", "2024-01-03,S1,C,Q,1", "2024-01-07,S1,C,Q,1", "2024-01-16,S1,C,Q,1")
+    (result,) = _import(engine, upload_dir, sparse)
+    assert (result.frequency, result.rows_new) == ("D", 3)
