@@ -6,6 +6,7 @@ overrides (a temporary database and model folder) instead of touching the enviro
 
 from __future__ import annotations
 
+import json
 import os
 import secrets
 from pathlib import Path
@@ -40,6 +41,23 @@ def _env_float(name: str, default: float) -> float:
     return default if raw in (None, "") else float(raw)
 
 
+def _env_list(name: str) -> list[str] | None:
+    raw = _env(name)
+    if not raw:
+        return None
+    return [item.strip() for item in raw.split(",") if item.strip()]
+
+
+def _env_json(name: str) -> Any:
+    raw = _env(name)
+    if not raw:
+        return None
+    try:
+        return json.loads(raw)
+    except json.JSONDecodeError as exc:
+        raise ConfigError(f"{PREFIX}{name} is not valid JSON: {exc}") from exc
+
+
 def defaults() -> dict[str, Any]:
     """Every setting with its environment value or safe default (documented in the README)."""
     instance = Path(_env("INSTANCE_DIR") or PROJECT_ROOT / "instance")
@@ -68,6 +86,14 @@ def defaults() -> dict[str, Any]:
         "TRAIN_TIMEOUT_SECONDS": _env_int("TRAIN_TIMEOUT_SECONDS", 3600),
         "MODEL_POLL_SECONDS": _env_float("MODEL_POLL_SECONDS", 2.0),
         "TRAIN_N_JOBS": _env_int("TRAIN_N_JOBS", 1),
+        "SCHEDULER_LEASE_SECONDS": _env_float("SCHEDULER_LEASE_SECONDS", 30.0),
+        "RETRAIN_POLL_SECONDS": _env_float("RETRAIN_POLL_SECONDS", 2.0),
+        "JOB_HEARTBEAT_SECONDS": _env_float("JOB_HEARTBEAT_SECONDS", 2.0),
+        # Training size (unset = the engine's documented defaults); small values make fast trial runs.
+        "TRAIN_FOLDS": _env_int("TRAIN_FOLDS", 0) or None,
+        "TRAIN_HORIZON": _env_int("TRAIN_HORIZON", 0) or None,
+        "TRAIN_FAMILIES": _env_list("TRAIN_FAMILIES"),
+        "TRAIN_GRIDS": _env_json("TRAIN_GRIDS"),
         "TESTING": False,
     }
 

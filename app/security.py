@@ -20,8 +20,8 @@ CSRF_COOKIE = "_csrf_token"
 
 
 def _wants_json() -> bool:
-    """Dash internals (/_dash-*, /_reload-hash…), API clients and POSTs get JSON; page loads get redirects."""
-    return request.path.startswith("/_") or request.method != "GET" or request.is_json
+    """Dash internals (/_dash-*, /_reload-hash…), /api/, and POSTs get JSON; page loads get redirects."""
+    return request.path.startswith(("/_", "/api/")) or request.method != "GET" or request.is_json
 
 
 def _is_public() -> bool:

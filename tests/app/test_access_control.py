@@ -11,7 +11,7 @@ ROUTER_PAYLOAD = {
     "outputs": {"id": "page-content", "property": "children"},
     "inputs": [{"id": "url", "property": "pathname", "value": "/store"}],
     "changedPropIds": ["url.pathname"],
-    "state": [],
+    "state": [{"id": "url", "property": "search", "value": ""}],
 }
 ADMIN_PAYLOAD = {
     "output": "..admin-summary.children...admin-uploads.children..",

@@ -45,6 +45,8 @@ def app_environment(instance_dir: Path, **extra: str) -> dict[str, str]:
             "TRENDSALES_INSTANCE_DIR": str(instance_dir),
             "TRENDSALES_DATABASE_URL": f"sqlite:///{instance_dir / 'trendsales.db'}",
             "TRENDSALES_LOG_LEVEL": "WARNING",
+            # Tests that need the retraining runner pass TRENDSALES_SCHEDULER_ENABLED="1".
+            "TRENDSALES_SCHEDULER_ENABLED": "0",
             "PYTHONPATH": str(PROJECT_ROOT),
         }
     )
@@ -64,7 +66,9 @@ def flask_cli(env: dict[str, str], *args: str, input_text: str | None = None) ->
         timeout=600,
     )
     if proc.returncode != 0:
-        raise RuntimeError(f"flask {' '.join(args)} failed ({proc.returncode}):\n{proc.stdout}\n{proc.stderr}")
+        raise RuntimeError(
+            f"flask {' '.join(args)} failed ({proc.returncode}):\n{proc.stdout}\n{proc.stderr}"
+        )
     return proc
 
 
@@ -100,7 +104,9 @@ class LiveServer:
                 self.process.wait(timeout=10)
 
 
-def start_server(env: dict[str, str], *, workers: int = 1, threads: int = 4, timeout: float = 60) -> LiveServer:
+def start_server(
+    env: dict[str, str], *, workers: int = 1, threads: int = 4, timeout: float = 60
+) -> LiveServer:
     """Start gunicorn with the project's config on a free port and wait until /healthz answers."""
     port = free_port()
     log_path = Path(env["TRENDSALES_INSTANCE_DIR"]) / f"gunicorn-{port}.log"
