@@ -54,9 +54,8 @@ def build_trained_instance(
         engine.dispose()
 
 
-@pytest.fixture(scope="module")
-def forecast_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
-    """gunicorn (1 worker) on a fresh instance with trained store/category/product models."""
+def serve_trained_instance(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
+    """gunicorn (1 worker) on a fresh instance with trained store/category/product models (for a fixture)."""
     instance = tmp_path_factory.mktemp("forecast-instance")
     build_trained_instance(instance)
     env = app_environment(

@@ -1,0 +1,197 @@
+"""The forecast tabs in real headless Chromium against gunicorn serving a small trained demo model."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from urllib.parse import parse_qs, urlparse
+
+import pytest
+
+from tests.browser.conftest import ARTIFACTS, login_in_browser
+from tests.browser.forecast_server import MANAGER, serve_trained_instance
+
+pytestmark = pytest.mark.browser
+GRAPH_JS = "document.querySelector('#forecast-graph .js-plotly-plot')"
+TRACES = """() => {
+  const g = document.querySelector('#forecast-graph .js-plotly-plot');
+  return g && g.data ? g.data.map(t => ({name: t.name, n: (t.x || []).filter(v => v !== null).length,
+                                        x: (t.x || []).slice(0, 3)})) : null;
+}"""
+
+
+@pytest.fixture(scope="module")
+def forecast_server(tmp_path_factory: pytest.TempPathFactory):
+    """A live gunicorn on a small trained demo dataset (a few seconds to build)."""
+    yield from serve_trained_instance(tmp_path_factory)
+
+
+def control(name: str) -> str:
+    """CSS selector of a filter control (pattern ids are rendered as sorted JSON)."""
+    return f"[id='{json.dumps({'name': name, 'type': 'ts-filter'}, separators=(',', ':'))}']"
+
+
+def choose(page, name: str, label: str) -> None:
+    """Open the dropdown ``name`` and pick the option ``label``."""
+    page.click(control(name))
+    page.locator(".dash-dropdown-option, [role=option]", has_text=label).first.click()
+
+
+def wait_for_title(page, text: str) -> None:
+    page.wait_for_function(
+        "t => document.querySelector('#forecast-title')?.textContent.includes(t)", arg=text
+    )
+
+
+def traces(page) -> dict[str, dict]:
+    """Trace name -> {n: points, x: first dates} of the main chart, once it has a forecast."""
+    page.wait_for_function(
+        "() => { const g = document.querySelector('#forecast-graph .js-plotly-plot');"
+        " return g && g.data && g.data.some(t => t.name === 'Forecast'); }"
+    )
+    return {t["name"]: t for t in page.evaluate(TRACES)}
+
+
+def query(page) -> dict[str, str]:
+    return {k: v[0] for k, v in parse_qs(urlparse(page.url).query).items()}
+
+
+def click_bar(page, index: int = -1) -> str:
+    """Click a bar of the breakdown chart (last = largest, drawn on top); returns its label."""
+    page.wait_for_selector("#breakdown-graph .barlayer .point path", state="attached")
+    bars = page.locator("#breakdown-graph .barlayer .point path")
+    bar = bars.nth(index if index >= 0 else bars.count() - 1)
+    labels = page.evaluate(
+        "() => document.querySelector('#breakdown-graph .js-plotly-plot').data[0].customdata"
+    )
+    bar.scroll_into_view_if_needed()
+    box = bar.bounding_box()
+    page.mouse.click(box["x"] + box["width"] / 2, box["y"] + box["height"] / 2)
+    return labels[index if index >= 0 else len(labels) - 1]
+
+
+def no_console_errors(page) -> None:
+    assert not [e for e in page.console_errors if "favicon" not in e]
+
+
+def test_store_tab_draws_forecast_with_bands_and_follows_filters(page, forecast_server):
+    login_in_browser(page, forecast_server.url, *MANAGER)
+    drawn = traces(page)
+    assert {"History", "Forecast", "80% interval", "95% interval", "Same period last year"} <= set(drawn)
+    assert drawn["Forecast"]["n"] == 13  # 13 weeks by default
+    assert "All stores" in page.inner_text("#forecast-title")
+    assert page.inner_text("#kpi-next").startswith("FORECAST, NEXT PERIOD") or "R$" in page.inner_text(
+        "#kpi-next"
+    )
+    assert "Typical error" in page.inner_text("#model-card-body")
+    # One store: the chart, title and URL follow.
+    choose(page, "store", "Loja Centro")
+    wait_for_title(page, "Loja Centro")
+    page.wait_for_function("() => location.search.includes('store=Loja+Centro')")
+    # Daily granularity: the x axis changes to days and the horizon to 28 days.
+    weekly_x = traces(page)["History"]["x"]
+    choose(page, "freq", "Daily")
+    wait_for_title(page, "daily revenue, next 28 days")
+    daily = traces(page)
+    assert daily["Forecast"]["n"] == 28
+    assert daily["History"]["x"] != weekly_x
+    first, second = daily["History"]["x"][:2]
+    assert (int(second[-2:]) - int(first[-2:])) % 31 == 1  # consecutive days
+    assert (
+        page.evaluate(
+            "() => document.querySelector('#forecast-graph .js-plotly-plot').layout.xaxis.title.text"
+        )
+        == "Day"
+    )
+    assert query(page)["freq"] == "D" and query(page)["horizon"] == "28"
+    # The backtest toggle adds the out-of-sample predictions.
+    page.click(control("backtest"))
+    page.wait_for_function(f"() => {GRAPH_JS}.data.some(t => t.name === 'Backtest forecast')")
+    assert query(page).get("backtest") == "1"
+    no_console_errors(page)
+
+
+def test_drill_down_store_to_category_to_product(page, forecast_server):
+    login_in_browser(page, forecast_server.url, *MANAGER)
+    traces(page)
+    category = click_bar(page)
+    page.wait_for_function("() => location.pathname === '/category'")
+    wait_for_title(page, category)
+    assert query(page)["category"] == category
+    assert "Forecast" in traces(page)
+    product = click_bar(page)
+    page.wait_for_function("() => location.pathname === '/product'")
+    wait_for_title(page, product)
+    assert query(page)["product"] == product
+    assert page.is_visible("#tab-product.active")
+    no_console_errors(page)
+
+
+def test_csv_export_has_the_rows_shown(page, forecast_server):
+    login_in_browser(page, forecast_server.url, *MANAGER)
+    page.goto(forecast_server.url + "/category?category=Bebidas&freq=M&horizon=6")
+    assert traces(page)["Forecast"]["n"] == 6
+    with page.expect_download() as info:
+        page.click("#export-csv")
+    download = info.value
+    assert download.suggested_filename == "forecast_category_all-stores_Bebidas_M6.csv"
+    path = ARTIFACTS / download.suggested_filename
+    ARTIFACTS.mkdir(exist_ok=True)
+    download.save_as(path)
+    rows = list(csv.DictReader(io.StringIO(path.read_text())))
+    assert len(rows) == 6
+    assert list(rows[0]) == ["date", "forecast", "lower_80", "upper_80", "lower_95", "upper_95"]
+    assert all(float(r["lower_95"]) <= float(r["forecast"]) <= float(r["upper_95"]) for r in rows)
+    no_console_errors(page)
+
+
+def test_shared_link_opens_the_same_view(page, forecast_server):
+    login_in_browser(page, forecast_server.url, *MANAGER)
+    link = (
+        "/product?store=Loja+Parque&category=Bebidas&product=Refrigerante+Cola+2L"
+        "&freq=W&horizon=8&history=182&backtest=1"
+    )
+    page.goto(forecast_server.url + link)
+    drawn = traces(page)
+    assert drawn["Forecast"]["n"] == 8 and "Backtest forecast" in drawn
+    wait_for_title(page, "Loja Parque · Refrigerante Cola 2L — weekly revenue, next 8 weeks")
+    assert query(page) == {
+        "store": "Loja Parque",
+        "category": "Bebidas",
+        "product": "Refrigerante Cola 2L",
+        "freq": "W",
+        "horizon": "8",
+        "history": "182",
+        "backtest": "1",
+    }
+    assert page.is_visible("#tab-product.active")
+    no_console_errors(page)
+
+
+def test_product_not_sold_in_the_store_says_so(page, forecast_server):
+    login_in_browser(page, forecast_server.url, *MANAGER)
+    page.goto(forecast_server.url + "/product?store=Loja+Oeste&product=Ventilador+de+Mesa+40cm")
+    page.wait_for_selector("#view-message")
+    message = page.inner_text("#view-message")
+    assert "Ventilador de Mesa 40cm is not sold in Loja Oeste" in message and "Stores that sell it" in message
+    # The breakdown lists the stores that sell it; a click switches to one of them.
+    store = click_bar(page)
+    wait_for_title(page, f"{store} · Ventilador de Mesa 40cm")
+    assert "Forecast" in traces(page)
+    no_console_errors(page)
+
+
+def test_tablet_width_keeps_the_page_usable(browser, forecast_server):
+    context = browser.new_context(viewport={"width": 820, "height": 1180})
+    context.set_default_timeout(20_000)
+    tablet = context.new_page()
+    try:
+        login_in_browser(tablet, forecast_server.url, *MANAGER)
+        traces(tablet)
+        width = tablet.evaluate("() => document.documentElement.scrollWidth")
+        assert width <= 820  # no horizontal scrolling
+        ARTIFACTS.mkdir(exist_ok=True)
+        tablet.screenshot(path=str(ARTIFACTS / "forecast_store_tablet.png"), full_page=True)
+    finally:
+        context.close()
