@@ -41,6 +41,7 @@ class Measure:
     step: str
     seconds: float = 0.0
     rows: int = 0
+    cpu: float = 0.0
     peak_mb: float = 0.0
     note: str = ""
 
@@ -60,11 +61,12 @@ def measured(step: str, rows: int, note: str = "") -> Iterator[Measure]:
     thread = threading.Thread(target=sample, daemon=True)
     thread.start()
     m = Measure(step, rows=rows, note=note)
-    start = time.perf_counter()
+    start, cpu_start = time.perf_counter(), time.process_time()
     try:
         yield m
     finally:
         m.seconds = time.perf_counter() - start
+        m.cpu = time.process_time() - cpu_start
         done.set()
         thread.join()
         m.peak_mb = (max(peak[0], proc.memory_info().rss) - base) / 1_048_576
@@ -134,9 +136,10 @@ def run(rows: int, workdir: Path) -> list[Measure]:
         first = do_import(csv_path)
     m.note = f"{first.rows_new:,} new"
     results.append(m)
-    parse = results[1].seconds
+    parse = results[1]
+    first_seconds = m.seconds - parse.seconds
     results.append(
-        Measure("  of which database work", first_seconds := m.seconds - parse, rows, note="estimated")
+        Measure("  of which database work", first_seconds, rows, m.cpu - parse.cpu, note="estimated")
     )
 
     with measured("re-import identical file (sha256 no-op)", rows) as m:
@@ -187,11 +190,15 @@ def run(rows: int, workdir: Path) -> list[Measure]:
 
 def markdown(results: list[Measure]) -> str:
     """The results as a markdown table."""
-    lines = ["| step | seconds | rows/s | peak extra MB | note |", "|---|---:|---:|---:|---|"]
+    lines = [
+        "| step | wall s | CPU s | rows/s (wall) | peak extra MB | note |",
+        "|---|---:|---:|---:|---:|---|",
+    ]
     for m in results:
         rate = f"{m.rows / m.seconds:,.0f}" if m.rows and m.seconds else "-"
         peak = f"{m.peak_mb:,.0f}" if m.peak_mb else "-"
-        lines.append(f"| {m.step} | {m.seconds:.2f} | {rate} | {peak} | {m.note} |")
+        cpu = f"{m.cpu:.2f}" if m.cpu else "-"
+        lines.append(f"| {m.step} | {m.seconds:.2f} | {cpu} | {rate} | {peak} | {m.note} |")
     return "\n".join(lines)
 
 
@@ -202,7 +209,8 @@ def main() -> None:
     args = parser.parse_args()
     with tempfile.TemporaryDirectory(prefix="bench-import-") as tmp:
         results = run(args.rows, Path(tmp))
-    print(f"Import benchmark, {args.rows:,} rows, SQLite, {psutil.cpu_count()} CPUs\n")
+    load = ", ".join(f"{x:.1f}" for x in psutil.getloadavg())
+    print(f"Import benchmark, {args.rows:,} rows, SQLite, {psutil.cpu_count()} CPUs, load average {load}\n")
     print(markdown(results))
 
 

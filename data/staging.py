@@ -98,6 +98,8 @@ def fill_staging(
     other dialects get a Core insert, which batches through insertmanyvalues.
     """
     conn.exec_driver_sql(f"DELETE FROM {STAGING}")
+    # Staged in primary-key order, so the upsert walks the sales key index sequentially.
+    frame = frame.sort_values(["store", "product", "date"], ignore_index=True)
     sqlite = conn.dialect.name == "sqlite"
     names = ("store", "product", "date", "category", "revenue", "units")
     sql = f"INSERT INTO {STAGING} ({', '.join(names)}) VALUES ({', '.join('?' * len(names))})"
@@ -133,7 +135,7 @@ def upsert_sales(conn: Connection, upload_id: int) -> None:
         text(
             f"INSERT INTO sales (store, product, date, category, revenue, units, upload_id) "
             f"SELECT t.store, t.product, t.date, t.category, t.revenue, t.units, :upload_id "
-            f"FROM {STAGING} t WHERE true ORDER BY t.store, t.product, t.date "
+            f"FROM {STAGING} t WHERE true "
             f"ON CONFLICT (store, product, date) DO UPDATE SET "
             f"category = excluded.category, revenue = excluded.revenue, units = excluded.units, "
             f"upload_id = excluded.upload_id "
