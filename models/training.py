@@ -15,6 +15,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 from joblib import Parallel, delayed
+from threadpoolctl import threadpool_limits
 
 from models.candidates import COMBINATION, FAMILIES, config_key, expand_grid, make_candidate
 from models.evaluation import (
@@ -110,7 +111,8 @@ def fit_predict(panel: Panel, config: dict, horizon: int, random_state: int) -> 
 def _fold_predict(panel: Panel, config: dict, pos: int, horizon: int, random_state: int) -> np.ndarray:
     """Out-of-sample predictions of one fold (NaN rows for series that had not started by the cutoff)."""
     train = panel.truncate(pos)
-    paths, _ = fit_predict(train, config, horizon, random_state)
+    with threadpool_limits(1):  # parallelism comes from joblib; nested BLAS/OpenMP threads only contend
+        paths, _ = fit_predict(train, config, horizon, random_state)
     paths[train.n_obs() == 0] = np.nan
     return paths
 
@@ -238,7 +240,8 @@ def train_level(
         win = 0
     best = configs[win]
     t1 = time.perf_counter()
-    paths, labels = fit_predict(panel, best, max_horizon, config.random_state)
+    with threadpool_limits(1):
+        paths, labels = fit_predict(panel, best, max_horizon, config.random_state)
     report(f"refit {best['family']}")
     forecaster = _build_forecaster(
         panel, level, best, overall[win], preds[win], positions, folds, paths, labels

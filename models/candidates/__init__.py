@@ -11,17 +11,22 @@ from typing import Any
 
 from sklearn.model_selection import ParameterGrid
 
+from models.candidates.global_models import GradientBoostingGlobal, RidgeGlobal
 from models.candidates.naive import SeasonalNaive
 from models.candidates.theta import Theta
 
 FAMILIES: dict[str, type] = {
     "seasonal_naive": SeasonalNaive,
     "theta": Theta,
+    "ridge": RidgeGlobal,
+    "hgb": GradientBoostingGlobal,
 }
 
 DEFAULT_GRIDS: dict[str, dict[str, list[Any]]] = {
     "seasonal_naive": {},
     "theta": {"theta": [1.0, 2.0, 3.0], "seasonal": [True]},
+    "ridge": {"alpha": [1.0, 30.0]},
+    "hgb": {"learning_rate": [0.1], "max_iter": [100], "max_leaf_nodes": [31], "min_samples_leaf": [40]},
 }
 
 COMBINATION = "combination"

@@ -1,0 +1,180 @@
+"""Direct multi-horizon features for the global models, vectorised over all series of a panel.
+
+A row is (series i, origin o, step h) with target y[o+h] / scale_i(o). Every feature of a row reads only
+y at positions <= o (lookups past o are masked to NaN), so the same code serves training rows (many
+origins inside the training data) and forecast rows (o = the last date) with no leakage:
+
+- level: mean of the last w steps for a few windows, the per-step year-over-year slope, log scale;
+- seasonal: the most recent same-phase value (seasonal naive at step h) and the mean of the last K
+  same-phase values (the recent seasonal profile), the value one year before the target (smoothed) and
+  that value times the recent year-over-year growth;
+- calendar of the target date: day of week, day of month, month, Fourier terms of the day of year,
+  Brazilian holidays (daily data); step h (capped at the fold horizon); whether the series is a total.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import lru_cache
+
+import holidays
+import numpy as np
+import pandas as pd
+
+from models.series import Panel, future_dates, season_lengths, year_length
+
+CATEGORICAL = ("dow", "month")
+
+
+@dataclass(frozen=True)
+class FeatureSpec:
+    """Frequency-dependent windows of the feature set."""
+
+    m: int  # primary season
+    year: int  # steps per year (weekday-aligned for days)
+    windows: tuple[int, ...]  # level windows
+    scale_window: int
+    profile_k: int  # seasons averaged in the recent profile
+    smooth: int  # half-width of the smoothing of the year-ago value
+    growth_window: int  # window of the year-over-year growth ratio
+
+
+def feature_spec(freq: str) -> FeatureSpec:
+    """Feature windows for a dataset frequency."""
+    m = season_lengths(freq)[0]
+    return {
+        "D": FeatureSpec(m, year_length(freq), (7, 28, 91), 28, 4, 3, 28),
+        "W": FeatureSpec(m, year_length(freq), (4, 13, 52), 13, 2, 1, 13),
+        "M": FeatureSpec(m, year_length(freq), (3, 12), 12, 2, 0, 12),
+        "Q": FeatureSpec(m, year_length(freq), (2, 4), 4, 2, 0, 4),
+    }[freq]
+
+
+@lru_cache(maxsize=64)
+def _holiday_dates(year_from: int, year_to: int) -> frozenset:
+    """Brazilian national holidays of the given years (cached: the package builds them lazily)."""
+    cal = holidays.country_holidays("BR", years=range(year_from, year_to + 1))
+    return frozenset(pd.Timestamp(d) for d in cal)
+
+
+def calendar_features(dates: pd.DatetimeIndex, freq: str) -> dict[str, np.ndarray]:
+    """Calendar terms of target dates (what is known about a date in advance)."""
+    doy = dates.dayofyear.to_numpy() / 365.25
+    out: dict[str, np.ndarray] = {"month": dates.month.to_numpy() - 1}
+    if freq in ("D", "W"):
+        for k in (1, 2):
+            out[f"sin{k}"] = np.sin(2 * np.pi * k * doy)
+            out[f"cos{k}"] = np.cos(2 * np.pi * k * doy)
+    if freq == "D":
+        out["dow"] = dates.dayofweek.to_numpy()
+        out["dom"] = dates.day.to_numpy()
+        hol = _holiday_dates(int(dates.min().year), int(dates.max().year) + 1)
+        out["holiday"] = np.array([d in hol for d in dates], dtype=float)
+        out["pre_holiday"] = np.array([d + pd.Timedelta(days=1) in hol for d in dates], dtype=float)
+    return out
+
+
+def _window_mean(cs: np.ndarray, cc: np.ndarray, end: np.ndarray, w: int) -> np.ndarray:
+    """Mean of observed y over positions end-w+1..end (cumsum tables with a leading zero column)."""
+    hi = np.clip(end + 1, 0, cs.shape[1] - 1)
+    lo = np.clip(end + 1 - w, 0, cs.shape[1] - 1)
+    rows = np.arange(cs.shape[0])[:, None] if end.ndim == 2 else np.arange(cs.shape[0])
+    total = cs[rows, hi] - cs[rows, lo]
+    count = cc[rows, hi] - cc[rows, lo]
+    with np.errstate(invalid="ignore", divide="ignore"):
+        return np.where(count > 0, total / np.maximum(count, 1), np.nan)
+
+
+def _nanmean(arrays: list[np.ndarray]) -> np.ndarray:
+    """Element-wise mean of the non-NaN values of same-shaped arrays (NaN where all are NaN)."""
+    stack = np.stack(arrays)
+    ok = ~np.isnan(stack)
+    count = ok.sum(axis=0)
+    total = np.where(ok, stack, 0.0).sum(axis=0)
+    return np.where(count > 0, total / np.maximum(count, 1), np.nan)
+
+
+def _lookup(values: np.ndarray, pos: np.ndarray, origin: np.ndarray) -> np.ndarray:
+    """values[i, pos] where 0 <= pos <= origin, else NaN (never reads past the origin)."""
+    ok = (pos >= 0) & (pos <= origin)
+    rows = np.arange(values.shape[0])[:, None]
+    out = values[rows, np.clip(pos, 0, values.shape[1] - 1)]
+    return np.where(ok, out, np.nan)
+
+
+def origin_rows(panel: Panel, origins: np.ndarray, steps: np.ndarray, h_cap: int) -> dict[str, np.ndarray]:
+    """Feature columns for every (series, origin, step); arrays of shape (series, origins * steps).
+
+    Also returns ``scale`` (the target scale) and ``target_pos`` (grid position of the target).
+    """
+    spec = feature_spec(panel.freq)
+    values = panel.values
+    n, length = values.shape
+    obs = ~np.isnan(values)
+    cs = np.concatenate([np.zeros((n, 1)), np.cumsum(np.where(obs, values, 0.0), axis=1)], axis=1)
+    cc = np.concatenate([np.zeros((n, 1)), np.cumsum(obs, axis=1)], axis=1)
+    o = np.repeat(origins, len(steps))[None, :].repeat(n, axis=0)
+    h = np.tile(steps, len(origins))[None, :].repeat(n, axis=0)
+    t = o + h
+    cols: dict[str, np.ndarray] = {}
+    scale = _window_mean(cs, cc, o, spec.scale_window)
+    longer = _window_mean(cs, cc, o, 4 * spec.year)
+    scale = np.where(scale > 0, scale, longer)
+    scale = np.where(scale > 0, scale, np.nan)
+    for w in spec.windows:
+        cols[f"level_{w}"] = _window_mean(cs, cc, o, w) / scale
+    yr = spec.year
+    recent = _window_mean(cs, cc, o, spec.growth_window)
+    past = _window_mean(cs, cc, o - yr, spec.growth_window)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        growth = np.clip(np.where(past > 0, recent / past, np.nan), 0.2, 5.0)
+    cols["growth"] = growth
+    cols["slope"] = (recent - past) / scale / yr
+    m = spec.m
+    same = t - m * np.ceil(h / m).astype(int)
+    cols["snaive"] = _lookup(values, same, o) / scale
+    prof = [_lookup(values, same - m * k, o) for k in range(spec.profile_k)]
+    cols["profile"] = _nanmean(prof) / scale
+    ago = t - yr * np.ceil(h / yr).astype(int)
+    near = [_lookup(values, ago + d, o) for d in range(-spec.smooth, spec.smooth + 1)]
+    year_ago = _nanmean(near) / scale
+    cols["year_ago"] = year_ago
+    cols["yoy"] = year_ago * growth
+    cols["h"] = np.minimum(h, h_cap).astype(float)
+    cols["log_scale"] = np.log1p(np.nan_to_num(scale, nan=0.0))
+    is_total = np.array([sid.startswith("store=*") for sid in panel.ids], dtype=float)
+    cols["is_total"] = np.repeat(is_total[:, None], t.shape[1], axis=1)
+    max_t = int(t.max()) if t.size else 0
+    all_dates = panel.dates
+    if max_t >= length:
+        all_dates = panel.dates.append(future_dates(panel.dates[-1], panel.alias, max_t - length + 1))
+    cal = calendar_features(all_dates[: max_t + 1], panel.freq)
+    for name, arr in cal.items():
+        cols[name] = arr[t]
+    cols["scale"] = scale
+    cols["target_pos"] = t
+    cols["origin_n_obs"] = cc[np.arange(n)[:, None], o + 1]
+    return cols
+
+
+def feature_names(freq: str) -> list[str]:
+    """Model input columns, in order, for a frequency."""
+    spec = feature_spec(freq)
+    names = [f"level_{w}" for w in spec.windows]
+    names += [
+        "growth",
+        "slope",
+        "snaive",
+        "profile",
+        "year_ago",
+        "yoy",
+        "h",
+        "log_scale",
+        "is_total",
+        "month",
+    ]
+    if freq in ("D", "W"):
+        names += ["sin1", "cos1", "sin2", "cos2"]
+    if freq == "D":
+        names += ["dow", "dom", "holiday", "pre_holiday"]
+    return names
