@@ -30,8 +30,10 @@ ALIASES: dict[str, tuple[str, ...]] = {
 }
 _ALIAS_TO_FIELD = {alias: name for name, aliases in ALIASES.items() for alias in aliases}
 
-_ISO_DATE = r"^\d{4}-\d{1,2}-\d{1,2}(?:[T ]00:00(?::00(?:\.0+)?)?)?$"
-_DMY_DATE = r"^\d{1,2}/\d{1,2}/\d{4}$"
+# A time of day after the date (transaction exports) is accepted and dropped: rows are summed per day.
+_TIME = r"(?:[T ]\d{1,2}:\d{2}(?::\d{2}(?:\.\d+)?)?)?"
+_ISO_DATE = r"^\d{4}-\d{1,2}-\d{1,2}" + _TIME + "$"
+_DMY_DATE = r"^\d{1,2}/\d{1,2}/\d{4}" + _TIME + "$"
 _SPACES = r"[\s\u00a0]"
 _COMMA_LAST = r"^[+-]?[\d.]*,\d*$"
 _COMMA_DECIMAL = r"^[+-]?(?:\d+|\d{1,3}(?:\.\d{3})+)(?:,\d*)?$"
@@ -185,17 +187,16 @@ def parse_dates(raw: pd.DataFrame, column: str, out: ProblemCollector) -> pd.Ser
         return parsed
     text = _strip(raw["date"])
     iso = text.str.match(_ISO_DATE)
+    day = text.str.replace(r"[T ].*$", "", regex=True) if text.str.contains("[T ]").any() else text
     if iso.all():  # the common case: one vectorised parse of the whole column
-        parsed = pd.to_datetime(text.str.slice(0, 10), format="%Y-%m-%d", errors="coerce").astype(
-            "datetime64[s]"
-        )
+        parsed = pd.to_datetime(day, format="%Y-%m-%d", errors="coerce").astype("datetime64[s]")
     else:
         dmy = text.str.match(_DMY_DATE)
         parsed = pd.Series(pd.NaT, index=raw.index, dtype="datetime64[s]")
         if iso.any():
-            parsed[iso] = pd.to_datetime(text[iso].str.slice(0, 10), format="%Y-%m-%d", errors="coerce")
+            parsed[iso] = pd.to_datetime(day[iso], format="%Y-%m-%d", errors="coerce")
         if dmy.any():
-            parsed[dmy] = pd.to_datetime(text[dmy], format="%d/%m/%Y", errors="coerce")
+            parsed[dmy] = pd.to_datetime(day[dmy], format="%d/%m/%Y", errors="coerce")
     bad = parsed.isna()
     if bad.any():
         shown = text[bad]

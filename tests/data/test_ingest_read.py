@@ -67,10 +67,14 @@ def test_thousands_with_dot_decimal_quoted_in_comma_file(sales_csv):
     assert sorted(frame["revenue"].tolist()) == [2.25, 1234.5]
 
 
-def test_blank_lines_are_ignored_and_iso_datetime_accepted(write_file):
-    content = "date,store,category,product,revenue\n2024-01-01 00:00:00,S1,C,P,1\n\n2024-01-02,S1,C,P,2\n\n"
-    frame = read_sales_file(write_file("b.csv", content))
-    assert len(frame) == 2
+def test_blank_lines_ignored_and_timestamps_summed_per_day(write_file):
+    content = (
+        "date,store,category,product,revenue\r\n2024-01-01 00:00:00,S1,C,P,1\r\n\r\n"
+        "2024-01-01T18:30,S1,C,P,4\r\n02/01/2024 09:15:00,S1,C,P,2\r\n\r\n"
+    )
+    frame = read_sales_file(write_file("b.csv", content)).sort_values("date")
+    assert frame["revenue"].tolist() == [5.0, 2.0]
+    assert frame["date"].dt.day.tolist() == [1, 2]
 
 
 def test_xlsx_first_sheet_with_datetime_cells(tmp_path):
