@@ -25,9 +25,8 @@ import pandas as pd
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from models.training import TrainingConfig, train_level
-
 from models.series import default_horizon, season_lengths
+from models.training import TrainingConfig, train_level
 
 
 @dataclass(frozen=True)
@@ -134,13 +133,26 @@ def mase_scale(train: np.ndarray, m: int) -> float:
     return scale if scale > 0 else float("nan")
 
 
+def family_label(params: dict) -> str:
+    """Winning family, with the members of a combination."""
+    if params.get("family") == "combination":
+        return "combination(" + "+".join(m.get("family", "?") for m in params.get("members", [])) + ")"
+    return str(params.get("family"))
+
+
 def run_dataset(ds: Dataset, n_jobs: int) -> dict[str, float | str | int]:
     """Hold out the last horizon, fit all three methods, and score them."""
     h = default_horizon(ds.freq)
     m = season_lengths(ds.freq)[0]
     train_wide, test_wide = ds.wide.iloc[:-h], ds.wide.iloc[-h:]
     started = time.perf_counter()
-    trained = train_level(to_sales(train_wide), "store", freq=ds.freq, config=TrainingConfig(n_jobs=n_jobs))
+    try:
+        trained = train_level(
+            to_sales(train_wide), "store", freq=ds.freq, config=TrainingConfig(n_jobs=n_jobs)
+        )
+        error = ""
+    except Exception as exc:  # report the failure in the table, keep benchmarking the rest
+        trained, error = None, f"{type(exc).__name__}: {exc}"
     fit_seconds = time.perf_counter() - started
     errors: dict[str, list[float]] = {"engine": [], "naive": [], "ets": []}
     mases: dict[str, list[float]] = {"engine": [], "naive": [], "ets": []}
@@ -148,8 +160,13 @@ def run_dataset(ds: Dataset, n_jobs: int) -> dict[str, float | str | int]:
     for col in ds.wide.columns:
         history = train_wide[col].dropna().to_numpy(float)
         actual = test_wide[col].to_numpy(float)
+        engine = (
+            trained.forecaster.forecast(f"store={col}", h)["forecast"].to_numpy(float)
+            if trained is not None
+            else np.full(h, np.nan)
+        )
         preds = {
-            "engine": trained.forecaster.forecast(f"store={col}", h)["forecast"].to_numpy(float),
+            "engine": engine,
             "naive": seasonal_naive(history, h, m),
             "ets": auto_ets(history, h, m),
         }
@@ -165,7 +182,7 @@ def run_dataset(ds: Dataset, n_jobs: int) -> dict[str, float | str | int]:
         "series": ds.wide.shape[1],
         "train_len": len(train_wide),
         "h": h,
-        "winner": str(trained.best_params.get("family")),
+        "winner": family_label(trained.best_params) if trained is not None else f"FAILED ({error})",
         "fit_s": fit_seconds,
     }
     for key in errors:
