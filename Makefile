@@ -53,7 +53,7 @@ lint: dev-deps
 	$(BIN)/ruff format --check .
 
 bench: dev-deps
-	$(BIN)/pip install --quiet -r bench/requirements.txt
+	$(BIN)/pip install --quiet --no-deps -r bench/requirements.txt
 	$(BIN)/python bench/bench_import.py
 	$(BIN)/python bench/bench_training.py
 	$(BIN)/python bench/bench_real_series.py

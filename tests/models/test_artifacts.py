@@ -3,13 +3,17 @@
 from __future__ import annotations
 
 import json
-import os
+import subprocess
+import sys
+import textwrap
 from pathlib import Path
 
 import joblib
 import pytest
 
 from models.artifacts import ArtifactError, load_artifact, save_artifact, write_json_atomic
+
+PROJECT_ROOT = Path(__file__).resolve().parents[2]
 
 
 class Unpicklable:
@@ -50,17 +54,31 @@ def test_failed_write_keeps_previous_complete_file(tmp_path: Path) -> None:
     assert _leftovers(tmp_path) == []
 
 
-@pytest.mark.skipif(os.geteuid() == 0, reason="root ignores folder permissions")
-def test_read_only_folder_raises_and_writes_nothing(tmp_path: Path) -> None:
-    folder = tmp_path / "ro"
-    folder.mkdir()
-    folder.chmod(0o500)
-    try:
-        with pytest.raises(PermissionError):
-            save_artifact({"x": 1}, folder / "model.joblib")
-        assert list(folder.iterdir()) == []
-    finally:
-        folder.chmod(0o700)
+def test_disk_full_while_writing_leaves_no_file_and_no_temp(tmp_path: Path) -> None:
+    """A real short write: the OS refuses to grow files past 64 KiB (RLIMIT_FSIZE), as on a full disk."""
+    script = textwrap.dedent(
+        f"""
+        import resource, signal, sys
+        import numpy as np
+        from models.artifacts import save_artifact
+        signal.signal(signal.SIGXFSZ, signal.SIG_IGN)
+        resource.setrlimit(resource.RLIMIT_FSIZE, (65536, resource.RLIM_INFINITY))
+        try:
+            target = {str(tmp_path / "model.joblib")!r}
+            save_artifact({{"weights": np.arange(1_000_000, dtype=float)}}, target)
+        except OSError as exc:
+            print("refused:", exc)
+            sys.exit(3)
+        sys.exit(0)
+        """
+    )
+    proc = subprocess.run(
+        [sys.executable, "-c", script], cwd=PROJECT_ROOT, capture_output=True, text=True, timeout=120
+    )
+    assert proc.returncode == 3, proc.stdout + proc.stderr
+    assert "File too large" in proc.stdout
+    assert not (tmp_path / "model.joblib").exists()
+    assert _leftovers(tmp_path) == []
 
 
 def test_write_json_atomic_refuses_nan_before_touching_the_file(tmp_path: Path) -> None:
