@@ -83,7 +83,7 @@ def job_view(job: JobInfo | None, now: dt.datetime | None = None) -> dict[str, A
     total = job.progress_total or 0
     percent = 100 if job.status == "succeeded" else (round(100 * job.progress_step / total) if total else 0)
     seconds = job_seconds(job, now)
-    verb = "elapsed" if job.active else "took"
+
     label = job.progress_label or ""
     if job.active and total:
         label = f"step {job.progress_step}/{total}: {label}"
@@ -95,7 +95,9 @@ def job_view(job: JobInfo | None, now: dt.datetime | None = None) -> dict[str, A
         "active": job.active,
         "percent": max(0, min(100, percent)),
         "label": label,
-        "elapsed_text": f"{_duration(seconds)} {verb}" if seconds is not None else "waiting to start",
+        "elapsed_text": "waiting to start"
+        if seconds is None
+        else (f"{_duration(seconds)} elapsed" if job.active else f"took {_duration(seconds)}"),
         "levels": level_outcomes(job),
         "error": job.error,
     }

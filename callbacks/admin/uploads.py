@@ -95,7 +95,7 @@ def import_files(
 
 
 def stage_and_preview(
-    services: Any, contents: list[str], filenames: list[str]
+    services: Any, contents: list[str], filenames: list[str], *, actor: str = "admin"
 ) -> tuple[Any, str | None, bool]:
     """Stage the uploaded files and build the preview; returns (panel, token or None, can confirm)."""
     config = services.config
@@ -110,6 +110,15 @@ def stage_and_preview(
     if problems:
         discard(root, token)
         bad = sorted({p.file for p in problems})
+        with session_scope(services.sessions) as session:  # the sales data is untouched; the attempt is kept
+            audit(
+                session,
+                actor,
+                "upload_rejected",
+                files=bad,
+                problems=len(problems) + omitted,
+                stage="preview",
+            )
         title = (
             f"{len(problems) + omitted} problem(s) in {', '.join(bad)}; nothing was written. "
             "Fix the file(s) and upload again."
@@ -195,7 +204,9 @@ def register(app: Dash, services: Any) -> None:
             if not contents:
                 return (no_update,) * 7
             discard(root, token)  # a new upload replaces a preview that was not confirmed
-            panel, new_token, ok = stage_and_preview(services, contents, filenames or [])
+            panel, new_token, ok = stage_and_preview(
+                services, contents, filenames or [], actor=current_user.username
+            )
             return panel, new_token, not ok, new_token is None, None, no_update, None
         if trigger == ids.ADMIN_UPLOAD_CONFIRM and token:
             result = confirm_import(services, token, current_user.username)

@@ -17,17 +17,17 @@ LEVEL_OPTIONS = [{"label": "All levels", "value": "all"}] + [
     {"label": lv.capitalize(), "value": lv} for lv in ("store", "category", "product")
 ]
 VERSION_COLUMNS = [
-    {"field": "id", "headerName": "Version", "flex": 2},
+    {"field": "id", "headerName": "Version", "minWidth": 270, "flex": 2},
     {"field": "level", "maxWidth": 110},
     {"field": "status", "maxWidth": 120},
     {"field": "wape", "headerName": "WAPE %", "maxWidth": 110, "type": "numericColumn"},
     {"field": "mase", "headerName": "MASE", "maxWidth": 100, "type": "numericColumn"},
     {"field": "baseline_wape", "headerName": "Naive WAPE %", "maxWidth": 130, "type": "numericColumn"},
     {"field": "family", "headerName": "Model", "maxWidth": 140},
-    {"field": "data_range", "headerName": "Data range", "flex": 1.5},
-    {"field": "created_at", "headerName": "Created (UTC)", "flex": 1.2},
+    {"field": "data_range", "headerName": "Data range", "minWidth": 200, "flex": 1.5},
+    {"field": "created_at", "headerName": "Created (UTC)", "minWidth": 160, "flex": 1.2},
     {"field": "source", "maxWidth": 110},
-    {"field": "decision", "headerName": "Decision", "flex": 3, "tooltipField": "decision"},
+    {"field": "decision", "headerName": "Decision", "minWidth": 260, "flex": 3, "tooltipField": "decision"},
 ]
 COMPARE_COLORS = ("#0d6efd", "#fd7e14")
 

@@ -59,6 +59,7 @@ def test_job_view_follows_progress_and_the_outcome(services):
     finish_job(engine, job.id, "failed", outcome=outcome, error="1 level(s) failed (product: boom)")
     done = job_view(current_job(engine))
     assert done["active"] is False and done["error"].startswith("1 level(s) failed")
+    assert done["elapsed_text"].startswith("took ")
     levels = {lv["level"]: lv for lv in done["levels"]}
     assert levels["store"]["promoted"] and "9.1% vs MASTER 9.4%" in levels["store"]["text"]
     assert levels["product"]["text"] == "failed: boom"

@@ -148,8 +148,18 @@ def test_stage_and_preview_then_confirm(services):
 
 
 def test_stage_and_preview_of_a_bad_file_shows_the_problems_and_offers_no_import(services):
-    panel, token, ok = stage_and_preview(services, [data_url(BAD)], ["bad.csv"])
+    panel, token, ok = stage_and_preview(services, [data_url(BAD)], ["bad.csv"], actor="root")
     assert not ok and token is None
     text = str(panel)
     assert "nothing was written" in text and "revenue" in text and "date" in text
-    assert Path(services.config["INSTANCE_DIR"], "upload-staging").is_dir()
+    assert not any(Path(services.config["INSTANCE_DIR"], "upload-staging").iterdir())  # nothing kept
+    with services.sessions() as session:
+        event = session.scalars(select(AuditEvent)).one()
+        sales = session.scalar(select(func.count()).select_from(Sale))
+    assert (event.actor, event.action, event.detail["stage"], event.detail["files"]) == (
+        "root",
+        "upload_rejected",
+        "preview",
+        ["bad.csv"],
+    )
+    assert sales == 0

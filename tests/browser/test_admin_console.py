@@ -28,6 +28,7 @@ from tests.support.live_server import LiveServer, app_environment, flask_cli, st
 pytestmark = pytest.mark.browser
 ADMIN = ("admin", "admin-pass-123")
 NEW_MANAGER = ("mario", "mario-pass-123")
+SLOW_MACHINE_MS = 60_000  # generous waits: the 2 shared cores are often busy with other suites
 START, SPLIT, END = dt.date(2025, 1, 1), dt.date(2025, 10, 31), dt.date(2025, 11, 30)
 
 
@@ -93,6 +94,7 @@ def _served_everywhere(server: LiveServer, level: str, version: str) -> bool:
 
 
 def _open_admin(page, url: str, tab: str) -> None:
+    page.set_default_timeout(SLOW_MACHINE_MS)
     login_in_browser(page, url, *ADMIN)
     page.click("#tab-admin")
     page.wait_for_selector("#admin-tabs")
@@ -123,6 +125,7 @@ def test_upload_good_file_previews_then_imports_and_bad_file_writes_nothing(page
     assert "nothing was written" in page.inner_text("#admin-upload-preview")
     assert page.is_disabled("#admin-upload-confirm")
     assert _sales_rows(instance) == before + new_rows
+    assert not [e for e in page.console_errors if "favicon" not in e]
 
 
 def test_retrain_shows_progress_to_completion_then_rollback_is_served(page, console):
@@ -176,6 +179,7 @@ def test_retrain_shows_progress_to_completion_then_rollback_is_served(page, cons
     )
     row = page.locator("#admin-registry-grid .ag-row", has_text=target).first
     wait_for(lambda: "MASTER" in row.inner_text(), timeout=10, what="grid shows the rollback")
+    assert not [e for e in page.console_errors if "favicon" not in e]
 
 
 def _versions(instance: Path, level: str) -> list[str]:
@@ -200,6 +204,7 @@ def test_manager_created_in_the_console_has_no_admin_tab_nor_action(page, browse
     context = browser.new_context()
     try:
         other = context.new_page()
+        other.set_default_timeout(SLOW_MACHINE_MS)
         login_in_browser(other, server.url, *NEW_MANAGER)
         assert other.query_selector("#tab-admin") is None
         other.goto(server.url + "/admin")
