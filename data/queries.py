@@ -19,6 +19,7 @@ from sqlalchemy.sql import Select
 from data.schema import Product, Sale, Setting, Store, Upload
 
 DateLike = dt.date | dt.datetime | pd.Timestamp | str
+_CHUNK_ROWS = 100_000
 
 
 @contextmanager
@@ -71,12 +72,13 @@ def load_sales(
     )
     stmt = _filtered(stmt, start=start, end=end, stores=stores, categories=categories, products=products)
     columns = ["date", "store", "category", "product", "revenue"]
+    parts = []
     with _connect(engine) as conn:
-        rows = conn.execute(stmt).all()
-    # Column-wise construction from plain tuples: DataFrame.from_records probes every Row object,
-    # and sorting in pandas is several times faster than ORDER BY over the whole table.
-    values = list(zip(*rows, strict=True)) if rows else [[]] * len(columns)
-    frame = pd.DataFrame(dict(zip(columns, values, strict=True)))
+        # Column-wise construction per chunk of plain tuples bounds memory (DataFrame.from_records
+        # probes every Row object); sorting in pandas is several times faster than ORDER BY here.
+        for rows in conn.execute(stmt).partitions(_CHUNK_ROWS):
+            parts.append(pd.DataFrame(dict(zip(columns, zip(*rows, strict=True), strict=True))))
+    frame = pd.concat(parts, ignore_index=True) if parts else pd.DataFrame(columns=columns)
     frame["date"] = _parse_dates(frame["date"]) if len(frame) else pd.Series(dtype="datetime64[s]")
     frame["revenue"] = frame["revenue"].astype(float)
     return frame.sort_values(["date", "store", "product"], ignore_index=True)
