@@ -104,19 +104,21 @@ def aggregate_backtest(backtest: pd.DataFrame, history: pd.Series, freq: str, da
         return backtest.reset_index(drop=True)
     alias = display_alias(freq)
     expected = history.groupby(history.index.to_period(alias)).size()
-    frame = backtest.assign(period=pd.DatetimeIndex(backtest["date"]).to_period(alias))
-    grouped = frame.groupby(["fold", "period"], sort=True).agg(
-        actual=("actual", "sum"), forecast=("forecast", "sum"), steps=("date", "size")
-    )
-    periods = grouped.index.get_level_values("period")
-    complete = grouped["steps"].to_numpy() == expected.reindex(periods).to_numpy()
-    kept = grouped[complete].reset_index()
+    periods = pd.DatetimeIndex(backtest["date"]).to_period(alias)
+    keys = pd.MultiIndex.from_arrays([backtest["fold"].to_numpy(), periods])
+    codes, uniques = pd.factorize(keys, sort=True)
+    n = len(uniques)
+    actual = np.bincount(codes, weights=backtest["actual"].to_numpy(dtype=float), minlength=n)
+    forecast = np.bincount(codes, weights=backtest["forecast"].to_numpy(dtype=float), minlength=n)
+    steps = np.bincount(codes, minlength=n)
+    unique_periods = uniques.get_level_values(1)
+    complete = steps == expected.reindex(unique_periods).to_numpy()
     return pd.DataFrame(
         {
-            "date": kept["period"].dt.start_time,
-            "actual": kept["actual"].astype(float),
-            "forecast": kept["forecast"].astype(float),
-            "fold": kept["fold"].astype(int),
+            "date": unique_periods[complete].start_time,
+            "actual": actual[complete],
+            "forecast": forecast[complete],
+            "fold": uniques.get_level_values(0)[complete].astype(int),
         }
     )
 
@@ -172,17 +174,54 @@ def build_view(holder: Any, snapshot: Any, state: ViewState) -> ForecastView:
     )
 
 
+def horizon_steps(model: Any, freq: str, horizon: int) -> tuple[int, pd.Timestamp | None]:
+    """Dataset steps that cover ``horizon`` display periods, and the start of the first display period.
+
+    The start is None when the display granularity is the data's own (no observed part to add).
+    """
+    if freq == model.freq:
+        return horizon, None
+    steps = future_dates(model.data_range[1], model.alias, model.max_horizon)
+    periods = steps.to_period(display_alias(freq))
+    last = periods[0] + (horizon - 1)
+    return int(np.count_nonzero(periods <= last)), periods[0].start_time
+
+
+def horizon_total(
+    holder: Any,
+    snapshot: Any,
+    level: str,
+    sid: str,
+    state: ViewState,
+    steps: tuple[int, pd.Timestamp | None] | None = None,
+) -> float:
+    """Forecast revenue of one series over the view's horizon, equal to the sum of the displayed periods.
+
+    Why not sum the display-granularity forecast: aggregating every series' intervals per period is
+    the costly part of a forecast, and a breakdown only needs point totals. The data-granularity path
+    is a cached array slice; the first display period also counts the actuals already observed in it,
+    as the forecaster's own aggregation does. ``steps`` (from ``horizon_steps``) may be passed once
+    for many series of one level.
+    """
+    model = snapshot.get(level)
+    n_steps, first_start = steps or horizon_steps(model, state.freq, state.horizon)
+    frame = holder.forecast(level, sid, n_steps, interval=0.8, snapshot=snapshot)
+    total = float(frame["forecast"].sum())
+    if first_start is not None:
+        history = model.history(sid)
+        total += float(history[history.index >= first_start].sum())
+    return total
+
+
 def breakdown_totals(
     holder: Any, snapshot: Any, level: str, series: dict[str, str], state: ViewState
 ) -> pd.Series:
     """Forecast revenue over the view's horizon for each ``label -> series id`` served, largest first."""
     model = snapshot.get(level)
     served = set(model.series_ids)
-    totals = {}
-    for label, sid in series.items():
-        if sid in served:
-            frame = holder.forecast(
-                level, sid, state.horizon, freq=state.freq, interval=0.8, snapshot=snapshot
-            )
-            totals[label] = float(frame["forecast"].sum())
+    totals = {
+        label: horizon_total(holder, snapshot, level, sid, state)
+        for label, sid in series.items()
+        if sid in served
+    }
     return pd.Series(totals, dtype=float).sort_values(ascending=False)

@@ -11,6 +11,7 @@ from callbacks.view_data import (
     aggregate_history,
     backtest_wape,
     build_view,
+    horizon_total,
     last_year_values,
     max_horizons,
     view_series_id,
@@ -93,3 +94,13 @@ def test_max_horizons_and_series_ids(holder):
     assert limits["D"] > limits["W"] > limits["M"] >= 12
     assert view_series_id(ViewState("product", store="Loja X", product="P")) == "store=Loja X|product=P"
     assert view_series_id(ViewState("category", category="C")) == "store=*|category=C"
+
+
+@pytest.mark.parametrize(("freq", "horizon"), [("D", 10), ("W", 5), ("M", 3)])
+def test_breakdown_total_equals_the_sum_of_the_displayed_periods(holder, freq, horizon):
+    snapshot = holder.snapshot()
+    sid = holder.get("category").series_ids[-1]
+    state = ViewState("store", freq=freq, horizon=horizon)
+    shown = holder.forecast("category", sid, horizon, freq=freq, interval=0.8, snapshot=snapshot)
+    total = horizon_total(holder, snapshot, "category", sid, state)
+    assert total == pytest.approx(float(shown["forecast"].sum()), rel=1e-5)
