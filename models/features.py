@@ -59,14 +59,14 @@ def _holiday_dates(year_from: int, year_to: int) -> frozenset:
 
 def calendar_features(dates: pd.DatetimeIndex, freq: str) -> dict[str, np.ndarray]:
     """Calendar terms of target dates (what is known about a date in advance)."""
-    doy = dates.dayofyear.to_numpy() / 365.25
+    doy = dates.day_of_year.to_numpy() / 365.25
     out: dict[str, np.ndarray] = {"month": dates.month.to_numpy() - 1}
     if freq in ("D", "W"):
         for k in (1, 2):
             out[f"sin{k}"] = np.sin(2 * np.pi * k * doy)
             out[f"cos{k}"] = np.cos(2 * np.pi * k * doy)
     if freq == "D":
-        out["dow"] = dates.dayofweek.to_numpy()
+        out["dow"] = dates.day_of_week.to_numpy()
         out["dom"] = dates.day.to_numpy()
         hol = _holiday_dates(int(dates.min().year), int(dates.max().year) + 1)
         out["holiday"] = np.array([d in hol for d in dates], dtype=float)

@@ -91,7 +91,7 @@ def grid_alias(freq: str, dates: pd.DatetimeIndex | pd.Series) -> str:
     if freq == "D":
         return "D"
     if freq == "W":
-        weekday = int(pd.Series(idx.dayofweek).mode().iloc[0])
+        weekday = int(pd.Series(idx.day_of_week).mode().iloc[0])
         return f"W-{_WEEKDAYS[weekday]}"
     if freq == "M":
         if (idx.day != 1).any() and idx.is_month_end.all():

@@ -170,7 +170,8 @@ class GradientBoostingGlobal(GlobalModel):
         self.loss = loss
 
     def _estimator(self) -> HistGradientBoostingRegressor:
-        categorical = [i for i, n in enumerate(self.names_) if n in CATEGORICAL]
+        kept = [n for n, k in zip(self.names_, self.keep_, strict=True) if k]
+        categorical = [i for i, n in enumerate(kept) if n in CATEGORICAL]
         return HistGradientBoostingRegressor(
             loss=self.loss,
             learning_rate=self.learning_rate,
@@ -184,4 +185,7 @@ class GradientBoostingGlobal(GlobalModel):
         )
 
     def _design(self, cols: dict[str, np.ndarray], names: list[str], fit: bool) -> np.ndarray:
-        return np.column_stack([cols[n].astype(float) for n in names])
+        x = np.column_stack([cols[n].astype(float) for n in names])
+        if fit:  # columns with no value at all (e.g. no year of history yet) carry nothing to split on
+            self.keep_ = ~np.isnan(x).all(axis=0)
+        return x[:, self.keep_]

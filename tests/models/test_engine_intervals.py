@@ -1,0 +1,88 @@
+"""Interval calibration and aggregation: coverage near nominal on simulated data, proper sums."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from models.intervals import aggregate_bounds, calibrate
+from models.training import TrainingConfig, train_level
+
+N_SERIES, DAYS, FUTURE = 30, 364, 56
+
+
+@pytest.fixture(scope="module")
+def simulated():
+    """Stationary weekly-seasonal gamma noise per product; the future drawn from the same process."""
+    rng = np.random.default_rng(11)
+    dates = pd.date_range("2024-01-01", periods=DAYS + FUTURE, freq="D")  # Monday start: weeks align
+    week = 1 + 0.3 * np.sin(2 * np.pi * np.arange(len(dates)) / 7)
+    mu = rng.uniform(20, 200, N_SERIES)[:, None] * week[None, :]
+    y = rng.gamma(6.0, mu / 6.0)
+    frame = pd.DataFrame(
+        {
+            "date": np.tile(dates[:DAYS], N_SERIES),
+            "store": "S01",
+            "category": "C",
+            "product": np.repeat([f"P{i:02d}" for i in range(N_SERIES)], DAYS),
+            "revenue": y[:, :DAYS].reshape(-1),
+        }
+    )
+    cfg = TrainingConfig(n_folds=3, families=("theta",), grids={"theta": [{"theta": 1.0}]})
+    trained = train_level(frame, "product", freq="D", config=cfg)
+    future = {f"store=S01|product=P{i:02d}": y[i, DAYS:] for i in range(N_SERIES)}
+    return trained.forecaster, future
+
+
+def test_daily_coverage_is_near_nominal(simulated) -> None:
+    f, future = simulated
+    hits = {0.8: [], 0.95: []}
+    for sid, actual in future.items():
+        for level in hits:
+            out = f.forecast(sid, FUTURE, interval=level)
+            hits[level] += list((actual >= out["lower"]) & (actual <= out["upper"]))
+    assert 0.72 <= np.mean(hits[0.8]) <= 0.88
+    assert 0.89 <= np.mean(hits[0.95]) <= 0.99
+
+
+def test_weekly_sums_are_proper_and_cover(simulated) -> None:
+    f, future = simulated
+    hits = []
+    for sid, actual in future.items():
+        daily = f.forecast(sid, 7 * 8)
+        weekly = f.forecast(sid, 8, freq="W")
+        assert weekly["date"].tolist() == list(pd.date_range("2024-12-30", periods=8, freq="7D"))
+        sums = daily["forecast"].to_numpy().reshape(8, 7).sum(axis=1)
+        assert np.allclose(weekly["forecast"], sums)
+        assert ((weekly["lower"] <= weekly["forecast"]) & (weekly["forecast"] <= weekly["upper"])).all()
+        day_widths = (daily["upper"] - daily["lower"]).to_numpy().reshape(8, 7)
+        week_widths = (weekly["upper"] - weekly["lower"]).to_numpy()
+        assert (week_widths < day_widths.sum(axis=1) + 1e-9).all()  # errors partly cancel over a week
+        assert (week_widths > day_widths.max(axis=1)).all()
+        hits += list(
+            (actual.reshape(8, 7).sum(axis=1) >= weekly["lower"])
+            & (actual.reshape(8, 7).sum(axis=1) <= weekly["upper"])
+        )
+    assert 0.65 <= np.mean(hits) <= 0.95
+
+
+def test_calibration_quantiles_bracket_zero_and_extend_with_sqrt_growth() -> None:
+    rng = np.random.default_rng(0)
+    residuals = rng.normal(size=(400, 10))
+    cal = calibrate(residuals)
+    assert np.all(cal.lo[0.8] < 0) and np.all(cal.hi[0.8] > 0)
+    assert np.all(cal.hi[0.95] >= cal.hi[0.8])
+    assert cal.hi[0.8].mean() == pytest.approx(1.2816, abs=0.15)
+    assert cal.rho == pytest.approx(0.0, abs=0.1)  # independent residuals
+    long = cal.extended(40)
+    assert len(long.hi[0.8]) == 40 and long.hi[0.8][-1] > long.hi[0.8][9]
+
+
+def test_aggregate_bounds_use_the_correlation() -> None:
+    points = np.full(7, 10.0)
+    lo, hi = np.full(7, -1.0), np.full(7, 1.0)
+    _, l0, u0 = aggregate_bounds(points, 1.0, lo, hi, 0.8, rho=0.0)
+    _, l1, u1 = aggregate_bounds(points, 1.0, lo, hi, 0.8, rho=1.0)
+    assert u0 - l0 == pytest.approx(2 * np.sqrt(7))
+    assert u1 - l1 == pytest.approx(14.0)  # perfectly correlated errors: widths add up

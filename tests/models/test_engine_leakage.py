@@ -1,0 +1,45 @@
+"""No leakage: changing y at or after a cutoff changes no feature and no prediction of that fold."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from models.features import origin_rows
+from models.series import level_panel
+from models.training import _fold_predict
+
+FAST = {
+    "theta": {"theta": 2.0},
+    "ridge": {"alpha": 1.0},
+    "hgb": {"max_iter": 15, "max_rows": 5000},
+}
+
+
+def _perturbed(panel, cutoff: int):
+    values = panel.values.copy()
+    rng = np.random.default_rng(5)
+    values[:, cutoff + 1 :] = rng.uniform(0, 1e4, size=values[:, cutoff + 1 :].shape)
+    return type(panel)(panel.ids, panel.dates, values, panel.freq, panel.alias)
+
+
+def test_features_of_an_origin_read_nothing_after_it(daily_sales) -> None:
+    panel = level_panel(daily_sales, "product", "D")
+    origin = panel.length - 60
+    other = _perturbed(panel, origin)
+    steps = np.arange(1, 29)
+    a = origin_rows(panel, np.array([origin - 20, origin]), steps, 28)
+    b = origin_rows(other, np.array([origin - 20, origin]), steps, 28)
+    for name in a:
+        assert np.array_equal(a[name], b[name], equal_nan=True), name
+
+
+@pytest.mark.parametrize("family", ["seasonal_naive", "theta", "ridge", "hgb"])
+def test_fold_predictions_ignore_data_after_the_cutoff(daily_sales, family: str) -> None:
+    panel = level_panel(daily_sales, "store", "D")
+    cutoff = panel.length - 29
+    config = {"family": family, **FAST.get(family, {})}
+    before = _fold_predict(panel, config, cutoff, 28, 0)
+    after = _fold_predict(_perturbed(panel, cutoff), config, cutoff, 28, 0)
+    assert np.isfinite(before).all()
+    assert np.array_equal(before, after)

@@ -1,0 +1,120 @@
+"""train_level / rescore end to end on daily, monthly and quarterly data with tiny grids."""
+
+from __future__ import annotations
+
+import json
+import pickle
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from models.evaluation import METRIC_KEYS
+from models.training import TrainingConfig, rescore, train_level
+
+ROOT = Path(__file__).resolve().parents[2]
+TINY = TrainingConfig(
+    n_folds=2,
+    families=("theta", "ridge", "hgb"),
+    grids={"theta": [{"theta": 2.0}], "ridge": [{"alpha": 1.0}], "hgb": [{"max_iter": 15, "max_rows": 5000}]},
+)
+
+
+@pytest.fixture(scope="module")
+def daily_product(daily_sales):
+    return train_level(daily_sales, "product", freq="D", config=TINY)
+
+
+def test_daily_training_produces_a_complete_result(daily_product, daily_sales) -> None:
+    tl = daily_product
+    assert tl.level == "product" and tl.freq == "D"
+    assert tl.n_series == 8 + 4  # 2 stores x 4 products + 4 all-store totals
+    assert set(tl.metrics) == set(METRIC_KEYS) == set(tl.baseline_metrics)
+    assert tl.best_params["family"] in {"seasonal_naive", "theta", "ridge", "hgb", "combination"}
+    json.dumps(tl.best_params)  # JSON-able
+    assert set(tl.durations) == {"features", "cv", "refit", "total"}
+    assert tl.fingerprint["rows"] == len(daily_sales) and len(tl.fingerprint["sha256"]) == 64
+    assert len(tl.folds.cutoffs) == 2 and tl.folds.horizon == 28
+    table = tl.cv_table
+    assert {"family", "params", "fold", "cutoff", *METRIC_KEYS} <= set(table.columns)
+    assert set(table["fold"]) == {0, 1, "all"}
+    assert set(table["family"]) >= {"seasonal_naive", "theta", "ridge", "hgb"}
+    tl.forecaster.validate()
+
+
+def test_winner_is_never_worse_than_seasonal_naive(daily_product) -> None:
+    overall = daily_product.cv_table[daily_product.cv_table["fold"] == "all"]
+    assert daily_product.metrics["wape"] <= daily_product.baseline_metrics["wape"]
+    assert daily_product.metrics["wape"] == pytest.approx(overall["wape"].min())
+
+
+def test_forecasts_are_non_negative_with_ordered_bounds(daily_product) -> None:
+    f = daily_product.forecaster
+    for sid in f.series_ids:
+        out = f.forecast(sid, 90, interval=0.95)
+        assert list(out.columns) == ["date", "forecast", "lower", "upper"]
+        assert len(out) == 90
+        assert (out["lower"] >= 0).all()
+        assert (out["lower"] <= out["forecast"]).all() and (out["forecast"] <= out["upper"]).all()
+
+
+def test_rescore_reproduces_the_cv_metrics_on_the_same_folds(daily_product, daily_sales) -> None:
+    again = rescore(daily_product.best_params, daily_sales, "product", freq="D", folds=daily_product.folds)
+    for key in METRIC_KEYS:
+        assert again[key] == pytest.approx(daily_product.metrics[key], rel=1e-9, nan_ok=True)
+
+
+def test_training_is_deterministic_and_survives_pickle_in_a_fresh_process(
+    daily_product, daily_sales, tmp_path: Path
+) -> None:
+    again = train_level(daily_sales, "product", freq="D", config=TINY)
+    sid = "store=*|product=P01"
+    expected = daily_product.forecaster.forecast(sid, 60)
+    pd.testing.assert_frame_equal(again.forecaster.forecast(sid, 60), expected)
+    path = tmp_path / "f.pkl"
+    path.write_bytes(pickle.dumps(daily_product.forecaster))
+    code = (
+        "import pickle, sys; f = pickle.load(open(sys.argv[1], 'rb')); "
+        "print(f.forecast(sys.argv[2], 60).to_json(date_format='iso', double_precision=15))"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", code, str(path), sid], capture_output=True, text=True, cwd=ROOT, check=True
+    )
+    fresh = pd.read_json(__import__("io").StringIO(out.stdout))
+    assert np.allclose(fresh["forecast"].to_numpy(), expected["forecast"].to_numpy(), rtol=0, atol=1e-9)
+    assert np.allclose(fresh["upper"].to_numpy(), expected["upper"].to_numpy(), rtol=0, atol=1e-9)
+
+
+@pytest.mark.parametrize(
+    ("fixture", "freq", "step"), [("monthly_sales", "M", "MS"), ("quarterly_sales", "Q", "QS")]
+)
+def test_monthly_and_quarterly_end_to_end(request, fixture: str, freq: str, step: str) -> None:
+    sales = request.getfixturevalue(fixture)
+    tl = train_level(sales, "category", freq=freq, config=TINY)
+    assert tl.metrics["wape"] <= tl.baseline_metrics["wape"]
+    f = tl.forecaster
+    out = f.forecast("store=*|category=C0", 6)
+    last = sales["date"].max()
+    assert out["date"].tolist() == list(pd.date_range(last, periods=7, freq=step)[1:])
+    assert (out["forecast"] > 0).all()
+    assert f.backtest("store=*|category=C0")["fold"].nunique() == len(tl.folds.cutoffs)
+
+
+def test_progress_is_reported_up_to_the_total(daily_sales) -> None:
+    seen: list[tuple[str, int, int]] = []
+    cfg = TrainingConfig(n_folds=2, families=("theta",), grids={"theta": [{"theta": 1.0}]})
+    train_level(daily_sales, "store", freq="D", config=cfg, progress=lambda *a: seen.append(a))
+    assert seen[-1][1] == seen[-1][2] == 2 * 2 + 1
+    assert all(label.startswith("store: ") for label, _, _ in seen)
+
+
+def test_bad_configuration_is_refused_clearly(daily_sales) -> None:
+    with pytest.raises(ValueError, match="unknown famil"):
+        train_level(daily_sales, "store", freq="D", config=TrainingConfig(families=("prophet",)))
+    with pytest.raises(ValueError, match="unknown level"):
+        train_level(daily_sales, "region", freq="D")
+    with pytest.raises(ValueError, match="bad parameters for family 'theta'"):
+        train_level(daily_sales, "store", freq="D", config=TrainingConfig(grids={"theta": [{"bogus": 1}]}))
