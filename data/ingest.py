@@ -96,7 +96,7 @@ def _sniff_header(first_line: str) -> tuple[str, list[str]]:
     return best_sep, best
 
 
-_Read = tuple[dict[str, str], pd.DataFrame] | None
+_Read = tuple[dict[str, str], pd.DataFrame]
 
 
 def _parser_problem(name: str, message: str, sep: str) -> SalesFileError:
@@ -120,8 +120,7 @@ def _read_csv(content: bytes, name: str, out: ProblemCollector) -> _Read:
     first_line = text.split("\n", 1)[0].rstrip("\r")
     sep, header = _sniff_header(first_line)
     positions = map_columns(header, out)
-    if out.total:
-        return None
+    out.raise_if_any()
     names = [str(i) for i in range(len(header))]
     try:
         body = pd.read_csv(
@@ -167,8 +166,7 @@ def _read_xlsx(content: bytes, name: str, out: ProblemCollector) -> _Read:
         raise _fail(name, "the file is empty")
     header = [_cell_text(v) for v in rows[start]]
     positions = map_columns(header, out)
-    if out.total:
-        return None
+    out.raise_if_any()
     data = pd.DataFrame(rows[start + 1 :], columns=range(len(rows[start]))) if rows[start + 1 :] else None
     body = pd.DataFrame({f: pd.Series(dtype=str) for f in positions})
     if data is not None:
@@ -229,11 +227,7 @@ def read_sales_table(
     content = path.read_bytes()
     out = ProblemCollector(name)
     read = _read_csv if kind == "csv" else _read_xlsx
-    result = read(content, name, out)
-    if result is None:
-        out.raise_if_any()
-        raise AssertionError("unreachable")  # pragma: no cover
-    columns, raw = result
+    columns, raw = read(content, name, out)
     return validate_raw(raw, columns, out)
 
 

@@ -278,7 +278,8 @@ def parse_amounts(
 
 def check_product_categories(frame: pd.DataFrame, column: str, out: ProblemCollector) -> None:
     """A product must belong to one category: report each product found under several categories."""
-    firsts = frame.drop_duplicates(["product", "category"])[["product", "category", "_row"]]
+    named = frame[frame["product"].ne("") & frame["category"].ne("")]  # empty ones are reported already
+    firsts = named.drop_duplicates(["product", "category"])[["product", "category", "_row"]]
     clash = firsts[firsts.duplicated("product", keep=False)]
     if clash.empty:
         return
