@@ -367,6 +367,7 @@ def preview_sales_file(
     display_name: str | None = None,
     max_bytes: int | None = None,
     head: int = 20,
+    progress: Progress | None = None,
 ) -> ImportPreview:
     """Read, validate and compare a file with the stored data without writing anything.
 
@@ -385,7 +386,7 @@ def preview_sales_file(
             frame = table.frame.copy()
             frame["date"] = normalise_dates(frame["date"], item.frequency)
             create_staging(conn)
-            fill_staging(conn, frame)
+            fill_staging(conn, frame, progress=progress, label=f"comparing {table.filename}")
             counts = count_keys(conn)
         finally:
             trans.rollback()
