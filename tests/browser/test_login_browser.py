@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Iterator
 from pathlib import Path
+from urllib.parse import urlparse
 
 import pytest
 
@@ -73,7 +74,7 @@ def test_tabs_are_reachable_by_url_and_anonymous_users_go_to_login(page, shell_s
     page.fill("#password", MANAGER[1])
     page.click("#login-submit")
     page.wait_for_selector("#tab-product.active")
-    assert page.url.endswith("/product")
+    assert urlparse(page.url).path == "/product"  # filters may follow in the query string
 
 
 def test_expired_session_on_an_open_page_returns_to_login(page, shell_server):
