@@ -133,3 +133,30 @@ def test_row_with_extra_fields_is_caught_not_truncated(write_file):
     (problem,) = info.value.problems
     assert problem.row == 4
     assert "6 fields but the header has 5" in problem.reason and "must be quoted" in problem.reason
+
+
+def test_xlsx_problems_use_sheet_row_numbers(tmp_path):
+    import openpyxl
+
+    book = openpyxl.Workbook()
+    sheet = book.active
+    sheet.append([])  # a blank first row: the header is on sheet row 2
+    sheet.append(["date", "store", "category", "product", "revenue"])
+    sheet.append(["2024-01-01", "S1", "C", "P", 1])
+    sheet.append(["2024-01-02", "S1", "C", "P", "n/a"])
+    path = tmp_path / "book.xlsx"
+    book.save(path)
+    with pytest.raises(SalesFileError) as info:
+        read_sales_file(path)
+    (problem,) = info.value.problems
+    assert (problem.file, problem.row, problem.column) == ("book.xlsx", 4, "revenue")
+
+
+def test_oversized_and_unsupported_files_rejected_and_recorded(engine, write_file, upload_dir, db_counts):
+    big = write_file("big.csv", H + "\n" + "2024-01-01,S1,C,P,1\n" * 100)
+    other = write_file("notes.pdf", "%PDF-1.4")
+    with pytest.raises(SalesFileError) as info:
+        import_sales_files(engine, [big, other], uploaded_by="t", upload_dir=upload_dir, max_bytes=500)
+    assert [p.file for p in info.value.problems] == ["big.csv", "notes.pdf"]
+    assert db_counts()["uploads"] == 2 and db_counts()["sales"] == 0
+    assert not upload_dir.exists() or not list(upload_dir.iterdir())  # nothing over the limit is kept

@@ -181,3 +181,15 @@ def test_sparse_days_append_to_daily_data(engine, sales_csv, upload_dir):
     sparse = sales_csv("slow.csv", "2024-01-03,S1,C,Q,1", "2024-01-07,S1,C,Q,1", "2024-01-16,S1,C,Q,1")
     (result,) = _import(engine, upload_dir, sparse)
     assert (result.frequency, result.rows_new) == ("D", 3)
+
+
+def test_progress_is_reported(engine, sales_csv, upload_dir):
+    calls: list[tuple[int, int, str]] = []
+    path = sales_csv("p.csv", "2024-01-01,S1,C,P,1", "2024-01-02,S1,C,P,2")
+    import_sales_files(
+        engine, [path], uploaded_by="t", upload_dir=upload_dir, progress=lambda *a: calls.append(a)
+    )
+    labels = [label for _, _, label in calls]
+    assert labels[0] == "reading p.csv" and labels[-1] == "import finished"
+    assert any(label.startswith("staging p.csv") for label in labels)
+    assert all(0 <= step <= total for step, total, _ in calls)
