@@ -17,6 +17,7 @@ PUBLIC_ENDPOINTS = frozenset({"auth.login", "auth.request_access", "auth.logout"
 PUBLIC_PATH_PREFIXES = ("/assets/",)
 PASSWORD_CHANGE_ALLOWED = frozenset({"auth.change_password", "auth.logout"})
 CSRF_COOKIE = "_csrf_token"
+STATIC_BUNDLE_PREFIX = "/_dash-component-suites/"
 
 
 def _wants_json() -> bool:
@@ -40,6 +41,8 @@ def guard_request() -> Response | None:
         if _wants_json():
             return jsonify(error="password change required", url=url_for("auth.change_password")), 403
         return redirect(url_for("auth.change_password"))
+    if request.path == "/":
+        return redirect("/store")  # the store tab is the home page (and its tab link shows as active)
     return None
 
 
@@ -94,6 +97,9 @@ def install_security(server: Flask, script_hashes: list[str]) -> None:
                 secure=bool(config["SECURE_COOKIES"]),
                 httponly=False,
             )
-        if current_user.is_authenticated and not request.path.startswith(PUBLIC_PATH_PREFIXES):
+        if request.path.startswith(STATIC_BUNDLE_PREFIX):
+            # Fingerprinted JS bundles: cacheable by this user's browser only (they sit behind login).
+            response.headers["Cache-Control"] = "private, max-age=31536000, immutable"
+        elif current_user.is_authenticated and not request.path.startswith(PUBLIC_PATH_PREFIXES):
             response.headers["Cache-Control"] = "no-store"
         return response

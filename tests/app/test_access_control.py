@@ -64,7 +64,11 @@ def test_public_endpoints_stay_open(client):
 
 
 def test_logged_in_user_gets_the_dashboard_and_layout(manager_client):
-    assert manager_client.get("/store").status_code == 200
+    assert manager_client.get("/").headers["Location"] == "/store"
+    store = manager_client.get("/store")
+    assert store.status_code == 200 and store.headers["Cache-Control"] == "no-store"
+    bundle = manager_client.get("/_dash-component-suites/dash/dcc/dash_core_components.js")
+    assert bundle.status_code == 200 and "private" in bundle.headers["Cache-Control"]
     layout = manager_client.get("/_dash-layout")
     assert layout.status_code == 200
     text = layout.get_data(as_text=True)
