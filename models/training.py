@@ -17,7 +17,14 @@ import pandas as pd
 from joblib import Parallel, delayed
 from threadpoolctl import threadpool_limits
 
-from models.candidates import COMBINATION, FAMILIES, config_key, expand_grid, make_candidate
+from models.candidates import (
+    COMBINATION,
+    FAMILIES,
+    LOCAL_FIT_BUDGET,
+    config_key,
+    expand_grid,
+    make_candidate,
+)
 from models.evaluation import (
     Folds,
     make_folds,
@@ -82,8 +89,11 @@ def min_train_steps(freq: str) -> int:
     return 56 if freq == "D" else m + m // 2 + 1
 
 
-def candidate_configs(config: TrainingConfig) -> list[dict]:
-    """All configurations to score: seasonal naive first, then each family's grid."""
+def candidate_configs(config: TrainingConfig, n_series: int = 0, n_folds: int = 0) -> list[dict]:
+    """All configurations to score: seasonal naive first, then each family's grid.
+
+    By default (``families=None``) a per-series family is skipped when its fits would exceed its budget.
+    """
     families = config.families if config.families is not None else tuple(FAMILIES)
     unknown = [f for f in families if f not in FAMILIES]
     if unknown:
@@ -93,7 +103,11 @@ def candidate_configs(config: TrainingConfig) -> list[dict]:
     for family in families:
         if family == "seasonal_naive":
             continue
-        for params in expand_grid(family, grids.get(family)):
+        grid = expand_grid(family, grids.get(family))
+        budget = LOCAL_FIT_BUDGET.get(family)
+        if config.families is None and budget is not None and n_series * (n_folds + 1) * len(grid) > budget:
+            continue
+        for params in grid:
             out.append({"family": family, **params})
     return out
 
@@ -219,7 +233,7 @@ def train_level(
         raise ValueError(f"max_horizon must be >= 1, got {max_horizon}")
     folds = make_folds(panel.dates, freq, horizon, config.n_folds, min_train_steps(freq))
     positions = folds.positions(panel.dates)
-    configs = candidate_configs(config)
+    configs = candidate_configs(config, panel.n_series, len(positions))
     t_features = time.perf_counter() - t0
 
     total = len(configs) * len(positions) + 1

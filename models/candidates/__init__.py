@@ -11,6 +11,7 @@ from typing import Any
 
 from sklearn.model_selection import ParameterGrid
 
+from models.candidates.ets import ExponentialSmoothingLocal
 from models.candidates.global_models import GradientBoostingGlobal, RidgeGlobal
 from models.candidates.naive import SeasonalNaive
 from models.candidates.theta import Theta
@@ -20,6 +21,7 @@ FAMILIES: dict[str, type] = {
     "theta": Theta,
     "ridge": RidgeGlobal,
     "hgb": GradientBoostingGlobal,
+    "ets": ExponentialSmoothingLocal,
 }
 
 DEFAULT_GRIDS: dict[str, dict[str, list[Any]]] = {
@@ -27,7 +29,15 @@ DEFAULT_GRIDS: dict[str, dict[str, list[Any]]] = {
     "theta": {"theta": [1.0, 2.0, 3.0], "seasonal": [True]},
     "ridge": {"alpha": [1.0, 30.0]},
     "hgb": {"learning_rate": [0.1], "max_iter": [100], "max_leaf_nodes": [31], "min_samples_leaf": [40]},
+    "ets": [
+        {"trend": "add", "damped": True, "seasonal": "mul"},
+        {"trend": "add", "damped": True, "seasonal": "add"},
+    ],
 }
+
+# Families whose cost grows with the number of series (one fit per series), scored by default only when
+# series x (folds + 1) x grid size stays within this many fits.
+LOCAL_FIT_BUDGET = {"ets": 200}
 
 COMBINATION = "combination"
 

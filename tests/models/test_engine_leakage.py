@@ -34,7 +34,7 @@ def test_features_of_an_origin_read_nothing_after_it(daily_sales) -> None:
         assert np.array_equal(a[name], b[name], equal_nan=True), name
 
 
-@pytest.mark.parametrize("family", ["seasonal_naive", "theta", "ridge", "hgb"])
+@pytest.mark.parametrize("family", ["seasonal_naive", "theta", "ets", "ridge", "hgb"])
 def test_fold_predictions_ignore_data_after_the_cutoff(daily_sales, family: str) -> None:
     panel = level_panel(daily_sales, "store", "D")
     cutoff = panel.length - 29

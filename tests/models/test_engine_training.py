@@ -118,3 +118,17 @@ def test_bad_configuration_is_refused_clearly(daily_sales) -> None:
         train_level(daily_sales, "region", freq="D")
     with pytest.raises(ValueError, match="bad parameters for family 'theta'"):
         train_level(daily_sales, "store", freq="D", config=TrainingConfig(grids={"theta": [{"bogus": 1}]}))
+
+
+def test_local_ets_is_budgeted_by_default_and_always_run_when_named(monthly_sales) -> None:
+    from models.training import candidate_configs
+
+    default = candidate_configs(TrainingConfig(), n_series=500, n_folds=3)
+    assert "ets" not in {c["family"] for c in default}
+    assert "ets" in {c["family"] for c in candidate_configs(TrainingConfig(), n_series=5, n_folds=3)}
+    named = candidate_configs(TrainingConfig(families=("ets",)), n_series=500, n_folds=3)
+    assert [c["family"] for c in named] == ["seasonal_naive", "ets", "ets"]
+    cfg = TrainingConfig(n_folds=2, families=("ets",), grids={"ets": [{"seasonal": "mul"}]})
+    tl = train_level(monthly_sales, "store", freq="M", config=cfg)
+    assert set(tl.cv_table["family"]) == {"seasonal_naive", "ets"}
+    assert tl.metrics["wape"] <= tl.baseline_metrics["wape"]
