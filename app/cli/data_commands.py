@@ -54,7 +54,7 @@ def import_cmd(paths: tuple[Path, ...], uploaded_by: str, quiet: bool) -> None:
             click.echo(str(problem), err=True)
         if err.omitted:
             click.echo(f"... and {err.omitted} more problems not listed", err=True)
-        click.echo(f"Rejected: {err.total} problem(s); the database was not changed.", err=True)
+        click.echo(f"Rejected: {err.total} problem(s); no sales data was changed.", err=True)
         sys.exit(1)
     for result in results:
         _echo_result(result)

@@ -58,7 +58,7 @@ def test_bad_file_lists_every_problem_and_exits_1(cli, sales_csv):
     assert "bad.csv, row 2, column 'revenue': not a number: 'x'" in result.output
     assert "bad.csv, row 3, column 'store': missing store" in result.output
     assert "bad.csv, row 3, column 'date': unparsable date '2024-99-02'" in result.output
-    assert "database was not changed" in result.output
+    assert "no sales data was changed" in result.output
     assert _sales_rows(engine) == 0
 
 
