@@ -47,6 +47,8 @@ def console(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[LiveServ
         TRENDSALES_SCHEDULER_ENABLED="1",
         TRENDSALES_MODEL_POLL_SECONDS="1",
         TRENDSALES_RETRAIN_POLL_SECONDS="1",
+        TRENDSALES_TRAIN_FOLDS="2",  # fast training: the console is under test, not the engine
+        TRENDSALES_TRAIN_FAMILIES="seasonal_naive,theta",
     )
     sales = generate_demo_sales(5, n_stores=3, n_products=8, start=START, end=END)
     old = sales[sales["date"] <= pd.Timestamp(SPLIT)]
@@ -96,6 +98,10 @@ def _served_everywhere(server: LiveServer, level: str, version: str) -> bool:
 def _open_admin(page, url: str, tab: str) -> None:
     page.set_default_timeout(SLOW_MACHINE_MS)
     login_in_browser(page, url, *ADMIN)
+    _admin_tab(page, tab)
+
+
+def _admin_tab(page, tab: str) -> None:
     page.click("#tab-admin")
     page.wait_for_selector("#admin-tabs")
     page.get_by_role("tab", name=tab).click()
@@ -157,13 +163,17 @@ def test_retrain_shows_progress_to_completion_then_rollback_is_served(page, cons
         "id => document.querySelector('#admin-registry-grid').innerText.includes(id)", arg=newest
     )
     wait_for(lambda: _served_everywhere(server, "store", new_master), timeout=20, what="new MASTER served")
+    _model_card_shows(page, new_master)
+    _admin_tab(page, "Models")
+    page.wait_for_selector("#admin-registry-grid .ag-row")
 
     target = (
         old_master
         if new_master != old_master
         else next(v for v in _versions(instance, "store") if v != new_master)
     )
-    page.locator("#admin-registry-grid .ag-row", has_text=target).first.click()
+    row = _registry_row(page, target)
+    page.locator("#admin-registry-grid").get_by_text(target, exact=True).first.click()
     page.click("#admin-promote")
     page.wait_for_selector("#admin-promote-modal.show, .modal.show #admin-promote-text")
     assert target in page.inner_text("#admin-promote-text")
@@ -177,9 +187,21 @@ def test_retrain_shows_progress_to_completion_then_rollback_is_served(page, cons
     wait_for(
         lambda: _served_everywhere(server, "store", target), timeout=20, what="rolled-back MASTER served"
     )
-    row = page.locator("#admin-registry-grid .ag-row", has_text=target).first
     wait_for(lambda: "MASTER" in row.inner_text(), timeout=10, what="grid shows the rollback")
+    _model_card_shows(page, target)
     assert not [e for e in page.console_errors if "favicon" not in e]
+
+
+def _registry_row(page, version: str):
+    """The registry grid row whose Version cell is exactly ``version`` (decisions mention other ids)."""
+    cell = page.locator("#admin-registry-grid").get_by_text(version, exact=True).first
+    return cell.locator("xpath=ancestor::div[contains(@class, 'ag-row ')][1]")
+
+
+def _model_card_shows(page, version: str) -> None:
+    """The store tab's model card names ``version`` (served by whichever worker answers, no restart)."""
+    page.click("#tab-store")
+    page.wait_for_function("v => document.querySelector('#model-card')?.innerText.includes(v)", arg=version)
 
 
 def _versions(instance: Path, level: str) -> list[str]:
