@@ -207,14 +207,19 @@ def validate_sales(sales: pd.DataFrame, freq: str) -> pd.DataFrame:
     return out
 
 
-def _level_keys(sales: pd.DataFrame, level: str) -> tuple[pd.Series, pd.Series]:
-    """Per-row id of the store-specific series and of the all-stores series of ``level``."""
-    store = "store=" + sales["store"]
+def _level_codes(sales: pd.DataFrame, level: str) -> tuple[list[str], np.ndarray, np.ndarray]:
+    """Ids of the store-specific and all-stores series of ``level`` and each row's two series codes."""
+    store_codes, stores = pd.factorize(sales["store"], sort=True)
     if level == "store":
-        return store, pd.Series("store=*", index=sales.index)
+        ids = ["store=*"] + [f"store={s}" for s in stores]
+        return ids, store_codes + 1, np.zeros(len(sales), dtype=np.int64)
     col = "category" if level == "category" else "product"
-    suffix = f"|{col}=" + sales[col]
-    return store + suffix, "store=*" + suffix
+    codes, names = pd.factorize(sales[col], sort=True)
+    combo = store_codes.astype(np.int64) * len(names) + codes
+    uniq, own = np.unique(combo, return_inverse=True)
+    totals = [f"store=*|{col}={n}" for n in names]
+    ids = totals + [f"store={stores[u // len(names)]}|{col}={names[u % len(names)]}" for u in uniq]
+    return ids, own + len(totals), codes.astype(np.int64)
 
 
 def level_panel(sales: pd.DataFrame, level: str, freq: str) -> Panel:
@@ -224,18 +229,24 @@ def level_panel(sales: pd.DataFrame, level: str, freq: str) -> Panel:
     alias = grid_alias(freq, clean["date"])
     snapped = snap_to_grid(pd.DatetimeIndex(clean["date"]), alias)
     dates = pd.date_range(snapped.min(), snapped.max(), freq=alias)
-    col = dates.get_indexer(snapped)
-    own, total = _level_keys(clean, level)
-    keys = pd.concat([own, total], ignore_index=True)
-    ids, codes = np.unique(keys.to_numpy(dtype=str), return_inverse=True)
+    col = dates.get_indexer(snapped).astype(np.int64)
+    ids, own, total = _level_codes(clean, level)
+    order = np.argsort(np.array(ids, dtype=object))
+    rank = np.empty(len(ids), dtype=np.int64)
+    rank[order] = np.arange(len(ids))
+    length = len(dates)
+    codes = np.concatenate([rank[own], rank[total]])
     cols = np.concatenate([col, col])
-    revenue = np.concatenate([clean["revenue"].to_numpy()] * 2)
-    values = np.zeros((len(ids), len(dates)))
-    np.add.at(values, (codes, cols), revenue)
-    first = np.full(len(ids), len(dates))
-    np.minimum.at(first, codes, cols)
-    values[np.arange(len(dates))[None, :] < first[:, None]] = np.nan
-    return Panel(tuple(str(i) for i in ids), dates, values, freq, alias)
+    flat = codes * length + cols
+    revenue = clean["revenue"].to_numpy(dtype=float)
+    size = len(ids) * length
+    values = np.bincount(flat, weights=np.concatenate([revenue, revenue]), minlength=size).reshape(
+        len(ids), -1
+    )
+    seen = np.bincount(flat, minlength=size).reshape(len(ids), -1) > 0
+    first = np.where(seen.any(axis=1), seen.argmax(axis=1), length)
+    values[np.arange(length)[None, :] < first[:, None]] = np.nan
+    return Panel(tuple(ids[i] for i in order), dates, values, freq, alias)
 
 
 def build_level_series(sales: pd.DataFrame, level: str, freq: str) -> pd.DataFrame:

@@ -18,6 +18,8 @@ from models.features import CATEGORICAL, feature_names, feature_spec, origin_row
 from models.series import Panel, default_horizon
 
 _TARGET_CAP = 50.0
+_MIN_ORIGINS = 4
+_PREDICT_CELLS = 500_000  # series x steps per prediction chunk (bounds memory on large levels)
 _FILL_CHAIN = {
     "snaive": ("profile",),
     "profile": ("snaive",),
@@ -53,10 +55,21 @@ class GlobalModel:
         first = spec.m
         if last < first:
             return np.array([], dtype=int)
-        n_max = max(4, self.max_rows // max(1, panel.n_series * steps))
+        n_max = max(_MIN_ORIGINS, self.max_rows // max(1, panel.n_series * steps))
         span = min(last - first + 1, int(1.5 * spec.year) + steps)
         stride = max(1, math.ceil(span / n_max))
         return np.arange(last, last - span, -stride)[::-1]
+
+    def _train_series(self, panel: Panel, steps: int) -> Panel:
+        """The panel, or a seeded random subset of its series when even 4 origins would exceed max_rows."""
+        keep = self.max_rows // (_MIN_ORIGINS * steps)
+        if panel.n_series <= keep:
+            return panel
+        rng = np.random.default_rng(self.random_state)
+        rows = np.sort(rng.choice(panel.n_series, size=max(keep, 1), replace=False))
+        return Panel(
+            tuple(panel.ids[i] for i in rows), panel.dates, panel.values[rows], panel.freq, panel.alias
+        )
 
     def fit(self, panel: Panel, horizon: int) -> GlobalModel:
         """Build training rows from the panel, fit the regressor, compute the forecast paths."""
@@ -65,15 +78,16 @@ class GlobalModel:
         spec = feature_spec(panel.freq)
         cap = self.max_train_steps or default_horizon(panel.freq)
         steps = np.arange(1, min(cap, max(1, panel.length - spec.m - 1)) + 1)
-        origins = self._train_origins(panel, len(steps))
+        sample = self._train_series(panel, len(steps))
+        origins = self._train_origins(sample, len(steps))
         self.names_ = feature_names(panel.freq)
         self.fitted_ = False
         if len(origins):
-            cols = origin_rows(panel, origins, steps, int(steps[-1]))
+            cols = origin_rows(sample, origins, steps, int(steps[-1]))
             pos = cols["target_pos"]
-            inside = pos < panel.length
+            inside = pos < sample.length
             target = np.full(pos.shape, np.nan)
-            target[inside] = panel.values[np.nonzero(inside)[0], pos[inside]]
+            target[inside] = sample.values[np.nonzero(inside)[0], pos[inside]]
             ok = inside & np.isfinite(target) & (cols["scale"] > 0) & (cols["origin_n_obs"] >= spec.m)
             if ok.sum() >= 20:
                 flat = {k: v[ok] for k, v in cols.items()}
@@ -91,11 +105,18 @@ class GlobalModel:
         """Paths from the last date; NaN where the model is not fitted or a series has no scale."""
         if not self.fitted_:
             return np.full((panel.n_series, horizon), np.nan)
-        cols = origin_rows(panel, np.array([panel.length - 1]), np.arange(1, horizon + 1), h_cap)
-        flat = {k: v.reshape(-1) for k, v in cols.items()}
-        pred = self.estimator_.predict(self._design(flat, self.names_, fit=False)) * flat["scale"]
-        pred = np.where(flat["origin_n_obs"] >= feature_spec(panel.freq).m, pred, np.nan)
-        return np.clip(pred.reshape(panel.n_series, horizon), 0.0, None)
+        out = np.empty((panel.n_series, horizon))
+        chunk = max(1, _PREDICT_CELLS // horizon)
+        m = feature_spec(panel.freq).m
+        for lo in range(0, panel.n_series, chunk):
+            rows = slice(lo, min(lo + chunk, panel.n_series))
+            part = Panel(panel.ids[rows], panel.dates, panel.values[rows], panel.freq, panel.alias)
+            cols = origin_rows(part, np.array([panel.length - 1]), np.arange(1, horizon + 1), h_cap)
+            flat = {k: v.reshape(-1) for k, v in cols.items()}
+            pred = self.estimator_.predict(self._design(flat, self.names_, fit=False)) * flat["scale"]
+            pred = np.where(flat["origin_n_obs"] >= m, pred, np.nan)
+            out[rows] = pred.reshape(part.n_series, horizon)
+        return np.clip(out, 0.0, None)
 
     def predict(self) -> np.ndarray:
         """Forecast paths (series x horizon)."""
