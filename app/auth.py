@@ -9,9 +9,9 @@ from flask import session as flask_session
 from flask_login import current_user, login_required, login_user, logout_user
 from werkzeug.wrappers import Response
 
-from app import accounts
 from app.extensions import login_manager
 from app.services import get_services
+from data import accounts
 from data.db import session_scope
 from data.schema import User
 

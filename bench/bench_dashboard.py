@@ -64,7 +64,7 @@ HORIZONS = {"D": [14, 28, 91], "W": [8, 13, 26], "M": [3, 6, 12]}
 
 def build_instance(instance: Path, *, full_training: bool) -> dict[str, Any]:
     """Demo data, MASTER models of every level and a manager account; returns the catalogue."""
-    from app.accounts import create_user
+    from data.accounts import create_user
 
     engine = make_engine(f"sqlite:///{instance / 'trendsales.db'}")
     try:

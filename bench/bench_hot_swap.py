@@ -29,7 +29,7 @@ import psutil
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from app.accounts import create_user
+from data.accounts import create_user
 from data.db import make_engine, make_session_factory, session_scope, upgrade_database
 from data.demo import generate_demo_sales
 from data.storage import import_sales_frame

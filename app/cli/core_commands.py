@@ -7,8 +7,8 @@ import sys
 import click
 from flask.cli import AppGroup, with_appcontext
 
-from app import accounts
 from app.services import get_services
+from data import accounts
 from data.db import session_scope, upgrade_database
 from data.schema import User
 

@@ -13,11 +13,11 @@ from typing import Any
 from dash import Dash, Input, Output, State, ctx, no_update
 from flask_login import current_user
 
-from app.accounts import audit
 from callbacks.guards import admin_only
 from components import ids
 from components.admin.common import message
 from components.admin.training import ACTIVE_POLL_MS, IDLE_POLL_MS, outcome_list, schedule_text, status_line
+from data.accounts import audit
 from data.db import session_scope
 from data.schema import utc_now
 from scheduler.jobs import gate_facts, request_retrain

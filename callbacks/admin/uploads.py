@@ -10,13 +10,13 @@ from flask_login import current_user
 from sqlalchemy import Engine, select
 from sqlalchemy.orm import Session
 
-from app.accounts import audit
 from callbacks.admin.staging import UploadError, discard, stage_files, staged_paths, staging_root
 from callbacks.guards import admin_only
 from components import ids
 from components.admin.common import message, summary_cards
 from components.admin.uploads import import_results, limit_text, preview_card, problems_table, uploads_table
 from data import storage
+from data.accounts import audit
 from data.db import session_scope
 from data.schema import Upload
 from data.storage import ImportPreview, ImportResult

@@ -1,6 +1,6 @@
 """Admin › Users callbacks: list, create, (de)activate, reset password, approve/reject access requests.
 
-The account rules live in ``app.accounts`` (including "the last active admin cannot be deactivated");
+The account rules live in ``data.accounts`` (including "the last active admin cannot be deactivated");
 these functions only call them, audit what the console adds, and turn refusals into messages.
 """
 
@@ -15,20 +15,20 @@ from flask_login import current_user
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from app.accounts import (
-    AccountError,
-    approve_request,
-    audit,
-    create_user,
-    find_user,
-    pending_requests,
-    reset_password,
-    set_active,
-)
 from callbacks.guards import admin_only
 from components import ids
 from components.admin.common import message
 from components.admin.users import requests_list
+from data.accounts import (
+    AccountError,
+    approve_request,
+    audit,
+    create_user,
+    pending_requests,
+    reject_request,
+    reset_password,
+    set_active,
+)
 from data.db import session_scope
 from data.schema import User
 
@@ -80,15 +80,6 @@ def create_account(
     )
     audit(session, actor, "user_created", user=user.username, role=user.role)
     return user, temporary
-
-
-def reject_request(session: Session, username: str | None, *, actor: str) -> None:
-    """Refuse a pending access request: the inactive account is deleted so the name can ask again."""
-    user = find_user(session, username or "")
-    if user is None or not user.access_requested or user.active:
-        raise AccountError(f"No pending access request for {username!r}.")
-    session.delete(user)
-    audit(session, actor, "access_rejected", user=user.username)
 
 
 def _need(value: str | None, what: str) -> str:

@@ -1,4 +1,4 @@
-"""Users card actions (through app.accounts' rules) and the audit rows and CSV export."""
+"""Users card actions (through data.accounts' rules) and the audit rows and CSV export."""
 
 from __future__ import annotations
 
@@ -7,11 +7,11 @@ import io
 
 from sqlalchemy import select
 
-from app.accounts import find_user, request_access
 from app.admin_routes import audit_csv
 from callbacks.admin.audit import audit_rows, detail_text
 from callbacks.admin.users import pending_rows, user_action, user_rows
 from components import ids
+from data.accounts import find_user, request_access
 from data.db import session_scope
 from data.schema import AuditEvent
 

@@ -9,7 +9,7 @@ import pytest
 from flask.testing import FlaskClient
 
 from app import create_app
-from app.accounts import create_user
+from data.accounts import create_user
 from data.db import session_scope, upgrade_database
 
 ADMIN_PASSWORD = "admin-pass-123"

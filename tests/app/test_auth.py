@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from werkzeug.security import check_password_hash
 
-from app import accounts
+from data import accounts
 from data.db import session_scope
 from data.schema import LoginAttempt, User
 from tests.app.conftest import ADMIN_PASSWORD, MANAGER_PASSWORD, csrf_from, login

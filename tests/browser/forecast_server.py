@@ -13,7 +13,7 @@ from typing import Any
 
 import pytest
 
-from app.accounts import create_user
+from data.accounts import create_user
 from data.db import make_engine, make_session_factory, session_scope, upgrade_database
 from data.demo import generate_demo_sales
 from data.storage import import_sales_frame

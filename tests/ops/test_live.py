@@ -16,7 +16,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import Engine, func, select, update
 
-from app.accounts import create_user
+from data.accounts import create_user
 from data.db import make_engine, make_session_factory, session_scope, upgrade_database
 from data.schema import ModelVersion, RegistryAlias, TrainingJob
 from data.storage import import_sales_frame

@@ -9,7 +9,7 @@ import pandas as pd
 import pytest
 from sqlalchemy import func, inspect, select
 
-from app import accounts
+from data import accounts
 from data.db import current_revision, make_session_factory, session_scope, upgrade_database
 from data.schema import Base, Sale, TrainingJob
 from data.storage import import_sales_files, list_products, list_stores, load_revenue_series

@@ -1,0 +1,239 @@
+"""Account rules: creating users, checking passwords, throttling, resets and access requests.
+
+Plain functions on a SQLAlchemy session so the web views, the CLI and tests share them.
+Passwords are hashed with Werkzeug's scrypt; nothing here ever stores or logs a clear password.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import secrets
+from dataclasses import dataclass
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+from werkzeug.security import check_password_hash, generate_password_hash
+
+from data.schema import ROLES, AuditEvent, LoginAttempt, User, utc_now
+
+MIN_PASSWORD_LENGTH = 8
+USERNAME_MAX = 80
+
+
+class AccountError(ValueError):
+    """A request about accounts that cannot be carried out; the message says why."""
+
+
+@dataclass(frozen=True)
+class LoginResult:
+    """Outcome of a login attempt: the user on success, else a message safe to show."""
+
+    user: User | None
+    message: str = ""
+
+
+def hash_password(password: str) -> str:
+    """Hash a password with scrypt (salted; the hash embeds its parameters)."""
+    return generate_password_hash(password, method="scrypt")
+
+
+def check_password_strength(password: str, username: str = "") -> None:
+    """Refuse passwords that are too short or equal to the user name."""
+    if len(password) < MIN_PASSWORD_LENGTH:
+        raise AccountError(f"The password must have at least {MIN_PASSWORD_LENGTH} characters.")
+    if username and password.strip().lower() == username.strip().lower():
+        raise AccountError("The password must differ from the user name.")
+
+
+def _validate_username(username: str) -> str:
+    name = username.strip()
+    if not name:
+        raise AccountError("The user name is empty.")
+    if len(name) > USERNAME_MAX or any(c.isspace() for c in name):
+        raise AccountError(f"The user name must be 1–{USERNAME_MAX} characters without spaces.")
+    return name
+
+
+def find_user(session: Session, username: str) -> User | None:
+    """The user with this name (case-insensitive), or None."""
+    return session.scalar(select(User).where(func.lower(User.username) == username.strip().lower()))
+
+
+def audit(session: Session, actor: str, action: str, **detail: object) -> None:
+    """Record an account or admin action in the audit log (same transaction as the action)."""
+    session.add(AuditEvent(actor=actor, action=action, detail=detail or None))
+
+
+def create_user(
+    session: Session,
+    username: str,
+    password: str,
+    *,
+    role: str = "manager",
+    active: bool = True,
+    must_change_password: bool = False,
+    access_requested: bool = False,
+    note: str | None = None,
+) -> User:
+    """Add a user after checking the name, role and password; the caller commits."""
+    name = _validate_username(username)
+    if role not in ROLES:
+        raise AccountError(f"Unknown role {role!r}; choose one of: {', '.join(ROLES)}.")
+    check_password_strength(password, name)
+    if find_user(session, name) is not None:
+        raise AccountError(f"A user named {name!r} already exists.")
+    user = User(
+        username=name,
+        password_hash=hash_password(password),
+        role=role,
+        active=active,
+        must_change_password=must_change_password,
+        access_requested=access_requested,
+        request_note=note,
+        session_token=secrets.token_hex(8),
+    )
+    session.add(user)
+    session.flush()
+    return user
+
+
+def recent_failures(session: Session, *, username: str, address: str, window: dt.timedelta) -> int:
+    """Failed logins in the window for this user name or this address, whichever is higher."""
+    since = utc_now() - window
+    by_user = session.scalar(
+        select(func.count()).where(
+            LoginAttempt.username == username.lower(),
+            LoginAttempt.success.is_(False),
+            LoginAttempt.at >= since,
+        )
+    )
+    by_address = session.scalar(
+        select(func.count()).where(
+            LoginAttempt.address == address, LoginAttempt.success.is_(False), LoginAttempt.at >= since
+        )
+    )
+    return max(by_user or 0, (by_address or 0) // 4)
+
+
+def authenticate(
+    session: Session, username: str, password: str, *, address: str, max_failures: int, window_minutes: int
+) -> LoginResult:
+    """Check credentials with throttling shared by every worker (attempts live in the database)."""
+    window = dt.timedelta(minutes=window_minutes)
+    if recent_failures(session, username=username, address=address, window=window) >= max_failures:
+        return LoginResult(None, f"Too many failed attempts. Try again in {window_minutes} minutes.")
+    user = find_user(session, username)
+    ok = user is not None and check_password_hash(user.password_hash, password)
+    session.add(LoginAttempt(username=username.strip().lower()[:USERNAME_MAX], address=address, success=ok))
+    if not ok:
+        return LoginResult(None, "Wrong user name or password.")
+    if not user.active:
+        message = (
+            "Your access request is waiting for an administrator's approval."
+            if user.access_requested
+            else "This account is deactivated. Ask an administrator."
+        )
+        return LoginResult(None, message)
+    user.last_login_at = utc_now()
+    return LoginResult(user)
+
+
+def change_password(session: Session, user: User, current: str, new: str) -> None:
+    """Change one's own password (the current one is required); other sessions are logged out."""
+    if not check_password_hash(user.password_hash, current):
+        raise AccountError("The current password is wrong.")
+    if current == new:
+        raise AccountError("The new password must differ from the current one.")
+    check_password_strength(new, user.username)
+    user.password_hash = hash_password(new)
+    user.must_change_password = False
+    user.session_token = secrets.token_hex(8)
+    audit(session, user.username, "password_changed")
+
+
+def reset_password(session: Session, username: str, *, actor: str) -> str:
+    """Give a user a temporary password that must be changed at next login; returns it once."""
+    user = find_user(session, username)
+    if user is None:
+        raise AccountError(f"No user named {username!r}.")
+    temporary = secrets.token_urlsafe(9)
+    user.password_hash = hash_password(temporary)
+    user.must_change_password = True
+    user.session_token = secrets.token_hex(8)
+    audit(session, actor, "password_reset", user=user.username)
+    return temporary
+
+
+def request_access(session: Session, username: str, password: str, note: str = "") -> User:
+    """Create an inactive account that waits for an administrator's approval."""
+    user = create_user(
+        session, username, password, role="manager", active=False, access_requested=True, note=note[:500]
+    )
+    audit(session, user.username, "access_requested")
+    return user
+
+
+def pending_requests(session: Session) -> list[User]:
+    """Accounts waiting for approval, oldest first."""
+    stmt = (
+        select(User).where(User.access_requested.is_(True), User.active.is_(False)).order_by(User.created_at)
+    )
+    return list(session.scalars(stmt))
+
+
+def approve_request(session: Session, username: str, *, actor: str, role: str = "manager") -> User:
+    """Activate a pending account with the given role."""
+    user = find_user(session, username)
+    if user is None or not user.access_requested:
+        raise AccountError(f"No pending access request for {username!r}.")
+    if role not in ROLES:
+        raise AccountError(f"Unknown role {role!r}; choose one of: {', '.join(ROLES)}.")
+    user.active, user.access_requested, user.role = True, False, role
+    audit(session, actor, "access_approved", user=user.username, role=role)
+    return user
+
+
+def reject_request(session: Session, username: str | None, *, actor: str) -> None:
+    """Refuse a pending access request: the inactive account is deleted so the name can ask again."""
+    user = find_user(session, username or "")
+    if user is None or not user.access_requested or user.active:
+        raise AccountError(f"No pending access request for {username!r}.")
+    session.delete(user)
+    audit(session, actor, "access_rejected", user=user.username)
+
+
+def count_active_admins(session: Session) -> int:
+    """Number of active admin accounts."""
+    return session.scalar(select(func.count()).where(User.role == "admin", User.active.is_(True))) or 0
+
+
+def set_active(session: Session, username: str, active: bool, *, actor: str) -> User:
+    """Activate or deactivate a user; the last active admin cannot be deactivated."""
+    user = find_user(session, username)
+    if user is None:
+        raise AccountError(f"No user named {username!r}.")
+    if not active and user.role == "admin" and user.active and count_active_admins(session) <= 1:
+        raise AccountError("The last active administrator cannot be deactivated.")
+    user.active = active
+    if not active:
+        user.session_token = secrets.token_hex(8)
+    audit(session, actor, "user_activated" if active else "user_deactivated", user=user.username)
+    return user
+
+
+def ensure_admin(session: Session, *, username: str, password: str | None) -> str | None:
+    """Make sure an active admin exists; returns a generated password (to print once) or None."""
+    if count_active_admins(session) > 0:
+        return None
+    generated = None
+    if not password:
+        generated = password = secrets.token_urlsafe(12)
+    existing = find_user(session, username)
+    if existing is not None:
+        existing.role, existing.active, existing.access_requested = "admin", True, False
+        existing.password_hash = hash_password(password)
+        existing.session_token = secrets.token_hex(8)
+    else:
+        create_user(session, username, password, role="admin")
+    audit(session, "system", "admin_bootstrapped", user=username)
+    return generated
