@@ -143,7 +143,7 @@ class Sale(Base):
     upload_id: Mapped[int | None] = mapped_column(ForeignKey("uploads.id"))
 
     __table_args__ = (
-        Index("ix_sales_date", "date"),
+        Index("ix_sales_date_revenue", "date", "revenue"),  # covering: all-stores series (migration 0002)
         Index("ix_sales_category_store_date", "category", "store", "date"),
         Index("ix_sales_product_date", "product", "date"),
     )
