@@ -235,15 +235,16 @@ def level_panel(sales: pd.DataFrame, level: str, freq: str) -> Panel:
     rank = np.empty(len(ids), dtype=np.int64)
     rank[order] = np.arange(len(ids))
     length = len(dates)
-    codes = np.concatenate([rank[own], rank[total]])
-    cols = np.concatenate([col, col])
-    flat = codes * length + cols
-    revenue = clean["revenue"].to_numpy(dtype=float)
     size = len(ids) * length
-    values = np.bincount(flat, weights=np.concatenate([revenue, revenue]), minlength=size).reshape(
-        len(ids), -1
-    )
-    seen = np.bincount(flat, minlength=size).reshape(len(ids), -1) > 0
+    revenue = clean["revenue"].to_numpy(dtype=float)
+    values = np.zeros(size)
+    seen = np.zeros(size, dtype=bool)
+    for codes in (own, total):  # one pass per key set keeps the memory of a 2x concatenation away
+        flat = rank[codes] * length + col
+        values += np.bincount(flat, weights=revenue, minlength=size)
+        seen |= np.bincount(flat, minlength=size) > 0
+    values = values.reshape(len(ids), length)
+    seen = seen.reshape(len(ids), length)
     first = np.where(seen.any(axis=1), seen.argmax(axis=1), length)
     values[np.arange(length)[None, :] < first[:, None]] = np.nan
     return Panel(tuple(ids[i] for i in order), dates, values, freq, alias)

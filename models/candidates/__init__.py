@@ -28,7 +28,12 @@ DEFAULT_GRIDS: dict[str, dict[str, list[Any]]] = {
     "seasonal_naive": {},
     "theta": {"theta": [1.0, 2.0, 3.0], "seasonal": [True]},
     "ridge": {"alpha": [1.0, 30.0]},
-    "hgb": {"learning_rate": [0.1], "max_iter": [100], "max_leaf_nodes": [31], "min_samples_leaf": [40]},
+    "hgb": {
+        "loss": ["poisson", "squared_error"],
+        "learning_rate": [0.1],
+        "max_iter": [100],
+        "max_leaf_nodes": [31],
+    },
     "ets": [
         {"trend": "add", "damped": True, "seasonal": "mul"},
         {"trend": "add", "damped": True, "seasonal": "add"},

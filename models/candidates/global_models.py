@@ -141,7 +141,7 @@ class RidgeGlobal(GlobalModel):
     def __init__(
         self,
         alpha: float = 1.0,
-        max_rows: int = 150_000,
+        max_rows: int = 300_000,
         max_train_steps: int | None = None,
         random_state: int = 0,
     ) -> None:
@@ -177,8 +177,8 @@ class GradientBoostingGlobal(GlobalModel):
         max_leaf_nodes: int = 31,
         min_samples_leaf: int = 40,
         l2_regularization: float = 0.0,
-        loss: str = "squared_error",
-        max_rows: int = 40_000,
+        loss: str = "poisson",
+        max_rows: int = 60_000,
         max_train_steps: int | None = None,
         random_state: int = 0,
     ) -> None:

@@ -55,6 +55,12 @@ def daily_sales() -> pd.DataFrame:
 
 
 @pytest.fixture(scope="session")
+def weekly_sales() -> pd.DataFrame:
+    """About three years of weekly sales (Monday anchors)."""
+    return make_sales("W", periods=160, seed=4)
+
+
+@pytest.fixture(scope="session")
 def monthly_sales() -> pd.DataFrame:
     """Seven years of monthly sales."""
     return make_sales("M", periods=84, seed=1)

@@ -132,3 +132,13 @@ def test_local_ets_is_budgeted_by_default_and_always_run_when_named(monthly_sale
     tl = train_level(monthly_sales, "store", freq="M", config=cfg)
     assert set(tl.cv_table["family"]) == {"seasonal_naive", "ets"}
     assert tl.metrics["wape"] <= tl.baseline_metrics["wape"]
+
+
+def test_weekly_end_to_end_with_monthly_view(weekly_sales) -> None:
+    tl = train_level(weekly_sales, "store", freq="W", config=TINY)
+    assert tl.folds.horizon == 13 and tl.metrics["wape"] <= tl.baseline_metrics["wape"]
+    f = tl.forecaster
+    weekly = f.forecast("store=*", 13)
+    assert (weekly["date"].dt.day_of_week == 0).all()  # the data's Monday anchor
+    monthly = f.forecast("store=*", 2, freq="M")
+    assert (monthly["forecast"] > weekly["forecast"].iloc[:4].sum() * 0.5).all()
