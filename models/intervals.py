@@ -81,9 +81,12 @@ def calibrate(residuals: np.ndarray) -> Calibration:
             width += 1
         block = residuals[:, max(0, h - width) : h + width + 1]
         sample = block[np.isfinite(block)]
-        for level in LEVELS:
-            lo[level][h] = min(np.quantile(sample, (1 - level) / 2), 0.0)
-            hi[level][h] = max(np.quantile(sample, (1 + level) / 2), 0.0)
+        n = len(sample)
+        for level in LEVELS:  # split-conformal finite-sample ranks: floor/ceil((n + 1) * p) / n
+            p_lo = np.floor((n + 1) * (1 - level) / 2) / n
+            p_hi = min(np.ceil((n + 1) * (1 + level) / 2) / n, 1.0)
+            lo[level][h] = min(np.quantile(sample, p_lo, method="lower"), 0.0)
+            hi[level][h] = max(np.quantile(sample, p_hi, method="higher"), 0.0)
     return Calibration(lo, hi, _equicorrelation(residuals, hi[0.8] - lo[0.8]), n_total)
 
 
