@@ -6,50 +6,27 @@ from __future__ import annotations
 import http.cookiejar
 import json
 import re
-import subprocess
 import urllib.error
 import urllib.parse
 import urllib.request
-from pathlib import Path
 from typing import Any
 
 import psutil
 
-from tests.support.live_server import BIN, PROJECT_ROOT, LiveServer, free_port, wait_for
+from tests.support.live_server import LiveServer, start_server, wait_for
 
 APP = "tests.ops.fast_app:server"
 
 
 def start_ops_server(env: dict[str, str], *, workers: int = 2, timeout: float = 60) -> LiveServer:
-    """Start gunicorn (project config, ``workers`` workers) on the fast-training app; wait for /healthz."""
-    port = free_port()
-    log_path = Path(env["TRENDSALES_INSTANCE_DIR"]) / f"gunicorn-{port}.log"
-    server_env = dict(env, HOST="127.0.0.1", PORT=str(port), TRENDSALES_WORKERS=str(workers))
-    with open(log_path, "wb") as log_file:
-        process = subprocess.Popen(
-            [str(BIN / "gunicorn"), "-c", "gunicorn.conf.py", APP],
-            cwd=PROJECT_ROOT,
-            env=server_env,
-            stdout=log_file,
-            stderr=subprocess.STDOUT,
-            start_new_session=True,
-        )
-    server = LiveServer(f"http://127.0.0.1:{port}", process, log_path, server_env)
-
-    def all_workers_up() -> bool:
-        if process.poll() is not None:
-            raise RuntimeError(f"gunicorn exited with {process.returncode}:\n{server.log()}")
-        try:
-            return server.get("/healthz", timeout=2)[0] == 200 and len(worker_pids(server)) == workers
-        except OSError:
-            return False
-
-    try:
-        wait_for(all_workers_up, timeout=timeout, what="gunicorn workers answering /healthz")
-    except BaseException:
-        server.stop()
-        raise
-    return server
+    """Start gunicorn (project config, ``workers`` workers) on the fast-training app; wait for all workers."""
+    return start_server(
+        env,
+        workers=workers,
+        timeout=timeout,
+        app=APP,
+        ready=lambda server: len(worker_pids(server)) == workers,
+    )
 
 
 def worker_pids(server: LiveServer) -> set[int]:

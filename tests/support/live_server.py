@@ -105,16 +105,22 @@ class LiveServer:
 
 
 def start_server(
-    env: dict[str, str], *, workers: int = 1, threads: int = 4, timeout: float = 60
+    env: dict[str, str],
+    *,
+    workers: int = 1,
+    threads: int = 4,
+    timeout: float = 60,
+    app: str = "wsgi:server",
+    ready: Callable[[LiveServer], bool] | None = None,
 ) -> LiveServer:
-    """Start gunicorn with the project's config on a free port and wait until /healthz answers."""
+    """Start gunicorn (project config) on a free port; wait until /healthz answers and ``ready`` holds."""
     port = free_port()
     log_path = Path(env["TRENDSALES_INSTANCE_DIR"]) / f"gunicorn-{port}.log"
     server_env = dict(env, HOST="127.0.0.1", PORT=str(port), TRENDSALES_WORKERS=str(workers))
     server_env["TRENDSALES_THREADS"] = str(threads)
     with open(log_path, "wb") as log_file:
         process = subprocess.Popen(
-            [str(BIN / "gunicorn"), "-c", "gunicorn.conf.py", "wsgi:server"],
+            [str(BIN / "gunicorn"), "-c", "gunicorn.conf.py", app],
             cwd=PROJECT_ROOT,
             env=server_env,
             stdout=log_file,
@@ -127,7 +133,7 @@ def start_server(
         if process.poll() is not None:
             raise RuntimeError(f"gunicorn exited with {process.returncode}:\n{server.log()}")
         try:
-            return server.get("/healthz", timeout=2)[0] == 200
+            return server.get("/healthz", timeout=2)[0] == 200 and (ready is None or ready(server))
         except OSError:
             return False
 
