@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import hashlib
-import os
-import tempfile
 from collections.abc import Callable
 from pathlib import Path
-from typing import BinaryIO
+from typing import IO
 
 import pandas as pd
+
+from data.files import write_atomic
 
 _SAFE_SUFFIXES = {".csv", ".txt", ".xlsx"}
 
@@ -27,39 +27,26 @@ def frame_sha256(frame: pd.DataFrame) -> str:
     return digest.hexdigest()
 
 
-def _atomic_write(target: Path, write: Callable[[BinaryIO], None]) -> Path:
-    """Write through a temporary file in the same folder, fsync, then rename over ``target``."""
-    if target.exists():
-        return target
-    target.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=".upload-", suffix=".part")
-    try:
-        with os.fdopen(fd, "wb") as fh:
-            write(fh)
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.replace(tmp, target)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-    return target
-
-
 def keep_raw_file(path: str | Path, sha256: str, upload_dir: str | Path) -> Path:
     """Keep a copy of an uploaded file as ``<upload_dir>/<sha256>.<ext>`` (atomic; no-op if present)."""
     path = Path(path)
     suffix = path.suffix.lower() if path.suffix.lower() in _SAFE_SUFFIXES else ".bin"
     target = Path(upload_dir) / f"{sha256}{suffix}"
 
-    def copy(fh: BinaryIO) -> None:
+    def copy(fh: IO[bytes]) -> None:
         with open(path, "rb") as src:
             while block := src.read(1 << 20):
                 fh.write(block)
 
-    return _atomic_write(target, copy)
+    return _write_once(target, copy)
 
 
 def keep_raw_frame(frame: pd.DataFrame, sha256: str, upload_dir: str | Path) -> Path:
     """Keep an imported frame as CSV ``<upload_dir>/<sha256>.csv`` (atomic; no-op if present)."""
     target = Path(upload_dir) / f"{sha256}.csv"
-    return _atomic_write(target, lambda fh: frame.to_csv(fh, index=False, date_format="%Y-%m-%d"))
+    return _write_once(target, lambda fh: frame.to_csv(fh, index=False, date_format="%Y-%m-%d"))
+
+
+def _write_once(target: Path, write: Callable[[IO[bytes]], None]) -> Path:
+    """Content-addressed files never change: keep an existing one, else write atomically."""
+    return target if target.exists() else write_atomic(target, write)

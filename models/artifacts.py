@@ -8,15 +8,14 @@ with a clear ``ArtifactError`` instead of failing later inside a forecast.
 
 from __future__ import annotations
 
-import contextlib
 import json
 import os
-import tempfile
-from collections.abc import Callable
 from pathlib import Path
-from typing import IO, Any
+from typing import Any
 
 import joblib
+
+from data.files import write_atomic
 
 __all__ = ["ArtifactError", "load_artifact", "save_artifact", "write_json_atomic"]
 
@@ -25,63 +24,24 @@ class ArtifactError(RuntimeError):
     """A model artifact is missing, unreadable, of the wrong type or level, or fails validation."""
 
 
-def _fsync_dir(folder: Path) -> None:
-    """Persist a rename: fsync the folder entry (a no-op where the OS does not allow it)."""
-    try:
-        fd = os.open(folder, os.O_RDONLY)
-    except OSError:
-        return
-    try:
-        os.fsync(fd)
-    except OSError:
-        pass
-    finally:
-        os.close(fd)
-
-
-def _write_atomic(path: str | os.PathLike[str], write: Callable[[IO[bytes]], None]) -> Path:
-    """Write through ``write(fileobj)`` into a same-folder temp file, then rename it over ``path``.
-
-    On any error the temp file is removed and the error re-raised; ``path`` keeps its old content
-    (or stays absent), so readers never see a half-written file.
-    """
-    final = Path(path)
-    folder = final.parent
-    folder.mkdir(parents=True, exist_ok=True)
-    fd, tmp_name = tempfile.mkstemp(prefix=f".{final.name}.", suffix=".tmp", dir=folder)
-    tmp = Path(tmp_name)
-    try:
-        with os.fdopen(fd, "wb") as handle:
-            write(handle)
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.replace(tmp, final)
-    except BaseException:
-        with contextlib.suppress(OSError):
-            tmp.unlink()
-        raise
-    _fsync_dir(folder)
-    return final
-
-
 def save_artifact(obj: Any, path: str | os.PathLike[str]) -> Path:
     """Dump ``obj`` with joblib to ``path`` atomically (temp file, fsync, rename, fsync folder).
 
     Why: a worker may load the artifact at any moment; it must see the old file or the new one,
     never a torn write (disk full, crash, permission error mid-way).
     """
-    return _write_atomic(path, lambda handle: joblib.dump(obj, handle, compress=3))
+    return write_atomic(path, lambda handle: joblib.dump(obj, handle, compress=3))
 
 
 def write_json_atomic(data: Any, path: str | os.PathLike[str]) -> Path:
     """Write ``data`` as indented UTF-8 JSON atomically; non-JSON values fail before anything is renamed."""
     payload = json.dumps(data, indent=2, ensure_ascii=False, allow_nan=False, sort_keys=False)
-    return _write_atomic(path, lambda handle: handle.write(payload.encode("utf-8") + b"\n"))
+    return write_atomic(path, lambda handle: handle.write(payload.encode("utf-8") + b"\n"))
 
 
 def write_text_atomic(text: str, path: str | os.PathLike[str]) -> Path:
     """Write ``text`` as UTF-8 atomically (used for the Markdown reports)."""
-    return _write_atomic(path, lambda handle: handle.write(text.encode("utf-8")))
+    return write_atomic(path, lambda handle: handle.write(text.encode("utf-8")))
 
 
 def load_artifact(path: str | os.PathLike[str], *, expected_level: str | None = None) -> Any:
