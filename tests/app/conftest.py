@@ -8,9 +8,9 @@ from pathlib import Path
 import pytest
 from flask.testing import FlaskClient
 
-from app import create_app
 from data.accounts import create_user
-from data.db import session_scope, upgrade_database
+from data.db import session_scope
+from tests.support.apps import make_test_app
 
 ADMIN_PASSWORD = "admin-pass-123"
 MANAGER_PASSWORD = "manager-pass-123"
@@ -19,17 +19,8 @@ MANAGER_PASSWORD = "manager-pass-123"
 @pytest.fixture
 def dash_app(tmp_path: Path):
     """A fresh app with its own instance folder, migrated database, one admin and one manager."""
-    app = create_app(
-        {
-            "TESTING": True,
-            "INSTANCE_DIR": str(tmp_path),
-            "DATABASE_URL": f"sqlite:///{tmp_path / 'app.db'}",
-            "MODEL_DIR": str(tmp_path / "models"),
-            "UPLOAD_DIR": str(tmp_path / "uploads"),
-        }
-    )
+    app = make_test_app(tmp_path)
     services = app.server.extensions["trendsales"]
-    upgrade_database(services.engine)
     with session_scope(services.sessions) as session:
         create_user(session, "admin", ADMIN_PASSWORD, role="admin")
         create_user(session, "manager", MANAGER_PASSWORD, role="manager")

@@ -7,28 +7,14 @@ from pathlib import Path
 import pytest
 from sqlalchemy import text
 
-from app import create_app
-from app.cli.data_commands import data_cli
-from data.db import upgrade_database
+from tests.support.apps import make_test_app
 
 
 @pytest.fixture
 def cli(tmp_path: Path):
     """A CLI runner on an app with a temporary, migrated database (``data`` group attached)."""
-    app = create_app(
-        {
-            "TESTING": True,
-            "INSTANCE_DIR": str(tmp_path / "instance"),
-            "DATABASE_URL": f"sqlite:///{tmp_path / 'cli.db'}",
-            "MODEL_DIR": str(tmp_path / "models"),
-            "UPLOAD_DIR": str(tmp_path / "uploads"),
-        }
-    )
-    server = app.server
-    if "data" not in server.cli.commands:
-        server.cli.add_command(data_cli)
+    server = make_test_app(tmp_path).server
     engine = server.extensions["trendsales"].engine
-    upgrade_database(engine)
     yield server.test_cli_runner(), engine, tmp_path / "uploads"
     engine.dispose()
 

@@ -17,14 +17,13 @@ import pandas as pd
 import pytest
 from sqlalchemy import Engine, func, select
 
-from app import create_app
-from data.db import upgrade_database
 from data.demo import generate_demo_sales
 from data.schema import ModelVersion
 from data.storage import import_sales_frame
 from models.artifacts import load_artifact
 from models.pipeline import TrainingError, run_training, training_config
 from models.registry import get_version, list_versions, master_versions
+from tests.support.apps import make_test_app
 
 ROOT = Path(__file__).resolve().parents[2]
 FAST = {
@@ -157,18 +156,8 @@ def test_reloaded_artifact_forecasts_identically_in_a_fresh_process(engine: Engi
 @pytest.fixture
 def cli_app(tmp_path: Path):
     """An app from the factory on a migrated temp database, with the fast training settings."""
-    app = create_app(
-        {
-            "TESTING": True,
-            "INSTANCE_DIR": str(tmp_path),
-            "DATABASE_URL": f"sqlite:///{tmp_path / 'app.db'}",
-            "MODEL_DIR": str(tmp_path / "models"),
-            "UPLOAD_DIR": str(tmp_path / "uploads"),
-            **FAST,
-        }
-    )
+    app = make_test_app(tmp_path, **FAST)
     services = app.server.extensions["trendsales"]
-    upgrade_database(services.engine)
     yield app
     services.engine.dispose()
 
