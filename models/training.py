@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -122,10 +123,19 @@ def fit_predict(panel: Panel, config: dict, horizon: int, random_state: int) -> 
     return apply_fallbacks(panel, model.predict())
 
 
-def _fold_predict(panel: Panel, config: dict, pos: int, horizon: int, random_state: int) -> np.ndarray:
+def _threads(n_jobs: int) -> int:
+    """BLAS/OpenMP threads per worker: the cores shared among joblib workers (nested threads contend)."""
+    cores = os.cpu_count() or 1
+    workers = cores if n_jobs < 0 else max(1, n_jobs)
+    return max(1, cores // workers)
+
+
+def _fold_predict(
+    panel: Panel, config: dict, pos: int, horizon: int, random_state: int, threads: int = 1
+) -> np.ndarray:
     """Out-of-sample predictions of one fold (NaN rows for series that had not started by the cutoff)."""
     train = panel.truncate(pos)
-    with threadpool_limits(1):  # parallelism comes from joblib; nested BLAS/OpenMP threads only contend
+    with threadpool_limits(threads):
         paths, _ = fit_predict(train, config, horizon, random_state)
     paths[train.n_obs() == 0] = np.nan
     return paths
@@ -181,8 +191,9 @@ def _run_cv(
 ) -> list[list[np.ndarray]]:
     """Backtest predictions per configuration and fold (parallel over configuration x fold)."""
     tasks = [(ci, k) for ci in range(len(configs)) for k in range(len(positions))]
+    threads = _threads(config.n_jobs)
     jobs = (
-        delayed(_fold_predict)(panel, configs[ci], positions[k], horizon, config.random_state)
+        delayed(_fold_predict)(panel, configs[ci], positions[k], horizon, config.random_state, threads)
         for ci, k in tasks
     )
     preds: list[list[np.ndarray]] = [[None] * len(positions) for _ in configs]  # type: ignore[list-item]
@@ -254,7 +265,7 @@ def train_level(
         win = 0
     best = configs[win]
     t1 = time.perf_counter()
-    with threadpool_limits(1):
+    with threadpool_limits(_threads(1)):
         paths, labels = fit_predict(panel, best, max_horizon, config.random_state)
     report(f"refit {best['family']}")
     forecaster = _build_forecaster(
