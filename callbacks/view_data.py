@@ -133,18 +133,6 @@ def backtest_wape(backtest: pd.DataFrame | None) -> float | None:
     return float(np.abs(backtest["actual"] - backtest["forecast"]).sum()) / total
 
 
-def nest_intervals(forecast80: pd.DataFrame, forecast95: pd.DataFrame) -> pd.DataFrame:
-    """The 95% forecast with its bounds widened where needed so the 95% range always contains the 80% one.
-
-    Why: the engine aggregates each level's bounds separately for coarser periods, which can leave a
-    95% bound a little inside the 80% one; a band drawn inside a narrower band would confuse people.
-    """
-    nested = forecast95.copy()
-    nested["lower"] = np.minimum(forecast95["lower"].to_numpy(), forecast80["lower"].to_numpy())
-    nested["upper"] = np.maximum(forecast95["upper"].to_numpy(), forecast80["upper"].to_numpy())
-    return nested
-
-
 def build_view(holder: Any, snapshot: Any, state: ViewState) -> ForecastView:
     """Compute the view of ``state`` from one model snapshot (so one response never mixes versions).
 
@@ -168,7 +156,7 @@ def build_view(holder: Any, snapshot: Any, state: ViewState) -> ForecastView:
         history=window(full, state.history, end),
         full_history=full,
         forecast80=f80,
-        forecast95=nest_intervals(f80, f95),
+        forecast95=f95,
         last_year=last_year_values(full, f80["date"], state.freq),
         backtest=backtest,
     )

@@ -138,11 +138,17 @@ class LevelForecaster:
         in_first = (hist_periods == first) & ~np.isnan(t.history[row])
         observed = float(np.nansum(t.history[row][in_first]))
         scale = float(t.scales[row])
+        center = (t.lo[0.8] + t.hi[0.8]) / 2  # one center for every level keeps the bands nested
         rows = []
         for p in wanted:
             sel = np.flatnonzero(periods == p)
             total, lower, upper = aggregate_bounds(
-                t.points[row, sel].astype(float), scale, t.lo[level][sel], t.hi[level][sel], level, t.rho
+                t.points[row, sel].astype(float),
+                scale,
+                t.lo[level][sel],
+                t.hi[level][sel],
+                t.rho,
+                center[sel],
             )
             extra = observed if p == first else 0.0
             rows.append((p.start_time, total + extra, lower + extra, upper + extra))

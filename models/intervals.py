@@ -116,16 +116,34 @@ def bounds(
     return lower, upper
 
 
+def _correlated_sum(deviation: np.ndarray, rho: float) -> float:
+    """Size of the sum of per-step deviations whose errors share the equicorrelation ``rho``.
+
+    rho = 1 adds them up, rho = 0 gives the root-sum-of-squares; monotone in every deviation.
+    """
+    ss = float((deviation**2).sum())
+    return float(np.sqrt(max(ss + rho * (float(deviation.sum()) ** 2 - ss), 0.0)))
+
+
 def aggregate_bounds(
-    points: np.ndarray, scale: float, lo_q: np.ndarray, hi_q: np.ndarray, level: float, rho: float
+    points: np.ndarray,
+    scale: float,
+    lo_q: np.ndarray,
+    hi_q: np.ndarray,
+    rho: float,
+    center_q: np.ndarray | None = None,
 ) -> tuple[float, float, float]:
-    """(point, lower, upper) of the sum of consecutive steps of one series (quantiles already per step)."""
-    sd = (hi_q - lo_q) * scale / (2 * Z[level])
-    shift = float(((hi_q + lo_q) / 2 * scale).sum())
-    ss = float((sd**2).sum())
-    var = ss + rho * (float(sd.sum()) ** 2 - ss)
-    half = Z[level] * np.sqrt(max(var, 0.0))
+    """(point, lower, upper) of the sum of consecutive steps of one series.
+
+    Each step's band is split at a center (``center_q``: the middle of the 80% band, shared by every
+    level so that a 95% band always contains the 80% one) into a lower and an upper deviation; each side
+    is summed with the estimated error correlation. Skewed residuals thus keep skewed aggregate bands.
+    """
+    center = (lo_q + hi_q) / 2 if center_q is None else center_q
+    below = np.maximum(center - lo_q, 0.0) * scale
+    above = np.maximum(hi_q - center, 0.0) * scale
     total = float(points.sum())
-    lower = max(total + shift - half, 0.0)
-    upper = max(total + shift + half, lower, total)
+    middle = total + float(center.sum() * scale)
+    lower = max(middle - _correlated_sum(below, rho), 0.0)
+    upper = max(middle + _correlated_sum(above, rho), lower, total)
     return total, min(lower, total), upper

@@ -82,7 +82,21 @@ def test_calibration_quantiles_bracket_zero_and_extend_with_sqrt_growth() -> Non
 def test_aggregate_bounds_use_the_correlation() -> None:
     points = np.full(7, 10.0)
     lo, hi = np.full(7, -1.0), np.full(7, 1.0)
-    _, l0, u0 = aggregate_bounds(points, 1.0, lo, hi, 0.8, rho=0.0)
-    _, l1, u1 = aggregate_bounds(points, 1.0, lo, hi, 0.8, rho=1.0)
+    _, l0, u0 = aggregate_bounds(points, 1.0, lo, hi, rho=0.0)
+    _, l1, u1 = aggregate_bounds(points, 1.0, lo, hi, rho=1.0)
     assert u0 - l0 == pytest.approx(2 * np.sqrt(7))
     assert u1 - l1 == pytest.approx(14.0)  # perfectly correlated errors: widths add up
+
+
+def test_aggregate_bands_stay_nested_with_skewed_residuals() -> None:
+    """A 95% band built from skewed per-step quantiles still contains the 80% band after summing."""
+    points = np.full(7, 100.0)
+    lo80, hi80 = np.full(7, -5.0), np.full(7, 20.0)
+    lo95, hi95 = np.full(7, -7.0), np.full(7, 60.0)  # long upper tail, as with sales spikes
+    center = (lo80 + hi80) / 2
+    for rho in (0.0, 0.4, 1.0):
+        total, l80, u80 = aggregate_bounds(points, 1.0, lo80, hi80, rho, center)
+        _, l95, u95 = aggregate_bounds(points, 1.0, lo95, hi95, rho, center)
+        assert l95 <= l80 <= total <= u80 <= u95
+    _, l1, u1 = aggregate_bounds(points, 1.0, lo95, hi95, 1.0, center)
+    assert (l1, u1) == pytest.approx((700 - 49, 700 + 420))  # rho = 1: the per-step bounds add up
