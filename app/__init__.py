@@ -32,7 +32,8 @@ def configure_logging() -> None:
             level=os.environ.get("TRENDSALES_LOG_LEVEL", "INFO"),
             format="%(asctime)s %(levelname)s [pid %(process)d] %(name)s: %(message)s",
         )
-    logging.getLogger("alembic").setLevel(logging.WARNING)
+    for noisy in ("alembic", "apscheduler"):  # per-tick INFO lines drown the useful ones
+        logging.getLogger(noisy).setLevel(logging.WARNING)
 
 
 def create_server(config: dict[str, Any]) -> Flask:
