@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import sys
 
 import click
@@ -142,9 +143,10 @@ def train_if_no_master() -> None:
     if registry.master_versions(services.engine):
         return
     click.echo("Training the first models (first run; this takes about a minute)…")
-    outcomes = pipeline.run_training(
-        services.engine, services.config, source="init", progress=progress_printer()
-    )
+    # Nothing is being served yet, so the first training may use every core.
+    n_jobs = max(int(services.config.get("TRAIN_N_JOBS") or 1), os.cpu_count() or 1)
+    config = {**services.config, "TRAIN_N_JOBS": n_jobs}
+    outcomes = pipeline.run_training(services.engine, config, source="init", progress=progress_printer())
     click.echo("")
     for level, outcome in outcomes.items():
         click.echo(f"  {level}: {outcome.version_id} — {outcome.reason}")
