@@ -36,7 +36,7 @@ from data.storage import import_sales_frame
 from models.pipeline import run_training
 from models.registry import promote
 from tests.ops.live import Client, health, start_ops_server, worker_pids
-from tests.ops.sample import FAST_TRAINING
+from tests.support.apps import FAST_TRAINING
 from tests.support.live_server import app_environment
 
 PASSWORD = "bench-admin-pass-123"

@@ -12,7 +12,6 @@ ADMIN_REFRESH = "admin-refresh"
 
 # --- admin console (owned by the admin-console work; components/admin/, callbacks/admin/) ---
 ADMIN_TABS = "admin-tabs"
-ADMIN_DATA_CHANGED = "admin-data-changed"
 ADMIN_UPLOAD = "admin-upload"
 ADMIN_UPLOAD_LIMIT = "admin-upload-limit"
 ADMIN_UPLOAD_PREVIEW = "admin-upload-preview"

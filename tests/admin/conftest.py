@@ -12,13 +12,7 @@ from data.demo import generate_demo_sales
 from data.storage import import_sales_frame
 from models.pipeline import run_training
 from tests.app.conftest import admin_client, client, dash_app, manager_client, server  # noqa: F401
-
-FAST_TRAINING = {
-    "TRAIN_N_JOBS": 1,
-    "TRAIN_FOLDS": 2,
-    "TRAIN_FAMILIES": ("seasonal_naive", "theta"),
-    "TRAIN_GRIDS": {"theta": {"theta": [2.0], "seasonal": [True]}},
-}
+from tests.support.apps import FAST_TRAINING
 
 
 def small_sales(start: dt.date = dt.date(2025, 1, 1), end: dt.date = dt.date(2025, 6, 30)) -> pd.DataFrame:

@@ -4,18 +4,11 @@ from __future__ import annotations
 
 from data.storage import sales_summary
 from models.registry import master_versions
-from tests.support.apps import make_test_app
-
-FAST_TRAINING = {
-    "TRAIN_FOLDS": 2,
-    "TRAIN_FAMILIES": ("seasonal_naive", "theta"),
-    "TRAIN_GRIDS": {"theta": {"theta": [2.0], "seasonal": [True]}},
-    "ADMIN_PASSWORD": "first-admin-pass",
-}
+from tests.support.apps import FAST_TRAINING, make_test_app
 
 
 def test_init_demo_loads_data_trains_every_level_and_second_run_changes_nothing(tmp_path):
-    server = make_test_app(tmp_path, **FAST_TRAINING).server
+    server = make_test_app(tmp_path, **FAST_TRAINING, ADMIN_PASSWORD="first-admin-pass").server
     engine = server.extensions["trendsales"].engine
     runner = server.test_cli_runner()
 

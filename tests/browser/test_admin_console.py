@@ -23,6 +23,7 @@ from data.demo import generate_demo_sales
 from data.schema import Sale
 from models.registry import list_versions, master_versions
 from tests.browser.conftest import login_in_browser
+from tests.support.apps import fast_training_env
 from tests.support.live_server import LiveServer, app_environment, flask_cli, start_server, wait_for
 
 pytestmark = pytest.mark.browser
@@ -47,8 +48,7 @@ def console(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[LiveServ
         TRENDSALES_SCHEDULER_ENABLED="1",
         TRENDSALES_MODEL_POLL_SECONDS="1",
         TRENDSALES_RETRAIN_POLL_SECONDS="1",
-        TRENDSALES_TRAIN_FOLDS="2",  # fast training: the console is under test, not the engine
-        TRENDSALES_TRAIN_FAMILIES="seasonal_naive,theta",
+        **fast_training_env(),  # the console is under test, not the engine
     )
     sales = generate_demo_sales(5, n_stores=3, n_products=8, start=START, end=END)
     old = sales[sales["date"] <= pd.Timestamp(SPLIT)]

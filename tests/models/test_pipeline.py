@@ -23,15 +23,10 @@ from data.storage import import_sales_frame
 from models.artifacts import load_artifact
 from models.pipeline import TrainingError, run_training, training_config
 from models.registry import get_version, list_versions, master_versions
-from tests.support.apps import make_test_app
+from tests.support.apps import FAST_TRAINING, make_test_app
 
 ROOT = Path(__file__).resolve().parents[2]
-FAST = {
-    "TRAIN_N_JOBS": 1,
-    "TRAIN_FOLDS": 2,
-    "TRAIN_FAMILIES": ("seasonal_naive", "theta"),
-    "TRAIN_GRIDS": {"theta": {"theta": [2.0], "seasonal": [True]}},
-}
+FAST = FAST_TRAINING
 
 
 def panel_sales(freq: str, periods: int, seed: int = 11) -> pd.DataFrame:

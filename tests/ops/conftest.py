@@ -14,7 +14,8 @@ from sqlalchemy import Engine
 
 from data.storage import import_sales_frame
 from models.pipeline import run_training
-from tests.ops.sample import FAST_TRAINING, monthly_sales
+from tests.ops.sample import monthly_sales
+from tests.support.apps import FAST_TRAINING
 
 
 def ops_config(tmp_path: Path, database_url: str, **extra: Any) -> dict[str, Any]:

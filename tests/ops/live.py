@@ -15,16 +15,13 @@ import psutil
 
 from tests.support.live_server import LiveServer, start_server, wait_for
 
-APP = "tests.ops.fast_app:server"
-
 
 def start_ops_server(env: dict[str, str], *, workers: int = 2, timeout: float = 60) -> LiveServer:
-    """Start gunicorn (project config, ``workers`` workers) on the fast-training app; wait for all workers."""
+    """Start gunicorn (project config, ``workers`` workers) on ``wsgi``; wait until every worker answers."""
     return start_server(
         env,
         workers=workers,
         timeout=timeout,
-        app=APP,
         ready=lambda server: len(worker_pids(server)) == workers,
     )
 

@@ -2,16 +2,8 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 import numpy as np
 import pandas as pd
-
-FAST_TRAINING: dict[str, Any] = {
-    "TRAIN_FOLDS": 2,
-    "TRAIN_FAMILIES": ("seasonal_naive", "theta"),
-    "TRAIN_GRIDS": {"theta": {"theta": [2.0], "seasonal": [True]}},
-}
 
 
 def monthly_sales(seed: int = 3, months: int = 60, start: str = "2019-01-01") -> pd.DataFrame:

@@ -24,7 +24,8 @@ from models.pipeline import run_training
 from models.registry import RegistryError, get_version, master_versions, promote
 from scheduler.jobstore import get_job, request_job
 from tests.ops.live import Client, refused_without_session, start_ops_server, wait_all_workers, worker_pids
-from tests.ops.sample import FAST_TRAINING, monthly_sales
+from tests.ops.sample import monthly_sales
+from tests.support.apps import FAST_TRAINING, fast_training_env
 from tests.support.live_server import BIN, PROJECT_ROOT, LiveServer, app_environment, wait_for
 
 pytestmark = pytest.mark.multiprocess
@@ -43,9 +44,10 @@ class Deployment:
     server: LiveServer | None = None
 
 
-def _prepare(instance: Path, **extra_env: str) -> Deployment:
+def _prepare(instance: Path, *, slow_training: bool = False, **extra_env: str) -> Deployment:
     env = app_environment(
         instance,
+        **({} if slow_training else fast_training_env()),
         TRENDSALES_MODEL_POLL_SECONDS=str(POLL_SECONDS),
         TRENDSALES_SCHEDULER_ENABLED="1",
         TRENDSALES_SCHEDULER_LEASE_SECONDS="2",
@@ -211,7 +213,7 @@ def test_api_answers_clear_errors(deployment: Deployment) -> None:
 
 
 def test_job_killed_midway_is_failed_at_restart(tmp_path: Path) -> None:
-    dep = _prepare(tmp_path, TRENDSALES_TEST_SLOW_TRAINING="1")
+    dep = _prepare(tmp_path, slow_training=True)
     before = master_versions(dep.engine)
     server = start_ops_server(dep.env, workers=1)  # one worker boots faster; the lease is what matters
     try:

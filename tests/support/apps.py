@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 from typing import Any
 
@@ -25,3 +26,23 @@ def make_test_app(folder: Path, **overrides: Any) -> Dash:
     )
     upgrade_database(app.server.extensions["trendsales"].engine)
     return app
+
+
+# A small, fast training configuration for tests that exercise the machinery around training
+# (registry, jobs, hot swap, UI), not the engine's accuracy.
+FAST_TRAINING: dict[str, Any] = {
+    "TRAIN_N_JOBS": 1,
+    "TRAIN_FOLDS": 2,
+    "TRAIN_FAMILIES": ("seasonal_naive", "theta"),
+    "TRAIN_GRIDS": {"theta": {"theta": [2.0], "seasonal": [True]}},
+}
+
+
+def fast_training_env() -> dict[str, str]:
+    """FAST_TRAINING as ``TRENDSALES_*`` environment variables, for servers and CLI subprocesses."""
+    return {
+        "TRENDSALES_TRAIN_N_JOBS": str(FAST_TRAINING["TRAIN_N_JOBS"]),
+        "TRENDSALES_TRAIN_FOLDS": str(FAST_TRAINING["TRAIN_FOLDS"]),
+        "TRENDSALES_TRAIN_FAMILIES": ",".join(FAST_TRAINING["TRAIN_FAMILIES"]),
+        "TRENDSALES_TRAIN_GRIDS": json.dumps(FAST_TRAINING["TRAIN_GRIDS"]),
+    }
