@@ -13,7 +13,15 @@ from components import ids
 from components.admin import admin_page
 from components.forecast_page import forecast_page, no_data_page
 from components.layout import not_found_page, placeholder_page
-from components.state import HORIZON_PRESETS, TABS, Catalogue, freq_choices, horizon_options, parse_query
+from components.state import (
+    HORIZON_PRESETS,
+    TABS,
+    Catalogue,
+    freq_choices,
+    horizon_options,
+    parse_query,
+    tab_links,
+)
 
 
 def forecast_tab(
@@ -68,3 +76,14 @@ def register(app: Dash, services: Any, cache: CatalogueCache) -> None:
             catalogue=cache.get() if forecast else None,
             limits=horizon_limits(services.holder, tab) if forecast else None,
         )
+
+    @app.callback(
+        *[Output(ids.tab_link(tab), "href") for tab in TABS],
+        *[Output(ids.tab_link(tab), "active") for tab in TABS],
+        Input(ids.URL, "pathname"),
+        Input(ids.URL, "search"),
+    )
+    def keep_filters_across_tabs(pathname: str | None, search: str | None) -> tuple[str | bool, ...]:
+        links = tab_links(pathname, search)
+        current = (pathname or "/").strip("/") or "store"
+        return (*[links[tab] for tab in TABS], *[tab == current for tab in TABS])

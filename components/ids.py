@@ -1,6 +1,13 @@
 """Component ids, defined once so callbacks and layouts never disagree on a string."""
 
 URL = "url"
+
+
+def tab_link(key: str) -> str:
+    """Id of the navigation link of tab ``key`` (store, category, product, admin)."""
+    return f"tab-{key}"
+
+
 PAGE = "page-content"
 NAV = "main-nav"
 SESSION_POLL = "session-poll"

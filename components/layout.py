@@ -54,8 +54,8 @@ def tab_nav(is_admin: bool) -> dbc.Nav:
                 dbc.NavLink(
                     [html.I(className=f"bi {icon} me-1"), label],
                     href=f"/{key}",
-                    active="exact",
-                    id=f"tab-{key}",
+                    active="exact",  # the forecast tabs' links are kept up to date by a callback
+                    id=ids.tab_link(key),
                 )
             )
             for key, label, icon in tabs

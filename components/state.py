@@ -203,6 +203,27 @@ def to_query(state: ViewState) -> str:
     return "?" + urlencode(pairs)
 
 
+# Filters that mean the same on every forecast tab; the category also carries over to the product tab.
+SHARED_KEYS = ("store", "freq", "horizon", "history")
+
+
+def tab_links(pathname: str | None, search: str | None) -> dict[str, str]:
+    """Href of each forecast tab that keeps the current view's shared filters when switching tabs.
+
+    Why: a manager who picked a store and a granularity expects the next tab to show the same store.
+    The target tab validates the values again (an unknown value falls back with a notice).
+    """
+    current = (pathname or "/").strip("/") or "store"
+    query = parse_qs((search or "").lstrip("?"))
+    carries_category = current in ("category", "product")
+    links = {}
+    for tab in TABS:
+        keys = [*SHARED_KEYS, *(["category"] if carries_category and tab != "store" else [])]
+        pairs = [(key, query[key][0]) for key in keys if key in query]
+        links[tab] = f"/{tab}" + (f"?{urlencode(pairs)}" if pairs else "")
+    return links
+
+
 def state_from_controls(values: Mapping[str, object]) -> ViewState:
     """The view described by the filter controls on a page (``name -> value``; the tab is implied).
 

@@ -195,3 +195,19 @@ def test_tablet_width_keeps_the_page_usable(browser, forecast_server):
         tablet.screenshot(path=str(ARTIFACTS / "forecast_store_tablet.png"), full_page=True)
     finally:
         context.close()
+
+
+def test_switching_tabs_keeps_the_store_and_granularity(page, forecast_server):
+    login_in_browser(page, forecast_server.url, *MANAGER)
+    traces(page)
+    choose(page, "store", "Loja Centro")
+    choose(page, "freq", "Monthly")
+    page.wait_for_function(
+        "() => location.search.includes('store=Loja+Centro') && location.search.includes('freq=M')"
+    )
+    page.click("#tab-category")
+    page.wait_for_function("() => location.pathname === '/category'")
+    wait_for_title(page, "Loja Centro")
+    assert query(page)["store"] == "Loja Centro" and query(page)["freq"] == "M"
+    assert page.is_visible("#tab-category.active") and not page.is_visible("#tab-store.active")
+    no_console_errors(page)

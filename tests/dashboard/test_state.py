@@ -107,3 +107,15 @@ def test_catalogue_lookups():
     assert CATALOGUE.store_categories("Loja B") == ["Bebidas"]
     assert CATALOGUE.stores_carrying("Suco") == ["Loja B"]
     assert CATALOGUE.products("Bebidas", "Loja A") == ["Cola 2L"]
+
+
+def test_tab_links_carry_the_shared_filters_and_the_category_between_its_tabs():
+    from components.state import tab_links
+
+    search = "?store=Loja+Centro&category=Bebidas&product=Agua&freq=W&horizon=8&history=365&backtest=1"
+    links = tab_links("/product", search)
+    assert links["store"] == "/store?store=Loja+Centro&freq=W&horizon=8&history=365"
+    assert links["category"] == "/category?store=Loja+Centro&freq=W&horizon=8&history=365&category=Bebidas"
+    assert links["product"].endswith("&category=Bebidas") and "product=" not in links["product"]
+    assert tab_links("/store", "?store=S1&category=Stale")["category"] == "/category?store=S1"
+    assert tab_links("/", None) == {"store": "/store", "category": "/category", "product": "/product"}
