@@ -101,8 +101,7 @@ def register_blueprints(server: Flask, services: Services) -> None:
 
     @server.get("/healthz", endpoint="healthz")
     def healthz() -> Any:
-        holder = services.holder
-        models = holder.status() if holder is not None else {"versions": {}}
+        models = services.holder.status()
         return jsonify(
             status="ok",
             pid=os.getpid(),

@@ -88,8 +88,11 @@ def install_security(server: Flask, script_hashes: list[str]) -> None:
         response.headers.setdefault("X-Content-Type-Options", "nosniff")
         response.headers.setdefault("Referrer-Policy", "same-origin")
         response.headers.setdefault("X-Frame-Options", "DENY")
-        if current_user.is_authenticated or request.endpoint == "auth.login":
+        if response.mimetype == "text/html" and (
+            current_user.is_authenticated or request.endpoint == "auth.login"
+        ):
             # Dash's renderer copies this cookie into the X-CSRFToken header of every callback POST.
+            # Pages are enough: the token lives as long as the session, so callbacks and bundles skip it.
             response.set_cookie(
                 CSRF_COOKIE,
                 generate_csrf(),

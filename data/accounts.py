@@ -18,6 +18,7 @@ from data.schema import ROLES, AuditEvent, LoginAttempt, User, utc_now
 
 MIN_PASSWORD_LENGTH = 8
 USERNAME_MAX = 80
+ADDRESS_FAILURE_FACTOR = 4
 
 
 class AccountError(ValueError):
@@ -97,12 +98,18 @@ def create_user(
     return user
 
 
+def _attempt_name(username: str) -> str:
+    """How a login attempt's user name is recorded and counted (so " Ana" and "ana" count together)."""
+    return username.strip().lower()[:USERNAME_MAX]
+
+
 def recent_failures(session: Session, *, username: str, address: str, window: dt.timedelta) -> int:
-    """Failed logins in the window for this user name or this address, whichever is higher."""
+    """Failed logins in the window: those of this user name, or those of this address divided by
+    ADDRESS_FAILURE_FACTOR (an office behind one address may hold several people who mistype)."""
     since = utc_now() - window
     by_user = session.scalar(
         select(func.count()).where(
-            LoginAttempt.username == username.lower(),
+            LoginAttempt.username == _attempt_name(username),
             LoginAttempt.success.is_(False),
             LoginAttempt.at >= since,
         )
@@ -112,7 +119,7 @@ def recent_failures(session: Session, *, username: str, address: str, window: dt
             LoginAttempt.address == address, LoginAttempt.success.is_(False), LoginAttempt.at >= since
         )
     )
-    return max(by_user or 0, (by_address or 0) // 4)
+    return max(by_user or 0, (by_address or 0) // ADDRESS_FAILURE_FACTOR)
 
 
 def authenticate(
@@ -124,7 +131,7 @@ def authenticate(
         return LoginResult(None, f"Too many failed attempts. Try again in {window_minutes} minutes.")
     user = find_user(session, username)
     ok = user is not None and check_password_hash(user.password_hash, password)
-    session.add(LoginAttempt(username=username.strip().lower()[:USERNAME_MAX], address=address, success=ok))
+    session.add(LoginAttempt(username=_attempt_name(username), address=address, success=ok))
     if not ok:
         return LoginResult(None, "Wrong user name or password.")
     if not user.active:

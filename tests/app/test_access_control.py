@@ -80,6 +80,14 @@ def test_admin_layout_has_the_admin_tab(admin_client):
     assert "tab-admin" in admin_client.get("/_dash-layout").get_data(as_text=True)
 
 
+def test_csrf_cookie_comes_with_pages_not_with_callback_answers(manager_client):
+    page = manager_client.get("/store")
+    assert "_csrf_token=" in page.headers.get("Set-Cookie", "")
+    answer = dash_post(manager_client, ROUTER_PAYLOAD)
+    assert answer.status_code == 200 and "_csrf_token=" not in answer.headers.get("Set-Cookie", "")
+    assert dash_post(manager_client, ROUTER_PAYLOAD).status_code == 200  # the page's token keeps working
+
+
 def test_callback_without_csrf_header_is_rejected(manager_client):
     assert dash_post(manager_client, ROUTER_PAYLOAD, with_csrf=False).status_code == 400
     assert dash_post(manager_client, ROUTER_PAYLOAD).status_code == 200
