@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+from concurrent.futures import ThreadPoolExecutor
+
 import pytest
 
 from tests.app.conftest import dash_post
+from tests.support.apps import make_test_app
 
 ROUTER_PAYLOAD = {
     "output": "page-content.children",
@@ -112,3 +115,29 @@ def test_security_headers_and_cookie_flags(admin_client):
     assert response.headers["X-Content-Type-Options"] == "nosniff"
     session_cookie = admin_client.get_cookie("session")
     assert session_cookie.http_only and session_cookie.same_site == "Lax"
+
+
+def test_component_suites_are_served_by_a_worker_s_first_concurrent_requests(manager_client, tmp_path):
+    """Like a second gunicorn worker: a session made on one app, then concurrent bundle requests as the
+    very first requests of another app on the same database. Dash's lazy first-request set-up used to
+    race with them ("dash is not a registered library", a blank page); the factory now does it up front."""
+    worker = make_test_app(tmp_path)  # same folder: same database and secret key, no request served yet
+    assert {"dash", "dash_bootstrap_components", "dash_ag_grid"} <= set(worker.registered_paths)
+    session_cookie = manager_client.get_cookie("session").value
+    bundles = [
+        "/_dash-component-suites/dash/deps/react@18.v4_4_1m1.3.1.min.js",
+        "/_dash-component-suites/dash/deps/react-dom@18.v4_4_1m1.3.1.min.js",
+        "/_dash-component-suites/dash/deps/polyfill@7.v4_4_1m1.12.1.min.js",
+        "/_dash-component-suites/dash/dcc/dash_core_components.js",
+    ] * 2
+
+    def fetch(path: str) -> int:
+        client = worker.server.test_client()
+        client.set_cookie("session", session_cookie)
+        return client.get(path).status_code
+
+    try:
+        with ThreadPoolExecutor(max_workers=len(bundles)) as pool:
+            assert list(pool.map(fetch, bundles)) == [200] * len(bundles)
+    finally:
+        worker.server.extensions["trendsales"].engine.dispose()
