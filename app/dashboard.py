@@ -53,4 +53,3 @@ def finish_dash_setup(app: Dash) -> None:
     """
     with app.server.app_context():
         app._setup_server()  # private, but Dash has no public hook for this
-
