@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import os
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 from sqlalchemy import Engine
@@ -35,3 +36,19 @@ def pytest_runtest_makereport(item, call):
     if os.environ.get("CI") and report.skipped and not hasattr(report, "wasxfail"):
         report.outcome = "failed"
         report.longrepr = f"skipped in CI, which must run every test: {report.longrepr}"
+    if report.failed and call.when == "call":
+        for server in _live_servers(getattr(item, "funcargs", {}).values()):
+            report.sections.append((f"gunicorn log {server.url} (last lines)", _tail(server.log(), 60)))
+
+
+def _live_servers(values: Iterable[Any]) -> list[Any]:
+    """The live gunicorn servers among a test's fixture values (also inside tuples and objects)."""
+    found: list[Any] = []
+    for value in values:
+        candidates = value if isinstance(value, tuple | list) else [value, getattr(value, "server", None)]
+        found += [c for c in candidates if hasattr(c, "log_path") and hasattr(c, "log")]
+    return found
+
+
+def _tail(text: str, lines: int) -> str:
+    return "\n".join(text.splitlines()[-lines:])

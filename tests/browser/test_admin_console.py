@@ -9,8 +9,6 @@ who, in a second browser context, has no admin tab and is refused every admin ac
 from __future__ import annotations
 
 import datetime as dt
-import json
-import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -24,7 +22,14 @@ from data.schema import Sale
 from models.registry import list_versions, master_versions
 from tests.browser.conftest import login_in_browser
 from tests.support.apps import fast_training_env
-from tests.support.live_server import LiveServer, app_environment, flask_cli, start_server, wait_for
+from tests.support.live_server import (
+    LiveServer,
+    app_environment,
+    flask_cli,
+    start_server,
+    wait_all_workers,
+    wait_for,
+)
 
 pytestmark = pytest.mark.browser
 ADMIN = ("admin", "admin-pass-123")
@@ -86,13 +91,9 @@ def _masters(instance: Path) -> dict[str, str]:
         engine.dispose()
 
 
-def _served_everywhere(server: LiveServer, level: str, version: str) -> bool:
-    """True when several /healthz answers (both workers, by chance of the balancer) serve ``version``."""
-    answers = []
-    for _ in range(6):
-        with urllib.request.urlopen(server.url + "/healthz", timeout=5) as resp:
-            answers.append(json.loads(resp.read()))
-    return all(a["masters"].get(level) == version for a in answers)
+def _served_everywhere(server: LiveServer, level: str, version: str, *, what: str) -> None:
+    """Wait until every worker (each pid, not whichever the kernel picks) serves ``version``."""
+    wait_all_workers(server, lambda h: h["masters"].get(level) == version, timeout=30, what=what)
 
 
 def _open_admin(page, url: str, tab: str) -> None:
@@ -162,7 +163,7 @@ def test_retrain_shows_progress_to_completion_then_rollback_is_served(page, cons
     page.wait_for_function(
         "id => document.querySelector('#admin-registry-grid').innerText.includes(id)", arg=newest
     )
-    wait_for(lambda: _served_everywhere(server, "store", new_master), timeout=20, what="new MASTER served")
+    _served_everywhere(server, "store", new_master, what="new MASTER served")
     _model_card_shows(page, new_master)
     _admin_tab(page, "Models")
     page.wait_for_selector("#admin-registry-grid .ag-row")
@@ -184,9 +185,7 @@ def test_retrain_shows_progress_to_completion_then_rollback_is_served(page, cons
         arg=target,
     )
     assert _masters(instance)["store"] == target
-    wait_for(
-        lambda: _served_everywhere(server, "store", target), timeout=20, what="rolled-back MASTER served"
-    )
+    _served_everywhere(server, "store", target, what="rolled-back MASTER served")
     wait_for(lambda: "MASTER" in row.inner_text(), timeout=10, what="grid shows the rollback")
     _model_card_shows(page, target)
     assert not [e for e in page.console_errors if "favicon" not in e]

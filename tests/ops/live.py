@@ -1,5 +1,5 @@
-"""Helpers for the multi-process ops tests: a gunicorn on the fast-training app, a logged-in client,
-and per-worker /healthz polling. Built on ``tests.support.live_server`` (conditions, never sleeps)."""
+"""Helpers for the multi-process ops tests: a logged-in HTTP client and refusal checks (the server
+itself and per-worker /healthz polling live in ``tests.support.live_server``)."""
 
 from __future__ import annotations
 
@@ -10,52 +10,6 @@ import urllib.error
 import urllib.parse
 import urllib.request
 from typing import Any
-
-import psutil
-
-from tests.support.live_server import LiveServer, start_server, wait_for
-
-
-def start_ops_server(env: dict[str, str], *, workers: int = 2, timeout: float = 60) -> LiveServer:
-    """Start gunicorn (project config, ``workers`` workers) on ``wsgi``; wait until every worker answers."""
-    return start_server(
-        env,
-        workers=workers,
-        timeout=timeout,
-        ready=lambda server: len(worker_pids(server)) == workers,
-    )
-
-
-def worker_pids(server: LiveServer) -> set[int]:
-    """Pids of the gunicorn master's direct children (its workers, not their training children)."""
-    try:
-        return {child.pid for child in psutil.Process(server.process.pid).children(recursive=False)}
-    except psutil.NoSuchProcess:
-        return set()
-
-
-def health(server: LiveServer) -> dict[str, Any]:
-    """One /healthz answer (from whichever worker accepted the connection)."""
-    status, body = server.get("/healthz", timeout=5)
-    assert status == 200, body
-    return json.loads(body)
-
-
-def wait_all_workers(server: LiveServer, condition: Any, *, timeout: float, what: str) -> dict[int, dict]:
-    """Poll /healthz until every worker pid has answered with ``condition(answer)`` true."""
-    pids = worker_pids(server)
-    good: dict[int, dict] = {}
-
-    def check() -> bool:
-        answer = health(server)
-        if condition(answer):
-            good[answer["pid"]] = answer
-        else:
-            good.pop(answer["pid"], None)
-        return pids <= set(good)
-
-    wait_for(check, timeout=timeout, interval=0.02, what=what)
-    return good
 
 
 class Client:

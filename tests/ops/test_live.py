@@ -23,10 +23,19 @@ from data.storage import import_sales_frame
 from models.pipeline import run_training
 from models.registry import RegistryError, get_version, master_versions, promote
 from scheduler.jobstore import get_job, request_job
-from tests.ops.live import Client, refused_without_session, start_ops_server, wait_all_workers, worker_pids
+from tests.ops.live import Client, refused_without_session
 from tests.ops.sample import monthly_sales
 from tests.support.apps import FAST_TRAINING, fast_training_env
-from tests.support.live_server import BIN, PROJECT_ROOT, LiveServer, app_environment, wait_for
+from tests.support.live_server import (
+    BIN,
+    PROJECT_ROOT,
+    LiveServer,
+    app_environment,
+    start_server,
+    wait_all_workers,
+    wait_for,
+    worker_pids,
+)
 
 pytestmark = pytest.mark.multiprocess
 
@@ -70,7 +79,7 @@ def _prepare(instance: Path, *, slow_training: bool = False, **extra_env: str) -
 def deployment(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Deployment]:
     """One prepared instance served by gunicorn with 2 workers, shared by the tests below."""
     dep = _prepare(tmp_path_factory.mktemp("ops-live"))
-    dep.server = start_ops_server(dep.env, workers=2)
+    dep.server = start_server(dep.env, workers=2)
     yield dep
     dep.server.stop()
     dep.engine.dispose()
@@ -215,14 +224,14 @@ def test_api_answers_clear_errors(deployment: Deployment) -> None:
 def test_job_killed_midway_is_failed_at_restart(tmp_path: Path) -> None:
     dep = _prepare(tmp_path, slow_training=True)
     before = master_versions(dep.engine)
-    server = start_ops_server(dep.env, workers=1)  # one worker boots faster; the lease is what matters
+    server = start_server(dep.env, workers=1)  # one worker boots faster; the lease is what matters
     try:
         job_id = request_job(dep.engine, trigger="manual", requested_by="admin").job_id
         wait_for(lambda: get_job(dep.engine, job_id).progress_step > 0, timeout=60, what="training under way")
         os.killpg(server.process.pid, signal.SIGKILL)  # the whole group: master, workers, training child
         server.process.wait(10)
         assert get_job(dep.engine, job_id).status == "running"  # nobody could close it
-        server = start_ops_server(dep.env, workers=1)
+        server = start_server(dep.env, workers=1)
         wait_for(lambda: get_job(dep.engine, job_id).status == "failed", timeout=30, what="recovery")
         job = get_job(dep.engine, job_id)
         assert "stopped: no heartbeat since" in job.error

@@ -3,6 +3,7 @@ multi-process tests). Waits on conditions (the health check answering), never on
 
 from __future__ import annotations
 
+import json
 import os
 import signal
 import socket
@@ -14,6 +15,9 @@ import urllib.request
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
+
+import psutil
 
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
 BIN = Path(sys.executable).parent
@@ -113,7 +117,8 @@ def start_server(
     app: str = "wsgi:server",
     ready: Callable[[LiveServer], bool] | None = None,
 ) -> LiveServer:
-    """Start gunicorn (project config) on a free port; wait until /healthz answers and ``ready`` holds."""
+    """Start gunicorn (project config) on a free port; wait until /healthz answers, every worker is
+    forked, and ``ready`` holds."""
     port = free_port()
     log_path = Path(env["TRENDSALES_INSTANCE_DIR"]) / f"gunicorn-{port}.log"
     server_env = dict(env, HOST="127.0.0.1", PORT=str(port), TRENDSALES_WORKERS=str(workers))
@@ -133,7 +138,11 @@ def start_server(
         if process.poll() is not None:
             raise RuntimeError(f"gunicorn exited with {process.returncode}:\n{server.log()}")
         try:
-            return server.get("/healthz", timeout=2)[0] == 200 and (ready is None or ready(server))
+            return (
+                server.get("/healthz", timeout=2)[0] == 200
+                and len(worker_pids(server)) == workers
+                and (ready is None or ready(server))
+            )
         except OSError:
             return False
 
@@ -143,3 +152,35 @@ def start_server(
         server.stop()
         raise
     return server
+
+
+def worker_pids(server: LiveServer) -> set[int]:
+    """Pids of the gunicorn master's direct children (its workers, not their training children)."""
+    try:
+        return {child.pid for child in psutil.Process(server.process.pid).children(recursive=False)}
+    except psutil.NoSuchProcess:
+        return set()
+
+
+def health(server: LiveServer) -> dict[str, Any]:
+    """One /healthz answer (from whichever worker accepted the connection)."""
+    status, body = server.get("/healthz", timeout=5)
+    assert status == 200, body
+    return json.loads(body)
+
+
+def wait_all_workers(server: LiveServer, condition: Any, *, timeout: float, what: str) -> dict[int, dict]:
+    """Poll /healthz until every worker pid has answered with ``condition(answer)`` true."""
+    pids = worker_pids(server)
+    good: dict[int, dict] = {}
+
+    def check() -> bool:
+        answer = health(server)
+        if condition(answer):
+            good[answer["pid"]] = answer
+        else:
+            good.pop(answer["pid"], None)
+        return pids <= set(good)
+
+    wait_for(check, timeout=timeout, interval=0.02, what=what)
+    return good
