@@ -1,8 +1,9 @@
-"""The training pipeline: load sales once, then train → register → decide → promote, level by level.
+"""The training pipeline: load sales once, train → register → decide each level, then promote.
 
 ``run_training`` is the one entry point used by the CLI, the scheduler and ``make run``. A failure
-in one level is recorded in that level's outcome and never touches any MASTER: promotion happens
-only after that level trained and registered successfully.
+in one level is recorded in that level's outcome and the other levels still train and register, but
+a run promotes all its winners in one transaction, and only when every level succeeded: a failed
+(or killed, or timed-out) run changes no MASTER.
 """
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ from typing import Any
 from sqlalchemy import Engine
 
 from data.storage import dataset_frequency, load_sales
-from models.registry import decide_promotion, promote, record_decision, register_version
+from models.registry import Decision, decide_promotion, promote_many, record_decision, register_version
 from models.series import LEVELS
 from models.training import TrainingConfig, train_level
 
@@ -127,21 +128,21 @@ def run_training(
     if freq is None:
         raise TrainingError("the dataset frequency is unknown: re-import the sales files")
     tracker = _ProgressTracker(progress, len(chosen))
-    outcomes: dict[str, LevelOutcome] = {}
+    staged: dict[str, tuple[LevelOutcome, Decision | None]] = {}
     for index, level in enumerate(chosen):
-        outcomes[level] = _run_level(
+        staged[level] = _run_level(
             engine,
             sales,
             level,
             freq,
             train_config,
             model_dir,
-            promote,
             source,
             job_id,
             tracker.engine(index, level),
             tracker.pipeline(index, level),
         )
+    outcomes = _settle(engine, staged, allow_promotion=promote, announce=tracker.announce)
     tracker.finish()
     return outcomes
 
@@ -153,21 +154,20 @@ def _run_level(
     freq: str,
     train_config: TrainingConfig,
     model_dir: str,
-    allow_promotion: bool,
     source: str,
     job_id: int | None,
     progress: Progress,
     steps: Progress,
-) -> LevelOutcome:
-    """Train, register, decide and maybe promote one level; failures become an outcome with ``error``."""
+) -> tuple[LevelOutcome, Decision | None]:
+    """Train, register and judge one level (no promotion yet); failures become an outcome with ``error``."""
     started = time.perf_counter()
     try:
         trained = train_level(sales, level, freq=freq, config=train_config, progress=progress)
-        steps("saving version", 1, 3)
+        steps("saving version", 1, 2)
         version_id = register_version(engine, trained, model_dir=model_dir, source=source, job_id=job_id)
     except Exception as exc:
         logger.error("training level %s failed", level, exc_info=True)
-        return LevelOutcome(
+        failed = LevelOutcome(
             level,
             None,
             {},
@@ -177,25 +177,78 @@ def _run_level(
             {"total": time.perf_counter() - started},
             error=f"{type(exc).__name__}: {exc}",
         )
+        return failed, None
     durations = {k: float(v) for k, v in trained.durations.items()}
     try:
-        steps("comparing with MASTER", 2, 3)
+        steps("comparing with MASTER", 2, 2)
         decision = decide_promotion(engine, trained, sales, config=train_config)
-        promoted = decision.promote and allow_promotion
+    except Exception as exc:
+        logger.error("comparison with the MASTER of level %s failed", level, exc_info=True)
+        reason = f"registered, but not promoted: {type(exc).__name__}: {exc}"
+        durations["total"] = time.perf_counter() - started
+        return _outcome(trained, version_id, False, reason, durations, f"{type(exc).__name__}: {exc}"), None
+    durations["total"] = time.perf_counter() - started
+    return _outcome(trained, version_id, False, decision.reason, durations), decision
+
+
+def _settle(
+    engine: Engine,
+    staged: dict[str, tuple[LevelOutcome, Decision | None]],
+    *,
+    allow_promotion: bool,
+    announce: Callable[[str], None],
+) -> dict[str, LevelOutcome]:
+    """Record every decision and promote the run's winners together — or none of them.
+
+    Winners are promoted only when promotion is allowed and no level of the run failed; otherwise each
+    winner stays a candidate and its reason says why. The promotion itself is one transaction.
+    """
+    failed = [level for level, (outcome, _) in staged.items() if not outcome.ok]
+    outcomes = {level: outcome for level, (outcome, _) in staged.items()}
+    winners: dict[str, str] = {}
+    for level, (outcome, decision) in staged.items():
+        if decision is None:
+            continue
         reason = decision.reason
         if decision.promote and not allow_promotion:
             reason = f"{reason} — but promotion was switched off (--no-promote): kept as candidate"
-        record_decision(engine, version_id, {**decision.to_dict(), "promote": promoted, "reason": reason})
-        if promoted:
-            steps("promoting", 3, 3)
-            promote(engine, version_id, reason=reason, actor=PROMOTION_ACTOR)
-    except Exception as exc:
-        logger.error("promotion step of level %s failed", level, exc_info=True)
-        reason = f"registered, but not promoted: {type(exc).__name__}: {exc}"
-        durations["total"] = time.perf_counter() - started
-        return _outcome(trained, version_id, False, reason, durations, f"{type(exc).__name__}: {exc}")
-    durations["total"] = time.perf_counter() - started
-    return _outcome(trained, version_id, promoted, reason, durations)
+        elif decision.promote and failed:
+            reason = (
+                f"{reason} — but not promoted: {', '.join(failed)} failed in this run, and a run "
+                "promotes all its winners or none (every MASTER kept)"
+            )
+        elif decision.promote:
+            winners[level] = reason
+        outcomes[level] = dataclasses.replace(outcome, reason=reason)
+    error = None
+    if winners:
+        announce(f"promoting {', '.join(winners)}")
+        try:
+            promote_many(
+                engine, {outcomes[lv].version_id: why for lv, why in winners.items()}, actor=PROMOTION_ACTOR
+            )
+        except Exception as exc:
+            logger.error("promoting %s failed; every MASTER kept", ", ".join(winners), exc_info=True)
+            error = f"{type(exc).__name__}: {exc}"
+    for level, (_, decision) in staged.items():
+        if decision is None:
+            continue
+        outcome = outcomes[level]
+        if level in winners and error is None:
+            outcome = dataclasses.replace(outcome, promoted=True)
+        elif level in winners:
+            reason = f"{outcome.reason} — but promotion failed, every MASTER kept: {error}"
+            outcome = dataclasses.replace(outcome, reason=reason, error=error)
+        outcomes[level] = outcome
+        try:
+            record_decision(
+                engine,
+                outcome.version_id,
+                {**decision.to_dict(), "promote": outcome.promoted, "reason": outcome.reason},
+            )
+        except Exception:  # the registry row and MASTER are settled; only the report lacks the decision
+            logger.error("could not record the decision of %s", outcome.version_id, exc_info=True)
+    return outcomes
 
 
 def _outcome(
@@ -224,7 +277,7 @@ class _ProgressTracker:
     """Maps per-level progress onto overall steps across levels for one ``progress`` callback.
 
     Each level gets an equal share of ``SHARE`` overall steps (90% for the engine's own steps, 10% for
-    register/decide/promote), so the total is known up front even though the engine reports its own
+    register/decide), so the total is known up front even though the engine reports its own
     step count only once it starts.
     """
 
@@ -261,6 +314,10 @@ class _ProgressTracker:
             self._emit(f"{level}: {label}", base + int(rest * step / max(total, 1)))
 
         return report
+
+    def announce(self, label: str) -> None:
+        """Report a run-wide step (e.g. promoting the winners) without moving the bar."""
+        self._emit(label, self._last)
 
     def finish(self) -> None:
         """Report completion."""

@@ -158,45 +158,62 @@ def promote(engine: Engine, version_id: str, *, reason: str, actor: str) -> None
     Refuses (``RegistryError``) a version whose artifact fails ``load_artifact``: a broken artifact
     is never made MASTER. The previous MASTER becomes ``archived``; an audit row records who and why.
     """
-    info = get_version(engine, version_id)
-    try:
-        load_artifact(info.artifact_path, expected_level=info.level)
-    except ArtifactError as exc:
-        raise RegistryError(f"refusing to promote {version_id}: {exc}") from exc
+    promote_many(engine, {version_id: reason}, actor=actor)
+
+
+def promote_many(engine: Engine, reasons: dict[str, str], *, actor: str) -> None:
+    """Make each version of ``{version_id: reason}`` MASTER of its level, all in one transaction.
+
+    A training run promotes its winners together, so a run that fails (or one broken artifact) changes
+    no MASTER at all. Every artifact is validated before anything is written.
+    """
+    infos = [get_version(engine, version_id) for version_id in reasons]
+    levels = [info.level for info in infos]
+    if len(set(levels)) != len(levels):
+        raise RegistryError(f"cannot promote two versions of one level at once: {sorted(reasons)}")
+    for info in infos:
+        try:
+            load_artifact(info.artifact_path, expected_level=info.level)
+        except ArtifactError as exc:
+            raise RegistryError(f"refusing to promote {info.id}: {exc}") from exc
     now = utc_now()
     with engine.begin() as conn:
-        current = conn.execute(
-            select(RegistryAlias.version_id)
-            .where(RegistryAlias.level == info.level, RegistryAlias.alias == MASTER)
-            .with_for_update()
-        ).scalar_one_or_none()
-        if current is not None and current != version_id:
-            conn.execute(update(ModelVersion).where(ModelVersion.id == current).values(status="archived"))
-        if current is None:
-            conn.execute(
-                insert(RegistryAlias).values(
-                    level=info.level, alias=MASTER, version_id=version_id, updated_at=now
-                )
-            )
-        else:
-            conn.execute(
-                update(RegistryAlias)
-                .where(RegistryAlias.level == info.level, RegistryAlias.alias == MASTER)
-                .values(version_id=version_id, updated_at=now)
-            )
+        for info in infos:
+            _make_master(conn, info.level, info.id, reason=reasons[info.id], actor=actor, now=now)
+
+
+def _make_master(conn: Any, level: str, version_id: str, *, reason: str, actor: str, now: Any) -> None:
+    """Inside ``conn``'s transaction: point the level's MASTER alias at ``version_id`` and audit it."""
+    current = conn.execute(
+        select(RegistryAlias.version_id)
+        .where(RegistryAlias.level == level, RegistryAlias.alias == MASTER)
+        .with_for_update()
+    ).scalar_one_or_none()
+    if current is not None and current != version_id:
+        conn.execute(update(ModelVersion).where(ModelVersion.id == current).values(status="archived"))
+    if current is None:
         conn.execute(
-            update(ModelVersion)
-            .where(ModelVersion.id == version_id)
-            .values(status=MASTER, promoted_at=now, decision=reason)
+            insert(RegistryAlias).values(level=level, alias=MASTER, version_id=version_id, updated_at=now)
         )
+    else:
         conn.execute(
-            insert(AuditEvent).values(
-                at=now,
-                actor=actor,
-                action="model_promote",
-                detail={"level": info.level, "version": version_id, "previous": current, "reason": reason},
-            )
+            update(RegistryAlias)
+            .where(RegistryAlias.level == level, RegistryAlias.alias == MASTER)
+            .values(version_id=version_id, updated_at=now)
         )
+    conn.execute(
+        update(ModelVersion)
+        .where(ModelVersion.id == version_id)
+        .values(status=MASTER, promoted_at=now, decision=reason)
+    )
+    conn.execute(
+        insert(AuditEvent).values(
+            at=now,
+            actor=actor,
+            action="model_promote",
+            detail={"level": level, "version": version_id, "previous": current, "reason": reason},
+        )
+    )
 
 
 def record_decision(engine: Engine, version_id: str, decision: dict[str, Any]) -> None:

@@ -137,8 +137,9 @@ def execute_job(
     """Run the claimed (``running``) job ``job_id`` to its end and record the final status.
 
     Fails the job on timeout (the child is killed), on a crash of the child, when ``should_stop()``
-    turns true (server shutting down), or when the pipeline raises; the pipeline promotes a level
-    only after it trained, so a failed job changes no MASTER of an unfinished level.
+    turns true (server shutting down), or when the pipeline raises; the pipeline promotes its winners
+    together in one transaction at the very end, and only when every level succeeded, so a failed job
+    changes no MASTER.
     """
     job = get_job(engine, job_id)
     ctx = multiprocessing.get_context("spawn")

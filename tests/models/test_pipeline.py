@@ -20,6 +20,7 @@ from sqlalchemy import Engine, func, select
 from data.demo import generate_demo_sales
 from data.schema import ModelVersion
 from data.storage import import_sales_frame
+from models import pipeline
 from models.artifacts import load_artifact
 from models.pipeline import TrainingError, run_training, training_config
 from models.registry import get_version, list_versions, master_versions
@@ -115,6 +116,33 @@ def test_failed_training_never_touches_master(engine: Engine, tmp_path: Path) ->
     assert master_versions(engine) == before == {"store": first["store"].version_id}
     with engine.connect() as conn:
         assert conn.scalar(select(func.count()).select_from(ModelVersion)) == rows
+
+
+def test_a_failed_level_keeps_every_master_and_the_winners_stay_candidates(
+    engine: Engine, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    load(engine, panel_sales("Q", 40))
+    real_train_level = pipeline.train_level
+
+    def disk_full_on_category(sales, level, **kwargs):
+        if level == "category":
+            raise OSError(28, "No space left on device")
+        return real_train_level(sales, level, **kwargs)
+
+    monkeypatch.setattr(pipeline, "train_level", disk_full_on_category)
+    outcomes = run_training(engine, config(tmp_path), levels=["store", "category", "product"])
+    assert not outcomes["category"].ok and "No space left" in outcomes["category"].error
+    for level in ("store", "product"):  # first models: they beat the baseline and would be promoted
+        outcome = outcomes[level]
+        assert outcome.ok and not outcome.promoted, outcome
+        assert "category failed in this run" in outcome.reason and "every MASTER kept" in outcome.reason
+        assert get_version(engine, outcome.version_id).status == "candidate"
+    assert master_versions(engine) == {}
+
+    monkeypatch.setattr(pipeline, "train_level", real_train_level)
+    retried = run_training(engine, config(tmp_path), levels=["store", "category", "product"])
+    assert all(o.promoted for o in retried.values())
+    assert master_versions(engine) == {lv: o.version_id for lv, o in retried.items()}
 
 
 def test_no_promote_registers_candidates_only(engine: Engine, tmp_path: Path) -> None:

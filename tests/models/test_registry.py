@@ -23,6 +23,7 @@ from models.registry import (
     list_versions,
     master_versions,
     promote,
+    promote_many,
     record_decision,
     register_version,
 )
@@ -185,6 +186,39 @@ def test_promote_refuses_a_broken_artifact(engine: Engine, tmp_path: Path, naive
         promote(engine, bad, reason="x", actor="test")
     assert master_versions(engine) == {"store": good}
     assert _status(engine) == {good: "MASTER", bad: "candidate"}
+
+
+@pytest.fixture(scope="module")
+def category_trained(sales: pd.DataFrame):
+    return train_level(sales, "category", freq="M", config=NAIVE_ONLY)
+
+
+def test_promote_many_is_all_or_nothing(
+    engine: Engine, tmp_path: Path, naive_trained, category_trained
+) -> None:
+    store = register_version(engine, naive_trained, model_dir=tmp_path, source="t")
+    category = register_version(engine, category_trained, model_dir=tmp_path, source="t")
+    Path(get_version(engine, category).artifact_path).write_bytes(b"\x80\x04 truncated")
+    with pytest.raises(RegistryError, match=f"refusing to promote {category}"):
+        promote_many(engine, {store: "won", category: "won"}, actor="test")
+    assert master_versions(engine) == {}  # the good store version was not promoted alone
+    assert _status(engine) == {store: "candidate", category: "candidate"}
+
+    again = register_version(engine, category_trained, model_dir=tmp_path, source="t")
+    promote_many(engine, {store: "store won", again: "category won"}, actor="test")
+    assert master_versions(engine) == {"store": store, "category": again}
+    with engine.connect() as conn:
+        details = conn.scalars(select(AuditEvent.detail).order_by(AuditEvent.id)).all()
+    assert [(d["level"], d["reason"]) for d in details] == [
+        ("store", "store won"),
+        ("category", "category won"),
+    ]
+    with pytest.raises(RegistryError, match="two versions of one level"):
+        promote_many(
+            engine,
+            {store: "a", register_version(engine, naive_trained, model_dir=tmp_path, source="t"): "b"},
+            actor="t",
+        )
 
 
 def test_rollback_and_audit_trail(engine: Engine, tmp_path: Path, naive_trained, theta_trained) -> None:
