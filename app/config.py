@@ -119,6 +119,8 @@ def load_config(overrides: dict[str, Any] | None = None) -> dict[str, Any]:
     if not config.get("SECRET_KEY"):
         if config["ENV"] == "demo" or config.get("TESTING"):
             config["SECRET_KEY"] = _demo_secret_key(Path(config["INSTANCE_DIR"]))
+        elif config.get("CLI_COMMAND"):  # signs no cookie: a throw-away key, never a served one
+            config["SECRET_KEY"] = secrets.token_hex(32)
         else:
             raise ConfigError(
                 "TRENDSALES_SECRET_KEY is not set. Set it to a long random string "

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import subprocess
+
 import pytest
 
 from app.config import ConfigError, load_config
 from data.db import session_scope
 from data.schema import AuditEvent, User
+from tests.support.live_server import BIN, PROJECT_ROOT, app_environment
 
 
 def test_production_without_secret_key_refuses_to_start(tmp_path, monkeypatch):
@@ -82,3 +85,28 @@ def test_users_reset_approve_and_deactivate_commands(server):
     assert runner.invoke(args=["users", "approve", "manager"]).exit_code == 1  # not a pending request
     listing = runner.invoke(args=["users", "list"])
     assert "manager" in listing.output and "inactive" in listing.output
+
+
+def _production_env(instance) -> dict[str, str]:
+    """A shell next to a production server: no TRENDSALES_SECRET_KEY, TRENDSALES_ENV=production."""
+    env = app_environment(instance, TRENDSALES_ENV="production")
+    env.pop("TRENDSALES_SECRET_KEY", None)
+    return env
+
+
+def _run(env: dict[str, str], *args: str) -> subprocess.CompletedProcess:
+    return subprocess.run(args, cwd=PROJECT_ROOT, env=env, capture_output=True, text=True, timeout=120)
+
+
+def test_cli_commands_need_no_secret_key_but_serving_does(tmp_path):
+    env = _production_env(tmp_path)
+    flask = [str(BIN / "flask"), "--app", "wsgi"]
+    missing = _run(env, *flask, "models", "list")
+    assert missing.returncode == 1 and "Traceback" not in missing.stderr
+    assert "has no Trend Sales tables yet: run `flask --app wsgi init`" in missing.stderr
+    assert _run(env, *flask, "init").returncode == 0
+    listed = _run(env, *flask, "models", "list")
+    assert listed.returncode == 0, listed.stderr
+    served = _run(env, str(BIN / "python"), "-c", "import wsgi")  # what gunicorn and `flask run` do
+    assert served.returncode == 1 and "TRENDSALES_SECRET_KEY is not set" in served.stderr
+    assert not (tmp_path / "secret_key").exists()  # no key was generated or kept for production
