@@ -301,7 +301,8 @@ class _ProgressTracker:
 
         def report(label: str, step: int, total: int) -> None:
             fraction = step / total if total else 1.0
-            self._emit(f"{level}: {label}", base + int(fraction * self.ENGINE_SHARE))
+            text = label if label.startswith(f"{level}: ") else f"{level}: {label}"  # the engine names it
+            self._emit(text, base + int(fraction * self.ENGINE_SHARE))
 
         return report
 

@@ -94,6 +94,8 @@ def test_train_all_levels_promotes_then_unchanged_data_keeps_master(engine: Engi
     assert steps == sorted(steps) and calls[-1][1] == calls[-1][2]
     assert {c[2] for c in calls} == {calls[-1][2]}
     assert any(label.startswith("category: ") for label, _, _ in calls)
+    assert not any(label.startswith(("store: store:", "category: category:")) for label, _, _ in calls)
+    assert any(label == "promoting store, category, product" for label, _, _ in calls)
 
     again = run_training(engine, config(tmp_path), levels=["store"])
     assert not again["store"].promoted
