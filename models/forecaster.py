@@ -35,6 +35,7 @@ class ForecastTables:
     backtest: np.ndarray  # series x (folds * fold horizon), NaN where a series was not scored
     backtest_dates: pd.DatetimeIndex
     backtest_folds: np.ndarray  # fold number per backtest column
+    center: np.ndarray | None = None  # max_horizon: typical scaled residual (None in older artifacts)
 
 
 @dataclass(frozen=True, eq=False)
@@ -138,7 +139,8 @@ class LevelForecaster:
         in_first = (hist_periods == first) & ~np.isnan(t.history[row])
         observed = float(np.nansum(t.history[row][in_first]))
         scale = float(t.scales[row])
-        center = (t.lo[0.8] + t.hi[0.8]) / 2  # one center for every level keeps the bands nested
+        # One center for every level keeps the bands nested; artifacts from before it use the 80% middle.
+        center = t.center if t.center is not None else (t.lo[0.8] + t.hi[0.8]) / 2
         rows = []
         for p in wanted:
             sel = np.flatnonzero(periods == p)
@@ -180,7 +182,7 @@ class LevelForecaster:
 
     def calibration(self) -> Calibration:
         """The interval calibration served (per-step quantiles up to max_horizon)."""
-        return Calibration(self.tables.lo, self.tables.hi, self.tables.rho, 0)
+        return Calibration(self.tables.lo, self.tables.hi, self.tables.rho, 0, self.tables.center)
 
     def validate(self) -> None:
         """Raise ValueError when the forecaster is internally inconsistent (checked before a hot swap)."""
@@ -204,6 +206,10 @@ class LevelForecaster:
                 problems.append(f"interval table {level} missing or of the wrong length")
             elif not (np.isfinite(lo).all() and np.isfinite(hi).all() and (lo <= hi).all()):
                 problems.append(f"interval table {level} not finite or lower above upper")
+        if t.center is not None and (
+            t.center.shape != (self.max_horizon,) or not np.isfinite(t.center).all()
+        ):
+            problems.append("interval center table not finite or of the wrong length")
         if t.history.shape != (n, len(t.history_dates)):
             problems.append("history shape does not match series and dates")
         if len(t.history_dates) and (t.history_dates[0], t.history_dates[-1]) != tuple(self.data_range):

@@ -6,7 +6,9 @@ a is [f + s*q_lo(h), f + s*q_hi(h)] with q the (1-a)/2 and (1+a)/2 empirical qua
 few residuals borrow from neighbouring steps). Beyond the calibrated horizon the last quantiles grow with
 sqrt(h / H). Sums over several steps (weekly/monthly views) use sd_h = (q_hi - q_lo)/(2 z) and one
 equicorrelation rho estimated from the variance of each fold's summed residuals:
-sd(sum) = sqrt(sum sd_h^2 + rho * ((sum sd_h)^2 - sum sd_h^2)).
+sd(sum) = sqrt(sum sd_h^2 + rho * ((sum sd_h)^2 - sum sd_h^2)). A sum is centred on the summed point
+forecasts shifted by the summed typical residual (the per-step mean of residuals winsorised to the 95%
+band): a systematic error adds up over the days of a month, the skew of single days does not.
 """
 
 from __future__ import annotations
@@ -36,6 +38,7 @@ class Calibration:
     hi: dict[float, np.ndarray]
     rho: float
     n_residuals: int
+    center: np.ndarray | None = None  # per step: mean residual winsorised to the 95% band
 
     @property
     def horizon(self) -> int:
@@ -51,12 +54,22 @@ class Calibration:
                 {k: v[:horizon] for k, v in self.hi.items()},
                 self.rho,
                 self.n_residuals,
+                None if self.center is None else self.center[:horizon],
             )
         tail = min(h_cal, 4)
         growth = np.sqrt(np.arange(h_cal + 1, horizon + 1) / h_cal)
-        lo = {k: np.concatenate([v, v[-tail:].mean() * growth]) for k, v in self.lo.items()}
-        hi = {k: np.concatenate([v, v[-tail:].mean() * growth]) for k, v in self.hi.items()}
-        return Calibration(lo, hi, self.rho, self.n_residuals)
+
+        def grow(v: np.ndarray) -> np.ndarray:
+            return np.concatenate([v, v[-tail:].mean() * growth])
+
+        lo = {k: grow(v) for k, v in self.lo.items()}
+        hi = {k: grow(v) for k, v in self.hi.items()}
+        # The typical residual beyond the calibrated steps: their overall mean, not grown (a few noisy
+        # last steps would otherwise set a bias for months ahead).
+        center = None
+        if self.center is not None:
+            center = np.concatenate([self.center, np.full(horizon - h_cal, self.center.mean())])
+        return Calibration(lo, hi, self.rho, self.n_residuals, center)
 
 
 def calibrate(residuals: np.ndarray) -> Calibration:
@@ -70,11 +83,12 @@ def calibrate(residuals: np.ndarray) -> Calibration:
         for level in LEVELS:
             lo[level] = np.zeros(horizon)
             hi[level] = np.zeros(horizon)
-        return Calibration(lo, hi, 0.0, 0)
+        return Calibration(lo, hi, 0.0, 0, np.zeros(horizon))
     per_step = finite.sum(axis=0)
     for level in LEVELS:
         lo[level] = np.zeros(horizon)
         hi[level] = np.zeros(horizon)
+    center = np.zeros(horizon)
     for h in range(horizon):
         width = 0
         while per_step[max(0, h - width) : h + width + 1].sum() < _MIN_SAMPLES and width < horizon:
@@ -87,7 +101,8 @@ def calibrate(residuals: np.ndarray) -> Calibration:
             p_hi = min(np.ceil((n + 1) * (1 + level) / 2) / n, 1.0)
             lo[level][h] = min(np.quantile(sample, p_lo, method="lower"), 0.0)
             hi[level][h] = max(np.quantile(sample, p_hi, method="higher"), 0.0)
-    return Calibration(lo, hi, _equicorrelation(residuals, hi[0.8] - lo[0.8]), n_total)
+        center[h] = float(np.clip(sample, lo[0.95][h], hi[0.95][h]).mean())
+    return Calibration(lo, hi, _equicorrelation(residuals, hi[0.8] - lo[0.8]), n_total, center)
 
 
 def _equicorrelation(residuals: np.ndarray, width80: np.ndarray) -> float:
@@ -135,9 +150,10 @@ def aggregate_bounds(
 ) -> tuple[float, float, float]:
     """(point, lower, upper) of the sum of consecutive steps of one series.
 
-    Each step's band is split at a center (``center_q``: the middle of the 80% band, shared by every
-    level so that a 95% band always contains the 80% one) into a lower and an upper deviation; each side
-    is summed with the estimated error correlation. Skewed residuals thus keep skewed aggregate bands.
+    Each step's band is split at a center (``center_q``: the step's typical residual, see ``calibrate``;
+    the middle of the band when not given; shared by every level so that a 95% band always contains the
+    80% one) into a lower and an upper deviation; each side is summed with the estimated error
+    correlation, around the points shifted by the summed centers. Skewed residuals keep skewed bands.
     """
     center = (lo_q + hi_q) / 2 if center_q is None else center_q
     below = np.maximum(center - lo_q, 0.0) * scale

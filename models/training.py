@@ -325,6 +325,7 @@ def _build_forecaster(
         backtest=np.hstack(fold_preds).astype(f32),
         backtest_dates=bt_dates,
         backtest_folds=np.repeat(np.arange(len(positions)), folds.horizon),
+        center=cal.center.astype(f32),
     )
     counts = {lab: int((labels == lab).sum()) for lab in sorted(set(labels))}
     return LevelForecaster(

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import dataclasses
+import pickle
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -100,3 +103,37 @@ def test_aggregate_bands_stay_nested_with_skewed_residuals() -> None:
         assert l95 <= l80 <= total <= u80 <= u95
     _, l1, u1 = aggregate_bounds(points, 1.0, lo95, hi95, 1.0, center)
     assert (l1, u1) == pytest.approx((700 - 49, 700 + 420))  # rho = 1: the per-step bounds add up
+
+
+def test_sums_of_skewed_unbiased_errors_are_centred_on_the_mean_not_the_band_middle() -> None:
+    """Right-skewed residuals with mean zero (most days a little over, a few days far under): the middle
+    of the 80% band is well above zero, and summing that over a month pushed the lower bound up to the
+    forecast itself. Centred on the (winsorised) mean residual, a month's band covers near nominal."""
+    rng = np.random.default_rng(5)
+    cal = calibrate(rng.exponential(1.0, size=(400, 30)) - 1.0)
+    assert np.all(np.abs(cal.center) < 0.15)  # the typical residual: about zero
+    assert ((cal.lo[0.8] + cal.hi[0.8]) / 2).mean() > 0.2  # the band's middle: well above it
+    points = np.full(30, 100.0)
+    total, lower, upper = aggregate_bounds(points, 1.0, cal.lo[0.8], cal.hi[0.8], cal.rho, cal.center)
+    assert lower < total - 3.0 and upper > total + 3.0
+    months = 3000.0 + rng.exponential(1.0, size=(20000, 30)).sum(axis=1) - 30.0
+    assert 0.7 <= np.mean((months >= lower) & (months <= upper)) <= 0.9
+    _, old_lower, _ = aggregate_bounds(points, 1.0, cal.lo[0.8], cal.hi[0.8], cal.rho)  # band middle
+    assert old_lower > total - 1.0  # what managers saw: the lower bound stuck to the forecast
+    long = cal.extended(60)
+    assert len(long.center) == 60 and np.allclose(long.center[30:], cal.center.mean())
+
+
+def test_artifacts_from_before_the_center_still_aggregate(simulated) -> None:
+    """A forecaster pickled before ``ForecastTables.center`` existed unpickles with center None and
+    aggregates around the middle of the 80% band, as it did when it was trained."""
+    f, _ = simulated
+    state = dict(f.tables.__dict__)
+    del state["center"]
+    old_tables = object.__new__(type(f.tables))
+    old_tables.__dict__.update(state)  # what unpickling an older artifact produces
+    old = dataclasses.replace(f, tables=pickle.loads(pickle.dumps(old_tables)))
+    assert old.tables.center is None
+    old.validate()
+    weekly = old.forecast(next(iter(f.series_ids)), 4, freq="W")
+    assert ((weekly["lower"] <= weekly["forecast"]) & (weekly["forecast"] <= weekly["upper"])).all()
