@@ -57,6 +57,7 @@ bench: dev-deps
 	$(BIN)/python bench/bench_import.py
 	$(BIN)/python bench/bench_training.py
 	$(BIN)/python bench/bench_real_series.py
+	$(BIN)/python bench/bench_interval_coverage.py
 	$(BIN)/python bench/bench_hot_swap.py
 
 clean:
