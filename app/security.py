@@ -8,9 +8,9 @@ from __future__ import annotations
 
 import datetime as dt
 
-from flask import Flask, jsonify, redirect, request, url_for
+from flask import Flask, flash, jsonify, redirect, render_template, request, url_for
 from flask_login import current_user
-from flask_wtf.csrf import generate_csrf
+from flask_wtf.csrf import CSRFError, generate_csrf
 from werkzeug.wrappers import Response
 
 PUBLIC_ENDPOINTS = frozenset({"auth.login", "auth.request_access", "auth.logout", "healthz"})
@@ -18,6 +18,11 @@ PUBLIC_PATH_PREFIXES = ("/assets/",)
 PASSWORD_CHANGE_ALLOWED = frozenset({"auth.change_password", "auth.logout"})
 CSRF_COOKIE = "_csrf_token"
 STATIC_BUNDLE_PREFIX = "/_dash-component-suites/"
+FORM_TEMPLATES = {  # server-rendered forms, shown again when their CSRF token is refused
+    "auth.login": "login.html",
+    "auth.change_password": "password.html",
+    "auth.request_access": "request_access.html",
+}
 
 
 def _wants_json() -> bool:
@@ -44,6 +49,27 @@ def guard_request() -> Response | None:
     if request.path == "/":
         return redirect("/store")  # the store tab is the home page (and its tab link shows as active)
     return None
+
+
+def csrf_refused(error: CSRFError) -> Response | tuple[Response | str, int]:
+    """A refused CSRF token, answered so that the user can go on instead of facing a bare 400.
+
+    Dash and API calls get JSON asking the page to reload (which re-issues the token cookie); a form
+    posted from a page left open too long is shown again, with a message, to submit once more.
+    """
+    if request.path.startswith(("/_", "/api/")) or request.is_json:
+        return jsonify(error=f"{error.description} Reload the page.", reload=True), 400
+    template = FORM_TEMPLATES.get(request.endpoint or "")
+    if request.method == "POST" and template:
+        flash(
+            "The form had expired (its security token was missing or stale). Please submit it again.",
+            "warning",
+        )
+        page = render_template(
+            template, username=request.form.get("username", ""), next=request.form.get("next", "")
+        )
+        return page, 400
+    return error.get_response()
 
 
 def _content_security_policy(script_hashes: list[str]) -> str:
@@ -81,6 +107,7 @@ def install_security(server: Flask, script_hashes: list[str]) -> None:
     )
     csp = _content_security_policy(script_hashes)
     server.before_request(guard_request)
+    server.register_error_handler(CSRFError, csrf_refused)
 
     @server.after_request
     def _headers(response: Response) -> Response:

@@ -92,7 +92,10 @@ def test_csrf_cookie_comes_with_pages_not_with_callback_answers(manager_client):
 
 
 def test_callback_without_csrf_header_is_rejected(manager_client):
-    assert dash_post(manager_client, ROUTER_PAYLOAD, with_csrf=False).status_code == 400
+    refused = dash_post(manager_client, ROUTER_PAYLOAD, with_csrf=False)
+    assert refused.status_code == 400
+    # JSON that tells the page to reload (session.js does), which re-issues the token cookie.
+    assert refused.get_json()["reload"] is True and "CSRF" in refused.get_json()["error"]
     assert dash_post(manager_client, ROUTER_PAYLOAD).status_code == 200
 
 

@@ -37,6 +37,17 @@ def test_login_form_requires_csrf_token(client):
     client.get("/login")
     response = client.post("/login", data={"username": "manager", "password": MANAGER_PASSWORD})
     assert response.status_code == 400
+    # The form comes back (with a fresh token and the name kept) and says why; nobody is logged in.
+    page = response.get_data(as_text=True)
+    assert "The form had expired" in page and 'value="manager"' in page
+    token = csrf_from(page)
+    assert (
+        client.post(
+            "/login", data={"username": "manager", "password": MANAGER_PASSWORD, "csrf_token": token}
+        ).status_code
+        == 302
+    )
+    assert client.get("/store").status_code == 200
 
 
 def test_repeated_failures_lock_the_account_for_a_while(client, server):

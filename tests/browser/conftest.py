@@ -70,3 +70,21 @@ def login_in_browser(page, base_url: str, username: str, password: str) -> None:
     page.fill("#password", password)
     page.click("#login-submit")
     page.wait_for_selector("#tab-store")
+
+
+DASH_IDLE_JS = """() => {
+    const state = window.store && window.store.getState();
+    if (!state || !state.callbacks) return false;
+    const queues = Object.assign({}, state.callbacks);
+    delete queues.stored;
+    delete queues.completed;
+    return Object.values(queues).every(queue => queue.length === 0);
+}"""
+
+
+def wait_for_dash_idle(page) -> None:
+    """Wait until Dash's renderer has no callback requested, waiting or in flight.
+
+    The same check as dash.testing's: after it, no callback answer can still change the page or its cookies.
+    """
+    page.wait_for_function(DASH_IDLE_JS)

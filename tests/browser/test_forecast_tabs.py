@@ -57,6 +57,18 @@ def query(page) -> dict[str, str]:
     return {k: v[0] for k, v in parse_qs(urlparse(page.url).query).items()}
 
 
+def wait_for_query(page, **expected: str) -> None:
+    """Wait until the URL's query string holds ``expected``.
+
+    The URL is written by its own callback, which may answer after the chart's: wait, do not read at once.
+    """
+    page.wait_for_function(
+        "(e) => { const q = new URLSearchParams(location.search);"
+        " return Object.entries(e).every(([k, v]) => q.get(k) === v); }",
+        arg=expected,
+    )
+
+
 def click_bar(page, index: int = -1) -> str:
     """Click a bar of the breakdown chart (last = largest, drawn on top); returns its label."""
     page.wait_for_selector("#breakdown-graph .barlayer .point path", state="attached")
@@ -88,7 +100,7 @@ def test_store_tab_draws_forecast_with_bands_and_follows_filters(page, forecast_
     # One store: the chart, title and URL follow.
     choose(page, "store", "Loja Centro")
     wait_for_title(page, "Loja Centro")
-    page.wait_for_function("() => location.search.includes('store=Loja+Centro')")
+    wait_for_query(page, store="Loja Centro")
     # Daily granularity: the x axis changes to days and the horizon to 28 days.
     weekly_x = traces(page)["History"]["x"]
     choose(page, "freq", "Daily")
@@ -104,11 +116,11 @@ def test_store_tab_draws_forecast_with_bands_and_follows_filters(page, forecast_
         )
         == "Day"
     )
-    assert query(page)["freq"] == "D" and query(page)["horizon"] == "28"
+    wait_for_query(page, freq="D", horizon="28")
     # The backtest toggle adds the out-of-sample predictions.
     page.click(control("backtest"))
     page.wait_for_function(f"() => {GRAPH_JS}.data.some(t => t.name === 'Backtest forecast')")
-    assert query(page).get("backtest") == "1"
+    wait_for_query(page, backtest="1")
     no_console_errors(page)
 
 
@@ -202,9 +214,7 @@ def test_switching_tabs_keeps_the_store_and_granularity(page, forecast_server):
     traces(page)
     choose(page, "store", "Loja Centro")
     choose(page, "freq", "Monthly")
-    page.wait_for_function(
-        "() => location.search.includes('store=Loja+Centro') && location.search.includes('freq=M')"
-    )
+    wait_for_query(page, store="Loja Centro", freq="M")
     page.click("#tab-category")
     page.wait_for_function("() => location.pathname === '/category'")
     wait_for_title(page, "Loja Centro")

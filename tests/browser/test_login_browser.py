@@ -10,7 +10,7 @@ from urllib.parse import urlparse
 import pytest
 
 from data.demo import generate_demo_sales
-from tests.browser.conftest import login_in_browser
+from tests.browser.conftest import login_in_browser, wait_for_dash_idle
 from tests.support.live_server import LiveServer, app_environment, flask_cli, start_server
 
 pytestmark = pytest.mark.browser
@@ -77,10 +77,44 @@ def test_tabs_are_reachable_by_url_and_anonymous_users_go_to_login(page, shell_s
     assert urlparse(page.url).path == "/product"  # filters may follow in the query string
 
 
+def wait_until_page_settled(page) -> None:
+    """Wait until the page is drawn and no callback is in flight.
+
+    A callback answer still in flight would renew the session cookie after it was cleared.
+    """
+    page.wait_for_selector("#forecast-graph .js-plotly-plot")
+    page.wait_for_function(
+        "() => (document.querySelector('#tab-category')?.getAttribute('href') || '').includes('freq=')"
+    )
+    wait_for_dash_idle(page)
+
+
 def test_expired_session_on_an_open_page_returns_to_login(page, shell_server):
     login_in_browser(page, shell_server.url, *MANAGER)
-    page.wait_for_selector("#forecast-graph .js-plotly-plot")
+    wait_until_page_settled(page)
     page.context.clear_cookies()  # the session ends while the page stays open
     page.click("#tab-category")
     page.wait_for_url("**/login**")
     assert "next=" in page.url
+
+
+def test_lost_csrf_cookie_reloads_the_page_instead_of_dead_controls(page, shell_server):
+    login_in_browser(page, shell_server.url, *MANAGER)
+    wait_until_page_settled(page)
+    page.context.clear_cookies(name="_csrf_token")  # the session stays; the page's token is gone
+    page.evaluate("() => { window.tsBeforeReload = true; }")
+    page.click("#tab-category")
+    # The refused callback (400 with "reload") reloads the page: the marker set above disappears.
+    page.wait_for_function("() => window.tsBeforeReload === undefined")
+    wait_until_page_settled(page)
+    assert urlparse(page.url).path == "/category"
+    assert any(c["name"] == "_csrf_token" for c in page.context.cookies())  # the reload re-issued it
+    # The controls work again: choosing a store redraws the chart.
+    page.click(STORE_DROPDOWN)
+    option = page.locator(".dash-dropdown-option, [role=option]").nth(1)
+    label = option.inner_text().strip()
+    option.click()
+    page.wait_for_function(
+        "label => document.querySelector('#forecast-title')?.textContent.includes(label)",
+        arg=label,
+    )
