@@ -17,6 +17,7 @@ from sqlalchemy.orm import Session
 from app.services import get_services
 from callbacks.admin.audit import audit_rows
 from callbacks.guards import admin_only
+from data.cells import spreadsheet_safe
 from data.schema import Upload
 from models.registry import UnknownVersionError, get_version
 from models.reports import REPORT_JSON, REPORT_MD
@@ -36,11 +37,12 @@ def _inside(path: Path, folder: str | Path) -> bool:
 
 
 def audit_csv(session: Session) -> str:
-    """The whole audit log as CSV (newest first), with a header row."""
+    """The whole audit log as CSV (newest first), with a header row; text cannot run as a formula."""
     out = io.StringIO()
     writer = csv.DictWriter(out, fieldnames=AUDIT_FIELDS, extrasaction="ignore", lineterminator="\n")
     writer.writeheader()
-    writer.writerows(audit_rows(session, limit=None))
+    for row in audit_rows(session, limit=None):
+        writer.writerow({key: spreadsheet_safe(value) for key, value in row.items()})
     return out.getvalue()
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from urllib.parse import urlsplit
 
 from flask import Blueprint, flash, redirect, render_template, request, url_for
@@ -10,6 +11,7 @@ from flask_login import current_user, login_required, login_user, logout_user
 from werkzeug.wrappers import Response
 
 from app.extensions import login_manager
+from app.security import LOGIN_AT
 from app.services import get_services
 from data import accounts
 from data.db import session_scope
@@ -67,6 +69,7 @@ def login() -> str | Response:
         if result.user is not None:
             flask_session.permanent = True  # expire after SESSION_HOURS, not at browser close only
             login_user(result.user, remember=False)
+            flask_session[LOGIN_AT] = time.time()  # the guard ends the session SESSION_HOURS after this
             if result.user.must_change_password:
                 flash("Your password was reset. Choose a new one to continue.", "warning")
                 return redirect(url_for("auth.change_password"))
@@ -77,9 +80,23 @@ def login() -> str | Response:
 
 
 @bp.route("/logout", methods=["GET", "POST"])
-def logout() -> Response:
-    """End the session."""
+def logout() -> str | Response:
+    """POST (with the CSRF token) ends the user's sessions on every device; GET only asks to confirm.
+
+    The user's session token changes, so a copy of the cookie stops working too, not only this
+    browser's. A GET never logs out, so a link on another site cannot end anyone's session.
+    """
+    if request.method == "GET":
+        if not current_user.is_authenticated:
+            return redirect(url_for("auth.login"))
+        return render_template("logout.html")
+    if current_user.is_authenticated:
+        with session_scope(get_services().sessions) as session:
+            user = session.get(User, current_user.id)
+            if user is not None:
+                accounts.end_sessions(user)
     logout_user()
+    flask_session.pop(LOGIN_AT, None)
     flash("You are logged out.", "info")
     return redirect(url_for("auth.login"))
 
@@ -115,8 +132,16 @@ def request_access() -> str | Response:
         if password != request.form.get("confirm_password", ""):
             flash("The two passwords differ.", "danger")
             return render_template("request_access.html", username=username), 400
+        services = get_services()
         try:
-            with session_scope(get_services().sessions) as session:
+            with session_scope(services.sessions) as session:
+                accounts.note_access_request(
+                    session,
+                    address=client_address(),
+                    limit=services.config["LOGIN_MAX_FAILURES"],
+                    window_minutes=services.config["LOGIN_WINDOW_MINUTES"],
+                )
+            with session_scope(services.sessions) as session:
                 accounts.request_access(session, username, password, request.form.get("note", ""))
         except accounts.AccountError as exc:
             flash(str(exc), "danger")

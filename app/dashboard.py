@@ -7,6 +7,7 @@ from pathlib import Path
 from dash import Dash, html
 from flask import Flask, has_request_context
 from flask_login import current_user
+from flask_wtf.csrf import generate_csrf
 
 from app.services import Services
 from callbacks import register_callbacks
@@ -21,7 +22,7 @@ def _layout() -> html.Div:
     """The page for whoever is logged in (the server guard already refused anonymous requests)."""
     if not has_request_context() or not current_user.is_authenticated:
         return html.Div("Login required.")  # Dash's start-up check, or a bypassed guard
-    return page_frame(current_user.username, current_user.role, current_user.is_admin)
+    return page_frame(current_user.username, current_user.role, current_user.is_admin, generate_csrf())
 
 
 def create_dash(server: Flask, services: Services) -> Dash:

@@ -7,9 +7,10 @@ One ``before_request`` hook guards every route — Flask views, Dash's page, its
 from __future__ import annotations
 
 import datetime as dt
+import time
 
-from flask import Flask, flash, jsonify, redirect, render_template, request, url_for
-from flask_login import current_user
+from flask import Flask, current_app, flash, jsonify, redirect, render_template, request, session, url_for
+from flask_login import current_user, logout_user
 from flask_wtf.csrf import CSRFError, generate_csrf
 from werkzeug.wrappers import Response
 
@@ -17,6 +18,7 @@ PUBLIC_ENDPOINTS = frozenset({"auth.login", "auth.request_access", "auth.logout"
 PUBLIC_PATH_PREFIXES = ("/assets/",)
 PASSWORD_CHANGE_ALLOWED = frozenset({"auth.change_password", "auth.logout"})
 CSRF_COOKIE = "_csrf_token"
+LOGIN_AT = "login_at"  # session key: when the user logged in (epoch seconds)
 STATIC_BUNDLE_PREFIX = "/_dash-component-suites/"
 FORM_TEMPLATES = {  # server-rendered forms, shown again when their CSRF token is refused
     "auth.login": "login.html",
@@ -34,8 +36,23 @@ def _is_public() -> bool:
     return request.endpoint in PUBLIC_ENDPOINTS or request.path.startswith(PUBLIC_PATH_PREFIXES)
 
 
+def session_outlived() -> bool:
+    """True when this session began more than SESSION_HOURS ago (or has no start time).
+
+    Flask renews a permanent session's cookie on every request, so without this an active (or stolen)
+    cookie would never expire: this is the absolute limit.
+    """
+    started = session.get(LOGIN_AT)
+    limit = float(current_app.config["SESSION_HOURS"]) * 3600
+    return not isinstance(started, int | float) or time.time() - started > limit
+
+
 def guard_request() -> Response | None:
-    """Refuse anonymous access everywhere except the public allow-list; enforce forced password changes."""
+    """Refuse anonymous access everywhere except the public allow-list; enforce forced password changes
+    and the absolute session lifetime."""
+    if current_user.is_authenticated and session_outlived():
+        logout_user()
+        session.pop(LOGIN_AT, None)
     if _is_public():
         return None
     if not current_user.is_authenticated:

@@ -13,6 +13,7 @@ from callbacks.forecast import filter_values
 from callbacks.view_data import view_series_id
 from components import ids
 from components.state import ViewState, state_from_controls
+from data.cells import spreadsheet_safe
 from models.holder import ModelUnavailableError
 
 EXPORT_COLUMNS = ["date", "forecast", "lower_80", "upper_80", "lower_95", "upper_95"]
@@ -55,13 +56,16 @@ def xlsx_bytes(frame: pd.DataFrame, state: ViewState) -> bytes:
     view = pd.DataFrame(
         {
             "field": ["tab", "store", "category", "product", "granularity", "horizon"],
-            "value": [
-                state.tab,
-                state.store or "all stores",
-                state.category or "",
-                state.product or "",
-                state.freq,
-                state.horizon,
+            "value": [  # names come from uploaded files: never let one run as a formula
+                spreadsheet_safe(value)
+                for value in (
+                    state.tab,
+                    state.store or "all stores",
+                    state.category or "",
+                    state.product or "",
+                    state.freq,
+                    state.horizon,
+                )
             ],
         }
     )

@@ -16,8 +16,26 @@ ADMIN_TAB = ("admin", "Admin", "bi-gear")
 BRAND_COLOR = "primary"
 
 
-def navbar(username: str, role: str) -> dbc.Navbar:
-    """Top bar: product name, who is logged in with which role, password and logout links."""
+def logout_form(csrf_token: str) -> html.Form:
+    """The navbar's "Log out": a POST with the CSRF token (a plain link could be followed from anywhere)."""
+    return html.Form(
+        [
+            dcc.Input(type="hidden", name="csrf_token", value=csrf_token, id="nav-logout-token"),
+            html.Button(
+                [html.I(className="bi bi-box-arrow-right me-1"), "Log out"],
+                type="submit",
+                className="btn btn-link btn-sm link-light p-0 ms-3 align-baseline",
+                id="nav-logout",
+            ),
+        ],
+        method="POST",
+        action="/logout",
+        className="d-inline m-0",
+    )
+
+
+def navbar(username: str, role: str, csrf_token: str) -> dbc.Navbar:
+    """Top bar: product name, who is logged in with which role, password link and logout button."""
     return dbc.Navbar(
         dbc.Container(
             [
@@ -27,12 +45,7 @@ def navbar(username: str, role: str) -> dbc.Navbar:
                         html.Span([html.I(className="bi bi-person-circle me-1"), username], id="nav-user"),
                         dbc.Badge(role, color="light", text_color="dark", className="ms-2", id="nav-role"),
                         html.A("Password", href="/account/password", className="ms-3 link-light small"),
-                        html.A(
-                            [html.I(className="bi bi-box-arrow-right me-1"), "Log out"],
-                            href="/logout",
-                            className="ms-3 link-light small",
-                            id="nav-logout",
-                        ),
+                        logout_form(csrf_token),
                     ],
                     className="d-flex align-items-center text-white",
                 ),
@@ -66,12 +79,12 @@ def tab_nav(is_admin: bool) -> dbc.Nav:
     )
 
 
-def page_frame(username: str, role: str, is_admin: bool) -> html.Div:
+def page_frame(username: str, role: str, is_admin: bool, csrf_token: str = "") -> html.Div:
     """The whole page for a logged-in user; the tab content is filled in by the navigation callback."""
     return html.Div(
         [
             dcc.Location(id=ids.URL, refresh="callback-nav"),
-            navbar(username, role),
+            navbar(username, role, csrf_token),
             dbc.Container([tab_nav(is_admin), html.Div(id=ids.PAGE)], fluid=True),
         ]
     )

@@ -10,15 +10,23 @@ import datetime as dt
 import secrets
 from dataclasses import dataclass
 
-from sqlalchemy import func, select
-from sqlalchemy.orm import Session
+from sqlalchemy import func, select, update
+from sqlalchemy.orm import Session, aliased
 from werkzeug.security import check_password_hash, generate_password_hash
 
+from data.cells import FORMULA_PREFIXES
 from data.schema import ROLES, AuditEvent, LoginAttempt, User, utc_now
 
 MIN_PASSWORD_LENGTH = 8
 USERNAME_MAX = 80
 ADDRESS_FAILURE_FACTOR = 4
+
+ACCESS_REQUEST_MARK = "access request"  # LoginAttempt.username of an access request (names have no spaces)
+
+
+# Checked when the user name is unknown, so that a wrong name costs the same scrypt time as a wrong
+# password: response times do not tell which user names exist.
+_DUMMY_HASH = generate_password_hash(secrets.token_hex(16), method="scrypt")
 
 
 class AccountError(ValueError):
@@ -52,6 +60,9 @@ def _validate_username(username: str) -> str:
         raise AccountError("The user name is empty.")
     if len(name) > USERNAME_MAX or any(c.isspace() for c in name):
         raise AccountError(f"The user name must be 1–{USERNAME_MAX} characters without spaces.")
+    if name.startswith(FORMULA_PREFIXES):
+        # Names end up in CSV exports; a leading = + - @ would be run as a formula by spreadsheets.
+        raise AccountError("The user name must not start with =, +, - or @.")
     return name
 
 
@@ -63,6 +74,11 @@ def find_user(session: Session, username: str) -> User | None:
 def audit(session: Session, actor: str, action: str, **detail: object) -> None:
     """Record an account or admin action in the audit log (same transaction as the action)."""
     session.add(AuditEvent(actor=actor, action=action, detail=detail or None))
+
+
+def end_sessions(user: User) -> None:
+    """Log the user out everywhere: every session cookie carries the token this replaces."""
+    user.session_token = secrets.token_hex(8)
 
 
 def create_user(
@@ -130,7 +146,7 @@ def authenticate(
     if recent_failures(session, username=username, address=address, window=window) >= max_failures:
         return LoginResult(None, f"Too many failed attempts. Try again in {window_minutes} minutes.")
     user = find_user(session, username)
-    ok = user is not None and check_password_hash(user.password_hash, password)
+    ok = check_password_hash(user.password_hash if user else _DUMMY_HASH, password) and user is not None
     session.add(LoginAttempt(username=_attempt_name(username), address=address, success=ok))
     if not ok:
         return LoginResult(None, "Wrong user name or password.")
@@ -154,7 +170,7 @@ def change_password(session: Session, user: User, current: str, new: str) -> Non
     check_password_strength(new, user.username)
     user.password_hash = hash_password(new)
     user.must_change_password = False
-    user.session_token = secrets.token_hex(8)
+    end_sessions(user)
     audit(session, user.username, "password_changed")
 
 
@@ -166,9 +182,30 @@ def reset_password(session: Session, username: str, *, actor: str) -> str:
     temporary = secrets.token_urlsafe(9)
     user.password_hash = hash_password(temporary)
     user.must_change_password = True
-    user.session_token = secrets.token_hex(8)
+    end_sessions(user)
     audit(session, actor, "password_reset", user=user.username)
     return temporary
+
+
+def note_access_request(session: Session, *, address: str, limit: int, window_minutes: int) -> None:
+    """Count an access request from ``address``, refusing it beyond ``limit`` in the window.
+
+    The public form creates accounts and says whether a name is taken, so it is rate-limited per
+    address like logins are. Commit this on its own: a refused or failed request still counts.
+    """
+    since = utc_now() - dt.timedelta(minutes=window_minutes)
+    recent = session.scalar(
+        select(func.count()).where(
+            LoginAttempt.username == ACCESS_REQUEST_MARK,
+            LoginAttempt.address == address,
+            LoginAttempt.at >= since,
+        )
+    )
+    if (recent or 0) >= limit:
+        raise AccountError(
+            f"Too many access requests from your address. Try again in {window_minutes} minutes."
+        )
+    session.add(LoginAttempt(username=ACCESS_REQUEST_MARK, address=address, success=True))
 
 
 def request_access(session: Session, username: str, password: str, note: str = "") -> User:
@@ -214,16 +251,45 @@ def count_active_admins(session: Session) -> int:
     return session.scalar(select(func.count()).where(User.role == "admin", User.active.is_(True))) or 0
 
 
+def _deactivate_admin(session: Session, user: User) -> None:
+    """Deactivate an admin unless no other active admin would remain, safely against concurrent calls.
+
+    Two admins deactivating each other at once must not both succeed. PostgreSQL: the active admin rows
+    are locked first, so a concurrent call waits and then counts again. SQLite: the count and the write
+    are one statement, which runs under the database's single write lock.
+    """
+    session.scalars(
+        select(User.id).where(User.role == "admin", User.active.is_(True)).with_for_update()
+    ).all()
+    other = aliased(User)
+    others_active = (
+        select(func.count())
+        .select_from(other)
+        .where(other.role == "admin", other.active.is_(True), other.id != user.id)
+        .scalar_subquery()
+    )
+    done = session.execute(
+        update(User)
+        .where(User.id == user.id, others_active > 0)
+        .values(active=False, session_token=secrets.token_hex(8))
+        .execution_options(synchronize_session=False)
+    )
+    if done.rowcount == 0:
+        raise AccountError("The last active administrator cannot be deactivated.")
+    session.refresh(user)
+
+
 def set_active(session: Session, username: str, active: bool, *, actor: str) -> User:
     """Activate or deactivate a user; the last active admin cannot be deactivated."""
     user = find_user(session, username)
     if user is None:
         raise AccountError(f"No user named {username!r}.")
-    if not active and user.role == "admin" and user.active and count_active_admins(session) <= 1:
-        raise AccountError("The last active administrator cannot be deactivated.")
-    user.active = active
-    if not active:
-        user.session_token = secrets.token_hex(8)
+    if not active and user.role == "admin" and user.active:
+        _deactivate_admin(session, user)
+    else:
+        user.active = active
+        if not active:
+            end_sessions(user)
     audit(session, actor, "user_activated" if active else "user_deactivated", user=user.username)
     return user
 
@@ -239,7 +305,7 @@ def ensure_admin(session: Session, *, username: str, password: str | None) -> st
     if existing is not None:
         existing.role, existing.active, existing.access_requested = "admin", True, False
         existing.password_hash = hash_password(password)
-        existing.session_token = secrets.token_hex(8)
+        end_sessions(existing)
     else:
         create_user(session, username, password, role="admin")
     audit(session, "system", "admin_bootstrapped", user=username)

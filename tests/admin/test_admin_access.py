@@ -9,7 +9,7 @@ from __future__ import annotations
 from typing import Any
 
 from app import create_app
-from tests.app.conftest import dash_post
+from tests.app.conftest import dash_post, logout
 
 
 def _parse_outputs(key: str) -> Any:
@@ -85,7 +85,7 @@ def test_every_admin_callback_runs_for_an_admin(admin_client):
 def test_admin_routes_refuse_managers_and_anonymous_users(client, manager_client):
     for path in ADMIN_ROUTES:
         assert manager_client.get(path).status_code == 403, path
-    manager_client.get("/logout")
+    logout(manager_client)
     for path in ADMIN_ROUTES:
         anonymous = client.get(path)
         assert anonymous.status_code == 302 and anonymous.headers["Location"].startswith("/login"), path

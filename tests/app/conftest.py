@@ -53,6 +53,12 @@ def login(client: FlaskClient, username: str, password: str):
     return client.post("/login", data={"username": username, "password": password, "csrf_token": token})
 
 
+def logout(client: FlaskClient):
+    """Log out the way the page does: the confirmation form's POST with its CSRF token."""
+    token = csrf_from(client.get("/logout").get_data(as_text=True))
+    return client.post("/logout", data={"csrf_token": token})
+
+
 def dash_post(client: FlaskClient, payload: dict, *, with_csrf: bool = True):
     """POST a callback payload to Dash the way the renderer does (CSRF header from the cookie)."""
     headers = {}

@@ -8,7 +8,7 @@ from werkzeug.security import check_password_hash
 from data import accounts
 from data.db import session_scope
 from data.schema import LoginAttempt, User
-from tests.app.conftest import ADMIN_PASSWORD, MANAGER_PASSWORD, csrf_from, login
+from tests.app.conftest import ADMIN_PASSWORD, MANAGER_PASSWORD, csrf_from, login, logout
 
 
 def _sessions(server):
@@ -85,8 +85,46 @@ def test_next_parameter_keeps_a_local_view(client):
 
 def test_logout_ends_the_session(manager_client):
     assert manager_client.get("/store").status_code == 200
-    manager_client.get("/logout")
+    logout(manager_client)
     assert manager_client.get("/store").status_code == 302
+
+
+def test_logout_needs_a_post_with_the_token_and_ends_copies_of_the_cookie(server, manager_client):
+    # A GET (a link or an image on another site) only shows the confirmation form.
+    page = manager_client.get("/logout")
+    assert page.status_code == 200 and 'action="/logout"' in page.get_data(as_text=True)
+    assert manager_client.get("/store").status_code == 200
+    assert manager_client.post("/logout").status_code == 400  # no CSRF token: still logged in
+    assert manager_client.get("/store").status_code == 200
+    # A copy of the session cookie (another device, or a stolen one) stops working at logout too.
+    copy = server.test_client()
+    copy.set_cookie("session", manager_client.get_cookie("session").value)
+    assert copy.get("/store").status_code == 200
+    logout(manager_client)
+    assert copy.get("/store").status_code == 302
+
+
+def test_session_ends_session_hours_after_login_even_when_used(server, manager_client, monkeypatch):
+    import app.security as security
+
+    hours = float(server.config["SESSION_HOURS"])
+    now = security.time.time()
+    monkeypatch.setattr(security.time, "time", lambda: now + hours * 3600 - 60)
+    assert manager_client.get("/store").status_code == 200  # used (and renewed) a minute before the end
+    monkeypatch.setattr(security.time, "time", lambda: now + hours * 3600 + 60)
+    refused = manager_client.get("/store")
+    assert refused.status_code == 302 and refused.headers["Location"].startswith("/login")
+    assert manager_client.post("/_dash-update-component", json={}).status_code == 401
+
+
+def test_unknown_user_names_cost_a_password_check_too(client, monkeypatch):
+    checked = []
+    real_check = accounts.check_password_hash
+    monkeypatch.setattr(accounts, "check_password_hash", lambda h, p: checked.append(h) or real_check(h, p))
+    login(client, "manager", "wrong-password-1")
+    login(client, "nobody-by-this-name", "wrong-password-1")
+    # Both answers do one scrypt check, so timing does not tell which names exist.
+    assert len(checked) == 2 and all(h.startswith("scrypt:") for h in checked)
 
 
 def test_reset_password_forces_a_change_then_old_sessions_end(server, client):
@@ -110,7 +148,7 @@ def test_reset_password_forces_a_change_then_old_sessions_end(server, client):
     )
     assert response.status_code == 302
     assert client.get("/store").status_code == 200
-    client.get("/logout")
+    logout(client)
     assert login(client, "manager", "brand-new-pass-1").status_code == 302
 
 
@@ -154,6 +192,28 @@ def test_access_request_creates_inactive_account_until_approved(client, server):
     assert login(client, "newbie", "newbie-pass-1").status_code == 302
 
 
+def test_access_requests_are_limited_per_address(client, server):
+    limit = server.config["LOGIN_MAX_FAILURES"]
+
+    def ask(name: str):
+        token = csrf_from(client.get("/request-access").get_data(as_text=True))
+        form = {
+            "csrf_token": token,
+            "username": name,
+            "password": "long-pass-123",
+            "confirm_password": "long-pass-123",
+        }
+        return client.post("/request-access", data=form)
+
+    assert ask("manager").status_code == 400  # a taken name counts too
+    for i in range(limit - 1):
+        assert ask(f"newcomer{i}").status_code == 302
+    refused = ask("one-too-many")
+    assert refused.status_code == 400 and "Too many access requests" in refused.get_data(as_text=True)
+    with _sessions(server)() as session:
+        assert accounts.find_user(session, "one-too-many") is None
+
+
 def test_last_active_admin_cannot_be_deactivated(server):
     with (
         session_scope(_sessions(server)) as session,
@@ -176,8 +236,44 @@ def test_last_active_admin_cannot_be_deactivated(server):
         ("someone1", "someone1", "manager", "differ from the user name"),
         ("someone", "long-enough-1", "owner", "Unknown role"),
         ("MANAGER", "long-enough-1", "manager", "already exists"),
+        ("=HYPERLINK(1)", "long-enough-1", "manager", "must not start with"),
+        ("@admin", "long-enough-1", "manager", "must not start with"),
     ],
 )
 def test_create_user_validation(server, username, password, role, message):
     with session_scope(_sessions(server)) as session, pytest.raises(accounts.AccountError, match=message):
         accounts.create_user(session, username, password, role=role)
+
+
+def test_two_admins_deactivating_each_other_at_once_leave_one_active(server):
+    """The count and the write are one step: concurrent deactivations never leave no active admin."""
+    import threading
+
+    with session_scope(_sessions(server)) as session:
+        accounts.create_user(session, "admin2", ADMIN_PASSWORD, role="admin")
+    for _ in range(15):
+        barrier = threading.Barrier(2)
+        outcomes: list[str] = []
+
+        def deactivate(target: str, actor: str, barrier=barrier, outcomes=outcomes) -> None:
+            barrier.wait()
+            try:
+                with session_scope(_sessions(server)) as session:
+                    accounts.set_active(session, target, False, actor=actor)
+                outcomes.append("done")
+            except accounts.AccountError:
+                outcomes.append("refused")
+
+        threads = [
+            threading.Thread(target=deactivate, args=("admin2", "admin")),
+            threading.Thread(target=deactivate, args=("admin", "admin2")),
+        ]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+        assert sorted(outcomes) == ["done", "refused"]
+        with session_scope(_sessions(server)) as session:
+            assert accounts.count_active_admins(session) == 1
+            for name in ("admin", "admin2"):
+                accounts.set_active(session, name, True, actor="test")

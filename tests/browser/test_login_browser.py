@@ -118,3 +118,13 @@ def test_lost_csrf_cookie_reloads_the_page_instead_of_dead_controls(page, shell_
         "label => document.querySelector('#forecast-title')?.textContent.includes(label)",
         arg=label,
     )
+
+
+def test_navbar_log_out_button_posts_the_form_and_ends_the_session(page, shell_server):
+    login_in_browser(page, shell_server.url, *MANAGER)
+    wait_until_page_settled(page)
+    page.click("#nav-logout")
+    page.wait_for_url("**/login**")
+    assert "You are logged out" in page.inner_text("body")
+    page.goto(shell_server.url + "/store")
+    assert "/login" in page.url
