@@ -9,6 +9,7 @@ from data import accounts
 from data.db import session_scope
 from data.schema import LoginAttempt, User
 from tests.app.conftest import ADMIN_PASSWORD, MANAGER_PASSWORD, csrf_from, login, logout
+from tests.support.races import assert_concurrent_admin_deactivations_keep_one
 
 
 def _sessions(server):
@@ -247,33 +248,4 @@ def test_create_user_validation(server, username, password, role, message):
 
 def test_two_admins_deactivating_each_other_at_once_leave_one_active(server):
     """The count and the write are one step: concurrent deactivations never leave no active admin."""
-    import threading
-
-    with session_scope(_sessions(server)) as session:
-        accounts.create_user(session, "admin2", ADMIN_PASSWORD, role="admin")
-    for _ in range(15):
-        barrier = threading.Barrier(2)
-        outcomes: list[str] = []
-
-        def deactivate(target: str, actor: str, barrier=barrier, outcomes=outcomes) -> None:
-            barrier.wait()
-            try:
-                with session_scope(_sessions(server)) as session:
-                    accounts.set_active(session, target, False, actor=actor)
-                outcomes.append("done")
-            except accounts.AccountError:
-                outcomes.append("refused")
-
-        threads = [
-            threading.Thread(target=deactivate, args=("admin2", "admin")),
-            threading.Thread(target=deactivate, args=("admin", "admin2")),
-        ]
-        for thread in threads:
-            thread.start()
-        for thread in threads:
-            thread.join()
-        assert sorted(outcomes) == ["done", "refused"]
-        with session_scope(_sessions(server)) as session:
-            assert accounts.count_active_admins(session) == 1
-            for name in ("admin", "admin2"):
-                accounts.set_active(session, name, True, actor="test")
+    assert_concurrent_admin_deactivations_keep_one(_sessions(server))

@@ -16,6 +16,7 @@ from data.storage import import_sales_files, list_products, list_stores, load_re
 from data.validation import SalesFileError
 from scheduler.jobstore import claim_job, request_job
 from scheduler.leader import LeaderLease
+from tests.support.races import assert_concurrent_admin_deactivations_keep_one
 
 
 def _write_csv(path, rows: list[tuple[str, str, str, str, float]]) -> str:
@@ -118,3 +119,8 @@ def test_leader_lease_has_one_holder_and_expires(pg_engine):
     deadline = dt.datetime.now() + dt.timedelta(seconds=5)
     while not other.try_acquire():
         assert dt.datetime.now() < deadline, "expired lease was never taken over"
+
+
+def test_two_admins_deactivating_each_other_at_once_leave_one_active(pg_engine):
+    """PostgreSQL: the active admin rows are locked, so the second call counts again after the first."""
+    assert_concurrent_admin_deactivations_keep_one(make_session_factory(pg_engine))
