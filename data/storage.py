@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pandas as pd
-from sqlalchemy import Connection, Engine, insert, select
+from sqlalchemy import Connection, Engine, func, insert, select
 
 from data.frequency import FrequencyError, normalise_dates, resolve_frequency
 from data.ingest import SalesTable, aggregate, check_file, read_sales_table, table_from_frame
@@ -31,7 +31,7 @@ from data.queries import (
     sales_summary,
 )
 from data.raw_files import frame_sha256, keep_raw_file, keep_raw_frame, sha256_file
-from data.schema import Product, Setting, Upload, utc_now
+from data.schema import Product, Sale, Setting, Upload, utc_now
 from data.staging import (
     Progress,
     bulk_session,
@@ -119,10 +119,17 @@ class _Item:
     table: SalesTable | None = None
     error: SalesFileError | None = None
     same_as: Upload | None = None
+    earlier: int | None = None
     frequency: str | None = None
 
 
 def _previous_import(conn: Connection, sha: str) -> Upload | None:
+    """The latest import of the same content when the database still holds every one of its rows.
+
+    A file can be skipped unread only then: the sales rows owned by imports of this content (same
+    sha256, hence the same keys and values) must cover all of its keys. When a later file replaced
+    some of them, the file is read and compared again, so importing it restores its values.
+    """
     stmt = (
         select(Upload)
         .where(Upload.sha256 == sha, Upload.status.in_(("imported", "unchanged")))
@@ -130,10 +137,26 @@ def _previous_import(conn: Connection, sha: str) -> Upload | None:
         .limit(1)
     )
     row = conn.execute(stmt).first()
-    return Upload(**row._mapping) if row else None
+    if row is None:
+        return None
+    prev = Upload(**row._mapping)
+    same = select(Upload.id).where(Upload.sha256 == sha, Upload.status == "imported")
+    owned = conn.scalar(select(func.count()).select_from(Sale).where(Sale.upload_id.in_(same)))
+    return prev if owned == prev.rows_new + prev.rows_replaced + prev.rows_unchanged else None
 
 
-def _load_item(path: Path, upload_dir: str | Path | None, max_bytes: int | None, engine: Engine) -> _Item:
+def _earlier_upload(conn: Connection, sha: str) -> int | None:
+    """Id of the latest import of the same content (for the report when it had to be applied again)."""
+    stmt = select(func.max(Upload.id)).where(
+        Upload.sha256 == sha, Upload.status.in_(("imported", "unchanged"))
+    )
+    return conn.scalar(stmt)
+
+
+def _load_item(
+    path: Path, upload_dir: str | Path | None, max_bytes: int | None, engine: Engine, *, shortcut: bool
+) -> _Item:
+    """Check, keep and read one file; with ``shortcut``, a file whose rows are all stored is not read."""
     item = _Item(filename=path.name)
     try:
         check_file(path, item.filename, max_bytes)
@@ -141,7 +164,9 @@ def _load_item(path: Path, upload_dir: str | Path | None, max_bytes: int | None,
         if upload_dir is not None:
             item.stored_path = str(keep_raw_file(path, item.sha256, upload_dir))
         with engine.connect() as conn:
-            item.same_as = _previous_import(conn, item.sha256)
+            item.same_as = _previous_import(conn, item.sha256) if shortcut else None
+            if item.same_as is None:
+                item.earlier = _earlier_upload(conn, item.sha256)
         if item.same_as is None:
             item.table = read_sales_table(path, display_name=item.filename, max_bytes=max_bytes)
     except SalesFileError as err:
@@ -253,9 +278,19 @@ def _import_one(conn: Connection, item: _Item, uploaded_by: str, progress: Progr
         upsert_catalogue(conn)
     return ImportResult(
         item.filename, status, item.table.rows_read, counts.new, counts.replaced, counts.unchanged,
-        item.frequency, dmin, dmax, item.sha256, item.stored_path, uid,
-        "" if status == "imported" else "every row already stored with the same values",
+        item.frequency, dmin, dmax, item.sha256, item.stored_path, uid, _note(item, status, counts.replaced),
     )  # fmt: skip
+
+
+def _note(item: _Item, status: str, replaced: int) -> str:
+    if status != "imported":
+        return "every row already stored with the same values"
+    if item.earlier is not None and replaced:
+        return (
+            f"same content as upload #{item.earlier}; {replaced} of its rows, replaced by later uploads "
+            "since, now hold this file's values again"
+        )
+    return ""
 
 
 def _record_rejections(engine: Engine, items: list[_Item], uploaded_by: str) -> None:
@@ -320,18 +355,22 @@ def import_sales_files(
 ) -> list[ImportResult]:
     """Import sales files all-or-nothing; return one result per file or raise ``SalesFileError``.
 
-    Later rows replace the same (date, store, product) keys; a file identical to one already
-    imported (same sha256) or whose rows are all already stored is recorded as ``unchanged``.
+    Later rows replace the same (date, store, product) keys; a file whose rows are all already stored
+    is recorded as ``unchanged`` (without reading it again when it is identical, by sha256, to an
+    import whose rows are all still stored; see ``_previous_import``).
     ``progress(step, total, label)`` is called as the work advances.
     """
     paths = [Path(p) for p in paths]
     if not paths:
         raise ValueError("no files to import")
-    items = []
+    items: list[_Item] = []
     for n, path in enumerate(paths):
         if progress:
             progress(n, len(paths), f"reading {path.name}")
-        items.append(_load_item(path, upload_dir, max_bytes, engine))
+        # Skipping an already-stored file is safe only before the batch's first write: an earlier
+        # file of the batch may replace its rows, and then this (later) file must win again.
+        shortcut = all(i.same_as is not None for i in items)
+        items.append(_load_item(path, upload_dir, max_bytes, engine, shortcut=shortcut))
     return _run_batch(engine, items, uploaded_by, progress)
 
 
@@ -355,6 +394,8 @@ def import_sales_frame(
             item.stored_path = str(keep_raw_frame(frame, item.sha256, upload_dir))
         with engine.connect() as conn:
             item.same_as = _previous_import(conn, item.sha256)
+            if item.same_as is None:
+                item.earlier = _earlier_upload(conn, item.sha256)
     except SalesFileError as err:
         item.error = err
     return _run_batch(engine, [item], uploaded_by, progress)[0]

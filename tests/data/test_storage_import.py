@@ -193,3 +193,26 @@ def test_progress_is_reported(engine, sales_csv, upload_dir):
     assert labels[0] == "reading p.csv" and labels[-1] == "import finished"
     assert any(label.startswith("staging p.csv") for label in labels)
     assert all(0 <= step <= total for step, total, _ in calls)
+
+
+def test_reimporting_an_earlier_file_restores_the_keys_a_later_file_replaced(engine, sales_csv, upload_dir):
+    a = sales_csv("a.csv", "2024-01-01,S1,C1,P1,10", "2024-01-02,S1,C1,P1,10")
+    b = sales_csv("b.csv", "2024-01-01,S1,C1,P1,99")
+    _import(engine, upload_dir, a)
+    _import(engine, upload_dir, b)
+    (again,) = _import(engine, upload_dir, a)
+    assert load_sales(engine)["revenue"].tolist() == [10.0, 10.0]  # later files replace: a is later now
+    assert (again.status, again.rows_new, again.rows_replaced, again.rows_unchanged) == ("imported", 0, 1, 1)
+    assert "upload #1" in again.note and "1 replaced" in again.summary()
+    # Nothing changed since: the identical file is recognised without reading it again.
+    (same,) = _import(engine, upload_dir, a)
+    assert same.status == "unchanged" and "identical to upload #3" in same.note
+
+
+def test_batch_reimport_after_a_replacing_file_of_the_same_batch_is_applied(engine, sales_csv, upload_dir):
+    a = sales_csv("a.csv", "2024-01-01,S1,C1,P1,10", "2024-01-02,S1,C1,P1,10")
+    b = sales_csv("b.csv", "2024-01-01,S1,C1,P1,99")
+    _import(engine, upload_dir, a)
+    results = _import(engine, upload_dir, b, a)  # a comes last in the batch: its values win
+    assert [(r.status, r.rows_replaced) for r in results] == [("imported", 1), ("imported", 1)]
+    assert load_sales(engine)["revenue"].tolist() == [10.0, 10.0]
