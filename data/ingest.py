@@ -3,6 +3,15 @@
 ``read_sales_file`` returns columns ``date, store, category, product, revenue, units`` summed
 per (date, store, product). Anything wrong raises ``SalesFileError`` listing every problem
 (file, line, column, reason). Row numbers are file lines: the header is line 1.
+
+Decimal mark (``.`` or ``,``): decided once per file, for revenue and units together, from the
+values that read as a number one way only (``1.234,56``, ``12,5`` → ``,``; ``1,234.5``, ``7.5``,
+``0.500`` → ``.``). A file whose values show both marks is rejected at the values that disagree
+with the majority. When no value shows the mark (only values like ``1.234`` or ``2,500``), the
+field separator decides: ``;``-separated CSV uses ``,`` (``1.234`` = 1234), ``,``-separated CSV
+uses ``.`` (``"1,234"`` = 1234); tab-separated CSV and text cells of an XLSX sheet use ``.``.
+Number cells of an XLSX sheet are taken as they are. The decision is kept in
+``SalesTable.decimal_mark`` and shown in the upload preview.
 """
 
 from __future__ import annotations
@@ -18,11 +27,13 @@ import pandas as pd
 
 from data.validation import (
     FIELDS,
+    DecimalMark,
     ProblemCollector,
     SalesFileError,
     blank,
     check_identifiers,
     check_product_categories,
+    decide_decimal_mark,
     map_columns,
     parse_amounts,
     parse_dates,
@@ -44,6 +55,7 @@ class SalesTable:
     rows_read: int
     columns: dict[str, str] = field(default_factory=dict)
     product_rows: dict[str, int] = field(default_factory=dict)
+    decimal_mark: DecimalMark = field(default_factory=lambda: DecimalMark("."))
 
 
 def _fail(name: str, reason: str, row: int | None = None) -> SalesFileError:
@@ -96,7 +108,10 @@ def _sniff_header(first_line: str) -> tuple[str, list[str]]:
     return best_sep, best
 
 
-_Read = tuple[dict[str, str], pd.DataFrame]
+# (file column of each field, raw text columns plus ``_row``, decimal-mark hint from the field separator)
+_Read = tuple[dict[str, str], pd.DataFrame, str | None]
+# A ';'-separated file comes from a locale that writes decimal commas; a ','-separated one cannot.
+_DECIMAL_HINT = {";": ",", ",": "."}
 
 
 def _parser_problem(name: str, message: str, sep: str) -> SalesFileError:
@@ -133,7 +148,7 @@ def _read_csv(content: bytes, name: str, out: ProblemCollector) -> _Read:
         columns={str(p): f for f, p in positions.items()}
     )
     body["_row"] = pd.RangeIndex(2, len(body) + 2)
-    return {f: header[p] for f, p in positions.items()}, body
+    return {f: header[p] for f, p in positions.items()}, body, _DECIMAL_HINT.get(sep)
 
 
 def _cell_text(value: object) -> str:
@@ -178,11 +193,17 @@ def _read_xlsx(content: bytes, name: str, out: ProblemCollector) -> _Read:
             }
         )
     body["_row"] = pd.RangeIndex(start + 2, start + 2 + len(body))
-    return {f: header[p] for f, p in positions.items()}, body
+    return {f: header[p] for f, p in positions.items()}, body, None
 
 
-def validate_raw(raw: pd.DataFrame, columns: dict[str, str], out: ProblemCollector) -> SalesTable:
-    """Validate raw text columns (plus ``_row``) and return the aggregated canonical table."""
+def validate_raw(
+    raw: pd.DataFrame, columns: dict[str, str], out: ProblemCollector, decimal_hint: str | None = None
+) -> SalesTable:
+    """Validate raw text columns (plus ``_row``) and return the aggregated canonical table.
+
+    The decimal mark is decided once for the file (``decide_decimal_mark``; ``decimal_hint`` comes
+    from the CSV field separator) and applies to revenue and units alike.
+    """
     present = [f for f in FIELDS if f in raw.columns]
     empty = pd.concat([blank(raw[f]) for f in present], axis=1).all(axis=1)
     raw = raw[~empty].copy() if empty.any() else raw
@@ -191,9 +212,10 @@ def validate_raw(raw: pd.DataFrame, columns: dict[str, str], out: ProblemCollect
         out.raise_if_any()
     check_identifiers(raw, columns, out)
     dates = parse_dates(raw, columns["date"], out)
-    revenue = parse_amounts(raw, "revenue", columns["revenue"], out, required=True)
+    decimal = decide_decimal_mark(raw, columns, decimal_hint)
+    revenue = parse_amounts(raw, "revenue", columns["revenue"], out, required=True, decimal=decimal)
     if "units" in raw.columns:
-        units = parse_amounts(raw, "units", columns["units"], out, required=False)
+        units = parse_amounts(raw, "units", columns["units"], out, required=False, decimal=decimal)
     else:
         units = pd.Series(float("nan"), index=raw.index)
     frame = pd.DataFrame(
@@ -205,7 +227,7 @@ def validate_raw(raw: pd.DataFrame, columns: dict[str, str], out: ProblemCollect
     product_rows = frame.drop_duplicates("product").set_index("product")["_row"].astype(int).to_dict()
     return SalesTable(
         frame=aggregate(frame), filename=out.file, rows_read=len(frame), columns=columns,
-        product_rows=product_rows,
+        product_rows=product_rows, decimal_mark=decimal,
     )  # fmt: skip
 
 
@@ -227,8 +249,8 @@ def read_sales_table(
     content = path.read_bytes()
     out = ProblemCollector(name)
     read = _read_csv if kind == "csv" else _read_xlsx
-    columns, raw = read(content, name, out)
-    return validate_raw(raw, columns, out)
+    columns, raw, decimal_hint = read(content, name, out)
+    return validate_raw(raw, columns, out, decimal_hint)
 
 
 def read_sales_file(

@@ -107,6 +107,7 @@ class ImportPreview:
     rows_new: int
     rows_replaced: int
     rows_unchanged: int
+    decimal_mark: str = ""
 
 
 @dataclass
@@ -437,4 +438,5 @@ def preview_sales_file(
         date_max=frame["date"].max().date(), stores=sorted(frame["store"].unique().tolist()),
         categories=sorted(frame["category"].unique().tolist()), products=int(frame["product"].nunique()),
         rows_new=counts.new, rows_replaced=counts.replaced, rows_unchanged=counts.unchanged,
+        decimal_mark=str(table.decimal_mark),
     )  # fmt: skip

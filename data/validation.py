@@ -35,9 +35,14 @@ _TIME = r"(?:[T ]\d{1,2}:\d{2}(?::\d{2}(?:\.\d+)?)?)?"
 _ISO_DATE = r"^\d{4}-\d{1,2}-\d{1,2}" + _TIME + "$"
 _DMY_DATE = r"^\d{1,2}/\d{1,2}/\d{4}" + _TIME + "$"
 _SPACES = r"[\s\u00a0]"
-_COMMA_LAST = r"^[+-]?[\d.]*,\d*$"
-_COMMA_DECIMAL = r"^[+-]?(?:\d+|\d{1,3}(?:\.\d{3})+)(?:,\d*)?$"
-_DOT_DECIMAL = r"^[+-]?(?:\d+|\d{1,3}(?:,\d{3})+)(?:\.\d*)?$"
+# A number written with the given decimal mark: plain digits, or thousands groups (never starting
+# with 0) separated by the other mark, then optional decimals after the mark.
+_NUMBER = {
+    ",": r"^[+-]?(?:\d*|[1-9]\d{0,2}(?:\.\d{3})+)(?:,\d*)?$",
+    ".": r"^[+-]?(?:\d*|[1-9]\d{0,2}(?:,\d{3})+)(?:\.\d*)?$",
+}
+_OTHER_MARK = {",": ".", ".": ","}
+NUMBER_FIELDS = ("revenue", "units")
 
 
 @dataclass(frozen=True)
@@ -209,15 +214,84 @@ def parse_dates(raw: pd.DataFrame, column: str, out: ProblemCollector) -> pd.Ser
     return parsed
 
 
-def parse_numbers(text: pd.Series) -> pd.Series:
-    """Parse numbers written with ``.`` or ``,`` as decimal mark (``1.234,56``, ``1234,56``, ``1,234.5``).
+@dataclass(frozen=True)
+class DecimalMark:
+    """A file's decimal mark (``"."`` or ``","``) and why: an example value, or the field-separator hint."""
 
-    The column's decimal mark is decided once: ``,`` when some value has a single comma as its
-    last separator (``12,5``, ``1.234,56``); dots are then only thousands groups, and a value
-    like ``7.5`` is ambiguous and rejected. Otherwise ``.`` is the decimal mark and commas may
-    only group thousands. Unparsable or infinite values become NaN. Vectorised (pyarrow regexes).
+    mark: str
+    example: str | None = None
+    row: int | None = None
+    column: str | None = None
+    hint_from: str | None = None
+
+    def __str__(self) -> str:
+        """E.g. ``',' (as in '1.234,56' on row 2, column 'valor')``; shown in previews and problems."""
+        if self.example is not None:
+            return f"{self.mark!r} (as in {self.example!r} on row {self.row}, column {self.column!r})"
+        if self.hint_from is not None:
+            return f"{self.mark!r} (no value shows it; assumed from the {self.hint_from!r} field separator)"
+        return f"{self.mark!r} (no value shows it; the default)"
+
+
+def _number_text(values: pd.Series) -> tuple[pd.Series, pd.Series]:
+    """(stripped text of the cells written as text, mask of cells that are numbers already).
+
+    Object columns (XLSX) mix number cells, taken as they are, with text cells, which are parsed.
     """
-    if not text.str.contains(",", regex=False).any():
+    if values.dtype == object:
+        typed = values.map(type).isin([int, float]) & values.notna()
+    else:
+        typed = pd.Series(False, index=values.index)
+    return _strip(values.where(~typed, "")), typed
+
+
+def decide_decimal_mark(raw: pd.DataFrame, columns: dict[str, str], hint: str | None = None) -> DecimalMark:
+    """Decide the decimal mark once for the whole file, from every number written as text.
+
+    A value that reads as a number with only one of the marks is evidence for it: ``1.234,56``,
+    ``12,5`` and ``1.234.567`` for ``,``; ``1,234.5``, ``7.5``, ``0.500`` and ``1234.567`` for ``.``.
+    Values such as ``1.234`` or ``2,500`` (one separator followed by exactly three digits) read
+    either way and are no evidence. With evidence for one mark only, that mark is used; with
+    evidence for both, the mark with more such values (ties: ``hint``) is used and the other
+    values are reported as problems. Without evidence, ``hint`` decides (``,`` for ``;``-separated
+    CSV, ``.`` for ``,``-separated CSV), else ``.``: so ``1.234`` is 1234 in a ``;`` file and
+    1.234 in a ``,`` file or an XLSX text cell.
+    """
+    found: dict[str, list] = {",": [0, None], ".": [0, None]}
+    for field in NUMBER_FIELDS:
+        if field not in raw.columns or pd.api.types.is_numeric_dtype(raw[field]):
+            continue
+        text, _ = _number_text(raw[field])
+        if not (text.str.contains(",", regex=False).any() or text.str.contains(".", regex=False).any()):
+            continue
+        compact = text.str.replace(_SPACES, "", regex=True)
+        valid = {mark: compact.str.match(pattern) for mark, pattern in _NUMBER.items()}
+        for mark, count in found.items():
+            only = valid[mark] & ~valid[_OTHER_MARK[mark]]
+            if only.any():
+                first = only.idxmax()
+                count[0] += int(only.sum())
+                if count[1] is None or raw.at[first, "_row"] < count[1][1]:
+                    count[1] = (str(text[first]), int(raw.at[first, "_row"]), columns.get(field, field))
+    commas, dots = found[","][0], found["."][0]
+    if not commas and not dots:
+        mark = hint or "."
+        sep = {",": ";", ".": ","}[mark] if hint else None
+        return DecimalMark(mark, hint_from=sep)
+    mark = "," if commas > dots or (commas == dots and hint == ",") else "."
+    example, row, column = found[mark][1]
+    return DecimalMark(mark, example=example, row=row, column=column)
+
+
+def parse_numbers(text: pd.Series, mark: str = ".") -> pd.Series:
+    """Parse numbers written with ``mark`` as decimal mark (``1.234,56`` or ``1,234.56``).
+
+    The other mark may only group thousands. Unparsable or infinite values become NaN.
+    Vectorised (pyarrow regexes); text without the separators of the other convention takes a plain
+    float parse.
+    """
+    plain = not text.str.contains(",", regex=False).any()
+    if plain and (mark == "." or not text.str.contains(".", regex=False).any()):
         try:
             numbers = text.astype("float64")  # plain numbers everywhere: the common, fast case
         except (TypeError, ValueError):
@@ -227,23 +301,29 @@ def parse_numbers(text: pd.Series) -> pd.Series:
             numbers[retry] = pd.to_numeric(text[retry].str.replace(_SPACES, "", regex=True), errors="coerce")
         return numbers.where(np.isfinite(numbers))
     compact = text.str.replace(_SPACES, "", regex=True)
-    if compact.str.match(_COMMA_LAST).any():
-        valid = compact.str.match(_COMMA_DECIMAL)
-        cleaned = compact.str.replace(".", "", regex=False).str.replace(",", ".", regex=False)
-    else:
-        valid = compact.str.match(_DOT_DECIMAL)
-        cleaned = compact.str.replace(",", "", regex=False)
+    valid = compact.str.match(_NUMBER[mark])
+    cleaned = compact.str.replace(_OTHER_MARK[mark], "", regex=False)
+    if mark == ",":
+        cleaned = cleaned.str.replace(",", ".", regex=False)
     numbers = pd.to_numeric(cleaned.where(valid, "x"), errors="coerce")
     return numbers.where(np.isfinite(numbers))
 
 
 def parse_amounts(
-    raw: pd.DataFrame, field: str, column: str, out: ProblemCollector, *, required: bool
+    raw: pd.DataFrame,
+    field: str,
+    column: str,
+    out: ProblemCollector,
+    *,
+    required: bool,
+    decimal: DecimalMark | None = None,
 ) -> pd.Series:
     """Parse the revenue (required, ≥ 0) or units (optional, numeric) column, recording bad values.
 
-    Text is parsed with either decimal mark; an already numeric column (a frame) is checked as is.
+    Text is parsed with the file's decimal mark (``decide_decimal_mark``); an already numeric column
+    (a frame) is checked as is.
     """
+    decimal = decimal or DecimalMark(".")
     values = raw[field]
     if pd.api.types.is_numeric_dtype(values) and not pd.api.types.is_bool_dtype(values):
         numbers = values.astype(float)
@@ -251,14 +331,8 @@ def parse_amounts(
         text = numbers.astype(str)
         numbers = numbers.where(np.isfinite(numbers))
     else:
-        # Object columns (XLSX) mix number cells, taken as they are, with text cells, which are parsed.
-        typed = (
-            values.map(type).isin([int, float]) & values.notna()
-            if values.dtype == object
-            else values.eq(None)
-        )
-        text = _strip(values.where(~typed, ""))
-        numbers = parse_numbers(text)
+        text, typed = _number_text(values)
+        numbers = parse_numbers(text, decimal.mark)
         if typed.any():
             numbers[typed] = values[typed].astype(float)
             text = text.where(~typed, values.astype(str))
@@ -267,7 +341,19 @@ def parse_amounts(
         out.add_rows(raw.loc[empty, "_row"], f"missing {field}", column)
     bad = numbers.isna() & ~empty
     if bad.any():
-        reasons = "not a number: " + ("'" + text[bad] + "'").astype(object)
+        shown = ("'" + text[bad] + "'").astype(object)
+        other = _OTHER_MARK[decimal.mark]
+        compact = text[bad].str.replace(_SPACES, "", regex=True)
+        other_mark = compact.str.match(_NUMBER[other]) & compact.str.contains(r"\d")
+        reasons = pd.Series(
+            np.where(
+                other_mark,
+                shown + f" only reads as a number with {other!r} as decimal mark, but this file uses "
+                f"{decimal}; use one decimal mark in the whole file",
+                "not a number: " + shown,
+            ),
+            index=shown.index,
+        )
         out.add_rows(raw.loc[bad, "_row"], reasons, column)
     negative = numbers.lt(0)
     if required and negative.any():

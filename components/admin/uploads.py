@@ -100,6 +100,7 @@ def preview_card(preview: ImportPreview) -> dbc.Card:
             dbc.Col(_fact(f"Stores ({len(preview.stores)}):", stores), md=12),
             dbc.Col(_fact("Categories:", ", ".join(preview.categories)), md=12),
             dbc.Col(_fact("Columns:", mapping), md=12),
+            dbc.Col(_fact("Decimal mark:", preview.decimal_mark), md=12),
         ],
         className="small g-1 mb-2",
     )
