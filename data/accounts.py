@@ -280,10 +280,12 @@ def _deactivate_admin(session: Session, user: User) -> None:
 
 
 def set_active(session: Session, username: str, active: bool, *, actor: str) -> User:
-    """Activate or deactivate a user; the last active admin cannot be deactivated."""
+    """Activate or deactivate a user; nobody deactivates themselves, and the last active admin stays."""
     user = find_user(session, username)
     if user is None:
         raise AccountError(f"No user named {username!r}.")
+    if not active and user.username.lower() == actor.strip().lower():
+        raise AccountError("You cannot deactivate your own account; ask another administrator.")
     if not active and user.role == "admin" and user.active:
         _deactivate_admin(session, user)
     else:

@@ -41,9 +41,9 @@ def test_bad_input_gives_the_account_rule_message(services):
     assert act(services, ids.ADMIN_USER_DEACTIVATE, target=None) == ("Choose a user first.", "danger")
 
 
-def test_the_last_active_admin_cannot_be_deactivated(services):
+def test_an_admin_cannot_deactivate_themselves(services):
     text, color = act(services, ids.ADMIN_USER_DEACTIVATE, target="admin")
-    assert color == "danger" and text == "The last active administrator cannot be deactivated."
+    assert color == "danger" and text == "You cannot deactivate your own account; ask another administrator."
     assert act(services, ids.ADMIN_USER_DEACTIVATE, target="manager")[1] == "success"
     rows = {r["username"]: r["state"] for r in _rows(services)}
     assert rows == {"admin": "active", "manager": "deactivated"}

@@ -215,12 +215,25 @@ def test_access_requests_are_limited_per_address(client, server):
         assert accounts.find_user(session, "one-too-many") is None
 
 
+def test_nobody_deactivates_their_own_account(server):
+    with session_scope(_sessions(server)) as session:
+        accounts.create_user(session, "admin2", ADMIN_PASSWORD, role="admin")
+    for name in ("admin", "manager"):
+        with (
+            session_scope(_sessions(server)) as session,
+            pytest.raises(accounts.AccountError, match="your own account"),
+        ):
+            accounts.set_active(session, name, False, actor=name.upper())
+    with _sessions(server)() as session:
+        assert accounts.find_user(session, "admin").active and accounts.find_user(session, "manager").active
+
+
 def test_last_active_admin_cannot_be_deactivated(server):
     with (
         session_scope(_sessions(server)) as session,
         pytest.raises(accounts.AccountError, match="last active"),
     ):
-        accounts.set_active(session, "admin", False, actor="admin")
+        accounts.set_active(session, "admin", False, actor="cli")
     with session_scope(_sessions(server)) as session:
         accounts.create_user(session, "admin2", ADMIN_PASSWORD, role="admin")
         accounts.set_active(session, "admin", False, actor="admin2")
