@@ -20,6 +20,7 @@ import csv
 import io
 import re
 import zipfile
+import zlib
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -161,38 +162,83 @@ def _cell_text(value: object) -> str:
     return str(value)
 
 
-def _read_xlsx(content: bytes, name: str, out: ProblemCollector) -> _Read:
+def _describe_xlsx_error(exc: Exception) -> str:
+    """What went wrong inside a workbook, in words, with the library's own message."""
+    kind = "zlib.error" if isinstance(exc, zlib.error) else type(exc).__name__
+    if isinstance(exc, zlib.error | EOFError) or (isinstance(exc, zipfile.BadZipFile) and "CRC" in str(exc)):
+        what = "the compressed data is damaged"
+    elif isinstance(exc, zipfile.BadZipFile):
+        what = "the ZIP archive is damaged"
+    elif kind == "ParseError" or kind.endswith("SyntaxError"):  # xml.etree or lxml
+        what = "the XML inside the workbook is damaged"
+    elif isinstance(exc, KeyError):
+        what = "a part of the workbook is missing"
+    else:
+        what = "unexpected content"
+    return f"{what} ({kind}: {exc}); open it in Excel or LibreOffice and save it again, or export CSV"
+
+
+def _has_values(row: tuple) -> bool:
+    return any(v not in (None, "") for v in row)
+
+
+def _first_sheet_rows(content: bytes, name: str) -> tuple[list[tuple], int]:
+    """Rows of the first sheet from its first non-empty row, and that row's sheet number (1-based).
+
+    The sheet's stored ``<dimension>`` is ignored (read-only mode trusts it, and a wrong one cuts
+    rows or columns); rows come back as long as their last cell, so callers pad or trim them.
+    """
     from openpyxl import load_workbook
 
-    if not content.startswith(_ZIP_MAGIC):
-        raise _fail(name, "the content is not an XLSX workbook (not a ZIP archive)")
-    try:
-        book = load_workbook(io.BytesIO(content), read_only=True, data_only=True)
-    except (zipfile.BadZipFile, KeyError, OSError, ValueError) as exc:
-        raise _fail(name, f"cannot open as XLSX: {exc}") from None
+    book = load_workbook(io.BytesIO(content), read_only=True, data_only=True)
     try:
         if not book.worksheets:
             raise _fail(name, "the workbook has no sheets")
-        rows = list(book.worksheets[0].iter_rows(values_only=True))
+        sheet = book.worksheets[0]
+        sheet.reset_dimensions()
+        rows = list(sheet.iter_rows(values_only=True))
+        start = next((i for i, r in enumerate(rows) if _has_values(r)), None)
+        if start is None:
+            others = []
+            for other in book.worksheets[1:]:
+                other.reset_dimensions()
+                if any(_has_values(r) for r in other.iter_rows(values_only=True)):
+                    others.append(other.title)
+            reason = f"the first sheet {sheet.title!r} is empty (only the first sheet is read)"
+            if others:
+                reason += f"; the data seems to be on sheet {others[0]!r}: move it to the first sheet"
+            raise _fail(name, reason)
     finally:
         book.close()
-    start = next((i for i, r in enumerate(rows) if any(v not in (None, "") for v in r)), None)
-    if start is None:
-        raise _fail(name, "the file is empty")
-    header = [_cell_text(v) for v in rows[start]]
+    return rows[start:], start + 1
+
+
+def _read_xlsx(content: bytes, name: str, out: ProblemCollector) -> _Read:
+    if not content.startswith(_ZIP_MAGIC):
+        raise _fail(name, "the content is not an XLSX workbook (not a ZIP archive)")
+    try:
+        rows, header_line = _first_sheet_rows(content, name)
+    except SalesFileError:
+        raise
+    except Exception as exc:  # openpyxl, zipfile, zlib and XML errors of a damaged or unusual file
+        raise _fail(name, f"cannot read the XLSX file: {_describe_xlsx_error(exc)}") from None
+    header = [_cell_text(v) for v in rows[0]]
     positions = map_columns(header, out)
     out.raise_if_any()
-    data = pd.DataFrame(rows[start + 1 :], columns=range(len(rows[start]))) if rows[start + 1 :] else None
+    width = len(header)
+    # openpyxl hands out Python objects per cell and rows of varying length (up to their last cell):
+    # shaping them to the header and turning them into text is per cell by nature.
+    shaped = [r[:width] if len(r) >= width else r + (None,) * (width - len(r)) for r in rows[1:]]
+    data = pd.DataFrame(shaped, columns=range(width)) if shaped else None
     body = pd.DataFrame({f: pd.Series(dtype=str) for f in positions})
     if data is not None:
-        # openpyxl hands out Python objects per cell; turning them into text is per cell by nature.
         body = pd.DataFrame(
             {
                 f: data[p] if f in ("revenue", "units") else data[p].map(_cell_text)
                 for f, p in positions.items()
             }
         )
-    body["_row"] = pd.RangeIndex(start + 2, start + 2 + len(body))
+    body["_row"] = pd.RangeIndex(header_line + 1, header_line + 1 + len(body))
     return {f: header[p] for f, p in positions.items()}, body, None
 
 

@@ -305,6 +305,14 @@ def _record_rejections(engine: Engine, items: list[_Item], uploaded_by: str) -> 
             _insert_upload(conn, _upload_row(item, uploaded_by, status="rejected", error=error))
 
 
+def _record_failure(engine: Engine, items: list[_Item], uploaded_by: str, exc: Exception) -> None:
+    """Record every file of a batch that failed for a reason other than its content (disk, database)."""
+    for item in items:
+        item.error = SalesFileError([Problem(item.filename, None, None, f"import failed: {exc}")])
+    with contextlib.suppress(Exception):  # the database may be what failed; the cause is re-raised
+        _record_rejections(engine, items, uploaded_by)
+
+
 def _run_batch(
     engine: Engine, items: list[_Item], uploaded_by: str, progress: Progress | None
 ) -> list[ImportResult]:
@@ -335,10 +343,7 @@ def _run_batch(
         _record_rejections(engine, items, uploaded_by)
         raise
     except Exception as exc:
-        for item in items:
-            item.error = SalesFileError([Problem(item.filename, None, None, f"import failed: {exc}")])
-        with contextlib.suppress(Exception):  # the database may be what failed; the cause is re-raised
-            _record_rejections(engine, items, uploaded_by)
+        _record_failure(engine, items, uploaded_by, exc)
         raise
     if progress:
         progress(len(items), len(items), "import finished")
@@ -365,13 +370,18 @@ def import_sales_files(
     if not paths:
         raise ValueError("no files to import")
     items: list[_Item] = []
-    for n, path in enumerate(paths):
-        if progress:
-            progress(n, len(paths), f"reading {path.name}")
-        # Skipping an already-stored file is safe only before the batch's first write: an earlier
-        # file of the batch may replace its rows, and then this (later) file must win again.
-        shortcut = all(i.same_as is not None for i in items)
-        items.append(_load_item(path, upload_dir, max_bytes, engine, shortcut=shortcut))
+    try:
+        for n, path in enumerate(paths):
+            if progress:
+                progress(n, len(paths), f"reading {path.name}")
+            # Skipping an already-stored file is safe only before the batch's first write: an earlier
+            # file of the batch may replace its rows, and then this (later) file must win again.
+            shortcut = all(i.same_as is not None for i in items)
+            items.append(_load_item(path, upload_dir, max_bytes, engine, shortcut=shortcut))
+    except Exception as exc:  # e.g. the upload folder cannot be written: still leave a record per file
+        items += [_Item(filename=p.name) for p in paths[len(items) :]]
+        _record_failure(engine, items, uploaded_by, exc)
+        raise
     return _run_batch(engine, items, uploaded_by, progress)
 
 

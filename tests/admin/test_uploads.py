@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import base64
+import io
 import os
 import time
+import zipfile
 from pathlib import Path
 
+import openpyxl
 import pytest
 from sqlalchemy import func, select
 
@@ -163,3 +166,26 @@ def test_stage_and_preview_of_a_bad_file_shows_the_problems_and_offers_no_import
         ["bad.csv"],
     )
     assert sales == 0
+
+
+def _truncated_xlsx() -> bytes:
+    """A workbook whose sheet XML is cut in half (as from an interrupted copy)."""
+    book = openpyxl.Workbook()
+    book.active.append(["date", "store", "category", "product", "revenue"])
+    book.active.append(["2025-01-01", "S1", "C1", "P1", 1])
+    buffer, out = io.BytesIO(), io.BytesIO()
+    book.save(buffer)
+    source = zipfile.ZipFile(buffer)
+    with zipfile.ZipFile(out, "w") as target:
+        for info in source.infolist():
+            data = source.read(info)
+            target.writestr(info, data[: len(data) // 2] if info.filename.endswith("sheet1.xml") else data)
+    return out.getvalue()
+
+
+def test_a_damaged_xlsx_is_shown_as_a_problem_in_the_preview(services):
+    xlsx = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+    panel, token, ok = stage_and_preview(services, [data_url(_truncated_xlsx(), xlsx)], ["book.xlsx"])
+    assert not ok and token is None
+    assert "book.xlsx" in str(panel) and "cannot read the XLSX file" in str(panel)
+    assert not any(Path(services.config["INSTANCE_DIR"], "upload-staging").iterdir())
