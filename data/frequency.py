@@ -107,11 +107,14 @@ def normalise_dates(dates: pd.Series, freq: str) -> pd.Series:
 def resolve_frequency(dates: Iterable, stored: str | None) -> str:
     """Frequency for new dates given the dataset's stored one; raise ``FrequencyError`` on a conflict.
 
-    A file with one distinct date takes the stored frequency (if its date fits it); irregular
-    days are accepted into a daily dataset (sparse sales), nowhere else. Quarter dates
-    are accepted into a monthly dataset (they are month starts/ends too); any other difference is
-    a conflict, because mixing grains would corrupt the series.
+    Every date is a valid day, so any file is accepted into a daily dataset as daily (sparse sales,
+    or a correction of a few days that happen to share a weekday or be month starts). A file with
+    one distinct date takes the stored frequency (if its date fits it). Quarter dates are accepted
+    into a monthly dataset (they are month starts/ends too); any other difference is a conflict,
+    because mixing grains would corrupt the series.
     """
+    if stored == "D":
+        return "D"
     d = _unique_dates(dates)
     if len(d) < 2:
         if stored is None:
@@ -125,12 +128,7 @@ def resolve_frequency(dates: Iterable, stored: str | None) -> str:
                 "(expected a period start or end)"
             )
         return stored
-    try:
-        detected = detect_frequency(d)
-    except FrequencyError:
-        if stored == "D":
-            return "D"  # sparse days (a slow seller, a partial upload) are fine in a daily dataset
-        raise
+    detected = detect_frequency(d)
     if stored is None or detected == stored:
         return detected
     if stored == "M" and detected == "Q":

@@ -59,10 +59,22 @@ def test_single_date_cannot_be_detected_without_stored_frequency():
 
 
 def test_resolve_rejects_a_conflict_but_accepts_quarter_dates_into_monthly():
-    weekly = pd.date_range("2024-01-07", periods=5, freq="W")
-    with pytest.raises(FrequencyError, match="weekly but the stored data is daily"):
-        resolve_frequency(weekly, "D")
+    daily = pd.date_range("2024-01-01", periods=5, freq="D")
+    with pytest.raises(FrequencyError, match="daily but the stored data is weekly"):
+        resolve_frequency(daily, "W")
     assert resolve_frequency(pd.date_range("2024-01-01", periods=4, freq="QS"), "M") == "M"
+
+
+@pytest.mark.parametrize(
+    "dates",
+    [
+        ["2024-01-02", "2024-01-09"],  # a correction of two Tuesdays looks weekly on its own
+        ["2024-01-01", "2024-02-01", "2024-03-01"],  # month starts
+        ["2024-01-01", "2024-01-04", "2024-01-11"],  # irregular
+    ],
+)
+def test_any_dates_are_days_of_stored_daily_data(dates):
+    assert resolve_frequency(dates, "D") == "D"
 
 
 @pytest.mark.parametrize(

@@ -216,3 +216,13 @@ def test_batch_reimport_after_a_replacing_file_of_the_same_batch_is_applied(engi
     results = _import(engine, upload_dir, b, a)  # a comes last in the batch: its values win
     assert [(r.status, r.rows_replaced) for r in results] == [("imported", 1), ("imported", 1)]
     assert load_sales(engine)["revenue"].tolist() == [10.0, 10.0]
+
+
+def test_a_correction_of_one_weekday_is_accepted_into_daily_data(engine, sales_csv, upload_dir):
+    days = [f"2024-01-{d:02d},S1,C,P,1" for d in range(1, 15)]
+    _import(engine, upload_dir, sales_csv("daily.csv", *days))
+    (fix,) = _import(engine, upload_dir, sales_csv("fix.csv", "2024-01-02,S1,C,P,7", "2024-01-09,S1,C,P,8"))
+    assert (fix.status, fix.frequency, fix.rows_new, fix.rows_replaced) == ("imported", "D", 0, 2)
+    sales = load_sales(engine).set_index("date")["revenue"]
+    assert sales[pd.Timestamp("2024-01-02")] == 7.0 and sales[pd.Timestamp("2024-01-09")] == 8.0
+    assert len(sales) == 14 and dataset_frequency(engine) == "D"
