@@ -37,6 +37,7 @@ from models.fallbacks import apply_fallbacks
 from models.forecaster import ForecastTables, LevelForecaster
 from models.intervals import LEVELS, calibrate
 from models.series import (
+    SHORT_DAILY_HORIZON,
     Panel,
     check_level,
     default_horizon,
@@ -88,6 +89,19 @@ def min_train_steps(freq: str) -> int:
     """Fewest steps the oldest fold trains on (8 weeks of days, else 1.5 seasons)."""
     m = season_lengths(freq)[0]
     return 56 if freq == "D" else m + m // 2 + 1
+
+
+def fold_horizon(freq: str, length: int, n_folds: int) -> int:
+    """Default CV fold length for a panel of ``length`` dates.
+
+    Daily data shortens its 13-week folds (down to 4 weeks) before giving up folds: on a short history,
+    three 4-week windows say more about a model than one 13-week window.
+    """
+    preferred = default_horizon(freq)
+    if freq != "D":
+        return preferred
+    room = (length - min_train_steps(freq)) // max(1, n_folds)
+    return int(max(SHORT_DAILY_HORIZON, min(preferred, room)))
 
 
 def candidate_configs(config: TrainingConfig, n_series: int = 0, n_folds: int = 0) -> list[dict]:
@@ -238,7 +252,7 @@ def train_level(
     check_level(level)
     t0 = time.perf_counter()
     panel = level_panel(sales, level, freq)
-    horizon = config.horizon or default_horizon(freq)
+    horizon = config.horizon or fold_horizon(freq, len(panel.dates), config.n_folds)
     max_horizon = config.max_horizon or default_max_horizon(freq)
     if max_horizon < 1:
         raise ValueError(f"max_horizon must be >= 1, got {max_horizon}")

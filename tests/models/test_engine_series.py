@@ -14,6 +14,7 @@ from models.series import (
     season_lengths,
     series_id,
 )
+from models.training import fold_horizon
 
 
 def test_series_ids_follow_the_documented_format() -> None:
@@ -34,7 +35,7 @@ def test_season_lengths_and_horizons_follow_frequency() -> None:
     assert season_lengths("W") == (52,)
     assert season_lengths("M") == (12,)
     assert season_lengths("Q") == (4,)
-    assert [default_horizon(f) for f in "DWMQ"] == [28, 13, 12, 8]
+    assert [default_horizon(f) for f in "DWMQ"] == [91, 13, 12, 8]
     with pytest.raises(ValueError, match="expected one of D, W, M, Q"):
         season_lengths("H")
 
@@ -95,3 +96,10 @@ def test_bad_sales_frames_get_specific_errors(change, message: str) -> None:
     sales = _frame([("2024-01-01", "S01", "C", "P", 1.0), ("2024-01-02", "S01", "C", "P", 2.0)])
     with pytest.raises(ValueError, match=message):
         build_level_series(change(sales), "store", "D")
+
+
+def test_daily_folds_shorten_to_four_weeks_before_folds_are_given_up() -> None:
+    assert fold_horizon("D", 1000, 3) == 91  # room for three 13-week folds
+    assert fold_horizon("D", 200, 3) == (200 - 56) // 3  # shorter folds, still three of them
+    assert fold_horizon("D", 100, 3) == 28  # never below 4 weeks (then make_folds drops folds)
+    assert fold_horizon("M", 40, 3) == 12  # other frequencies keep their season-long folds
