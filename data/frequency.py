@@ -104,8 +104,11 @@ def normalise_dates(dates: pd.Series, freq: str) -> pd.Series:
     raise ValueError(f"unknown frequency {freq!r}; expected one of {', '.join(FREQUENCIES)}")
 
 
-def resolve_frequency(dates: Iterable, stored: str | None) -> str:
+def resolve_frequency(dates: Iterable, stored: str | None, *, source: str | None = None) -> str:
     """Frequency for new dates given the dataset's stored one; raise ``FrequencyError`` on a conflict.
+
+    ``source`` names the file of the same batch that set ``stored`` when the database held no data
+    (messages then speak of that file instead of "the stored data").
 
     Every date is a valid day, so any file is accepted into a daily dataset as daily (sparse sales,
     or a correction of a few days that happen to share a weekday or be month starts). A file with
@@ -123,17 +126,20 @@ def resolve_frequency(dates: Iterable, stored: str | None) -> str:
                 "import at least two periods first"
             )
         if not fits_frequency(d, stored):
-            raise FrequencyError(
-                f"date {d[0].date()} does not fit the stored {FREQUENCY_NAMES[stored]} data "
-                "(expected a period start or end)"
+            where = (
+                f"the stored {FREQUENCY_NAMES[stored]} data"
+                if source is None
+                else f"the {FREQUENCY_NAMES[stored]} dates of {source} (earlier in this batch)"
             )
+            raise FrequencyError(f"date {d[0].date()} does not fit {where} (expected a period start or end)")
         return stored
     detected = detect_frequency(d)
     if stored is None or detected == stored:
         return detected
     if stored == "M" and detected == "Q":
         return "M"
+    where = "the stored data is" if source is None else f"those of {source} (earlier in this batch) are"
     raise FrequencyError(
-        f"the file's dates are {FREQUENCY_NAMES[detected]} but the stored data is "
+        f"the file's dates are {FREQUENCY_NAMES[detected]} but {where} "
         f"{FREQUENCY_NAMES[stored]}; all sales data must share one frequency"
     )

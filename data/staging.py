@@ -2,7 +2,10 @@
 
 Everything here is plain SQL that SQLite (3.35+) and PostgreSQL both accept:
 ``INSERT ... SELECT ... WHERE true ON CONFLICT (...) DO UPDATE``, ``IS DISTINCT FROM``
-(SQLite 3.39+) and a ``TEMPORARY`` table that lives on the importing connection only.
+(SQLite 3.39+) and ``TEMPORARY`` tables that live on the importing connection only.
+
+A preview writes no sales: the rows of a batch's earlier files go to a second temporary table
+(the batch overlay), and each file is compared with the overlay first, then with ``sales``.
 """
 
 from __future__ import annotations
@@ -16,6 +19,7 @@ import pandas as pd
 from sqlalchemy import Column, Connection, Date, Float, MetaData, String, Table, insert, text
 
 STAGING = "ts_import_staging"
+OVERLAY = "ts_import_batch_overlay"
 CHUNK_ROWS = 100_000
 # SQLite page cache for the importing connection (KiB, an upper bound): with the default 2 MB,
 # upserting 1M rows into the sales indexes thrashes pages and takes about three times longer.
@@ -35,7 +39,28 @@ _staging_table = Table(
     prefixes=["TEMPORARY"],
 )
 
-_CHANGED = "(s.revenue <> t.revenue OR s.category <> t.category OR s.units IS DISTINCT FROM t.units)"
+_overlay_table = Table(
+    OVERLAY,
+    _staging_meta,
+    Column("store", String(128), primary_key=True),
+    Column("product", String(128), primary_key=True),
+    Column("date", Date, primary_key=True),
+    Column("category", String(128), nullable=False),
+    Column("revenue", Float, nullable=False),
+    Column("units", Float),
+    prefixes=["TEMPORARY"],
+)
+
+
+def _changed(old: str) -> str:
+    """SQL: the staged row ``t`` differs from the row ``old`` with the same key."""
+    return (
+        f"({old}.revenue <> t.revenue OR {old}.category <> t.category "
+        f"OR {old}.units IS DISTINCT FROM t.units)"
+    )
+
+
+_CHANGED = _changed("s")
 
 
 @dataclass(frozen=True)
@@ -70,6 +95,27 @@ def create_staging(conn: Connection) -> None:
 def drop_staging(conn: Connection) -> None:
     """Drop the staging table (SQLite keeps temporary tables for the pooled connection's life)."""
     conn.exec_driver_sql(f"DROP TABLE IF EXISTS {STAGING}")
+
+
+def create_overlay(conn: Connection) -> None:
+    """(Re)create the empty batch overlay: rows of a previewed batch's earlier files, by key."""
+    conn.exec_driver_sql(f"DROP TABLE IF EXISTS {OVERLAY}")
+    _overlay_table.create(conn)
+
+
+def drop_overlay(conn: Connection) -> None:
+    """Drop the batch overlay."""
+    conn.exec_driver_sql(f"DROP TABLE IF EXISTS {OVERLAY}")
+
+
+def stage_into_overlay(conn: Connection) -> None:
+    """Add the staged rows to the overlay; a key already there takes the staged (later) values."""
+    conn.exec_driver_sql(
+        f"INSERT INTO {OVERLAY} (store, product, date, category, revenue, units) "
+        f"SELECT store, product, date, category, revenue, units FROM {STAGING} WHERE true "
+        f"ON CONFLICT (store, product, date) DO UPDATE SET category = excluded.category, "
+        f"revenue = excluded.revenue, units = excluded.units"
+    )
 
 
 def _records(frame: pd.DataFrame, sqlite: bool) -> list[tuple]:
@@ -114,18 +160,31 @@ def fill_staging(
             progress(min(start + CHUNK_ROWS, total), total, label)
 
 
-def count_keys(conn: Connection) -> KeyCounts:
-    """Compare staged rows with ``sales`` by key, in SQL (uses the sales primary key index)."""
-    row = conn.execute(
-        text(
+def count_keys(conn: Connection, *, overlay: bool = False) -> KeyCounts:
+    """Compare staged rows with ``sales`` by key, in SQL (uses the sales primary key index).
+
+    With ``overlay``, a key held by the batch overlay is compared with the overlay's row instead
+    (what the database would hold once the batch's earlier files were imported).
+    """
+    if not overlay:
+        sql = (
             f"SELECT COUNT(*), "
             f"COALESCE(SUM(CASE WHEN s.store IS NULL THEN 1 ELSE 0 END), 0), "
             f"COALESCE(SUM(CASE WHEN s.store IS NOT NULL AND {_CHANGED} THEN 1 ELSE 0 END), 0) "
             f"FROM {STAGING} t LEFT JOIN sales s "
             f"ON s.store = t.store AND s.product = t.product AND s.date = t.date"
         )
-    ).one()
-    total, new, replaced = (int(v) for v in row)
+    else:
+        sql = (
+            f"SELECT COUNT(*), "
+            f"COALESCE(SUM(CASE WHEN o.store IS NULL AND s.store IS NULL THEN 1 ELSE 0 END), 0), "
+            f"COALESCE(SUM(CASE WHEN o.store IS NOT NULL THEN (CASE WHEN {_changed('o')} THEN 1 ELSE 0 END) "
+            f"WHEN s.store IS NOT NULL AND {_CHANGED} THEN 1 ELSE 0 END), 0) "
+            f"FROM {STAGING} t "
+            f"LEFT JOIN {OVERLAY} o ON o.store = t.store AND o.product = t.product AND o.date = t.date "
+            f"LEFT JOIN sales s ON s.store = t.store AND s.product = t.product AND s.date = t.date"
+        )
+    total, new, replaced = (int(v) for v in conn.execute(text(sql)).one())
     return KeyCounts(new=new, replaced=replaced, unchanged=total - new - replaced)
 
 

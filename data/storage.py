@@ -33,12 +33,16 @@ from data.queries import (
 from data.raw_files import frame_sha256, keep_raw_file, keep_raw_frame, sha256_file
 from data.schema import Product, Sale, Setting, Upload, utc_now
 from data.staging import (
+    KeyCounts,
     Progress,
     bulk_session,
     count_keys,
+    create_overlay,
     create_staging,
+    drop_overlay,
     drop_staging,
     fill_staging,
+    stage_into_overlay,
     upsert_catalogue,
     upsert_sales,
 )
@@ -57,6 +61,7 @@ __all__ = [
     "load_revenue_series",
     "load_sales",
     "preview_sales_file",
+    "preview_sales_files",
     "rows_changed_since",
     "sales_summary",
 ]
@@ -182,9 +187,11 @@ def _stored_categories(conn: Connection) -> dict[str, str]:
 def _check_against_database(
     conn: Connection, items: list[_Item], stored_freq: str | None
 ) -> tuple[str | None, list[SalesFileError]]:
-    """Frequency and product-category checks of every file against the stored data (and each other)."""
+    """Frequency and product-category checks of every file against the stored data and the files
+    before it in the batch; a conflict with an earlier file names that file (and its row)."""
     catalogue = _stored_categories(conn)
-    freq = stored_freq
+    added: dict[str, tuple[str, int | None]] = {}  # product -> (file, row) that put it in `catalogue`
+    freq, freq_from = stored_freq, None
     errors: list[SalesFileError] = []
     for item in items:
         if item.table is None:
@@ -192,25 +199,44 @@ def _check_against_database(
         table = item.table
         out = ProblemCollector(item.filename)
         try:
-            item.frequency = resolve_frequency(table.frame["date"], freq)
+            item.frequency = resolve_frequency(table.frame["date"], freq, source=freq_from)
         except FrequencyError as exc:
             out.add(str(exc), column=table.columns.get("date"))
         pairs = table.frame.drop_duplicates("product")[["product", "category"]]
         pairs = pairs.assign(stored=pairs["product"].map(catalogue))
         clashes = pairs[pairs["stored"].notna() & pairs["stored"].ne(pairs["category"])]
         for product, category, old in clashes.itertuples(index=False):
+            if product in added:
+                source, row = added[product]
+                where = f"in category {old!r} in {source} (row {row}), earlier in this batch"
+            else:
+                where = f"already stored under category {old!r}"
             out.add(
-                f"product {product!r} is in category {category!r} here but already stored under "
-                f"category {old!r}; a product belongs to one category",
+                f"product {product!r} is in category {category!r} here but {where}; "
+                "a product belongs to one category",
                 row=table.product_rows.get(product),
                 column=table.columns.get("category"),
             )
         if out.total:
             errors.append(SalesFileError(out.problems, total=out.total))
             continue
+        if freq is None:
+            freq_from = item.filename
         freq = item.frequency
+        new = pairs[pairs["stored"].isna()]["product"]
+        added.update((p, (item.filename, table.product_rows.get(p))) for p in new)
         catalogue.update(zip(pairs["product"], pairs["category"], strict=True))
     return freq, errors
+
+
+def _staged_frame(item: _Item) -> pd.DataFrame:
+    """The rows of a checked file as they will be stored: dates at their period start, summed per key."""
+    assert item.table is not None and item.frequency is not None
+    frame = item.table.frame.copy()
+    frame["date"] = normalise_dates(frame["date"], item.frequency)
+    if item.frequency != "D" and frame.duplicated(["date", "store", "product"]).any():
+        frame = aggregate(frame)
+    return frame
 
 
 def _write_frequency(conn: Connection, freq: str) -> None:
@@ -254,10 +280,7 @@ def _import_one(conn: Connection, item: _Item, uploaded_by: str, progress: Progr
             upload_id=uid, note=note,
         )  # fmt: skip
     assert item.table is not None and item.frequency is not None
-    frame = item.table.frame.copy()
-    frame["date"] = normalise_dates(frame["date"], item.frequency)
-    if item.frequency != "D" and frame.duplicated(["date", "store", "product"]).any():
-        frame = aggregate(frame)
+    frame = _staged_frame(item)
     fill_staging(conn, frame, progress=progress, label=f"staging {item.filename}")
     if progress:
         progress(len(frame), len(frame), f"comparing {item.filename} with stored sales")
@@ -412,36 +435,58 @@ def import_sales_frame(
     return _run_batch(engine, [item], uploaded_by, progress)[0]
 
 
-def preview_sales_file(
+def preview_sales_files(
     engine: Engine,
-    path: str | Path,
+    paths: Iterable[str | Path],
     *,
-    display_name: str | None = None,
     max_bytes: int | None = None,
     head: int = 20,
     progress: Progress | None = None,
-) -> ImportPreview:
-    """Read, validate and compare a file with the stored data without writing anything.
+) -> list[ImportPreview]:
+    """What importing these files together, in this order, would do; nothing is written.
 
-    Raises ``SalesFileError`` exactly as an import would (frequency and category conflicts included).
+    Checked as the import checks them: every file is read first, then each is compared with the
+    stored data plus the files before it (categories, frequency, and new / replaced / unchanged
+    keys, so a key of an earlier file counts as stored). Raises ``SalesFileError`` exactly as
+    importing the batch would.
     """
-    path = Path(path)
-    table = read_sales_table(path, display_name=display_name, max_bytes=max_bytes)
-    item = _Item(filename=table.filename, table=table)
+    items: list[_Item] = []
+    for path in map(Path, paths):
+        item = _Item(filename=path.name)
+        try:
+            item.table = read_sales_table(path, max_bytes=max_bytes)
+        except SalesFileError as err:
+            item.error = err
+        items.append(item)
+    if not items:
+        raise ValueError("no files to preview")
+    if any(i.error for i in items):
+        raise merge_errors(i.error for i in items if i.error)
+    previews: list[ImportPreview] = []
     with engine.connect() as conn:
         trans = conn.begin()
         try:
-            _, errors = _check_against_database(conn, [item], dataset_frequency(conn))
+            _, errors = _check_against_database(conn, items, dataset_frequency(conn))
             if errors:
                 raise merge_errors(errors)
-            assert item.frequency is not None
-            frame = table.frame.copy()
-            frame["date"] = normalise_dates(frame["date"], item.frequency)
             create_staging(conn)
-            fill_staging(conn, frame, progress=progress, label=f"comparing {table.filename}")
-            counts = count_keys(conn)
+            create_overlay(conn)
+            for item in items:
+                frame = _staged_frame(item)
+                fill_staging(conn, frame, progress=progress, label=f"comparing {item.filename}")
+                counts = count_keys(conn, overlay=True)
+                stage_into_overlay(conn)
+                previews.append(_preview(item, frame, counts, head))
         finally:
             trans.rollback()
+            drop_staging(conn)  # SQLite keeps temporary tables created outside the transaction
+            drop_overlay(conn)
+    return previews
+
+
+def _preview(item: _Item, frame: pd.DataFrame, counts: KeyCounts, head: int) -> ImportPreview:
+    table = item.table
+    assert table is not None and item.frequency is not None
     return ImportPreview(
         filename=table.filename, rows_read=table.rows_read, rows=frame.head(head).reset_index(drop=True),
         columns=table.columns, frequency=item.frequency, date_min=frame["date"].min().date(),
@@ -450,3 +495,15 @@ def preview_sales_file(
         rows_new=counts.new, rows_replaced=counts.replaced, rows_unchanged=counts.unchanged,
         decimal_mark=str(table.decimal_mark),
     )  # fmt: skip
+
+
+def preview_sales_file(
+    engine: Engine,
+    path: str | Path,
+    *,
+    max_bytes: int | None = None,
+    head: int = 20,
+    progress: Progress | None = None,
+) -> ImportPreview:
+    """Preview one file (see ``preview_sales_files``)."""
+    return preview_sales_files(engine, [path], max_bytes=max_bytes, head=head, progress=progress)[0]

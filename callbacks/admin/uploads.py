@@ -55,17 +55,15 @@ def recent_uploads(session: Session, limit: int = 50) -> list[dict]:
 def preview_files(
     engine: Engine, paths: list[Path], *, max_bytes: int | None
 ) -> tuple[list[ImportPreview], list[Problem], int]:
-    """Preview every staged file; returns (previews of the good files, all problems, omitted count)."""
-    previews: list[ImportPreview] = []
-    problems: list[Problem] = []
-    omitted = 0
-    for path in paths:
-        try:
-            previews.append(storage.preview_sales_file(engine, path, max_bytes=max_bytes))
-        except SalesFileError as err:
-            problems.extend(err.problems)
-            omitted += err.omitted
-    return previews, problems, omitted
+    """Preview the staged files as one batch, checked as the import will check it.
+
+    Returns (one preview per file, no problems, 0), or (no previews, every problem, omitted count)
+    when the import would refuse the batch.
+    """
+    try:
+        return storage.preview_sales_files(engine, paths, max_bytes=max_bytes), [], 0
+    except SalesFileError as err:
+        return [], err.problems, err.omitted
 
 
 def import_files(
@@ -124,8 +122,12 @@ def stage_and_preview(
             "Fix the file(s) and upload again."
         )
         return html.Div([problems_table(problems, omitted, title=title), *cards]), None, False
+    order = (
+        " (in this order: a later file replaces the same keys of an earlier one)" if len(previews) > 1 else ""
+    )
     intro = message(
-        f"Preview of {len(previews)} file(s). Nothing is written until you press “Import these rows”.", "info"
+        f"Preview of {len(previews)} file(s){order}. Nothing is written until you press “Import these rows”.",
+        "info",
     )
     return html.Div([intro, *cards]), token, True
 

@@ -189,3 +189,20 @@ def test_a_damaged_xlsx_is_shown_as_a_problem_in_the_preview(services):
     assert not ok and token is None
     assert "book.xlsx" in str(panel) and "cannot read the XLSX file" in str(panel)
     assert not any(Path(services.config["INSTANCE_DIR"], "upload-staging").iterdir())
+
+
+def test_the_preview_checks_files_of_one_upload_together(services):
+    first = b"date,store,category,product,revenue\n2025-01-01,S1,C1,P1,1\n2025-01-02,S1,C1,P1,2\n"
+    second = b"date,store,category,product,revenue\n2025-01-02,S1,C1,P1,5\n2025-01-03,S1,C1,P1,6\n"
+    panel, token, ok = stage_and_preview(services, [data_url(first), data_url(second)], ["a.csv", "b.csv"])
+    assert ok and token
+    root = staging_root(services.config["INSTANCE_DIR"])
+    previews, _, _ = preview_files(services.engine, staged_paths(root, token), max_bytes=None)
+    # b.csv replaces a.csv's 2025-01-02: counted as replaced, not new.
+    assert [(p.rows_new, p.rows_replaced) for p in previews] == [(2, 0), (1, 1)]
+    assert "in this order" in str(panel)
+    discard(root, token)
+    clash = b"date,store,category,product,revenue\n2025-01-03,S1,C2,P1,6\n2025-01-04,S1,C2,P1,6\n"
+    panel, token, ok = stage_and_preview(services, [data_url(first), data_url(clash)], ["a.csv", "b.csv"])
+    assert not ok and token is None
+    assert "in category 'C1' in a.csv (row 2), earlier in this batch" in str(panel)
