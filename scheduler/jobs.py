@@ -115,13 +115,18 @@ def _since_last_training(engine: Engine) -> dt.datetime | None:
 
 
 def _trained_to(engine: Engine) -> tuple[dict[str, str], dt.date | None]:
-    """MASTER version per level and the oldest last data date any MASTER was trained on."""
-    from models.registry import get_version, master_versions
+    """MASTER version per level, and the oldest last data date of each level's newest training.
+
+    Counted from the newest version of each level, not from its MASTER: a run whose candidate did not
+    beat the MASTER still used the new data, so the gate must not reopen for the same days every night.
+    """
+    from models.registry import list_versions, master_versions
 
     masters = master_versions(engine)
     ends = []
-    for version_id in masters.values():
-        end = (get_version(engine, version_id).data_fingerprint or {}).get("date_max")
+    for level in masters:
+        newest = list_versions(engine, level)
+        end = (newest[0].data_fingerprint or {}).get("date_max") if newest else None
         if end:
             ends.append(dt.date.fromisoformat(str(end)[:10]))
     return masters, (min(ends) if ends else None)

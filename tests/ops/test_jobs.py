@@ -10,6 +10,7 @@ from sqlalchemy import Engine, select, update
 
 from data.schema import Lock, TrainingJob, utc_now
 from data.storage import import_sales_frame
+from models.pipeline import run_training
 from scheduler.jobs import gate_facts, in_window, nightly_gate, parse_hhmm, request_retrain
 from scheduler.jobstore import (
     SLOT_LOCK,
@@ -146,6 +147,19 @@ def test_gate_decides_on_new_rows_and_outside_window(trained: OpsServices) -> No
     assert train and facts["new_rows"] == 36 and "36 new or changed rows" in reason
     queued = nightly_gate(trained, now=NIGHT)
     assert queued.action == "queued" and get_job(engine, queued.job_id).status == "queued"
+
+
+def test_gate_counts_new_days_from_the_newest_training_not_the_master(trained: OpsServices) -> None:
+    """A run that kept every MASTER still trained on the new days: the gate must not reopen for them."""
+    engine = trained.engine
+    more = monthly_sales(months=66)
+    import_sales_frame(engine, more[more["date"] >= "2024-01-01"], filename="more.csv", uploaded_by="test")
+    assert gate_facts(engine, trained.config)[2]["new_days"] > 150
+    outcomes = run_training(engine, trained.config, source="test", promote=False)  # every MASTER kept
+    assert not any(o.promoted for o in outcomes.values())
+    train, reason, facts = gate_facts(engine, trained.config)
+    assert facts["new_days"] == 0 and facts["new_rows"] == 0
+    assert not train and "too little new data" in reason
 
 
 def test_request_retrain_is_the_services_entry_point(services: OpsServices) -> None:
