@@ -64,6 +64,9 @@ class Problem:
         return f"{', '.join(parts)}: {self.reason}"
 
 
+_ITEM = "  - "  # how each problem is listed in a ``SalesFileError`` message
+
+
 class SalesFileError(ValueError):
     """A sales file (or batch) was rejected; the message lists every problem (up to ``MAX_LISTED``)."""
 
@@ -80,10 +83,23 @@ class SalesFileError(ValueError):
     def _message(self) -> str:
         count = f"{self.total} problem{'s' if self.total != 1 else ''}"
         lines = [f"Sales file rejected ({count}); nothing was imported."]
-        lines += [f"  - {p}" for p in self.problems]
+        lines += [f"{_ITEM}{p}" for p in self.problems]
         if self.omitted:
             lines.append(f"  ... and {self.omitted} more problems not listed")
         return "\n".join(lines)
+
+
+def first_problem(message: str) -> str:
+    """One line for a stored rejection message: its first problem (file, row, column, reason) and how
+    many more there are; a message that lists no problems (e.g. another file of the batch was bad)
+    gives its first line."""
+    lines = message.splitlines()
+    listed = [line[len(_ITEM) :] for line in lines if line.startswith(_ITEM)]
+    if not listed:
+        return lines[0] if lines else ""
+    found = re.search(r"\((\d+) problems?\)", lines[0])
+    more = (int(found.group(1)) if found else len(listed)) - 1
+    return f"{listed[0]} (+{more} more problem{'s' if more != 1 else ''})" if more > 0 else listed[0]
 
 
 def merge_errors(errors: Iterable[SalesFileError]) -> SalesFileError:

@@ -20,7 +20,7 @@ from data.accounts import audit
 from data.db import session_scope
 from data.schema import Upload
 from data.storage import ImportPreview, ImportResult
-from data.validation import Problem, SalesFileError
+from data.validation import Problem, SalesFileError, first_problem
 
 RAW_DOWNLOAD_URL = "/admin/uploads/{id}/raw"
 
@@ -31,7 +31,11 @@ def max_upload_bytes(config: dict[str, Any]) -> int:
 
 
 def recent_uploads(session: Session, limit: int = 50) -> list[dict]:
-    """The latest uploads as plain rows for the history table (with the raw-file download link)."""
+    """The latest uploads as plain rows for the history table (with the raw-file download link).
+
+    ``error`` is the first problem of a rejection (file, row, column, reason, and how many more);
+    ``error_full`` the whole message, for the cell's tooltip.
+    """
     uploads = session.scalars(
         select(Upload).order_by(Upload.uploaded_at.desc(), Upload.id.desc()).limit(limit)
     )
@@ -45,7 +49,8 @@ def recent_uploads(session: Session, limit: int = 50) -> list[dict]:
             "rows_read": u.rows_read,
             "rows_new": u.rows_new,
             "rows_replaced": u.rows_replaced,
-            "error": (u.error or "").splitlines()[0] if u.error else "",
+            "error": first_problem(u.error or ""),
+            "error_full": u.error or "",
             "download": RAW_DOWNLOAD_URL.format(id=u.id) if u.stored_path else None,
         }
         for u in uploads

@@ -194,7 +194,7 @@ def uploads_table(rows: list[dict]) -> dbc.Table | dbc.Alert:
                         r.get("error") or "",
                         className="small text-truncate",
                         style={"maxWidth": "28rem"},
-                        title=r.get("error") or "",
+                        title=r.get("error_full") or r.get("error") or "",
                     ),
                 ]
             )

@@ -30,6 +30,7 @@ from callbacks.admin.uploads import (
     recent_uploads,
     stage_and_preview,
 )
+from components.admin.uploads import uploads_table
 from data.db import make_session_factory
 from data.schema import AuditEvent, Sale, Upload
 from data.validation import SalesFileError
@@ -206,3 +207,26 @@ def test_the_preview_checks_files_of_one_upload_together(services):
     panel, token, ok = stage_and_preview(services, [data_url(first), data_url(clash)], ["a.csv", "b.csv"])
     assert not ok and token is None
     assert "in category 'C1' in a.csv (row 2), earlier in this batch" in str(panel)
+
+
+def test_history_shows_the_first_problem_and_keeps_the_full_text_in_the_tooltip(services, tmp_path):
+    bad = tmp_path / "bad.csv"
+    bad.write_bytes(BAD)
+    good = tmp_path / "good.csv"
+    good.write_bytes(GOOD)
+    with pytest.raises(SalesFileError):
+        import_files(
+            services.engine, services.sessions, [good, bad], actor="admin", upload_dir=tmp_path / "up",
+            max_bytes=None,
+        )  # fmt: skip
+    with services.sessions() as session:
+        rows = {r["filename"]: r for r in recent_uploads(session)}
+    cell = rows["bad.csv"]["error"]
+    assert cell.startswith("bad.csv, row 3, column 'date': unparsable date '2025-13-01'") and cell.endswith(
+        "(+1 more problem)"
+    )
+    assert rows["bad.csv"]["error_full"].startswith("Sales file rejected (2 problems)")
+    assert "column 'revenue': negative revenue" in rows["bad.csv"]["error_full"]
+    assert rows["good.csv"]["error"].startswith("not imported: bad.csv was rejected")
+    table = str(uploads_table(list(rows.values())))
+    assert "title='Sales file rejected (2 problems)" in table.replace('"', "'")

@@ -6,7 +6,7 @@ import pytest
 
 from data.ingest import read_sales_file
 from data.storage import import_sales_files
-from data.validation import MAX_LISTED, SalesFileError
+from data.validation import MAX_LISTED, Problem, SalesFileError, first_problem
 
 H = "date,store,category,product,revenue"
 
@@ -160,3 +160,30 @@ def test_oversized_and_unsupported_files_rejected_and_recorded(engine, write_fil
     assert [p.file for p in info.value.problems] == ["big.csv", "notes.pdf"]
     assert db_counts()["uploads"] == 2 and db_counts()["sales"] == 0
     assert not upload_dir.exists() or not list(upload_dir.iterdir())  # nothing over the limit is kept
+
+
+@pytest.mark.parametrize(
+    ("problems", "total", "expected"),
+    [
+        ([Problem("a.csv", 3, "date", "missing date")], None, "a.csv, row 3, column 'date': missing date"),
+        (
+            [Problem("a.csv", None, None, "the file is empty"), Problem("a.csv", 2, "revenue", "x")],
+            None,
+            "a.csv: the file is empty (+1 more problem)",
+        ),
+        (
+            [Problem("a.csv", 2, "store", "missing store")],
+            500,
+            "a.csv, row 2, column 'store': missing store (+499 more problems)",
+        ),
+    ],
+)
+def test_first_problem_of_a_stored_rejection(problems, total, expected):
+    assert first_problem(str(SalesFileError(problems, total=total))) == expected
+
+
+def test_first_problem_of_a_message_without_listed_problems():
+    assert (
+        first_problem("not imported: b.csv was rejected\nsecond line") == "not imported: b.csv was rejected"
+    )
+    assert first_problem("") == ""
