@@ -17,7 +17,15 @@ from typing import Any
 from sqlalchemy import Engine
 
 from data.storage import dataset_frequency, load_sales
-from models.registry import Decision, decide_promotion, promote_many, record_decision, register_version
+from models.registry import (
+    Decision,
+    decide_promotion,
+    master_version,
+    promote_many,
+    record_decision,
+    register_version,
+)
+from models.reports import params_key
 from models.series import LEVELS
 from models.training import TrainingConfig, train_level
 
@@ -141,6 +149,7 @@ def run_training(
             job_id,
             tracker.engine(index, level),
             tracker.pipeline(index, level),
+            refresh=promote,
         )
     outcomes = _settle(engine, staged, allow_promotion=promote, announce=tracker.announce)
     tracker.finish()
@@ -158,6 +167,8 @@ def _run_level(
     job_id: int | None,
     progress: Progress,
     steps: Progress,
+    *,
+    refresh: bool = True,
 ) -> tuple[LevelOutcome, Decision | None]:
     """Train, register and judge one level (no promotion yet); failures become an outcome with ``error``."""
     started = time.perf_counter()
@@ -187,8 +198,61 @@ def _run_level(
         reason = f"registered, but not promoted: {type(exc).__name__}: {exc}"
         durations["total"] = time.perf_counter() - started
         return _outcome(trained, version_id, False, reason, durations, f"{type(exc).__name__}: {exc}"), None
+    refresh = _refresh_master(
+        engine, sales, trained, decision, train_config, model_dir, source, job_id, steps
+    )
+    if refresh is not None:
+        record_decision(engine, version_id, decision.to_dict())  # the losing candidate keeps its reason
+        trained, version_id, decision = refresh
     durations["total"] = time.perf_counter() - started
     return _outcome(trained, version_id, False, decision.reason, durations), decision
+
+
+def _refresh_master(
+    engine: Engine,
+    sales: Any,
+    trained: Any,
+    decision: Decision,
+    train_config: TrainingConfig,
+    model_dir: str,
+    source: str,
+    job_id: int | None,
+    steps: Progress,
+) -> tuple[Any, str, Decision] | None:
+    """When the MASTER's configuration beat the candidate but newer data exists, refit that configuration.
+
+    Keeping the old MASTER would serve forecasts that ignore the new sales until a candidate wins. The
+    configuration that won on the same folds, refitted on all data, is promoted instead ("refresh").
+    Returns None when there is nothing to refresh (candidate promoted, same data, or a failure: then the
+    MASTER is simply kept, as the rule says).
+    """
+    if decision.promote or decision.master_wape is None or decision.candidate_wape is None:
+        return None
+    if decision.master_wape >= decision.candidate_wape:
+        return None
+    master = master_version(engine, trained.level)
+    if master is None or not master.params or master.id != decision.master_version:
+        return None
+    old = (master.data_fingerprint or {}).get("sha256")
+    if not old or old == trained.fingerprint.get("sha256"):
+        return None
+    try:
+        steps(f"refitting MASTER {master.id}'s configuration on the new data", 2, 2)
+        config = dataclasses.replace(train_config, fixed=dict(master.params), horizon=trained.folds.horizon)
+        refreshed = train_level(sales, trained.level, freq=trained.freq, config=config)
+        if params_key(refreshed.best_params) != params_key(master.params):
+            return None  # seasonal naive beat it on these folds: keep the MASTER, as decided
+        version_id = register_version(engine, refreshed, model_dir=model_dir, source=source, job_id=job_id)
+    except Exception:
+        logger.error("refitting the MASTER configuration of %s failed", trained.level, exc_info=True)
+        return None
+    reason = (
+        f"{decision.reason.removesuffix(' → MASTER kept')}: MASTER {master.id}'s configuration wins, "
+        f"so it was refitted on the data to {refreshed.fingerprint.get('date_max')} "
+        f"(MASTER trained to {(master.data_fingerprint or {}).get('date_max')}) → promoted to refresh"
+    )
+    wape = float(refreshed.metrics["wape"])
+    return refreshed, version_id, Decision(True, reason, wape, decision.master_wape, master.id)
 
 
 def _settle(

@@ -63,6 +63,7 @@ class TrainingConfig:
     families: tuple[str, ...] | None = None
     n_jobs: int = 1
     random_state: int = 0
+    fixed: dict | None = None  # score and refit only this configuration (and seasonal naive)
 
 
 DEFAULT_CONFIG = TrainingConfig()
@@ -108,7 +109,14 @@ def candidate_configs(config: TrainingConfig, n_series: int = 0, n_folds: int = 
     """All configurations to score: seasonal naive first, then each family's grid.
 
     By default (``families=None``) a per-series family is skipped when its fits would exceed its budget.
+    With ``fixed`` set, only that configuration and the baseline (refitting a MASTER's configuration).
     """
+    if config.fixed is not None:
+        return (
+            [dict(BASELINE)]
+            if config.fixed.get("family") == "seasonal_naive"
+            else [dict(BASELINE), dict(config.fixed)]
+        )
     families = config.families if config.families is not None else tuple(FAMILIES)
     unknown = [f for f in families if f not in FAMILIES]
     if unknown:

@@ -106,6 +106,31 @@ def test_train_all_levels_promotes_then_unchanged_data_keeps_master(engine: Engi
     assert report["decision"]["promote"] is False
 
 
+def test_new_data_refreshes_a_master_whose_configuration_still_wins(engine: Engine, tmp_path: Path) -> None:
+    """A candidate that loses on new data keeps the MASTER's configuration, refitted on the new data:
+    forecasts must not ignore the new sales until some candidate happens to win."""
+    load(engine, panel_sales("M", 48))
+    first = run_training(engine, config(tmp_path), levels=["store"])["store"]
+    assert first.promoted and first.params["family"] != "seasonal_naive"
+    load(engine, panel_sales("M", 60), name="more.csv")  # one more year
+    # Only seasonal naive may compete: the MASTER's configuration, re-scored on the same folds, wins.
+    second = run_training(engine, config(tmp_path, TRAIN_FAMILIES=["seasonal_naive"]), levels=["store"])[
+        "store"
+    ]
+    assert second.promoted, second.reason
+    assert "configuration wins" in second.reason and "promoted to refresh" in second.reason
+    refreshed = get_version(engine, second.version_id)
+    assert master_versions(engine)["store"] == refreshed.id != first.version_id
+    assert refreshed.params == get_version(engine, first.version_id).params
+    assert (
+        refreshed.data_fingerprint["date_max"]
+        > get_version(engine, first.version_id).data_fingerprint["date_max"]
+    )
+    losers = [v for v in list_versions(engine, "store") if v.id not in (first.version_id, refreshed.id)]
+    assert len(losers) == 1 and losers[0].params["family"] == "seasonal_naive"
+    assert losers[0].status == "candidate" and "MASTER kept" in (losers[0].decision or "")
+
+
 def test_failed_training_never_touches_master(engine: Engine, tmp_path: Path) -> None:
     load(engine, panel_sales("Q", 40))
     first = run_training(engine, config(tmp_path), levels=["store"])
