@@ -7,6 +7,7 @@ navigation callback reads it when a page is opened, and a drill-down writes path
 from __future__ import annotations
 
 from typing import Any
+from urllib.parse import parse_qs
 
 from dash import ALL, Dash, Input, Output, State, ctx, no_update
 
@@ -26,6 +27,7 @@ from components.state import (
     ViewState,
     drill_state,
     horizon_options,
+    parse_query,
     state_from_controls,
     to_query,
 )
@@ -67,6 +69,14 @@ def products_for(catalogue: Catalogue, state: ViewState) -> tuple[list[dict[str,
     return product_options(catalogue, ViewState(**{**state.__dict__, "product": product})), product
 
 
+def names_view(search: str | None, shown: ViewState, catalogue: Catalogue, limits: dict[str, int]) -> bool:
+    """True when the query string ``search`` opens the view ``shown`` (same text, or same values once
+    parsed: ``/store`` names the default view as well as its written-out query does)."""
+    if parse_qs((search or "").lstrip("?")) == parse_qs(to_query(shown).lstrip("?")):
+        return True
+    return parse_query(search, shown.tab, catalogue, limits)[0] == shown
+
+
 def drill_target(state: ViewState, label: str) -> tuple[str, ViewState]:
     """Where a click on the breakdown bar ``label`` leads: (path, view) with the filters set."""
     if state.tab == "store":
@@ -82,10 +92,17 @@ def register(app: Dash, services: Any, cache: CatalogueCache) -> None:
     @app.callback(
         Output(ids.URL, "search"),
         Input({"type": ids.FILTER, "name": ALL}, "value"),
+        State(ids.URL, "search"),
         prevent_initial_call=True,
     )
-    def sync_url(_values: list[Any]) -> str:
-        return to_query(state_from_controls(filter_values(ctx.inputs_list[0])))
+    def sync_url(_values: list[Any], search: str | None) -> Any:
+        # Dash also calls this when a page's controls appear (the URL is outside the new page). The
+        # URL then already names the view: writing it again would push a second history entry for
+        # the same view (Back would seem to do nothing, and Forward would be lost after Back).
+        shown = state_from_controls(filter_values(ctx.inputs_list[0]))
+        if names_view(search, shown, cache.get(), horizon_limits(services.holder, shown.tab)):
+            return no_update
+        return to_query(shown)
 
     @app.callback(
         Output(ids.filter_id("product"), "options"),

@@ -1,14 +1,22 @@
-"""Routing: the URL path decides which tab is shown; the query string sets a forecast tab's filters."""
+"""Routing: the URL path decides which tab is shown; the query string sets a forecast tab's filters.
+
+The page is rendered again when the path changes and when the query string stops describing what
+the controls show (the Back and Forward buttons, a link followed inside the app); a query string
+written by the controls themselves (``sync_url``) leaves the page alone, so choosing a filter never
+re-renders the tab.
+"""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
-from dash import Dash, Input, Output, State, html
+from dash import ALL, Dash, Input, Output, State, ctx, no_update
 from flask_login import current_user
 
 from callbacks.catalogue import CatalogueCache
-from callbacks.filters import horizon_limits
+from callbacks.filters import horizon_limits, names_view
+from callbacks.forecast import filter_values
 from components import ids
 from components.admin import admin_page
 from components.forecast_page import forecast_page, no_data_page
@@ -20,6 +28,7 @@ from components.state import (
     freq_choices,
     horizon_options,
     parse_query,
+    state_from_controls,
     tab_links,
 )
 
@@ -61,13 +70,27 @@ def page_for_path(
     return not_found_page(path)
 
 
-def register(app: Dash, services: Any, cache: CatalogueCache) -> None:
-    """Register the routing callback."""
+def query_left_controls(
+    tab: str,
+    search: str | None,
+    controls: Mapping[str, Any],
+    catalogue: Catalogue,
+    limits: dict[str, int],
+) -> bool:
+    """True when the page of forecast ``tab`` must follow the query ``search``: its controls show
+    another view (Back/Forward). False for a query the controls wrote, and when the controls are
+    another tab's (the path changed too; the routing callback renders that page)."""
+    if not controls:
+        return False
+    shown = state_from_controls(controls)
+    return shown.tab == tab and not names_view(search, shown, catalogue, limits)
 
-    @app.callback(Output(ids.PAGE, "children"), Input(ids.URL, "pathname"), State(ids.URL, "search"))
-    def route(pathname: str | None, search: str | None) -> html.Div:
-        path = (pathname or "/").rstrip("/") or "/store"
-        tab = path.lstrip("/")
+
+def register(app: Dash, services: Any, cache: CatalogueCache) -> None:
+    """Register the routing callbacks: the page of the path, the view of the query, the tab links."""
+
+    def render(pathname: str | None, search: str | None) -> Any:
+        tab = (pathname or "/").strip("/") or "store"
         forecast = tab in TABS
         return page_for_path(
             pathname,
@@ -76,6 +99,27 @@ def register(app: Dash, services: Any, cache: CatalogueCache) -> None:
             catalogue=cache.get() if forecast else None,
             limits=horizon_limits(services.holder, tab) if forecast else None,
         )
+
+    @app.callback(Output(ids.PAGE, "children"), Input(ids.URL, "pathname"), State(ids.URL, "search"))
+    def route(pathname: str | None, search: str | None) -> Any:
+        return render(pathname, search)
+
+    @app.callback(
+        Output(ids.PAGE, "children", allow_duplicate=True),
+        Input(ids.URL, "search"),
+        State(ids.URL, "pathname"),
+        State({"type": ids.FILTER, "name": ALL}, "value"),
+        prevent_initial_call=True,
+    )
+    def follow_query(search: str | None, pathname: str | None, _values: list[Any]) -> Any:
+        """Back/Forward within a tab: render the view of the URL when the controls show another one."""
+        tab = (pathname or "/").strip("/") or "store"
+        controls = filter_values(ctx.states_list[1])  # [0] is the pathname
+        if tab in TABS and query_left_controls(
+            tab, search, controls, cache.get(), horizon_limits(services.holder, tab)
+        ):
+            return render(pathname, search)
+        return no_update
 
     @app.callback(
         *[Output(ids.tab_link(tab), "href") for tab in TABS],

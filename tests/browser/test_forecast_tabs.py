@@ -221,3 +221,56 @@ def test_switching_tabs_keeps_the_store_and_granularity(page, forecast_server):
     assert query(page)["store"] == "Loja Centro" and query(page)["freq"] == "M"
     assert page.is_visible("#tab-category.active") and not page.is_visible("#tab-store.active")
     no_console_errors(page)
+
+
+def control_text(page, name: str) -> str:
+    """The text a filter control shows (its chosen option's label)."""
+    return page.inner_text(control(name))
+
+
+def test_back_and_forward_restore_the_view_of_the_url(page, forecast_server):
+    login_in_browser(page, forecast_server.url, *MANAGER)
+    traces(page)
+    choose(page, "store", "Loja Centro")
+    wait_for_query(page, store="Loja Centro", freq="W", horizon="13")
+    wait_for_title(page, "Loja Centro — weekly revenue, next 13 weeks")
+    choose(page, "freq", "Monthly")
+    wait_for_query(page, store="Loja Centro", freq="M", horizon="3")
+    wait_for_title(page, "Loja Centro — monthly revenue, next 3 months")
+    page.go_back()
+    wait_for_query(page, store="Loja Centro", freq="W", horizon="13")
+    wait_for_title(page, "Loja Centro — weekly revenue, next 13 weeks")
+    assert "Weekly" in control_text(page, "freq") and "13 weeks" in control_text(page, "horizon")
+    assert traces(page)["Forecast"]["n"] == 13
+    page.go_back()
+    wait_for_title(page, "All stores — weekly revenue")
+    assert "All stores" in control_text(page, "store")
+    page.go_forward()
+    wait_for_title(page, "Loja Centro — weekly revenue, next 13 weeks")
+    assert "Loja Centro" in control_text(page, "store")
+    # The restored controls write the same query again, so no new history entry hides "forward".
+    page.go_forward()
+    wait_for_title(page, "Loja Centro — monthly revenue, next 3 months")
+    assert "Monthly" in control_text(page, "freq") and query(page)["freq"] == "M"
+    no_console_errors(page)
+
+
+def test_back_after_a_drill_down_on_the_product_tab(page, forecast_server):
+    login_in_browser(page, forecast_server.url, *MANAGER)
+    link = "?category=Bebidas&product=Refrigerante+Cola+2L&freq=W"
+    page.goto(forecast_server.url + "/product" + link)
+    wait_for_title(page, "All stores · Refrigerante Cola 2L")
+    traces(page)
+    store = click_bar(page)
+    wait_for_query(page, store=store)
+    wait_for_title(page, f"{store} · Refrigerante Cola 2L")
+    # One Back returns to the link as it was opened: showing a page pushes no written-out copy of its URL.
+    page.go_back()
+    page.wait_for_function("s => location.search === s", arg=link)
+    wait_for_title(page, "All stores · Refrigerante Cola 2L")
+    assert "All stores" in control_text(page, "store")
+    page.go_forward()
+    wait_for_query(page, store=store)
+    wait_for_title(page, f"{store} · Refrigerante Cola 2L")
+    assert store in control_text(page, "store")
+    no_console_errors(page)
