@@ -3,7 +3,10 @@
 An import is all-or-nothing across its files: one transaction stages each file in a temporary
 table, counts new / replaced / unchanged keys in SQL and upserts. Every file leaves a row in
 ``uploads``; a rejected batch records its rejections in a separate transaction, so the reasons
-are kept while no sales data changes. Raw files are kept under ``upload_dir`` as ``<sha256>.<ext>``.
+are kept while no sales data changes. Raw files are kept under ``upload_dir`` as ``<sha256>.<ext>``,
+also for a file rejected for its content (its upload row links it, so the admin can download what was
+refused); files over the size limit or of an unsupported type are not kept. A preview
+(``preview_sales_files``) runs the same checks on the batch and writes nothing.
 """
 
 from __future__ import annotations
