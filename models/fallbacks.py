@@ -7,6 +7,9 @@ Per series, judged on the data known at the forecast origin (m = primary season)
   seasonal profile (the shape of the sum of all series over its last seasons).
 - ``one_season``: m to 2m-1 observations -> average of the candidate's forecast and the short profile
   forecast (one season is too noisy to trust alone).
+- ``dormant``: no sale in its last quarter-year or more (91 days, 13 weeks, 3 months, 2 quarters), a
+  quiet spell longer than any earlier one -> forecast 0: it stopped selling (delisted, out of range).
+  A seasonal item whose earlier off-seasons were as long stays with its model.
 - anything a candidate left undefined (NaN/inf) -> mean of the last min(n, m) observations.
 Forecasts are clipped at zero.
 """
@@ -17,7 +20,28 @@ import numpy as np
 
 from models.series import Panel, season_lengths
 
-FALLBACK_LABELS = ("model", "zero", "constant", "short_profile", "one_season")
+FALLBACK_LABELS = ("model", "zero", "constant", "short_profile", "one_season", "dormant")
+DORMANT_AFTER = {"D": 91, "W": 13, "M": 3, "Q": 2}  # trailing periods without a sale
+
+
+def dormant_series(values: np.ndarray, quiet: int) -> np.ndarray:
+    """Series whose trailing run of zero sales is at least ``quiet`` long and longer than any earlier run.
+
+    NaN (before a series starts) is not a zero, so a late launch does not look like an old quiet spell.
+    """
+    n_series, length = values.shape
+    if length == 0:
+        return np.zeros(n_series, dtype=bool)
+    is_zero = values == 0
+    sold = ~is_zero
+    rev_sold = sold[:, ::-1]
+    trailing = np.where(rev_sold.any(axis=1), np.argmax(rev_sold, axis=1), length)
+    earlier = is_zero & (np.arange(length)[None, :] < (length - trailing)[:, None])
+    counts = np.cumsum(earlier, axis=1)
+    runs = counts - np.maximum.accumulate(np.where(earlier, 0, counts), axis=1)
+    longest = runs.max(axis=1)
+    ever_sold = (np.nan_to_num(values, nan=0.0) > 0).any(axis=1)
+    return ever_sold & (trailing >= quiet) & (trailing > longest)
 
 
 def pooled_profile(values: np.ndarray, m: int, horizon: int, seasons: int = 4) -> np.ndarray:
@@ -61,6 +85,9 @@ def apply_fallbacks(panel: Panel, paths: np.ndarray) -> tuple[np.ndarray, np.nda
     constant = (n_obs > 0) & (vmax == vmin)
     out[constant] = vmin[constant, None]
     labels[constant] = "constant"
+    dormant = dormant_series(values, DORMANT_AFTER.get(panel.freq, m))
+    out[dormant] = 0.0
+    labels[dormant] = "dormant"
     zero = (n_obs == 0) | ((vmax <= 0) & (n_obs > 0))
     out[zero] = 0.0
     labels[zero] = "zero"

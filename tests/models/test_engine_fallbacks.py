@@ -43,6 +43,25 @@ def test_each_history_gets_its_documented_fallback() -> None:
     assert np.allclose(out[4], 0.5 * (100 + np.mean(rows[4][11:]) * profile))
 
 
+def test_a_series_that_stopped_selling_forecasts_zero_but_seasonal_quiet_spells_do_not() -> None:
+    nan = np.nan
+    rows = [
+        [10.0] * 24 + [0.0] * 4,  # stopped selling 4 months ago: dormant
+        [0.0] * 8 + [5.0] * 4 + [0.0] * 8 + [5.0] * 3 + [0.0] * 5,  # quiet 5 months; off-seasons were 8
+        [nan] * 4 + [5.0, 6.0, 7.0, 8.0] * 6,  # launched late (no zeros before it), selling now
+        [10.0] * 24 + [11.0, 12.0] + [0.0] * 2,  # two quiet months: too soon to call
+        [10.0, 0.0] * 12 + [0.0] * 4,  # gaps of one month before, now four: dormant
+        [nan] * 10
+        + [5.0] * 14
+        + [0.0] * 4,  # launched, then stopped: the months before launch are no quiet spell
+    ]
+    panel = _panel(rows, freq="M")
+    out, labels = apply_fallbacks(panel, np.full((6, 6), 50.0))
+    assert labels.tolist() == ["dormant", "model", "model", "model", "dormant", "dormant"]
+    assert np.array_equal(out[0], np.zeros(6)) and np.array_equal(out[4], np.zeros(6))
+    assert np.array_equal(out[1], np.full(6, 50.0))
+
+
 def test_undefined_model_output_is_replaced_and_negatives_clipped() -> None:
     panel = _panel([[float(i % 7) + 1 for i in range(21)]])
     model = np.array([[np.nan, np.inf, -5.0, 3.0, 3.0, 3.0, 3.0]])
