@@ -3,17 +3,19 @@
 Pure functions from data to Plotly figure dictionaries (``{"data": [...], "layout": {...}}``):
 ``dcc.Graph`` takes them as they are, and building plain dicts costs well under a millisecond where
 validating ``go.Figure`` objects cost ~60 ms per chart — the difference that keeps interactions fast.
-Currency uses Brazilian separators (``R$ 1.234.567``).
+Currency uses Brazilian separators (``R$ 1.234.567``); the y axis of the main chart is labelled in the
+short form of the KPI cards (``R$ 3,5 mi``), so the labels stay narrow on a tablet.
 """
 
 from __future__ import annotations
 
+import math
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
-from components.formatting import PLOTLY_SEPARATORS
+from components.formatting import PLOTLY_SEPARATORS, format_brl
 
 HISTORY_COLOR = "#0d6efd"
 FORECAST_COLOR = "#fd7e14"
@@ -32,6 +34,20 @@ RANGE_BUTTONS = {
 }
 MONEY = "R$ %{y:,.0f}"
 GRID = "#e9ecef"
+MONEY_UNITS = ((1e9, "bi"), (1e6, "mi"), (1e3, "mil"))
+Y_TICKS = 5  # about this many intervals on the y axis
+LEGEND_ROW_PX = 26
+BUTTONS_ROW_PX = 34
+LEGEND_ENTRIES_PER_ROW = 5  # all of them fit one row on a tablet (820 px) except the backtest's
+# Legend order (the traces are drawn bands first, so the lines stay on top of them).
+LEGEND_RANK = {
+    "History": 1,
+    "Forecast": 2,
+    "80% interval": 3,
+    "95% interval": 4,
+    "Same period last year": 5,
+    "Backtest forecast": 6,
+}
 Figure = dict[str, Any]
 
 
@@ -61,6 +77,47 @@ def _values(values: Any) -> list[float | None]:
 def _dates(values: Any) -> list[str]:
     """ISO dates (``2025-07-07``) for Plotly's date axis, converted in one vectorised step."""
     return np.datetime_as_string(pd.DatetimeIndex(values).to_numpy(dtype="datetime64[D]"), unit="D").tolist()
+
+
+def nice_step(span: float, count: int = Y_TICKS) -> float:
+    """A round tick step (1, 2 or 5 times a power of ten) giving about ``count`` intervals over ``span``."""
+    raw = span / count if span > 0 else 1.0
+    magnitude = 10 ** math.floor(math.log10(raw))
+    return next(m * magnitude for m in (1, 2, 5, 10) if m * magnitude >= raw * (1 - 1e-9))
+
+
+def short_money(value: float, step: float) -> str:
+    """A y tick label in the cards' short form (``R$ 3,5 mi``, ``R$ 400 mil``, ``R$ 950``) with just the
+    decimals that ``step`` needs, so neighbouring ticks never read the same."""
+    if value == 0:
+        return "R$ 0"
+    for unit, suffix in MONEY_UNITS:
+        if abs(value) >= unit:
+            return f"{format_brl(value / unit, _decimals(step / unit))} {suffix}"
+    return format_brl(value, _decimals(step))
+
+
+def _decimals(step: float) -> int:
+    """Decimals that write every multiple of ``step`` exactly (at most 3)."""
+    return next((d for d in range(3) if abs(step * 10**d - round(step * 10**d)) < 1e-6), 3)
+
+
+def money_ticks(traces: list[dict[str, Any]]) -> dict[str, Any]:
+    """``tickvals``/``ticktext`` of the y axis covering every value drawn (empty: Plotly's own ticks)."""
+    values = [v for t in traces for v in t.get("y") or [] if v is not None]
+    if not values:
+        return {}
+    low, high = min(0.0, min(values)), max(values)
+    step = nice_step(high - low)
+    first = math.floor(low / step)
+    ticks = [round(k * step, 6) for k in range(first, math.ceil(high / step) + 1)]
+    return {"tickmode": "array", "tickvals": ticks, "ticktext": [short_money(v, step) for v in ticks]}
+
+
+def legend_rows(traces: list[dict[str, Any]]) -> int:
+    """Rows the horizontal legend takes on a tablet-wide chart (one on a laptop)."""
+    entries = sum(1 for t in traces if t.get("showlegend", True))
+    return max(1, math.ceil(entries / LEGEND_ENTRIES_PER_ROW))
 
 
 def _band(frame: pd.DataFrame, name: str, fill: str) -> list[dict[str, Any]]:
@@ -172,13 +229,24 @@ def forecast_figure(
     ]
     layout = base_layout(
         height=440,
-        margin={"l": 70, "r": 16, "t": 36, "b": 8},
+        # The legend sits at the top of the figure, the range buttons and the "Forecast →" label on a
+        # row below it, just above the plot: below the plot the legend fought the range slider and the
+        # x-axis title for room on a tablet. Plotly grows a margin for the largest item pushing it, not
+        # for their sum, so the top margin is reserved here for both rows.
+        margin={"l": 8, "r": 16, "t": legend_rows(traces) * LEGEND_ROW_PX + BUTTONS_ROW_PX, "b": 8},
         hovermode="x unified",
-        legend={"orientation": "h", "yanchor": "top", "y": -0.3, "x": 0},
+        legend={
+            "orientation": "h",
+            "xref": "container",
+            "yref": "container",
+            "x": 0,
+            "y": 1,
+            "yanchor": "top",
+        },
         yaxis={
-            "title": {"text": "Revenue (R$)"},
-            "tickformat": ",.0f",
-            "tickprefix": "R$ ",
+            "title": {"text": "Revenue (R$)", "standoff": 8},
+            "automargin": True,
+            **money_ticks(traces),
             "rangemode": "tozero",
             "gridcolor": GRID,
             "zerolinecolor": GRID,
@@ -188,7 +256,12 @@ def forecast_figure(
             "title": {"text": AXIS_TITLE[freq]},
             "hoverformat": HOVER_DATE[freq],
             "gridcolor": GRID,
-            "rangeselector": {"buttons": [*buttons, {"step": "all", "label": "all"}], "x": 0, "y": 1.02},
+            "rangeselector": {
+                "buttons": [*buttons, {"step": "all", "label": "all"}],
+                "x": 0,
+                "y": 1,
+                "yanchor": "bottom",
+            },
             "rangeslider": {"visible": True, "thickness": 0.07},
         },
         shapes=[]
@@ -221,6 +294,8 @@ def forecast_figure(
             }
         ],
     )
+    for trace in traces:
+        trace["legendrank"] = LEGEND_RANK.get(trace["name"], 1000)
     return {"data": traces, "layout": layout}
 
 

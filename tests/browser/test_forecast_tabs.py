@@ -274,3 +274,61 @@ def test_back_after_a_drill_down_on_the_product_tab(page, forecast_server):
     wait_for_title(page, f"{store} · Refrigerante Cola 2L")
     assert store in control_text(page, "store")
     no_console_errors(page)
+
+
+CHART_BOXES = """() => {
+  const svg = document.querySelector('#forecast-graph .main-svg');
+  const box = (el) => { if (!el) return null; const r = el.getBoundingClientRect();
+                         return {left: r.left, right: r.right, top: r.top, bottom: r.bottom}; };
+  const all = (sel) => [...document.querySelectorAll('#forecast-graph ' + sel)].map(box);
+  return {svg: box(svg), legend: box(document.querySelector('#forecast-graph .legend')),
+          selector: box(document.querySelector('#forecast-graph .rangeselector')),
+          slider: box(document.querySelector('#forecast-graph .rangeslider-container')),
+          xtitle: box(document.querySelector('#forecast-graph .g-xtitle text')),
+          ytitle: box(document.querySelector('#forecast-graph .g-ytitle text')),
+          yticks: all('.yaxislayer-above .ytick text'),
+          ylabels: [...document.querySelectorAll('#forecast-graph .yaxislayer-above .ytick text')]
+                     .map(t => t.textContent)};
+}"""
+
+
+def overlap(a: dict, b: dict) -> bool:
+    return (
+        a["left"] < b["right"]
+        and b["left"] < a["right"]
+        and a["top"] < b["bottom"]
+        and b["top"] < a["bottom"]
+    )
+
+
+@pytest.mark.parametrize(
+    ("width", "extra"),
+    [(1366, ""), (820, ""), (820, "&backtest=1")],
+    ids=["laptop", "tablet", "tablet-backtest"],
+)
+def test_chart_labels_fit_and_do_not_overlap(browser, forecast_server, width, extra):
+    context = browser.new_context(viewport={"width": width, "height": 1000})
+    context.set_default_timeout(20_000)
+    page = context.new_page()
+    try:
+        login_in_browser(page, forecast_server.url, *MANAGER)
+        page.goto(forecast_server.url + "/store?freq=M&horizon=12&history=730" + extra)
+        traces(page)
+        wait_for_title(page, "next 12 months")
+        boxes = page.evaluate(CHART_BOXES)
+        svg = boxes["svg"]
+        assert boxes["yticks"], "no y tick labels drawn"
+        for tick, text in zip(boxes["yticks"], boxes["ylabels"], strict=True):
+            assert tick["left"] >= svg["left"] - 0.5, f"y tick {text!r} is cut off at the left"
+            assert not overlap(tick, boxes["ytitle"]), f"y tick {text!r} overlaps the axis title"
+            assert text.startswith("R$"), text
+        for name in ("xtitle", "slider", "selector"):
+            if boxes[name]:
+                assert not overlap(boxes["legend"], boxes[name]), f"the legend covers the {name}"
+        assert boxes["legend"]["bottom"] <= svg["bottom"] + 0.5 and boxes["legend"]["top"] >= svg["top"] - 0.5
+        ARTIFACTS.mkdir(exist_ok=True)
+        page.locator("#forecast-graph").screenshot(
+            path=str(ARTIFACTS / f"forecast_chart_{width}{extra[1:]}.png")
+        )
+    finally:
+        context.close()
