@@ -3,7 +3,8 @@
 Everything is read from the forecaster in memory (its stored history, forecasts and backtests), so
 an interaction costs no SQL. History is aggregated to the display granularity with vectorised
 group-bys; a display period only partly covered by the data is left out of the history (the
-forecaster's first forecast period already includes the actuals observed in it).
+forecaster's first forecast period already includes the actuals observed in it) and of the backtest.
+"History shown" counts whole display periods: "3 months" is the last three whole months.
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ import numpy as np
 import pandas as pd
 
 from components.state import FREQ_ORDER, ViewState
-from models.series import display_alias, future_dates, series_id
+from models.series import display_alias, future_dates, grid_alias, series_id
 
 YEAR_OFFSETS = {
     "D": pd.DateOffset(days=364),
@@ -23,6 +24,7 @@ YEAR_OFFSETS = {
     "M": pd.DateOffset(months=12),
     "Q": pd.DateOffset(months=12),
 }
+PERIOD_DAYS = {"D": 1.0, "W": 7.0, "M": 365.25 / 12, "Q": 365.25 / 4}
 
 
 @dataclass(frozen=True)
@@ -83,11 +85,26 @@ def aggregate_history(history: pd.Series, freq: str, data_freq: str, grid_alias:
     return sums.astype(float)
 
 
-def window(history: pd.Series, days: int, end: pd.Timestamp) -> pd.Series:
-    """The part of ``history`` starting within ``days`` days before ``end`` (0 = all of it)."""
+def history_periods(days: int, freq: str) -> int:
+    """Display periods a "History shown" choice names: 91 days are 3 months or 13 weeks, 365 are 52 weeks."""
+    return max(1, round(days / PERIOD_DAYS[freq]))
+
+
+def window(history: pd.Series, days: int, end: pd.Timestamp, freq: str = "D") -> pd.Series:
+    """The last whole display periods of ``history`` that ``days`` names, up to ``end`` (0 = all of it).
+
+    ``history`` holds whole periods only (indexed by period start), so the last one shown is the last
+    whole period even when the data ends inside a period; counting periods instead of comparing
+    period starts with ``end - days`` keeps "3 months" three months long whatever the month lengths.
+    """
     if days <= 0 or history.empty:
         return history
-    return history[history.index > end - pd.Timedelta(days=days)]
+    shown = history[history.index <= end]
+    if shown.empty:
+        return shown
+    alias = display_alias(freq)
+    first = (shown.index[-1].to_period(alias) - (history_periods(days, freq) - 1)).start_time
+    return shown[shown.index >= first]
 
 
 def last_year_values(full_history: pd.Series, dates: pd.Series | pd.DatetimeIndex, freq: str) -> pd.Series:
@@ -98,12 +115,18 @@ def last_year_values(full_history: pd.Series, dates: pd.Series | pd.DatetimeInde
     return pd.Series(values, index=dates, name="last_year")
 
 
-def aggregate_backtest(backtest: pd.DataFrame, history: pd.Series, freq: str, data_freq: str) -> pd.DataFrame:
-    """Backtest predictions and actuals per display period; only periods a fold covers completely."""
+def aggregate_backtest(
+    backtest: pd.DataFrame, history: pd.Series, freq: str, data_freq: str, data_alias: str | None = None
+) -> pd.DataFrame:
+    """Backtest predictions and actuals per display period; only periods a fold covers completely.
+
+    A period is complete when the fold has every step of the data's grid inside it on the calendar
+    (7 days of a week, 31 of October): a week the data ends inside of is left out, as in the history,
+    instead of being drawn as a dip. ``data_alias`` is the grid's alias (inferred from ``history``).
+    """
     if backtest.empty or freq == data_freq:
         return backtest.reset_index(drop=True)
     alias = display_alias(freq)
-    expected = history.groupby(history.index.to_period(alias)).size()
     periods = pd.DatetimeIndex(backtest["date"]).to_period(alias)
     keys = pd.MultiIndex.from_arrays([backtest["fold"].to_numpy(), periods])
     codes, uniques = pd.factorize(keys, sort=True)
@@ -112,7 +135,10 @@ def aggregate_backtest(backtest: pd.DataFrame, history: pd.Series, freq: str, da
     forecast = np.bincount(codes, weights=backtest["forecast"].to_numpy(dtype=float), minlength=n)
     steps = np.bincount(codes, minlength=n)
     unique_periods = uniques.get_level_values(1)
-    complete = steps == expected.reindex(unique_periods).to_numpy()
+    step_alias = data_alias or grid_alias(data_freq, history.index if len(history) else backtest["date"])
+    calendar = pd.date_range(periods.min().start_time, periods.max().end_time, freq=step_alias)
+    expected = calendar.to_period(alias).value_counts()
+    complete = steps == expected.reindex(unique_periods, fill_value=0).to_numpy()
     return pd.DataFrame(
         {
             "date": unique_periods[complete].start_time,
@@ -148,12 +174,12 @@ def build_view(holder: Any, snapshot: Any, state: ViewState) -> ForecastView:
     f95 = holder.forecast(level, sid, state.horizon, freq=state.freq, interval=0.95, snapshot=snapshot)
     backtest = None
     if state.backtest:
-        backtest = aggregate_backtest(model.backtest(sid), raw, state.freq, model.freq)
+        backtest = aggregate_backtest(model.backtest(sid), raw, state.freq, model.freq, model.alias)
     return ForecastView(
         level=level,
         series_id=sid,
         freq=state.freq,
-        history=window(full, state.history, end),
+        history=window(full, state.history, end, state.freq),
         full_history=full,
         forecast80=f80,
         forecast95=f95,
