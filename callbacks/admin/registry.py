@@ -147,6 +147,37 @@ def promote_question(engine: Any, version_id: str) -> str:
     return f"Make {info.id} the MASTER of the {info.level} level{was}? Every worker serves it within seconds."
 
 
+def promote_step(
+    engine: Any, trigger: Any, rows: list[dict] | None, reason: str | None, *, actor: str
+) -> tuple:
+    """One step of the "Make MASTER" dialog: open it, cancel, or confirm (promote and audit the reason).
+
+    Returns the callback's outputs: (dialog open, question, message, models-changed stamp, reason field).
+    The reason field is emptied at every step, so a later promotion (or rollback) never reuses the
+    reason typed for an earlier one.
+    """
+    chosen = selected_ids(rows)
+    if trigger == ids.ADMIN_PROMOTE_CANCEL:
+        return False, no_update, no_update, no_update, ""
+    if len(chosen) != 1:
+        return (
+            False,
+            no_update,
+            message("Select exactly one version to make MASTER.", "warning"),
+            no_update,
+            "",
+        )
+    try:
+        if trigger == ids.ADMIN_PROMOTE:
+            return True, promote_question(engine, chosen[0]), None, no_update, ""
+        why = (reason or "").strip() or "manual promotion from the admin console"
+        promote(engine, chosen[0], reason=f"{why} (by {actor})", actor=actor)
+    except RegistryError as exc:
+        return False, no_update, message(str(exc), "danger"), no_update, ""
+    done = message(f"{chosen[0]} is now MASTER; workers switch to it within seconds.", "success")
+    return False, no_update, done, time.time(), ""
+
+
 def register(app: Dash, services: Any) -> None:
     """Register the registry callbacks (admin-only on the server)."""
     engine = services.engine
@@ -167,6 +198,7 @@ def register(app: Dash, services: Any) -> None:
         Output(ids.ADMIN_PROMOTE_TEXT, "children"),
         Output(ids.ADMIN_REGISTRY_MESSAGE, "children"),
         Output(ids.ADMIN_MODELS_CHANGED, "data"),
+        Output(ids.ADMIN_PROMOTE_REASON, "value"),
         Input(ids.ADMIN_PROMOTE, "n_clicks"),
         Input(ids.ADMIN_PROMOTE_CANCEL, "n_clicks"),
         Input(ids.ADMIN_PROMOTE_CONFIRM, "n_clicks"),
@@ -178,27 +210,7 @@ def register(app: Dash, services: Any) -> None:
     def promote_flow(
         _open: Any, _cancel: Any, _confirm: Any, rows: list[dict] | None, reason: str | None
     ) -> tuple:
-        chosen = selected_ids(rows)
-        if ctx.triggered_id == ids.ADMIN_PROMOTE_CANCEL:
-            return False, no_update, no_update, no_update
-        if len(chosen) != 1:
-            return (
-                False,
-                no_update,
-                message("Select exactly one version to make MASTER.", "warning"),
-                no_update,
-            )
-        try:
-            if ctx.triggered_id == ids.ADMIN_PROMOTE:
-                return True, promote_question(engine, chosen[0]), None, no_update
-            why = (reason or "").strip() or "manual promotion from the admin console"
-            promote(
-                engine, chosen[0], reason=f"{why} (by {current_user.username})", actor=current_user.username
-            )
-        except RegistryError as exc:
-            return False, no_update, message(str(exc), "danger"), no_update
-        done = message(f"{chosen[0]} is now MASTER; workers switch to it within seconds.", "success")
-        return False, no_update, done, time.time()
+        return promote_step(engine, ctx.triggered_id, rows, reason, actor=current_user.username)
 
     @app.callback(
         Output(ids.ADMIN_COMPARE_OUT, "children"),
