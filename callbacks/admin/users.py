@@ -1,7 +1,9 @@
 """Admin › Users callbacks: list, create, (de)activate, reset password, approve/reject access requests.
 
-The account rules live in ``data.accounts`` (including "the last active admin cannot be deactivated");
-these functions only call them, audit what the console adds, and turn refusals into messages.
+The account rules live in ``data.accounts`` (including "the last active admin cannot be deactivated"
+and "nobody deactivates themselves"); these functions only call them, audit what the console adds,
+and turn refusals into messages. Deactivating and resetting a password are asked first in a dialog
+that names the user, and are refused at once for the admin's own account.
 """
 
 from __future__ import annotations
@@ -82,6 +84,38 @@ def create_account(
     return user, temporary
 
 
+SELF_DEACTIVATION = "You cannot deactivate your own account; ask another administrator."
+SELF_RESET = "To change your own password, use the Password link at the top of the page."
+CONFIRM_FIRST = {ids.ADMIN_USER_DEACTIVATE, ids.ADMIN_USER_RESET}
+
+
+def _same_user(a: str | None, b: str | None) -> bool:
+    return bool(a and b) and a.strip().lower() == b.strip().lower()
+
+
+def confirmation(action: str, target: str | None, *, actor: str) -> tuple[dict[str, str] | None, str]:
+    """What a Deactivate / Reset password click asks: (pending action, question), or (None, refusal).
+
+    Refused at once, before any dialog: no user chosen, and the admin's own account (deactivating it
+    would log them out with no message; resetting it would end their session too).
+    """
+    if not target:
+        return None, "Choose a user first."
+    if _same_user(target, actor):
+        return None, SELF_DEACTIVATION if action == ids.ADMIN_USER_DEACTIVATE else SELF_RESET
+    if action == ids.ADMIN_USER_DEACTIVATE:
+        question = (
+            f"Deactivate {target}? They are logged out and can no longer log in until an administrator "
+            "activates the account again."
+        )
+    else:
+        question = (
+            f"Reset the password of {target}? Their current password stops working and their sessions "
+            "end; a temporary password is shown once, to be changed at their next login."
+        )
+    return {"action": action, "target": target}, question
+
+
 def _need(value: str | None, what: str) -> str:
     if not value:
         raise AccountError(f"Choose {what} first.")
@@ -112,6 +146,8 @@ def user_action(
                 if temporary:
                     text += f" Temporary password (shown once, must be changed at first login): {temporary}"
             elif action == ids.ADMIN_USER_DEACTIVATE:
+                if _same_user(target, actor):
+                    raise AccountError(SELF_DEACTIVATION)
                 user = set_active(session, _need(target, "a user"), False, actor=actor)
                 text = f"User {user.username} deactivated."
             elif action == ids.ADMIN_USER_ACTIVATE:
@@ -139,6 +175,41 @@ def user_action(
     return text, "success"
 
 
+def users_step(
+    sessions: Any, trigger: str, *, actor: str, pending: dict | None = None, **fields: Any
+) -> tuple:
+    """One click in the users card; returns the callback's outputs:
+    (message, users-changed stamp, password field, dialog open, dialog question, pending action).
+
+    Deactivate and Reset password open the dialog (or are refused); Confirm carries out the pending
+    action exactly as the dialog named it; Cancel closes it; the other buttons act at once.
+    """
+    if trigger in CONFIRM_FIRST:
+        waiting, text = confirmation(trigger, fields.get("target"), actor=actor)
+        if waiting is None:
+            refused = message(text, "danger", extra_class="admin-user-result")
+            return refused, no_update, no_update, False, no_update, None
+        return None, no_update, no_update, True, text, waiting
+    if trigger == ids.ADMIN_USER_CONFIRM_CANCEL:
+        return no_update, no_update, no_update, False, no_update, None
+    if trigger == ids.ADMIN_USER_CONFIRM:
+        if not pending:
+            return no_update, no_update, no_update, False, no_update, None
+        text, color = user_action(sessions, pending["action"], actor=actor, target=pending["target"])
+        changed = time.time() if color == "success" else no_update
+        return (
+            message(text, color, extra_class="admin-user-result"),
+            changed,
+            no_update,
+            False,
+            no_update,
+            None,
+        )
+    text, color = user_action(sessions, trigger, actor=actor, **fields)
+    changed = time.time() if color == "success" else no_update
+    return message(text, color, extra_class="admin-user-result"), changed, "", no_update, no_update, no_update
+
+
 def register(app: Dash, services: Any) -> None:
     """Register the users callbacks (admin-only on the server)."""
 
@@ -146,27 +217,34 @@ def register(app: Dash, services: Any) -> None:
         Output(ids.ADMIN_USER_MESSAGE, "children"),
         Output(ids.ADMIN_USERS_CHANGED, "data"),
         Output(ids.ADMIN_USER_PASSWORD, "value"),
+        Output(ids.ADMIN_USER_CONFIRM_MODAL, "is_open"),
+        Output(ids.ADMIN_USER_CONFIRM_TEXT, "children"),
+        Output(ids.ADMIN_USER_PENDING, "data"),
         Input(ids.ADMIN_USER_CREATE, "n_clicks"),
         Input(ids.ADMIN_USER_DEACTIVATE, "n_clicks"),
         Input(ids.ADMIN_USER_ACTIVATE, "n_clicks"),
         Input(ids.ADMIN_USER_RESET, "n_clicks"),
         Input(ids.ADMIN_REQUEST_APPROVE, "n_clicks"),
         Input(ids.ADMIN_REQUEST_REJECT, "n_clicks"),
+        Input(ids.ADMIN_USER_CONFIRM, "n_clicks"),
+        Input(ids.ADMIN_USER_CONFIRM_CANCEL, "n_clicks"),
         State(ids.ADMIN_USER_NAME, "value"),
         State(ids.ADMIN_USER_ROLE, "value"),
         State(ids.ADMIN_USER_PASSWORD, "value"),
         State(ids.ADMIN_USER_TARGET, "value"),
         State(ids.ADMIN_REQUEST_TARGET, "value"),
         State(ids.ADMIN_REQUEST_ROLE, "value"),
+        State(ids.ADMIN_USER_PENDING, "data"),
         prevent_initial_call=True,
     )
     @admin_only
     def act(*args: Any) -> tuple:
-        name, role, password, target, request, request_role = args[6:]
-        text, color = user_action(
+        name, role, password, target, request, request_role, pending = args[8:]
+        return users_step(
             services.sessions,
             str(ctx.triggered_id),
             actor=current_user.username,
+            pending=pending,
             name=name,
             role=role,
             password=password,
@@ -174,8 +252,6 @@ def register(app: Dash, services: Any) -> None:
             request=request,
             request_role=request_role,
         )
-        changed = time.time() if color == "success" else no_update
-        return message(text, color, extra_class="admin-user-result"), changed, ""
 
     @app.callback(
         Output(ids.ADMIN_USERS_GRID, "rowData"),

@@ -10,10 +10,10 @@ from components.admin.common import grid, section
 
 AUDIT_EXPORT_URL = "/admin/audit.csv"
 AUDIT_COLUMNS = [
-    {"field": "at", "headerName": "When (UTC)", "maxWidth": 190, "sort": "desc"},
-    {"field": "actor", "headerName": "Who", "maxWidth": 160},
-    {"field": "action", "headerName": "Action", "maxWidth": 200},
-    {"field": "detail", "headerName": "What", "flex": 3, "tooltipField": "detail"},
+    {"field": "at", "headerName": "When (UTC)", "minWidth": 175, "flex": 0.6, "sort": "desc"},
+    {"field": "actor", "headerName": "Who", "minWidth": 120, "flex": 0.5},
+    {"field": "action", "headerName": "Action", "minWidth": 170, "flex": 0.6},
+    {"field": "detail", "headerName": "What", "minWidth": 260, "flex": 3, "tooltipField": "detail"},
 ]
 
 

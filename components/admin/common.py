@@ -20,7 +20,13 @@ def grid(
     height: str = GRID_HEIGHT,
     row_id: str | None = None,
 ) -> dag.AgGrid:
-    """An AG Grid with sortable, filterable, resizable columns; ``selection`` is singleRow or multiRow."""
+    """An AG Grid with sortable, filterable, resizable columns; ``selection`` is singleRow or multiRow.
+
+    Columns share the width by ``flex`` above their ``minWidth`` (a wider table scrolls sideways)
+    instead of ``columnSize="responsiveSizeToFit"``: that calls ``sizeColumnsToFit`` on grids that
+    sit hidden in an inactive sub-tab (AG Grid warning #29) and squeezed key columns below their
+    content ("MAST…", "WA…"). AG Grid sizes flex columns itself when a hidden grid is shown.
+    """
     options: dict[str, Any] = {"animateRows": False, "enableCellTextSelection": True}
     if selection:
         options["rowSelection"] = {"mode": selection, "enableClickSelection": True}
@@ -31,9 +37,8 @@ def grid(
         id=grid_id,
         columnDefs=columns,
         rowData=[],
-        defaultColDef={"sortable": True, "filter": True, "resizable": True, "minWidth": 90},
+        defaultColDef={"sortable": True, "filter": True, "resizable": True, "minWidth": 100, "flex": 1},
         dashGridOptions=options,
-        columnSize="responsiveSizeToFit",
         style={"height": height, "width": "100%"},
         **extra,
     )

@@ -16,18 +16,26 @@ from components.figures import TEMPLATE
 LEVEL_OPTIONS = [{"label": "All levels", "value": "all"}] + [
     {"label": lv.capitalize(), "value": lv} for lv in ("store", "category", "product")
 ]
+# Minimum widths hold each header with its menu icon and the longest usual value; the key columns
+# come first, so a narrow screen scrolls sideways only to the details.
 VERSION_COLUMNS = [
-    {"field": "id", "headerName": "Version", "minWidth": 270, "flex": 2},
-    {"field": "level", "maxWidth": 110},
-    {"field": "status", "maxWidth": 120},
-    {"field": "wape", "headerName": "WAPE %", "maxWidth": 110, "type": "numericColumn"},
-    {"field": "mase", "headerName": "MASE", "maxWidth": 100, "type": "numericColumn"},
-    {"field": "baseline_wape", "headerName": "Naive WAPE %", "maxWidth": 130, "type": "numericColumn"},
-    {"field": "family", "headerName": "Model", "maxWidth": 140},
-    {"field": "data_range", "headerName": "Data range", "minWidth": 200, "flex": 1.5},
-    {"field": "created_at", "headerName": "Created (UTC)", "minWidth": 160, "flex": 1.2},
-    {"field": "source", "maxWidth": 110},
-    {"field": "decision", "headerName": "Decision", "minWidth": 260, "flex": 3, "tooltipField": "decision"},
+    {"field": "id", "headerName": "Version", "minWidth": 300, "flex": 2},
+    {"field": "status", "minWidth": 125, "flex": 0.5},
+    {"field": "level", "minWidth": 105, "flex": 0.5},
+    {"field": "wape", "headerName": "WAPE %", "minWidth": 120, "flex": 0.5, "type": "numericColumn"},
+    {
+        "field": "baseline_wape",
+        "headerName": "Naive WAPE %",
+        "minWidth": 150,
+        "flex": 0.5,
+        "type": "numericColumn",
+    },
+    {"field": "mase", "headerName": "MASE", "minWidth": 105, "flex": 0.5, "type": "numericColumn"},
+    {"field": "family", "headerName": "Model", "minWidth": 130, "flex": 0.5},
+    {"field": "created_at", "headerName": "Created (UTC)", "minWidth": 170, "flex": 1},
+    {"field": "data_range", "headerName": "Data range", "minWidth": 210, "flex": 1},
+    {"field": "source", "minWidth": 110, "flex": 0.5},
+    {"field": "decision", "headerName": "Decision", "minWidth": 240, "flex": 3, "tooltipField": "decision"},
 ]
 COMPARE_COLORS = ("#0d6efd", "#fd7e14")
 

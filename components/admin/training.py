@@ -13,14 +13,14 @@ from components.admin.common import grid, section
 IDLE_POLL_MS = 5000
 ACTIVE_POLL_MS = 1000
 JOB_COLUMNS = [
-    {"field": "id", "headerName": "Job", "maxWidth": 90},
-    {"field": "trigger", "maxWidth": 120},
-    {"field": "requested_by", "headerName": "Requested by"},
-    {"field": "status", "maxWidth": 120},
-    {"field": "created_at", "headerName": "Created (UTC)"},
-    {"field": "duration", "headerName": "Duration", "maxWidth": 120},
-    {"field": "outcome", "headerName": "Outcome", "flex": 3, "tooltipField": "outcome"},
-    {"field": "error", "headerName": "Error", "flex": 2, "tooltipField": "error"},
+    {"field": "id", "headerName": "Job", "minWidth": 90, "flex": 0.3},
+    {"field": "trigger", "minWidth": 120, "flex": 0.5},
+    {"field": "requested_by", "headerName": "Requested by", "minWidth": 150, "flex": 0.7},
+    {"field": "status", "minWidth": 120, "flex": 0.5},
+    {"field": "created_at", "headerName": "Created (UTC)", "minWidth": 170, "flex": 0.8},
+    {"field": "duration", "headerName": "Duration", "minWidth": 120, "flex": 0.4},
+    {"field": "outcome", "headerName": "Outcome", "minWidth": 240, "flex": 3, "tooltipField": "outcome"},
+    {"field": "error", "headerName": "Error", "minWidth": 160, "flex": 2, "tooltipField": "error"},
 ]
 
 

@@ -10,12 +10,12 @@ from components.admin.common import grid, section
 
 ROLE_OPTIONS = [{"label": "Manager", "value": "manager"}, {"label": "Admin", "value": "admin"}]
 USER_COLUMNS = [
-    {"field": "username", "headerName": "User", "flex": 1.2},
-    {"field": "role", "maxWidth": 120},
-    {"field": "state", "headerName": "State", "maxWidth": 170},
-    {"field": "created_at", "headerName": "Created (UTC)"},
-    {"field": "last_login_at", "headerName": "Last login (UTC)"},
-    {"field": "note", "headerName": "Request note", "flex": 1.5},
+    {"field": "username", "headerName": "User", "minWidth": 150, "flex": 1.2},
+    {"field": "role", "minWidth": 105, "flex": 0.5},
+    {"field": "state", "headerName": "State", "minWidth": 230, "flex": 1},
+    {"field": "created_at", "headerName": "Created (UTC)", "minWidth": 165, "flex": 1},
+    {"field": "last_login_at", "headerName": "Last login (UTC)", "minWidth": 175, "flex": 1},
+    {"field": "note", "headerName": "Request note", "minWidth": 180, "flex": 1.5, "tooltipField": "note"},
 ]
 
 
@@ -108,6 +108,24 @@ def _request_actions() -> html.Div:
     )
 
 
+def _confirm_modal() -> dbc.Modal:
+    """Asks before a deactivation or a password reset (the question names the user and the effect)."""
+    return dbc.Modal(
+        [
+            dbc.ModalHeader(dbc.ModalTitle("Please confirm")),
+            dbc.ModalBody(html.Div(id=ids.ADMIN_USER_CONFIRM_TEXT)),
+            dbc.ModalFooter(
+                [
+                    dbc.Button("Cancel", id=ids.ADMIN_USER_CONFIRM_CANCEL, color="secondary", outline=True),
+                    dbc.Button("Confirm", id=ids.ADMIN_USER_CONFIRM, color="danger"),
+                ]
+            ),
+        ],
+        id=ids.ADMIN_USER_CONFIRM_MODAL,
+        is_open=False,
+    )
+
+
 def users_section() -> dbc.Card:
     """The users card: message area, create form, account actions, grid, access requests."""
     return section(
@@ -118,7 +136,9 @@ def users_section() -> dbc.Card:
             _account_actions(),
             grid(ids.ADMIN_USERS_GRID, USER_COLUMNS, height="300px", row_id="username"),
             _request_actions(),
+            _confirm_modal(),
             dcc.Store(id=ids.ADMIN_USERS_CHANGED, data=0),
+            dcc.Store(id=ids.ADMIN_USER_PENDING),  # the action waiting for confirmation
         ],
         icon="bi-people",
     )
