@@ -12,7 +12,7 @@ from flask_login import current_user
 
 from callbacks.guards import admin_only
 from components import ids
-from components.admin.common import message
+from components.admin.common import format_number, format_pct, message
 from components.admin.registry import backtest_figure, compare_table, report_view
 from models.artifacts import ArtifactError, load_artifact
 from models.registry import RegistryError, VersionInfo, get_version, list_versions, promote
@@ -26,20 +26,33 @@ def _round_pct(value: Any) -> float | None:
     return None if value is None else round(100 * float(value), 2)
 
 
+def _text(value: float | None, decimals: int) -> str:
+    return "" if value is None else format_number(value, decimals)
+
+
 def version_rows(versions: list[VersionInfo]) -> list[dict[str, Any]]:
-    """Rows of the registry grid: id, level, status, WAPE/MASE vs seasonal naive, data range, created."""
+    """Rows of the registry grid: id, level, status, WAPE/MASE vs seasonal naive, data range, created.
+
+    Numbers stay numbers (the grid sorts them); ``<field>_text`` is what the grid shows (pt-BR).
+    """
     rows = []
     for v in versions:
         metrics = v.metrics or {}
         fp = v.data_fingerprint or {}
+        wape = _round_pct(metrics.get("wape"))
+        mase = None if metrics.get("mase") is None else round(float(metrics["mase"]), 3)
+        baseline = _round_pct((metrics.get("baseline") or {}).get("wape"))
         rows.append(
             {
                 "id": v.id,
                 "level": v.level,
                 "status": v.status,
-                "wape": _round_pct(metrics.get("wape")),
-                "mase": None if metrics.get("mase") is None else round(float(metrics["mase"]), 3),
-                "baseline_wape": _round_pct((metrics.get("baseline") or {}).get("wape")),
+                "wape": wape,
+                "wape_text": _text(wape, 2),
+                "mase": mase,
+                "mase_text": _text(mase, 3),
+                "baseline_wape": baseline,
+                "baseline_wape_text": _text(baseline, 2),
                 "family": (v.params or {}).get("family", ""),
                 "data_range": f"{fp.get('date_min', '?')} → {fp.get('date_max', '?')}",
                 "created_at": f"{v.created_at:%Y-%m-%d %H:%M:%S}",
@@ -58,7 +71,7 @@ def selected_ids(rows: list[dict] | None) -> list[str]:
 def _fmt(metric: str, value: Any) -> str:
     if value is None:
         return "–"
-    return f"{100 * float(value):.2f}%" if metric in _PERCENT else f"{float(value):.3f}"
+    return format_pct(value, 2) if metric in _PERCENT else format_number(value, 3)
 
 
 def metric_rows(first: VersionInfo, second: VersionInfo) -> list[dict[str, Any]]:

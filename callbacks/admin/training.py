@@ -15,7 +15,7 @@ from flask_login import current_user
 
 from callbacks.guards import admin_only
 from components import ids
-from components.admin.common import message
+from components.admin.common import format_pct, message
 from components.admin.training import ACTIVE_POLL_MS, IDLE_POLL_MS, outcome_list, schedule_text, status_line
 from data.accounts import audit
 from data.db import session_scope
@@ -43,10 +43,6 @@ def job_seconds(job: JobInfo, now: dt.datetime | None = None) -> float | None:
     return (end - job.started_at).total_seconds()
 
 
-def _pct(value: Any) -> str:
-    return "–" if value is None else f"{100 * float(value):.1f}%"
-
-
 def level_text(outcome: dict[str, Any]) -> str:
     """One level's result in plain words: the promotion reason, or the error."""
     if outcome.get("error"):
@@ -54,7 +50,7 @@ def level_text(outcome: dict[str, Any]) -> str:
     reason = outcome.get("reason") or ""
     version = outcome.get("version_id")
     wape = (outcome.get("metrics") or {}).get("wape")
-    head = f"version {version} (WAPE {_pct(wape)})" if version else "no version"
+    head = f"version {version} (WAPE {format_pct(wape)})" if version else "no version"
     return f"{head} — {reason}" if reason else head
 
 

@@ -1,4 +1,4 @@
-"""Small layout pieces shared by the admin sections: grids, cards, messages."""
+"""Small layout pieces shared by the admin sections: grids, cards, messages, and pt-BR numbers."""
 
 from __future__ import annotations
 
@@ -8,8 +8,31 @@ import dash_ag_grid as dag
 import dash_bootstrap_components as dbc
 from dash import html
 
+from components.formatting import format_brl
+
 GRID_HEIGHT = "360px"
 GRID_THEME_CLASS = "ag-theme-quartz"
+
+
+def format_number(value: float | None, decimals: int = 0) -> str:
+    """A number the way the dashboard writes money, without the currency: ``378.143``, ``0,876``."""
+    return format_brl(value, decimals).replace("R$ ", "", 1)
+
+
+def format_pct(fraction: float | None, decimals: int = 1) -> str:
+    """A fraction as a pt-BR percentage: ``0.1234`` -> ``12,3%`` (an en dash when missing)."""
+    return "–" if fraction is None else f"{format_number(100 * float(fraction), decimals)}%"
+
+
+def pt_br_column(field: str, **props: Any) -> dict[str, Any]:
+    """A numeric grid column shown with pt-BR separators from the row's ``<field>_text`` (written by
+    ``format_number``/``format_pct`` on the server) while sorting and filtering use the number."""
+    return {
+        "field": field,
+        "type": "numericColumn",
+        "valueFormatter": {"function": f"params.data ? params.data.{field}_text : params.value"},
+        **props,
+    }
 
 
 def grid(
@@ -80,8 +103,11 @@ def summary_cards(summary: dict) -> dbc.Row:
 
     return dbc.Row(
         [
-            card("Sales rows", f"{summary.get('rows', 0):,}"),
-            card("Stores / products", f"{summary.get('stores', 0)} / {summary.get('products', 0)}"),
+            card("Sales rows", format_number(summary.get("rows", 0))),
+            card(
+                "Stores / products",
+                f"{format_number(summary.get('stores', 0))} / {format_number(summary.get('products', 0))}",
+            ),
             card("Date range", f"{summary.get('date_min') or '–'} → {summary.get('date_max') or '–'}"),
             card("Frequency", summary.get("frequency") or "–"),
         ]

@@ -10,8 +10,10 @@ import plotly.graph_objects as go
 from dash import dcc, html
 
 from components import ids
-from components.admin.common import grid, section
+from components.admin.common import grid, pt_br_column, section
 from components.figures import TEMPLATE
+from components.forecast_figures import money_ticks
+from components.formatting import PLOTLY_SEPARATORS
 
 LEVEL_OPTIONS = [{"label": "All levels", "value": "all"}] + [
     {"label": lv.capitalize(), "value": lv} for lv in ("store", "category", "product")
@@ -22,15 +24,9 @@ VERSION_COLUMNS = [
     {"field": "id", "headerName": "Version", "minWidth": 300, "flex": 2},
     {"field": "status", "minWidth": 125, "flex": 0.5},
     {"field": "level", "minWidth": 105, "flex": 0.5},
-    {"field": "wape", "headerName": "WAPE %", "minWidth": 120, "flex": 0.5, "type": "numericColumn"},
-    {
-        "field": "baseline_wape",
-        "headerName": "Naive WAPE %",
-        "minWidth": 150,
-        "flex": 0.5,
-        "type": "numericColumn",
-    },
-    {"field": "mase", "headerName": "MASE", "minWidth": 105, "flex": 0.5, "type": "numericColumn"},
+    pt_br_column("wape", headerName="WAPE %", minWidth=120, flex=0.5),
+    pt_br_column("baseline_wape", headerName="Naive WAPE %", minWidth=150, flex=0.5),
+    pt_br_column("mase", headerName="MASE", minWidth=105, flex=0.5),
     {"field": "family", "headerName": "Model", "minWidth": 130, "flex": 0.5},
     {"field": "created_at", "headerName": "Created (UTC)", "minWidth": 170, "flex": 1},
     {"field": "data_range", "headerName": "Data range", "minWidth": 210, "flex": 1},
@@ -152,9 +148,13 @@ def backtest_figure(backtests: dict[str, pd.DataFrame], title: str) -> go.Figure
         template=TEMPLATE,
         title=title,
         height=360,
+        separators=PLOTLY_SEPARATORS,
         legend={"orientation": "h", "y": -0.2},
         margin={"l": 40, "r": 20, "t": 50, "b": 40},
+        hovermode="x unified",
+        yaxis={"automargin": True, **money_ticks([{"y": list(trace.y)} for trace in fig.data])},
     )
+    fig.update_traces(hovertemplate="%{fullData.name}: R$ %{y:,.0f}<extra></extra>")
     return fig
 
 
