@@ -19,7 +19,7 @@ from callbacks.view_data import ForecastView, backtest_wape, breakdown_totals, b
 from components import ids
 from components.figures import empty_figure
 from components.forecast_figures import breakdown_figure, forecast_figure
-from components.formatting import FREQ_NAMES, format_percent, periods_text
+from components.formatting import FREQ_NAMES, format_brl, format_percent, periods_text
 from components.kpis import compute_kpis, kpi_cards
 from components.model_card import ModelFacts, model_card
 from components.state import Catalogue, ViewState, state_from_controls
@@ -42,10 +42,20 @@ class ViewOutput:
     card: Any
     breakdown: Any
     alert: Any
+    breakdown_note: Any = None
 
     def as_tuple(self) -> tuple[Any, ...]:
         """The outputs in the order the callback declares them."""
-        return (self.figure, self.title, self.note, self.kpis, self.card, self.breakdown, self.alert)
+        return (
+            self.figure,
+            self.title,
+            self.note,
+            self.kpis,
+            self.card,
+            self.breakdown,
+            self.alert,
+            self.breakdown_note,
+        )
 
 
 def filter_values(inputs: list[dict[str, Any]]) -> dict[str, Any]:
@@ -127,18 +137,57 @@ def breakdown_series(state: ViewState, catalogue: Catalogue) -> tuple[str, dict[
     )
 
 
-def breakdown_view(holder: Any, snapshot: Any, state: ViewState, catalogue: Catalogue) -> Any:
-    """The breakdown figure of the tab (forecast revenue over the horizon), or an empty-state figure."""
+def breakdown_view(
+    holder: Any, snapshot: Any, state: ViewState, catalogue: Catalogue
+) -> tuple[Any, pd.Series]:
+    """The breakdown figure of the tab (forecast revenue over the horizon), or an empty-state figure,
+    and the totals of every bar (also those left off the figure)."""
     level, series, drill = breakdown_series(state, catalogue)
     try:
         totals = breakdown_totals(holder, snapshot, level, series, state)
     except ModelUnavailableError:
-        return empty_figure(f"No {level} model yet.")
+        return empty_figure(f"No {level} model yet."), pd.Series(dtype=float)
     if totals.empty:
-        return empty_figure("Nothing to break down for this selection.")
-    if state.tab == "category":
-        totals = totals.head(TOP_PRODUCTS)
-    return breakdown_figure(totals, title=f"Next {periods_text(state.horizon, state.freq)}", drill=drill)
+        return empty_figure("Nothing to break down for this selection."), totals
+    shown = totals.head(TOP_PRODUCTS) if state.tab == "category" else totals
+    title = f"Next {periods_text(state.horizon, state.freq)}"
+    return breakdown_figure(shown, title=title, drill=drill), totals
+
+
+def breakdown_note(totals: pd.Series, headline: float | None, state: ViewState) -> str | None:
+    """Why the bars need not add up to the headline, with both sums.
+
+    Every series (the store, each of its categories, each product in it) is forecast on its own, so
+    a category's forecast is not a share of the store's. We show each bar's own forecast and say how
+    far their sum is from the headline, rather than rescaling the bars to it: rescaling would make a
+    category's bar disagree with the same category's headline on its own tab. No sum is compared on
+    the product tab of one store (the bars are the other stores too).
+    """
+    if totals.empty:
+        return None
+    if state.tab == "product" and state.store:
+        return "Each bar is this product's own forecast in that store."
+    item, items = {
+        "store": ("category", "categories"),
+        "category": ("product", "products"),
+        "product": ("store", "stores"),
+    }[state.tab]
+    if headline is None:
+        return f"Each {item} is forecast on its own."
+    whole = {
+        "store": state.store or "all stores",
+        "category": f"{state.category} in {state.store}" if state.store else state.category,
+        "product": "all stores",
+    }[state.tab]
+    count = len(totals)
+    if state.tab == "category" and count > TOP_PRODUCTS:
+        bars = f"all {count} products (the chart shows the {TOP_PRODUCTS} largest)"
+    else:
+        bars = f"the {count} {items}" if count > 1 else f"the one {item}"
+    return (
+        f"Each {item} is forecast on its own, so the bars need not add up to the total above: {bars} "
+        f"come to {format_brl(float(totals.sum()))}; the forecast for {whole} is {format_brl(headline)}."
+    )
 
 
 def model_facts(model: Any, version: str, cache: CatalogueCache) -> ModelFacts:
@@ -200,10 +249,19 @@ def render_view(holder: Any, engine: Any, cache: CatalogueCache, state: ViewStat
     card = model_card(model_facts(model, snapshot.versions[state.tab], cache)) if model is not None else None
     problem = combination_problem(state, catalogue)
     if problem:  # say so; on the product tab the breakdown lists the stores that do sell it
-        breakdown = empty_figure("")
+        breakdown, totals = empty_figure(""), pd.Series(dtype=float)
         if state.tab == "product" and state.product and snapshot is not None:
-            breakdown = breakdown_view(holder, snapshot, state, catalogue)
-        return ViewOutput(empty_figure(problem), title, "", [], card, breakdown, _alert(problem))
+            breakdown, totals = breakdown_view(holder, snapshot, state, catalogue)
+        return ViewOutput(
+            empty_figure(problem),
+            title,
+            "",
+            [],
+            card,
+            breakdown,
+            _alert(problem),
+            breakdown_note(totals, None, state),
+        )
     if model is None:
         history = recorded_history(engine, state)
         message = f"No {state.tab} forecasting model yet, so only recorded sales are shown. {TRAIN_HINT}"
@@ -235,8 +293,10 @@ def render_view(holder: Any, engine: Any, cache: CatalogueCache, state: ViewStat
         compute_kpis(view.full_history, view.forecast80, view.forecast95, view.last_year, state.freq)
     )
     title = f"{title}, next {periods_text(state.horizon, state.freq)}"
-    breakdown = breakdown_view(holder, snapshot, state, catalogue)
-    return ViewOutput(figure, title, forecast_note(view, state), kpis, card, breakdown, None)
+    breakdown, totals = breakdown_view(holder, snapshot, state, catalogue)
+    headline = float(view.forecast80["forecast"].sum())
+    note = breakdown_note(totals, headline, state)
+    return ViewOutput(figure, title, forecast_note(view, state), kpis, card, breakdown, None, note)
 
 
 def register(app: Dash, services: Any, cache: CatalogueCache) -> None:
@@ -250,6 +310,7 @@ def register(app: Dash, services: Any, cache: CatalogueCache) -> None:
         Output(ids.MODEL_CARD, "children"),
         Output(ids.BREAKDOWN_GRAPH, "figure"),
         Output(ids.VIEW_ALERT, "children"),
+        Output(ids.BREAKDOWN_NOTE, "children"),
         Input({"type": ids.FILTER, "name": ALL}, "value"),
     )
     def update_view(_values: list[Any]) -> tuple[Any, ...]:

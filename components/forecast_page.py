@@ -206,11 +206,17 @@ def breakdown_card(tab: str) -> dbc.Card:
                 className="fw-semibold",
             ),
             dbc.CardBody(
-                dcc.Loading(
-                    dcc.Graph(id=ids.BREAKDOWN_GRAPH, config={"displaylogo": False, "displayModeBar": False}),
-                    type="default",
-                    delay_show=250,
-                ),
+                [
+                    dcc.Loading(
+                        dcc.Graph(
+                            id=ids.BREAKDOWN_GRAPH, config={"displaylogo": False, "displayModeBar": False}
+                        ),
+                        type="default",
+                        delay_show=250,
+                    ),
+                    # Why the bars need not add up to the headline (each level has its own model).
+                    html.Div(id=ids.BREAKDOWN_NOTE, className="small text-body-secondary mt-1 px-1"),
+                ],
                 className="p-2",
             ),
         ],

@@ -1,0 +1,57 @@
+"""The breakdown says that its bars are each series' own forecast and how their sum compares."""
+
+from __future__ import annotations
+
+import pandas as pd
+import pytest
+
+from callbacks.forecast import TOP_PRODUCTS, breakdown_note, breakdown_series, render_view
+from callbacks.view_data import breakdown_totals, build_view
+from components.formatting import format_brl
+from components.state import ViewState
+
+
+def test_store_tab_note_gives_both_sums():
+    # The reviewer's case: category bars summing to R$ 27.701.737 under a R$ 27.482.749 headline.
+    totals = pd.Series({"Bebidas": 12_000_000.0, "Mercearia": 9_701_737.0, "Limpeza": 6_000_000.0})
+    note = breakdown_note(totals, 27_482_749.0, ViewState("store", freq="M", horizon=12))
+    assert note == (
+        "Each category is forecast on its own, so the bars need not add up to the total above: "
+        "the 3 categories come to R$ 27.701.737; the forecast for all stores is R$ 27.482.749."
+    )
+
+
+def test_category_tab_counts_every_product_not_only_the_bars_drawn():
+    totals = pd.Series({f"P{i}": 10.0 for i in range(TOP_PRODUCTS + 2)})
+    note = breakdown_note(totals, 100.0, ViewState("category", store="Loja A", category="Bebidas"))
+    assert (
+        f"all {TOP_PRODUCTS + 2} products (the chart shows the {TOP_PRODUCTS} largest) come to R$ 120" in note
+    )
+    assert note.endswith("the forecast for Bebidas in Loja A is R$ 100.")
+
+
+@pytest.mark.parametrize(
+    ("state", "headline", "text"),
+    [
+        (
+            ViewState("product", store="Loja A", product="P"),
+            5.0,
+            "Each bar is this product's own forecast in that store.",
+        ),
+        (ViewState("store"), None, "Each category is forecast on its own."),
+    ],
+)
+def test_no_sum_is_compared_when_the_headline_is_another_series(state, headline, text):
+    assert breakdown_note(pd.Series({"x": 1.0}), headline, state) == text
+    assert breakdown_note(pd.Series(dtype=float), headline, state) is None
+
+
+def test_rendered_store_view_compares_the_bars_with_the_headline(holder, trained_engine, cache):
+    state = ViewState("store", freq="M", horizon=6)
+    out = render_view(holder, trained_engine, cache, state)
+    level, series, _ = breakdown_series(state, cache.get())
+    totals = breakdown_totals(holder, holder.snapshot(), level, series, state)
+    headline = float(build_view(holder, holder.snapshot(), state).forecast80["forecast"].sum())
+    assert format_brl(float(totals.sum())) in out.breakdown_note
+    assert f"the forecast for all stores is {format_brl(headline)}" in out.breakdown_note
+    assert out.as_tuple()[-1] == out.breakdown_note
