@@ -150,7 +150,9 @@ def parse_query(
         available = catalogue.products(category, store) or catalogue.products(category)
         product = available[0] if available else None
     if tab == "product" and product and category and catalogue.product_category.get(product) != category:
-        category = catalogue.product_category.get(product)
+        actual = catalogue.product_category.get(product)
+        problems.append(f"{product!r} is a {actual} product, not {category}: showing it under {actual}.")
+        category = actual
 
     choices = freq_choices(catalogue.freq)
     freq = _first(params, "freq")

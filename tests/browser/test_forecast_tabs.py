@@ -343,3 +343,13 @@ def test_breakdown_note_explains_the_sum_of_the_bars(page, forecast_server):
     note = page.inner_text("#breakdown-note")
     assert "need not add up to the total above" in note and note.count("R$ ") == 2
     no_console_errors(page)
+
+
+def test_link_with_a_product_of_another_category_says_so(page, forecast_server):
+    login_in_browser(page, forecast_server.url, *MANAGER)
+    page.goto(forecast_server.url + "/product?category=Bebidas&product=Ventilador+de+Mesa+40cm")
+    wait_for_title(page, "Ventilador de Mesa 40cm")
+    notice = page.inner_text("#link-problems")
+    assert "'Ventilador de Mesa 40cm' is a" in notice and "not Bebidas" in notice
+    assert "Bebidas" not in control_text(page, "category")
+    no_console_errors(page)
