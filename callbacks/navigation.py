@@ -30,6 +30,7 @@ from components.state import (
     parse_query,
     state_from_controls,
     tab_links,
+    to_query,
 )
 
 
@@ -125,9 +126,15 @@ def register(app: Dash, services: Any, cache: CatalogueCache) -> None:
         *[Output(ids.tab_link(tab), "href") for tab in TABS],
         *[Output(ids.tab_link(tab), "active") for tab in TABS],
         Input(ids.URL, "pathname"),
-        Input(ids.URL, "search"),
+        Input({"type": ids.FILTER, "name": ALL}, "value"),
+        State(ids.URL, "search"),
     )
-    def keep_filters_across_tabs(pathname: str | None, search: str | None) -> tuple[str | bool, ...]:
-        links = tab_links(pathname, search)
+    def keep_filters_across_tabs(
+        pathname: str | None, _values: list[Any], search: str | None
+    ) -> tuple[str | bool, ...]:
+        # From the view the controls show (the URL may leave defaults out, e.g. /store), else the URL.
+        controls = filter_values(ctx.inputs_list[1])
+        query = to_query(state_from_controls(controls)) if controls else search
+        links = tab_links(pathname, query)
         current = (pathname or "/").strip("/") or "store"
         return (*[links[tab] for tab in TABS], *[tab == current for tab in TABS])
