@@ -37,11 +37,16 @@ def format_brl_short(value: float | None) -> str:
     return format_brl(value)
 
 
+def format_number(value: float | None, decimals: int = 0) -> str:
+    """A number the way the dashboard writes money, without the currency: ``378.143``, ``0,876``."""
+    return format_brl(value, decimals).replace("R$ ", "", 1)
+
+
 def format_percent(value: float | None, decimals: int = 0) -> str:
-    """``12%`` from a fraction (0.12); an en dash when missing."""
+    """``12%``, ``12,3%`` (pt-BR decimal comma) from a fraction (0.123); an en dash when missing."""
     if value is None or not math.isfinite(float(value)):
         return "–"
-    return f"{float(value) * 100:.{decimals}f}%"
+    return f"{format_number(float(value) * 100, decimals)}%"
 
 
 def period_label(date: pd.Timestamp, freq: str) -> str:

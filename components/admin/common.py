@@ -8,20 +8,15 @@ import dash_ag_grid as dag
 import dash_bootstrap_components as dbc
 from dash import html
 
-from components.formatting import format_brl
+from components.formatting import format_number, format_percent
 
 GRID_HEIGHT = "360px"
 GRID_THEME_CLASS = "ag-theme-quartz"
 
 
-def format_number(value: float | None, decimals: int = 0) -> str:
-    """A number the way the dashboard writes money, without the currency: ``378.143``, ``0,876``."""
-    return format_brl(value, decimals).replace("R$ ", "", 1)
-
-
 def format_pct(fraction: float | None, decimals: int = 1) -> str:
-    """A fraction as a pt-BR percentage: ``0.1234`` -> ``12,3%`` (an en dash when missing)."""
-    return "–" if fraction is None else f"{format_number(100 * float(fraction), decimals)}%"
+    """A fraction as a pt-BR percentage with one decimal by default: ``0.1234`` -> ``12,3%``."""
+    return format_percent(fraction, decimals)
 
 
 def pt_br_column(field: str, **props: Any) -> dict[str, Any]:

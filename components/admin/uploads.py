@@ -11,6 +11,7 @@ from dash import dcc, html
 
 from components import ids
 from components.admin.common import section
+from components.formatting import format_number
 from data.storage import ImportPreview, ImportResult
 from data.validation import Problem
 
@@ -90,12 +91,12 @@ def preview_card(preview: ImportPreview) -> dbc.Card:
     stores = ", ".join(preview.stores[:12]) + (" …" if len(preview.stores) > 12 else "")
     facts = dbc.Row(
         [
-            dbc.Col(_fact("Rows read:", f"{preview.rows_read:,}"), md=3),
+            dbc.Col(_fact("Rows read:", format_number(preview.rows_read)), md=3),
             dbc.Col(_fact("Frequency:", preview.frequency), md=3),
             dbc.Col(_fact("Dates:", f"{preview.date_min} → {preview.date_max}"), md=6),
-            dbc.Col(_fact("New rows:", f"{preview.rows_new:,}"), md=3, className="admin-preview-new"),
-            dbc.Col(_fact("Replaced rows:", f"{preview.rows_replaced:,}"), md=3),
-            dbc.Col(_fact("Unchanged rows:", f"{preview.rows_unchanged:,}"), md=3),
+            dbc.Col(_fact("New rows:", format_number(preview.rows_new)), md=3, className="admin-preview-new"),
+            dbc.Col(_fact("Replaced rows:", format_number(preview.rows_replaced)), md=3),
+            dbc.Col(_fact("Unchanged rows:", format_number(preview.rows_unchanged)), md=3),
             dbc.Col(_fact("Products:", preview.products), md=3),
             dbc.Col(_fact(f"Stores ({len(preview.stores)}):", stores), md=12),
             dbc.Col(_fact("Categories:", ", ".join(preview.categories)), md=12),
@@ -187,9 +188,9 @@ def uploads_table(rows: list[dict]) -> dbc.Table | dbc.Alert:
                     ),
                     html.Td(r["uploaded_by"]),
                     html.Td(dbc.Badge(r["status"], color=STATUS_COLORS.get(r["status"], "secondary"))),
-                    html.Td(f"{r['rows_read']:,}"),
-                    html.Td(f"{r['rows_new']:,}"),
-                    html.Td(f"{r['rows_replaced']:,}"),
+                    html.Td(format_number(r["rows_read"])),
+                    html.Td(format_number(r["rows_new"])),
+                    html.Td(format_number(r["rows_replaced"])),
                     html.Td(
                         r.get("error") or "",
                         className="small text-truncate",

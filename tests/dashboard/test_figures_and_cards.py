@@ -90,7 +90,7 @@ def test_kpis_compare_next_period_with_last_year():
     assert (kpis.lower80, kpis.upper80, kpis.lower95, kpis.upper95) == (120.0, 140.0, 105.0, 155.0)
     assert kpis.horizon == 3 and kpis.horizon_total == 390.0
     text = str(kpi_cards(kpis))
-    assert "R$ 130" in text and "+30.0%" in text and "week of 07 Jul 2025" in text
+    assert "R$ 130" in text and "+30,0%" in text and "week of 07 Jul 2025" in text
 
 
 def test_kpis_without_last_year_say_so():

@@ -28,7 +28,7 @@ def test_brazilian_currency(value, decimals, text):
 def test_short_currency_and_percent():
     assert format_brl_short(1_250_000) == "R$ 1,2 mi"
     assert format_brl_short(58_300) == "R$ 58,3 mil"
-    assert format_percent(0.1234, 1) == "12.3%"
+    assert format_percent(0.1234, 1) == "12,3%"
 
 
 def test_period_labels():
