@@ -58,6 +58,7 @@ VIEW_OUTPUTS = [
     ("model-card", "children"),
     ("breakdown-graph", "figure"),
     ("view-alert", "children"),
+    ("breakdown-note", "children"),
 ]
 HORIZONS = {"D": [14, 28, 91], "W": [8, 13, 26], "M": [3, 6, 12]}
 
