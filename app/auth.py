@@ -68,6 +68,7 @@ def login() -> str | Response:
             )
         if result.user is not None:
             flask_session.permanent = True  # expire after SESSION_HOURS, not at browser close only
+            flask_session.pop("csrf_token", None)  # a token known before login is not valid after it
             login_user(result.user, remember=False)
             flask_session[LOGIN_AT] = time.time()  # the guard ends the session SESSION_HOURS after this
             if result.user.must_change_password:

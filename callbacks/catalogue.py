@@ -32,6 +32,7 @@ def load_catalogue(engine: Engine) -> Catalogue:
     """Read the catalogue from the database (a handful of indexed queries)."""
     stores = storage.list_stores(engine)
     pairs = storage.list_products(engine)
+    span = storage.date_range(engine)
     carried = {s: frozenset(p for p, _ in storage.list_products(engine, store=s)) for s in stores}
     return Catalogue(
         stores=tuple(stores),
@@ -39,6 +40,7 @@ def load_catalogue(engine: Engine) -> Catalogue:
         product_category=dict(pairs),
         carried=carried,
         freq=storage.dataset_frequency(engine),
+        last_date=span[1] if span else None,
     )
 
 

@@ -296,7 +296,26 @@ def render_view(holder: Any, engine: Any, cache: CatalogueCache, state: ViewStat
     breakdown, totals = breakdown_view(holder, snapshot, state, catalogue)
     headline = float(view.forecast80["forecast"].sum())
     note = breakdown_note(totals, headline, state)
-    return ViewOutput(figure, title, forecast_note(view, state), kpis, card, breakdown, None, note)
+    newer = newer_sales_notice(model, catalogue, state.tab)
+    return ViewOutput(figure, title, forecast_note(view, state), kpis, card, breakdown, newer, note)
+
+
+def newer_sales_notice(model: Any, catalogue: Catalogue, tab: str) -> dbc.Alert | None:
+    """Say so when sales newer than the serving model's data are recorded (imported since its training):
+    the forecast still starts after the model's last date until the next training includes them."""
+    if catalogue.last_date is None:
+        return None
+    trained_to = pd.Timestamp(model.data_range[1]).normalize()
+    recorded_to = pd.Timestamp(catalogue.last_date).normalize()
+    if recorded_to <= trained_to:
+        return None
+    return _alert(
+        f"Sales up to {recorded_to:%d %b %Y} are recorded, but the {tab} model was trained on sales to "
+        f"{trained_to:%d %b %Y}, so this forecast starts after that date. The newer sales count from the "
+        "next training (the nightly run, or Retrain in Admin).",
+        "info",
+        "bi-info-circle",
+    )
 
 
 def register(app: Dash, services: Any, cache: CatalogueCache) -> None:

@@ -7,6 +7,7 @@ problems the page shows to the user.
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from urllib.parse import parse_qs, urlencode
@@ -35,6 +36,7 @@ class Catalogue:
     product_category: Mapping[str, str] = field(default_factory=dict)
     carried: Mapping[str, frozenset[str]] = field(default_factory=dict)
     freq: str | None = None
+    last_date: dt.date | None = None  # the newest stored sales date
 
     @property
     def empty(self) -> bool:

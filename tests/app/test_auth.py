@@ -118,6 +118,17 @@ def test_session_ends_session_hours_after_login_even_when_used(server, manager_c
     assert manager_client.post("/_dash-update-component", json={}).status_code == 401
 
 
+def test_login_issues_a_new_csrf_token(client):
+    before = csrf_from(client.get("/login").get_data(as_text=True))
+    assert login(client, "manager", MANAGER_PASSWORD).status_code == 302
+    client.get("/store")
+    after = client.get_cookie("_csrf_token").value
+    assert after and after != before
+    # The token from before the login no longer passes on a callback.
+    refused = client.post("/_dash-update-component", json={}, headers={"X-CSRFToken": before})
+    assert refused.status_code == 400
+
+
 def test_unknown_user_names_cost_a_password_check_too(client, monkeypatch):
     checked = []
     real_check = accounts.check_password_hash

@@ -2,16 +2,22 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import io
+import sqlite3
 
 import pandas as pd
 import pytest
 
+from callbacks.catalogue import CatalogueCache
 from callbacks.export import export_filename, export_frame, forecast_download, xlsx_bytes
 from callbacks.filters import drill_target, horizon_for_freq, products_for, tab_of
 from callbacks.forecast import combination_problem, filter_values, render_view
 from callbacks.navigation import page_for_path
 from components.state import ViewState, to_query
+from data.db import make_engine
+from data.storage import import_sales_frame
+from models.holder import ModelHolder
 
 
 def first_store_and_missing_product(cache):
@@ -137,3 +143,33 @@ def test_pages_open_with_the_filters_of_the_link(cache):
     assert "Unknown category 'Nope'" in text and "'value': 'M'" in text and "'value': 6" in text
     assert "No sales data yet" in str(page_for_path("/store", "", is_admin=True))
     assert "no page at /nowhere" in str(page_for_path("/nowhere", is_admin=False))
+
+
+def test_sales_newer_than_the_model_are_announced(trained_engine, tmp_path):
+    """After an import the forecast still starts at the model's last date: the view says why."""
+    copy = tmp_path / "copy.db"
+    with sqlite3.connect(trained_engine.url.database) as source, sqlite3.connect(copy) as target:
+        source.backup(target)  # a consistent copy of the trained database (WAL included)
+    engine = make_engine(f"sqlite:///{copy}")
+    try:
+        catalogue = CatalogueCache(engine, ttl=3600).get()
+        store = catalogue.stores[0]
+        product = sorted(catalogue.carried[store])[0]
+        week = pd.date_range("2025-07-01", periods=7, freq="D")
+        newer = pd.DataFrame(
+            {
+                "date": week,
+                "store": store,
+                "category": catalogue.product_category[product],
+                "product": product,
+                "revenue": 100.0,
+            }
+        )
+        assert import_sales_frame(engine, newer, filename="july.csv", uploaded_by="test").status == "imported"
+        holder = ModelHolder(engine, poll_seconds=3600)
+        out = render_view(holder, engine, CatalogueCache(engine, ttl=3600), ViewState("store", freq="W"))
+        text = str(out.alert)
+        assert "Sales up to 07 Jul 2025 are recorded" in text and "trained on sales to 30 Jun 2025" in text
+        assert dt.date(2025, 7, 7) == CatalogueCache(engine).get().last_date
+    finally:
+        engine.dispose()
