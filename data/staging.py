@@ -27,29 +27,22 @@ IMPORT_CACHE_KIB = 256 * 1024
 Progress = Callable[[int, int, str], None]
 
 _staging_meta = MetaData()
-_staging_table = Table(
-    STAGING,
-    _staging_meta,
-    Column("store", String(128), nullable=False),
-    Column("product", String(128), nullable=False),
-    Column("date", Date, nullable=False),
-    Column("category", String(128), nullable=False),
-    Column("revenue", Float, nullable=False),
-    Column("units", Float),
-    prefixes=["TEMPORARY"],
-)
 
-_overlay_table = Table(
-    OVERLAY,
-    _staging_meta,
-    Column("store", String(128), primary_key=True),
-    Column("product", String(128), primary_key=True),
-    Column("date", Date, primary_key=True),
-    Column("category", String(128), nullable=False),
-    Column("revenue", Float, nullable=False),
-    Column("units", Float),
-    prefixes=["TEMPORARY"],
-)
+
+def _sales_columns(*, keyed: bool) -> list[Column]:
+    """The staged sales columns; ``keyed`` makes (store, product, date) the primary key."""
+    return [
+        Column("store", String(128), primary_key=keyed, nullable=False),
+        Column("product", String(128), primary_key=keyed, nullable=False),
+        Column("date", Date, primary_key=keyed, nullable=False),
+        Column("category", String(128), nullable=False),
+        Column("revenue", Float, nullable=False),
+        Column("units", Float),
+    ]
+
+
+_staging_table = Table(STAGING, _staging_meta, *_sales_columns(keyed=False), prefixes=["TEMPORARY"])
+_overlay_table = Table(OVERLAY, _staging_meta, *_sales_columns(keyed=True), prefixes=["TEMPORARY"])
 
 
 def _changed(old: str) -> str:

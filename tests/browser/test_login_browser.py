@@ -56,14 +56,7 @@ def test_manager_logs_in_and_sees_tabs_and_a_chart(page, shell_server):
     assert "All stores" in page.inner_text("#forecast-title")
     assert "No store forecasting model yet" in page.inner_text("#view-message")
     # Switching the store redraws the chart with that store's title.
-    page.click(STORE_DROPDOWN)
-    option = page.locator(".dash-dropdown-option, [role=option]").nth(1)
-    label = option.inner_text().strip()
-    option.click()
-    page.wait_for_function(
-        "label => document.querySelector('#forecast-title')?.textContent.includes(label)",
-        arg=label,
-    )
+    choose_another_store(page)
     assert not [e for e in page.console_errors if "favicon" not in e]
 
 
@@ -75,6 +68,18 @@ def test_tabs_are_reachable_by_url_and_anonymous_users_go_to_login(page, shell_s
     page.click("#login-submit")
     page.wait_for_selector("#tab-product.active")
     assert urlparse(page.url).path == "/product"  # filters may follow in the query string
+
+
+def choose_another_store(page) -> None:
+    """Pick the store dropdown's second option and wait until the chart's title names it."""
+    page.click(STORE_DROPDOWN)
+    option = page.locator(".dash-dropdown-option, [role=option]").nth(1)
+    label = option.inner_text().strip()
+    option.click()
+    page.wait_for_function(
+        "label => document.querySelector('#forecast-title')?.textContent.includes(label)",
+        arg=label,
+    )
 
 
 def wait_until_page_settled(page) -> None:
@@ -110,14 +115,7 @@ def test_lost_csrf_cookie_reloads_the_page_instead_of_dead_controls(page, shell_
     assert urlparse(page.url).path == "/category"
     assert any(c["name"] == "_csrf_token" for c in page.context.cookies())  # the reload re-issued it
     # The controls work again: choosing a store redraws the chart.
-    page.click(STORE_DROPDOWN)
-    option = page.locator(".dash-dropdown-option, [role=option]").nth(1)
-    label = option.inner_text().strip()
-    option.click()
-    page.wait_for_function(
-        "label => document.querySelector('#forecast-title')?.textContent.includes(label)",
-        arg=label,
-    )
+    choose_another_store(page)
 
 
 def test_navbar_log_out_button_posts_the_form_and_ends_the_session(page, shell_server):
