@@ -50,11 +50,11 @@ def session_outlived() -> bool:
 def guard_request() -> Response | None:
     """Refuse anonymous access everywhere except the public allow-list; enforce forced password changes
     and the absolute session lifetime."""
+    if _is_public():
+        return None  # before touching current_user: assets and the login page load no user
     if current_user.is_authenticated and session_outlived():
         logout_user()
         session.pop(LOGIN_AT, None)
-    if _is_public():
-        return None
     if not current_user.is_authenticated:
         if _wants_json():
             return jsonify(error="login required", login_url=url_for("auth.login")), 401
