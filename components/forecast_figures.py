@@ -15,7 +15,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from components.formatting import PLOTLY_SEPARATORS, format_brl
+from components.formatting import PLOTLY_SEPARATORS, format_brl_short
 
 HISTORY_COLOR = "#0d6efd"
 FORECAST_COLOR = "#fd7e14"
@@ -34,7 +34,6 @@ RANGE_BUTTONS = {
 }
 MONEY = "R$ %{y:,.0f}"
 GRID = "#e9ecef"
-MONEY_UNITS = ((1e9, "bi"), (1e6, "mi"), (1e3, "mil"))
 Y_TICKS = 5  # about this many intervals on the y axis
 LEGEND_ROW_PX = 26
 BUTTONS_ROW_PX = 34
@@ -87,19 +86,8 @@ def nice_step(span: float, count: int = Y_TICKS) -> float:
 
 
 def short_money(value: float, step: float) -> str:
-    """A y tick label in the cards' short form (``R$ 3,5 mi``, ``R$ 400 mil``, ``R$ 950``) with just the
-    decimals that ``step`` needs, so neighbouring ticks never read the same."""
-    if value == 0:
-        return "R$ 0"
-    for unit, suffix in MONEY_UNITS:
-        if abs(value) >= unit:
-            return f"{format_brl(value / unit, _decimals(step / unit))} {suffix}"
-    return format_brl(value, _decimals(step))
-
-
-def _decimals(step: float) -> int:
-    """Decimals that write every multiple of ``step`` exactly (at most 3)."""
-    return next((d for d in range(3) if abs(step * 10**d - round(step * 10**d)) < 1e-6), 3)
+    """A y tick label in the cards' short form (``R$ 3,5 mi``, ``R$ 400 mil``) as precise as ``step``."""
+    return format_brl_short(value, step)
 
 
 def money_ticks(traces: list[dict[str, Any]]) -> dict[str, Any]:

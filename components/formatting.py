@@ -25,16 +25,28 @@ def format_brl(value: float | None, decimals: int = 0) -> str:
     return f"{'-' if value < 0 else ''}R$ {text}"
 
 
-def format_brl_short(value: float | None) -> str:
-    """Compact currency for cards and bar labels: ``R$ 1,2 mi``, ``R$ 58,3 mil``, ``R$ 950``."""
+MONEY_UNITS = ((1e9, "bi"), (1e6, "mi"), (1e3, "mil"))
+
+
+def format_brl_short(value: float | None, step: float | None = None) -> str:
+    """Compact currency for cards, bar labels and axis ticks: ``R$ 1,2 mi``, ``R$ 58,3 mil``, ``R$ 950``.
+
+    One decimal in a unit by default; with ``step`` (the distance between axis ticks), just the
+    decimals that write every multiple of it, so neighbouring ticks never read the same.
+    """
     if value is None or not math.isfinite(float(value)):
         return "–"
-    size = abs(float(value))
-    for threshold, suffix in ((1e9, "bi"), (1e6, "mi"), (1e3, "mil")):
-        if size >= threshold:
-            number = f"{value / threshold:,.1f}".replace(",", "\0").replace(".", ",").replace("\0", ".")
-            return f"R$ {number} {suffix}"
-    return format_brl(value)
+    if value == 0:
+        return "R$ 0"
+    for unit, suffix in MONEY_UNITS:
+        if abs(value) >= unit:
+            return f"{format_brl(value / unit, 1 if step is None else _decimals(step / unit))} {suffix}"
+    return format_brl(value, 0 if step is None else _decimals(step))
+
+
+def _decimals(step: float) -> int:
+    """Decimals that write every multiple of ``step`` exactly (at most 3)."""
+    return next((d for d in range(3) if abs(step * 10**d - round(step * 10**d)) < 1e-6), 3)
 
 
 def format_number(value: float | None, decimals: int = 0) -> str:

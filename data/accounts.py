@@ -21,6 +21,7 @@ MIN_PASSWORD_LENGTH = 8
 USERNAME_MAX = 80
 ADDRESS_FAILURE_FACTOR = 4
 
+OWN_ACCOUNT_REFUSED = "You cannot deactivate your own account; ask another administrator."
 ACCESS_REQUEST_MARK = "access request"  # LoginAttempt.username of an access request (names have no spaces)
 
 
@@ -285,7 +286,7 @@ def set_active(session: Session, username: str, active: bool, *, actor: str) -> 
     if user is None:
         raise AccountError(f"No user named {username!r}.")
     if not active and user.username.lower() == actor.strip().lower():
-        raise AccountError("You cannot deactivate your own account; ask another administrator.")
+        raise AccountError(OWN_ACCOUNT_REFUSED)
     if not active and user.role == "admin" and user.active:
         _deactivate_admin(session, user)
     else:

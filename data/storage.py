@@ -132,34 +132,31 @@ class _Item:
     frequency: str | None = None
 
 
-def _previous_import(conn: Connection, sha: str) -> Upload | None:
-    """The latest import of the same content when the database still holds every one of its rows.
+def _match_earlier_import(conn: Connection, item: _Item, *, shortcut: bool) -> None:
+    """Link ``item`` to the latest import of the same content (same sha256), if any.
 
-    A file can be skipped unread only then: the sales rows owned by imports of this content (same
-    sha256, hence the same keys and values) must cover all of its keys. When a later file replaced
-    some of them, the file is read and compared again, so importing it restores its values.
+    ``item.same_as`` is set (the file can be skipped unread) only with ``shortcut`` and when the
+    database still holds every row of that content: the sales rows owned by imports of it (same
+    keys and values) must cover all of its keys. Otherwise ``item.earlier`` names that import, and
+    the file is read and compared again, so importing it restores values later files replaced.
     """
     stmt = (
         select(Upload)
-        .where(Upload.sha256 == sha, Upload.status.in_(("imported", "unchanged")))
+        .where(Upload.sha256 == item.sha256, Upload.status.in_(("imported", "unchanged")))
         .order_by(Upload.id.desc())
         .limit(1)
     )
     row = conn.execute(stmt).first()
     if row is None:
-        return None
+        return
     prev = Upload(**row._mapping)
-    same = select(Upload.id).where(Upload.sha256 == sha, Upload.status == "imported")
-    owned = conn.scalar(select(func.count()).select_from(Sale).where(Sale.upload_id.in_(same)))
-    return prev if owned == prev.rows_new + prev.rows_replaced + prev.rows_unchanged else None
-
-
-def _earlier_upload(conn: Connection, sha: str) -> int | None:
-    """Id of the latest import of the same content (for the report when it had to be applied again)."""
-    stmt = select(func.max(Upload.id)).where(
-        Upload.sha256 == sha, Upload.status.in_(("imported", "unchanged"))
-    )
-    return conn.scalar(stmt)
+    if shortcut:
+        same = select(Upload.id).where(Upload.sha256 == item.sha256, Upload.status == "imported")
+        owned = conn.scalar(select(func.count()).select_from(Sale).where(Sale.upload_id.in_(same)))
+        if owned == prev.rows_new + prev.rows_replaced + prev.rows_unchanged:
+            item.same_as = prev
+            return
+    item.earlier = prev.id
 
 
 def _load_item(
@@ -173,9 +170,7 @@ def _load_item(
         if upload_dir is not None:
             item.stored_path = str(keep_raw_file(path, item.sha256, upload_dir))
         with engine.connect() as conn:
-            item.same_as = _previous_import(conn, item.sha256) if shortcut else None
-            if item.same_as is None:
-                item.earlier = _earlier_upload(conn, item.sha256)
+            _match_earlier_import(conn, item, shortcut=shortcut)
         if item.same_as is None:
             item.table = read_sales_table(path, display_name=item.filename, max_bytes=max_bytes)
     except SalesFileError as err:
@@ -389,7 +384,7 @@ def import_sales_files(
 
     Later rows replace the same (date, store, product) keys; a file whose rows are all already stored
     is recorded as ``unchanged`` (without reading it again when it is identical, by sha256, to an
-    import whose rows are all still stored; see ``_previous_import``).
+    import whose rows are all still stored; see ``_match_earlier_import``).
     ``progress(step, total, label)`` is called as the work advances.
     """
     paths = [Path(p) for p in paths]
@@ -430,9 +425,7 @@ def import_sales_frame(
         if upload_dir is not None:
             item.stored_path = str(keep_raw_frame(frame, item.sha256, upload_dir))
         with engine.connect() as conn:
-            item.same_as = _previous_import(conn, item.sha256)
-            if item.same_as is None:
-                item.earlier = _earlier_upload(conn, item.sha256)
+            _match_earlier_import(conn, item, shortcut=True)
     except SalesFileError as err:
         item.error = err
     return _run_batch(engine, [item], uploaded_by, progress)[0]

@@ -22,6 +22,7 @@ from components import ids
 from components.admin.common import message
 from components.admin.users import requests_list
 from data.accounts import (
+    OWN_ACCOUNT_REFUSED,
     AccountError,
     approve_request,
     audit,
@@ -84,7 +85,6 @@ def create_account(
     return user, temporary
 
 
-SELF_DEACTIVATION = "You cannot deactivate your own account; ask another administrator."
 SELF_RESET = "To change your own password, use the Password link at the top of the page."
 CONFIRM_FIRST = {ids.ADMIN_USER_DEACTIVATE, ids.ADMIN_USER_RESET}
 
@@ -102,7 +102,7 @@ def confirmation(action: str, target: str | None, *, actor: str) -> tuple[dict[s
     if not target:
         return None, "Choose a user first."
     if _same_user(target, actor):
-        return None, SELF_DEACTIVATION if action == ids.ADMIN_USER_DEACTIVATE else SELF_RESET
+        return None, OWN_ACCOUNT_REFUSED if action == ids.ADMIN_USER_DEACTIVATE else SELF_RESET
     if action == ids.ADMIN_USER_DEACTIVATE:
         question = (
             f"Deactivate {target}? They are logged out and can no longer log in until an administrator "
@@ -146,8 +146,6 @@ def user_action(
                 if temporary:
                     text += f" Temporary password (shown once, must be changed at first login): {temporary}"
             elif action == ids.ADMIN_USER_DEACTIVATE:
-                if _same_user(target, actor):
-                    raise AccountError(SELF_DEACTIVATION)
                 user = set_active(session, _need(target, "a user"), False, actor=actor)
                 text = f"User {user.username} deactivated."
             elif action == ids.ADMIN_USER_ACTIVATE:

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from dash import no_update
 
-from callbacks.admin.users import SELF_DEACTIVATION, SELF_RESET, users_step
+from callbacks.admin.users import SELF_RESET, users_step
 from components import ids
-from data.accounts import find_user
+from data.accounts import OWN_ACCOUNT_REFUSED, find_user
 
 
 def step(services, trigger, **kwargs):
@@ -48,7 +48,10 @@ def test_cancel_closes_the_dialog_and_changes_nothing(services):
 
 
 def test_an_admin_cannot_deactivate_or_reset_their_own_account_and_is_told_why(services):
-    for action, text in ((ids.ADMIN_USER_DEACTIVATE, SELF_DEACTIVATION), (ids.ADMIN_USER_RESET, SELF_RESET)):
+    for action, text in (
+        (ids.ADMIN_USER_DEACTIVATE, OWN_ACCOUNT_REFUSED),
+        (ids.ADMIN_USER_RESET, SELF_RESET),
+    ):
         refused, _, _, is_open, _, pending = step(services, action, target="Admin")
         assert is_open is False and pending is None
         assert refused.children == text and refused.color == "danger"
@@ -57,7 +60,7 @@ def test_an_admin_cannot_deactivate_or_reset_their_own_account_and_is_told_why(s
     forged = step(
         services, ids.ADMIN_USER_CONFIRM, pending={"action": ids.ADMIN_USER_DEACTIVATE, "target": "admin"}
     )
-    assert forged[0].children == SELF_DEACTIVATION and is_active(services, "admin")
+    assert forged[0].children == OWN_ACCOUNT_REFUSED and is_active(services, "admin")
 
 
 def test_reset_password_asks_first_then_shows_the_temporary_password(services):

@@ -6,15 +6,10 @@ import pytest
 
 from callbacks.filters import names_view
 from callbacks.navigation import query_left_controls
-from components.state import Catalogue, ViewState, to_query
+from components.state import ViewState, to_query
+from tests.support.catalogues import TWO_STORES
 
-CATALOGUE = Catalogue(
-    stores=("Loja A", "Loja B"),
-    categories=("Bebidas", "Eletro"),
-    product_category={"Cola 2L": "Bebidas", "Suco": "Bebidas", "Ventilador": "Eletro"},
-    carried={"Loja A": frozenset({"Cola 2L", "Ventilador"}), "Loja B": frozenset({"Cola 2L", "Suco"})},
-    freq="D",
-)
+CATALOGUE = TWO_STORES
 STORE_CONTROLS = {"store": "Loja A", "freq": "M", "horizon": 3, "history": 365, "backtest": False}
 
 

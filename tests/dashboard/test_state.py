@@ -6,7 +6,6 @@ import pytest
 
 from components.state import (
     ALL,
-    Catalogue,
     ViewState,
     freq_choices,
     horizon_options,
@@ -14,14 +13,9 @@ from components.state import (
     state_from_controls,
     to_query,
 )
+from tests.support.catalogues import TWO_STORES
 
-CATALOGUE = Catalogue(
-    stores=("Loja A", "Loja B"),
-    categories=("Bebidas", "Eletro"),
-    product_category={"Cola 2L": "Bebidas", "Suco": "Bebidas", "Ventilador": "Eletro"},
-    carried={"Loja A": frozenset({"Cola 2L", "Ventilador"}), "Loja B": frozenset({"Cola 2L", "Suco"})},
-    freq="D",
-)
+CATALOGUE = TWO_STORES
 
 
 def test_round_trip_keeps_every_filter():
