@@ -22,6 +22,7 @@ from sqlalchemy import Connection, Engine, func, insert, select
 
 from data.frequency import FrequencyError, normalise_dates, resolve_frequency
 from data.ingest import SalesTable, aggregate, check_file, read_sales_table, table_from_frame
+from data.progress import Progress
 from data.queries import (
     dataset_frequency,
     date_range,
@@ -37,7 +38,6 @@ from data.raw_files import frame_sha256, keep_raw_file, keep_raw_frame, sha256_f
 from data.schema import Product, Sale, Setting, Upload, utc_now
 from data.staging import (
     KeyCounts,
-    Progress,
     bulk_session,
     count_keys,
     create_overlay,

@@ -18,6 +18,7 @@ import pandas as pd
 from joblib import Parallel, delayed
 from threadpoolctl import threadpool_limits
 
+from data.progress import Progress
 from models.candidates import (
     COMBINATION,
     FAMILIES,
@@ -47,7 +48,6 @@ from models.series import (
     validate_sales,
 )
 
-Progress = Callable[[str, int, int], None]
 BASELINE = {"family": "seasonal_naive"}
 _TOP_FOR_COMBINATION = 3
 
@@ -275,7 +275,7 @@ def train_level(
     def report(label: str) -> None:
         step[0] += 1
         if progress is not None:
-            progress(f"{level}: {label}", step[0], total)
+            progress(step[0], total, f"{level}: {label}")
 
     preds = _run_cv(panel, configs, positions, folds.horizon, config, report)
     overall, cv_table = _score_all(panel, configs, preds, folds, positions)

@@ -61,7 +61,7 @@ class _ProgressWriter:
         self._last = 0.0
         self._label = ""
 
-    def __call__(self, label: str, step: int, total: int) -> None:
+    def __call__(self, step: int, total: int, label: str) -> None:
         now = time.monotonic()
         phase = label.split(":", 1)[0]
         if now - self._last < PROGRESS_MIN_SECONDS and phase == self._label and step < total:

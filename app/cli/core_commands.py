@@ -155,7 +155,7 @@ def train_if_no_master() -> None:
 def progress_printer():
     """A progress callback that rewrites one terminal line: `[step/total] label`."""
 
-    def show(label: str, step: int, total: int) -> None:
+    def show(step: int, total: int, label: str) -> None:
         width = 30
         done = int(width * step / total) if total else width
         click.echo(f"\r[{'#' * done}{'.' * (width - done)}] {step}/{total} {label[:60]:<60}", nl=False)

@@ -43,7 +43,7 @@ class _ProgressLine:
         self._last_label = ""
         self._width = 0
 
-    def __call__(self, label: str, step: int, total: int) -> None:
+    def __call__(self, step: int, total: int, label: str) -> None:
         """Show ``[ 42%] label``; in a pipe, print only when the level or phase changes."""
         percent = 100 * step / total if total else 100.0
         text = f"[{percent:3.0f}%] {label}"
