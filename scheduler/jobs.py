@@ -14,17 +14,17 @@ from __future__ import annotations
 import datetime as dt
 import logging
 from collections.abc import Callable
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 from typing import Any, Protocol
 
-from sqlalchemy import Engine, func, select
+from sqlalchemy import Engine
 
-from data.schema import ModelVersion, TrainingJob
 from scheduler.execute import JobResult, execute_job
 from scheduler.jobstore import (
     RetrainRequest,
     claim_job,
     fail_stale_jobs,
+    last_training_at,
     next_queued,
     record_skipped,
     request_job,
@@ -75,8 +75,8 @@ def run_pending(
         services.engine,
         config,
         job.id,
-        timeout=float(config.get("TRAIN_TIMEOUT_SECONDS", 3600)),
-        heartbeat_seconds=float(config.get("JOB_HEARTBEAT_SECONDS", 2.0)),
+        timeout=float(config["TRAIN_TIMEOUT_SECONDS"]),
+        heartbeat_seconds=float(config["JOB_HEARTBEAT_SECONDS"]),
         should_stop=should_stop,
     )
 
@@ -105,15 +105,6 @@ def in_window(moment: dt.time, start: dt.time, end: dt.time) -> bool:
     return moment >= start or moment < end
 
 
-def _since_last_training(engine: Engine) -> dt.datetime | None:
-    """When the newest training started: a succeeded job's start or a version's creation time."""
-    with engine.connect() as conn:
-        job = conn.scalar(select(func.max(TrainingJob.started_at)).where(TrainingJob.status == "succeeded"))
-        version = conn.scalar(select(func.max(ModelVersion.created_at)))
-    stamps = [s for s in (job, version) if s is not None]
-    return max(stamps) if stamps else None
-
-
 def _trained_to(engine: Engine) -> tuple[dict[str, str], dt.date | None]:
     """MASTER version per level, and the oldest last data date of each level's newest training.
 
@@ -137,14 +128,14 @@ def gate_facts(engine: Engine, config: dict[str, Any]) -> tuple[bool, str, dict[
     from data.schema import LEVELS
     from data.storage import date_range, rows_changed_since
 
-    min_rows = int(config.get("RETRAIN_MIN_NEW_ROWS", 1000))
-    min_days = int(config.get("RETRAIN_MIN_NEW_DAYS", 7))
+    min_rows = int(config["RETRAIN_MIN_NEW_ROWS"])
+    min_days = int(config["RETRAIN_MIN_NEW_DAYS"])
     span = date_range(engine)
     if span is None:
         return False, "no sales data in the database", {}
     masters, trained_to = _trained_to(engine)
     missing = [lv for lv in LEVELS if lv not in masters]
-    since = _since_last_training(engine)
+    since = last_training_at(engine)
     new_rows = rows_changed_since(engine, since) if since else None
     new_days = (span[1] - trained_to).days if trained_to else None
     facts = {
@@ -178,10 +169,7 @@ def nightly_gate(services: ServicesLike, *, now: dt.datetime | None = None) -> G
     """
     config, engine = services.config, services.engine
     now = now or dt.datetime.now()
-    start, end = (
-        parse_hhmm(config.get("OFFPEAK_START", "00:00")),
-        parse_hhmm(config.get("OFFPEAK_END", "06:00")),
-    )
+    start, end = parse_hhmm(config["OFFPEAK_START"]), parse_hhmm(config["OFFPEAK_END"])
     window = f"{start:%H:%M}–{end:%H:%M}"
     if not in_window(now.time(), start, end):
         reason = f"outside the off-peak window {window} (it is {now:%H:%M}); the next night will try again"
@@ -201,8 +189,3 @@ def nightly_gate(services: ServicesLike, *, now: dt.datetime | None = None) -> G
     action = "queued" if request.created else "coalesced"
     logger.info("nightly retrain %s (job %s): %s", action, request.job_id, reason)
     return GateDecision(action, request.job_id, reason, facts)
-
-
-def decision_dict(decision: GateDecision) -> dict[str, Any]:
-    """JSON-able form of a gate decision (for logs and the CLI)."""
-    return asdict(decision)

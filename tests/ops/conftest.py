@@ -29,6 +29,9 @@ def ops_config(tmp_path: Path, database_url: str, **extra: Any) -> dict[str, Any
         "RETRAIN_MIN_NEW_DAYS": 60,
         "OFFPEAK_START": "00:00",
         "OFFPEAK_END": "06:00",
+        "RETRAIN_CRON": "30 2 * * *",
+        "SCHEDULER_LEASE_SECONDS": 30.0,
+        "RETRAIN_POLL_SECONDS": 2.0,
         **FAST_TRAINING,
         **extra,
     }
