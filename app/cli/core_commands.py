@@ -137,7 +137,8 @@ def load_demo_if_empty() -> None:
 
 def train_if_no_master() -> None:
     """Train and promote the first models when no level has a MASTER yet (first `make run`)."""
-    from models import pipeline, registry
+    from models import registry
+    from services.training import train_now
 
     services = get_services()
     if registry.master_versions(services.engine):
@@ -146,7 +147,7 @@ def train_if_no_master() -> None:
     # Nothing is being served yet, so the first training may use every core.
     n_jobs = max(int(services.config.get("TRAIN_N_JOBS") or 1), os.cpu_count() or 1)
     config = {**services.config, "TRAIN_N_JOBS": n_jobs}
-    outcomes = pipeline.run_training(services.engine, config, source="init", progress=progress_printer())
+    outcomes = train_now(services.engine, config, source="init", progress=progress_printer())
     click.echo("")
     for level, outcome in outcomes.items():
         click.echo(f"  {level}: {outcome.version_id} — {outcome.reason}")

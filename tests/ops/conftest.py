@@ -11,6 +11,7 @@ from typing import Any
 
 import pytest
 from sqlalchemy import Engine
+from sqlalchemy.orm import sessionmaker
 
 from data.storage import import_sales_frame
 from models.pipeline import run_training
@@ -38,11 +39,12 @@ def ops_config(tmp_path: Path, database_url: str, **extra: Any) -> dict[str, Any
 
 
 class OpsServices:
-    """The two attributes job functions read from ``app.services.Services``."""
+    """What job functions and the retraining use cases read from ``app.services.Services``."""
 
     def __init__(self, engine: Engine, config: dict[str, Any]) -> None:
         self.engine = engine
         self.config = config
+        self.sessions = sessionmaker(engine)
 
 
 @pytest.fixture
