@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
-from models.intervals import LEVELS, Calibration, aggregate_bounds, check_interval
+from models.intervals import INTERVAL_LEVELS, Calibration, aggregate_bounds, check_interval
 from models.series import FREQS, check_freq, display_alias, future_dates
 
 _ORDER = {f: i for i, f in enumerate(FREQS)}
@@ -200,7 +200,7 @@ class LevelForecaster:
             problems.append("point forecasts must be finite and non-negative")
         if t.scales.shape != (n,) or not np.isfinite(t.scales).all() or (t.scales < 0).any():
             problems.append("scales must be finite, non-negative, one per series")
-        for level in LEVELS:
+        for level in INTERVAL_LEVELS:
             lo, hi = t.lo.get(level), t.hi.get(level)
             if lo is None or hi is None or lo.shape != (self.max_horizon,) or hi.shape != (self.max_horizon,):
                 problems.append(f"interval table {level} missing or of the wrong length")

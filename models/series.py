@@ -12,7 +12,8 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-LEVELS = ("store", "category", "product")
+from data.schema import LEVELS
+
 FREQS = ("D", "W", "M", "Q")
 REQUIRED_COLUMNS = ("date", "store", "category", "product", "revenue")
 _MONTHS = ("JAN", "FEB", "MAR", "APR", "MAY", "JUN", "JUL", "AUG", "SEP", "OCT", "NOV", "DEC")

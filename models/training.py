@@ -36,7 +36,7 @@ from models.evaluation import (
 )
 from models.fallbacks import apply_fallbacks
 from models.forecaster import ForecastTables, LevelForecaster
-from models.intervals import LEVELS, calibrate
+from models.intervals import INTERVAL_LEVELS, calibrate
 from models.series import (
     SHORT_DAILY_HORIZON,
     Panel,
@@ -339,8 +339,8 @@ def _build_forecaster(
     tables = ForecastTables(
         points=paths.astype(f32),
         scales=np.nan_to_num(residual_scale(panel.values, m, 4 * m), nan=0.0).astype(f32),
-        lo={lv: cal.lo[lv].astype(f32) for lv in LEVELS},
-        hi={lv: cal.hi[lv].astype(f32) for lv in LEVELS},
+        lo={lv: cal.lo[lv].astype(f32) for lv in INTERVAL_LEVELS},
+        hi={lv: cal.hi[lv].astype(f32) for lv in INTERVAL_LEVELS},
         rho=float(cal.rho),
         history=panel.values.astype(f32),
         history_dates=panel.dates,
