@@ -36,7 +36,7 @@ logger = logging.getLogger(__name__)
 class ServicesLike(Protocol):
     """What the job functions need from ``app.services.Services``."""
 
-    config: dict[str, Any]
+    config: Any  # app.config.Settings: typed and validated there
     engine: Engine
 
 
@@ -75,8 +75,8 @@ def run_pending(
         services.engine,
         config,
         job.id,
-        timeout=float(config["TRAIN_TIMEOUT_SECONDS"]),
-        heartbeat_seconds=float(config["JOB_HEARTBEAT_SECONDS"]),
+        timeout=config.train_timeout_seconds,
+        heartbeat_seconds=config.job_heartbeat_seconds,
         should_stop=should_stop,
     )
 
@@ -123,13 +123,13 @@ def _trained_to(engine: Engine) -> tuple[dict[str, str], dt.date | None]:
     return masters, (min(ends) if ends else None)
 
 
-def gate_facts(engine: Engine, config: dict[str, Any]) -> tuple[bool, str, dict[str, Any]]:
+def gate_facts(engine: Engine, config: Any) -> tuple[bool, str, dict[str, Any]]:
     """Decide whether enough new data arrived to retrain: (train?, reason, the numbers behind it)."""
     from data.schema import LEVELS
     from data.storage import date_range, rows_changed_since
 
-    min_rows = int(config["RETRAIN_MIN_NEW_ROWS"])
-    min_days = int(config["RETRAIN_MIN_NEW_DAYS"])
+    min_rows = config.retrain_min_new_rows
+    min_days = config.retrain_min_new_days
     span = date_range(engine)
     if span is None:
         return False, "no sales data in the database", {}
@@ -169,7 +169,10 @@ def nightly_gate(services: ServicesLike, *, now: dt.datetime | None = None) -> G
     """
     config, engine = services.config, services.engine
     now = now or dt.datetime.now()
-    start, end = parse_hhmm(config["OFFPEAK_START"]), parse_hhmm(config["OFFPEAK_END"])
+    start, end = (
+        parse_hhmm(config.offpeak_start),
+        parse_hhmm(config.offpeak_end),
+    )
     window = f"{start:%H:%M}–{end:%H:%M}"
     if not in_window(now.time(), start, end):
         reason = f"outside the off-peak window {window} (it is {now:%H:%M}); the next night will try again"

@@ -55,12 +55,16 @@ class SchedulerRunner:
     def __init__(self, services: ServicesLike) -> None:
         config = services.config
         self.services = services
-        self.lease_seconds = float(config["SCHEDULER_LEASE_SECONDS"])
-        self.poll_seconds = float(config["RETRAIN_POLL_SECONDS"])
-        heartbeat = float(config["JOB_HEARTBEAT_SECONDS"])
+        self.lease_seconds = config.scheduler_lease_seconds
+        self.poll_seconds = config.retrain_poll_seconds
+        heartbeat = config.job_heartbeat_seconds
         self.stale_after = max(self.lease_seconds, 5 * heartbeat)
         self.lease = LeaderLease(services.engine, ttl_seconds=self.lease_seconds)
-        self.gate_trigger = check_cron(config["RETRAIN_CRON"], config["OFFPEAK_START"], config["OFFPEAK_END"])
+        self.gate_trigger = check_cron(
+            config.retrain_cron,
+            config.offpeak_start,
+            config.offpeak_end,
+        )
         self._stopping = threading.Event()
         self._scheduler = BackgroundScheduler(
             daemon=True, job_defaults={"max_instances": 1, "coalesce": True, "misfire_grace_time": 60}

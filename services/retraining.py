@@ -43,7 +43,7 @@ __all__ = [
 class RetrainServices(Protocol):
     """What these use cases need from ``app.services.Services``."""
 
-    config: Any
+    config: Any  # app.config.Settings
     engine: Engine
     sessions: sessionmaker[Session]
 
@@ -122,13 +122,17 @@ class ScheduleFacts:
 
 
 def schedule_facts(config: Any, engine: Engine, now: dt.datetime | None = None) -> ScheduleFacts:
-    """The scheduler's next nightly run (when enabled and the cron is valid) and the data gate's verdict."""
+    """The scheduler's next nightly run (when enabled and the cron is valid) and the data gate's verdict.
+
+    ``config`` is the app's settings (``scheduler_enabled``, ``retrain_cron``, the off-peak window and
+    the gate's minimums).
+    """
     next_run, error = None, None
-    if config["SCHEDULER_ENABLED"]:
+    if config.scheduler_enabled:
         try:
-            trigger = check_cron(config["RETRAIN_CRON"], config["OFFPEAK_START"], config["OFFPEAK_END"])
+            trigger = check_cron(config.retrain_cron, config.offpeak_start, config.offpeak_end)
             next_run = trigger.get_next_fire_time(None, now or dt.datetime.now(trigger.timezone))
         except ValueError as exc:
             error = str(exc)
     train, reason, facts = jobs.gate_facts(engine, config)
-    return ScheduleFacts(bool(config["SCHEDULER_ENABLED"]), next_run, error, train, reason, facts)
+    return ScheduleFacts(config.scheduler_enabled, next_run, error, train, reason, facts)
