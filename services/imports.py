@@ -111,18 +111,17 @@ def preview_import(services: ImportServices, paths: Sequence[Path], *, actor: st
         previews = storage.preview_sales_files(services.engine, paths, max_bytes=max_bytes)
     except SalesFileError as err:
         rejection = Rejection.of(err)
-    else:
-        return PreviewOutcome(previews=previews)
-    with session_scope(services.sessions) as session:
-        audit(
-            session,
-            actor,
-            "upload_rejected",
-            files=rejection.files,
-            problems=rejection.total,
-            stage="preview",
-        )
-    return PreviewOutcome(rejection=rejection)
+        with session_scope(services.sessions) as session:
+            audit(
+                session,
+                actor,
+                "upload_rejected",
+                files=rejection.files,
+                problems=rejection.total,
+                stage="preview",
+            )
+        return PreviewOutcome(rejection=rejection)
+    return PreviewOutcome(previews=previews)
 
 
 def import_sales(
