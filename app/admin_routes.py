@@ -45,7 +45,7 @@ def model_report(version_id: str, ext: str) -> Response:
         abort(404, description=str(exc))
     name, mimetype = REPORT_FILES[ext]
     folder = Path(info.report_path).parent if info.report_path else None
-    model_dir = get_services().config["MODEL_DIR"]
+    model_dir = get_services().config.model_dir
     if folder is None or not is_file_inside(folder / name, model_dir):
         abort(404, description=f"version {version_id} has no {name}")
     return send_file(

@@ -54,8 +54,8 @@ def login() -> str | Response:
             username,
             password,
             address=client_address(),
-            max_failures=services.config["LOGIN_MAX_FAILURES"],
-            window_minutes=services.config["LOGIN_WINDOW_MINUTES"],
+            max_failures=services.config.login_max_failures,
+            window_minutes=services.config.login_window_minutes,
         )
         if result.user is not None:
             flask_session.permanent = True  # expire after SESSION_HOURS, not at browser close only
@@ -129,8 +129,8 @@ def request_access() -> str | Response:
                 password,
                 request.form.get("note", ""),
                 address=client_address(),
-                limit=services.config["LOGIN_MAX_FAILURES"],
-                window_minutes=services.config["LOGIN_WINDOW_MINUTES"],
+                limit=services.config.login_max_failures,
+                window_minutes=services.config.login_window_minutes,
             )
         except accounts.AccountError as exc:
             flash(str(exc), "danger")

@@ -27,12 +27,27 @@ from data.validation import Problem, SalesFileError
 HISTORY_LIMIT = 50
 
 
+class ImportSettings(Protocol):
+    """The settings an import reads (from ``app.config.Settings``)."""
+
+    upload_dir: str
+
+    @property
+    def max_upload_bytes(self) -> int:
+        """The per-file size limit in bytes."""
+        ...
+
+
 class ImportServices(Protocol):
     """What the import use cases need from ``app.services.Services``."""
 
-    config: Any
     engine: Engine
     sessions: sessionmaker[Session]
+
+    @property
+    def config(self) -> ImportSettings:
+        """The app's settings."""
+        ...
 
 
 class RawFileMissing(LookupError):
@@ -94,19 +109,13 @@ class UploadRecord:
     has_raw_file: bool
 
 
-def upload_limit_bytes(config: Any) -> int | None:
-    """The per-file size limit in bytes from ``MAX_UPLOAD_MB`` (None when unset or 0: no limit)."""
-    max_mb = config["MAX_UPLOAD_MB"]
-    return int(float(max_mb) * 1024 * 1024) if max_mb else None
-
-
 def preview_import(services: ImportServices, paths: Sequence[Path], *, actor: str) -> PreviewOutcome:
     """Check the batch as the import will and say what it would do; writes no sales data.
 
     A batch the import would refuse is audited (``upload_rejected``, ``stage="preview"``) so that the
     attempt is kept although nothing else is written.
     """
-    max_bytes = upload_limit_bytes(services.config)
+    max_bytes = services.config.max_upload_bytes
     try:
         previews = storage.preview_sales_files(services.engine, paths, max_bytes=max_bytes)
     except SalesFileError as err:
@@ -138,8 +147,8 @@ def import_sales(
             services.engine,
             paths,
             uploaded_by=actor,
-            upload_dir=services.config["UPLOAD_DIR"],
-            max_bytes=upload_limit_bytes(services.config),
+            upload_dir=services.config.upload_dir,
+            max_bytes=services.config.max_upload_bytes,
             progress=progress,
         )
     except SalesFileError as err:
@@ -156,7 +165,7 @@ def load_demo(
 ) -> ImportResult:
     """Generate the demo dataset (from ``seed``), import it like an uploaded file and audit it as one."""
     result = demo.load_demo_data(
-        services.engine, seed=seed, upload_dir=services.config["UPLOAD_DIR"], progress=progress
+        services.engine, seed=seed, upload_dir=services.config.upload_dir, progress=progress
     )
     _audit_upload(services, actor, [result], source="demo")
     return result
@@ -210,6 +219,6 @@ def raw_upload_file(services: ImportServices, upload_id: int) -> tuple[Path, str
     if row is None or not row.stored_path:
         raise RawFileMissing(f"upload {upload_id} has no kept file")
     path = Path(row.stored_path)
-    if not is_file_inside(path, services.config["UPLOAD_DIR"]):
+    if not is_file_inside(path, services.config.upload_dir):
         raise RawFileMissing(f"the file of upload {upload_id} is no longer available")
     return path, row.filename

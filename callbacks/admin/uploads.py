@@ -47,11 +47,9 @@ def stage_and_preview(
     services: Any, contents: list[str], filenames: list[str], *, actor: str = "admin"
 ) -> tuple[Any, str | None, bool]:
     """Stage the uploaded files and build the preview; returns (panel, token or None, can confirm)."""
-    root = staging_root(services.config["INSTANCE_DIR"])
+    root = staging_root(services.config.instance_dir)
     try:
-        token, paths = stage_files(
-            root, contents, filenames, max_bytes=imports.upload_limit_bytes(services.config)
-        )
+        token, paths = stage_files(root, contents, filenames, max_bytes=services.config.max_upload_bytes)
     except UploadError as err:
         return message(str(err), "danger"), None, False
     outcome = imports.preview_import(services, paths, actor=actor)
@@ -80,7 +78,7 @@ def stage_and_preview(
 
 def confirm_import(services: Any, token: str | None, actor: str) -> Any:
     """Import the staged files of ``token``; returns the result panel (success or the problems)."""
-    root = staging_root(services.config["INSTANCE_DIR"])
+    root = staging_root(services.config.instance_dir)
     try:
         outcome = imports.import_sales(services, staged_paths(root, token), actor=actor)
     except UploadError as err:
@@ -110,7 +108,7 @@ def register(app: Dash, services: Any) -> None:
     @app.callback(Output(ids.ADMIN_UPLOAD_LIMIT, "children"), Input(ids.ADMIN_REFRESH, "n_clicks"))
     @admin_only
     def upload_limit(_clicks: int | None) -> str:
-        return limit_text(float(services.config["MAX_UPLOAD_MB"]))
+        return limit_text(services.config.max_upload_mb)
 
     @app.callback(
         Output(ids.ADMIN_UPLOAD_PREVIEW, "children"),
@@ -139,7 +137,7 @@ def register(app: Dash, services: Any) -> None:
     ) -> tuple:
         """Upload → staged preview; confirm → import (then refresh the whole tab); cancel → discard."""
         trigger = ctx.triggered_id
-        root = staging_root(services.config["INSTANCE_DIR"])
+        root = staging_root(services.config.instance_dir)
         if trigger == ids.ADMIN_UPLOAD:
             if not contents:
                 return (no_update,) * 7
