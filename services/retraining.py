@@ -16,7 +16,7 @@ from typing import Any, Protocol
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
-from data.accounts import audit
+from data.audit import audit
 from data.db import session_scope
 from data.schema import utc_now
 from scheduler import jobs, jobstore
