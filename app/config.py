@@ -72,6 +72,12 @@ def defaults() -> dict[str, Any]:
         "ADMIN_USERNAME": _env("ADMIN_USERNAME") or "admin",
         "ADMIN_PASSWORD": _env("ADMIN_PASSWORD"),
         "MAX_UPLOAD_MB": _env_float("MAX_UPLOAD_MB", 100.0),
+        # Sales files (data.limits.SalesLimits): plausible dates and values, bounded work per file.
+        "MIN_SALES_DATE": _env("MIN_SALES_DATE") or "1990-01-01",
+        "MAX_FUTURE_DAYS": _env_int("MAX_FUTURE_DAYS", 1),
+        "MAX_SALES_VALUE": _env_float("MAX_SALES_VALUE", 1e12),
+        "MAX_ROWS_PER_FILE": _env_int("MAX_ROWS_PER_FILE", 5_000_000),
+        "MAX_XLSX_UNCOMPRESSED_MB": _env_float("MAX_XLSX_UNCOMPRESSED_MB", 500.0),
         "SESSION_HOURS": _env_float("SESSION_HOURS", 10.0),
         "SECURE_COOKIES": _env_bool("SECURE_COOKIES", False),
         "LOGIN_MAX_FAILURES": _env_int("LOGIN_MAX_FAILURES", 5),

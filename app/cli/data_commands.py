@@ -9,6 +9,7 @@ import click
 from flask.cli import AppGroup
 
 from app.services import get_services
+from data.limits import SalesLimits
 from data.storage import ImportResult, import_sales_files
 from data.validation import SalesFileError
 
@@ -48,6 +49,7 @@ def import_cmd(paths: tuple[Path, ...], uploaded_by: str, quiet: bool) -> None:
             upload_dir=services.config["UPLOAD_DIR"],
             max_bytes=int(float(max_mb) * 1024 * 1024) if max_mb else None,
             progress=None if quiet else _progress,
+            limits=SalesLimits.from_config(services.config),
         )
     except SalesFileError as err:
         for problem in err.problems:
