@@ -10,6 +10,7 @@ limit, and rows are shaped to the header in chunks, so memory stays proportional
 from __future__ import annotations
 
 import io
+import re
 import zipfile
 import zlib
 from collections.abc import Iterator
@@ -23,6 +24,9 @@ ZIP_MAGIC = b"PK\x03\x04"
 # The most rows one Excel or LibreOffice sheet holds: a workbook with more was not made by either.
 SHEET_MAX_ROWS = 1_048_576
 _CHUNK_ROWS = 100_000
+_HEAD_BYTES = 1024 * 1024  # where a sheet's <dimension> and the start of <sheetData> are looked for
+_DIMENSION = re.compile(rb"<(?:\w+:)?dimension\b")
+_SHEET_DATA = re.compile(rb"<(?:\w+:)?sheetData\b")
 
 
 def fail(name: str, reason: str, row: int | None = None, column: str | None = None) -> SalesFileError:
@@ -74,6 +78,51 @@ def check_archive(content: bytes, name: str, limits: SalesLimits) -> None:
         )
 
 
+def _sheets_without_dimension(archive: zipfile.ZipFile) -> dict[str, int]:
+    """Worksheet parts lacking a ``<dimension>`` element, with where their ``<sheetData`` starts.
+
+    openpyxl's read-only mode looks for the dimension of every sheet when the workbook is opened and,
+    when there is none, parses the whole sheet to the end to be sure: seconds per MB of XML.
+    """
+    missing: dict[str, int] = {}
+    for info in archive.infolist():
+        if not (info.filename.startswith("xl/worksheets/") and info.filename.endswith(".xml")):
+            continue
+        with archive.open(info) as part:
+            head = part.read(_HEAD_BYTES)
+        data = _SHEET_DATA.search(head)
+        if data is not None and not _DIMENSION.search(head, 0, data.start()):
+            missing[info.filename] = data.start()
+    return missing
+
+
+def add_dimensions(content: bytes) -> bytes:
+    """The workbook with a placeholder ``<dimension ref="A1"/>`` in each sheet that has none.
+
+    Only those parts are rewritten, streamed (inflate, insert, deflate at level 1), so opening the
+    workbook never scans a whole sheet; rows are read with the dimension ignored
+    (``reset_dimensions``), so the placeholder changes nothing that is read.
+    """
+    with zipfile.ZipFile(io.BytesIO(content)) as source:
+        missing = _sheets_without_dimension(source)
+        if not missing:
+            return content
+        out = io.BytesIO()
+        with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED, compresslevel=1) as target:
+            for info in source.infolist():
+                if info.filename not in missing:
+                    target.writestr(info.filename, source.read(info))
+                    continue
+                with source.open(info) as part, target.open(info.filename, "w", force_zip64=True) as copy:
+                    head = part.read(missing[info.filename])
+                    namespace = re.search(rb"<(\w+:)?sheetData\b", part.peek(64)[:64])
+                    prefix = namespace.group(1) or b"" if namespace else b""
+                    copy.write(head + b"<" + prefix + b'dimension ref="A1"/>')
+                    while block := part.read(_HEAD_BYTES):
+                        copy.write(block)
+    return out.getvalue()
+
+
 def _has_values(row: tuple) -> bool:
     return any(v not in (None, "") for v in row)
 
@@ -118,6 +167,7 @@ def read_first_sheet(
     from openpyxl import load_workbook
 
     check_archive(content, name, limits)
+    content = add_dimensions(content)
     limit = min(limits.max_rows, SHEET_MAX_ROWS)
     book = load_workbook(io.BytesIO(content), read_only=True, data_only=True)
     try:

@@ -22,29 +22,32 @@ def book(*rows: list) -> bytes:
     return buffer.getvalue()
 
 
-def _sheet_xml(rows: int) -> bytes:
-    """Sheet XML with a header row and ``rows`` identical, highly compressible data rows."""
-    head = (
-        b'<?xml version="1.0" encoding="UTF-8"?>'
-        b'<worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"><sheetData>'
-    )
-    cells = "".join(f'<c t="inlineStr"><is><t>{h}</t></is></c>' for h in HEADER)
-    header = f'<row r="1">{cells}</row>'.encode()
-    row = (
-        b'<row><c t="inlineStr"><is><t>2024-01-01</t></is></c><c t="inlineStr"><is><t>S1</t></is></c>'
-        b'<c t="inlineStr"><is><t>C</t></is></c><c t="inlineStr"><is><t>P</t></is></c><c><v>1</v></c></row>'
-    )
-    return head + header + row * rows + b"</sheetData></worksheet>"
+_SHEET_HEAD = (
+    b'<?xml version="1.0" encoding="UTF-8"?>'
+    b'<worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"><sheetData>'
+)
+_ROW = (
+    b'<row><c t="inlineStr"><is><t>2024-01-01</t></is></c><c t="inlineStr"><is><t>S1</t></is></c>'
+    b'<c t="inlineStr"><is><t>C</t></is></c><c t="inlineStr"><is><t>P</t></is></c><c><v>1</v></c></row>'
+)
 
 
 def bomb(rows: int) -> bytes:
-    """A valid workbook whose sheet holds ``rows`` data rows: ~0.75 byte per row, ~190 bytes inflated."""
+    """A valid workbook (no ``<dimension>``) whose sheet holds a header and ``rows`` identical data rows:
+    ~0.75 byte per row on disk, ~190 bytes inflated; written in blocks, never whole in memory."""
     base = zipfile.ZipFile(io.BytesIO(book(HEADER)))
     out = io.BytesIO()
+    cells = "".join(f'<c t="inlineStr"><is><t>{h}</t></is></c>' for h in HEADER)
     with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED, compresslevel=9) as target:
         for info in base.infolist():
-            data = _sheet_xml(rows) if info.filename == SHEET else base.read(info)
-            target.writestr(info.filename, data, compress_type=zipfile.ZIP_DEFLATED, compresslevel=9)
+            if info.filename != SHEET:
+                target.writestr(info.filename, base.read(info))
+                continue
+            with target.open(SHEET, "w", force_zip64=True) as sheet:
+                sheet.write(_SHEET_HEAD + f'<row r="1">{cells}</row>'.encode())
+                for start in range(0, rows, 10_000):
+                    sheet.write(_ROW * min(10_000, rows - start))
+                sheet.write(b"</sheetData></worksheet>")
     return out.getvalue()
 
 
