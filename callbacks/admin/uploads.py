@@ -18,6 +18,7 @@ from components.admin.uploads import import_results, limit_text, preview_card, p
 from data import storage
 from data.accounts import audit
 from data.db import session_scope
+from data.limits import SalesLimits
 from data.schema import Upload
 from data.storage import ImportPreview, ImportResult
 from data.validation import Problem, SalesFileError, first_problem
@@ -58,7 +59,7 @@ def recent_uploads(session: Session, limit: int = 50) -> list[dict]:
 
 
 def preview_files(
-    engine: Engine, paths: list[Path], *, max_bytes: int | None
+    engine: Engine, paths: list[Path], *, max_bytes: int | None, limits: SalesLimits | None = None
 ) -> tuple[list[ImportPreview], list[Problem], int]:
     """Preview the staged files as one batch, checked as the import will check it.
 
@@ -66,19 +67,26 @@ def preview_files(
     when the import would refuse the batch.
     """
     try:
-        return storage.preview_sales_files(engine, paths, max_bytes=max_bytes), [], 0
+        return storage.preview_sales_files(engine, paths, max_bytes=max_bytes, limits=limits), [], 0
     except SalesFileError as err:
         return [], err.problems, err.omitted
 
 
 def import_files(
-    engine: Engine, sessions: Any, paths: list[Path], *, actor: str, upload_dir: str, max_bytes: int | None
+    engine: Engine,
+    sessions: Any,
+    paths: list[Path],
+    *,
+    actor: str,
+    upload_dir: str,
+    max_bytes: int | None,
+    limits: SalesLimits | None = None,
 ) -> list[ImportResult]:
     """Import the staged files in one transaction and audit it; a rejection is audited and re-raised."""
     names = [p.name for p in paths]
     try:
         results = storage.import_sales_files(
-            engine, paths, uploaded_by=actor, upload_dir=upload_dir, max_bytes=max_bytes
+            engine, paths, uploaded_by=actor, upload_dir=upload_dir, max_bytes=max_bytes, limits=limits
         )
     except SalesFileError as err:
         with session_scope(sessions) as session:
@@ -108,7 +116,9 @@ def stage_and_preview(
         token, paths = stage_files(root, contents, filenames, max_bytes=max_bytes)
     except UploadError as err:
         return message(str(err), "danger"), None, False
-    previews, problems, omitted = preview_files(services.engine, paths, max_bytes=max_bytes)
+    previews, problems, omitted = preview_files(
+        services.engine, paths, max_bytes=max_bytes, limits=SalesLimits.from_config(config)
+    )
     cards: list[Any] = [preview_card(p) for p in previews]
     if problems:
         discard(root, token)
@@ -150,6 +160,7 @@ def confirm_import(services: Any, token: str | None, actor: str) -> Any:
             actor=actor,
             upload_dir=config["UPLOAD_DIR"],
             max_bytes=max_upload_bytes(config),
+            limits=SalesLimits.from_config(config),
         )
     except UploadError as err:
         return message(str(err), "warning")
