@@ -18,6 +18,8 @@ from dataclasses import dataclass, field, fields
 from pathlib import Path
 from typing import Any
 
+from data.limits import MB, SalesLimits
+
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 PREFIX = "TRENDSALES_"
 
@@ -169,6 +171,17 @@ class Settings:
     def max_upload_bytes(self) -> int:
         """The per-file upload limit in bytes (``max_upload_mb`` MB of 1024² bytes)."""
         return int(self.max_upload_mb * 1024 * 1024)
+
+    @property
+    def sales_limits(self) -> SalesLimits:
+        """What one sales file may hold and cost to read (dates, values, rows, XLSX expansion)."""
+        return SalesLimits(
+            min_date=self.min_sales_date,
+            max_future_days=self.max_future_days,
+            max_value=self.max_sales_value,
+            max_rows=self.max_rows_per_file,
+            max_xlsx_bytes=int(self.max_xlsx_uncompressed_mb * MB),
+        )
 
     def replace(self, **changes: Any) -> Settings:
         """A copy with some fields changed (e.g. a CLI command raising ``train_n_jobs``)."""

@@ -7,15 +7,22 @@ One ``before_request`` hook guards every route — Flask views, Dash's page, its
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import time
+from collections.abc import Callable
+from typing import ParamSpec, TypeVar
 
 from flask import Flask, flash, jsonify, redirect, render_template, request, session, url_for
 from flask_login import current_user, logout_user
 from flask_wtf.csrf import CSRFError, generate_csrf
+from werkzeug.exceptions import Forbidden, Unauthorized
 from werkzeug.wrappers import Response
 
 from app.config import Settings
 from app.services import get_services
+
+P = ParamSpec("P")
+R = TypeVar("R")
 
 PUBLIC_ENDPOINTS = frozenset({"auth.login", "auth.request_access", "auth.logout", "healthz"})
 PUBLIC_PATH_PREFIXES = ("/assets/",)
@@ -69,6 +76,23 @@ def guard_request() -> Response | None:
     if request.path == "/":
         return redirect("/store")  # the store tab is the home page (and its tab link shows as active)
     return None
+
+
+def admin_required(view: Callable[P, R]) -> Callable[P, R]:
+    """Decorate a Flask view so that only an active admin reaches it (401 anonymous, 403 managers).
+
+    The route counterpart of ``callbacks.guards.admin_only``, which guards Dash callbacks the same way.
+    """
+
+    @functools.wraps(view)
+    def wrapper(*args: P.args, **kwargs: P.kwargs) -> R:
+        if not current_user.is_authenticated:
+            raise Unauthorized("login required")
+        if not current_user.is_admin:
+            raise Forbidden("This action is reserved to administrators.")
+        return view(*args, **kwargs)
+
+    return wrapper
 
 
 def csrf_refused(error: CSRFError) -> Response | tuple[Response | str, int]:

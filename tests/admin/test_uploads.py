@@ -23,17 +23,11 @@ from callbacks.admin.staging import (
     staged_paths,
     staging_root,
 )
-from callbacks.admin.uploads import (
-    confirm_import,
-    import_files,
-    preview_files,
-    recent_uploads,
-    stage_and_preview,
-)
+from callbacks.admin.uploads import confirm_import, history_rows, stage_and_preview
 from components.admin.uploads import uploads_table
 from data.db import make_session_factory
 from data.schema import AuditEvent, Sale, Upload
-from data.validation import SalesFileError
+from services.imports import import_sales, preview_import, upload_history
 from tests.admin.conftest import small_sales, write_csv
 
 
@@ -105,43 +99,36 @@ def test_purge_removes_only_old_staged_uploads(tmp_path):
 def test_preview_writes_nothing_then_import_writes_and_audits(services, tmp_path):
     engine = services.engine
     path = write_csv(small_sales(), tmp_path / "sales.csv")
-    previews, problems, _ = preview_files(engine, [path], max_bytes=None)
-    assert not problems and previews[0].rows_new > 0 and previews[0].rows_replaced == 0
+    preview = preview_import(services, [path], actor="admin")
+    previews = preview.previews
+    assert preview.rejection is None and previews[0].rows_new > 0 and previews[0].rows_replaced == 0
     with engine.connect() as conn:
         assert conn.scalar(select(func.count()).select_from(Sale)) == 0
-    results = import_files(
-        engine, services.sessions, [path], actor="admin", upload_dir=tmp_path / "up", max_bytes=None
-    )
-    assert results[0].rows_new == previews[0].rows_new
+    outcome = import_sales(services, [path], actor="admin")
+    assert outcome.rejection is None and outcome.results[0].rows_new == previews[0].rows_new
     with services.sessions() as session:
         event = session.scalars(select(AuditEvent).where(AuditEvent.action == "upload")).one()
         assert event.actor == "admin" and event.detail["rows_new"] == previews[0].rows_new
-        history = recent_uploads(session)
+    history = history_rows(upload_history(services))
     assert history[0]["status"] == "imported" and history[0]["download"].endswith("/raw")
-    again, _, _ = preview_files(engine, [path], max_bytes=None)
+    again = preview_import(services, [path], actor="admin").previews
     assert again[0].rows_new == 0 and again[0].rows_unchanged == previews[0].rows_new
 
 
 def test_a_bad_file_lists_each_problem_and_writes_no_sales(services, tmp_path):
     path = tmp_path / "bad.csv"
     path.write_bytes(BAD)
-    previews, problems, _ = preview_files(services.engine, [path], max_bytes=None)
-    assert previews == []
-    assert {(p.row, p.column) for p in problems} >= {(3, "date"), (3, "revenue")}
-    with pytest.raises(SalesFileError):
-        import_files(
-            services.engine,
-            services.sessions,
-            [path],
-            actor="admin",
-            upload_dir=tmp_path / "up",
-            max_bytes=None,
-        )
+    preview = preview_import(services, [path], actor="admin")
+    assert preview.previews == [] and preview.rejection is not None
+    assert {(p.row, p.column) for p in preview.rejection.problems} >= {(3, "date"), (3, "revenue")}
+    assert import_sales(services, [path], actor="admin").rejection is not None
     sessions = make_session_factory(services.engine)
     with sessions() as session:
         assert session.scalar(select(func.count()).select_from(Sale)) == 0
         assert session.scalars(select(Upload.status)).all() == ["rejected"]
-        assert session.scalars(select(AuditEvent.action)).all() == ["upload_rejected"]
+        rejected = select(AuditEvent.detail).where(AuditEvent.action == "upload_rejected")
+        stages = session.scalars(rejected.order_by(AuditEvent.id)).all()
+    assert [d.get("stage") for d in stages] == ["preview", None]  # the refused preview, then the import
 
 
 def test_stage_and_preview_then_confirm(services):
@@ -200,7 +187,7 @@ def test_the_preview_checks_files_of_one_upload_together(services):
     panel, token, ok = stage_and_preview(services, [data_url(first), data_url(second)], ["a.csv", "b.csv"])
     assert ok and token
     root = staging_root(services.config.instance_dir)
-    previews, _, _ = preview_files(services.engine, staged_paths(root, token), max_bytes=None)
+    previews = preview_import(services, staged_paths(root, token), actor="admin").previews
     # b.csv replaces a.csv's 2025-01-02: counted as replaced, not new.
     assert [(p.rows_new, p.rows_replaced) for p in previews] == [(2, 0), (1, 1)]
     assert "in this order" in str(panel)
@@ -216,13 +203,8 @@ def test_history_shows_the_first_problem_and_keeps_the_full_text_in_the_tooltip(
     bad.write_bytes(BAD)
     good = tmp_path / "good.csv"
     good.write_bytes(GOOD)
-    with pytest.raises(SalesFileError):
-        import_files(
-            services.engine, services.sessions, [good, bad], actor="admin", upload_dir=tmp_path / "up",
-            max_bytes=None,
-        )  # fmt: skip
-    with services.sessions() as session:
-        rows = {r["filename"]: r for r in recent_uploads(session)}
+    assert import_sales(services, [good, bad], actor="admin").rejection is not None
+    rows = {r["filename"]: r for r in history_rows(upload_history(services))}
     cell = rows["bad.csv"]["error"]
     assert cell.startswith("bad.csv, row 3, column 'date': unparsable date '2025-13-01'") and cell.endswith(
         "(+1 more problem)"

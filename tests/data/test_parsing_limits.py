@@ -80,8 +80,8 @@ def test_settings_move_the_limits(monkeypatch, tmp_path):
     monkeypatch.setenv("TRENDSALES_MAX_ROWS_PER_FILE", "1000")
     monkeypatch.setenv("TRENDSALES_MAX_XLSX_UNCOMPRESSED_MB", "2.5")
     config = load_config({"TESTING": True, "INSTANCE_DIR": str(tmp_path)})
-    limits = SalesLimits.from_config(config)
-    assert limits == SalesLimits(dt.date(2000, 1, 1), 30, 5e6, 1000, int(2.5 * MB))
+    expected = SalesLimits(dt.date(2000, 1, 1), 30, 5e6, 1000, int(2.5 * MB))
+    assert config.sales_limits == SalesLimits.from_config(config) == expected
     assert SalesLimits.from_config({}) == SalesLimits()
 
 
