@@ -10,7 +10,7 @@ import dash_bootstrap_components as dbc
 from dash import dcc, html
 
 from components import ids
-from components.formatting import FREQ_NAMES, periods_text
+from components.formatting import FREQ_TEXT, periods_text
 from components.state import ALL, HISTORY_CHOICES, Catalogue, ViewState
 
 TITLES = {
@@ -111,7 +111,7 @@ def filter_bar(state: ViewState, catalogue: Catalogue, *, freqs: list[str], hori
             "Granularity",
             dcc.Dropdown(
                 id=ids.filter_id("freq"),
-                options=[{"label": FREQ_NAMES[f], "value": f} for f in freqs],
+                options=[{"label": FREQ_TEXT[f].name, "value": f} for f in freqs],
                 value=state.freq,
                 clearable=False,
                 searchable=False,

@@ -1,0 +1,1 @@
+"""Application use cases: one module per use case, called by callbacks, CLI commands and routes."""
