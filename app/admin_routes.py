@@ -56,7 +56,7 @@ def raw_upload(upload_id: int) -> Response:
     if upload is None or not upload.stored_path:
         abort(404, description=f"upload {upload_id} has no kept file")
     path = Path(upload.stored_path)
-    if not _inside(path, services.config["UPLOAD_DIR"]):
+    if not _inside(path, services.config.upload_dir):
         abort(404, description=f"the file of upload {upload_id} is no longer available")
     return send_file(path, as_attachment=True, download_name=upload.filename)
 
@@ -73,7 +73,7 @@ def model_report(version_id: str, ext: str) -> Response:
         abort(404, description=str(exc))
     name, mimetype = REPORT_FILES[ext]
     folder = Path(info.report_path).parent if info.report_path else None
-    model_dir = get_services().config["MODEL_DIR"]
+    model_dir = get_services().config.model_dir
     if folder is None or not _inside(folder / name, model_dir):
         abort(404, description=f"version {version_id} has no {name}")
     return send_file(

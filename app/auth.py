@@ -63,8 +63,8 @@ def login() -> str | Response:
                 username,
                 password,
                 address=client_address(),
-                max_failures=services.config["LOGIN_MAX_FAILURES"],
-                window_minutes=services.config["LOGIN_WINDOW_MINUTES"],
+                max_failures=services.config.login_max_failures,
+                window_minutes=services.config.login_window_minutes,
             )
         if result.user is not None:
             flask_session.permanent = True  # expire after SESSION_HOURS, not at browser close only
@@ -139,8 +139,8 @@ def request_access() -> str | Response:
                 accounts.note_access_request(
                     session,
                     address=client_address(),
-                    limit=services.config["LOGIN_MAX_FAILURES"],
-                    window_minutes=services.config["LOGIN_WINDOW_MINUTES"],
+                    limit=services.config.login_max_failures,
+                    window_minutes=services.config.login_window_minutes,
                 )
             with session_scope(services.sessions) as session:
                 accounts.request_access(session, username, password, request.form.get("note", ""))

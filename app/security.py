@@ -9,10 +9,13 @@ from __future__ import annotations
 import datetime as dt
 import time
 
-from flask import Flask, current_app, flash, jsonify, redirect, render_template, request, session, url_for
+from flask import Flask, flash, jsonify, redirect, render_template, request, session, url_for
 from flask_login import current_user, logout_user
 from flask_wtf.csrf import CSRFError, generate_csrf
 from werkzeug.wrappers import Response
+
+from app.config import Settings
+from app.services import get_services
 
 PUBLIC_ENDPOINTS = frozenset({"auth.login", "auth.request_access", "auth.logout", "healthz"})
 PUBLIC_PATH_PREFIXES = ("/assets/",)
@@ -43,7 +46,7 @@ def session_outlived() -> bool:
     cookie would never expire: this is the absolute limit.
     """
     started = session.get(LOGIN_AT)
-    limit = float(current_app.config["SESSION_HOURS"]) * 3600
+    limit = get_services().config.session_hours * 3600
     return not isinstance(started, int | float) or time.time() - started > limit
 
 
@@ -107,20 +110,19 @@ def _content_security_policy(script_hashes: list[str]) -> str:
     )
 
 
-def install_security(server: Flask, script_hashes: list[str]) -> None:
+def install_security(server: Flask, settings: Settings, script_hashes: list[str]) -> None:
     """Register the guard, the CSRF cookie that Dash's renderer echoes, and the security headers."""
-    config = server.config
-    config.update(
+    server.config.update(
         SESSION_COOKIE_HTTPONLY=True,
         SESSION_COOKIE_SAMESITE="Lax",
-        SESSION_COOKIE_SECURE=bool(config["SECURE_COOKIES"]),
-        PERMANENT_SESSION_LIFETIME=dt.timedelta(hours=float(config["SESSION_HOURS"])),
-        REMEMBER_COOKIE_DURATION=dt.timedelta(hours=float(config["SESSION_HOURS"])),
+        SESSION_COOKIE_SECURE=settings.secure_cookies,
+        PERMANENT_SESSION_LIFETIME=dt.timedelta(hours=settings.session_hours),
+        REMEMBER_COOKIE_DURATION=dt.timedelta(hours=settings.session_hours),
         REMEMBER_COOKIE_HTTPONLY=True,
         REMEMBER_COOKIE_SAMESITE="Lax",
-        REMEMBER_COOKIE_SECURE=bool(config["SECURE_COOKIES"]),
+        REMEMBER_COOKIE_SECURE=settings.secure_cookies,
         WTF_CSRF_TIME_LIMIT=None,  # the token lives as long as the (short) session
-        MAX_CONTENT_LENGTH=int(float(config["MAX_UPLOAD_MB"]) * 1024 * 1024 * 1.4) + 65536,
+        MAX_CONTENT_LENGTH=int(settings.max_upload_bytes * 1.4) + 65536,
     )
     csp = _content_security_policy(script_hashes)
     server.before_request(guard_request)
@@ -141,7 +143,7 @@ def install_security(server: Flask, script_hashes: list[str]) -> None:
                 CSRF_COOKIE,
                 generate_csrf(),
                 samesite="Strict",
-                secure=bool(config["SECURE_COOKIES"]),
+                secure=settings.secure_cookies,
                 httponly=False,
             )
         if request.path.startswith(STATIC_BUNDLE_PREFIX):

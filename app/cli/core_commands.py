@@ -24,10 +24,10 @@ def ensure_admin_account() -> None:
     services = get_services()
     with session_scope(services.sessions) as session:
         generated = accounts.ensure_admin(
-            session, username=services.config["ADMIN_USERNAME"], password=services.config["ADMIN_PASSWORD"]
+            session, username=services.config.admin_username, password=services.config.admin_password
         )
     if generated:
-        name = services.config["ADMIN_USERNAME"]
+        name = services.config.admin_username
         click.echo("=" * 64)
         click.echo(f"  Admin account created: user '{name}', password: {generated}")
         click.echo("  This password is shown only once. Change it after logging in.")
@@ -131,7 +131,7 @@ def load_demo_if_empty() -> None:
     if storage.sales_summary(services.engine).get("rows", 0) > 0:
         return
     click.echo("Loading the demo data (first run)…")
-    result = demo.load_demo_data(services.engine, seed=7, upload_dir=services.config["UPLOAD_DIR"])
+    result = demo.load_demo_data(services.engine, seed=7, upload_dir=services.config.upload_dir)
     click.echo(f"Demo data loaded: {result.rows_new:,} rows.")
 
 
@@ -144,8 +144,8 @@ def train_if_no_master() -> None:
         return
     click.echo("Training the first models (first run; this takes about a minute)…")
     # Nothing is being served yet, so the first training may use every core.
-    n_jobs = max(int(services.config.get("TRAIN_N_JOBS") or 1), os.cpu_count() or 1)
-    config = {**services.config, "TRAIN_N_JOBS": n_jobs}
+    n_jobs = max(services.config.train_n_jobs, os.cpu_count() or 1)
+    config = services.config.replace(train_n_jobs=n_jobs)
     outcomes = pipeline.run_training(services.engine, config, source="init", progress=progress_printer())
     click.echo("")
     for level, outcome in outcomes.items():

@@ -39,14 +39,13 @@ def _progress(step: int, total: int, label: str) -> None:
 def import_cmd(paths: tuple[Path, ...], uploaded_by: str, quiet: bool) -> None:
     """Import sales files (CSV or XLSX) all-or-nothing; on a bad file list every problem and exit 1."""
     services = get_services()
-    max_mb = services.config.get("MAX_UPLOAD_MB")
     try:
         results = import_sales_files(
             services.engine,
             paths,
             uploaded_by=uploaded_by,
-            upload_dir=services.config["UPLOAD_DIR"],
-            max_bytes=int(float(max_mb) * 1024 * 1024) if max_mb else None,
+            upload_dir=services.config.upload_dir,
+            max_bytes=services.config.max_upload_bytes,
             progress=None if quiet else _progress,
         )
     except SalesFileError as err:
@@ -67,7 +66,7 @@ def sample_cmd(seed: int) -> None:
     from data.demo import load_demo_data
 
     services = get_services()
-    result = load_demo_data(services.engine, seed=seed, upload_dir=services.config["UPLOAD_DIR"])
+    result = load_demo_data(services.engine, seed=seed, upload_dir=services.config.upload_dir)
     if isinstance(result, ImportResult):
         _echo_result(result)
     else:

@@ -25,11 +25,6 @@ from data.validation import Problem, SalesFileError, first_problem
 RAW_DOWNLOAD_URL = "/admin/uploads/{id}/raw"
 
 
-def max_upload_bytes(config: dict[str, Any]) -> int:
-    """The per-file upload limit in bytes from ``MAX_UPLOAD_MB``."""
-    return int(float(config["MAX_UPLOAD_MB"]) * 1024 * 1024)
-
-
 def recent_uploads(session: Session, limit: int = 50) -> list[dict]:
     """The latest uploads as plain rows for the history table (with the raw-file download link).
 
@@ -102,8 +97,8 @@ def stage_and_preview(
 ) -> tuple[Any, str | None, bool]:
     """Stage the uploaded files and build the preview; returns (panel, token or None, can confirm)."""
     config = services.config
-    max_bytes = max_upload_bytes(config)
-    root = staging_root(config["INSTANCE_DIR"])
+    max_bytes = config.max_upload_bytes
+    root = staging_root(config.instance_dir)
     try:
         token, paths = stage_files(root, contents, filenames, max_bytes=max_bytes)
     except UploadError as err:
@@ -140,7 +135,7 @@ def stage_and_preview(
 def confirm_import(services: Any, token: str | None, actor: str) -> Any:
     """Import the staged files of ``token``; returns the result panel (success or the problems)."""
     config = services.config
-    root = staging_root(config["INSTANCE_DIR"])
+    root = staging_root(config.instance_dir)
     try:
         paths = staged_paths(root, token)
         results = import_files(
@@ -148,8 +143,8 @@ def confirm_import(services: Any, token: str | None, actor: str) -> Any:
             services.sessions,
             paths,
             actor=actor,
-            upload_dir=config["UPLOAD_DIR"],
-            max_bytes=max_upload_bytes(config),
+            upload_dir=config.upload_dir,
+            max_bytes=config.max_upload_bytes,
         )
     except UploadError as err:
         return message(str(err), "warning")
@@ -177,7 +172,7 @@ def register(app: Dash, services: Any) -> None:
     @app.callback(Output(ids.ADMIN_UPLOAD_LIMIT, "children"), Input(ids.ADMIN_REFRESH, "n_clicks"))
     @admin_only
     def upload_limit(_clicks: int | None) -> str:
-        return limit_text(float(services.config["MAX_UPLOAD_MB"]))
+        return limit_text(services.config.max_upload_mb)
 
     @app.callback(
         Output(ids.ADMIN_UPLOAD_PREVIEW, "children"),
@@ -206,7 +201,7 @@ def register(app: Dash, services: Any) -> None:
     ) -> tuple:
         """Upload → staged preview; confirm → import (then refresh the whole tab); cancel → discard."""
         trigger = ctx.triggered_id
-        root = staging_root(services.config["INSTANCE_DIR"])
+        root = staging_root(services.config.instance_dir)
         if trigger == ids.ADMIN_UPLOAD:
             if not contents:
                 return (no_update,) * 7

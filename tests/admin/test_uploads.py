@@ -147,7 +147,7 @@ def test_stage_and_preview_then_confirm(services):
     assert ok and token and "jan.csv" in str(panel)
     result = confirm_import(services, token, "admin")
     assert "Import finished" in str(result) and "2 new" in str(result)
-    assert not (staging_root(services.config["INSTANCE_DIR"]) / token).exists()
+    assert not (staging_root(services.config.instance_dir) / token).exists()
     assert "upload the files again" in str(confirm_import(services, token, "admin"))
 
 
@@ -156,7 +156,7 @@ def test_stage_and_preview_of_a_bad_file_shows_the_problems_and_offers_no_import
     assert not ok and token is None
     text = str(panel)
     assert "nothing was written" in text and "revenue" in text and "date" in text
-    assert not any(Path(services.config["INSTANCE_DIR"], "upload-staging").iterdir())  # nothing kept
+    assert not any(Path(services.config.instance_dir, "upload-staging").iterdir())  # nothing kept
     with services.sessions() as session:
         event = session.scalars(select(AuditEvent)).one()
         sales = session.scalar(select(func.count()).select_from(Sale))
@@ -189,7 +189,7 @@ def test_a_damaged_xlsx_is_shown_as_a_problem_in_the_preview(services):
     panel, token, ok = stage_and_preview(services, [data_url(_truncated_xlsx(), xlsx)], ["book.xlsx"])
     assert not ok and token is None
     assert "book.xlsx" in str(panel) and "cannot read the XLSX file" in str(panel)
-    assert not any(Path(services.config["INSTANCE_DIR"], "upload-staging").iterdir())
+    assert not any(Path(services.config.instance_dir, "upload-staging").iterdir())
 
 
 def test_the_preview_checks_files_of_one_upload_together(services):
@@ -197,7 +197,7 @@ def test_the_preview_checks_files_of_one_upload_together(services):
     second = b"date,store,category,product,revenue\n2025-01-02,S1,C1,P1,5\n2025-01-03,S1,C1,P1,6\n"
     panel, token, ok = stage_and_preview(services, [data_url(first), data_url(second)], ["a.csv", "b.csv"])
     assert ok and token
-    root = staging_root(services.config["INSTANCE_DIR"])
+    root = staging_root(services.config.instance_dir)
     previews, _, _ = preview_files(services.engine, staged_paths(root, token), max_bytes=None)
     # b.csv replaces a.csv's 2025-01-02: counted as replaced, not new.
     assert [(p.rows_new, p.rows_replaced) for p in previews] == [(2, 0), (1, 1)]
