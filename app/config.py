@@ -140,6 +140,7 @@ class Settings:
     max_sales_value: float = _setting(1e12, _positive_float, "largest revenue/units of a row or key")
     max_rows_per_file: int = _setting(5_000_000, _positive_int, "data rows per sales file")
     max_xlsx_uncompressed_mb: float = _setting(500.0, _positive_float, "XLSX size decompressed, MB")
+    max_xlsx_rows: int = _setting(250_000, _positive_int, "data rows per XLSX file (slow to read)")
     session_hours: float = _setting(10.0, _positive_float, "session lifetime from login")
     secure_cookies: bool = _setting(False, _bool, "cookies only over HTTPS")
     login_max_failures: int = _setting(5, _positive_int, "failed logins before throttling")
@@ -181,6 +182,7 @@ class Settings:
             max_value=self.max_sales_value,
             max_rows=self.max_rows_per_file,
             max_xlsx_bytes=int(self.max_xlsx_uncompressed_mb * MB),
+            max_xlsx_rows=self.max_xlsx_rows,
         )
 
     def replace(self, **changes: Any) -> Settings:

@@ -128,20 +128,22 @@ def _has_values(row: tuple) -> bool:
 
 
 def _chunks(
-    rows: Iterator[tuple], width: int, first_line: int, name: str, limit: int
+    rows: Iterator[tuple], width: int, first_line: int, name: str, limits: SalesLimits
 ) -> Iterator[list[tuple]]:
     """Rows shaped to ``width`` (cells right of the header dropped) in lists of up to ``_CHUNK_ROWS``.
 
     Raises as soon as the ``limit``-th data row is passed, so an oversized sheet is never read whole.
     """
+    limit = min(limits.max_rows, limits.max_xlsx_rows, SHEET_MAX_ROWS)
     chunk: list[tuple] = []
     count = 0
     for count, row in enumerate(rows, start=1):
         if count > limit:
             raise fail(
                 name,
-                f"more than {format_count(limit)} data rows (limit: setting TRENDSALES_MAX_ROWS_PER_FILE, "
-                f"and {SHEET_MAX_ROWS:,} rows per sheet); split the file",
+                f"more than {format_count(limit)} data rows in an XLSX file (limits: settings "
+                "TRENDSALES_MAX_XLSX_ROWS and TRENDSALES_MAX_ROWS_PER_FILE); save it as CSV, which "
+                "reads much faster, or split it",
                 row=first_line + count - 1,
             )
         if len(row) > width:  # cells right of the header (notes) have no column: not read
@@ -168,7 +170,6 @@ def read_first_sheet(
 
     check_archive(content, name, limits)
     content = add_dimensions(content)
-    limit = min(limits.max_rows, SHEET_MAX_ROWS)
     book = load_workbook(io.BytesIO(content), read_only=True, data_only=True)
     try:
         if not book.worksheets:
@@ -188,7 +189,7 @@ def read_first_sheet(
         width = len(header)
         parts = [
             pd.DataFrame(chunk, columns=range(width), dtype=object)
-            for chunk in _chunks(rows, width, header_line + 1, name, limit)
+            for chunk in _chunks(rows, width, header_line + 1, name, limits)
         ]
     finally:
         book.close()

@@ -79,10 +79,20 @@ def test_settings_move_the_limits(monkeypatch, tmp_path):
     monkeypatch.setenv("TRENDSALES_MAX_SALES_VALUE", "5e6")
     monkeypatch.setenv("TRENDSALES_MAX_ROWS_PER_FILE", "1000")
     monkeypatch.setenv("TRENDSALES_MAX_XLSX_UNCOMPRESSED_MB", "2.5")
+    monkeypatch.setenv("TRENDSALES_MAX_XLSX_ROWS", "700")
     config = load_config({"TESTING": True, "INSTANCE_DIR": str(tmp_path)})
-    expected = SalesLimits(dt.date(2000, 1, 1), 30, 5e6, 1000, int(2.5 * MB))
-    assert config.sales_limits == SalesLimits.from_config(config) == expected
-    assert SalesLimits.from_config({}) == SalesLimits()
+    expected = SalesLimits(
+        min_date=dt.date(2000, 1, 1),
+        max_future_days=30,
+        max_value=5e6,
+        max_rows=1000,
+        max_xlsx_bytes=int(2.5 * MB),
+        max_xlsx_rows=700,
+    )
+    assert config.sales_limits == expected
+    assert load_config({"TESTING": True, "INSTANCE_DIR": str(tmp_path / "d")}, environ={}).sales_limits == (
+        SalesLimits()
+    )
 
 
 def test_a_file_inside_the_window_and_bounds_imports(write_file, engine, upload_dir):
@@ -138,9 +148,19 @@ def test_an_xlsx_past_the_row_limit_is_refused_while_streaming(tmp_path):
     path.write_bytes(bomb(300_000))  # within the size limit, no <dimension>: refused past the row limit
     error, seconds, peak = _refusal(path, SalesLimits(max_rows=1_000))
     (problem,) = error.problems
-    assert (problem.row, problem.reason[:32]) == (1_002, "more than 1,000 data rows (limit")
+    assert (problem.row, problem.reason[:46]) == (1_002, "more than 1,000 data rows in an XLSX file (lim")
     assert seconds < 5, f"refused after {seconds:.1f} s"
     assert peak < 50, f"peak {peak:.0f} MB"
+
+
+def test_xlsx_files_have_their_own_smaller_row_limit_and_the_refusal_points_to_csv(tmp_path):
+    path = tmp_path / "rows.xlsx"
+    path.write_bytes(bomb(3_000))  # reading XLSX is ~30x slower than CSV: its own (smaller) row limit
+    error, _seconds, _peak = _refusal(path, SalesLimits(max_rows=10_000, max_xlsx_rows=2_000))
+    (problem,) = error.problems
+    assert problem.row == 2_002
+    assert "more than 2,000 data rows in an XLSX file" in problem.reason
+    assert "TRENDSALES_MAX_XLSX_ROWS" in problem.reason and "save it as CSV" in problem.reason
 
 
 def _data_url(raw: bytes) -> str:
