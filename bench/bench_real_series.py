@@ -260,6 +260,8 @@ def main(argv: list[str] | None = None) -> int:
         import models
 
         print(f"engine: {Path(models.__file__).resolve().parent}", file=sys.stderr)
+    out = args.out or RESULTS / f"real_series_{datetime.now(UTC):%Y%m%dT%H%M%S}.csv"
+    out.parent.mkdir(parents=True, exist_ok=True)
     started = time.perf_counter()
     rows: list[dict] = []
     for name in names:
@@ -268,12 +270,14 @@ def main(argv: list[str] | None = None) -> int:
             continue
         ds = real_data.load(name, **({"max_series": 8, "max_windows": 2} if args.quick else {}))
         print(f"… {name}: {ds.n_series} series, h {ds.h} × {ds.n_windows}", file=sys.stderr, flush=True)
-        rows += run_dataset(ds, methods, args.n_jobs)
+        try:
+            rows += run_dataset(ds, methods, args.n_jobs)
+        except Exception:  # a peer library failing on one dataset must not lose the others
+            print(f"FAILED {name}:\n{traceback.format_exc()}", file=sys.stderr)
+            continue
+        pd.DataFrame(rows).to_csv(out, index=False)  # partial results survive an interrupted run
     results = pd.DataFrame(rows)
     wall = time.perf_counter() - started
-    out = args.out or RESULTS / f"real_series_{datetime.now(UTC):%Y%m%dT%H%M%S}.csv"
-    out.parent.mkdir(parents=True, exist_ok=True)
-    results.to_csv(out, index=False)
     print(markdown(summarise(results), methods))
     print(f"\nWall time {wall:.0f} s; per-method rows in {out}")
     return 0
