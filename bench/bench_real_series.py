@@ -55,14 +55,11 @@ def to_sales(df: pd.DataFrame) -> tuple[pd.DataFrame, dict[str, str]]:
     return sales, {uid: f"store={store}" for uid, store in stores.items()}
 
 
-def engine_cv(
-    ds: real_data.Dataset, cutoffs: list[pd.Timestamp], n_jobs: int
-) -> tuple[pd.DataFrame, float, str]:
+def engine_cv(ds: real_data.Dataset, cutoffs: list[pd.Timestamp], n_jobs: int) -> tuple[pd.DataFrame, str]:
     """Train the engine at each cutoff on the data up to it and forecast ``h`` steps of every series."""
     from models.training import TrainingConfig, train_level
 
     rows, errors = [], []
-    started = time.perf_counter()
     for cutoff in cutoffs:
         train = ds.df[ds.df["ds"] <= cutoff]
         future = pd.date_range(cutoff, periods=ds.h + 1, freq=ds.alias)[1:]
@@ -77,9 +74,15 @@ def engine_cv(
         except Exception as exc:  # report it in the table, keep benchmarking the rest
             errors.append(f"{type(exc).__name__}: {exc}")
             print(traceback.format_exc(limit=3), file=sys.stderr)
-    seconds = time.perf_counter() - started
     out = pd.concat(rows, ignore_index=True) if rows else pd.DataFrame(columns=[*peers.KEYS, ENGINE])
-    return out, seconds, "; ".join(dict.fromkeys(errors))
+    return out, "; ".join(dict.fromkeys(errors))
+
+
+def timed(fn, *args, **kwargs):
+    """``fn``'s result, wall seconds and CPU seconds of this process (all its threads)."""
+    wall, cpu = time.perf_counter(), time.process_time()
+    result = fn(*args, **kwargs)
+    return result, time.perf_counter() - wall, time.process_time() - cpu
 
 
 def mase_by_window(cv: pd.DataFrame, df: pd.DataFrame, methods: list[str], season: int) -> dict[str, float]:
@@ -97,20 +100,23 @@ def mase_by_window(cv: pd.DataFrame, df: pd.DataFrame, methods: list[str], seaso
 def run_dataset(ds: real_data.Dataset, methods: list[str], n_jobs: int) -> list[dict]:
     """Every method on the dataset's windows; one result row per method."""
     shape = {"freq": ds.freq, "alias": ds.alias, "season": ds.season, "h": ds.h, "n_windows": ds.n_windows}
-    frames, seconds, notes = [], {}, {}
-    for method in [m for m in methods if m in peers.STATS_METHODS]:
-        cv, seconds[method] = peers.stats_cv(ds.df, method, **shape)
+    frames, seconds, cpu, notes = [], {}, {}, {}
+    for method in methods:
+        if method in peers.STATS_METHODS:
+            cv, seconds[method], cpu[method] = timed(peers.stats_cv, ds.df, method, **shape)
+        elif method == peers.ML_METHOD:
+            cv, seconds[method], cpu[method] = timed(peers.lightgbm_cv, ds.df, **shape, n_jobs=n_jobs)
+        else:
+            continue
         frames.append(cv)
-        print(f"   {method}: {seconds[method]:.1f} s", file=sys.stderr, flush=True)
-    if peers.ML_METHOD in methods:
-        cv, seconds[peers.ML_METHOD] = peers.lightgbm_cv(ds.df, **shape, n_jobs=n_jobs)
-        frames.append(cv)
-        print(f"   {peers.ML_METHOD}: {seconds[peers.ML_METHOD]:.1f} s", file=sys.stderr, flush=True)
+        print(f"   {method}: {seconds[method]:.1f} s ({cpu[method]:.1f} CPU s)", file=sys.stderr, flush=True)
     cutoffs = sorted(pd.Timestamp(c) for c in frames[0]["cutoff"].unique()) if frames else _cutoffs(ds)
     if ENGINE in methods:
-        cv, seconds[ENGINE], notes[ENGINE] = engine_cv(ds, cutoffs, n_jobs)
+        (cv, notes[ENGINE]), seconds[ENGINE], cpu[ENGINE] = timed(engine_cv, ds, cutoffs, n_jobs)
         frames.append(cv)
-        print(f"   {ENGINE}: {seconds[ENGINE]:.1f} s {notes[ENGINE]}", file=sys.stderr, flush=True)
+        print(
+            f"   {ENGINE}: {seconds[ENGINE]:.1f} s ({cpu[ENGINE]:.1f} CPU s) {notes[ENGINE]}", file=sys.stderr
+        )
     merged = _actuals(ds, cutoffs)
     for frame in frames:
         frame = frame.assign(ds=pd.to_datetime(frame["ds"]), cutoff=pd.to_datetime(frame["cutoff"]))
@@ -133,6 +139,7 @@ def run_dataset(ds: real_data.Dataset, methods: list[str], n_jobs: int) -> list[
                 "wape": float(err.sum()) / total if merged[m].notna().all() else math.nan,
                 "mase": mases[m],
                 "seconds": seconds[m],
+                "cpu_seconds": cpu[m],
                 "missing": int(merged[m].isna().sum()),
                 "error": notes.get(m, ""),
                 "note": ds.note,
@@ -175,6 +182,9 @@ def summarise(results: pd.DataFrame) -> pd.DataFrame:
         table["ours_vs_best"] = wape[ENGINE] / table["wape_best_peer"]
     if ENGINE in secs.columns and peers.ML_METHOD in secs.columns:
         table["time_vs_lgbm"] = secs[ENGINE] / secs[peers.ML_METHOD]
+        if "cpu_seconds" in results.columns:
+            cpu = results.pivot(index="dataset", columns="method", values="cpu_seconds")
+            table["cpu_ours"], table["cpu_lgbm"] = cpu[ENGINE], cpu[peers.ML_METHOD]
     return table.loc[order]
 
 
@@ -185,11 +195,10 @@ def geomean(values: pd.Series) -> float:
 
 
 def markdown(table: pd.DataFrame, methods: list[str]) -> str:
-    """WAPE table (every method), ratios, MASE of ours/AutoETS/best, times; then the suite's summary lines."""
+    """Two tables (WAPE with our ratios; MASE and seconds), then the suite's summary lines."""
     has_ours = ENGINE in methods
     ratio_cols = ["ours/ETS", "ours/best"] if has_ours else []
     head = ["dataset", "freq", "series", "h×w", *[f"WAPE {m}" for m in methods], "best peer", *ratio_cols]
-    head += [f"MASE {m}" for m in methods] + [f"s {m}" for m in methods]
     lines = ["| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
     for name, r in table.iterrows():
         cells = [str(name), r["freq"], str(r["series"]), f"{r['h']}×{r['windows']}"]
@@ -200,8 +209,17 @@ def markdown(table: pd.DataFrame, methods: list[str]) -> str:
         cells.append(str(r.get("best_peer", "")))
         if has_ours:
             cells += [_num(r.get("ours_vs_ets")), _num(r.get("ours_vs_best"))]
-        cells += [_num(r[f"mase_{m}"], 3) for m in methods]
-        cells += [_num(r[f"s_{m}"], 1) for m in methods]
+        lines.append("| " + " | ".join(cells) + " |")
+    time_ratio = ["ours/LightGBM time"] if "time_vs_lgbm" in table.columns else []
+    head = ["dataset", *[f"MASE {m}" for m in methods], *[f"s {m}" for m in methods], *time_ratio]
+    lines += ["", "| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
+    for name, r in table.iterrows():
+        cells = [
+            str(name),
+            *[_num(r[f"mase_{m}"], 3) for m in methods],
+            *[_num(r[f"s_{m}"], 1) for m in methods],
+        ]
+        cells += [_num(r["time_vs_lgbm"], 0) + "×"] if time_ratio else []
         lines.append("| " + " | ".join(cells) + " |")
     lines.append("")
     if "wape_AutoETS" in table.columns:
@@ -220,11 +238,12 @@ def markdown(table: pd.DataFrame, methods: list[str]) -> str:
             f"({table.loc[worst, 'best_peer']}); ≤ 1.05× the best peer on {within}/{len(table)}; "
             f"below seasonal naive on {below}/{len(table)}."
         )
-    if "s_ours" in table.columns and f"s_{peers.ML_METHOD}" in table.columns:
+    if time_ratio:
         total = table["s_ours"].sum() / table[f"s_{peers.ML_METHOD}"].sum()
-        lines.append(
-            f"Time (train + forecast), ours / mlforecast-LightGBM, summed over datasets: {total:.1f}×."
-        )
+        line = f"Time (train + forecast), ours / mlforecast-LightGBM, summed over datasets: {total:.0f}× wall"
+        if "cpu_ours" in table.columns:
+            line += f", {table['cpu_ours'].sum() / table['cpu_lgbm'].sum():.0f}× CPU"
+        lines.append(line + ".")
     return "\n".join(lines)
 
 
@@ -245,7 +264,13 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--quick", action="store_true", help="at most 8 series and 2 windows per dataset")
     parser.add_argument("--n-jobs", type=int, default=1)
     parser.add_argument("--out", type=Path, default=None, help="CSV path (default bench/results/…)")
+    parser.add_argument("--from-csv", type=Path, nargs="+", help="only print earlier results' table")
     args = parser.parse_args(argv)
+    if args.from_csv:
+        results = pd.concat([pd.read_csv(path) for path in args.from_csv], ignore_index=True)
+        methods = [m for m in [*peers.PEERS, ENGINE] if m in set(results["method"])]
+        print(markdown(summarise(results), methods))
+        return 0
     names = [n.strip() for n in args.datasets.split(",") if n.strip()] or list(real_data.SPECS)
     unknown = [n for n in names if n not in real_data.SPECS]
     if unknown:
