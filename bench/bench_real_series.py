@@ -69,7 +69,12 @@ def engine_cv(ds: real_data.Dataset, cutoffs: list[pd.Timestamp], n_jobs: int) -
                 warnings.simplefilter("ignore")
                 trained = train_level(sales, "store", freq=ds.freq, config=TrainingConfig(n_jobs=n_jobs))
             for uid, series_id in served.items():
-                point = trained.forecaster.forecast(series_id, ds.h)["forecast"].to_numpy(float)
+                forecast = trained.forecaster.forecast(series_id, ds.h)
+                if not pd.DatetimeIndex(forecast["date"]).equals(future):
+                    raise ValueError(
+                        f"engine forecast dates {forecast['date'].iloc[0]}… ≠ window {future[0]}…"
+                    )
+                point = forecast["forecast"].to_numpy(float)
                 rows.append(pd.DataFrame({"unique_id": uid, "ds": future, "cutoff": cutoff, ENGINE: point}))
         except Exception as exc:  # report it in the table, keep benchmarking the rest
             errors.append(f"{type(exc).__name__}: {exc}")
