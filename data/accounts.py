@@ -8,9 +8,10 @@ from __future__ import annotations
 
 import datetime as dt
 import secrets
+from collections.abc import Callable
 from dataclasses import dataclass
 
-from sqlalchemy import func, select, update
+from sqlalchemy import func, select, true, update
 from sqlalchemy.orm import Session, aliased
 from werkzeug.security import check_password_hash, generate_password_hash
 
@@ -121,37 +122,81 @@ def _attempt_name(username: str) -> str:
     return username.strip().lower()[:USERNAME_MAX]
 
 
-def recent_failures(session: Session, *, username: str, address: str, window: dt.timedelta) -> int:
+def recent_failures(
+    session: Session, *, username: str, address: str, window: dt.timedelta, excluding: int | None = None
+) -> int:
     """Failed logins in the window: those of this user name, or those of this address divided by
-    ADDRESS_FAILURE_FACTOR (an office behind one address may hold several people who mistype)."""
+    ADDRESS_FAILURE_FACTOR (an office behind one address may hold several people who mistype).
+    ``excluding`` leaves one attempt (the one being decided) out of the count."""
     since = utc_now() - window
+    other = LoginAttempt.id != excluding if excluding is not None else true()
     by_user = session.scalar(
         select(func.count()).where(
             LoginAttempt.username == _attempt_name(username),
             LoginAttempt.success.is_(False),
             LoginAttempt.at >= since,
+            other,
         )
     )
     by_address = session.scalar(
         select(func.count()).where(
-            LoginAttempt.address == address, LoginAttempt.success.is_(False), LoginAttempt.at >= since
+            LoginAttempt.address == address, LoginAttempt.success.is_(False), LoginAttempt.at >= since, other
         )
     )
     return max(by_user or 0, (by_address or 0) // ADDRESS_FAILURE_FACTOR)
 
 
+def _claim_attempt(
+    session: Session, username: str, *, address: str, max_failures: int, window: dt.timedelta
+) -> LoginAttempt | None:
+    """Record an attempt as failed and count the earlier failures in one committed step; None (and
+    nothing recorded) when the limit is already reached.
+
+    The insert comes first: on SQLite it takes the database's write lock, on PostgreSQL a transaction
+    lock keyed by the user name is taken before it, so concurrent attempts on one name are counted one
+    after the other and each sees the attempts before it. The lock ends with the commit, before the
+    (slow) password check.
+    """
+    name = _attempt_name(username)
+    if session.get_bind().dialect.name == "postgresql":
+        session.execute(select(func.pg_advisory_xact_lock(func.hashtext("login:" + name))))
+    attempt = LoginAttempt(username=name, address=address, success=False)
+    session.add(attempt)
+    session.flush()
+    over = recent_failures(session, username=username, address=address, window=window, excluding=attempt.id)
+    if over >= max_failures:
+        session.delete(attempt)
+        attempt = None
+    session.commit()
+    return attempt
+
+
 def authenticate(
-    session: Session, username: str, password: str, *, address: str, max_failures: int, window_minutes: int
+    session: Session,
+    username: str,
+    password: str,
+    *,
+    address: str,
+    max_failures: int,
+    window_minutes: int,
+    verify: Callable[[str, str], bool] | None = None,
 ) -> LoginResult:
-    """Check credentials with throttling shared by every worker (attempts live in the database)."""
+    """Check credentials with throttling shared by every worker (attempts live in the database).
+
+    The attempt is recorded (and committed) as failed before the password is checked, so at most
+    ``max_failures`` checks run per window however many arrive at once; ``verify`` checks a password
+    against a hash (Werkzeug's check by default).
+    """
+    verify = verify or check_password_hash
     window = dt.timedelta(minutes=window_minutes)
-    if recent_failures(session, username=username, address=address, window=window) >= max_failures:
+    attempt = _claim_attempt(session, username, address=address, max_failures=max_failures, window=window)
+    if attempt is None:
         return LoginResult(None, f"Too many failed attempts. Try again in {window_minutes} minutes.")
     user = find_user(session, username)
-    ok = check_password_hash(user.password_hash if user else _DUMMY_HASH, password) and user is not None
-    session.add(LoginAttempt(username=_attempt_name(username), address=address, success=ok))
+    ok = verify(user.password_hash if user else _DUMMY_HASH, password) and user is not None
     if not ok:
         return LoginResult(None, "Wrong user name or password.")
+    attempt.success = True
     if not user.active:
         message = (
             "Your access request is waiting for an administrator's approval."

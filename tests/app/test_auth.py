@@ -9,7 +9,10 @@ from data import accounts
 from data.db import session_scope
 from data.schema import LoginAttempt, User
 from tests.app.conftest import ADMIN_PASSWORD, MANAGER_PASSWORD, csrf_from, login, logout
-from tests.support.races import assert_concurrent_admin_deactivations_keep_one
+from tests.support.races import (
+    assert_concurrent_admin_deactivations_keep_one,
+    assert_concurrent_wrong_passwords_are_throttled,
+)
 
 
 def _sessions(server):
@@ -273,3 +276,8 @@ def test_create_user_validation(server, username, password, role, message):
 def test_two_admins_deactivating_each_other_at_once_leave_one_active(server):
     """The count and the write are one step: concurrent deactivations never leave no active admin."""
     assert_concurrent_admin_deactivations_keep_one(_sessions(server))
+
+
+def test_concurrent_wrong_passwords_run_at_most_the_limit_of_password_checks(server):
+    """Counting and recording an attempt is one step: 20 wrong passwords at once get at most 5 checks."""
+    assert_concurrent_wrong_passwords_are_throttled(_sessions(server))

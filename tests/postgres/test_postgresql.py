@@ -16,7 +16,10 @@ from data.storage import import_sales_files, list_products, list_stores, load_re
 from data.validation import SalesFileError
 from scheduler.jobstore import claim_job, request_job
 from scheduler.leader import LeaderLease
-from tests.support.races import assert_concurrent_admin_deactivations_keep_one
+from tests.support.races import (
+    assert_concurrent_admin_deactivations_keep_one,
+    assert_concurrent_wrong_passwords_are_throttled,
+)
 
 
 def _write_csv(path, rows: list[tuple[str, str, str, str, float]]) -> str:
@@ -124,3 +127,7 @@ def test_leader_lease_has_one_holder_and_expires(pg_engine):
 def test_two_admins_deactivating_each_other_at_once_leave_one_active(pg_engine):
     """PostgreSQL: the active admin rows are locked, so the second call counts again after the first."""
     assert_concurrent_admin_deactivations_keep_one(make_session_factory(pg_engine))
+
+
+def test_concurrent_wrong_passwords_run_at_most_the_limit_of_password_checks(pg_engine):
+    assert_concurrent_wrong_passwords_are_throttled(make_session_factory(pg_engine))

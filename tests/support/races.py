@@ -5,6 +5,7 @@ from __future__ import annotations
 import threading
 
 from sqlalchemy.orm import Session, sessionmaker
+from werkzeug.security import check_password_hash
 
 from data import accounts
 from data.db import session_scope
@@ -48,3 +49,52 @@ def assert_concurrent_admin_deactivations_keep_one(sessions: sessionmaker[Sessio
             assert accounts.count_active_admins(session) == 1
             for name in ("admin", "admin2"):
                 accounts.set_active(session, name, True, actor="test")
+
+
+class CountingVerify:
+    """A password check that counts how often it really runs (thread-safe)."""
+
+    def __init__(self) -> None:
+        self.calls = 0
+        self._lock = threading.Lock()
+
+    def __call__(self, password_hash: str, password: str) -> bool:
+        with self._lock:
+            self.calls += 1
+        return check_password_hash(password_hash, password)
+
+
+def assert_concurrent_wrong_passwords_are_throttled(
+    sessions: sessionmaker[Session], attempts: int = 20, limit: int = 5
+) -> None:
+    """``attempts`` wrong passwords at the same moment (one thread and session each): at most ``limit``
+    password checks run, and every other attempt is refused as throttled."""
+    with session_scope(sessions) as session:
+        if accounts.find_user(session, "victim") is None:
+            accounts.create_user(session, "victim", ADMIN_PASSWORD, role="manager")
+    verify = CountingVerify()
+    barrier = threading.Barrier(attempts)
+    messages: list[str] = []
+
+    def attempt(i: int) -> None:
+        barrier.wait()
+        with session_scope(sessions) as session:
+            result = accounts.authenticate(
+                session,
+                "victim",
+                f"wrong-{i}",
+                address=f"10.0.0.{i}",
+                max_failures=limit,
+                window_minutes=15,
+                verify=verify,
+            )
+        messages.append(result.message)
+
+    threads = [threading.Thread(target=attempt, args=(i,)) for i in range(attempts)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert len(messages) == attempts
+    assert verify.calls <= limit, f"{verify.calls} password checks for a limit of {limit}"
+    assert sum(m.startswith("Too many") for m in messages) == attempts - verify.calls
