@@ -11,6 +11,7 @@ from typing import Any
 
 from dash import Dash
 from flask import Flask, jsonify
+from werkzeug.middleware.proxy_fix import ProxyFix
 
 from app.admin_routes import register_admin_routes
 from app.config import PROJECT_ROOT, Settings, load_config
@@ -41,6 +42,14 @@ def create_server(settings: Settings) -> Flask:
     server = Flask("app", root_path=str(PROJECT_ROOT / "app"), instance_path=settings.instance_dir)
     server.config.update(settings.flask_config())
     return server
+
+
+def trust_proxies(server: Flask, settings: Settings) -> None:
+    """Behind ``PROXY_FIX`` trusted reverse proxies, take the client's address, scheme and host from
+    their X-Forwarded-* headers (so throttling and audit see the client); with 0 the headers are ignored."""
+    hops = settings.proxy_fix
+    if hops > 0:
+        server.wsgi_app = ProxyFix(server.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)
 
 
 def register_services(server: Flask, settings: Settings) -> Services:
@@ -124,6 +133,7 @@ def create_app(config: dict[str, Any] | None = None) -> Dash:
     settings = load_config(config)
     configure_logging(settings.log_level)
     server = create_server(settings)
+    trust_proxies(server, settings)
     services = register_services(server, settings)
     attach_model_holder(services)
     dash_app = create_dash(server, services)

@@ -145,6 +145,7 @@ class Settings:
     secure_cookies: bool = _setting(False, _bool, "cookies only over HTTPS")
     login_max_failures: int = _setting(5, _positive_int, "failed logins before throttling")
     login_window_minutes: int = _setting(15, _positive_int, "window of the login throttle")
+    proxy_fix: int = _setting(0, _non_negative_int, "trusted reverse proxies in front (X-Forwarded-*)")
     catalogue_ttl_seconds: float = _setting(10.0, _positive_float, "dropdown catalogue cache")
     # Live model operations.
     scheduler_enabled: bool = _setting(False, _bool, "nightly retraining and the request runner")

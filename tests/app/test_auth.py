@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import pytest
+from sqlalchemy import select
 from werkzeug.security import check_password_hash
 
 from data import accounts
 from data.db import session_scope
 from data.schema import LoginAttempt, User
 from tests.app.conftest import ADMIN_PASSWORD, MANAGER_PASSWORD, csrf_from, login, logout
+from tests.support.apps import make_test_app
 from tests.support.races import (
     assert_concurrent_admin_deactivations_keep_one,
     assert_concurrent_wrong_passwords_are_throttled,
@@ -281,3 +283,16 @@ def test_two_admins_deactivating_each_other_at_once_leave_one_active(server):
 def test_concurrent_wrong_passwords_run_at_most_the_limit_of_password_checks(server):
     """Counting and recording an attempt is one step: 20 wrong passwords at once get at most 5 checks."""
     assert_concurrent_wrong_passwords_are_throttled(_sessions(server))
+
+
+@pytest.mark.parametrize(("hops", "recorded"), [(1, "203.0.113.7"), (0, "127.0.0.1")])
+def test_proxy_fix_decides_whether_the_throttle_sees_x_forwarded_for(tmp_path, hops, recorded):
+    """With one trusted proxy the attempt is keyed on X-Forwarded-For; with none the header is ignored."""
+    app = make_test_app(tmp_path, PROXY_FIX=hops)
+    client = app.server.test_client()
+    forwarded = {"X-Forwarded-For": "203.0.113.7"}
+    token = csrf_from(client.get("/login", headers=forwarded).get_data(as_text=True))
+    client.post("/login", data={"username": "x", "password": "y", "csrf_token": token}, headers=forwarded)
+    with _sessions(app.server)() as session:
+        assert session.scalars(select(LoginAttempt.address)).all() == [recorded]
+    app.server.extensions["trendsales"].engine.dispose()
