@@ -15,7 +15,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from components.formatting import FREQ_TEXT, PLOTLY_SEPARATORS, format_brl_short
+from components.formatting import FREQ_TEXT, PLOTLY_SEPARATORS, format_brl_short, plotly_text
 
 HISTORY_COLOR = "#0d6efd"
 FORECAST_COLOR = "#fd7e14"
@@ -280,7 +280,8 @@ def forecast_figure(
 
 
 def breakdown_figure(totals: pd.Series, *, title: str, drill: str | None) -> Figure:
-    """Horizontal bars of forecast revenue per label, largest on top; ``customdata`` carries the label.
+    """Horizontal bars of forecast revenue per label, largest on top; ``customdata`` carries the label
+    as it is (for the drill-down), the drawn labels and the title are escaped text.
 
     ``drill`` names what a click opens (shown in the hover), or None when bars are not clickable.
     """
@@ -289,14 +290,14 @@ def breakdown_figure(totals: pd.Series, *, title: str, drill: str | None) -> Fig
     bar = {
         "type": "bar",
         "x": _values(ordered),
-        "y": [str(label) for label in ordered.index],
+        "y": [plotly_text(label) for label in ordered.index],
         "orientation": "h",
         "marker": {"color": BAR_COLOR},
         "customdata": [str(label) for label in ordered.index],
         "texttemplate": "R$ %{x:,.0f}",
         "textposition": "auto",
         "hovertemplate": f"%{{y}}<br>R$ %{{x:,.0f}}{hint}<extra></extra>",
-        "name": title,
+        "name": plotly_text(title),
     }
     layout = base_layout(
         height=max(220, 40 * len(ordered) + 60),

@@ -12,6 +12,16 @@ import pandas as pd
 from data.frequency import FREQUENCIES
 
 
+def plotly_text(value: object) -> str:
+    """``value`` as literal text inside a Plotly figure.
+
+    Plotly renders a subset of HTML (links, bold, line breaks…) in trace text, hover labels, tick
+    labels, legend names and titles; names typed by users (stores, categories, products) must not be
+    read as markup. Escaping ``&``, ``<`` and ``>`` makes Plotly draw the characters themselves.
+    """
+    return str(value).replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
 @dataclass(frozen=True)
 class FrequencyText:
     """How the dashboard names and presents one frequency (the UI side of ``data.frequency``)."""

@@ -13,7 +13,7 @@ from components import ids
 from components.admin.common import grid, pt_br_column, section
 from components.figures import TEMPLATE
 from components.forecast_figures import money_ticks
-from components.formatting import PLOTLY_SEPARATORS
+from components.formatting import PLOTLY_SEPARATORS, plotly_text
 
 LEVEL_OPTIONS = [{"label": "All levels", "value": "all"}] + [
     {"label": lv.capitalize(), "value": lv} for lv in ("store", "category", "product")
@@ -129,7 +129,7 @@ def compare_table(rows: list[dict[str, Any]], names: list[str]) -> dbc.Table:
 
 
 def backtest_figure(backtests: dict[str, pd.DataFrame], title: str) -> go.Figure:
-    """Actuals and each version's out-of-sample backtest forecast on one chart."""
+    """Actuals and each version's out-of-sample backtest forecast on one chart (names and title as text)."""
     fig = go.Figure()
     first = next(iter(backtests.values()), None)
     if first is not None and not first.empty:
@@ -142,11 +142,15 @@ def backtest_figure(backtests: dict[str, pd.DataFrame], title: str) -> go.Figure
         )
     for color, (name, frame) in zip(COMPARE_COLORS, backtests.items(), strict=False):
         fig.add_scatter(
-            x=frame["date"], y=frame["forecast"], name=name, mode="lines", line={"color": color, "width": 1.5}
+            x=frame["date"],
+            y=frame["forecast"],
+            name=plotly_text(name),
+            mode="lines",
+            line={"color": color, "width": 1.5},
         )
     fig.update_layout(
         template=TEMPLATE,
-        title=title,
+        title=plotly_text(title),
         height=360,
         separators=PLOTLY_SEPARATORS,
         legend={"orientation": "h", "y": -0.2},

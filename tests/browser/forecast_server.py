@@ -37,12 +37,16 @@ def build_trained_instance(
     start: dt.date = dt.date(2024, 1, 1),
     end: dt.date = dt.date(2025, 6, 30),
     training: dict[str, Any] | None = None,
+    store_names: dict[str, str] | None = None,
 ) -> None:
-    """Create a database in ``instance`` with demo sales, MASTER models of every level and a manager."""
+    """Create a database in ``instance`` with demo sales, MASTER models of every level and a manager;
+    ``store_names`` renames demo stores (old name → new name) before the import."""
     engine = make_engine(f"sqlite:///{instance / 'trendsales.db'}")
     try:
         upgrade_database(engine)
         sales = generate_demo_sales(seed, n_stores=n_stores, n_products=n_products, start=start, end=end)
+        if store_names:
+            sales["store"] = sales["store"].replace(store_names)
         import_sales_frame(engine, sales, filename="demo.csv", uploaded_by="test")
         training = TINY_TRAINING if training is None else training
         config = Settings().with_overrides({**training, "MODEL_DIR": str(instance / "models")})
