@@ -15,7 +15,7 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 
 from app.admin_routes import register_admin_routes
 from app.config import PROJECT_ROOT, Settings, load_config
-from app.dashboard import create_dash, finish_dash_setup
+from app.dashboard import create_dash, finish_dash_setup, install_callback_checks
 from app.extensions import csrf, login_manager
 from app.security import install_security
 from app.services import EXTENSION_KEY, Services
@@ -139,6 +139,7 @@ def create_app(config: dict[str, Any] | None = None) -> Dash:
     dash_app = create_dash(server, services)
     install_security(server, settings, list(dash_app.csp_hashes()))
     register_extensions(server)
+    install_callback_checks(dash_app)
     register_blueprints(server, services)
     register_admin_routes(server)
     register_cli(server)

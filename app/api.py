@@ -13,6 +13,7 @@ from typing import Any
 from flask import Blueprint, jsonify, request
 
 from app.services import get_services
+from data.schema import LEVELS
 from models.holder import ModelUnavailableError
 from services.forecast_view import HolderSource, forecast_series
 
@@ -31,6 +32,8 @@ def _parse_args() -> tuple[dict[str, Any], str | None]:
     level, series = args.get("level", ""), args.get("series", "")
     if not level or not series:
         return {}, "query parameters 'level' and 'series' are required (e.g. level=store&series=store=*)"
+    if level not in LEVELS:
+        return {}, f"'level' must be one of {', '.join(LEVELS)}, got {level[:40]!r}"
     try:
         horizon = int(args.get("horizon", "14"))
     except ValueError:

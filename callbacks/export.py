@@ -10,8 +10,9 @@ import pandas as pd
 from dash import ALL, Dash, Input, Output, State, ctx, dcc, no_update
 
 from callbacks.forecast import filter_values, view_series_id
+from callbacks.inputs import view_state
 from components import ids
-from components.state import ViewState, state_from_controls
+from components.state import ViewState
 from data.cells import spreadsheet_safe
 from models.holder import ModelUnavailableError
 from services.forecast_view import HolderSource, band_forecasts
@@ -106,6 +107,6 @@ def register(app: Dash, services: Any) -> None:
     )
     def export(_csv: int | None, _xlsx: int | None, _values: list[Any]) -> Any:
         kind = "xlsx" if ctx.triggered_id == ids.EXPORT_XLSX else "csv"
-        state = state_from_controls(filter_values(ctx.states_list[0]))
+        state = view_state(filter_values(ctx.states_list[0]))
         payload = forecast_download(services.holder, state, kind)
         return payload if payload is not None else no_update

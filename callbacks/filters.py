@@ -13,6 +13,7 @@ from dash import ALL, Dash, Input, Output, State, ctx, no_update
 
 from callbacks.catalogue import CatalogueCache
 from callbacks.forecast import filter_values
+from callbacks.inputs import click_data, freq_code, text, view_state
 from components import ids
 from components.forecast_page import horizon_dropdown_options, product_options
 from components.formatting import FREQ_TEXT
@@ -26,7 +27,6 @@ from components.state import (
     horizon_options,
     max_preset,
     parse_query,
-    state_from_controls,
     tab_of,
     to_query,
 )
@@ -90,7 +90,8 @@ def register(app: Dash, services: Any, cache: CatalogueCache) -> None:
         # Dash also calls this when a page's controls appear (the URL is outside the new page). The
         # URL then already names the view: writing it again would push a second history entry for
         # the same view (Back would seem to do nothing, and Forward would be lost after Back).
-        shown = state_from_controls(filter_values(ctx.inputs_list[0]))
+        shown = view_state(filter_values(ctx.inputs_list[0]))
+        search = text(search, "search")
         if names_view(search, shown, cache.get(), horizon_limits(services.holder, shown.tab)):
             return no_update
         return to_query(shown)
@@ -104,7 +105,7 @@ def register(app: Dash, services: Any, cache: CatalogueCache) -> None:
         prevent_initial_call=True,
     )
     def update_products(store: str | None, category: str | None, product: str | None) -> tuple[Any, Any]:
-        state = state_from_controls({"store": store, "category": category, "product": product})
+        state = view_state({"store": store, "category": category, "product": product})
         options, chosen = products_for(cache.get(), state)
         return options, chosen if chosen != product else no_update
 
@@ -116,6 +117,7 @@ def register(app: Dash, services: Any, cache: CatalogueCache) -> None:
         prevent_initial_call=True,
     )
     def update_horizon(freq: str, pathname: str | None) -> tuple[Any, Any]:
+        freq, pathname = freq_code(freq), text(pathname, "pathname")
         return horizon_for_freq(freq, horizon_limits(services.holder, tab_of(pathname)))
 
     @app.callback(
@@ -127,10 +129,10 @@ def register(app: Dash, services: Any, cache: CatalogueCache) -> None:
         prevent_initial_call=True,
     )
     def drill_down(click: dict | None, _values: list[Any]) -> tuple[Any, Any, Any]:
-        points = (click or {}).get("points") or []
+        points = click_data(click).get("points") or []
         if not points or points[0].get("customdata") in (None, ""):
             return no_update, no_update, no_update
-        state = state_from_controls(filter_values(ctx.states_list[0]))
+        state = view_state(filter_values(ctx.states_list[0]))
         path, target = drill_target(state, str(points[0]["customdata"]))
         if state.tab == "product":  # same tab: switch the store control; the view follows
             return no_update, no_update, target.store or ALL_VALUE

@@ -17,13 +17,14 @@ import pandas as pd
 from dash import ALL, Dash, Input, Output, ctx, html
 
 from callbacks.catalogue import CatalogueCache
+from callbacks.inputs import pattern_values, view_state
 from components import ids
 from components.figures import empty_figure
 from components.forecast_figures import breakdown_figure, forecast_figure
 from components.formatting import FREQ_TEXT, format_brl, format_percent, periods_text
 from components.kpis import compute_kpis, kpi_cards
 from components.model_card import ModelFacts, model_card
-from components.state import Catalogue, ViewState, state_from_controls
+from components.state import Catalogue, ViewState
 from models.holder import ModelUnavailableError
 from models.series import series_id
 from services.forecast_view import (
@@ -68,8 +69,9 @@ class ViewOutput:
 
 
 def filter_values(inputs: list[dict[str, Any]]) -> dict[str, Any]:
-    """``name -> value`` of the filter controls from Dash's ``inputs_list`` entry of the ALL pattern."""
-    return {item["id"]["name"]: item.get("value") for item in inputs}
+    """``name -> value`` of the filter controls from Dash's ``inputs_list`` entry of the ALL pattern
+    (a 400 when the entry is not a list of named controls)."""
+    return pattern_values(inputs)
 
 
 def selection_label(state: ViewState) -> str:
@@ -357,5 +359,5 @@ def register(app: Dash, services: Any, cache: CatalogueCache) -> None:
         Input({"type": ids.FILTER, "name": ALL}, "value"),
     )
     def update_view(_values: list[Any]) -> tuple[Any, ...]:
-        state = state_from_controls(filter_values(ctx.inputs_list[0]))
+        state = view_state(filter_values(ctx.inputs_list[0]))
         return render_view(services.holder, services.engine, cache, state).as_tuple()

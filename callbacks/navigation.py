@@ -17,6 +17,7 @@ from flask_login import current_user
 from callbacks.catalogue import CatalogueCache
 from callbacks.filters import horizon_limits, names_view
 from callbacks.forecast import filter_values
+from callbacks.inputs import text, view_state
 from components import ids
 from components.admin import admin_page
 from components.forecast_page import forecast_page, no_data_page
@@ -91,6 +92,7 @@ def register(app: Dash, services: Any, cache: CatalogueCache) -> None:
     """Register the routing callbacks: the page of the path, the view of the query, the tab links."""
 
     def render(pathname: str | None, search: str | None) -> Any:
+        pathname, search = text(pathname, "pathname"), text(search, "search")
         tab = page_of(pathname)
         forecast = tab in TABS
         return page_for_path(
@@ -114,8 +116,11 @@ def register(app: Dash, services: Any, cache: CatalogueCache) -> None:
     )
     def follow_query(search: str | None, pathname: str | None, _values: list[Any]) -> Any:
         """Back/Forward within a tab: render the view of the URL when the controls show another one."""
+        pathname, search = text(pathname, "pathname"), text(search, "search")
         tab = page_of(pathname)
         controls = filter_values(ctx.states_list[1])  # [0] is the pathname
+        if controls:
+            view_state(controls)
         if tab in TABS and query_left_controls(
             tab, search, controls, cache.get(), horizon_limits(services.holder, tab)
         ):
@@ -133,8 +138,9 @@ def register(app: Dash, services: Any, cache: CatalogueCache) -> None:
         pathname: str | None, _values: list[Any], search: str | None
     ) -> tuple[str | bool, ...]:
         # From the view the controls show (the URL may leave defaults out, e.g. /store), else the URL.
+        pathname, search = text(pathname, "pathname"), text(search, "search")
         controls = filter_values(ctx.inputs_list[1])
-        query = to_query(state_from_controls(controls)) if controls else search
+        query = to_query(view_state(controls)) if controls else search
         links = tab_links(pathname, query)
         current = page_of(pathname)
         return (*[links[tab] for tab in TABS], *[tab == current for tab in TABS])

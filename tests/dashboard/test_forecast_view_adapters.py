@@ -89,3 +89,32 @@ def test_breakdown_totals_are_the_forecaster_s_period_sums(holder):
         observed + float(model.forecast(sid, 13)["forecast"].sum()), rel=1e-6
     )
     assert model.horizon_total(sid, 62) == pytest.approx(float(model.forecast(sid, 62)["forecast"].sum()))
+
+
+API_BAD_QUERIES = {
+    "no series": {"level": "store"},
+    "no level": {"series": "store=*"},
+    "horizon text": {"horizon": "abc"},
+    "horizon zero": {"horizon": "0"},
+    "horizon huge": {"horizon": "99999999"},
+    "horizon fraction": {"horizon": "1.5"},
+    "interval text": {"interval": "wide"},
+    "interval nan": {"interval": "nan"},
+    "interval out of range": {"interval": "1.5"},
+    "unknown interval": {"interval": "0.5"},
+    "unknown granularity": {"freq": "X"},
+    "unknown level": {"level": "galaxy"},
+}
+
+
+@pytest.mark.parametrize("case", list(API_BAD_QUERIES), ids=list(API_BAD_QUERIES))
+def test_api_answers_malformed_queries_with_400_and_no_traceback(app_on_trained_db, caplog, case):
+    client = app_on_trained_db.server.test_client()
+    assert login(client, *MANAGER).status_code == 302
+    query = {"level": "store", "series": "store=*", "horizon": "3", **API_BAD_QUERIES[case]}
+    query = {k: v for k, v in query.items() if not (case == "no level" and k == "level")}
+    query = {k: v for k, v in query.items() if not (case == "no series" and k == "series")}
+    response = client.get("/api/forecast", query_string=query)
+    assert response.status_code == 400, response.get_data(as_text=True)[:300]
+    assert "error" in response.get_json()
+    assert not [r for r in caplog.records if r.exc_info]
