@@ -6,20 +6,20 @@ The factory is a short list of named steps so each can be read (and tested) on i
 from __future__ import annotations
 
 import logging
-import os
 from typing import Any
 
 from dash import Dash
-from flask import Flask, jsonify
+from flask import Flask
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from app.admin_routes import register_admin_routes
 from app.config import PROJECT_ROOT, Settings, load_config
 from app.dashboard import create_dash, finish_dash_setup, install_callback_checks
 from app.extensions import csrf, login_manager
+from app.health import register_health_routes
 from app.security import install_security
 from app.services import EXTENSION_KEY, Services
-from data.db import has_schema, make_engine, make_session_factory
+from data.db import make_engine, make_session_factory
 from models.holder import ModelHolder
 
 log = logging.getLogger("trendsales")
@@ -85,15 +85,6 @@ def stop_background(services: Services) -> None:
     services.holder.stop_polling()
 
 
-def scheduler_state(services: Services) -> dict[str, Any]:
-    """The scheduler's state in this process (leader or follower, next runs), or that it is off."""
-    runner = services.extras.get("scheduler")
-    if runner is None:
-        role = "stopped" if services.config.scheduler_enabled else "disabled"
-        return {"running": False, "role": role}
-    return runner.state()
-
-
 def register_extensions(server: Flask) -> None:
     """Bind flask-login and CSRF protection (after the access guard, so anonymous calls get 401)."""
     login_manager.init_app(server)
@@ -101,24 +92,14 @@ def register_extensions(server: Flask) -> None:
 
 
 def register_blueprints(server: Flask, services: Services) -> None:
-    """Auth pages and the public health check."""
+    """Auth pages, the API, the public health check and its admin-only detail."""
     from app.api import bp as api_bp
     from app.auth import bp as auth_bp
 
     server.register_blueprint(auth_bp)
     server.register_blueprint(api_bp)
 
-    @server.get("/healthz", endpoint="healthz")
-    def healthz() -> Any:
-        models = services.holder.status()
-        return jsonify(
-            status="ok",
-            pid=os.getpid(),
-            database=has_schema(services.engine),
-            masters=models["versions"],
-            models=models,
-            scheduler=scheduler_state(services),
-        )
+    register_health_routes(server, services)
 
 
 def register_cli(server: Flask) -> None:

@@ -4,7 +4,7 @@ Starts a real gunicorn (2 workers x 4 threads, the project's gunicorn.conf.py) o
 instance with the demo data, keeps ``--clients`` logged-in clients requesting ``/api/forecast``
 (bounded loops on localhost), promotes pre-trained candidates of every level ``--swaps`` times, and
 reports: p50/p95/p99 latency per phase, failed requests, the time from promotion until every worker
-serves the new versions (polled on /healthz), and memory per worker (psutil RSS/USS).
+serves the new versions (polled on /admin/health), and memory per worker (psutil RSS/USS).
 
     .venv/bin/python bench/bench_hot_swap.py [--clients 4] [--swaps 3] [--requests 300]
 
@@ -68,6 +68,7 @@ def prepare(instance: Path, n_stores: int, n_products: int) -> tuple[dict, objec
         TRENDSALES_MODEL_POLL_SECONDS="2",
         TRENDSALES_SCHEDULER_ENABLED="1",
         TRENDSALES_ACCESS_LOG="",
+        TRENDSALES_ADMIN_PASSWORD=PASSWORD,  # health() reads /admin/health as this admin
     )
     engine = make_engine(env["TRENDSALES_DATABASE_URL"])
     upgrade_database(engine)

@@ -63,7 +63,20 @@ def test_public_endpoints_stay_open(client):
     assert client.get("/assets/00-bootstrap.min.css").status_code == 200
     health = client.get("/healthz")
     assert health.status_code == 200
-    assert health.get_json()["status"] == "ok"
+    assert health.get_json() == {"status": "ok", "masters": {}}  # nothing about the host or process
+
+
+def test_health_detail_is_for_admins_only(server, manager_client):
+    anonymous = server.test_client()
+    refused = anonymous.get("/admin/health")
+    assert refused.status_code == 302 and refused.headers["Location"].startswith("/login")
+    assert manager_client.get("/admin/health").status_code == 403
+
+
+def test_health_detail_answers_an_admin(admin_client):
+    detail = admin_client.get("/admin/health").get_json()
+    assert {"pid", "host", "database", "masters", "models", "scheduler"} <= set(detail)
+    assert detail["scheduler"] == {"running": False, "role": "disabled"}
 
 
 def test_logged_in_user_gets_the_dashboard_and_layout(manager_client):

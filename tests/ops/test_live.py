@@ -64,6 +64,7 @@ def _prepare(instance: Path, *, slow_training: bool = False, **extra_env: str) -
         TRENDSALES_RETRAIN_POLL_SECONDS="0.3",
         TRENDSALES_JOB_HEARTBEAT_SECONDS="0.5",
         TRENDSALES_ACCESS_LOG="",
+        TRENDSALES_ADMIN_PASSWORD=PASSWORD,  # the admin created below; health() logs in with it
         **extra_env,
     )
     engine = make_engine(env["TRENDSALES_DATABASE_URL"])

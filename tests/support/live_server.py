@@ -3,14 +3,17 @@ multi-process tests). Waits on conditions (the health check answering), never on
 
 from __future__ import annotations
 
+import http.cookiejar
 import json
 import os
+import re
 import signal
 import socket
 import subprocess
 import sys
 import time
 import urllib.error
+import urllib.parse
 import urllib.request
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -84,11 +87,37 @@ class LiveServer:
     process: subprocess.Popen
     log_path: Path
     env: dict[str, str] = field(repr=False)
+    _admin: urllib.request.OpenerDirector | None = field(default=None, repr=False)
 
     def get(self, path: str, timeout: float = 10) -> tuple[int, bytes]:
         """GET a path; returns (status, body), also for error statuses."""
         try:
             with urllib.request.urlopen(self.url + path, timeout=timeout) as resp:
+                return resp.status, resp.read()
+        except urllib.error.HTTPError as exc:
+            return exc.code, exc.read()
+
+    def admin_get(self, path: str, timeout: float = 10) -> tuple[int, bytes]:
+        """GET a path as the admin of ``TRENDSALES_ADMIN_USERNAME``/``_PASSWORD`` in the server's
+        environment (logged in once through the real form; the session cookie serves every worker)."""
+        if self._admin is None:
+            opener = urllib.request.build_opener(
+                urllib.request.HTTPCookieProcessor(http.cookiejar.CookieJar())
+            )
+            with opener.open(self.url + "/login", timeout=timeout) as resp:
+                token = re.search(r'name="csrf_token" value="([^"]+)"', resp.read().decode()).group(1)
+            form = {
+                "username": self.env.get("TRENDSALES_ADMIN_USERNAME", "admin"),
+                "password": self.env["TRENDSALES_ADMIN_PASSWORD"],
+                "csrf_token": token,
+            }
+            with opener.open(
+                self.url + "/login", data=urllib.parse.urlencode(form).encode(), timeout=timeout
+            ) as resp:
+                assert "/login" not in resp.geturl(), "admin login failed"
+            self._admin = opener
+        try:
+            with self._admin.open(self.url + path, timeout=timeout) as resp:
                 return resp.status, resp.read()
         except urllib.error.HTTPError as exc:
             return exc.code, exc.read()
@@ -163,14 +192,14 @@ def worker_pids(server: LiveServer) -> set[int]:
 
 
 def health(server: LiveServer) -> dict[str, Any]:
-    """One /healthz answer (from whichever worker accepted the connection)."""
-    status, body = server.get("/healthz", timeout=5)
+    """One admin health answer, ``/admin/health`` (from whichever worker accepted the connection)."""
+    status, body = server.admin_get("/admin/health", timeout=5)
     assert status == 200, body
     return json.loads(body)
 
 
 def wait_all_workers(server: LiveServer, condition: Any, *, timeout: float, what: str) -> dict[int, dict]:
-    """Poll /healthz until every worker pid has answered with ``condition(answer)`` true."""
+    """Poll /admin/health until every worker pid has answered with ``condition(answer)`` true."""
     pids = worker_pids(server)
     good: dict[int, dict] = {}
 
