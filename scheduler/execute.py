@@ -52,7 +52,7 @@ def _watch_parent(parent_pid: int) -> None:
         time.sleep(PARENT_CHECK_SECONDS)
 
 
-class _ProgressWriter:
+class JobProgressWriter:
     """Progress callback of the child: writes to the job row at most every PROGRESS_MIN_SECONDS."""
 
     def __init__(self, engine: Engine, job_id: int) -> None:
@@ -90,7 +90,7 @@ def train_in_child(config: Any, job_id: int, levels: list[str] | None, source: s
             promote=True,
             source=source,
             job_id=job_id,
-            progress=_ProgressWriter(engine, job_id),
+            progress=JobProgressWriter(engine, job_id),
         )
         conn.send(("ok", {level: outcome.to_dict() for level, outcome in outcomes.items()}))
     except BaseException as exc:

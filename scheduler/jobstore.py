@@ -30,6 +30,17 @@ class JobError(RuntimeError):
     """A job request or update is invalid (unknown trigger or level, unknown job id)."""
 
 
+class SlotBusyError(JobError):
+    """The training slot is held by another job (``holder``)."""
+
+    def __init__(self, holder: JobInfo) -> None:
+        super().__init__(
+            f"training job {holder.id} ({holder.trigger}, requested by {holder.requested_by}) is "
+            f"{holder.status}{f' on {holder.runner}' if holder.runner else ''}; one training runs at a time"
+        )
+        self.holder = holder
+
+
 @dataclass(frozen=True)
 class JobInfo:
     """One training job row, detached from the database."""
@@ -184,6 +195,53 @@ def request_job(
                 )
             release_orphan_slot(engine)
     raise JobError("could not record the retrain request: the training slot stayed busy; try again")
+
+
+def start_job_here(
+    engine: Engine, *, trigger: str, requested_by: str, runner: str, levels: list[str] | None = None
+) -> JobInfo:
+    """Take the training slot with a job already running in the caller's process (the CLI ``train``).
+
+    Raises ``SlotBusyError`` naming the active job when the slot is held. The caller beats the job's
+    heartbeat while it trains and ends it with ``finish_job``.
+    """
+    chosen = check_request(trigger, requested_by, levels)
+    for _ in range(5):  # the active job may end between our failed insert and our read: try again
+        now = utc_now()
+        try:
+            with engine.begin() as conn:
+                job_id = conn.execute(
+                    insert(TrainingJob)
+                    .values(
+                        trigger=trigger,
+                        requested_by=requested_by,
+                        status="running",
+                        created_at=now,
+                        started_at=now,
+                        heartbeat_at=now,
+                        runner=runner[:128],
+                        levels=chosen,
+                        progress_step=0,
+                        progress_total=0,
+                        progress_label="starting",
+                    )
+                    .returning(TrainingJob.id)
+                ).scalar_one()
+                conn.execute(
+                    insert(Lock).values(
+                        name=SLOT_LOCK,
+                        holder=f"job:{job_id}",
+                        acquired_at=now,
+                        expires_at=now + dt.timedelta(days=SLOT_DAYS),
+                    )
+                )
+            return get_job(engine, job_id)
+        except IntegrityError:
+            existing = active_job(engine)
+            if existing is not None:
+                raise SlotBusyError(existing) from None
+            release_orphan_slot(engine)
+    raise JobError("the training slot stayed busy; try again")
 
 
 def record_skipped(engine: Engine, *, trigger: str, requested_by: str, reason: str, gate: dict) -> int:

@@ -24,7 +24,7 @@ from models.registry import RegistryError, list_versions
 from models.series import series_id
 from services.forecast_view import RegistrySource, forecast_series
 from services.promotion import promote_version
-from services.training import LevelOutcome, TrainingError, train_now
+from services.training import LevelOutcome, SlotBusyError, TrainingError, train_in_slot
 
 MANUAL_REASON = "manual promotion by CLI"
 
@@ -99,20 +99,30 @@ def format_outcome(outcome: LevelOutcome) -> str:
     "--level", "levels", multiple=True, type=click.Choice(LEVELS), help="Level to train (repeatable)."
 )
 @click.option("--no-promote", is_flag=True, help="Register candidates only; never change a MASTER.")
+@click.option(
+    "--wait", is_flag=True, help="When another training runs, wait for it to end instead of failing."
+)
 @with_appcontext
-def train_cmd(levels: tuple[str, ...], no_promote: bool) -> None:
-    """Train the models, register candidates and promote winners (all levels by default)."""
+def train_cmd(levels: tuple[str, ...], no_promote: bool, wait: bool) -> None:
+    """Train the models, register candidates and promote winners (all levels by default).
+
+    Takes the training slot that ``retrain`` and the scheduler use: while another training runs this
+    fails naming it (exit code 1), or waits for it with ``--wait``.
+    """
     services = get_services()
     progress = _ProgressLine()
     try:
-        outcomes = train_now(
+        _job, outcomes = train_in_slot(
             services.engine,
             services.config,
+            requested_by="cli",
             levels=levels or None,
             promote=not no_promote,
-            source="cli",
             progress=progress,
+            wait=wait,
         )
+    except SlotBusyError as exc:
+        raise click.ClickException(f"{exc}. Try again when it has ended, or add --wait.") from exc
     except TrainingError as exc:
         progress.close()
         raise click.ClickException(str(exc)) from exc

@@ -10,6 +10,7 @@ import io
 import json
 import subprocess
 import sys
+import threading
 from pathlib import Path
 
 import numpy as np
@@ -26,7 +27,9 @@ from models.artifacts import load_artifact
 from models.pipeline import TrainingError, run_training, training_config
 from models.promotion import Hold, Outcome
 from models.registry import get_version, list_versions, master_versions
+from scheduler.jobstore import active_job, cancel_job, list_jobs, request_job
 from tests.support.apps import FAST_TRAINING, make_test_app
+from tests.support.live_server import BIN, PROJECT_ROOT, app_environment, wait_for
 
 ROOT = Path(__file__).resolve().parents[2]
 FAST = FAST_TRAINING
@@ -342,3 +345,61 @@ def test_small_daily_demo_trains_and_forecasts(engine: Engine, tmp_path: Path) -
     category = sorted(demo["category"].unique())[0]
     weekly = forecaster.forecast(f"store=*|category={category}", 4, freq="W")
     assert len(weekly) == 4 and (weekly["forecast"] >= 0).all()
+
+
+def test_cli_train_is_refused_while_another_training_holds_the_slot(cli_app) -> None:
+    """The plain ``train`` takes the slot of ``retrain`` and the scheduler: a second one names the holder."""
+    engine = _engine(cli_app)
+    load(engine, panel_sales("Q", 40))
+    held = request_job(engine, trigger="manual", requested_by="ana")
+    result = cli_app.server.test_cli_runner().invoke(args=["train", "--level", "store"])
+    assert result.exit_code == 1, result.output
+    assert f"training job {held.job_id} (manual, requested by ana) is queued" in result.output
+    assert "--wait" in result.output and list_versions(engine, "store") == []
+
+
+def test_cli_train_wait_runs_once_the_slot_is_free(cli_app) -> None:
+    engine = _engine(cli_app)
+    load(engine, panel_sales("Q", 40))
+    held = request_job(engine, trigger="manual", requested_by="ana")
+    release = threading.Timer(1.0, lambda: cancel_job(engine, held.job_id, by="test"))
+    release.start()
+    result = cli_app.server.test_cli_runner().invoke(args=["train", "--level", "store", "--wait"])
+    release.join()
+    assert result.exit_code == 0, result.output
+    jobs = list_jobs(engine)
+    assert [(j.trigger, j.status) for j in jobs] == [("cli", "succeeded"), ("manual", "cancelled")]
+    assert jobs[0].outcome["store"]["version_id"] == master_versions(engine)["store"]
+    assert active_job(engine) is None  # the slot is free again
+
+
+def test_second_cli_training_process_exits_1_naming_the_running_one(cli_app) -> None:
+    """Two real ``flask train`` processes: while the first trains, the second exits 1 naming its job."""
+    engine = _engine(cli_app)
+    load(engine, panel_sales("M", 60))
+    config = cli_app.server.extensions["trendsales"].config
+    # The engine's default candidates: the first training lasts well beyond the second's start-up.
+    env = app_environment(Path(config.instance_dir), TRENDSALES_DATABASE_URL=config.database_url)
+    env.update(TRENDSALES_MODEL_DIR=config.model_dir)
+
+    def train() -> subprocess.Popen:
+        command = [str(BIN / "flask"), "--app", "wsgi", "train"]
+        return subprocess.Popen(
+            command, cwd=PROJECT_ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True
+        )
+
+    first = train()
+    wait_for(
+        lambda: active_job(engine) is not None, timeout=60, interval=0.05, what="the first training's job"
+    )
+    running = active_job(engine)
+    second = train()
+    out_second, _ = second.communicate(timeout=120)
+    assert second.returncode == 1, out_second
+    assert f"training job {running.id} (cli, requested by cli) is running" in out_second
+    # An admin's cancel reaches the CLI training too: it stops before promoting anything.
+    cancel_job(engine, running.id, by="test")
+    out_first, _ = first.communicate(timeout=120)
+    assert first.returncode == 1, out_first
+    assert [(j.trigger, j.status) for j in list_jobs(engine)] == [("cli", "cancelled")]
+    assert master_versions(engine) == {} and active_job(engine) is None
