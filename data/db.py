@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import secrets
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-from sqlalchemy import Engine, create_engine, event, inspect
+from sqlalchemy import Engine, create_engine, delete, event, insert, inspect
 from sqlalchemy.orm import Session, sessionmaker
 
 MIGRATIONS_DIR = Path(__file__).with_name("migrations")
@@ -79,3 +80,16 @@ def current_revision(engine: Engine) -> str | None:
 def has_schema(engine: Engine) -> bool:
     """True when the database already holds the Trend Sales tables."""
     return inspect(engine).has_table("sales")
+
+
+def check_writable(engine: Engine) -> None:
+    """Raise (SQLAlchemy's error) unless this process can write to the database: a throw-away row is
+    inserted and rolled back, which needs the same write access as any real write."""
+    from data.schema import Lock, utc_now
+
+    with engine.connect() as conn, conn.begin() as transaction:
+        name = f"write-check:{secrets.token_hex(4)}"
+        now = utc_now()
+        conn.execute(insert(Lock).values(name=name, holder="write-check", acquired_at=now, expires_at=now))
+        conn.execute(delete(Lock).where(Lock.name == name))
+        transaction.rollback()

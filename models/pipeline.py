@@ -10,12 +10,16 @@ from __future__ import annotations
 
 import dataclasses
 import logging
+import tempfile
 import time
 from collections.abc import Callable, Iterable
+from pathlib import Path
 from typing import Any, Protocol
 
 from sqlalchemy import Engine
+from sqlalchemy.exc import SQLAlchemyError
 
+from data.db import check_writable
 from data.progress import Progress
 from data.schema import LEVELS
 from data.storage import dataset_frequency, load_sales
@@ -120,6 +124,26 @@ def _check_levels(levels: Iterable[str] | None) -> list[str]:
     return chosen
 
 
+def check_can_save(engine: Engine, model_dir: str) -> None:
+    """Fail at once, before any training, when the versions could not be saved: the model folder or the
+    database is not writable (otherwise the run would learn it only after every level trained)."""
+    folder = Path(model_dir)
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        with tempfile.NamedTemporaryFile(dir=folder, prefix=".write-check-"):
+            pass
+    except OSError as exc:
+        raise TrainingError(
+            f"the model folder {model_dir} is not writable ({exc.strerror or exc}); "
+            "fix its permissions or TRENDSALES_MODEL_DIR before training"
+        ) from exc
+    try:
+        check_writable(engine)
+    except SQLAlchemyError as exc:
+        reason = str(getattr(exc, "orig", None) or exc).splitlines()[0]
+        raise TrainingError(f"the database is not writable ({reason}); fix it before training") from exc
+
+
 def run_training(
     engine: Engine,
     config: TrainingSettings,
@@ -141,6 +165,7 @@ def run_training(
     model_dir = config.model_dir
     if not model_dir:
         raise TrainingError("TRENDSALES_MODEL_DIR is not set: nowhere to save models")
+    check_can_save(engine, model_dir)
     train_config = training_config(config)
     sales = load_sales(engine)
     if sales is None or sales.empty:

@@ -19,6 +19,7 @@ import pytest
 from sqlalchemy import Engine, func, select
 
 from app.config import ConfigError, Settings, load_config
+from data.db import make_engine
 from data.demo import generate_demo_sales
 from data.schema import ModelVersion
 from data.storage import import_sales_frame
@@ -403,3 +404,29 @@ def test_second_cli_training_process_exits_1_naming_the_running_one(cli_app) -> 
     assert first.returncode == 1, out_first
     assert [(j.trigger, j.status) for j in list_jobs(engine)] == [("cli", "cancelled")]
     assert master_versions(engine) == {} and active_job(engine) is None
+
+
+def test_unwritable_model_folder_fails_before_any_training(engine: Engine, tmp_path: Path) -> None:
+    load(engine, panel_sales("Q", 40))
+    blocker = tmp_path / "a-file"
+    blocker.write_text("not a folder")  # the tests run as root: a file, not permissions, blocks writing
+    steps: list[str] = []
+    with pytest.raises(TrainingError, match=r"model folder .* is not writable"):
+        run_training(
+            engine,
+            config(tmp_path, MODEL_DIR=str(blocker / "models")),
+            progress=lambda s, t, x: steps.append(x),
+        )
+    assert steps == [] and list_versions(engine) == []
+
+
+def test_read_only_database_fails_before_any_training(engine: Engine, tmp_path: Path) -> None:
+    load(engine, panel_sales("Q", 40))
+    read_only = make_engine(f"sqlite:///file:{engine.url.database}?mode=ro&uri=true")
+    steps: list[str] = []
+    try:
+        with pytest.raises(TrainingError, match=r"database is not writable .*readonly"):
+            run_training(read_only, config(tmp_path), progress=lambda s, t, x: steps.append(x))
+    finally:
+        read_only.dispose()
+    assert steps == [] and list_versions(engine) == []
