@@ -132,10 +132,19 @@ class SchedulerRunner:
             recover(self.services, runner=self.runner_id, stale_after=self.stale_after)
 
     def _requests_tick(self) -> None:
-        if self.lease.is_leader and not self._stopping.is_set():
+        """Run a queued job, if any. The tick is paused meanwhile, so a training of minutes does not
+        make APScheduler skip (and log a warning for) a tick every few seconds; the job's start and
+        end are logged once each by ``run_pending`` and ``execute_job``."""
+        if not self.lease.is_leader or self._stopping.is_set():
+            return
+        self._scheduler.pause_job("retrain-requests")
+        try:
             self._guard(
                 lambda: run_pending(self.services, runner=self.runner_id, should_stop=self._stopping.is_set)
             )
+        finally:
+            if not self._stopping.is_set():
+                self._scheduler.resume_job("retrain-requests")
 
     def _gate_tick(self) -> None:
         if self.lease.is_leader and not self._stopping.is_set():
