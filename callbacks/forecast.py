@@ -39,6 +39,7 @@ from services.forecast_view import (
 
 TOP_PRODUCTS = 10
 TRAIN_HINT = "An administrator trains models with `flask --app wsgi train` (or from the Admin tab)."
+MODEL_BROKEN = "The served model could not be loaded; the administrator has been told."
 
 
 @dataclass(frozen=True)
@@ -288,6 +289,12 @@ def render_view(holder: Any, engine: Any, cache: CatalogueCache, state: ViewStat
             _alert(problem),
             breakdown_note(totals, None, state),
         )
+    if model is None and source is not None and source.refused_version(state.tab):
+        history = selection_history(engine, state)
+        message = f"{MODEL_BROKEN} Only recorded sales are shown until it is fixed."
+        card = _alert(MODEL_BROKEN, "danger")
+        figure = history_only_figure(history, state.freq)
+        return ViewOutput(figure, title, "", [], card, empty_figure(MODEL_BROKEN), _alert(message, "danger"))
     if model is None:
         history = selection_history(engine, state)
         message = f"No {state.tab} forecasting model yet, so only recorded sales are shown. {TRAIN_HINT}"

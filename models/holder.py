@@ -5,7 +5,8 @@ versions inside one response. The holder learns of a new MASTER with a cheap ``m
 query at most every ``poll_seconds`` (lazily inside ``snapshot()``, one thread at a time, or from a
 daemon poller thread); a new artifact is loaded and validated completely (``load_artifact`` +
 ``validate()`` + a trial forecast) before the reference is replaced. A broken artifact is refused and
-logged, the previous MASTER keeps serving, and the refused version is retried only after a back-off.
+logged (and audited once per process as ``model_refused``), the previous MASTER keeps serving, and the
+refused version is retried only after a back-off.
 Forecasts are cached per (version, series, horizon, freq, interval) in a bounded LRU, so a swap
 invalidates them naturally. Works the same in every gunicorn worker and on every host: each process
 polls the shared database on its own.
@@ -24,7 +25,9 @@ from typing import Any
 
 import pandas as pd
 from sqlalchemy import Engine
+from sqlalchemy.orm import Session
 
+from data.audit import audit
 from models.artifacts import ArtifactError, load_artifact
 from models.registry import get_version, master_versions
 
@@ -154,6 +157,11 @@ class ModelHolder:
         """The MASTER forecaster of ``level`` (``ModelUnavailableError`` when none is loaded)."""
         return self.snapshot().get(level)
 
+    def refused_version(self, level: str) -> str | None:
+        """The MASTER version of ``level`` this process refused to load (a broken artifact), if any."""
+        refusal = self._state.refused.get(level)
+        return refusal.version_id if refusal is not None else None
+
     def versions(self) -> dict[str, str]:
         """``{level: version_id}`` loaded in this process (what ``/healthz`` reports)."""
         return dict(self.snapshot().versions)
@@ -268,9 +276,19 @@ class ModelHolder:
                 delay,
                 error,
             )
+            if attempts == 1:
+                self._audit_refusal(level, version_id, error)
             return None
         self._state.refused.pop(level, None)
         return model
+
+    def _audit_refusal(self, level: str, version_id: str, error: str) -> None:
+        """Tell the administrators (Admin › Audit) once per process and version; never raises."""
+        try:
+            with Session(self._engine) as session, session.begin():
+                audit(session, "system", "model_refused", level=level, version=version_id, error=error[:500])
+        except Exception:
+            logger.warning("could not record the refusal of %s in the audit log", version_id, exc_info=True)
 
     def _drop_stale_cache(self, live_versions: set[str]) -> None:
         """Free cached forecasts of versions no longer served (they can never be hit again)."""

@@ -72,6 +72,10 @@ class HolderSource:
         """The version id of ``level`` in this snapshot."""
         return self.snapshot.versions.get(level)
 
+    def refused_version(self, level: str) -> str | None:
+        """The MASTER version of ``level`` that could not be loaded (broken artifact), if any."""
+        return self.holder.refused_version(level)
+
     def forecast(
         self, level: str, series_id: str, horizon: int, *, freq: str | None, interval: float
     ) -> pd.DataFrame:

@@ -6,7 +6,12 @@ import threading
 from pathlib import Path
 
 import pytest
+from sqlalchemy.orm import Session
 
+from callbacks.catalogue import CatalogueCache
+from callbacks.forecast import render_view
+from components.state import ViewState
+from data.audit import audit_events
 from models.holder import ModelHolder, ModelUnavailableError, Snapshot, load_validated
 from models.pipeline import run_training
 from models.registry import get_version, master_versions, promote
@@ -162,3 +167,24 @@ def test_poller_thread_picks_up_a_promotion(trained: OpsServices) -> None:
         assert done.is_set(), holder.status()
     finally:
         holder.stop_polling()
+
+
+def test_broken_master_with_nothing_to_fall_back_on_says_so_on_the_page(trained: OpsServices) -> None:
+    """A worker that starts on a broken MASTER artifact: the page says the model could not be loaded
+    (not "no model yet"), the refusal is audited once, and /admin/health lists it."""
+    version = master_versions(trained.engine)["store"]
+    Path(get_version(trained.engine, version).artifact_path).write_bytes(b"not a joblib file")
+    clock = Clock()
+    holder = ModelHolder(trained.engine, poll_seconds=1, clock=clock)
+    assert "store" not in holder.snapshot().versions and holder.refused_version("store") == version
+    clock.now += 600  # a retry after the back-off: refused again, but audited only once
+    holder.snapshot()
+    out = render_view(holder, trained.engine, CatalogueCache(trained.engine), ViewState(tab="store"))
+    assert "could not be loaded; the administrator has been told" in str(out.card)
+    assert "could not be loaded" in str(out.alert) and "No model yet" not in str(out.alert)
+    with Session(trained.engine) as session:
+        events = [e for e in audit_events(session) if e.action == "model_refused"]
+    assert [(e.actor, e.detail["level"], e.detail["version"]) for e in events] == [
+        ("system", "store", version)
+    ]
+    assert holder.status()["refused"]["store"]["version"] == version
