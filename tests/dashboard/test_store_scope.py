@@ -1,0 +1,68 @@
+"""Store scoping in the use-case layer: another store is refused, "all stores" is the sum of mine."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from models.series import series_id
+from services.forecast_view import HolderSource, ViewQuery, breakdown_totals, forecast_view
+from services.scoping import StoreNotAllowed, StoreScope, combine_forecasts, scoped
+
+
+@pytest.fixture
+def stores(cache) -> tuple[str, str]:
+    first, second = cache.get().stores[:2]
+    return first, second
+
+
+def test_another_store_is_refused(holder, stores):
+    mine, other = stores
+    source = scoped(HolderSource.of(holder), StoreScope(frozenset({mine})))
+    with pytest.raises(StoreNotAllowed):
+        source.forecast("store", series_id("store", store=other), 4, freq="W", interval=0.8)
+    with pytest.raises(StoreNotAllowed):
+        forecast_view(source, ViewQuery("product", f"store={other}|product=x", "W", 4))
+    assert all(not s.startswith(f"store={other}") for s in source.model("product").series_ids)
+
+
+def test_all_stores_becomes_my_stores(holder, stores):
+    mine, _ = stores
+    plain = HolderSource.of(holder)
+    source = scoped(plain, StoreScope(frozenset({mine})))
+    own = plain.forecast("store", series_id("store", store=mine), 4, freq="W", interval=0.8)
+    summed = source.forecast("store", series_id("store"), 4, freq="W", interval=0.8)
+    chain = plain.forecast("store", series_id("store"), 4, freq="W", interval=0.8)
+    pd.testing.assert_frame_equal(
+        summed.reset_index(drop=True), own.reset_index(drop=True), check_dtype=False
+    )
+    assert not np.allclose(summed["forecast"], chain["forecast"])
+    view = forecast_view(source, ViewQuery("store", series_id("store"), "W", 4))
+    assert view.history.equals(
+        forecast_view(plain, ViewQuery("store", series_id("store", store=mine), "W", 4)).history
+    )
+
+
+def test_breakdown_of_product_tab_lists_only_my_stores(holder, cache, stores):
+    mine, other = stores
+    source = scoped(HolderSource.of(holder), StoreScope(frozenset({mine})))
+    product = sorted(cache.get().carried[mine] & cache.get().carried[other])[0]
+    ids = {s: series_id("product", store=s, product=product) for s in (mine, other)}
+    totals = breakdown_totals(source, "product", ids, freq="W", horizon=4)
+    assert list(totals.index) == [mine]
+
+
+def test_every_store_scope_is_the_plain_source(holder):
+    plain = HolderSource.of(holder)
+    assert scoped(plain, StoreScope()) is plain
+
+
+def test_combined_band_adds_half_widths_in_quadrature():
+    dates = pd.date_range("2025-01-06", periods=2, freq="W-MON")
+    a = pd.DataFrame({"date": dates, "forecast": [10.0, 10.0], "lower": [7.0, 10.0], "upper": [14.0, 10.0]})
+    b = pd.DataFrame({"date": dates, "forecast": [20.0, 5.0], "lower": [16.0, 5.0], "upper": [23.0, 5.0]})
+    combined = combine_forecasts([a, b])
+    assert combined["forecast"].tolist() == [30.0, 15.0]
+    assert combined["lower"].tolist() == [25.0, 15.0]  # 30 - sqrt(3² + 4²)
+    assert combined["upper"].tolist() == [35.0, 15.0]  # 30 + sqrt(4² + 3²)
