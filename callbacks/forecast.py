@@ -17,6 +17,7 @@ import pandas as pd
 from dash import ALL, Dash, Input, Output, ctx, html
 
 from callbacks.catalogue import CatalogueCache
+from callbacks.guards import current_scope
 from components import ids
 from components.figures import empty_figure
 from components.forecast_figures import breakdown_figure, forecast_figure
@@ -29,12 +30,14 @@ from models.series import series_id
 from services.forecast_view import (
     ForecastView,
     HolderSource,
+    ModelSource,
     ViewQuery,
     backtest_wape,
     breakdown_totals,
     forecast_view,
     recorded_history,
 )
+from services.scoping import ALL_STORES, StoreScope, scoped
 
 TOP_PRODUCTS = 10
 TRAIN_HINT = "An administrator trains models with `flask --app wsgi train` (or from the Admin tab)."
@@ -72,9 +75,9 @@ def filter_values(inputs: list[dict[str, Any]]) -> dict[str, Any]:
     return {item["id"]["name"]: item.get("value") for item in inputs}
 
 
-def selection_label(state: ViewState) -> str:
-    """What is shown, for titles: ``Loja Centro · Bebidas`` or ``All stores``."""
-    parts = [state.store or "All stores"]
+def selection_label(state: ViewState, all_stores: str = "All stores") -> str:
+    """What is shown, for titles: ``Loja Centro · Bebidas`` or ``All stores`` (``My stores`` when scoped)."""
+    parts = [state.store or all_stores]
     if state.tab == "category" and state.category:
         parts.append(state.category)
     if state.tab == "product" and state.product:
@@ -120,7 +123,7 @@ def view_query(state: ViewState) -> ViewQuery:
     )
 
 
-def selection_history(engine: Any, state: ViewState) -> pd.Series:
+def selection_history(engine: Any, state: ViewState, scope: StoreScope = ALL_STORES) -> pd.Series:
     """Recorded revenue of the view's selection per display period, for when no model serves it."""
     return recorded_history(
         engine,
@@ -128,6 +131,7 @@ def selection_history(engine: Any, state: ViewState) -> pd.Series:
         store=state.store,
         category=state.category if state.tab == "category" else None,
         product=state.product if state.tab == "product" else None,
+        scope=scope,
     )
 
 
@@ -163,7 +167,7 @@ def breakdown_series(state: ViewState, catalogue: Catalogue) -> tuple[str, dict[
     )
 
 
-def breakdown_view(source: HolderSource, state: ViewState, catalogue: Catalogue) -> tuple[Any, pd.Series]:
+def breakdown_view(source: ModelSource, state: ViewState, catalogue: Catalogue) -> tuple[Any, pd.Series]:
     """The breakdown figure of the tab (forecast revenue over the horizon), or an empty-state figure,
     and the totals of every bar (also those left off the figure)."""
     level, series, drill = breakdown_series(state, catalogue)
@@ -178,7 +182,9 @@ def breakdown_view(source: HolderSource, state: ViewState, catalogue: Catalogue)
     return breakdown_figure(shown, title=title, drill=drill), totals
 
 
-def breakdown_note(totals: pd.Series, headline: float | None, state: ViewState) -> str | None:
+def breakdown_note(
+    totals: pd.Series, headline: float | None, state: ViewState, all_stores: str = "all stores"
+) -> str | None:
     """Why the bars need not add up to the headline, with both sums.
 
     Every series (the store, each of its categories, each product in it) is forecast on its own, so
@@ -199,9 +205,9 @@ def breakdown_note(totals: pd.Series, headline: float | None, state: ViewState) 
     if headline is None:
         return f"Each {item} is forecast on its own."
     whole = {
-        "store": state.store or "all stores",
+        "store": state.store or all_stores,
         "category": f"{state.category} in {state.store}" if state.store else state.category,
-        "product": "all stores",
+        "product": all_stores,
     }[state.tab]
     count = len(totals)
     if state.tab == "category" and count > TOP_PRODUCTS:
@@ -252,10 +258,23 @@ def _alert(text: str, color: str = "warning", icon: str = "bi-exclamation-triang
     )
 
 
-def render_view(holder: Any, engine: Any, cache: CatalogueCache, state: ViewState) -> ViewOutput:
-    """Compute every output of the view callback for ``state`` (one snapshot, memory reads only)."""
-    catalogue = cache.get()
-    title = f"{selection_label(state)} — {FREQ_TEXT[state.freq].name.lower()} revenue"
+def render_view(
+    holder: Any, engine: Any, cache: CatalogueCache, state: ViewState, scope: StoreScope = ALL_STORES
+) -> ViewOutput:
+    """Compute every output of the view callback for ``state`` (one snapshot, memory reads only).
+
+    A scoped user sees only their stores: another store gets a "not available to you" state, and the
+    stores together are the sum of theirs.
+    """
+    catalogue = cache.get().within(scope.stores)
+    title = (
+        f"{selection_label(state, catalogue.all_stores_label)} — {FREQ_TEXT[state.freq].name.lower()} revenue"
+    )
+    if not scope.allows(state.store):
+        message = f"The store {state.store} is not available to you. Choose one of your stores."
+        return ViewOutput(
+            empty_figure(message), title, "", [], None, empty_figure(""), _alert(message, icon="bi-lock")
+        )
     if catalogue.empty:
         message = "No sales data yet. " + TRAIN_HINT.replace(
             "trains models", "imports sales and trains models"
@@ -263,7 +282,7 @@ def render_view(holder: Any, engine: Any, cache: CatalogueCache, state: ViewStat
         return ViewOutput(
             empty_figure("No sales data yet."), title, "", [], None, empty_figure(""), _alert(message)
         )
-    source = HolderSource.of(holder) if holder is not None else None
+    source = scoped(HolderSource.of(holder), scope) if holder is not None else None
     try:
         if source is None:
             raise ModelUnavailableError("no model holder is attached to this app")
@@ -287,14 +306,14 @@ def render_view(holder: Any, engine: Any, cache: CatalogueCache, state: ViewStat
             breakdown_note(totals, None, state),
         )
     if model is None:
-        history = selection_history(engine, state)
+        history = selection_history(engine, state, scope)
         message = f"No {state.tab} forecasting model yet, so only recorded sales are shown. {TRAIN_HINT}"
         card = _alert("No model yet. " + TRAIN_HINT, "secondary", "bi-info-circle")
         figure = history_only_figure(history, state.freq)
         return ViewOutput(figure, title, "", [], card, empty_figure("No model yet."), _alert(message, "info"))
     sid = view_series_id(state)
     if sid not in model.series_ids:
-        history = selection_history(engine, state)
+        history = selection_history(engine, state, scope)
         message = (
             "No forecast for this selection yet: the serving model was trained before these sales "
             f"arrived. It appears after the next training. {TRAIN_HINT}"
@@ -319,7 +338,7 @@ def render_view(holder: Any, engine: Any, cache: CatalogueCache, state: ViewStat
     title = f"{title}, next {periods_text(state.horizon, state.freq)}"
     breakdown, totals = breakdown_view(source, state, catalogue)
     headline = float(view.forecast80["forecast"].sum())
-    note = breakdown_note(totals, headline, state)
+    note = breakdown_note(totals, headline, state, catalogue.all_stores_label.lower())
     newer = newer_sales_notice(model, catalogue, state.tab)
     return ViewOutput(figure, title, forecast_note(view, state), kpis, card, breakdown, newer, note)
 
@@ -358,4 +377,5 @@ def register(app: Dash, services: Any, cache: CatalogueCache) -> None:
     )
     def update_view(_values: list[Any]) -> tuple[Any, ...]:
         state = state_from_controls(filter_values(ctx.inputs_list[0]))
-        return render_view(services.holder, services.engine, cache, state).as_tuple()
+        scope = current_scope(services)
+        return render_view(services.holder, services.engine, cache, state, scope).as_tuple()

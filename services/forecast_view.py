@@ -9,6 +9,7 @@ forecaster, in ``models.periods``; this module chooses what a use case computes.
 Where the models come from is a ``ModelSource``: a ``HolderSource`` reads this process's in-memory
 MASTER snapshot (cached forecasts; one snapshot per request so one answer never mixes versions); a
 ``RegistrySource`` loads the MASTER artifacts recorded in the registry (the CLI, which serves nothing).
+A scoped manager's adapters wrap the source with ``services.scoping.scoped`` (their stores only).
 """
 
 from __future__ import annotations
@@ -33,6 +34,7 @@ from models.periods import (
     window,
 )
 from models.registry import get_version, master_versions
+from services.scoping import ALL_STORES, StoreScope
 
 VIEW_INTERVALS = (0.8, 0.95)  # the two bands the dashboard draws and exports
 
@@ -252,11 +254,15 @@ def recorded_history(
     store: str | None = None,
     category: str | None = None,
     product: str | None = None,
+    scope: StoreScope = ALL_STORES,
 ) -> pd.Series:
     """Recorded revenue of a selection straight from the database, per display period (no model needed).
 
     Shown when no model serves the selection yet; partial periods are kept (there is no forecast to
-    continue them).
+    continue them). A scoped user's "all stores" is the sum of their stores; another store is refused
+    (``StoreNotAllowed``).
     """
-    series = storage.load_revenue_series(engine, store=store, category=category, product=product)
+    scope.check(store)
+    stores = store if store is not None or scope.stores is None else sorted(scope.stores)
+    series = storage.load_revenue_series(engine, store=stores, category=category, product=product)
     return period_sums(series, freq)

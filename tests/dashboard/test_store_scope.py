@@ -6,6 +6,10 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from callbacks.export import forecast_download
+from callbacks.forecast import render_view
+from callbacks.navigation import page_for_path
+from components.state import ViewState
 from models.series import series_id
 from services.forecast_view import HolderSource, ViewQuery, breakdown_totals, forecast_view
 from services.scoping import StoreNotAllowed, StoreScope, combine_forecasts, scoped
@@ -66,3 +70,39 @@ def test_combined_band_adds_half_widths_in_quadrature():
     assert combined["forecast"].tolist() == [30.0, 15.0]
     assert combined["lower"].tolist() == [25.0, 15.0]  # 30 - sqrt(3² + 4²)
     assert combined["upper"].tolist() == [35.0, 15.0]  # 30 + sqrt(4² + 3²)
+
+
+def test_the_view_of_another_store_is_not_available(holder, trained_engine, cache, stores):
+    mine, other = stores
+    scope = StoreScope(frozenset({mine}))
+    out = render_view(holder, trained_engine, cache, ViewState("store", store=other), scope)
+    assert "not available to you" in str(out.alert)
+    assert out.kpis == [] and out.card is None
+
+
+def test_the_stores_together_are_my_stores(holder, trained_engine, cache, stores):
+    mine, _ = stores
+    scope = StoreScope(frozenset({mine}))
+    together = render_view(holder, trained_engine, cache, ViewState("store", freq="W", horizon=4), scope)
+    alone = render_view(holder, trained_engine, cache, ViewState("store", store=mine, freq="W", horizon=4))
+    assert together.title.startswith("My stores")
+    assert str(together.kpis) == str(alone.kpis)
+
+
+def test_export_refuses_another_store_and_sums_mine(holder, stores):
+    mine, other = stores
+    scope = StoreScope(frozenset({mine}))
+    assert forecast_download(holder, ViewState("store", store=other), "csv", scope) is None
+    together = forecast_download(holder, ViewState("store", freq="W", horizon=4), "csv", scope)
+    alone = forecast_download(holder, ViewState("store", store=mine, freq="W", horizon=4), "csv")
+    assert together["content"] == alone["content"]
+
+
+def test_dropdowns_list_only_my_stores(cache, stores):
+    mine, other = stores
+    catalogue = cache.get().within(frozenset({mine}))
+    assert catalogue.stores == (mine,) and other not in catalogue.carried
+    assert set(catalogue.product_category) == set(cache.get().carried[mine])
+    page = str(page_for_path("/product", f"?store={other}", is_admin=False, catalogue=catalogue))
+    assert page.count(other) == 1  # only in the message, never as a dropdown option
+    assert "My stores" in page and "not available to you" in page
