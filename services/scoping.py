@@ -20,7 +20,7 @@ import numpy as np
 import pandas as pd
 from sqlalchemy.orm import Session, sessionmaker
 
-from data import access, accounts
+from data import access, accounts, storage
 from data.audit import audit
 from data.db import session_scope
 from data.schema import User
@@ -236,3 +236,8 @@ def scopes_by_user(sessions: sessionmaker[Session]) -> dict[str, StoreScope]:
             u.username: ALL_STORES if u.is_admin else StoreScope(access.store_scope(session, u.id))
             for u in accounts.list_users(session)
         }
+
+
+def store_names(engine: Any) -> list[str]:
+    """The stores of the sales catalogue (what a scope may name)."""
+    return list(storage.list_stores(engine))
