@@ -139,9 +139,10 @@ def test_session_users_are_scoped_too_and_admins_are_not(app, manager, stores):
 
 
 def test_admins_see_every_store(app, services, stores):
-    secret = tokens.create_token(
-        services.sessions, "admin", "ops", expires_days=1, actor="cli", system=True
-    ).secret
+    name = f"a{uuid.uuid4().hex[:10]}"
+    with session_scope(services.sessions) as session:
+        create_user(session, name, PASSWORD, role="admin")
+    secret = tokens.create_token(services.sessions, name, "ops", expires_days=1, actor=name).secret
     answer = app.server.test_client().get(
         "/api/forecast", query_string=query(stores[1]), headers=bearer(secret)
     )
