@@ -11,7 +11,7 @@ from dash import dcc, html
 
 from components import ids
 from components.admin.common import section
-from components.formatting import PERIOD_WORDS, format_number
+from components.formatting import FREQ_TEXT, format_number
 from data.coverage import Coverage
 from data.storage import ImportPreview, ImportResult
 from data.validation import Problem
@@ -162,7 +162,7 @@ def _store_list(coverage: Coverage) -> str:
 
 
 def _coverage_facts(coverage: Coverage, freq: str) -> list[dbc.Col]:
-    one, many = PERIOD_WORDS[freq]
+    one, many = FREQ_TEXT[freq].one, FREQ_TEXT[freq].many
     periods = f"{format_number(coverage.dates)} {one if coverage.dates == 1 else many}"
     touched = f"{format_number(len(coverage.stores))} of {format_number(coverage.all_stores)}"
     return [
