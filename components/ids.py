@@ -97,6 +97,7 @@ FILTER = "ts-filter"
 FILTER_NAMES = ("store", "category", "product", "freq", "horizon", "history", "backtest")
 LINK_PROBLEMS = "link-problems"
 VIEW_ALERT = "view-alert"
+REPORTING_NOTE = "reporting-note"  # "Sales complete through …" inside VIEW_ALERT
 KPI_ROW = "kpi-row"
 FORECAST_TITLE = "forecast-title"
 FORECAST_GRAPH = "forecast-graph"

@@ -16,6 +16,7 @@ from typing import Any, Protocol
 
 from sqlalchemy import Engine
 
+from data.reporting import Reporting, complete_sales, load_reporting
 from data.storage import dataset_frequency, load_sales
 from models.registry import (
     Decision,
@@ -53,6 +54,7 @@ class LevelOutcome:
     error: str | None = None
     params: dict[str, Any] = dataclasses.field(default_factory=dict)
     n_series: int = 0
+    trained_through: str | None = None  # ISO date of the last sales date the level was trained on
 
     @property
     def ok(self) -> bool:
@@ -73,6 +75,7 @@ class TrainingSettings(Protocol):
     train_horizon: int | None
     train_families: tuple[str, ...] | None
     train_grids: Any
+    store_silent_days: int
 
 
 def training_config(settings: TrainingSettings) -> TrainingConfig:
@@ -107,8 +110,11 @@ def run_training(
     job_id: int | None = None,
     progress: Progress | None = None,
 ) -> dict[str, LevelOutcome]:
-    """Train the given levels (default: all) on all sales, register each, and promote the winners.
+    """Train the given levels (default: all) on the complete sales, register each, promote the winners.
 
+    Training sees the sales up to the date every store has reported (``data.reporting``): days only
+    some stores have reported yet are left out, so no series is zero-filled past its store's last
+    report; each level's report says the date it was trained through and which stores were ahead.
     ``config`` is the app's settings (``model_dir`` required). ``progress(label, step, total)`` gets
     overall steps across levels: the engine's own steps per level plus register/decide/promote.
     Raises ``TrainingError`` when there are no sales or the request is invalid; a level that fails
@@ -124,6 +130,9 @@ def run_training(
         raise TrainingError(
             "there are no sales in the database: import a sales file (or `data sample`) first"
         )
+    reporting = load_reporting(engine, silent_days=config.store_silent_days)
+    sales = complete_sales(sales, reporting)
+    cut = reporting_facts(reporting)
     freq = dataset_frequency(engine)
     if freq is None:
         raise TrainingError("the dataset frequency is unknown: re-import the sales files")
@@ -142,6 +151,7 @@ def run_training(
             tracker.engine(index, level),
             tracker.pipeline(index, level),
             refresh=promote,
+            cut=cut,
         )
     outcomes = _settle(engine, staged, allow_promotion=promote, announce=tracker.announce)
     tracker.finish()
@@ -161,11 +171,15 @@ def _run_level(
     steps: Progress,
     *,
     refresh: bool = True,
+    cut: dict[str, Any] | None = None,
 ) -> tuple[LevelOutcome, Decision | None]:
     """Train, register and judge one level (no promotion yet); failures become an outcome with ``error``."""
     started = time.perf_counter()
+    cut = cut or {}
     try:
-        trained = train_level(sales, level, freq=freq, config=train_config, progress=progress)
+        trained = with_reporting(
+            train_level(sales, level, freq=freq, config=train_config, progress=progress), cut
+        )
         steps("saving version", 1, 2)
         version_id = register_version(engine, trained, model_dir=model_dir, source=source, job_id=job_id)
     except Exception as exc:
@@ -191,7 +205,7 @@ def _run_level(
         durations["total"] = time.perf_counter() - started
         return _outcome(trained, version_id, False, reason, durations, f"{type(exc).__name__}: {exc}"), None
     refresh = _refresh_master(
-        engine, sales, trained, decision, train_config, model_dir, source, job_id, steps
+        engine, sales, trained, decision, train_config, model_dir, source, job_id, steps, cut
     )
     if refresh is not None:
         record_decision(engine, version_id, decision.to_dict())  # the losing candidate keeps its reason
@@ -210,6 +224,7 @@ def _refresh_master(
     source: str,
     job_id: int | None,
     steps: Progress,
+    cut: dict[str, Any],
 ) -> tuple[Any, str, Decision] | None:
     """When the MASTER's configuration beat the candidate but newer data exists, refit that configuration.
 
@@ -231,7 +246,7 @@ def _refresh_master(
     try:
         steps(f"refitting MASTER {master.id}'s configuration on the new data", 2, 2)
         config = dataclasses.replace(train_config, fixed=dict(master.params), horizon=trained.folds.horizon)
-        refreshed = train_level(sales, trained.level, freq=trained.freq, config=config)
+        refreshed = with_reporting(train_level(sales, trained.level, freq=trained.freq, config=config), cut)
         if params_key(refreshed.best_params) != params_key(master.params):
             return None  # seasonal naive beat it on these folds: keep the MASTER, as decided
         version_id = register_version(engine, refreshed, model_dir=model_dir, source=source, job_id=job_id)
@@ -326,7 +341,26 @@ def _outcome(
         error=error,
         params=dict(trained.best_params),
         n_series=int(trained.n_series),
+        trained_through=trained.fingerprint.get("date_max"),
     )
+
+
+def reporting_facts(reporting: Reporting) -> dict[str, Any]:
+    """What a level's data fingerprint records about the cut: complete-through, the stores ahead of
+    it (left out after it) and the silent stores counted as closed."""
+    through = reporting.complete_through
+    return {
+        "complete_through": through.isoformat() if through else None,
+        "stores_ahead": {r.store: r.last_date.isoformat() for r in reporting.ahead},
+        "stores_closed": {r.store: r.last_date.isoformat() for r in reporting.silent},
+    }
+
+
+def with_reporting(trained: Any, cut: dict[str, Any]) -> Any:
+    """``trained`` with the reporting facts added to its data fingerprint (its report's Data section)."""
+    if not cut:
+        return trained
+    return dataclasses.replace(trained, fingerprint={**trained.fingerprint, **cut})
 
 
 class _ProgressTracker:
