@@ -242,6 +242,8 @@ def model_facts(model: Any, version: str, cache: CatalogueCache) -> ModelFacts:
 def forecast_note(view: ForecastView, state: ViewState) -> str:
     """The line under the chart explaining what is drawn (and how the backtest did)."""
     text = "Shaded: the 80% (darker) and 95% likely ranges. Dotted grey: the same period last year."
+    if not view.partial.empty:
+        text += " Grey band, open circles: partially reported (not every store yet)."
     if state.backtest:
         wape = backtest_wape(view.backtest)
         if wape is None:

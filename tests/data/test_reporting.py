@@ -58,9 +58,7 @@ def test_empty_reporting_knows_nothing():
 
 def _days(store: str, start: str, end: str, product: str = "P1") -> pd.DataFrame:
     dates = pd.date_range(start, end, freq="D")
-    return pd.DataFrame(
-        {"date": dates, "store": store, "category": "C", "product": product, "revenue": 10.0}
-    )
+    return pd.DataFrame({"date": dates, "store": store, "category": "C", "product": product, "revenue": 10.0})
 
 
 def test_load_reporting_and_the_training_cut_on_a_database(engine):
