@@ -25,7 +25,7 @@ import pandas as pd
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from models.series import default_horizon, season_lengths
+from models.series import default_horizon, season_lengths, year_length
 from models.training import TrainingConfig, train_level
 
 
@@ -40,7 +40,7 @@ class Dataset:
 
 def _decimal_time_index(times: pd.Series, freq: str) -> pd.DatetimeIndex:
     """R ``ts`` decimal times (1991.5 = July 1991) → period-start dates."""
-    per_year = {"M": 12, "Q": 4}[freq]
+    per_year = year_length(freq)
     years = np.floor(times.to_numpy() + 1e-9).astype(int)
     steps = np.rint((times.to_numpy() - years) * per_year).astype(int)
     months = steps * (12 // per_year) + 1

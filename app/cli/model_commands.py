@@ -15,12 +15,14 @@ import click
 from flask.cli import AppGroup, with_appcontext
 
 from app.services import get_services
-from models.artifacts import ArtifactError, load_artifact
+from data.frequency import FREQUENCIES
+from models.artifacts import ArtifactError
+from models.holder import ModelUnavailableError
 from models.pipeline import LevelOutcome, TrainingError, run_training
 from models.registry import RegistryError, get_version, list_versions, master_versions, promote
 from models.series import LEVELS, series_id
+from services.forecast_view import RegistrySource, forecast_series
 
-FREQS = ("D", "W", "M", "Q")
 MANUAL_REASON = "manual promotion by CLI"
 
 
@@ -223,7 +225,10 @@ def resolve_series(
 @click.option("--product", default=None, help="Product (product level).")
 @click.option("--horizon", required=True, type=click.IntRange(min=1), help="Steps ahead to forecast.")
 @click.option(
-    "--freq", type=click.Choice(FREQS), default=None, help="Output frequency (default: the data's)."
+    "--freq",
+    type=click.Choice(tuple(FREQUENCIES)),
+    default=None,
+    help="Output frequency (default: the data's).",
 )
 @click.option(
     "--interval",
@@ -243,21 +248,16 @@ def forecast_cmd(
     interval: float,
 ) -> None:
     """Write ``date,forecast,lower,upper`` CSV to stdout from the MASTER model of LEVEL."""
-    engine = get_services().engine
-    version = master_versions(engine).get(level)
-    if version is None:
-        raise click.ClickException(
-            f"there is no MASTER model for level {level} yet: run `flask --app wsgi train` first"
-        )
+    source = RegistrySource(get_services().engine)
     try:
-        forecaster = load_artifact(get_version(engine, version).artifact_path, expected_level=level)
-    except (ArtifactError, RegistryError) as exc:
+        forecaster = source.model(level)
+    except (ModelUnavailableError, ArtifactError, RegistryError) as exc:
         raise click.ClickException(str(exc)) from exc
     sid = resolve_series(forecaster, level, store, category, product)
     try:
-        frame = forecaster.forecast(sid, horizon, freq=freq, interval=interval)
+        result = forecast_series(source, level, sid, horizon, freq=freq, interval=interval)
     except ValueError as exc:
         raise click.ClickException(str(exc)) from exc
-    frame = frame[["date", "forecast", "lower", "upper"]].copy()
+    frame = result.frame[["date", "forecast", "lower", "upper"]].copy()
     frame["date"] = frame["date"].dt.strftime("%Y-%m-%d")
     click.echo(frame.to_csv(index=False, float_format="%.4f"), nl=False)
