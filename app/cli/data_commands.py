@@ -9,7 +9,7 @@ import click
 from flask.cli import AppGroup
 
 from app.services import get_services
-from components.formatting import PERIOD_WORDS
+from components.formatting import FREQ_TEXT
 from data.storage import ImportResult
 from services import imports, undo
 from services.data_status import RECENT_WEEKS, DataStatus, data_status
@@ -67,7 +67,7 @@ def status_lines(status: DataStatus) -> list[str]:
     """The ``data status`` report: one table row per store, then "complete through"."""
     if not status.stores:
         return ["No sales data yet: import sales files (data import PATH…) or load the demo (data sample)."]
-    unit = PERIOD_WORDS[status.frequency][1]
+    unit = FREQ_TEXT[status.frequency].many
     periods = status.periods
     width = max(len("store"), *(len(s.store) for s in status.stores))
     lines = [

@@ -15,7 +15,7 @@ from dash import dcc, html
 from components import ids
 from components.admin.common import section
 from components.figures import TEMPLATE
-from components.formatting import PERIOD_WORDS, PLOTLY_SEPARATORS, format_number
+from components.formatting import FREQ_TEXT, PLOTLY_SEPARATORS, format_number
 
 REPORTED_COLOR = "#2f6fbf"  # blue / orange: distinguishable with the common colour-vision deficiencies
 MISSING_COLOR = "#f0a35e"
@@ -42,7 +42,7 @@ def period_tick(day: dt.date, freq: str) -> str:
 
 def reporting_title(periods: Sequence[dt.date], freq: str) -> str:
     """The heat-map's title, naming the window in words (also its accessible name)."""
-    unit = PERIOD_WORDS[freq][1]
+    unit = FREQ_TEXT[freq].many
     return f"Reporting by store — {format_number(len(periods))} {unit} to {br_date(periods[-1])}"
 
 
@@ -122,7 +122,7 @@ def reporting_caption(
     complete_through: dt.date, behind: Sequence[tuple[str, dt.date]], unreported: int, freq: str
 ) -> str:
     """One sentence under the heat-map: "complete through", who is behind, unreported periods."""
-    one, many = PERIOD_WORDS[freq]
+    one, many = FREQ_TEXT[freq].one, FREQ_TEXT[freq].many
     text = f"Complete through {br_date(complete_through)} (the newest date every store has reported)."
     if behind:
         named = ", ".join(f"{store} (last report {br_date(last)})" for store, last in behind)

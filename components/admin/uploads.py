@@ -11,7 +11,7 @@ from dash import dcc, html
 
 from components import ids
 from components.admin.common import section
-from components.formatting import PERIOD_WORDS, format_number
+from components.formatting import FREQ_TEXT, format_number
 from data.coverage import Coverage
 from data.storage import ImportPreview, ImportResult
 from data.validation import Problem
@@ -161,8 +161,8 @@ def _store_list(coverage: Coverage) -> str:
 
 
 def _coverage_facts(coverage: Coverage, freq: str) -> list[dbc.Col]:
-    one, many = PERIOD_WORDS[freq]
-    periods = f"{format_number(coverage.dates)} {one if coverage.dates == 1 else many}"
+    words = FREQ_TEXT[freq]
+    periods = f"{format_number(coverage.dates)} {words.one if coverage.dates == 1 else words.many}"
     touched = f"{format_number(len(coverage.stores))} of {format_number(coverage.all_stores)}"
     return [
         dbc.Col(_fact("Dates:", f"{coverage.date_min} → {coverage.date_max} ({periods})"), md=6),
