@@ -249,5 +249,5 @@ def recent_periods(end: pd.Timestamp | str, freq: str, *, weeks: int) -> list[pd
     end = pd.Timestamp(end).normalize()
     first = end - pd.Timedelta(days=weeks * 7 - 1)
     start = normalise_dates(pd.Series([first]), freq).iloc[0]
-    periods = pd.date_range(start, end, freq=frequency(freq).pandas_alias)
+    periods = pd.date_range(start, end, freq=FREQUENCIES[freq].pandas_alias)
     return [p for p in periods if p >= first]

@@ -1,7 +1,7 @@
 """Admin › Data: which store reported which recent period, as a small heat-map with a caption.
 
 Dates are written the Brazilian way (``05/11``, ``05/11/2026``) and counts with ``format_number``.
-A period before a store's first report is left blank (the store did not exist yet), not counted.
+A period before a store's first report is shown grey (the store did not exist yet) and not counted.
 """
 
 from __future__ import annotations
@@ -20,7 +20,9 @@ from components.formatting import FREQ_TEXT, PLOTLY_SEPARATORS, format_number
 REPORTED_COLOR = "#2f6fbf"  # blue / orange: distinguishable with the common colour-vision deficiencies
 MISSING_COLOR = "#f0a35e"
 BLANK_COLOR = "#f1f3f5"
-ROW_PX, MIN_HEIGHT, MAX_HEIGHT = 22, 150, 520
+ROW_PX, MIN_HEIGHT, MAX_HEIGHT = 22, 180, 560
+CELL_GAP = 0.12  # share of a period left blank between cells
+MAX_TICKS = 8
 STATES = {True: "reported", False: "not reported", None: "before its first report"}
 
 
@@ -47,36 +49,71 @@ def reporting_title(periods: Sequence[dt.date], freq: str) -> str:
 def reporting_figure(
     periods: Sequence[dt.date], stores: Sequence[str], reported: Sequence[Sequence[bool | None]], *, freq: str
 ) -> go.Figure:
-    """Stores (rows) × recent periods (columns): blue reported, orange not reported, blank before the
-    store's first report. Sized for the number of stores; readable from 390 px wide."""
-    z = [[None if flag is None else int(flag) for flag in row] for row in reported]
-    labels = [period_tick(p, freq) for p in periods]
-    hover = [[f"{s} · {br_date(p)}: {STATES[flag]}" for p, flag in zip(periods, row, strict=True)]
-             for s, row in zip(stores, reported, strict=True)]  # fmt: skip
-    fig = go.Figure(
-        go.Heatmap(
-            z=z,
-            x=labels,
-            y=list(stores),
-            zmin=0,
-            zmax=1,
-            colorscale=[[0, MISSING_COLOR], [0.5, MISSING_COLOR], [0.5, REPORTED_COLOR], [1, REPORTED_COLOR]],
-            showscale=False,
-            xgap=1,
-            ygap=1,
-            text=hover,
-            hovertemplate="%{text}<extra></extra>",
+    """Stores (rows) × recent periods (columns): blue reported, orange not reported, grey before the
+    store's first report, with a legend naming the three. Sized for the number of stores.
+
+    Drawn as one horizontal bar per cell (one trace per state), which the app's basic Plotly bundle
+    renders (it has no heatmap trace); the cells scale with the width down to 390 px.
+    """
+    fig = go.Figure()
+    for state, color in ((True, REPORTED_COLOR), (False, MISSING_COLOR), (None, BLANK_COLOR)):
+        cells = [
+            (store, i, f"{store} · {br_date(p)}: {STATES[state]}")
+            for store, row in zip(stores, reported, strict=True)
+            for i, (p, flag) in enumerate(zip(periods, row, strict=True))
+            if flag is state
+        ]
+        if not cells:
+            continue
+        fig.add_trace(
+            go.Bar(
+                orientation="h",
+                y=[c[0] for c in cells],
+                x=[1 - CELL_GAP] * len(cells),
+                base=[c[1] + CELL_GAP / 2 for c in cells],
+                width=0.86,
+                marker={"color": color, "line": {"width": 0}},
+                name=STATES[state],
+                text=[c[2] for c in cells],
+                textposition="none",
+                hovertemplate="%{text}<extra></extra>",
+            )
         )
-    )
+    step = max(1, -(-len(periods) // MAX_TICKS))
+    ticks = list(range(0, len(periods), step))
     fig.update_layout(
         template=TEMPLATE,
         title={"text": reporting_title(periods, freq), "x": 0.01, "font": {"size": 14}},
-        height=min(MAX_HEIGHT, max(MIN_HEIGHT, 70 + ROW_PX * len(stores))),
-        margin={"l": 10, "r": 10, "t": 40, "b": 30},
-        plot_bgcolor=BLANK_COLOR,
+        height=min(MAX_HEIGHT, max(MIN_HEIGHT, 110 + ROW_PX * len(stores))),
+        margin={"l": 10, "r": 10, "t": 40, "b": 48},
+        barmode="overlay",
+        bargap=0,
         separators=PLOTLY_SEPARATORS,
-        xaxis={"type": "category", "nticks": 8, "tickangle": 0, "automargin": True, "fixedrange": True},
-        yaxis={"autorange": "reversed", "automargin": True, "fixedrange": True},
+        legend={
+            "orientation": "h",
+            "yref": "container",
+            "y": 0,
+            "yanchor": "bottom",
+            "x": 0,
+            "font": {"size": 11},
+        },
+        xaxis={
+            "range": [0, len(periods)],
+            "tickvals": [i + 0.5 for i in ticks],
+            "ticktext": [period_tick(periods[i], freq) for i in ticks],
+            "showgrid": False,
+            "zeroline": False,
+            "fixedrange": True,
+            "automargin": True,
+        },
+        yaxis={
+            "type": "category",
+            "categoryorder": "array",
+            "categoryarray": list(stores),
+            "autorange": "reversed",
+            "automargin": True,
+            "fixedrange": True,
+        },
     )
     return fig
 

@@ -24,8 +24,7 @@ def upload_section() -> html.Div:
     """Drop zone (several CSV/XLSX files), preview area with confirm/cancel, and the import result."""
     drop_zone = dcc.Upload(
         id=ids.ADMIN_UPLOAD,
-        multiple=True,
-        accept=".csv,.xlsx,text/csv,application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        multiple=True,  # no ``accept``: a file it filtered out would be dropped without any answer
         children=html.Div(
             [
                 html.I(className="bi bi-cloud-arrow-up fs-3 d-block mb-1"),
@@ -162,8 +161,8 @@ def _store_list(coverage: Coverage) -> str:
 
 
 def _coverage_facts(coverage: Coverage, freq: str) -> list[dbc.Col]:
-    one, many = FREQ_TEXT[freq].one, FREQ_TEXT[freq].many
-    periods = f"{format_number(coverage.dates)} {one if coverage.dates == 1 else many}"
+    words = FREQ_TEXT[freq]
+    periods = f"{format_number(coverage.dates)} {words.one if coverage.dates == 1 else words.many}"
     touched = f"{format_number(len(coverage.stores))} of {format_number(coverage.all_stores)}"
     return [
         dbc.Col(_fact("Dates:", f"{coverage.date_min} → {coverage.date_max} ({periods})"), md=6),
