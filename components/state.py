@@ -14,6 +14,7 @@ from urllib.parse import parse_qs, urlencode
 
 from components.formatting import FREQ_TEXT
 from data.frequency import FREQUENCIES, coarser_or_equal
+from data.reporting import Reporting
 
 TABS = ("store", "category", "product")
 ALL = "__all__"
@@ -32,6 +33,7 @@ class Catalogue:
     carried: Mapping[str, frozenset[str]] = field(default_factory=dict)
     freq: str | None = None
     last_date: dt.date | None = None  # the newest stored sales date
+    reporting: Reporting | None = None  # up to when each store has reported (None: not read)
 
     @property
     def empty(self) -> bool:
