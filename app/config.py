@@ -148,6 +148,7 @@ class Settings:
     api_rate_per_minute: int = _setting(120, _positive_int, "API requests per token per minute, per worker")
     api_token_days: int = _setting(90, _positive_int, "default lifetime of a new API token, days")
     catalogue_ttl_seconds: float = _setting(10.0, _positive_float, "dropdown catalogue cache")
+    store_silent_days: int = _setting(35, _positive_int, "a store silent longer counts as closed")
     # Live model operations.
     scheduler_enabled: bool = _setting(False, _bool, "nightly retraining and the request runner")
     retrain_cron: str = _setting("30 2 * * *", _text, "when the nightly gate runs")

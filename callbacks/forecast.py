@@ -2,9 +2,10 @@
 
 An adapter of the "forecast for a view" use case (``services.forecast_view``): the filters become a
 ``ViewQuery``, the use case computes the numbers, and this module renders them. One model snapshot
-per callback, so every number of one response comes from the same MASTER versions. Reads only memory
-(the forecaster's history, cached forecasts, the cached catalogue); SQL is used only when no model
-serves the selection, to still show the recorded history.
+per callback, so every number of one response comes from the same MASTER versions. Reads memory
+(the forecaster's history, cached forecasts, the cached catalogue with the stores' reporting); SQL
+is used when no model serves the selection, to still show the recorded history, and for the days of
+the selection recorded after the model's data (``reported_sales``, one indexed range read).
 """
 
 from __future__ import annotations
@@ -25,6 +26,7 @@ from components.formatting import FREQ_TEXT, format_brl, format_percent, periods
 from components.kpis import compute_kpis, kpi_cards
 from components.model_card import ModelFacts, model_card
 from components.state import Catalogue, ViewState, state_from_controls
+from data.reporting import Reporting
 from models.holder import ModelUnavailableError
 from models.series import series_id
 from services.forecast_view import (
@@ -36,6 +38,7 @@ from services.forecast_view import (
     breakdown_totals,
     forecast_view,
     recorded_history,
+    reported_sales,
 )
 from services.scoping import ALL_STORES, StoreScope, scoped
 
@@ -123,16 +126,23 @@ def view_query(state: ViewState) -> ViewQuery:
     )
 
 
-def selection_history(engine: Any, state: ViewState, scope: StoreScope = ALL_STORES) -> pd.Series:
-    """Recorded revenue of the view's selection per display period, for when no model serves it."""
-    return recorded_history(
-        engine,
-        state.freq,
-        store=state.store,
-        category=state.category if state.tab == "category" else None,
-        product=state.product if state.tab == "product" else None,
-        scope=scope,
-    )
+def selection(state: ViewState) -> dict[str, str | None]:
+    """The view's selection as filters of the sales (``store``, ``category``, ``product``; None = all)."""
+    return {
+        "store": state.store,
+        "category": state.category if state.tab == "category" else None,
+        "product": state.product if state.tab == "product" else None,
+    }
+
+
+def selection_history(
+    engine: Any, state: ViewState, reporting: Reporting | None = None, scope: StoreScope = ALL_STORES
+) -> pd.Series:
+    """Recorded revenue of the view's selection per display period, for when no model serves it;
+    up to the date every store of the view has reported when ``reporting`` is known (``reporting``
+    of the user's stores only: ``Catalogue.within``)."""
+    through = reporting.reported_through(state.store) if reporting is not None else None
+    return recorded_history(engine, state.freq, through=through, scope=scope, **selection(state))
 
 
 def history_only_figure(history: pd.Series, freq: str) -> Any:
@@ -240,6 +250,8 @@ def model_facts(model: Any, version: str, cache: CatalogueCache) -> ModelFacts:
 def forecast_note(view: ForecastView, state: ViewState) -> str:
     """The line under the chart explaining what is drawn (and how the backtest did)."""
     text = "Shaded: the 80% (darker) and 95% likely ranges. Dotted grey: the same period last year."
+    if not view.partial.empty:
+        text += " Grey band, open circles: partially reported (not every store yet)."
     if state.backtest:
         wape = backtest_wape(view.backtest)
         if wape is None:
@@ -306,22 +318,27 @@ def render_view(
             breakdown_note(totals, None, state),
         )
     if model is None:
-        history = selection_history(engine, state, scope)
+        history = selection_history(engine, state, catalogue.reporting, scope)
         message = f"No {state.tab} forecasting model yet, so only recorded sales are shown. {TRAIN_HINT}"
         card = _alert("No model yet. " + TRAIN_HINT, "secondary", "bi-info-circle")
         figure = history_only_figure(history, state.freq)
         return ViewOutput(figure, title, "", [], card, empty_figure("No model yet."), _alert(message, "info"))
     sid = view_series_id(state)
     if sid not in model.series_ids:
-        history = selection_history(engine, state, scope)
+        history = selection_history(engine, state, catalogue.reporting, scope)
         message = (
             "No forecast for this selection yet: the serving model was trained before these sales "
             f"arrived. It appears after the next training. {TRAIN_HINT}"
         )
         figure = history_only_figure(history, state.freq)
         return ViewOutput(figure, title, "", [], card, empty_figure(""), _alert(message, "info"))
+    reported = None
+    if catalogue.reporting is not None:
+        reported = reported_sales(
+            engine, catalogue.reporting, model.data_range[1], scope=scope, **selection(state)
+        )
     try:
-        view = forecast_view(source, view_query(state))
+        view = forecast_view(source, view_query(state), reported)
     except ValueError as exc:  # e.g. a horizon longer than the model serves
         return ViewOutput(empty_figure(str(exc)), title, "", [], None, empty_figure(""), _alert(str(exc)))
     figure = forecast_figure(
@@ -331,6 +348,7 @@ def render_view(
         freq=state.freq,
         last_year=view.last_year,
         backtest=view.backtest,
+        partial=view.partial,
     )
     kpis = kpi_cards(
         compute_kpis(view.full_history, view.forecast80, view.forecast95, view.last_year, state.freq)
@@ -339,17 +357,46 @@ def render_view(
     breakdown, totals = breakdown_view(source, state, catalogue)
     headline = float(view.forecast80["forecast"].sum())
     note = breakdown_note(totals, headline, state, catalogue.all_stores_label.lower())
-    newer = newer_sales_notice(model, catalogue, state.tab)
-    return ViewOutput(figure, title, forecast_note(view, state), kpis, card, breakdown, newer, note)
+    alerts = [newer_sales_notice(model, catalogue, state.tab), reporting_note(catalogue.reporting)]
+    alerts = [a for a in alerts if a is not None] or None
+    return ViewOutput(figure, title, forecast_note(view, state), kpis, card, breakdown, alerts, note)
+
+
+def reporting_note(reporting: Reporting | None) -> dbc.Alert | None:
+    """ "Sales complete through D; N stores have reported later days" when some stores are ahead of the
+    others (their later days are drawn as partially reported and count nowhere else yet), naming the
+    silent stores counted as closed."""
+    if reporting is None or not reporting.ahead:
+        return None
+    ahead = reporting.ahead
+    newest = max(r.last_date for r in ahead)
+    n = len(ahead)
+    text = (
+        f"Sales complete through {reporting.complete_through:%d %b %Y}; {n} store{'s' if n != 1 else ''} "
+        f"{'have' if n != 1 else 'has'} reported later days (to {newest:%d %b %Y}). Until every store has "
+        "reported them, those days are drawn as partially reported and count in no total, KPI or training."
+    )
+    if reporting.silent:
+        closed = ", ".join(f"{r.store} (since {r.last_date:%d %b %Y})" for r in reporting.silent)
+        text += f" Counted as closed, silent for over {reporting.silent_after} days: {closed}."
+    return dbc.Alert(
+        [html.I(className="bi bi-hourglass-split me-2"), text],
+        color="secondary",
+        className="py-2",
+        id=ids.REPORTING_NOTE,
+    )
 
 
 def newer_sales_notice(model: Any, catalogue: Catalogue, tab: str) -> dbc.Alert | None:
-    """Say so when sales newer than the serving model's data are recorded (imported since its training):
-    the forecast still starts after the model's last date until the next training includes them."""
-    if catalogue.last_date is None:
+    """Say so when sales newer than the serving model's data are recorded (imported since its training)
+    for every store: the forecast still starts after the model's last date until the next training
+    includes them (days only some stores have reported wait for the others, see ``reporting_note``)."""
+    reporting = catalogue.reporting
+    recorded_to = reporting.complete_through if reporting is not None else catalogue.last_date
+    if recorded_to is None:
         return None
     trained_to = pd.Timestamp(model.data_range[1]).normalize()
-    recorded_to = pd.Timestamp(catalogue.last_date).normalize()
+    recorded_to = pd.Timestamp(recorded_to).normalize()
     if recorded_to <= trained_to:
         return None
     return _alert(

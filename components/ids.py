@@ -16,7 +16,7 @@ ADMIN_SUMMARY = "admin-summary"
 ADMIN_UPLOADS = "admin-uploads"
 ADMIN_REFRESH = "admin-refresh"
 
-# --- admin console (owned by the admin-console work; components/admin/, callbacks/admin/) ---
+# --- admin console (components/admin/, callbacks/admin/) ---
 ADMIN_TABS = "admin-tabs"
 ADMIN_UPLOAD = "admin-upload"
 ADMIN_UPLOAD_LIMIT = "admin-upload-limit"
@@ -25,6 +25,15 @@ ADMIN_UPLOAD_STAGED = "admin-upload-staged"
 ADMIN_UPLOAD_CONFIRM = "admin-upload-confirm"
 ADMIN_UPLOAD_CANCEL = "admin-upload-cancel"
 ADMIN_UPLOAD_RESULT = "admin-upload-result"
+ADMIN_DATA_STATUS = "admin-data-status"
+ADMIN_UNDO = "admin-undo"  # pattern id type: {"type": ADMIN_UNDO, "upload": <upload id>}
+ADMIN_UNDO_MODAL = "admin-undo-modal"
+ADMIN_UNDO_TEXT = "admin-undo-text"
+ADMIN_UNDO_CONFIRM = "admin-undo-confirm"
+ADMIN_UNDO_CANCEL = "admin-undo-cancel"
+ADMIN_UNDO_PENDING = "admin-undo-pending"
+ADMIN_UNDO_DONE = "admin-undo-done"
+ADMIN_UNDO_MESSAGE = "admin-undo-message"
 
 ADMIN_RETRAIN = "admin-retrain"
 ADMIN_RETRAIN_MODAL = "admin-retrain-modal"
@@ -91,6 +100,7 @@ FILTER = "ts-filter"
 FILTER_NAMES = ("store", "category", "product", "freq", "horizon", "history", "backtest")
 LINK_PROBLEMS = "link-problems"
 VIEW_ALERT = "view-alert"
+REPORTING_NOTE = "reporting-note"  # "Sales complete through …" inside VIEW_ALERT
 KPI_ROW = "kpi-row"
 FORECAST_TITLE = "forecast-title"
 FORECAST_GRAPH = "forecast-graph"

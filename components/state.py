@@ -14,6 +14,7 @@ from urllib.parse import parse_qs, urlencode
 
 from components.formatting import FREQ_TEXT
 from data.frequency import FREQUENCIES, coarser_or_equal
+from data.reporting import Reporting
 
 TABS = ("store", "category", "product")
 ALL = "__all__"
@@ -32,6 +33,7 @@ class Catalogue:
     carried: Mapping[str, frozenset[str]] = field(default_factory=dict)
     freq: str | None = None
     last_date: dt.date | None = None  # the newest stored sales date
+    reporting: Reporting | None = None  # up to when each store has reported (None: not read)
     scoped: bool = False  # True when limited to one user's stores ("All stores" means "my stores")
 
     @property
@@ -52,6 +54,7 @@ class Catalogue:
             categories=tuple(c for c in self.categories if c in set(product_category.values())),
             product_category=product_category,
             carried=carried,
+            reporting=self.reporting.within(stores) if self.reporting is not None else None,
             scoped=True,
         )
 

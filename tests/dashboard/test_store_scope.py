@@ -11,7 +11,14 @@ from callbacks.forecast import render_view
 from callbacks.navigation import page_for_path
 from components.state import ViewState
 from models.series import series_id
-from services.forecast_view import HolderSource, ViewQuery, breakdown_totals, forecast_view
+from services.forecast_view import (
+    HolderSource,
+    ViewQuery,
+    breakdown_totals,
+    forecast_view,
+    recorded_history,
+    scope_stores,
+)
 from services.scoping import StoreNotAllowed, StoreScope, combine_forecasts, scoped
 
 
@@ -106,3 +113,20 @@ def test_dropdowns_list_only_my_stores(cache, stores):
     page = str(page_for_path("/product", f"?store={other}", is_admin=False, catalogue=catalogue))
     assert page.count(other) == 1  # only in the message, never as a dropdown option
     assert "My stores" in page and "not available to you" in page
+
+
+def test_recorded_sales_of_my_stores_are_read_for_my_stores_only(trained_engine, stores):
+    mine, other = stores
+    scope = StoreScope(frozenset({mine}))
+    together = recorded_history(trained_engine, "W", scope=scope)
+    alone = recorded_history(trained_engine, "W", store=mine)
+    pd.testing.assert_series_equal(together, alone, check_names=False)
+    assert scope_stores(None, scope) == [mine] and scope_stores(None, StoreScope()) is None
+    with pytest.raises(StoreNotAllowed):
+        recorded_history(trained_engine, "W", store=other, scope=scope)
+
+
+def test_reporting_of_a_scoped_catalogue_names_my_stores_only(cache, stores):
+    mine, _ = stores
+    assert len(cache.get().reporting.stores) == 2
+    assert [r.store for r in cache.get().within(frozenset({mine})).reporting.stores] == [mine]

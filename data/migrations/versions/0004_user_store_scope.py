@@ -4,14 +4,14 @@
 keep their access). ``api_tokens``: hashed personal tokens for ``/api/*``.
 
 Revision ID: 0004
-Revises: 0002
+Revises: 0003
 """
 
 import sqlalchemy as sa
 from alembic import op
 
 revision = "0004"
-down_revision = "0002"
+down_revision = "0003"
 branch_labels = None
 depends_on = None
 
