@@ -179,7 +179,8 @@ def test_broken_master_with_nothing_to_fall_back_on_says_so_on_the_page(trained:
     assert "store" not in holder.snapshot().versions and holder.refused_version("store") == version
     clock.now += 600  # a retry after the back-off: refused again, but audited only once
     holder.snapshot()
-    out = render_view(holder, trained.engine, CatalogueCache(trained.engine), ViewState(tab="store"))
+    cache = CatalogueCache(trained.engine, silent_days=trained.config.store_silent_days)
+    out = render_view(holder, trained.engine, cache, ViewState(tab="store"))
     assert "could not be loaded; the administrator has been told" in str(out.card)
     assert "could not be loaded" in str(out.alert) and "No model yet" not in str(out.alert)
     with Session(trained.engine) as session:
