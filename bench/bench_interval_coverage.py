@@ -26,8 +26,9 @@ import pandas as pd
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from data.demo import generate_demo_sales
+from data.schema import LEVELS
 from models.pipeline import training_config
-from models.series import LEVELS, display_alias, level_panel
+from models.series import display_alias, level_panel
 from models.training import train_level
 
 INTERVALS = (0.8, 0.95)

@@ -88,13 +88,14 @@ def load_sales(
 def load_revenue_series(
     engine: Engine,
     *,
-    store: str | None = None,
+    store: str | Iterable[str] | None = None,
     category: str | None = None,
     product: str | None = None,
     start: DateLike | None = None,
     end: DateLike | None = None,
 ) -> pd.Series:
-    """Revenue summed per date in SQL, as a Series on a DatetimeIndex named ``date``; None = all."""
+    """Revenue summed per date in SQL, as a Series on a DatetimeIndex named ``date``; None = all
+    (``store`` may name several stores: their sum)."""
     day = type_coerce(Sale.date, String)
     stmt = select(day.label("date"), func.sum(Sale.revenue).label("revenue")).group_by(Sale.date)
     stmt = _filtered(stmt, start=start, end=end, stores=store, categories=category, products=product)

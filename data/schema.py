@@ -28,7 +28,7 @@ from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 ROLES = ("admin", "manager")
 LEVELS = ("store", "category", "product")
 MODEL_STATUSES = ("MASTER", "candidate", "archived")
-JOB_STATUSES = ("queued", "running", "succeeded", "failed", "skipped")
+JOB_STATUSES = ("queued", "running", "succeeded", "failed", "skipped", "cancelled")
 UPLOAD_STATUSES = ("imported", "unchanged", "rejected", "undone")
 
 
@@ -270,3 +270,30 @@ class Lock(Base):
     holder: Mapped[str] = mapped_column(String(128), nullable=False)
     acquired_at: Mapped[dt.datetime] = mapped_column(DateTime, nullable=False, default=utc_now)
     expires_at: Mapped[dt.datetime] = mapped_column(DateTime, nullable=False)
+
+
+class UserStoreScope(Base):
+    """One store a manager may see. A user with no rows sees every store (the default)."""
+
+    __tablename__ = "user_store_scopes"
+
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), primary_key=True)
+    store: Mapped[str] = mapped_column(String(128), primary_key=True)
+
+
+class ApiToken(Base):
+    """A personal API token: only the sha256 of its secret is stored; it acts as its owner."""
+
+    __tablename__ = "api_tokens"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    user_id: Mapped[int] = mapped_column(
+        ForeignKey("users.id", ondelete="CASCADE"), nullable=False, index=True
+    )
+    name: Mapped[str] = mapped_column(String(80), nullable=False)
+    secret_hash: Mapped[str] = mapped_column(String(64), unique=True, nullable=False)
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime, nullable=False, default=utc_now)
+    created_by: Mapped[str] = mapped_column(String(80), nullable=False)
+    expires_at: Mapped[dt.datetime | None] = mapped_column(DateTime)
+    revoked_at: Mapped[dt.datetime | None] = mapped_column(DateTime)
+    last_used_at: Mapped[dt.datetime | None] = mapped_column(DateTime)

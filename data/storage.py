@@ -24,6 +24,7 @@ from data.coverage import CatalogueState, Coverage, file_coverage
 from data.frequency import FrequencyError, normalise_dates, resolve_frequency
 from data.ingest import SalesTable, aggregate, check_file, read_sales_table, table_from_frame
 from data.limits import SalesLimits
+from data.progress import Progress
 from data.queries import (
     dataset_frequency,
     date_range,
@@ -40,7 +41,6 @@ from data.raw_files import frame_sha256, keep_raw_file, keep_raw_frame, sha256_f
 from data.schema import Product, Sale, Setting, Upload, utc_now
 from data.staging import (
     KeyCounts,
-    Progress,
     bulk_session,
     count_keys,
     count_new_series,

@@ -16,7 +16,7 @@ import numpy as np
 import pandas as pd
 
 from data.frequency import coarser_or_equal
-from models.intervals import LEVELS, Calibration, aggregate_bounds, check_interval
+from models.intervals import INTERVAL_LEVELS, Calibration, aggregate_bounds, check_interval
 from models.periods import served_periods, whole_periods
 from models.series import check_freq, display_alias, future_dates
 
@@ -225,7 +225,7 @@ class LevelForecaster:
             problems.append("point forecasts must be finite and non-negative")
         if t.scales.shape != (n,) or not np.isfinite(t.scales).all() or (t.scales < 0).any():
             problems.append("scales must be finite, non-negative, one per series")
-        for level in LEVELS:
+        for level in INTERVAL_LEVELS:
             lo, hi = t.lo.get(level), t.hi.get(level)
             if lo is None or hi is None or lo.shape != (self.max_horizon,) or hi.shape != (self.max_horizon,):
                 problems.append(f"interval table {level} missing or of the wrong length")

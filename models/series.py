@@ -13,8 +13,8 @@ import numpy as np
 import pandas as pd
 
 from data.frequency import frequency
+from data.schema import LEVELS
 
-LEVELS = ("store", "category", "product")
 REQUIRED_COLUMNS = ("date", "store", "category", "product", "revenue")
 _MONTHS = ("JAN", "FEB", "MAR", "APR", "MAY", "JUN", "JUL", "AUG", "SEP", "OCT", "NOV", "DEC")
 _WEEKDAYS = ("MON", "TUE", "WED", "THU", "FRI", "SAT", "SUN")

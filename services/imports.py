@@ -20,8 +20,8 @@ from data import demo, queries, storage
 from data.audit import audit
 from data.db import session_scope
 from data.limits import SalesLimits
+from data.progress import Progress
 from data.raw_files import is_file_inside
-from data.staging import Progress
 from data.storage import ImportPreview, ImportResult
 from data.validation import Problem, SalesFileError
 

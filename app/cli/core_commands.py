@@ -10,7 +10,7 @@ from flask.cli import AppGroup, with_appcontext
 
 from app.services import get_services
 from data.db import upgrade_database
-from services import accounts, imports
+from services import accounts, imports, scoping
 
 
 def _fail(message: str) -> None:
@@ -77,10 +77,12 @@ def users_create(name: str, role: str, password_stdin: bool) -> None:
 def users_list() -> None:
     """List users with role, status and last login."""
     users = accounts.list_accounts(get_services().sessions)
-    click.echo(f"{'user':<24}{'role':<10}{'status':<12}last login")
+    scopes = scoping.scopes_by_user(get_services().sessions)
+    click.echo(f"{'user':<24}{'role':<10}{'status':<12}{'last login':<28}stores")
     for u in users:
         status = "active" if u.active else ("requested" if u.access_requested else "inactive")
-        click.echo(f"{u.username:<24}{u.role:<10}{status:<12}{u.last_login_at or '-'}")
+        stores = scopes.get(u.username, scoping.ALL_STORES).describe()
+        click.echo(f"{u.username:<24}{u.role:<10}{status:<12}{u.last_login_at or '-'!s:<28}{stores}")
 
 
 @users_cli.command("approve")
@@ -117,6 +119,25 @@ def users_deactivate(name: str) -> None:
     click.echo(f"User {name!r} deactivated.")
 
 
+@users_cli.command("scope")
+@click.argument("name")
+@click.option("--stores", help='Comma-separated stores the manager may see, e.g. "Loja Centro,Loja Praia".')
+@click.option("--all", "every", is_flag=True, help="Let the manager see every store (the default).")
+def users_scope(name: str, stores: str | None, every: bool) -> None:
+    """Limit a manager to some stores (--stores) or give them every store (--all); audited."""
+    if every == (stores is not None):
+        _fail("give exactly one of --stores or --all")
+    services = get_services()
+    chosen = None if every else (stores or "").split(",")
+    try:
+        scope = scoping.set_user_scope(
+            services.sessions, name, chosen, known_stores=scoping.store_names(services.engine), actor="cli"
+        )
+    except scoping.ScopeError as exc:
+        _fail(str(exc))
+    click.echo(f"{name} now sees {scope.describe()}.")
+
+
 def load_demo_if_empty() -> None:
     """Load the embedded demo data when the sales table is empty (first `make run`)."""
     services = get_services()
@@ -129,7 +150,8 @@ def load_demo_if_empty() -> None:
 
 def train_if_no_master() -> None:
     """Train and promote the first models when no level has a MASTER yet (first `make run`)."""
-    from models import pipeline, registry
+    from models import registry
+    from services.training import train_now
 
     services = get_services()
     if registry.master_versions(services.engine):
@@ -138,7 +160,7 @@ def train_if_no_master() -> None:
     # Nothing is being served yet, so the first training may use every core.
     n_jobs = max(services.config.train_n_jobs, os.cpu_count() or 1)
     config = services.config.replace(train_n_jobs=n_jobs)
-    outcomes = pipeline.run_training(services.engine, config, source="init", progress=progress_printer())
+    outcomes = train_now(services.engine, config, source="init", progress=progress_printer())
     click.echo("")
     for level, outcome in outcomes.items():
         click.echo(f"  {level}: {outcome.version_id} — {outcome.reason}")
@@ -147,7 +169,7 @@ def train_if_no_master() -> None:
 def progress_printer():
     """A progress callback that rewrites one terminal line: `[step/total] label`."""
 
-    def show(label: str, step: int, total: int) -> None:
+    def show(step: int, total: int, label: str) -> None:
         width = 30
         done = int(width * step / total) if total else width
         click.echo(f"\r[{'#' * done}{'.' * (width - done)}] {step}/{total} {label[:60]:<60}", nl=False)

@@ -1,7 +1,8 @@
 """``train``, ``models list|promote`` and ``forecast`` commands (CONTRACT §3).
 
-Thin wrappers: the work is done by ``models.pipeline``, ``models.registry`` and the MASTER
-``LevelForecaster``; these functions parse options, show progress and print results.
+Thin wrappers: training and promotion are the use cases ``services.training`` and
+``services.promotion``; listing and forecasting read ``models.registry`` and the MASTER
+``LevelForecaster``. These functions parse options, show progress and print results.
 """
 
 from __future__ import annotations
@@ -16,12 +17,14 @@ from flask.cli import AppGroup, with_appcontext
 
 from app.services import get_services
 from data.frequency import FREQUENCIES
+from data.schema import LEVELS
 from models.artifacts import ArtifactError
 from models.holder import ModelUnavailableError
-from models.pipeline import LevelOutcome, TrainingError, run_training
-from models.registry import RegistryError, get_version, list_versions, master_versions, promote
-from models.series import LEVELS, series_id
+from models.registry import RegistryError, list_versions
+from models.series import series_id
 from services.forecast_view import RegistrySource, forecast_series
+from services.promotion import promote_version
+from services.training import LevelOutcome, TrainingError, train_now
 
 MANUAL_REASON = "manual promotion by CLI"
 
@@ -45,7 +48,7 @@ class _ProgressLine:
         self._last_label = ""
         self._width = 0
 
-    def __call__(self, label: str, step: int, total: int) -> None:
+    def __call__(self, step: int, total: int, label: str) -> None:
         """Show ``[ 42%] label``; in a pipe, print only when the level or phase changes."""
         percent = 100 * step / total if total else 100.0
         text = f"[{percent:3.0f}%] {label}"
@@ -102,7 +105,7 @@ def train_cmd(levels: tuple[str, ...], no_promote: bool) -> None:
     services = get_services()
     progress = _ProgressLine()
     try:
-        outcomes = run_training(
+        outcomes = train_now(
             services.engine,
             services.config,
             levels=levels or None,
@@ -154,18 +157,15 @@ def list_cmd(level: str | None) -> None:
 @click.argument("version")
 def promote_cmd(version: str) -> None:
     """Make VERSION the MASTER of its level (admin override or rollback)."""
-    engine = get_services().engine
     try:
-        info = get_version(engine, version)
-        previous = master_versions(engine).get(info.level)
-        if previous == version:
-            click.echo(f"{version} is already the MASTER of level {info.level}; nothing changed.")
-            return
-        promote(engine, version, reason=MANUAL_REASON, actor="cli")
+        plan = promote_version(get_services().engine, version, reason=MANUAL_REASON, actor="cli")
     except RegistryError as exc:
         raise click.ClickException(str(exc)) from exc
-    was = f" (was {previous})" if previous else ""
-    click.echo(f"{version} is now the MASTER of level {info.level}{was}.")
+    if not plan.changes:
+        click.echo(f"{version} is already the MASTER of level {plan.level}; nothing changed.")
+        return
+    was = f" (was {plan.previous})" if plan.previous else ""
+    click.echo(f"{version} is now the MASTER of level {plan.level}{was}.")
 
 
 def _parse_ids(series_ids: list[str]) -> dict[str, set[str]]:
