@@ -220,11 +220,6 @@ def store_reporting(bind: Engine | Connection) -> list[StoreReport]:
     ]
 
 
-def complete_through(reports: Iterable[StoreReport]) -> dt.date | None:
-    """The newest date every store has reported (the oldest of the stores' last dates), or None."""
-    return min((r.last_date for r in reports), default=None)
-
-
 def reported_dates(bind: Engine | Connection, *, start: DateLike) -> dict[str, set[dt.date]]:
     """The dates on or after ``start`` on which each store has at least one sales row."""
     day = type_coerce(Sale.date, String)

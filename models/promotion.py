@@ -149,10 +149,10 @@ def score_master(
     return dataclasses.replace(score, wape=float(scored["wape"]))
 
 
-def _against_naive(trained: TrainedLevel, cand: float, base: float | None) -> Outcome:
+def _against_naive(trained: TrainedLevel, cand: float, base: float | None, first: bool = False) -> Outcome:
     if base is None or (cand < base and not _same(cand, base)):
         return Outcome.FIRST_MODEL
-    if trained.best_params.get("family") == SEASONAL_NAIVE:
+    if first or trained.best_params.get("family") == SEASONAL_NAIVE:  # the first model always serves
         return Outcome.FIRST_NAIVE
     return Outcome.NOT_PROMOTED
 
@@ -162,8 +162,9 @@ def decide(trained: TrainedLevel, version_id: str, master: MasterScore | None) -
 
     Ties keep the MASTER, unless the candidate was trained on different (newer) data — then the
     equally accurate candidate replaces it so forecasts start from the latest data. Without a MASTER
-    (or when it could not be re-scored) the candidate must beat seasonal naive, or be seasonal naive
-    because nothing beat it, so that every level can serve.
+    the first model of a level is always promoted (flagged when it does not beat seasonal naive), so
+    that every level serves after its first training whatever the history; when the MASTER could not
+    be re-scored the candidate must beat seasonal naive, or be seasonal naive because nothing beat it.
     """
     cand = float(trained.metrics["wape"])
     base = trained.baseline_metrics.get("wape")
@@ -178,7 +179,9 @@ def decide(trained: TrainedLevel, version_id: str, master: MasterScore | None) -
         candidate_data_to=trained.fingerprint.get("date_max"),
     )
     if master is None:
-        return dataclasses.replace(decision, outcome=_against_naive(trained, cand, decision.baseline_wape))
+        return dataclasses.replace(
+            decision, outcome=_against_naive(trained, cand, decision.baseline_wape, True)
+        )
     new_sha = trained.fingerprint.get("sha256")
     decision = dataclasses.replace(
         decision,
@@ -249,7 +252,7 @@ def _versus_naive(d: PromotionDecision) -> str:
         return f"candidate WAPE {cand}{vs} on {folds} → promoted"
     if d.outcome is Outcome.FIRST_NAIVE:
         return (
-            f"no candidate beat seasonal naive (WAPE {cand} on {folds}); seasonal naive promoted as the "
+            f"no candidate beat seasonal naive (WAPE {cand} on {folds}); promoted as the "
             "first MASTER so the level can serve"
         )
     return (

@@ -80,8 +80,11 @@ def status_lines(status: DataStatus) -> list[str]:
     tail = (
         f"; behind: {', '.join(f'{s.store} (last {s.last_date})' for s in behind)}"
         if behind
-        else "; every store reported through the newest date"
+        else f"; every {'other ' if status.silent else ''}store reported through the newest date"
     )
+    if status.silent:
+        named = ", ".join(f"{s.store} (last {s.last_date})" for s in status.silent)
+        tail += f"; silent long enough to count as closed: {named}"
     lines.append(
         f"Complete through {status.complete_through} (the newest date every store has reported){tail}"
     )
@@ -91,7 +94,9 @@ def status_lines(status: DataStatus) -> list[str]:
 @data_cli.command("status")
 def status_cmd() -> None:
     """Per store: first and last reported date, unreported periods of the last 8 weeks; complete through."""
-    for line in status_lines(data_status(get_services().engine)):
+    services = get_services()
+    status = data_status(services.engine, silent_days=services.config.store_silent_days)
+    for line in status_lines(status):
         click.echo(line)
 
 

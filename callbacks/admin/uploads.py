@@ -64,6 +64,7 @@ def status_panel(status: DataStatus) -> Any:
         reported=[s.reported for s in status.stores],
         complete_through=status.complete_through,
         behind=[(s.store, s.last_date) for s in status.behind],
+        silent=[(s.store, s.last_date) for s in status.silent],
     )
 
 
@@ -166,7 +167,7 @@ def register(app: Dash, services: Any) -> None:
     @admin_only
     def overview(_clicks: int | None, _undone: Any) -> tuple[Any, Any, Any]:
         rows = history_rows(imports.upload_history(services))
-        status = status_panel(data_status(services.engine))
+        status = status_panel(data_status(services.engine, silent_days=services.config.store_silent_days))
         return summary_cards(imports.sales_overview(services)), uploads_table(rows), status
 
     @app.callback(

@@ -119,14 +119,22 @@ def reporting_figure(
 
 
 def reporting_caption(
-    complete_through: dt.date, behind: Sequence[tuple[str, dt.date]], unreported: int, freq: str
+    complete_through: dt.date,
+    behind: Sequence[tuple[str, dt.date]],
+    unreported: int,
+    freq: str,
+    silent: Sequence[tuple[str, dt.date]] = (),
 ) -> str:
-    """One sentence under the heat-map: "complete through", who is behind, unreported periods."""
+    """One sentence under the heat-map: "complete through", who is behind or silent (counted as
+    closed), unreported periods."""
     one, many = FREQ_TEXT[freq].one, FREQ_TEXT[freq].many
     text = f"Complete through {br_date(complete_through)} (the newest date every store has reported)."
     if behind:
         named = ", ".join(f"{store} (last report {br_date(last)})" for store, last in behind)
         text += f" Behind: {named}."
+    if silent:
+        named = ", ".join(f"{store} (last report {br_date(last)})" for store, last in silent)
+        text += f" Silent long enough to count as closed: {named}."
     if unreported:
         text += (
             f" {format_number(unreported)} store-{one if unreported == 1 else many} without a report "
@@ -143,12 +151,13 @@ def reporting_panel(
     reported: Sequence[Sequence[bool | None]],
     complete_through: dt.date | None,
     behind: Sequence[tuple[str, dt.date]] = (),
+    silent: Sequence[tuple[str, dt.date]] = (),
 ) -> html.Div:
     """The heat-map with its caption, or a short note when there is no sales data yet."""
     if not stores or complete_through is None:
         return html.Div("No sales data yet.", className="text-body-secondary small")
     unreported = sum(flag is False for row in reported for flag in row)
-    caption = reporting_caption(complete_through, behind, unreported, freq)
+    caption = reporting_caption(complete_through, behind, unreported, freq, silent)
     graph = dcc.Graph(
         figure=reporting_figure(periods, stores, reported, freq=freq),
         config={"displayModeBar": False, "responsive": True},

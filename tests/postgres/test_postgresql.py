@@ -161,7 +161,7 @@ def test_undo_restores_refuses_and_status_reports_on_postgresql(pg_engine, tmp_p
     (second,) = import_sales_files(pg_engine, [b], uploaded_by="test", upload_dir=up)
     services = SimpleNamespace(engine=pg_engine, sessions=make_session_factory(pg_engine))
 
-    status = data_status(pg_engine)
+    status = data_status(pg_engine, silent_days=35)
     assert [(r.store, str(r.last_date)) for r in store_reporting(pg_engine)] == [
         ("S1", "2025-01-03"), ("S2", "2025-01-01"), ("S3", "2025-01-03"),
     ]  # fmt: skip

@@ -121,7 +121,7 @@ def test_data_status_prints_each_stores_span_gaps_and_complete_through(services,
         "Complete through 2025-10-28 (the newest date every store has reported); "
         "behind: Loja Oeste (last 2025-10-28)"
     )
-    status = data_status(services.engine)
+    status = data_status(services.engine, silent_days=services.config.store_silent_days)
     parque = next(s for s in status.stores if s.store == "Loja Parque")
     assert status.periods[0] == dt.date(2025, 9, 6) and len(status.periods) == 56
     assert parque.reported[:26] == (None,) * 26 and parque.reported[26] is True  # 06/09..01/10, then 02/10
@@ -205,3 +205,18 @@ def test_the_undo_button_asks_then_undoes_the_named_upload(services, demo, tmp_p
     assert f"Upload {upload_id} (b.csv) undone: 0 values restored, {len(rows)} rows deleted." in _texts(msg)
     msg, is_open, _, pending, _ = undo_step(services, trigger, True, actor="admin", pending=None)
     assert is_open is False and "was already undone" in _texts(msg)
+
+
+def test_a_store_silent_past_the_threshold_counts_as_closed_in_the_status(services, server, demo):
+    with services.engine.begin() as conn:  # Loja Oeste's last report 20/09: 41 days before 31/10 (> 35)
+        conn.execute(text("DELETE FROM sales WHERE store = 'Loja Oeste' AND date > '2025-09-20'"))
+    result = server.test_cli_runner().invoke(args=["data", "status"])
+    assert result.exit_code == 0, result.output
+    assert result.output.splitlines()[-1] == (
+        "Complete through 2025-10-31 (the newest date every store has reported); every other store reported "
+        "through the newest date; silent long enough to count as closed: Loja Oeste (last 2025-09-20)"
+    )
+    status = data_status(services.engine, silent_days=services.config.store_silent_days)
+    assert "Silent long enough to count as closed: Loja Oeste (last report 20/09/2025)" in _texts(
+        status_panel(status)
+    )
