@@ -94,6 +94,7 @@ def defaults() -> dict[str, Any]:
         "TRAIN_HORIZON": _env_int("TRAIN_HORIZON", 0) or None,
         "TRAIN_FAMILIES": _env_list("TRAIN_FAMILIES"),
         "TRAIN_GRIDS": _env_json("TRAIN_GRIDS"),
+        "HOLIDAYS": _env("HOLIDAYS") or "BR",  # holidays-package country[-subdivision], or "none"
         "TESTING": False,
     }
 

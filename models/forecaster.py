@@ -19,6 +19,9 @@ from models.intervals import LEVELS, Calibration, aggregate_bounds, check_interv
 from models.series import FREQS, check_freq, display_alias, future_dates
 
 _ORDER = {f: i for i, f in enumerate(FREQS)}
+# Artifact format: 1 = before engine v2 (no version field; same tables, loads as is), 2 = engine v2
+# (per-series selection in ``params``). ``models.artifacts.load_artifact`` refuses newer formats.
+FORMAT_VERSION = 2
 
 
 @dataclass(frozen=True, eq=False)
@@ -53,6 +56,7 @@ class LevelForecaster:
     tables: ForecastTables = field(repr=False)
     version: str | None = None
     fallbacks: dict = field(default_factory=dict)
+    format_version: int = FORMAT_VERSION
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "_index", {sid: i for i, sid in enumerate(self.series_ids)})
@@ -63,6 +67,7 @@ class LevelForecaster:
         return state
 
     def __setstate__(self, state: dict) -> None:
+        state.setdefault("format_version", 1)  # pickled before the field existed
         self.__dict__.update(state)
         object.__setattr__(self, "_index", {sid: i for i, sid in enumerate(self.series_ids)})
 

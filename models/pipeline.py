@@ -17,6 +17,7 @@ from typing import Any
 from sqlalchemy import Engine
 
 from data.storage import dataset_frequency, load_sales
+from models.features import parse_holidays
 from models.registry import (
     Decision,
     decide_promotion,
@@ -79,7 +80,8 @@ def _int_or_none(config: dict[str, Any], key: str) -> int | None:
 
 def training_config(config: dict[str, Any]) -> TrainingConfig:
     """Build the engine's ``TrainingConfig`` from the app config (``TRAIN_N_JOBS``, ``TRAIN_FOLDS``,
-    ``TRAIN_HORIZON``, optional ``TRAIN_GRIDS``/``TRAIN_FAMILIES``); missing keys keep the defaults."""
+    ``TRAIN_HORIZON``, ``HOLIDAYS``, optional ``TRAIN_GRIDS``/``TRAIN_FAMILIES``); missing keys keep the
+    defaults."""
     kwargs: dict[str, Any] = {}
     n_jobs = _int_or_none(config, "TRAIN_N_JOBS")
     if n_jobs is not None:
@@ -94,6 +96,12 @@ def training_config(config: dict[str, Any]) -> TrainingConfig:
         kwargs["grids"] = config["TRAIN_GRIDS"]
     if config.get("TRAIN_FAMILIES") is not None:
         kwargs["families"] = tuple(config["TRAIN_FAMILIES"])
+    if config.get("HOLIDAYS"):
+        try:
+            parse_holidays(str(config["HOLIDAYS"]))
+        except ValueError as exc:
+            raise TrainingError(f"configuration HOLIDAYS: {exc}") from exc
+        kwargs["holidays"] = str(config["HOLIDAYS"])
     return TrainingConfig(**kwargs)
 
 

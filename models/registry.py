@@ -25,7 +25,6 @@ from models.artifacts import ArtifactError, load_artifact, save_artifact
 from models.reports import (
     MODEL_FILE,
     REPORT_JSON,
-    SEASONAL_NAIVE,
     build_report,
     params_key,
     with_decision,
@@ -254,24 +253,17 @@ def _pct(value: float) -> str:
 
 
 def _first_model_decision(trained: Any, cand: float, folds: str) -> Decision:
-    """The first model of a level: promote when it beats seasonal naive (or when it IS seasonal naive)."""
+    """The first model of a level is always promoted (every level serves); the reason compares it
+    with seasonal naive."""
     base = trained.baseline_metrics.get("wape")
     head = f"first model of level {trained.level}"
     if base is None or (cand < base and not _same(cand, base)):
         vs = "" if base is None else f" vs seasonal naive {_pct(base)}"
         return Decision(True, f"{head}: candidate WAPE {_pct(cand)}{vs} on {folds} → promoted", cand, None)
-    if trained.best_params.get("family") == SEASONAL_NAIVE:
-        return Decision(
-            True,
-            f"{head}: no candidate beat seasonal naive (WAPE {_pct(cand)} on {folds}); seasonal naive "
-            "promoted as the first MASTER so the level can serve",
-            cand,
-            None,
-        )
     return Decision(
-        False,
-        f"{head}: candidate WAPE {_pct(cand)} does not beat seasonal naive {_pct(base)} on {folds} "
-        "→ not promoted; the level has no MASTER yet",
+        True,
+        f"{head}: no candidate beat seasonal naive (WAPE {_pct(cand)} on {folds}); promoted as the "
+        "first MASTER so the level can serve",
         cand,
         None,
     )
