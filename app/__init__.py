@@ -13,7 +13,7 @@ from dash import Dash
 from flask import Flask, jsonify
 
 from app.admin_routes import register_admin_routes
-from app.config import PROJECT_ROOT, load_config
+from app.config import PROJECT_ROOT, Settings, load_config
 from app.dashboard import create_dash
 from app.extensions import csrf, login_manager
 from app.security import install_security
@@ -24,36 +24,36 @@ from models.holder import ModelHolder
 log = logging.getLogger("trendsales")
 
 
-def configure_logging() -> None:
+def configure_logging(level: str) -> None:
     """Log to stderr once, with timestamps and the process id (useful under gunicorn)."""
     root = logging.getLogger()
     if not root.handlers:
         logging.basicConfig(
-            level=os.environ.get("TRENDSALES_LOG_LEVEL", "INFO"),
+            level=level,
             format="%(asctime)s %(levelname)s [pid %(process)d] %(name)s: %(message)s",
         )
     for noisy in ("alembic", "apscheduler"):  # per-tick INFO lines drown the useful ones
         logging.getLogger(noisy).setLevel(logging.WARNING)
 
 
-def create_server(config: dict[str, Any]) -> Flask:
+def create_server(settings: Settings) -> Flask:
     """The Flask server with its configuration and templates."""
-    server = Flask("app", root_path=str(PROJECT_ROOT / "app"), instance_path=config["INSTANCE_DIR"])
-    server.config.update(config)
+    server = Flask("app", root_path=str(PROJECT_ROOT / "app"), instance_path=settings.instance_dir)
+    server.config.update(settings.flask_config())
     return server
 
 
-def register_services(server: Flask, config: dict[str, Any]) -> Services:
+def register_services(server: Flask, settings: Settings) -> Services:
     """Create the database engine and the services bundle for this app."""
-    engine = make_engine(config["DATABASE_URL"])
-    services = Services(config=config, engine=engine, sessions=make_session_factory(engine))
+    engine = make_engine(settings.database_url)
+    services = Services(config=settings, engine=engine, sessions=make_session_factory(engine))
     server.extensions[EXTENSION_KEY] = services
     return services
 
 
 def attach_model_holder(services: Services) -> ModelHolder:
     """Give this process its MASTER model holder (lazy registry check every MODEL_POLL_SECONDS)."""
-    holder = ModelHolder(services.engine, poll_seconds=float(services.config["MODEL_POLL_SECONDS"]))
+    holder = ModelHolder(services.engine, poll_seconds=services.config.model_poll_seconds)
     services.extras["holder"] = holder
     return holder
 
@@ -62,7 +62,7 @@ def start_background(services: Services) -> None:
     """In a serving process only (gunicorn's post_worker_init): poll for new MASTERs in a thread and,
     when SCHEDULER_ENABLED, start the scheduler. Never called at import time or by the CLI."""
     services.holder.start_polling()
-    if services.config["SCHEDULER_ENABLED"] and "scheduler" not in services.extras:
+    if services.config.scheduler_enabled and "scheduler" not in services.extras:
         from scheduler.runner import start_scheduler
 
         services.extras["scheduler"] = start_scheduler(services)
@@ -80,7 +80,7 @@ def scheduler_state(services: Services) -> dict[str, Any]:
     """The scheduler's state in this process (leader or follower, next runs), or that it is off."""
     runner = services.extras.get("scheduler")
     if runner is None:
-        role = "stopped" if services.config["SCHEDULER_ENABLED"] else "disabled"
+        role = "stopped" if services.config.scheduler_enabled else "disabled"
         return {"running": False, "role": role}
     return runner.state()
 
@@ -121,13 +121,13 @@ def register_cli(server: Flask) -> None:
 
 def create_app(config: dict[str, Any] | None = None) -> Dash:
     """Build an isolated Trend Sales app; ``config`` overrides environment settings (tests use it)."""
-    configure_logging()
     settings = load_config(config)
+    configure_logging(settings.log_level)
     server = create_server(settings)
     services = register_services(server, settings)
     attach_model_holder(services)
     dash_app = create_dash(server, services)
-    install_security(server, list(dash_app.csp_hashes()))
+    install_security(server, settings, list(dash_app.csp_hashes()))
     register_extensions(server)
     register_blueprints(server, services)
     register_admin_routes(server)

@@ -13,9 +13,8 @@ from werkzeug.wrappers import Response
 from app.extensions import login_manager
 from app.security import LOGIN_AT
 from app.services import get_services
-from data import accounts
-from data.db import session_scope
 from data.schema import User
+from services import accounts
 
 bp = Blueprint("auth", __name__)
 
@@ -23,14 +22,7 @@ bp = Blueprint("auth", __name__)
 @login_manager.user_loader
 def load_user(session_id: str) -> User | None:
     """Load the user of a session id ("<id>:<token>"); a changed token ends old sessions."""
-    user_id, _, token = session_id.partition(":")
-    if not user_id.isdigit():
-        return None
-    with get_services().sessions() as session:
-        user = session.get(User, int(user_id))
-    if user is None or not user.active or user.session_token != token:
-        return None
-    return user
+    return accounts.session_user(get_services().sessions, session_id)
 
 
 def safe_next(target: str | None) -> str:
@@ -57,15 +49,14 @@ def login() -> str | Response:
     if request.method == "POST":
         username = request.form.get("username", "")
         password = request.form.get("password", "")
-        with session_scope(services.sessions) as session:
-            result = accounts.authenticate(
-                session,
-                username,
-                password,
-                address=client_address(),
-                max_failures=services.config["LOGIN_MAX_FAILURES"],
-                window_minutes=services.config["LOGIN_WINDOW_MINUTES"],
-            )
+        result = accounts.log_in(
+            services.sessions,
+            username,
+            password,
+            address=client_address(),
+            max_failures=services.config.login_max_failures,
+            window_minutes=services.config.login_window_minutes,
+        )
         if result.user is not None:
             flask_session.permanent = True  # expire after SESSION_HOURS, not at browser close only
             flask_session.pop("csrf_token", None)  # a token known before login is not valid after it
@@ -92,10 +83,7 @@ def logout() -> str | Response:
             return redirect(url_for("auth.login"))
         return render_template("logout.html")
     if current_user.is_authenticated:
-        with session_scope(get_services().sessions) as session:
-            user = session.get(User, current_user.id)
-            if user is not None:
-                accounts.end_sessions(user)
+        accounts.log_out_everywhere(get_services().sessions, current_user.id)
     logout_user()
     flask_session.pop(LOGIN_AT, None)
     flash("You are logged out.", "info")
@@ -112,9 +100,9 @@ def change_password() -> str | Response:
             flash("The two new passwords differ.", "danger")
             return render_template("password.html"), 400
         try:
-            with session_scope(get_services().sessions) as session:
-                user = session.get(User, current_user.id)
-                accounts.change_password(session, user, request.form.get("current_password", ""), new)
+            user = accounts.change_own_password(
+                get_services().sessions, current_user.id, request.form.get("current_password", ""), new
+            )
         except accounts.AccountError as exc:
             flash(str(exc), "danger")
             return render_template("password.html"), 400
@@ -135,15 +123,15 @@ def request_access() -> str | Response:
             return render_template("request_access.html", username=username), 400
         services = get_services()
         try:
-            with session_scope(services.sessions) as session:
-                accounts.note_access_request(
-                    session,
-                    address=client_address(),
-                    limit=services.config["LOGIN_MAX_FAILURES"],
-                    window_minutes=services.config["LOGIN_WINDOW_MINUTES"],
-                )
-            with session_scope(services.sessions) as session:
-                accounts.request_access(session, username, password, request.form.get("note", ""))
+            accounts.request_access(
+                services.sessions,
+                username,
+                password,
+                request.form.get("note", ""),
+                address=client_address(),
+                limit=services.config.login_max_failures,
+                window_minutes=services.config.login_window_minutes,
+            )
         except accounts.AccountError as exc:
             flash(str(exc), "danger")
             return render_template("request_access.html", username=username), 400

@@ -1,14 +1,19 @@
-"""Configuration, read from the environment (prefix ``TRENDSALES_``) in this one place.
+"""Configuration: one typed, frozen ``Settings`` read from the environment (prefix ``TRENDSALES_``) here.
 
-``load_config(overrides)`` returns a plain dict that becomes the Flask config; tests pass
-overrides (a temporary database and model folder) instead of touching the environment.
+Every setting, its environment variable, its type and its default live in the ``Settings`` dataclass
+below; nothing else in the project reads ``os.environ``. ``load_config(overrides)`` parses and validates
+once at start-up (an unusable value is a ``ConfigError`` naming the variable); tests pass overrides
+keyed by the variable name without the prefix (``{"DATABASE_URL": ..., "TRAIN_FOLDS": 2}``).
 """
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import os
 import secrets
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field, fields
 from pathlib import Path
 from typing import Any
 
@@ -20,83 +25,177 @@ class ConfigError(RuntimeError):
     """The configuration cannot start the app (e.g. production without a secret key)."""
 
 
-def _env(name: str, default: str | None = None) -> str | None:
-    return os.environ.get(PREFIX + name, default)
+def _text(raw: str) -> str:
+    return raw.strip()
 
 
-def _env_bool(name: str, default: bool) -> bool:
-    raw = _env(name)
-    if raw is None:
-        return default
-    return raw.strip().lower() in {"1", "true", "yes", "on"}
+def _optional_text(raw: str) -> str | None:
+    return raw.strip() or None
 
 
-def _env_int(name: str, default: int) -> int:
-    raw = _env(name)
-    return default if raw in (None, "") else int(raw)
+def _bool(raw: str) -> bool:
+    value = raw.strip().lower()
+    if value in {"1", "true", "yes", "on"}:
+        return True
+    if value in {"0", "false", "no", "off", ""}:
+        return False
+    raise ValueError("expected true/false (1/0, yes/no, on/off)")
 
 
-def _env_float(name: str, default: float) -> float:
-    raw = _env(name)
-    return default if raw in (None, "") else float(raw)
+def _positive_float(raw: str) -> float:
+    value = float(raw)
+    if not value > 0:
+        raise ValueError("must be a positive number")
+    return value
 
 
-def _env_list(name: str) -> list[str] | None:
-    raw = _env(name)
-    if not raw:
-        return None
-    return [item.strip() for item in raw.split(",") if item.strip()]
+def _positive_int(raw: str) -> int:
+    value = int(raw)
+    if value < 1:
+        raise ValueError("must be a whole number of at least 1")
+    return value
 
 
-def _env_json(name: str) -> Any:
-    raw = _env(name)
-    if not raw:
-        return None
-    try:
-        return json.loads(raw)
-    except json.JSONDecodeError as exc:
-        raise ConfigError(f"{PREFIX}{name} is not valid JSON: {exc}") from exc
+def _optional_positive_int(raw: str) -> int | None:
+    """Unset, empty or 0 = the engine's default."""
+    return None if raw.strip() in ("", "0") else _positive_int(raw)
 
 
-def defaults() -> dict[str, Any]:
-    """Every setting with its environment value or safe default (documented in the README)."""
-    instance = Path(_env("INSTANCE_DIR") or PROJECT_ROOT / "instance")
-    return {
-        "INSTANCE_DIR": str(instance),
-        # "demo" keeps a generated secret key in instance/; "production" requires one.
-        "ENV": (_env("ENV") or "production").lower(),
-        "SECRET_KEY": _env("SECRET_KEY"),
-        "DATABASE_URL": _env("DATABASE_URL") or f"sqlite:///{instance / 'trendsales.db'}",
-        "MODEL_DIR": _env("MODEL_DIR") or str(instance / "models"),
-        "UPLOAD_DIR": _env("UPLOAD_DIR") or str(instance / "uploads"),
-        "ADMIN_USERNAME": _env("ADMIN_USERNAME") or "admin",
-        "ADMIN_PASSWORD": _env("ADMIN_PASSWORD"),
-        "MAX_UPLOAD_MB": _env_float("MAX_UPLOAD_MB", 100.0),
-        "SESSION_HOURS": _env_float("SESSION_HOURS", 10.0),
-        "SECURE_COOKIES": _env_bool("SECURE_COOKIES", False),
-        "LOGIN_MAX_FAILURES": _env_int("LOGIN_MAX_FAILURES", 5),
-        "LOGIN_WINDOW_MINUTES": _env_int("LOGIN_WINDOW_MINUTES", 15),
-        # Live model operations.
-        "SCHEDULER_ENABLED": _env_bool("SCHEDULER_ENABLED", False),
-        "RETRAIN_CRON": _env("RETRAIN_CRON") or "30 2 * * *",
-        "OFFPEAK_START": _env("OFFPEAK_START") or "00:00",
-        "OFFPEAK_END": _env("OFFPEAK_END") or "06:00",
-        "RETRAIN_MIN_NEW_ROWS": _env_int("RETRAIN_MIN_NEW_ROWS", 1000),
-        "RETRAIN_MIN_NEW_DAYS": _env_int("RETRAIN_MIN_NEW_DAYS", 7),
-        "TRAIN_TIMEOUT_SECONDS": _env_int("TRAIN_TIMEOUT_SECONDS", 3600),
-        "MODEL_POLL_SECONDS": _env_float("MODEL_POLL_SECONDS", 2.0),
-        "TRAIN_N_JOBS": _env_int("TRAIN_N_JOBS", 1),
-        "SCHEDULER_LEASE_SECONDS": _env_float("SCHEDULER_LEASE_SECONDS", 30.0),
-        "RETRAIN_POLL_SECONDS": _env_float("RETRAIN_POLL_SECONDS", 2.0),
-        "JOB_HEARTBEAT_SECONDS": _env_float("JOB_HEARTBEAT_SECONDS", 2.0),
-        # Training size (unset = the engine's documented defaults); small values make fast trial runs.
-        "TRAIN_FOLDS": _env_int("TRAIN_FOLDS", 0) or None,
-        "TRAIN_HORIZON": _env_int("TRAIN_HORIZON", 0) or None,
-        "TRAIN_FAMILIES": _env_list("TRAIN_FAMILIES"),
-        "TRAIN_GRIDS": _env_json("TRAIN_GRIDS"),
-        "HOLIDAYS": _env("HOLIDAYS") or "BR",  # holidays-package country[-subdivision], or "none"
-        "TESTING": False,
-    }
+def _hhmm(raw: str) -> str:
+    hours, minutes = (int(part) for part in raw.strip().split(":"))
+    if not (0 <= hours <= 23 and 0 <= minutes <= 59):
+        raise ValueError("hours 0-23 and minutes 0-59")
+    return f"{hours:02d}:{minutes:02d}"
+
+
+def _name_list(raw: str) -> tuple[str, ...] | None:
+    items = tuple(item.strip() for item in raw.split(",") if item.strip())
+    return items or None
+
+
+def _json(raw: str) -> Any:
+    return json.loads(raw) if raw.strip() else None
+
+
+def _setting(default: Any, parse: Callable[[str], Any], doc: str) -> Any:
+    """A dataclass field that knows how to parse its environment variable."""
+    return field(default=default, metadata={"parse": parse, "doc": doc})
+
+
+_LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
+
+
+def _log_level(raw: str) -> str:
+    value = raw.strip().upper()
+    if value not in _LOG_LEVELS:
+        raise ValueError(f"expected one of {', '.join(_LOG_LEVELS)}")
+    return value
+
+
+def _env_mode(raw: str) -> str:
+    value = raw.strip().lower()
+    if value not in ("production", "demo"):
+        raise ValueError("expected production or demo")
+    return value
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Every setting of a Trend Sales process (README › Configuration documents each one).
+
+    Paths left empty are derived from ``instance_dir``; fields are read as
+    ``TRENDSALES_<FIELD NAME IN UPPER CASE>``.
+    """
+
+    instance_dir: str = _setting("", _text, "local state: database, secret key, uploads, models")
+    env: str = _setting("production", _env_mode, "demo keeps a generated secret key in instance/")
+    secret_key: str | None = _setting(None, _optional_text, "session signing key")
+    database_url: str = _setting("", _text, "SQLAlchemy URL (default: SQLite in instance/)")
+    model_dir: str = _setting("", _text, "model artifacts and reports")
+    upload_dir: str = _setting("", _text, "raw uploaded files")
+    admin_username: str = _setting("admin", _text, "first admin account")
+    admin_password: str | None = _setting(None, _optional_text, "first admin's password (generated)")
+    log_level: str = _setting("INFO", _log_level, "Python logging level")
+    max_upload_mb: float = _setting(100.0, _positive_float, "largest accepted sales file, MB")
+    session_hours: float = _setting(10.0, _positive_float, "session lifetime from login")
+    secure_cookies: bool = _setting(False, _bool, "cookies only over HTTPS")
+    login_max_failures: int = _setting(5, _positive_int, "failed logins before throttling")
+    login_window_minutes: int = _setting(15, _positive_int, "window of the login throttle")
+    catalogue_ttl_seconds: float = _setting(10.0, _positive_float, "dropdown catalogue cache")
+    # Live model operations.
+    scheduler_enabled: bool = _setting(False, _bool, "nightly retraining and the request runner")
+    retrain_cron: str = _setting("30 2 * * *", _text, "when the nightly gate runs")
+    offpeak_start: str = _setting("00:00", _hhmm, "off-peak window start (local time)")
+    offpeak_end: str = _setting("06:00", _hhmm, "off-peak window end (local time)")
+    retrain_min_new_rows: int = _setting(1000, _positive_int, "data gate: new or changed rows")
+    retrain_min_new_days: int = _setting(7, _positive_int, "data gate: new days of history")
+    train_timeout_seconds: float = _setting(3600.0, _positive_float, "a longer training is stopped")
+    model_poll_seconds: float = _setting(2.0, _positive_float, "MASTER check period per worker")
+    scheduler_lease_seconds: float = _setting(30.0, _positive_float, "scheduler leader lease")
+    retrain_poll_seconds: float = _setting(2.0, _positive_float, "retrain-request pick-up period")
+    job_heartbeat_seconds: float = _setting(2.0, _positive_float, "training job heartbeat")
+    # Training size (None = the engine's documented defaults); small values make fast trial runs.
+    train_n_jobs: int = _setting(1, _positive_int, "training parallelism")
+    train_folds: int | None = _setting(None, _optional_positive_int, "cross-validation folds")
+    train_horizon: int | None = _setting(None, _optional_positive_int, "cross-validation horizon")
+    train_families: tuple[str, ...] | None = _setting(None, _name_list, "candidate families")
+    train_grids: Any = _setting(None, _json, "hyper-parameter grids (JSON)")  # noqa: RUF009 (a field)
+    holidays: str = _setting("BR", _text, "holiday features: holidays-package country[-subdivision] or none")
+    # Set by the program, never from the environment.
+    testing: bool = field(default=False, metadata={"internal": True})
+    cli_command: bool = field(default=False, metadata={"internal": True})
+
+    @property
+    def max_upload_bytes(self) -> int:
+        """The per-file upload limit in bytes (``max_upload_mb`` MB of 1024² bytes)."""
+        return int(self.max_upload_mb * 1024 * 1024)
+
+    def replace(self, **changes: Any) -> Settings:
+        """A copy with some fields changed (e.g. a CLI command raising ``train_n_jobs``)."""
+        return dataclasses.replace(self, **changes)
+
+    def with_overrides(self, overrides: Mapping[str, Any]) -> Settings:
+        """A copy with overrides keyed like the environment without the prefix (``{"TRAIN_FOLDS": 2}``)."""
+        return dataclasses.replace(self, **_from_overrides(overrides))
+
+    def flask_config(self) -> dict[str, Any]:
+        """The keys Flask and its extensions read from ``server.config``."""
+        return {"SECRET_KEY": self.secret_key, "TESTING": self.testing}
+
+
+def env_name(field_name: str) -> str:
+    """The environment variable of a setting (``model_dir`` → ``TRENDSALES_MODEL_DIR``)."""
+    return PREFIX + field_name.upper()
+
+
+def _from_environment(environ: Mapping[str, str]) -> dict[str, Any]:
+    """Parse every ``TRENDSALES_*`` variable that is set; ConfigError names a bad one."""
+    values: dict[str, Any] = {}
+    for spec in fields(Settings):
+        if spec.metadata.get("internal"):
+            continue
+        raw = environ.get(env_name(spec.name))
+        if raw is None:
+            continue
+        try:
+            values[spec.name] = spec.metadata["parse"](raw)
+        except (ValueError, TypeError, json.JSONDecodeError) as exc:
+            raise ConfigError(f"{env_name(spec.name)}={raw!r} is not valid: {exc}") from None
+    return values
+
+
+def _from_overrides(overrides: Mapping[str, Any]) -> dict[str, Any]:
+    """Overrides keyed like the environment without the prefix (``TRAIN_FOLDS``) or by field name."""
+    known = {spec.name for spec in fields(Settings)}
+    values: dict[str, Any] = {}
+    for key, value in overrides.items():
+        name = key.lower().removeprefix(PREFIX.lower())
+        if name not in known:
+            raise ConfigError(f"unknown setting {key!r}; known: {', '.join(sorted(known))}")
+        if name == "train_families" and value is not None:
+            value = tuple(value)
+        values[name] = value
+    return values
 
 
 def _demo_secret_key(instance_dir: Path) -> str:
@@ -113,21 +212,43 @@ def _demo_secret_key(instance_dir: Path) -> str:
     return key
 
 
-def load_config(overrides: dict[str, Any] | None = None) -> dict[str, Any]:
-    """Merge environment defaults with ``overrides`` and validate; raise ConfigError when unusable."""
-    config = defaults()
-    config.update(overrides or {})
-    if not config.get("SECRET_KEY"):
-        if config["ENV"] == "demo" or config.get("TESTING"):
-            config["SECRET_KEY"] = _demo_secret_key(Path(config["INSTANCE_DIR"]))
-        elif config.get("CLI_COMMAND"):  # signs no cookie: a throw-away key, never a served one
-            config["SECRET_KEY"] = secrets.token_hex(32)
-        else:
-            raise ConfigError(
-                "TRENDSALES_SECRET_KEY is not set. Set it to a long random string "
-                "(python -c 'import secrets; print(secrets.token_hex(32))'), "
-                "or set TRENDSALES_ENV=demo to use a generated key kept in instance/."
-            )
-    for key in ("INSTANCE_DIR", "MODEL_DIR", "UPLOAD_DIR"):
-        Path(config[key]).mkdir(parents=True, exist_ok=True)
-    return config
+def _with_paths(values: dict[str, Any]) -> dict[str, Any]:
+    """Fill the paths derived from the instance folder."""
+    instance = Path(values.get("instance_dir") or PROJECT_ROOT / "instance")
+    return {
+        **values,
+        "instance_dir": str(instance),
+        "database_url": values.get("database_url") or f"sqlite:///{instance / 'trendsales.db'}",
+        "model_dir": values.get("model_dir") or str(instance / "models"),
+        "upload_dir": values.get("upload_dir") or str(instance / "uploads"),
+    }
+
+
+def _secret_key(settings: Settings) -> str:
+    if settings.secret_key:
+        return settings.secret_key
+    if settings.env == "demo" or settings.testing:
+        return _demo_secret_key(Path(settings.instance_dir))
+    if settings.cli_command:  # signs no cookie: a throw-away key, never a served one
+        return secrets.token_hex(32)
+    raise ConfigError(
+        "TRENDSALES_SECRET_KEY is not set. Set it to a long random string "
+        "(python -c 'import secrets; print(secrets.token_hex(32))'), "
+        "or set TRENDSALES_ENV=demo to use a generated key kept in instance/."
+    )
+
+
+def load_config(
+    overrides: Mapping[str, Any] | None = None, *, environ: Mapping[str, str] | None = None
+) -> Settings:
+    """Read the environment once, apply ``overrides``, validate, and create the local folders.
+
+    Raises ConfigError naming the variable when a value is unusable.
+    """
+    values = _from_environment(os.environ if environ is None else environ)
+    values.update(_from_overrides(overrides or {}))
+    settings = Settings(**_with_paths(values))
+    settings = settings.replace(secret_key=_secret_key(settings))
+    for folder in (settings.instance_dir, settings.model_dir, settings.upload_dir):
+        Path(folder).mkdir(parents=True, exist_ok=True)
+    return settings

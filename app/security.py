@@ -7,12 +7,22 @@ One ``before_request`` hook guards every route — Flask views, Dash's page, its
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import time
+from collections.abc import Callable
+from typing import ParamSpec, TypeVar
 
-from flask import Flask, current_app, flash, jsonify, redirect, render_template, request, session, url_for
+from flask import Flask, flash, jsonify, redirect, render_template, request, session, url_for
 from flask_login import current_user, logout_user
 from flask_wtf.csrf import CSRFError, generate_csrf
+from werkzeug.exceptions import Forbidden, Unauthorized
 from werkzeug.wrappers import Response
+
+from app.config import Settings
+from app.services import get_services
+
+P = ParamSpec("P")
+R = TypeVar("R")
 
 PUBLIC_ENDPOINTS = frozenset({"auth.login", "auth.request_access", "auth.logout", "healthz"})
 PUBLIC_PATH_PREFIXES = ("/assets/",)
@@ -43,7 +53,7 @@ def session_outlived() -> bool:
     cookie would never expire: this is the absolute limit.
     """
     started = session.get(LOGIN_AT)
-    limit = float(current_app.config["SESSION_HOURS"]) * 3600
+    limit = get_services().config.session_hours * 3600
     return not isinstance(started, int | float) or time.time() - started > limit
 
 
@@ -66,6 +76,23 @@ def guard_request() -> Response | None:
     if request.path == "/":
         return redirect("/store")  # the store tab is the home page (and its tab link shows as active)
     return None
+
+
+def admin_required(view: Callable[P, R]) -> Callable[P, R]:
+    """Decorate a Flask view so that only an active admin reaches it (401 anonymous, 403 managers).
+
+    The route counterpart of ``callbacks.guards.admin_only``, which guards Dash callbacks the same way.
+    """
+
+    @functools.wraps(view)
+    def wrapper(*args: P.args, **kwargs: P.kwargs) -> R:
+        if not current_user.is_authenticated:
+            raise Unauthorized("login required")
+        if not current_user.is_admin:
+            raise Forbidden("This action is reserved to administrators.")
+        return view(*args, **kwargs)
+
+    return wrapper
 
 
 def csrf_refused(error: CSRFError) -> Response | tuple[Response | str, int]:
@@ -107,20 +134,19 @@ def _content_security_policy(script_hashes: list[str]) -> str:
     )
 
 
-def install_security(server: Flask, script_hashes: list[str]) -> None:
+def install_security(server: Flask, settings: Settings, script_hashes: list[str]) -> None:
     """Register the guard, the CSRF cookie that Dash's renderer echoes, and the security headers."""
-    config = server.config
-    config.update(
+    server.config.update(
         SESSION_COOKIE_HTTPONLY=True,
         SESSION_COOKIE_SAMESITE="Lax",
-        SESSION_COOKIE_SECURE=bool(config["SECURE_COOKIES"]),
-        PERMANENT_SESSION_LIFETIME=dt.timedelta(hours=float(config["SESSION_HOURS"])),
-        REMEMBER_COOKIE_DURATION=dt.timedelta(hours=float(config["SESSION_HOURS"])),
+        SESSION_COOKIE_SECURE=settings.secure_cookies,
+        PERMANENT_SESSION_LIFETIME=dt.timedelta(hours=settings.session_hours),
+        REMEMBER_COOKIE_DURATION=dt.timedelta(hours=settings.session_hours),
         REMEMBER_COOKIE_HTTPONLY=True,
         REMEMBER_COOKIE_SAMESITE="Lax",
-        REMEMBER_COOKIE_SECURE=bool(config["SECURE_COOKIES"]),
+        REMEMBER_COOKIE_SECURE=settings.secure_cookies,
         WTF_CSRF_TIME_LIMIT=None,  # the token lives as long as the (short) session
-        MAX_CONTENT_LENGTH=int(float(config["MAX_UPLOAD_MB"]) * 1024 * 1024 * 1.4) + 65536,
+        MAX_CONTENT_LENGTH=int(settings.max_upload_bytes * 1.4) + 65536,
     )
     csp = _content_security_policy(script_hashes)
     server.before_request(guard_request)
@@ -141,7 +167,7 @@ def install_security(server: Flask, script_hashes: list[str]) -> None:
                 CSRF_COOKIE,
                 generate_csrf(),
                 samesite="Strict",
-                secure=bool(config["SECURE_COOKIES"]),
+                secure=settings.secure_cookies,
                 httponly=False,
             )
         if request.path.startswith(STATIC_BUNDLE_PREFIX):

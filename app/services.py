@@ -13,6 +13,8 @@ from flask import current_app
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
+from app.config import Settings
+
 EXTENSION_KEY = "trendsales"
 
 
@@ -20,7 +22,7 @@ EXTENSION_KEY = "trendsales"
 class Services:
     """Everything a request, a CLI command or a background job needs, for one app."""
 
-    config: dict[str, Any]
+    config: Settings
     engine: Engine
     sessions: sessionmaker[Session]
     extras: dict[str, Any] = field(default_factory=dict)

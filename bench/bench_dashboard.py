@@ -39,6 +39,7 @@ import requests
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+from app.config import Settings
 from data.db import make_engine, make_session_factory, session_scope, upgrade_database
 from data.demo import generate_demo_sales
 from data.storage import import_sales_frame, list_categories, list_products, list_stores
@@ -73,7 +74,8 @@ def build_instance(instance: Path, *, full_training: bool) -> dict[str, Any]:
         started = time.perf_counter()
         import_sales_frame(engine, generate_demo_sales(), filename="demo.csv", uploaded_by="bench")
         imported = time.perf_counter() - started
-        config = {**({} if full_training else TINY_TRAINING), "MODEL_DIR": str(instance / "models")}
+        training = {} if full_training else TINY_TRAINING
+        config = Settings().with_overrides({**training, "MODEL_DIR": str(instance / "models")})
         started = time.perf_counter()
         run_training(engine, config, source="bench")
         trained = time.perf_counter() - started

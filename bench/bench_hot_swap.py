@@ -29,6 +29,7 @@ import psutil
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+from app.config import Settings
 from data.accounts import create_user
 from data.db import make_engine, make_session_factory, session_scope, upgrade_database
 from data.demo import generate_demo_sales
@@ -81,7 +82,7 @@ def prepare(instance: Path, n_stores: int, n_products: int) -> tuple[dict, objec
         end=dt.date(2024, 12, 31),
     )
     import_sales_frame(engine, sales, filename="demo.csv", uploaded_by="bench")
-    config = {"MODEL_DIR": str(instance / "models"), **FAST_TRAINING}
+    config = Settings().with_overrides({"MODEL_DIR": str(instance / "models"), **FAST_TRAINING})
     run_training(engine, config, source="bench")
     return env, engine, config
 
@@ -146,7 +147,7 @@ def memory(server: object) -> dict[int, dict[str, float]]:
     return out
 
 
-def swap_once(server: object, engine: object, config: dict, load: Load, budget: int) -> dict:
+def swap_once(server: object, engine: object, config: Settings, load: Load, budget: int) -> dict:
     """Train candidates, then promote them under load; measure latency around the swap."""
     outcomes = run_training(engine, config, promote=False, source="bench")
     targets = {level: o.version_id for level, o in outcomes.items()}

@@ -35,6 +35,7 @@ import psutil
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+from app.config import Settings
 from data.db import make_engine, upgrade_database
 from data.demo import generate_demo_sales, load_demo_data
 from data.storage import dataset_frequency
@@ -85,7 +86,7 @@ def bench_demo(workdir: Path, n_jobs: int, levels: list[str]) -> tuple[dict[str,
     started = time.perf_counter()
     load_demo_data(engine, seed=7, upload_dir=workdir / "uploads")
     load_seconds = time.perf_counter() - started
-    config = {"MODEL_DIR": str(workdir / "models"), "TRAIN_N_JOBS": n_jobs}
+    config = Settings(model_dir=str(workdir / "models"), train_n_jobs=n_jobs)
     started = time.perf_counter()
     outcomes = {}
     with peak_rss() as mem:

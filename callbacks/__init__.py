@@ -16,7 +16,7 @@ def register_callbacks(app: Dash, services: Any) -> None:
     from callbacks import admin, export, filters, forecast, navigation
     from callbacks.catalogue import CatalogueCache
 
-    cache = CatalogueCache(services.engine, ttl=float(services.config.get("CATALOGUE_TTL_SECONDS", 10.0)))
+    cache = CatalogueCache(services.engine, ttl=services.config.catalogue_ttl_seconds)
     navigation.register(app, services, cache)
     forecast.register(app, services, cache)
     filters.register(app, services, cache)

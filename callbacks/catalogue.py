@@ -12,23 +12,13 @@ import time
 from collections.abc import Callable
 from typing import Any
 
-from sqlalchemy import Engine, func, select
-
 from components.state import Catalogue
 from data import storage
-from data.schema import Sale, Upload
+from data.queries import last_import_stamp
 from models.registry import VersionInfo, get_version
 
 
-def last_import_stamp(engine: Engine) -> tuple[Any, Any]:
-    """When the data last changed: (time of the last successful import, whether any sales exist)."""
-    with engine.connect() as conn:
-        stamp = conn.scalar(select(func.max(Upload.uploaded_at)).where(Upload.status == "imported"))
-        any_sale = conn.scalar(select(Sale.date).limit(1))
-    return stamp, any_sale is not None
-
-
-def load_catalogue(engine: Engine) -> Catalogue:
+def load_catalogue(engine: Any) -> Catalogue:
     """Read the catalogue from the database (a handful of indexed queries)."""
     stores = storage.list_stores(engine)
     pairs = storage.list_products(engine)
@@ -49,7 +39,7 @@ class CatalogueCache:
 
     def __init__(
         self,
-        engine: Engine,
+        engine: Any,
         *,
         ttl: float = 10.0,
         clock: Callable[[], float] = time.monotonic,

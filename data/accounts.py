@@ -14,8 +14,9 @@ from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session, aliased
 from werkzeug.security import check_password_hash, generate_password_hash
 
+from data.audit import audit
 from data.cells import FORMULA_PREFIXES
-from data.schema import ROLES, AuditEvent, LoginAttempt, User, utc_now
+from data.schema import ROLES, LoginAttempt, User, utc_now
 
 MIN_PASSWORD_LENGTH = 8
 USERNAME_MAX = 80
@@ -72,9 +73,9 @@ def find_user(session: Session, username: str) -> User | None:
     return session.scalar(select(User).where(func.lower(User.username) == username.strip().lower()))
 
 
-def audit(session: Session, actor: str, action: str, **detail: object) -> None:
-    """Record an account or admin action in the audit log (same transaction as the action)."""
-    session.add(AuditEvent(actor=actor, action=action, detail=detail or None))
+def user_by_id(session: Session, user_id: int) -> User | None:
+    """The user with this id, or None."""
+    return session.get(User, user_id)
 
 
 def end_sessions(user: User) -> None:
@@ -216,6 +217,11 @@ def request_access(session: Session, username: str, password: str, note: str = "
     )
     audit(session, user.username, "access_requested")
     return user
+
+
+def list_users(session: Session) -> list[User]:
+    """Every account (pending requests included), by name."""
+    return list(session.scalars(select(User).order_by(User.username)))
 
 
 def pending_requests(session: Session) -> list[User]:

@@ -13,7 +13,7 @@ from contextlib import contextmanager
 from typing import Any
 
 import pandas as pd
-from sqlalchemy import Connection, Engine, String, distinct, func, select, type_coerce
+from sqlalchemy import Connection, Engine, Row, String, distinct, func, select, type_coerce
 from sqlalchemy.sql import Select
 
 from data.schema import Product, Sale, Setting, Store, Upload
@@ -178,3 +178,24 @@ def rows_changed_since(engine: Engine, since: dt.datetime) -> int:
     )
     with _connect(engine) as conn:
         return int(conn.scalar(stmt) or 0)
+
+
+def last_import_stamp(engine: Engine | Connection) -> tuple[dt.datetime | None, bool]:
+    """When the data last changed: (time of the last successful import, whether any sales exist)."""
+    with _connect(engine) as conn:
+        stamp = conn.scalar(select(func.max(Upload.uploaded_at)).where(Upload.status == "imported"))
+        any_sale = conn.scalar(select(Sale.date).limit(1))
+    return stamp, any_sale is not None
+
+
+def recent_uploads(engine: Engine | Connection, *, limit: int = 50) -> list[Row]:
+    """The latest ``uploads`` rows, newest first (every column, read by attribute: ``row.filename``)."""
+    stmt = select(Upload.__table__).order_by(Upload.uploaded_at.desc(), Upload.id.desc()).limit(limit)
+    with _connect(engine) as conn:
+        return list(conn.execute(stmt).all())
+
+
+def upload_row(engine: Engine | Connection, upload_id: int) -> Row | None:
+    """One ``uploads`` row by id (every column, read by attribute), or None."""
+    with _connect(engine) as conn:
+        return conn.execute(select(Upload.__table__).where(Upload.id == upload_id)).first()

@@ -14,6 +14,15 @@ from data.files import write_atomic
 _SAFE_SUFFIXES = {".csv", ".txt", ".xlsx"}
 
 
+def is_file_inside(path: str | Path, folder: str | Path) -> bool:
+    """True when ``path`` resolves to a file under ``folder`` (no escape through links or ``..``)."""
+    try:
+        Path(path).resolve().relative_to(Path(folder).resolve())
+    except ValueError:
+        return False
+    return Path(path).is_file()
+
+
 def sha256_file(path: str | Path) -> str:
     """Hex sha256 of a file's bytes, read in blocks (identical files are recognised by it)."""
     with open(path, "rb") as fh:

@@ -12,7 +12,7 @@ import dataclasses
 import logging
 import time
 from collections.abc import Callable, Iterable
-from typing import Any
+from typing import Any, Protocol
 
 from sqlalchemy import Engine
 
@@ -65,43 +65,34 @@ class LevelOutcome:
         return dataclasses.asdict(self)
 
 
-def _int_or_none(config: dict[str, Any], key: str) -> int | None:
-    value = config.get(key)
-    if value in (None, ""):
-        return None
+class TrainingSettings(Protocol):
+    """The settings training reads (``app.config.Settings`` has them; validated there)."""
+
+    model_dir: str
+    train_n_jobs: int
+    train_folds: int | None
+    train_horizon: int | None
+    train_families: tuple[str, ...] | None
+    train_grids: Any
+    holidays: str
+
+
+def training_config(settings: TrainingSettings) -> TrainingConfig:
+    """Build the engine's ``TrainingConfig`` from the settings; unset sizes keep the engine defaults."""
+    kwargs: dict[str, Any] = {"n_jobs": settings.train_n_jobs}
+    if settings.train_folds is not None:
+        kwargs["n_folds"] = settings.train_folds
+    if settings.train_horizon is not None:
+        kwargs["horizon"] = settings.train_horizon
+    if settings.train_grids is not None:
+        kwargs["grids"] = settings.train_grids
+    if settings.train_families is not None:
+        kwargs["families"] = tuple(settings.train_families)
     try:
-        number = int(value)
-    except (TypeError, ValueError) as exc:
-        raise TrainingError(f"configuration {key} must be a whole number, got {value!r}") from exc
-    if number < 1:
-        raise TrainingError(f"configuration {key} must be at least 1, got {number}")
-    return number
-
-
-def training_config(config: dict[str, Any]) -> TrainingConfig:
-    """Build the engine's ``TrainingConfig`` from the app config (``TRAIN_N_JOBS``, ``TRAIN_FOLDS``,
-    ``TRAIN_HORIZON``, ``HOLIDAYS``, optional ``TRAIN_GRIDS``/``TRAIN_FAMILIES``); missing keys keep the
-    defaults."""
-    kwargs: dict[str, Any] = {}
-    n_jobs = _int_or_none(config, "TRAIN_N_JOBS")
-    if n_jobs is not None:
-        kwargs["n_jobs"] = n_jobs
-    folds = _int_or_none(config, "TRAIN_FOLDS")
-    if folds is not None:
-        kwargs["n_folds"] = folds
-    horizon = _int_or_none(config, "TRAIN_HORIZON")
-    if horizon is not None:
-        kwargs["horizon"] = horizon
-    if config.get("TRAIN_GRIDS") is not None:
-        kwargs["grids"] = config["TRAIN_GRIDS"]
-    if config.get("TRAIN_FAMILIES") is not None:
-        kwargs["families"] = tuple(config["TRAIN_FAMILIES"])
-    if config.get("HOLIDAYS"):
-        try:
-            parse_holidays(str(config["HOLIDAYS"]))
-        except ValueError as exc:
-            raise TrainingError(f"configuration HOLIDAYS: {exc}") from exc
-        kwargs["holidays"] = str(config["HOLIDAYS"])
+        parse_holidays(settings.holidays)
+    except ValueError as exc:
+        raise TrainingError(f"setting HOLIDAYS: {exc}") from exc
+    kwargs["holidays"] = settings.holidays
     return TrainingConfig(**kwargs)
 
 
@@ -115,7 +106,7 @@ def _check_levels(levels: Iterable[str] | None) -> list[str]:
 
 def run_training(
     engine: Engine,
-    config: dict[str, Any],
+    config: TrainingSettings,
     *,
     levels: Iterable[str] | None = None,
     promote: bool = True,
@@ -125,15 +116,15 @@ def run_training(
 ) -> dict[str, LevelOutcome]:
     """Train the given levels (default: all) on all sales, register each, and promote the winners.
 
-    ``config`` is the app config dict (``MODEL_DIR`` required). ``progress(label, step, total)`` gets
+    ``config`` is the app's settings (``model_dir`` required). ``progress(label, step, total)`` gets
     overall steps across levels: the engine's own steps per level plus register/decide/promote.
     Raises ``TrainingError`` when there are no sales or the request is invalid; a level that fails
     gets an outcome with ``error`` set and the others carry on.
     """
     chosen = _check_levels(levels)
-    model_dir = config.get("MODEL_DIR")
+    model_dir = config.model_dir
     if not model_dir:
-        raise TrainingError("configuration MODEL_DIR is not set: nowhere to save models")
+        raise TrainingError("TRENDSALES_MODEL_DIR is not set: nowhere to save models")
     train_config = training_config(config)
     sales = load_sales(engine)
     if sales is None or sales.empty:

@@ -71,9 +71,7 @@ class _ProgressWriter:
             raise JobAbandonedError(f"job {self._job_id} is no longer running; stopping its training")
 
 
-def train_in_child(
-    config: dict[str, Any], job_id: int, levels: list[str] | None, source: str, conn: Any
-) -> None:
+def train_in_child(config: Any, job_id: int, levels: list[str] | None, source: str, conn: Any) -> None:
     """Child-process entry point: run the training pipeline for the job and send its outcomes back.
 
     Every failure, imports included, is sent to the parent as text so the job row says what went wrong.
@@ -84,7 +82,7 @@ def train_in_child(
         from data.db import make_engine
         from models.pipeline import run_training
 
-        engine = make_engine(config["DATABASE_URL"])
+        engine = make_engine(config.database_url)
         outcomes = run_training(
             engine,
             config,
@@ -127,7 +125,7 @@ def _summarise(job_id: int, message: tuple) -> JobResult:
 
 def execute_job(
     engine: Engine,
-    config: dict[str, Any],
+    config: Any,
     job_id: int,
     *,
     timeout: float,
@@ -146,7 +144,7 @@ def execute_job(
     parent_conn, child_conn = ctx.Pipe(duplex=False)
     process = ctx.Process(
         target=train_in_child,
-        args=(dict(config), job_id, job.levels, job.trigger, child_conn),
+        args=(config, job_id, job.levels, job.trigger, child_conn),
         name=f"trendsales-train-{job_id}",
         daemon=True,
     )

@@ -36,7 +36,7 @@ logger = logging.getLogger(__name__)
 class ServicesLike(Protocol):
     """What the job functions need from ``app.services.Services``."""
 
-    config: dict[str, Any]
+    config: Any  # app.config.Settings: typed and validated there
     engine: Engine
 
 
@@ -75,8 +75,8 @@ def run_pending(
         services.engine,
         config,
         job.id,
-        timeout=float(config.get("TRAIN_TIMEOUT_SECONDS", 3600)),
-        heartbeat_seconds=float(config.get("JOB_HEARTBEAT_SECONDS", 2.0)),
+        timeout=config.train_timeout_seconds,
+        heartbeat_seconds=config.job_heartbeat_seconds,
         should_stop=should_stop,
     )
 
@@ -132,13 +132,13 @@ def _trained_to(engine: Engine) -> tuple[dict[str, str], dt.date | None]:
     return masters, (min(ends) if ends else None)
 
 
-def gate_facts(engine: Engine, config: dict[str, Any]) -> tuple[bool, str, dict[str, Any]]:
+def gate_facts(engine: Engine, config: Any) -> tuple[bool, str, dict[str, Any]]:
     """Decide whether enough new data arrived to retrain: (train?, reason, the numbers behind it)."""
     from data.schema import LEVELS
     from data.storage import date_range, rows_changed_since
 
-    min_rows = int(config.get("RETRAIN_MIN_NEW_ROWS", 1000))
-    min_days = int(config.get("RETRAIN_MIN_NEW_DAYS", 7))
+    min_rows = config.retrain_min_new_rows
+    min_days = config.retrain_min_new_days
     span = date_range(engine)
     if span is None:
         return False, "no sales data in the database", {}
@@ -179,8 +179,8 @@ def nightly_gate(services: ServicesLike, *, now: dt.datetime | None = None) -> G
     config, engine = services.config, services.engine
     now = now or dt.datetime.now()
     start, end = (
-        parse_hhmm(config.get("OFFPEAK_START", "00:00")),
-        parse_hhmm(config.get("OFFPEAK_END", "06:00")),
+        parse_hhmm(config.offpeak_start),
+        parse_hhmm(config.offpeak_end),
     )
     window = f"{start:%H:%M}–{end:%H:%M}"
     if not in_window(now.time(), start, end):

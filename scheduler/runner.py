@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
-import os
 import threading
 from typing import Any
 
@@ -25,29 +24,6 @@ from scheduler.jobs import ServicesLike, in_window, nightly_gate, parse_hhmm, re
 from scheduler.leader import LeaderLease
 
 logger = logging.getLogger(__name__)
-
-# Operational knobs with their defaults; read from the app config, else TRENDSALES_<KEY>.
-OPS_DEFAULTS: dict[str, float] = {
-    "SCHEDULER_LEASE_SECONDS": 30.0,
-    "RETRAIN_POLL_SECONDS": 2.0,
-    "JOB_HEARTBEAT_SECONDS": 2.0,
-}
-
-
-def ops_setting(config: dict[str, Any], key: str) -> float:
-    """A numeric scheduler setting: the config value, else the environment, else the default."""
-    raw = config.get(key)
-    if raw in (None, ""):
-        raw = os.environ.get(f"TRENDSALES_{key}", "")
-    if raw in (None, ""):
-        return OPS_DEFAULTS[key]
-    try:
-        value = float(raw)
-    except (TypeError, ValueError):
-        raise ValueError(f"{key} must be a number of seconds, got {raw!r}") from None
-    if value <= 0:
-        raise ValueError(f"{key} must be positive, got {value}")
-    return value
 
 
 def check_cron(cron: str, start: str, end: str, *, samples: int = 5) -> CronTrigger:
@@ -79,15 +55,15 @@ class SchedulerRunner:
     def __init__(self, services: ServicesLike) -> None:
         config = services.config
         self.services = services
-        self.lease_seconds = ops_setting(config, "SCHEDULER_LEASE_SECONDS")
-        self.poll_seconds = ops_setting(config, "RETRAIN_POLL_SECONDS")
-        heartbeat = ops_setting(config, "JOB_HEARTBEAT_SECONDS")
+        self.lease_seconds = config.scheduler_lease_seconds
+        self.poll_seconds = config.retrain_poll_seconds
+        heartbeat = config.job_heartbeat_seconds
         self.stale_after = max(self.lease_seconds, 5 * heartbeat)
         self.lease = LeaderLease(services.engine, ttl_seconds=self.lease_seconds)
         self.gate_trigger = check_cron(
-            str(config.get("RETRAIN_CRON", "30 2 * * *")),
-            str(config.get("OFFPEAK_START", "00:00")),
-            str(config.get("OFFPEAK_END", "06:00")),
+            config.retrain_cron,
+            config.offpeak_start,
+            config.offpeak_end,
         )
         self._stopping = threading.Event()
         self._scheduler = BackgroundScheduler(

@@ -9,9 +9,8 @@ import click
 from flask.cli import AppGroup, with_appcontext
 
 from app.services import get_services
-from data import accounts
-from data.db import session_scope, upgrade_database
-from data.schema import User
+from data.db import upgrade_database
+from services import accounts, imports
 
 
 def _fail(message: str) -> None:
@@ -22,12 +21,13 @@ def _fail(message: str) -> None:
 def ensure_admin_account() -> None:
     """Create the first admin when none exists; a generated password is printed once."""
     services = get_services()
-    with session_scope(services.sessions) as session:
-        generated = accounts.ensure_admin(
-            session, username=services.config["ADMIN_USERNAME"], password=services.config["ADMIN_PASSWORD"]
-        )
+    generated = accounts.ensure_admin(
+        services.sessions,
+        username=services.config.admin_username,
+        password=services.config.admin_password,
+    )
     if generated:
-        name = services.config["ADMIN_USERNAME"]
+        name = services.config.admin_username
         click.echo("=" * 64)
         click.echo(f"  Admin account created: user '{name}', password: {generated}")
         click.echo("  This password is shown only once. Change it after logging in.")
@@ -67,9 +67,7 @@ def users_create(name: str, role: str, password_stdin: bool) -> None:
     """Add a user with a role; the password is prompted (or read from stdin)."""
     password = _read_password(password_stdin)
     try:
-        with session_scope(get_services().sessions) as session:
-            accounts.create_user(session, name, password, role=role)
-            accounts.audit(session, "cli", "user_created", user=name, role=role)
+        accounts.create_account(get_services().sessions, name, password, role=role, actor="cli")
     except accounts.AccountError as exc:
         _fail(str(exc))
     click.echo(f"User {name!r} created with role {role}.")
@@ -78,8 +76,7 @@ def users_create(name: str, role: str, password_stdin: bool) -> None:
 @users_cli.command("list")
 def users_list() -> None:
     """List users with role, status and last login."""
-    with get_services().sessions() as session:
-        users = session.query(User).order_by(User.username).all()
+    users = accounts.list_accounts(get_services().sessions)
     click.echo(f"{'user':<24}{'role':<10}{'status':<12}last login")
     for u in users:
         status = "active" if u.active else ("requested" if u.access_requested else "inactive")
@@ -92,8 +89,7 @@ def users_list() -> None:
 def users_approve(name: str, role: str) -> None:
     """Approve a pending access request."""
     try:
-        with session_scope(get_services().sessions) as session:
-            accounts.approve_request(session, name, actor="cli", role=role)
+        accounts.approve_request(get_services().sessions, name, actor="cli", role=role)
     except accounts.AccountError as exc:
         _fail(str(exc))
     click.echo(f"Access approved for {name!r} ({role}).")
@@ -104,8 +100,7 @@ def users_approve(name: str, role: str) -> None:
 def users_reset_password(name: str) -> None:
     """Give a user a temporary password that must be changed at next login."""
     try:
-        with session_scope(get_services().sessions) as session:
-            temporary = accounts.reset_password(session, name, actor="cli")
+        temporary = accounts.reset_password(get_services().sessions, name, actor="cli")
     except accounts.AccountError as exc:
         _fail(str(exc))
     click.echo(f"Temporary password for {name!r}: {temporary}")
@@ -116,8 +111,7 @@ def users_reset_password(name: str) -> None:
 def users_deactivate(name: str) -> None:
     """Deactivate a user (the last active admin cannot be deactivated)."""
     try:
-        with session_scope(get_services().sessions) as session:
-            accounts.set_active(session, name, False, actor="cli")
+        accounts.set_active(get_services().sessions, name, False, actor="cli")
     except accounts.AccountError as exc:
         _fail(str(exc))
     click.echo(f"User {name!r} deactivated.")
@@ -125,13 +119,11 @@ def users_deactivate(name: str) -> None:
 
 def load_demo_if_empty() -> None:
     """Load the embedded demo data when the sales table is empty (first `make run`)."""
-    from data import demo, storage
-
     services = get_services()
-    if storage.sales_summary(services.engine).get("rows", 0) > 0:
+    if imports.sales_overview(services).get("rows", 0) > 0:
         return
     click.echo("Loading the demo data (first run)…")
-    result = demo.load_demo_data(services.engine, seed=7, upload_dir=services.config["UPLOAD_DIR"])
+    result = imports.load_demo(services, actor="system", seed=7)
     click.echo(f"Demo data loaded: {result.rows_new:,} rows.")
 
 
@@ -144,8 +136,8 @@ def train_if_no_master() -> None:
         return
     click.echo("Training the first models (first run; this takes about a minute)…")
     # Nothing is being served yet, so the first training may use every core.
-    n_jobs = max(int(services.config.get("TRAIN_N_JOBS") or 1), os.cpu_count() or 1)
-    config = {**services.config, "TRAIN_N_JOBS": n_jobs}
+    n_jobs = max(services.config.train_n_jobs, os.cpu_count() or 1)
+    config = services.config.replace(train_n_jobs=n_jobs)
     outcomes = pipeline.run_training(services.engine, config, source="init", progress=progress_printer())
     click.echo("")
     for level, outcome in outcomes.items():

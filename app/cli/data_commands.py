@@ -9,8 +9,8 @@ import click
 from flask.cli import AppGroup
 
 from app.services import get_services
-from data.storage import ImportResult, import_sales_files
-from data.validation import SalesFileError
+from data.storage import ImportResult
+from services import imports
 
 data_cli = AppGroup("data", help="Import sales files or load the demo dataset.")
 
@@ -38,25 +38,17 @@ def _progress(step: int, total: int, label: str) -> None:
 @click.option("--quiet", is_flag=True, help="Do not report progress on stderr.")
 def import_cmd(paths: tuple[Path, ...], uploaded_by: str, quiet: bool) -> None:
     """Import sales files (CSV or XLSX) all-or-nothing; on a bad file list every problem and exit 1."""
-    services = get_services()
-    max_mb = services.config.get("MAX_UPLOAD_MB")
-    try:
-        results = import_sales_files(
-            services.engine,
-            paths,
-            uploaded_by=uploaded_by,
-            upload_dir=services.config["UPLOAD_DIR"],
-            max_bytes=int(float(max_mb) * 1024 * 1024) if max_mb else None,
-            progress=None if quiet else _progress,
-        )
-    except SalesFileError as err:
-        for problem in err.problems:
+    outcome = imports.import_sales(
+        get_services(), paths, actor=uploaded_by, progress=None if quiet else _progress
+    )
+    if outcome.rejection is not None:
+        for problem in outcome.rejection.problems:
             click.echo(str(problem), err=True)
-        if err.omitted:
-            click.echo(f"... and {err.omitted} more problems not listed", err=True)
-        click.echo(f"Rejected: {err.total} problem(s); no sales data was changed.", err=True)
+        if outcome.rejection.omitted:
+            click.echo(f"... and {outcome.rejection.omitted} more problems not listed", err=True)
+        click.echo(f"Rejected: {outcome.rejection.total} problem(s); no sales data was changed.", err=True)
         sys.exit(1)
-    for result in results:
+    for result in outcome.results:
         _echo_result(result)
 
 
@@ -64,11 +56,4 @@ def import_cmd(paths: tuple[Path, ...], uploaded_by: str, quiet: bool) -> None:
 @click.option("--seed", default=7, show_default=True, type=int, help="Seed of the generated demo dataset.")
 def sample_cmd(seed: int) -> None:
     """Load the embedded demo dataset (generated from ``--seed``) through the regular importer."""
-    from data.demo import load_demo_data
-
-    services = get_services()
-    result = load_demo_data(services.engine, seed=seed, upload_dir=services.config["UPLOAD_DIR"])
-    if isinstance(result, ImportResult):
-        _echo_result(result)
-    else:
-        click.echo(f"Demo data loaded: {result}")
+    _echo_result(imports.load_demo(get_services(), actor="cli", seed=seed))

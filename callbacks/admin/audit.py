@@ -1,46 +1,15 @@
-"""Admin › Audit callback and the rows shared by the grid and the CSV export."""
+"""Admin › Audit callback: the newest audit events in the grid (the rows come from ``services.audit``)."""
 
 from __future__ import annotations
 
-import json
+import dataclasses
 from typing import Any
 
 from dash import Dash, Input, Output
-from sqlalchemy import select
-from sqlalchemy.orm import Session
 
 from callbacks.guards import admin_only
 from components import ids
-from data.schema import AuditEvent
-
-GRID_LIMIT = 500
-
-
-def detail_text(detail: dict[str, Any] | None) -> str:
-    """An audit event's details as compact ``key=value`` text (JSON for nested values)."""
-    if not detail:
-        return ""
-    return ", ".join(
-        f"{k}={v if isinstance(v, str | int | float | bool) or v is None else json.dumps(v, sort_keys=True)}"
-        for k, v in detail.items()
-    )
-
-
-def audit_rows(session: Session, *, limit: int | None = GRID_LIMIT) -> list[dict[str, Any]]:
-    """Audit events, newest first: when (UTC), who, action, what."""
-    query = select(AuditEvent).order_by(AuditEvent.at.desc(), AuditEvent.id.desc())
-    if limit is not None:
-        query = query.limit(limit)
-    return [
-        {
-            "id": e.id,
-            "at": f"{e.at:%Y-%m-%d %H:%M:%S}",
-            "actor": e.actor,
-            "action": e.action,
-            "detail": detail_text(e.detail),
-        }
-        for e in session.scalars(query)
-    ]
+from services.audit import audit_log
 
 
 def register(app: Dash, services: Any) -> None:
@@ -56,5 +25,4 @@ def register(app: Dash, services: Any) -> None:
     )
     @admin_only
     def grid(*_triggers: Any) -> list[dict[str, Any]]:
-        with services.sessions() as session:
-            return audit_rows(session)
+        return [dataclasses.asdict(entry) for entry in audit_log(services.sessions)]

@@ -136,18 +136,18 @@ def job_rows(jobs: list[JobInfo], now: dt.datetime | None = None) -> list[dict[s
     return rows
 
 
-def schedule_info(config: dict[str, Any], engine: Any, now: dt.datetime | None = None) -> dict[str, Any]:
+def schedule_info(config: Any, engine: Any, now: dt.datetime | None = None) -> dict[str, Any]:
     """When the nightly gate runs next (if the scheduler is on) and whether it would train now."""
     from scheduler.runner import check_cron
 
-    if not config.get("SCHEDULER_ENABLED"):
+    if not config.scheduler_enabled:
         next_run = "Scheduled retraining is off (TRENDSALES_SCHEDULER_ENABLED); retrain requests wait for it."
     else:
         try:
             trigger = check_cron(
-                str(config.get("RETRAIN_CRON", "30 2 * * *")),
-                str(config.get("OFFPEAK_START", "00:00")),
-                str(config.get("OFFPEAK_END", "06:00")),
+                config.retrain_cron,
+                config.offpeak_start,
+                config.offpeak_end,
             )
             fire = trigger.get_next_fire_time(None, now or dt.datetime.now(trigger.timezone))
             next_run = f"Next scheduled run: {fire:%Y-%m-%d %H:%M %Z}".strip()

@@ -2,43 +2,29 @@
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import Any
 
 from dash import Dash, Input, Output, State, ctx, html, no_update
 from flask_login import current_user
-from sqlalchemy import Engine, select
-from sqlalchemy.orm import Session
 
 from callbacks.admin.staging import UploadError, discard, stage_files, staged_paths, staging_root
 from callbacks.guards import admin_only
 from components import ids
 from components.admin.common import message, summary_cards
 from components.admin.uploads import import_results, limit_text, preview_card, problems_table, uploads_table
-from data import storage
-from data.accounts import audit
-from data.db import session_scope
-from data.schema import Upload
-from data.storage import ImportPreview, ImportResult
-from data.validation import Problem, SalesFileError, first_problem
+from data.validation import first_problem
+from services import imports
+from services.imports import UploadRecord
 
 RAW_DOWNLOAD_URL = "/admin/uploads/{id}/raw"
 
 
-def max_upload_bytes(config: dict[str, Any]) -> int:
-    """The per-file upload limit in bytes from ``MAX_UPLOAD_MB``."""
-    return int(float(config["MAX_UPLOAD_MB"]) * 1024 * 1024)
-
-
-def recent_uploads(session: Session, limit: int = 50) -> list[dict]:
-    """The latest uploads as plain rows for the history table (with the raw-file download link).
+def history_rows(records: list[UploadRecord]) -> list[dict]:
+    """The upload history as plain rows for the table (with the raw-file download link).
 
     ``error`` is the first problem of a rejection (file, row, column, reason, and how many more);
     ``error_full`` the whole message, for the cell's tooltip.
     """
-    uploads = session.scalars(
-        select(Upload).order_by(Upload.uploaded_at.desc(), Upload.id.desc()).limit(limit)
-    )
     return [
         {
             "id": u.id,
@@ -49,89 +35,42 @@ def recent_uploads(session: Session, limit: int = 50) -> list[dict]:
             "rows_read": u.rows_read,
             "rows_new": u.rows_new,
             "rows_replaced": u.rows_replaced,
-            "error": first_problem(u.error or ""),
-            "error_full": u.error or "",
-            "download": RAW_DOWNLOAD_URL.format(id=u.id) if u.stored_path else None,
+            "error": first_problem(u.error),
+            "error_full": u.error,
+            "download": RAW_DOWNLOAD_URL.format(id=u.id) if u.has_raw_file else None,
         }
-        for u in uploads
+        for u in records
     ]
-
-
-def preview_files(
-    engine: Engine, paths: list[Path], *, max_bytes: int | None
-) -> tuple[list[ImportPreview], list[Problem], int]:
-    """Preview the staged files as one batch, checked as the import will check it.
-
-    Returns (one preview per file, no problems, 0), or (no previews, every problem, omitted count)
-    when the import would refuse the batch.
-    """
-    try:
-        return storage.preview_sales_files(engine, paths, max_bytes=max_bytes), [], 0
-    except SalesFileError as err:
-        return [], err.problems, err.omitted
-
-
-def import_files(
-    engine: Engine, sessions: Any, paths: list[Path], *, actor: str, upload_dir: str, max_bytes: int | None
-) -> list[ImportResult]:
-    """Import the staged files in one transaction and audit it; a rejection is audited and re-raised."""
-    names = [p.name for p in paths]
-    try:
-        results = storage.import_sales_files(
-            engine, paths, uploaded_by=actor, upload_dir=upload_dir, max_bytes=max_bytes
-        )
-    except SalesFileError as err:
-        with session_scope(sessions) as session:
-            audit(session, actor, "upload_rejected", files=names, problems=err.total)
-        raise
-    with session_scope(sessions) as session:
-        audit(
-            session,
-            actor,
-            "upload",
-            files=names,
-            rows_new=sum(r.rows_new for r in results),
-            rows_replaced=sum(r.rows_replaced for r in results),
-            statuses={r.filename: r.status for r in results},
-        )
-    return results
 
 
 def stage_and_preview(
     services: Any, contents: list[str], filenames: list[str], *, actor: str = "admin"
 ) -> tuple[Any, str | None, bool]:
     """Stage the uploaded files and build the preview; returns (panel, token or None, can confirm)."""
-    config = services.config
-    max_bytes = max_upload_bytes(config)
-    root = staging_root(config["INSTANCE_DIR"])
+    root = staging_root(services.config.instance_dir)
     try:
-        token, paths = stage_files(root, contents, filenames, max_bytes=max_bytes)
+        token, paths = stage_files(root, contents, filenames, max_bytes=services.config.max_upload_bytes)
     except UploadError as err:
         return message(str(err), "danger"), None, False
-    previews, problems, omitted = preview_files(services.engine, paths, max_bytes=max_bytes)
-    cards: list[Any] = [preview_card(p) for p in previews]
-    if problems:
+    outcome = imports.preview_import(services, paths, actor=actor)
+    cards: list[Any] = [preview_card(p) for p in outcome.previews]
+    if outcome.rejection is not None:
         discard(root, token)
-        bad = sorted({p.file for p in problems})
-        with session_scope(services.sessions) as session:  # the sales data is untouched; the attempt is kept
-            audit(
-                session,
-                actor,
-                "upload_rejected",
-                files=bad,
-                problems=len(problems) + omitted,
-                stage="preview",
-            )
+        rejection = outcome.rejection
         title = (
-            f"{len(problems) + omitted} problem(s) in {', '.join(bad)}; nothing was written. "
+            f"{rejection.total} problem(s) in {', '.join(rejection.files)}; nothing was written. "
             "Fix the file(s) and upload again."
         )
-        return html.Div([problems_table(problems, omitted, title=title), *cards]), None, False
+        table = problems_table(rejection.problems, rejection.omitted, title=title)
+        return html.Div([table, *cards]), None, False
     order = (
-        " (in this order: a later file replaces the same keys of an earlier one)" if len(previews) > 1 else ""
+        " (in this order: a later file replaces the same keys of an earlier one)"
+        if len(outcome.previews) > 1
+        else ""
     )
     intro = message(
-        f"Preview of {len(previews)} file(s){order}. Nothing is written until you press “Import these rows”.",
+        f"Preview of {len(outcome.previews)} file(s){order}. "
+        "Nothing is written until you press “Import these rows”.",
         "info",
     )
     return html.Div([intro, *cards]), token, True
@@ -139,25 +78,18 @@ def stage_and_preview(
 
 def confirm_import(services: Any, token: str | None, actor: str) -> Any:
     """Import the staged files of ``token``; returns the result panel (success or the problems)."""
-    config = services.config
-    root = staging_root(config["INSTANCE_DIR"])
+    root = staging_root(services.config.instance_dir)
     try:
-        paths = staged_paths(root, token)
-        results = import_files(
-            services.engine,
-            services.sessions,
-            paths,
-            actor=actor,
-            upload_dir=config["UPLOAD_DIR"],
-            max_bytes=max_upload_bytes(config),
-        )
+        outcome = imports.import_sales(services, staged_paths(root, token), actor=actor)
     except UploadError as err:
         return message(str(err), "warning")
-    except SalesFileError as err:
-        return problems_table(err.problems, err.omitted, title="The import was refused; nothing was written.")
     finally:
         discard(root, token)
-    return import_results(results)
+    if outcome.rejection is not None:
+        rejection = outcome.rejection
+        title = "The import was refused; nothing was written."
+        return problems_table(rejection.problems, rejection.omitted, title=title)
+    return import_results(outcome.results)
 
 
 def register(app: Dash, services: Any) -> None:
@@ -170,14 +102,13 @@ def register(app: Dash, services: Any) -> None:
     )
     @admin_only
     def overview(_clicks: int | None) -> tuple[Any, Any]:
-        with services.sessions() as session:
-            rows = recent_uploads(session)
-        return summary_cards(storage.sales_summary(services.engine)), uploads_table(rows)
+        rows = history_rows(imports.upload_history(services))
+        return summary_cards(imports.sales_overview(services)), uploads_table(rows)
 
     @app.callback(Output(ids.ADMIN_UPLOAD_LIMIT, "children"), Input(ids.ADMIN_REFRESH, "n_clicks"))
     @admin_only
     def upload_limit(_clicks: int | None) -> str:
-        return limit_text(float(services.config["MAX_UPLOAD_MB"]))
+        return limit_text(services.config.max_upload_mb)
 
     @app.callback(
         Output(ids.ADMIN_UPLOAD_PREVIEW, "children"),
@@ -206,7 +137,7 @@ def register(app: Dash, services: Any) -> None:
     ) -> tuple:
         """Upload → staged preview; confirm → import (then refresh the whole tab); cancel → discard."""
         trigger = ctx.triggered_id
-        root = staging_root(services.config["INSTANCE_DIR"])
+        root = staging_root(services.config.instance_dir)
         if trigger == ids.ADMIN_UPLOAD:
             if not contents:
                 return (no_update,) * 7

@@ -1,88 +1,50 @@
 """Admin › Users callbacks: list, create, (de)activate, reset password, approve/reject access requests.
 
-The account rules live in ``data.accounts`` (including "the last active admin cannot be deactivated"
-and "nobody deactivates themselves"); these functions only call them, audit what the console adds,
-and turn refusals into messages. Deactivating and resetting a password are asked first in a dialog
-that names the user, and are refused at once for the admin's own account.
+Each button calls one account action of ``services.accounts`` (which applies the rules, including
+"the last active admin cannot be deactivated" and "nobody deactivates themselves", and audits);
+these functions only pick the action and turn its result or refusal into a message. Deactivating and
+resetting a password are asked first in a dialog that names the user, and are refused at once for the
+admin's own account.
 """
 
 from __future__ import annotations
 
-import secrets
 import time
 from typing import Any
 
 from dash import Dash, Input, Output, State, ctx, no_update
 from flask_login import current_user
-from sqlalchemy import select
-from sqlalchemy.orm import Session
 
 from callbacks.guards import admin_only
 from components import ids
 from components.admin.common import message
 from components.admin.users import requests_list
-from data.accounts import (
-    OWN_ACCOUNT_REFUSED,
-    AccountError,
-    approve_request,
-    audit,
-    create_user,
-    pending_requests,
-    reject_request,
-    reset_password,
-    set_active,
-)
-from data.db import session_scope
-from data.schema import User
+from services import accounts
+from services.accounts import OWN_ACCOUNT_REFUSED, Account, AccountError
 
 
 def _when(value: Any) -> str:
     return f"{value:%Y-%m-%d %H:%M}" if value else ""
 
 
-def user_state(user: User) -> str:
-    """A user's state in words: active, must change password, pending request, or deactivated."""
-    if user.active:
-        return "active (must change password)" if user.must_change_password else "active"
-    return "pending request" if user.access_requested else "deactivated"
-
-
-def user_rows(session: Session) -> list[dict[str, Any]]:
-    """Every account for the users grid (pending requests included), by name."""
-    users = session.scalars(select(User).order_by(User.username))
+def user_rows(users: list[Account]) -> list[dict[str, Any]]:
+    """The accounts as rows of the users grid."""
     return [
         {
             "username": u.username,
             "role": u.role,
-            "state": user_state(u),
+            "state": u.state,
             "created_at": _when(u.created_at),
             "last_login_at": _when(u.last_login_at),
-            "note": u.request_note or "",
+            "note": u.note,
         }
         for u in users
     ]
 
 
-def pending_rows(session: Session) -> list[dict[str, Any]]:
-    """Pending access requests, oldest first."""
-    return [
-        {"username": u.username, "created_at": _when(u.created_at), "note": u.request_note or ""}
-        for u in pending_requests(session)
-    ]
-
-
-def create_account(
-    session: Session, username: str | None, role: str | None, password: str | None, *, actor: str
-) -> tuple[User, str | None]:
-    """Create a user; without a password a temporary one (changed at first login) is made and returned."""
-    temporary = None
-    if not password:
-        temporary = password = secrets.token_urlsafe(9)
-    user = create_user(
-        session, username or "", password, role=role or "manager", must_change_password=temporary is not None
-    )
-    audit(session, actor, "user_created", user=user.username, role=user.role)
-    return user, temporary
+def pending_rows(pending: list[Account]) -> list[dict[str, Any]]:
+    """Pending access requests as rows of the requests list."""
+    return [{"username": u.username, "created_at": _when(u.created_at), "note": u.note} for u in pending]
 
 
 SELF_RESET = "To change your own password, use the Password link at the top of the page."
@@ -134,40 +96,43 @@ def user_action(
     request: str | None = None,
     request_role: str | None = None,
 ) -> tuple[str, str]:
-    """Carry out one users-card action in its own transaction; returns (message, color).
+    """Carry out one users-card action (one account action, its own transaction); returns (message, color).
 
     Refusals (``AccountError``, e.g. the last active admin) come back as a red message, nothing changed.
     """
     try:
-        with session_scope(sessions) as session:
-            if action == ids.ADMIN_USER_CREATE:
-                user, temporary = create_account(session, name, role, password, actor=actor)
-                text = f"User {user.username} created as {user.role}."
-                if temporary:
-                    text += f" Temporary password (shown once, must be changed at first login): {temporary}"
-            elif action == ids.ADMIN_USER_DEACTIVATE:
-                user = set_active(session, _need(target, "a user"), False, actor=actor)
-                text = f"User {user.username} deactivated."
-            elif action == ids.ADMIN_USER_ACTIVATE:
-                user = set_active(session, _need(target, "a user"), True, actor=actor)
-                text = f"User {user.username} activated."
-            elif action == ids.ADMIN_USER_RESET:
-                user_name = _need(target, "a user")
-                temporary = reset_password(session, user_name, actor=actor)
-                text = (
-                    f"Temporary password for {user_name} (shown once, must be changed at next login): "
-                    f"{temporary}"
+        if action == ids.ADMIN_USER_CREATE:
+            new = accounts.create_account(
+                sessions, name or "", password or None, role=role or "manager", actor=actor
+            )
+            text = f"User {new.username} created as {new.role}."
+            if new.temporary_password:
+                text += (
+                    " Temporary password (shown once, must be changed at first login): "
+                    f"{new.temporary_password}"
                 )
-            elif action == ids.ADMIN_REQUEST_APPROVE:
-                user = approve_request(
-                    session, _need(request, "a request"), actor=actor, role=request_role or "manager"
-                )
-                text = f"Access for {user.username} approved as {user.role}."
-            elif action == ids.ADMIN_REQUEST_REJECT:
-                reject_request(session, _need(request, "a request"), actor=actor)
-                text = f"Access request of {request} rejected."
-            else:
-                raise AccountError(f"Unknown action {action!r}.")
+        elif action == ids.ADMIN_USER_DEACTIVATE:
+            user = accounts.set_active(sessions, _need(target, "a user"), False, actor=actor)
+            text = f"User {user.username} deactivated."
+        elif action == ids.ADMIN_USER_ACTIVATE:
+            user = accounts.set_active(sessions, _need(target, "a user"), True, actor=actor)
+            text = f"User {user.username} activated."
+        elif action == ids.ADMIN_USER_RESET:
+            user_name = _need(target, "a user")
+            temporary = accounts.reset_password(sessions, user_name, actor=actor)
+            text = (
+                f"Temporary password for {user_name} (shown once, must be changed at next login): {temporary}"
+            )
+        elif action == ids.ADMIN_REQUEST_APPROVE:
+            user = accounts.approve_request(
+                sessions, _need(request, "a request"), actor=actor, role=request_role or "manager"
+            )
+            text = f"Access for {user.username} approved as {user.role}."
+        elif action == ids.ADMIN_REQUEST_REJECT:
+            accounts.reject_request(sessions, _need(request, "a request"), actor=actor)
+            text = f"Access request of {request} rejected."
+        else:
+            raise AccountError(f"Unknown action {action!r}.")
     except AccountError as exc:
         return str(exc), "danger"
     return text, "success"
@@ -236,8 +201,23 @@ def register(app: Dash, services: Any) -> None:
         prevent_initial_call=True,
     )
     @admin_only
-    def act(*args: Any) -> tuple:
-        name, role, password, target, request, request_role, pending = args[8:]
+    def act(  # one click argument per button above (which one fired is ctx.triggered_id), then the fields
+        _create: Any,
+        _deactivate: Any,
+        _activate: Any,
+        _reset: Any,
+        _approve: Any,
+        _reject: Any,
+        _confirm: Any,
+        _cancel: Any,
+        name: str | None,
+        role: str | None,
+        password: str | None,
+        target: str | None,
+        request: str | None,
+        request_role: str | None,
+        pending: dict | None,
+    ) -> tuple:
         return users_step(
             services.sessions,
             str(ctx.triggered_id),
@@ -261,8 +241,8 @@ def register(app: Dash, services: Any) -> None:
     )
     @admin_only
     def view(_changed: Any, _clicks: Any) -> tuple:
-        with services.sessions() as session:
-            users, pending = user_rows(session), pending_rows(session)
+        users = user_rows(accounts.list_accounts(services.sessions))
+        pending = pending_rows(accounts.pending_requests(services.sessions))
         targets = [
             {"label": f"{u['username']} ({u['role']}, {u['state']})", "value": u["username"]}
             for u in users

@@ -36,7 +36,7 @@ def services(dash_app):  # noqa: F811
 def trained(services):
     """The test app's database with sales and two trainings of the store level (two versions)."""
     import_sales_frame(services.engine, small_sales(), filename="seed.csv", uploaded_by="test")
-    config = {"MODEL_DIR": services.config["MODEL_DIR"], **FAST_TRAINING}
+    config = services.config.with_overrides(FAST_TRAINING)
     first = run_training(services.engine, config, levels=["store"], source="test")["store"]
     second = run_training(services.engine, config, levels=["store"], source="test", promote=False)["store"]
     return services, first.version_id, second.version_id

@@ -58,7 +58,7 @@ def test_admin_downloads_report_raw_upload_and_audit(admin_client, trained, tmp_
     services, first, _ = trained
     path = write_csv(small_sales(), tmp_path / "julho.csv")
     upload = import_sales_files(
-        services.engine, [path], uploaded_by="admin", upload_dir=services.config["UPLOAD_DIR"]
+        services.engine, [path], uploaded_by="admin", upload_dir=services.config.upload_dir
     )
     raw = admin_client.get(f"/admin/uploads/{upload[0].upload_id}/raw")
     assert raw.status_code == 200 and raw.data == path.read_bytes()

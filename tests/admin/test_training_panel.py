@@ -73,10 +73,10 @@ def test_job_view_follows_progress_and_the_outcome(services):
 
 
 def test_schedule_info_names_the_next_run_and_the_gate(services):
-    info = schedule_info({**services.config, "SCHEDULER_ENABLED": False}, services.engine)
+    info = schedule_info(services.config.replace(scheduler_enabled=False), services.engine)
     assert "off" in info["next_run"] and info["gate_train"] is False
     assert "no sales data" in info["gate"]
     info = schedule_info(
-        {**services.config, "SCHEDULER_ENABLED": True, "RETRAIN_CRON": "30 2 * * *"}, services.engine
+        services.config.replace(scheduler_enabled=True, retrain_cron="30 2 * * *"), services.engine
     )
     assert info["next_run"].startswith("Next scheduled run:") and "02:30" in info["next_run"]

@@ -23,17 +23,11 @@ from callbacks.admin.staging import (
     staged_paths,
     staging_root,
 )
-from callbacks.admin.uploads import (
-    confirm_import,
-    import_files,
-    preview_files,
-    recent_uploads,
-    stage_and_preview,
-)
+from callbacks.admin.uploads import confirm_import, history_rows, stage_and_preview
 from components.admin.uploads import uploads_table
 from data.db import make_session_factory
 from data.schema import AuditEvent, Sale, Upload
-from data.validation import SalesFileError
+from services.imports import import_sales, preview_import, upload_history
 from tests.admin.conftest import small_sales, write_csv
 
 
@@ -103,43 +97,36 @@ def test_purge_removes_only_old_staged_uploads(tmp_path):
 def test_preview_writes_nothing_then_import_writes_and_audits(services, tmp_path):
     engine = services.engine
     path = write_csv(small_sales(), tmp_path / "sales.csv")
-    previews, problems, _ = preview_files(engine, [path], max_bytes=None)
-    assert not problems and previews[0].rows_new > 0 and previews[0].rows_replaced == 0
+    preview = preview_import(services, [path], actor="admin")
+    previews = preview.previews
+    assert preview.rejection is None and previews[0].rows_new > 0 and previews[0].rows_replaced == 0
     with engine.connect() as conn:
         assert conn.scalar(select(func.count()).select_from(Sale)) == 0
-    results = import_files(
-        engine, services.sessions, [path], actor="admin", upload_dir=tmp_path / "up", max_bytes=None
-    )
-    assert results[0].rows_new == previews[0].rows_new
+    outcome = import_sales(services, [path], actor="admin")
+    assert outcome.rejection is None and outcome.results[0].rows_new == previews[0].rows_new
     with services.sessions() as session:
         event = session.scalars(select(AuditEvent).where(AuditEvent.action == "upload")).one()
         assert event.actor == "admin" and event.detail["rows_new"] == previews[0].rows_new
-        history = recent_uploads(session)
+    history = history_rows(upload_history(services))
     assert history[0]["status"] == "imported" and history[0]["download"].endswith("/raw")
-    again, _, _ = preview_files(engine, [path], max_bytes=None)
+    again = preview_import(services, [path], actor="admin").previews
     assert again[0].rows_new == 0 and again[0].rows_unchanged == previews[0].rows_new
 
 
 def test_a_bad_file_lists_each_problem_and_writes_no_sales(services, tmp_path):
     path = tmp_path / "bad.csv"
     path.write_bytes(BAD)
-    previews, problems, _ = preview_files(services.engine, [path], max_bytes=None)
-    assert previews == []
-    assert {(p.row, p.column) for p in problems} >= {(3, "date"), (3, "revenue")}
-    with pytest.raises(SalesFileError):
-        import_files(
-            services.engine,
-            services.sessions,
-            [path],
-            actor="admin",
-            upload_dir=tmp_path / "up",
-            max_bytes=None,
-        )
+    preview = preview_import(services, [path], actor="admin")
+    assert preview.previews == [] and preview.rejection is not None
+    assert {(p.row, p.column) for p in preview.rejection.problems} >= {(3, "date"), (3, "revenue")}
+    assert import_sales(services, [path], actor="admin").rejection is not None
     sessions = make_session_factory(services.engine)
     with sessions() as session:
         assert session.scalar(select(func.count()).select_from(Sale)) == 0
         assert session.scalars(select(Upload.status)).all() == ["rejected"]
-        assert session.scalars(select(AuditEvent.action)).all() == ["upload_rejected"]
+        rejected = select(AuditEvent.detail).where(AuditEvent.action == "upload_rejected")
+        stages = session.scalars(rejected.order_by(AuditEvent.id)).all()
+    assert [d.get("stage") for d in stages] == ["preview", None]  # the refused preview, then the import
 
 
 def test_stage_and_preview_then_confirm(services):
@@ -147,7 +134,7 @@ def test_stage_and_preview_then_confirm(services):
     assert ok and token and "jan.csv" in str(panel)
     result = confirm_import(services, token, "admin")
     assert "Import finished" in str(result) and "2 new" in str(result)
-    assert not (staging_root(services.config["INSTANCE_DIR"]) / token).exists()
+    assert not (staging_root(services.config.instance_dir) / token).exists()
     assert "upload the files again" in str(confirm_import(services, token, "admin"))
 
 
@@ -156,7 +143,7 @@ def test_stage_and_preview_of_a_bad_file_shows_the_problems_and_offers_no_import
     assert not ok and token is None
     text = str(panel)
     assert "nothing was written" in text and "revenue" in text and "date" in text
-    assert not any(Path(services.config["INSTANCE_DIR"], "upload-staging").iterdir())  # nothing kept
+    assert not any(Path(services.config.instance_dir, "upload-staging").iterdir())  # nothing kept
     with services.sessions() as session:
         event = session.scalars(select(AuditEvent)).one()
         sales = session.scalar(select(func.count()).select_from(Sale))
@@ -189,7 +176,7 @@ def test_a_damaged_xlsx_is_shown_as_a_problem_in_the_preview(services):
     panel, token, ok = stage_and_preview(services, [data_url(_truncated_xlsx(), xlsx)], ["book.xlsx"])
     assert not ok and token is None
     assert "book.xlsx" in str(panel) and "cannot read the XLSX file" in str(panel)
-    assert not any(Path(services.config["INSTANCE_DIR"], "upload-staging").iterdir())
+    assert not any(Path(services.config.instance_dir, "upload-staging").iterdir())
 
 
 def test_the_preview_checks_files_of_one_upload_together(services):
@@ -197,8 +184,8 @@ def test_the_preview_checks_files_of_one_upload_together(services):
     second = b"date,store,category,product,revenue\n2025-01-02,S1,C1,P1,5\n2025-01-03,S1,C1,P1,6\n"
     panel, token, ok = stage_and_preview(services, [data_url(first), data_url(second)], ["a.csv", "b.csv"])
     assert ok and token
-    root = staging_root(services.config["INSTANCE_DIR"])
-    previews, _, _ = preview_files(services.engine, staged_paths(root, token), max_bytes=None)
+    root = staging_root(services.config.instance_dir)
+    previews = preview_import(services, staged_paths(root, token), actor="admin").previews
     # b.csv replaces a.csv's 2025-01-02: counted as replaced, not new.
     assert [(p.rows_new, p.rows_replaced) for p in previews] == [(2, 0), (1, 1)]
     assert "in this order" in str(panel)
@@ -214,13 +201,8 @@ def test_history_shows_the_first_problem_and_keeps_the_full_text_in_the_tooltip(
     bad.write_bytes(BAD)
     good = tmp_path / "good.csv"
     good.write_bytes(GOOD)
-    with pytest.raises(SalesFileError):
-        import_files(
-            services.engine, services.sessions, [good, bad], actor="admin", upload_dir=tmp_path / "up",
-            max_bytes=None,
-        )  # fmt: skip
-    with services.sessions() as session:
-        rows = {r["filename"]: r for r in recent_uploads(session)}
+    assert import_sales(services, [good, bad], actor="admin").rejection is not None
+    rows = {r["filename"]: r for r in history_rows(upload_history(services))}
     cell = rows["bad.csv"]["error"]
     assert cell.startswith("bad.csv, row 3, column 'date': unparsable date '2025-13-01'") and cell.endswith(
         "(+1 more problem)"

@@ -7,13 +7,13 @@ import io
 
 from sqlalchemy import select
 
-from app.admin_routes import audit_csv
-from callbacks.admin.audit import audit_rows, detail_text
 from callbacks.admin.users import pending_rows, user_action, user_rows
 from components import ids
 from data.accounts import find_user, request_access
 from data.db import session_scope
 from data.schema import AuditEvent
+from services import accounts
+from services.audit import audit_csv, audit_log, detail_text
 
 
 def act(services, action, **kwargs):
@@ -61,8 +61,10 @@ def test_approve_and_reject_access_requests(services):
     with session_scope(services.sessions) as session:
         request_access(session, "ana", "ana-pass-123", "store S01")
         request_access(session, "bruno", "bruno-pass-123")
-    with services.sessions() as session:
-        assert [p["username"] for p in pending_rows(session)] == ["ana", "bruno"]
+    assert [p["username"] for p in pending_rows(accounts.pending_requests(services.sessions))] == [
+        "ana",
+        "bruno",
+    ]
     assert act(services, ids.ADMIN_REQUEST_APPROVE, request="ana", request_role="manager")[1] == "success"
     assert act(services, ids.ADMIN_REQUEST_REJECT, request="bruno") == (
         "Access request of bruno rejected.",
@@ -71,22 +73,20 @@ def test_approve_and_reject_access_requests(services):
     assert act(services, ids.ADMIN_REQUEST_REJECT, request="ana")[1] == "danger"  # no longer pending
     with services.sessions() as session:
         assert find_user(session, "bruno") is None and find_user(session, "ana").active
-        assert pending_rows(session) == []
-        actions = [r["action"] for r in audit_rows(session)]
+    assert accounts.pending_requests(services.sessions) == []
+    actions = [e.action for e in audit_log(services.sessions)]
     assert {"access_approved", "access_rejected"} <= set(actions)
 
 
 def test_audit_rows_and_csv_export(services):
     act(services, ids.ADMIN_USER_CREATE, name="dora", role="admin", password="dora-pass-123")
-    with services.sessions() as session:
-        rows = audit_rows(session)
-        exported = list(csv.DictReader(io.StringIO(audit_csv(session))))
-    assert rows[0]["action"] == "user_created" and rows[0]["actor"] == "admin"
-    assert "user=dora" in rows[0]["detail"] and "role=admin" in rows[0]["detail"]
+    rows = audit_log(services.sessions)
+    exported = list(csv.DictReader(io.StringIO(audit_csv(services.sessions))))
+    assert rows[0].action == "user_created" and rows[0].actor == "admin"
+    assert "user=dora" in rows[0].detail and "role=admin" in rows[0].detail
     assert exported[0]["action"] == "user_created" and exported[0]["actor"] == "admin"
     assert detail_text({"files": ["a.csv"], "n": 2}) == 'files=["a.csv"], n=2'
 
 
 def _rows(services):
-    with services.sessions() as session:
-        return user_rows(session)
+    return user_rows(accounts.list_accounts(services.sessions))

@@ -52,7 +52,7 @@ def test_login_form_requires_csrf_token(client):
 
 
 def test_repeated_failures_lock_the_account_for_a_while(client, server):
-    limit = server.config["LOGIN_MAX_FAILURES"]
+    limit = server.extensions["trendsales"].config.login_max_failures
     for attempt in range(limit):
         name = " Manager" if attempt % 2 else "manager"  # spelling variants count as the same user
         assert login(client, name, "wrong-password").status_code == 401
@@ -108,7 +108,7 @@ def test_logout_needs_a_post_with_the_token_and_ends_copies_of_the_cookie(server
 def test_session_ends_session_hours_after_login_even_when_used(server, manager_client, monkeypatch):
     import app.security as security
 
-    hours = float(server.config["SESSION_HOURS"])
+    hours = server.extensions["trendsales"].config.session_hours
     now = security.time.time()
     monkeypatch.setattr(security.time, "time", lambda: now + hours * 3600 - 60)
     assert manager_client.get("/store").status_code == 200  # used (and renewed) a minute before the end
@@ -205,7 +205,7 @@ def test_access_request_creates_inactive_account_until_approved(client, server):
 
 
 def test_access_requests_are_limited_per_address(client, server):
-    limit = server.config["LOGIN_MAX_FAILURES"]
+    limit = server.extensions["trendsales"].config.login_max_failures
 
     def ask(name: str):
         token = csrf_from(client.get("/request-access").get_data(as_text=True))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import subprocess
 
 import pytest
@@ -20,8 +21,8 @@ def test_production_without_secret_key_refuses_to_start(tmp_path, monkeypatch):
 
 def test_demo_mode_generates_a_secret_key_once_and_keeps_it(tmp_path, monkeypatch):
     monkeypatch.delenv("TRENDSALES_SECRET_KEY", raising=False)
-    first = load_config({"ENV": "demo", "INSTANCE_DIR": str(tmp_path)})["SECRET_KEY"]
-    second = load_config({"ENV": "demo", "INSTANCE_DIR": str(tmp_path)})["SECRET_KEY"]
+    first = load_config({"ENV": "demo", "INSTANCE_DIR": str(tmp_path)}).secret_key
+    second = load_config({"ENV": "demo", "INSTANCE_DIR": str(tmp_path)}).secret_key
     assert first == second and len(first) == 64
     assert (tmp_path / "secret_key").stat().st_mode & 0o077 == 0
 
@@ -31,9 +32,52 @@ def test_environment_variables_are_read(tmp_path, monkeypatch):
     monkeypatch.setenv("TRENDSALES_DATABASE_URL", "sqlite:///:memory:")
     monkeypatch.setenv("TRENDSALES_MAX_UPLOAD_MB", "3.5")
     config = load_config({"INSTANCE_DIR": str(tmp_path)})
-    assert config["SECRET_KEY"] == "from-env"
-    assert config["DATABASE_URL"] == "sqlite:///:memory:"
-    assert config["MAX_UPLOAD_MB"] == 3.5
+    assert config.secret_key == "from-env"
+    assert config.database_url == "sqlite:///:memory:"
+    assert config.max_upload_mb == 3.5
+
+
+@pytest.mark.parametrize(
+    ("variable", "value", "why"),
+    [
+        ("TRENDSALES_MAX_UPLOAD_MB", "lots", "could not convert"),
+        ("TRENDSALES_SESSION_HOURS", "-1", "positive"),
+        ("TRENDSALES_SECURE_COOKIES", "maybe", "true/false"),
+        ("TRENDSALES_OFFPEAK_START", "25:00", "hours 0-23"),
+        ("TRENDSALES_TRAIN_FOLDS", "two", "invalid literal"),
+        ("TRENDSALES_TRAIN_GRIDS", "{not json", "Expecting property name"),
+        ("TRENDSALES_ENV", "staging", "production or demo"),
+        ("TRENDSALES_LOG_LEVEL", "loud", "DEBUG, INFO"),
+    ],
+)
+def test_a_bad_environment_value_is_refused_naming_the_variable(tmp_path, variable, value, why):
+    environ = {variable: value, "TRENDSALES_INSTANCE_DIR": str(tmp_path)}
+    with pytest.raises(ConfigError, match=f"{variable}='{value}' is not valid: .*{why}"):
+        load_config(environ=environ)
+
+
+def test_every_default_lives_in_the_settings_and_the_environment_is_read_once(tmp_path):
+    environ = {
+        "TRENDSALES_INSTANCE_DIR": str(tmp_path),
+        "TRENDSALES_SECRET_KEY": "k",
+        "TRENDSALES_TRAIN_FAMILIES": "theta, ets",
+        "TRENDSALES_TRAIN_FOLDS": "0",
+        "TRENDSALES_OFFPEAK_END": "5:30",
+    }
+    settings = load_config(environ=environ)
+    assert settings.train_families == ("theta", "ets")
+    assert settings.train_folds is None  # 0 = the engine's default
+    assert settings.offpeak_end == "05:30"
+    assert settings.scheduler_lease_seconds == 30.0 and settings.retrain_min_new_rows == 1000
+    assert settings.model_dir == str(tmp_path / "models")
+    assert settings.max_upload_bytes == 100 * 1024 * 1024
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        settings.model_dir = "elsewhere"  # type: ignore[misc]
+
+
+def test_an_unknown_override_is_refused(tmp_path):
+    with pytest.raises(ConfigError, match="unknown setting 'TRAIN_FOLD'"):
+        load_config({"INSTANCE_DIR": str(tmp_path), "TRAIN_FOLD": 2})
 
 
 def test_init_is_idempotent_and_prints_a_generated_admin_password_once(server):

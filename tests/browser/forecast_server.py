@@ -13,6 +13,7 @@ from typing import Any
 
 import pytest
 
+from app.config import Settings
 from data.accounts import create_user
 from data.db import make_engine, make_session_factory, session_scope, upgrade_database
 from data.demo import generate_demo_sales
@@ -43,7 +44,8 @@ def build_trained_instance(
         upgrade_database(engine)
         sales = generate_demo_sales(seed, n_stores=n_stores, n_products=n_products, start=start, end=end)
         import_sales_frame(engine, sales, filename="demo.csv", uploaded_by="test")
-        config = {**(TINY_TRAINING if training is None else training), "MODEL_DIR": str(instance / "models")}
+        training = TINY_TRAINING if training is None else training
+        config = Settings().with_overrides({**training, "MODEL_DIR": str(instance / "models")})
         outcomes = run_training(engine, config, source="test")
         failed = {level: o.error for level, o in outcomes.items() if o.error}
         if failed:

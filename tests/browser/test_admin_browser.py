@@ -11,6 +11,7 @@ from pathlib import Path
 
 import pytest
 
+from app.config import Settings
 from data.accounts import create_user
 from data.db import make_engine, make_session_factory, session_scope
 from models.pipeline import run_training
@@ -33,7 +34,7 @@ def admin_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServe
     build_trained_instance(instance)
     engine = make_engine(f"sqlite:///{instance / 'trendsales.db'}")
     try:
-        config = {**TINY_TRAINING, "MODEL_DIR": str(instance / "models")}
+        config = Settings().with_overrides({**TINY_TRAINING, "MODEL_DIR": str(instance / "models")})
         run_training(engine, config, levels=["store"], source="test", promote=False)
         with session_scope(make_session_factory(engine)) as session:
             create_user(session, ADMIN[0], ADMIN[1], role="admin")

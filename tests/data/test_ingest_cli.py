@@ -5,8 +5,9 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from sqlalchemy import text
+from sqlalchemy import select, text
 
+from data.schema import AuditEvent
 from tests.support.apps import make_test_app
 
 
@@ -63,3 +64,7 @@ def test_sample_loads_demo_data(cli, monkeypatch):
     assert result.exit_code == 0, result.output
     assert "demo-seed3.csv: imported" in result.output
     assert _sales_rows(engine) > 0
+    with engine.connect() as conn:  # an audited import, like an upload
+        event = conn.execute(select(AuditEvent.actor, AuditEvent.action, AuditEvent.detail)).one()
+    assert (event.actor, event.action, event.detail["source"]) == ("cli", "upload", "demo")
+    assert event.detail["files"] == ["demo-seed3.csv"] and event.detail["rows_new"] == _sales_rows(engine)

@@ -10,6 +10,7 @@ import pandas as pd
 import pytest
 from sqlalchemy import Engine
 
+from app.config import Settings
 from data.storage import import_sales_frame
 from models.artifacts import ArtifactError, load_artifact, save_artifact
 from models.features import calendar_features, holiday_flags
@@ -117,8 +118,7 @@ def weekly_44(n_products: int = 5, seed: int = 8) -> pd.DataFrame:
 def test_44_weeks_of_weekly_data_serve_every_level(engine: Engine, tmp_path: Path) -> None:
     result = import_sales_frame(engine, weekly_44(), filename="weekly.csv", uploaded_by="test")
     assert result.status == "imported", result
-    config = {"MODEL_DIR": str(tmp_path / "models"), "TRAIN_N_JOBS": 1}
-    outcomes = run_training(engine, config)
+    outcomes = run_training(engine, Settings().with_overrides({"MODEL_DIR": str(tmp_path / "models")}))
     assert all(o.ok and o.promoted for o in outcomes.values()), outcomes
     assert set(master_versions(engine)) == {"store", "category", "product"}
     from models.holder import ModelHolder
@@ -152,10 +152,10 @@ def test_holiday_country_switch_changes_the_features() -> None:
 
 
 def test_holidays_setting_reaches_training_and_bad_codes_are_refused() -> None:
-    assert training_config({}).holidays == "BR"
-    assert training_config({"HOLIDAYS": "US-CA"}).holidays == "US-CA"
+    assert training_config(Settings()).holidays == "BR"
+    assert training_config(Settings(holidays="US-CA")).holidays == "US-CA"
     with pytest.raises(TrainingError, match=r"HOLIDAYS.*unknown holiday country 'XX'"):
-        training_config({"HOLIDAYS": "XX"})
+        training_config(Settings(holidays="XX"))
     from models.candidates.mlf import MLForecastGlobal
     from models.series import level_panel
 

@@ -17,6 +17,7 @@ import pandas as pd
 import pytest
 from sqlalchemy import Engine, func, select
 
+from app.config import ConfigError, Settings, load_config
 from data.demo import generate_demo_sales
 from data.schema import ModelVersion
 from data.storage import import_sales_frame
@@ -61,16 +62,16 @@ def load(engine: Engine, frame: pd.DataFrame, name: str = "sales.csv") -> None:
     assert result.status == "imported", result
 
 
-def config(tmp_path: Path, **extra: object) -> dict:
-    return {"MODEL_DIR": str(tmp_path / "models"), **FAST, **extra}
+def config(tmp_path: Path, **extra: object) -> Settings:
+    return Settings().with_overrides({"MODEL_DIR": str(tmp_path / "models"), **FAST, **extra})
 
 
-def test_training_config_tolerates_missing_keys_and_rejects_bad_ones() -> None:
-    assert training_config({}).n_folds == 3
-    built = training_config({"TRAIN_N_JOBS": "2", "TRAIN_FOLDS": 4, "TRAIN_HORIZON": 6})
+def test_training_config_keeps_engine_defaults_for_unset_sizes() -> None:
+    assert training_config(Settings()).n_folds == 3
+    built = training_config(Settings(train_n_jobs=2, train_folds=4, train_horizon=6))
     assert (built.n_jobs, built.n_folds, built.horizon) == (2, 4, 6)
-    with pytest.raises(TrainingError, match="TRAIN_FOLDS must be a whole number"):
-        training_config({"TRAIN_FOLDS": "many"})
+    with pytest.raises(ConfigError, match="TRENDSALES_TRAIN_FOLDS='many' is not valid"):
+        load_config(environ={"TRENDSALES_TRAIN_FOLDS": "many"})
 
 
 def test_no_sales_is_a_clear_error(engine: Engine, tmp_path: Path) -> None:

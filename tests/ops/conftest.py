@@ -12,32 +12,35 @@ from typing import Any
 import pytest
 from sqlalchemy import Engine
 
+from app.config import Settings
 from data.storage import import_sales_frame
 from models.pipeline import run_training
 from tests.ops.sample import monthly_sales
 from tests.support.apps import FAST_TRAINING
 
 
-def ops_config(tmp_path: Path, database_url: str, **extra: Any) -> dict[str, Any]:
-    """An app-like config dict for job functions: fast training, models under ``tmp_path``."""
-    return {
-        "DATABASE_URL": database_url,
-        "MODEL_DIR": str(tmp_path / "models"),
-        "TRAIN_TIMEOUT_SECONDS": 120,
-        "JOB_HEARTBEAT_SECONDS": 0.5,
-        "RETRAIN_MIN_NEW_ROWS": 30,
-        "RETRAIN_MIN_NEW_DAYS": 60,
-        "OFFPEAK_START": "00:00",
-        "OFFPEAK_END": "06:00",
-        **FAST_TRAINING,
-        **extra,
-    }
+def ops_config(tmp_path: Path, database_url: str, **extra: Any) -> Settings:
+    """The settings job functions read: fast training, models under ``tmp_path``."""
+    return Settings().with_overrides(
+        {
+            "DATABASE_URL": database_url,
+            "MODEL_DIR": str(tmp_path / "models"),
+            "TRAIN_TIMEOUT_SECONDS": 120,
+            "JOB_HEARTBEAT_SECONDS": 0.5,
+            "RETRAIN_MIN_NEW_ROWS": 30,
+            "RETRAIN_MIN_NEW_DAYS": 60,
+            "OFFPEAK_START": "00:00",
+            "OFFPEAK_END": "06:00",
+            **FAST_TRAINING,
+            **extra,
+        }
+    )
 
 
 class OpsServices:
     """The two attributes job functions read from ``app.services.Services``."""
 
-    def __init__(self, engine: Engine, config: dict[str, Any]) -> None:
+    def __init__(self, engine: Engine, config: Settings) -> None:
         self.engine = engine
         self.config = config
 

@@ -31,7 +31,7 @@ def test_queued_job_runs_in_a_child_reports_progress_and_promotes(trained: OpsSe
 
 def test_timeout_kills_the_training_and_fails_the_job(trained: OpsServices) -> None:
     before = master_versions(trained.engine)
-    trained.config["TRAIN_TIMEOUT_SECONDS"] = 0.3
+    trained.config = trained.config.replace(train_timeout_seconds=0.3)
     job_id = request_job(trained.engine, trigger="schedule", requested_by="scheduler").job_id
     result = run_pending(trained, runner="test-runner")
     assert result.status == "failed" and "timed out after 0.3 s" in result.error

@@ -16,6 +16,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import Engine, func, select, update
 
+from app.config import Settings
 from data.accounts import create_user
 from data.db import make_engine, make_session_factory, session_scope, upgrade_database
 from data.schema import ModelVersion, RegistryAlias, TrainingJob
@@ -70,7 +71,7 @@ def _prepare(instance: Path, *, slow_training: bool = False, **extra_env: str) -
     with session_scope(make_session_factory(engine)) as session:
         create_user(session, "admin", PASSWORD, role="admin")
     import_sales_frame(engine, monthly_sales(), filename="monthly.csv", uploaded_by="test")
-    config = {"MODEL_DIR": str(instance / "models"), **FAST_TRAINING}
+    config = Settings().with_overrides({"MODEL_DIR": str(instance / "models"), **FAST_TRAINING})
     assert all(o.promoted for o in run_training(engine, config, source="test").values())
     return Deployment(env, engine, config)
 
