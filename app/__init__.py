@@ -14,7 +14,7 @@ from flask import Flask, jsonify
 
 from app.admin_routes import register_admin_routes
 from app.config import PROJECT_ROOT, Settings, load_config
-from app.dashboard import create_dash
+from app.dashboard import create_dash, finish_dash_setup
 from app.extensions import csrf, login_manager
 from app.security import install_security
 from app.services import EXTENSION_KEY, Services
@@ -132,4 +132,5 @@ def create_app(config: dict[str, Any] | None = None) -> Dash:
     register_blueprints(server, services)
     register_admin_routes(server)
     register_cli(server)
+    finish_dash_setup(dash_app)
     return dash_app

@@ -14,6 +14,7 @@ from flask import Blueprint, jsonify, request
 
 from app.services import get_services
 from models.holder import ModelUnavailableError
+from services.forecast_view import HolderSource, forecast_series
 
 bp = Blueprint("api", __name__, url_prefix="/api")
 
@@ -50,17 +51,15 @@ def forecast() -> Any:
     params, error = _parse_args()
     if error:
         return _bad_request(error)
-    holder = get_services().holder
-    snapshot = holder.snapshot()
-    level = params["level"]
+    source = HolderSource.of(get_services().holder)  # one snapshot: one version per answer
     try:
-        frame = holder.forecast(
-            level,
+        result = forecast_series(
+            source,
+            params["level"],
             params["series"],
             params["horizon"],
             freq=params["freq"],
             interval=params["interval"],
-            snapshot=snapshot,
         )
     except ModelUnavailableError as exc:
         return jsonify(error=str(exc)), 404
@@ -68,15 +67,16 @@ def forecast() -> Any:
         return jsonify(error=str(exc.args[0]) if exc.args else str(exc)), 404
     except ValueError as exc:
         return _bad_request(str(exc))
+    frame = result.frame
     rows = [
         {"date": d.date().isoformat(), "forecast": float(f), "lower": float(lo), "upper": float(up)}
         for d, f, lo, up in zip(frame["date"], frame["forecast"], frame["lower"], frame["upper"], strict=True)
     ]
     return jsonify(
-        level=level,
-        version=snapshot.versions[level],
-        series=params["series"],
-        freq=params["freq"] or snapshot.get(level).freq,
-        interval=params["interval"],
+        level=result.level,
+        version=result.version,
+        series=result.series_id,
+        freq=result.freq,
+        interval=result.interval,
         rows=rows,
     )

@@ -9,6 +9,7 @@ keyed by the variable name without the prefix (``{"DATABASE_URL": ..., "TRAIN_FO
 from __future__ import annotations
 
 import dataclasses
+import datetime as dt
 import json
 import os
 import secrets
@@ -16,6 +17,8 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, fields
 from pathlib import Path
 from typing import Any
+
+from data.limits import MB, SalesLimits
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 PREFIX = "TRENDSALES_"
@@ -54,6 +57,20 @@ def _positive_int(raw: str) -> int:
     if value < 1:
         raise ValueError("must be a whole number of at least 1")
     return value
+
+
+def _non_negative_int(raw: str) -> int:
+    value = int(raw)
+    if value < 0:
+        raise ValueError("must be a whole number of at least 0")
+    return value
+
+
+def _date(raw: str) -> dt.date:
+    try:
+        return dt.date.fromisoformat(raw.strip())
+    except ValueError:
+        raise ValueError("expected a date as YYYY-MM-DD") from None
 
 
 def _optional_positive_int(raw: str) -> int | None:
@@ -117,6 +134,13 @@ class Settings:
     admin_password: str | None = _setting(None, _optional_text, "first admin's password (generated)")
     log_level: str = _setting("INFO", _log_level, "Python logging level")
     max_upload_mb: float = _setting(100.0, _positive_float, "largest accepted sales file, MB")
+    # Sales files (data.limits.SalesLimits): plausible dates and values, bounded work per file.
+    min_sales_date: dt.date = _setting(dt.date(1990, 1, 1), _date, "earliest accepted sales date")  # noqa: RUF009
+    max_future_days: int = _setting(1, _non_negative_int, "accepted sales dates end today + this")
+    max_sales_value: float = _setting(1e12, _positive_float, "largest revenue/units of a row or key")
+    max_rows_per_file: int = _setting(5_000_000, _positive_int, "data rows per sales file")
+    max_xlsx_uncompressed_mb: float = _setting(500.0, _positive_float, "XLSX size decompressed, MB")
+    max_xlsx_rows: int = _setting(250_000, _positive_int, "data rows per XLSX file (slow to read)")
     session_hours: float = _setting(10.0, _positive_float, "session lifetime from login")
     secure_cookies: bool = _setting(False, _bool, "cookies only over HTTPS")
     login_max_failures: int = _setting(5, _positive_int, "failed logins before throttling")
@@ -149,6 +173,18 @@ class Settings:
     def max_upload_bytes(self) -> int:
         """The per-file upload limit in bytes (``max_upload_mb`` MB of 1024² bytes)."""
         return int(self.max_upload_mb * 1024 * 1024)
+
+    @property
+    def sales_limits(self) -> SalesLimits:
+        """What one sales file may hold and cost to read (dates, values, rows, XLSX expansion)."""
+        return SalesLimits(
+            min_date=self.min_sales_date,
+            max_future_days=self.max_future_days,
+            max_value=self.max_sales_value,
+            max_rows=self.max_rows_per_file,
+            max_xlsx_bytes=int(self.max_xlsx_uncompressed_mb * MB),
+            max_xlsx_rows=self.max_xlsx_rows,
+        )
 
     def replace(self, **changes: Any) -> Settings:
         """A copy with some fields changed (e.g. a CLI command raising ``train_n_jobs``)."""

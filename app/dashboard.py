@@ -40,17 +40,20 @@ def create_dash(server: Flask, services: Services) -> Dash:
     app.layout = _layout
     app.validation_layout = html.Div([page_frame("user", "admin", True), *validation_pages(), admin_page()])
     register_callbacks(app, services)
-    finish_dash_setup(app)
     return app
 
 
 def finish_dash_setup(app: Dash) -> None:
-    """Run Dash's one-time server set-up now, in the factory, instead of on the first request.
+    """Run the server's first-request hooks now, in the factory, so Dash is set up before it serves.
 
-    Dash does it lazily in a ``before_request`` hook that marks itself done *before* registering the
-    component suites; under gunicorn's threaded workers a JS bundle requested concurrently with a
-    worker's first request then found no registered library and got a 500 (a blank page in the browser).
-    Doing it here, before the app serves anything, removes that race (about 2 ms).
+    Dash sets itself up (component suites, assets, layout and callback checks) in a ``before_request``
+    hook that marks itself done *before* registering the component suites; under gunicorn's threaded
+    workers a JS bundle requested concurrently with a worker's first request then found no registered
+    library and got a 500 (a blank page in the browser). Flask's public ``preprocess_request`` runs the
+    before-request hooks of a test request, Dash's among them, once, before any real request (about
+    2 ms). Call it last: the access guard and flask-login are then in place, so the anonymous test
+    request is simply refused (its response is discarded) after Dash's hook, which runs first.
     """
-    with app.server.app_context():
-        app._setup_server()  # private, but Dash has no public hook for this
+    server = app.server
+    with server.test_request_context("/"):
+        server.preprocess_request()

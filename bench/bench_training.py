@@ -24,7 +24,7 @@ import sys
 import tempfile
 import threading
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
@@ -38,6 +38,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from app.config import Settings
 from data.db import make_engine, upgrade_database
 from data.demo import generate_demo_sales, load_demo_data
+from data.progress import Progress
 from data.storage import dataset_frequency
 from models.artifacts import load_artifact
 from models.pipeline import run_training
@@ -67,10 +68,10 @@ def peak_rss(interval: float = 0.05) -> Iterator[dict[str, float]]:
         result["peak_mb"] = max(result["peak_mb"], proc.memory_info().rss / 2**20)
 
 
-def _progress_printer() -> Callable[[str, int, int], None]:
+def _progress_printer() -> Progress:
     last = {"label": ""}
 
-    def show(label: str, step: int, total: int) -> None:
+    def show(step: int, total: int, label: str) -> None:
         head = label.split(":")[0]
         if head != last["label"]:
             last["label"] = head

@@ -9,12 +9,12 @@ from typing import Any
 import pandas as pd
 from dash import ALL, Dash, Input, Output, State, ctx, dcc, no_update
 
-from callbacks.forecast import filter_values
-from callbacks.view_data import view_series_id
+from callbacks.forecast import filter_values, view_series_id
 from components import ids
 from components.state import ViewState, state_from_controls
 from data.cells import spreadsheet_safe
 from models.holder import ModelUnavailableError
+from services.forecast_view import HolderSource, band_forecasts
 
 EXPORT_COLUMNS = ["date", "forecast", "lower_80", "upper_80", "lower_95", "upper_95"]
 
@@ -81,18 +81,14 @@ def forecast_download(holder: Any, state: ViewState, kind: str) -> dict[str, Any
         raise ValueError(f"unknown export format {kind!r}; expected csv or xlsx")
     if holder is None:
         return None
-    snapshot = holder.snapshot()
+    source = HolderSource.of(holder)
     sid = view_series_id(state)
     try:
-        model = snapshot.get(state.tab)
+        if sid not in source.model(state.tab).series_ids:
+            return None
     except ModelUnavailableError:
         return None
-    if sid not in model.series_ids:
-        return None
-    common = {"freq": state.freq, "snapshot": snapshot}
-    f80 = holder.forecast(state.tab, sid, state.horizon, interval=0.8, **common)
-    f95 = holder.forecast(state.tab, sid, state.horizon, interval=0.95, **common)
-    frame = export_frame(f80, f95)
+    frame = export_frame(*band_forecasts(source, state.tab, sid, state.horizon, state.freq))
     if kind == "csv":
         return dcc.send_data_frame(frame.to_csv, export_filename(state, "csv"), index=False)
     return dcc.send_bytes(xlsx_bytes(frame, state), export_filename(state, "xlsx"))

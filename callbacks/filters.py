@@ -13,46 +13,37 @@ from dash import ALL, Dash, Input, Output, State, ctx, no_update
 
 from callbacks.catalogue import CatalogueCache
 from callbacks.forecast import filter_values
-from callbacks.view_data import max_horizons
 from components import ids
 from components.forecast_page import horizon_dropdown_options, product_options
+from components.formatting import FREQ_TEXT
 from components.state import (
     ALL as ALL_VALUE,
 )
 from components.state import (
-    DEFAULT_HORIZON,
-    HORIZON_PRESETS,
-    TABS,
     Catalogue,
     ViewState,
     drill_state,
     horizon_options,
+    max_preset,
     parse_query,
     state_from_controls,
+    tab_of,
     to_query,
 )
-from models.holder import ModelUnavailableError
-
-
-def tab_of(pathname: str | None) -> str:
-    """The forecast tab named by a URL path (``/`` is the store tab)."""
-    tab = (pathname or "/").strip("/").split("/")[0] or "store"
-    return tab if tab in TABS else "store"
+from services import forecast_view
+from services.forecast_view import HolderSource
 
 
 def horizon_limits(holder: Any, level: str) -> dict[str, int]:
     """Longest horizon per display frequency served by the MASTER of ``level`` (presets without a model)."""
-    try:
-        return max_horizons(holder.get(level)) if holder is not None else {}
-    except ModelUnavailableError:
-        return {}
+    return forecast_view.horizon_limits(HolderSource.of(holder), level) if holder is not None else {}
 
 
 def horizon_for_freq(freq: str, limits: dict[str, int]) -> tuple[list[dict[str, object]], int]:
     """Horizon options and the default value after the granularity changed to ``freq``."""
-    limit = limits.get(freq) or max(HORIZON_PRESETS[freq])
+    limit = limits.get(freq) or max_preset(freq)
     values = horizon_options(freq, limit)
-    return horizon_dropdown_options(values, freq), min(DEFAULT_HORIZON[freq], limit)
+    return horizon_dropdown_options(values, freq), min(FREQ_TEXT[freq].default_horizon, limit)
 
 
 def products_for(catalogue: Catalogue, state: ViewState) -> tuple[list[dict[str, object]], str | None]:

@@ -1,8 +1,10 @@
 """Forecast tabs: the view callback (chart, KPIs, model card, breakdown) and its pure helpers.
 
-One model snapshot per callback, so every number of one response comes from the same MASTER
-versions. Reads only memory (the forecaster's history, cached forecasts, the cached catalogue);
-SQL is used only when no model serves the selection, to still show the recorded history.
+An adapter of the "forecast for a view" use case (``services.forecast_view``): the filters become a
+``ViewQuery``, the use case computes the numbers, and this module renders them. One model snapshot
+per callback, so every number of one response comes from the same MASTER versions. Reads only memory
+(the forecaster's history, cached forecasts, the cached catalogue); SQL is used only when no model
+serves the selection, to still show the recorded history.
 """
 
 from __future__ import annotations
@@ -15,17 +17,24 @@ import pandas as pd
 from dash import ALL, Dash, Input, Output, ctx, html
 
 from callbacks.catalogue import CatalogueCache
-from callbacks.view_data import ForecastView, backtest_wape, breakdown_totals, build_view, view_series_id
 from components import ids
 from components.figures import empty_figure
 from components.forecast_figures import breakdown_figure, forecast_figure
-from components.formatting import FREQ_NAMES, format_brl, format_percent, periods_text
+from components.formatting import FREQ_TEXT, format_brl, format_percent, periods_text
 from components.kpis import compute_kpis, kpi_cards
 from components.model_card import ModelFacts, model_card
 from components.state import Catalogue, ViewState, state_from_controls
-from data import storage
 from models.holder import ModelUnavailableError
-from models.series import display_alias, series_id
+from models.series import series_id
+from services.forecast_view import (
+    ForecastView,
+    HolderSource,
+    ViewQuery,
+    backtest_wape,
+    breakdown_totals,
+    forecast_view,
+    recorded_history,
+)
 
 TOP_PRODUCTS = 10
 TRAIN_HINT = "An administrator trains models with `flask --app wsgi train` (or from the Admin tab)."
@@ -90,19 +99,36 @@ def combination_problem(state: ViewState, catalogue: Catalogue) -> str | None:
     return None
 
 
-def recorded_history(engine: Any, state: ViewState) -> pd.Series:
-    """Recorded revenue of the selection straight from SQL, summed per display period (no model needed)."""
-    series = storage.load_revenue_series(
+def view_series_id(state: ViewState) -> str:
+    """The model series id that the view ``state`` shows (store omitted = all stores together)."""
+    if state.tab == "store":
+        return series_id("store", store=state.store)
+    if state.tab == "category":
+        return series_id("category", store=state.store, category=state.category)
+    return series_id("product", store=state.store, product=state.product)
+
+
+def view_query(state: ViewState) -> ViewQuery:
+    """The use case's question for the view ``state`` (the tab is the model level)."""
+    return ViewQuery(
+        level=state.tab,
+        series_id=view_series_id(state),
+        freq=state.freq,
+        horizon=state.horizon,
+        history_days=state.history,
+        backtest=state.backtest,
+    )
+
+
+def selection_history(engine: Any, state: ViewState) -> pd.Series:
+    """Recorded revenue of the view's selection per display period, for when no model serves it."""
+    return recorded_history(
         engine,
+        state.freq,
         store=state.store,
         category=state.category if state.tab == "category" else None,
         product=state.product if state.tab == "product" else None,
     )
-    if series.empty:
-        return series
-    sums = series.groupby(series.index.to_period(display_alias(state.freq))).sum()
-    sums.index = sums.index.start_time
-    return sums
 
 
 def history_only_figure(history: pd.Series, freq: str) -> Any:
@@ -137,14 +163,12 @@ def breakdown_series(state: ViewState, catalogue: Catalogue) -> tuple[str, dict[
     )
 
 
-def breakdown_view(
-    holder: Any, snapshot: Any, state: ViewState, catalogue: Catalogue
-) -> tuple[Any, pd.Series]:
+def breakdown_view(source: HolderSource, state: ViewState, catalogue: Catalogue) -> tuple[Any, pd.Series]:
     """The breakdown figure of the tab (forecast revenue over the horizon), or an empty-state figure,
     and the totals of every bar (also those left off the figure)."""
     level, series, drill = breakdown_series(state, catalogue)
     try:
-        totals = breakdown_totals(holder, snapshot, level, series, state)
+        totals = breakdown_totals(source, level, series, freq=state.freq, horizon=state.horizon)
     except ModelUnavailableError:
         return empty_figure(f"No {level} model yet."), pd.Series(dtype=float)
     if totals.empty:
@@ -231,7 +255,7 @@ def _alert(text: str, color: str = "warning", icon: str = "bi-exclamation-triang
 def render_view(holder: Any, engine: Any, cache: CatalogueCache, state: ViewState) -> ViewOutput:
     """Compute every output of the view callback for ``state`` (one snapshot, memory reads only)."""
     catalogue = cache.get()
-    title = f"{selection_label(state)} — {FREQ_NAMES[state.freq].lower()} revenue"
+    title = f"{selection_label(state)} — {FREQ_TEXT[state.freq].name.lower()} revenue"
     if catalogue.empty:
         message = "No sales data yet. " + TRAIN_HINT.replace(
             "trains models", "imports sales and trains models"
@@ -239,19 +263,19 @@ def render_view(holder: Any, engine: Any, cache: CatalogueCache, state: ViewStat
         return ViewOutput(
             empty_figure("No sales data yet."), title, "", [], None, empty_figure(""), _alert(message)
         )
-    snapshot = holder.snapshot() if holder is not None else None
+    source = HolderSource.of(holder) if holder is not None else None
     try:
-        if snapshot is None:
+        if source is None:
             raise ModelUnavailableError("no model holder is attached to this app")
-        model = snapshot.get(state.tab)
+        model = source.model(state.tab)
     except ModelUnavailableError:
         model = None
-    card = model_card(model_facts(model, snapshot.versions[state.tab], cache)) if model is not None else None
+    card = model_card(model_facts(model, source.version(state.tab), cache)) if model is not None else None
     problem = combination_problem(state, catalogue)
     if problem:  # say so; on the product tab the breakdown lists the stores that do sell it
         breakdown, totals = empty_figure(""), pd.Series(dtype=float)
-        if state.tab == "product" and state.product and snapshot is not None:
-            breakdown, totals = breakdown_view(holder, snapshot, state, catalogue)
+        if state.tab == "product" and state.product and source is not None:
+            breakdown, totals = breakdown_view(source, state, catalogue)
         return ViewOutput(
             empty_figure(problem),
             title,
@@ -263,14 +287,14 @@ def render_view(holder: Any, engine: Any, cache: CatalogueCache, state: ViewStat
             breakdown_note(totals, None, state),
         )
     if model is None:
-        history = recorded_history(engine, state)
+        history = selection_history(engine, state)
         message = f"No {state.tab} forecasting model yet, so only recorded sales are shown. {TRAIN_HINT}"
         card = _alert("No model yet. " + TRAIN_HINT, "secondary", "bi-info-circle")
         figure = history_only_figure(history, state.freq)
         return ViewOutput(figure, title, "", [], card, empty_figure("No model yet."), _alert(message, "info"))
     sid = view_series_id(state)
     if sid not in model.series_ids:
-        history = recorded_history(engine, state)
+        history = selection_history(engine, state)
         message = (
             "No forecast for this selection yet: the serving model was trained before these sales "
             f"arrived. It appears after the next training. {TRAIN_HINT}"
@@ -278,7 +302,7 @@ def render_view(holder: Any, engine: Any, cache: CatalogueCache, state: ViewStat
         figure = history_only_figure(history, state.freq)
         return ViewOutput(figure, title, "", [], card, empty_figure(""), _alert(message, "info"))
     try:
-        view = build_view(holder, snapshot, state)
+        view = forecast_view(source, view_query(state))
     except ValueError as exc:  # e.g. a horizon longer than the model serves
         return ViewOutput(empty_figure(str(exc)), title, "", [], None, empty_figure(""), _alert(str(exc)))
     figure = forecast_figure(
@@ -293,7 +317,7 @@ def render_view(holder: Any, engine: Any, cache: CatalogueCache, state: ViewStat
         compute_kpis(view.full_history, view.forecast80, view.forecast95, view.last_year, state.freq)
     )
     title = f"{title}, next {periods_text(state.horizon, state.freq)}"
-    breakdown, totals = breakdown_view(holder, snapshot, state, catalogue)
+    breakdown, totals = breakdown_view(source, state, catalogue)
     headline = float(view.forecast80["forecast"].sum())
     note = breakdown_note(totals, headline, state)
     newer = newer_sales_notice(model, catalogue, state.tab)

@@ -22,11 +22,12 @@ from components.admin import admin_page
 from components.forecast_page import forecast_page, no_data_page
 from components.layout import not_found_page, placeholder_page
 from components.state import (
-    HORIZON_PRESETS,
     TABS,
     Catalogue,
     freq_choices,
     horizon_options,
+    max_preset,
+    page_of,
     parse_query,
     state_from_controls,
     tab_links,
@@ -41,7 +42,7 @@ def forecast_tab(
     if catalogue.empty:
         return no_data_page(tab, is_admin=is_admin)
     state, problems = parse_query(search, tab, catalogue, limits)
-    limit = limits.get(state.freq) or max(HORIZON_PRESETS[state.freq])
+    limit = limits.get(state.freq) or max_preset(state.freq)
     return forecast_page(
         state,
         catalogue,
@@ -60,15 +61,14 @@ def page_for_path(
     limits: dict[str, int] | None = None,
 ) -> Any:
     """The content of the tab named by the URL path (``/`` is the store tab)."""
-    path = (pathname or "/").rstrip("/") or "/store"
-    tab = path.lstrip("/")
-    if tab in TABS:
-        return forecast_tab(tab, search, catalogue or Catalogue(), limits or {}, is_admin=is_admin)
-    if path == "/admin":
+    page = page_of(pathname)
+    if page in TABS:
+        return forecast_tab(page, search, catalogue or Catalogue(), limits or {}, is_admin=is_admin)
+    if page == "admin":
         if not is_admin:
             return placeholder_page("Administration", "This tab is reserved to administrators.")
         return admin_page()
-    return not_found_page(path)
+    return not_found_page(f"/{page}")
 
 
 def query_left_controls(
@@ -91,7 +91,7 @@ def register(app: Dash, services: Any, cache: CatalogueCache) -> None:
     """Register the routing callbacks: the page of the path, the view of the query, the tab links."""
 
     def render(pathname: str | None, search: str | None) -> Any:
-        tab = (pathname or "/").strip("/") or "store"
+        tab = page_of(pathname)
         forecast = tab in TABS
         return page_for_path(
             pathname,
@@ -114,7 +114,7 @@ def register(app: Dash, services: Any, cache: CatalogueCache) -> None:
     )
     def follow_query(search: str | None, pathname: str | None, _values: list[Any]) -> Any:
         """Back/Forward within a tab: render the view of the URL when the controls show another one."""
-        tab = (pathname or "/").strip("/") or "store"
+        tab = page_of(pathname)
         controls = filter_values(ctx.states_list[1])  # [0] is the pathname
         if tab in TABS and query_left_controls(
             tab, search, controls, cache.get(), horizon_limits(services.holder, tab)
@@ -136,5 +136,5 @@ def register(app: Dash, services: Any, cache: CatalogueCache) -> None:
         controls = filter_values(ctx.inputs_list[1])
         query = to_query(state_from_controls(controls)) if controls else search
         links = tab_links(pathname, query)
-        current = (pathname or "/").strip("/") or "store"
+        current = page_of(pathname)
         return (*[links[tab] for tab in TABS], *[tab == current for tab in TABS])

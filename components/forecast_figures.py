@@ -15,7 +15,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from components.formatting import PLOTLY_SEPARATORS, format_brl_short
+from components.formatting import FREQ_TEXT, PLOTLY_SEPARATORS, format_brl_short
 
 HISTORY_COLOR = "#0d6efd"
 FORECAST_COLOR = "#fd7e14"
@@ -24,14 +24,6 @@ BAND95_FILL = "rgba(253, 126, 20, 0.13)"
 LAST_YEAR_COLOR = "#6c757d"
 BACKTEST_COLOR = "#6f42c1"
 BAR_COLOR = "#0d6efd"
-HOVER_DATE = {"D": "%a %d %b %Y", "W": "week of %d %b %Y", "M": "%b %Y", "Q": "%b %Y (quarter)"}
-AXIS_TITLE = {"D": "Day", "W": "Week (Mon–Sun)", "M": "Month", "Q": "Quarter"}
-RANGE_BUTTONS = {
-    "D": [(1, "1m", "month"), (3, "3m", "month"), (6, "6m", "month"), (1, "1y", "year")],
-    "W": [(3, "3m", "month"), (6, "6m", "month"), (1, "1y", "year")],
-    "M": [(1, "1y", "year"), (2, "2y", "year")],
-    "Q": [(2, "2y", "year"), (4, "4y", "year")],
-}
 MONEY = "R$ %{y:,.0f}"
 GRID = "#e9ecef"
 Y_TICKS = 5  # about this many intervals on the y axis
@@ -213,7 +205,7 @@ def forecast_figure(
     start = _dates(forecast80["date"][:1])[0] if has_forecast else None
     buttons = [
         {"count": count, "label": label, "step": step, "stepmode": "backward"}
-        for count, label, step in RANGE_BUTTONS[freq]
+        for count, label, step in FREQ_TEXT[freq].range_buttons
     ]
     layout = base_layout(
         height=440,
@@ -241,8 +233,8 @@ def forecast_figure(
         },
         xaxis={
             "type": "date",
-            "title": {"text": AXIS_TITLE[freq]},
-            "hoverformat": HOVER_DATE[freq],
+            "title": {"text": FREQ_TEXT[freq].axis_title},
+            "hoverformat": FREQ_TEXT[freq].hover_date,
             "gridcolor": GRID,
             "rangeselector": {
                 "buttons": [*buttons, {"step": "all", "label": "all"}],

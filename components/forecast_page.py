@@ -10,8 +10,8 @@ import dash_bootstrap_components as dbc
 from dash import dcc, html
 
 from components import ids
-from components.formatting import FREQ_NAMES, periods_text
-from components.state import ALL, HISTORY_CHOICES, Catalogue, ViewState
+from components.formatting import FREQ_TEXT, periods_text
+from components.state import ALL, HISTORY_CHOICES, Catalogue, ViewState, freq_choices
 
 TITLES = {
     "store": ("Store forecast", "How much will a store — or the whole chain — sell, and how sure are we?"),
@@ -111,7 +111,7 @@ def filter_bar(state: ViewState, catalogue: Catalogue, *, freqs: list[str], hori
             "Granularity",
             dcc.Dropdown(
                 id=ids.filter_id("freq"),
-                options=[{"label": FREQ_NAMES[f], "value": f} for f in freqs],
+                options=[{"label": FREQ_TEXT[f].name, "value": f} for f in freqs],
                 value=state.freq,
                 clearable=False,
                 searchable=False,
@@ -318,4 +318,4 @@ def validation_pages() -> list[html.Div]:
         ViewState("category", category="C"),
         ViewState("product", category="C", product="P"),
     ]
-    return [forecast_page(s, catalogue, freqs=["D", "W", "M"], horizons=[4, 13]) for s in states]
+    return [forecast_page(s, catalogue, freqs=freq_choices("D"), horizons=[4, 13]) for s in states]

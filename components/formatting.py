@@ -3,16 +3,78 @@
 from __future__ import annotations
 
 import math
+from collections.abc import Mapping
+from dataclasses import dataclass
+from types import MappingProxyType
 
 import pandas as pd
 
-FREQ_NAMES = {"D": "Daily", "W": "Weekly", "M": "Monthly", "Q": "Quarterly"}
-PERIOD_WORDS = {
-    "D": ("day", "days"),
-    "W": ("week", "weeks"),
-    "M": ("month", "months"),
-    "Q": ("quarter", "quarters"),
+from data.frequency import FREQUENCIES
+
+
+@dataclass(frozen=True)
+class FrequencyText:
+    """How the dashboard names and presents one frequency (the UI side of ``data.frequency``)."""
+
+    name: str  # control label and titles: "Weekly"
+    one: str  # "week"
+    many: str  # "weeks"
+    axis_title: str  # x axis of the forecast chart
+    hover_date: str  # strftime of a period in the chart's hover
+    range_buttons: tuple[tuple[int, str, str], ...]  # chart zoom buttons: (count, label, step)
+    naive_rule: str  # what the seasonal-naive baseline does, for the model card
+    horizon_presets: tuple[int, ...]  # horizon dropdown choices (the model's limit cuts them)
+    default_horizon: int  # horizon of a view that names none
+
+
+_TEXT = {
+    "D": FrequencyText(
+        name="Daily",
+        one="day",
+        many="days",
+        axis_title="Day",
+        hover_date="%a %d %b %Y",
+        range_buttons=((1, "1m", "month"), (3, "3m", "month"), (6, "6m", "month"), (1, "1y", "year")),
+        naive_rule="repeating last week",
+        horizon_presets=(7, 14, 28, 56, 91, 182, 364),
+        default_horizon=28,
+    ),
+    "W": FrequencyText(
+        name="Weekly",
+        one="week",
+        many="weeks",
+        axis_title="Week (Mon–Sun)",
+        hover_date="week of %d %b %Y",
+        range_buttons=((3, "3m", "month"), (6, "6m", "month"), (1, "1y", "year")),
+        naive_rule="repeating the same week last year",
+        horizon_presets=(4, 8, 13, 26, 52),
+        default_horizon=13,
+    ),
+    "M": FrequencyText(
+        name="Monthly",
+        one="month",
+        many="months",
+        axis_title="Month",
+        hover_date="%b %Y",
+        range_buttons=((1, "1y", "year"), (2, "2y", "year")),
+        naive_rule="repeating the same month last year",
+        horizon_presets=(1, 3, 6, 12),
+        default_horizon=3,
+    ),
+    "Q": FrequencyText(
+        name="Quarterly",
+        one="quarter",
+        many="quarters",
+        axis_title="Quarter",
+        hover_date="%b %Y (quarter)",
+        range_buttons=((2, "2y", "year"), (4, "4y", "year")),
+        naive_rule="repeating the same quarter last year",
+        horizon_presets=(1, 2, 4, 8),
+        default_horizon=2,
+    ),
 }
+# Keyed and ordered by the one frequency table: a frequency without its text fails at import.
+FREQ_TEXT: Mapping[str, FrequencyText] = MappingProxyType({code: _TEXT[code] for code in FREQUENCIES})
 # Plotly layout ``separators``: decimal comma, thousands dot (the data is Brazilian).
 PLOTLY_SEPARATORS = ",."
 
@@ -72,10 +134,10 @@ def period_label(date: pd.Timestamp, freq: str) -> str:
         return f"{ts:%b %Y}"
     if freq == "Q":
         return f"Q{ts.quarter} {ts.year}"
-    raise ValueError(f"unknown frequency {freq!r}; expected one of {', '.join(FREQ_NAMES)}")
+    raise ValueError(f"unknown frequency {freq!r}; expected one of {', '.join(FREQ_TEXT)}")
 
 
 def periods_text(count: int, freq: str) -> str:
     """``1 week``, ``13 weeks``."""
-    one, many = PERIOD_WORDS[freq]
-    return f"{count} {one if count == 1 else many}"
+    text = FREQ_TEXT[freq]
+    return f"{count} {text.one if count == 1 else text.many}"

@@ -10,7 +10,6 @@ def tab_link(key: str) -> str:
 
 PAGE = "page-content"
 NAV = "main-nav"
-SESSION_POLL = "session-poll"
 
 
 ADMIN_SUMMARY = "admin-summary"

@@ -11,14 +11,8 @@ import dash_bootstrap_components as dbc
 import pandas as pd
 from dash import html
 
-from components.formatting import FREQ_NAMES, format_percent
+from components.formatting import FREQ_TEXT, format_percent
 
-NAIVE_RULE = {
-    "D": "repeating last week",
-    "W": "repeating the same week last year",
-    "M": "repeating the same month last year",
-    "Q": "repeating the same quarter last year",
-}
 FAMILY_NAMES = {
     "theta": "Theta method",
     "seasonal_naive": "Seasonal naive",
@@ -62,7 +56,8 @@ def accuracy_sentences(facts: ModelFacts) -> list[str]:
 
     E.g. "Typical error: 8% of revenue." and "35% better than repeating last week (its typical error: 12%)."
     """
-    rule = NAIVE_RULE.get(facts.data_freq, "repeating the last season")
+    text = FREQ_TEXT.get(facts.data_freq)
+    rule = text.naive_rule if text else "repeating the last season"
     wape = _number(facts.metrics.get("wape"))
     base = _number(facts.baseline.get("wape"))
     lines = []
@@ -97,13 +92,15 @@ def model_card(facts: ModelFacts) -> dbc.Card:
     """Card listing version, training time, data range and the accuracy sentences."""
     start, end = facts.data_range
     trained = f"{facts.trained_at:%d %b %Y %H:%M} UTC" if facts.trained_at else "–"
+    text = FREQ_TEXT.get(facts.data_freq)
+    freq_name = text.name.lower() if text else facts.data_freq
     rows = [
         ("Model", model_name(facts.params)),
         ("Version", html.Code(facts.version, className="small")),
         ("Trained", trained),
         (
             "Data",
-            f"{start:%d %b %Y} → {end:%d %b %Y} ({FREQ_NAMES.get(facts.data_freq, facts.data_freq).lower()})",
+            f"{start:%d %b %Y} → {end:%d %b %Y} ({freq_name})",
         ),
     ]
     return dbc.Card(

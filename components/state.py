@@ -12,18 +12,13 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from urllib.parse import parse_qs, urlencode
 
+from components.formatting import FREQ_TEXT
+from data.frequency import FREQUENCIES, coarser_or_equal
+
 TABS = ("store", "category", "product")
-FREQ_ORDER = ("D", "W", "M", "Q")
 ALL = "__all__"
 HISTORY_CHOICES = {91: "3 months", 182: "6 months", 365: "1 year", 730: "2 years", 0: "All"}
 DEFAULT_HISTORY = 365
-HORIZON_PRESETS = {
-    "D": (7, 14, 28, 56, 91, 182, 364),
-    "W": (4, 8, 13, 26, 52),
-    "M": (1, 3, 6, 12),
-    "Q": (1, 2, 4, 8),
-}
-DEFAULT_HORIZON = {"D": 28, "W": 13, "M": 3, "Q": 2}
 TRUE_WORDS = {"1", "true", "on", "yes"}
 
 
@@ -77,9 +72,7 @@ class ViewState:
 
 def freq_choices(data_freq: str | None) -> list[str]:
     """Display granularities for data of ``data_freq``: its own and coarser (quarterly only for M/Q data)."""
-    if data_freq not in FREQ_ORDER:
-        return ["D", "W", "M"]
-    coarser = list(FREQ_ORDER[FREQ_ORDER.index(data_freq) :])
+    coarser = list(coarser_or_equal(data_freq if data_freq in FREQUENCIES else "D"))
     return coarser if data_freq in ("M", "Q") else [f for f in coarser if f != "Q"]
 
 
@@ -88,9 +81,25 @@ def default_freq(data_freq: str | None) -> str:
     return "W" if data_freq in (None, "D") else data_freq
 
 
+def max_preset(freq: str) -> int:
+    """The longest preset horizon of ``freq`` (the limit of a view when no model says otherwise)."""
+    return max(FREQ_TEXT[freq].horizon_presets)
+
+
+def page_of(pathname: str | None) -> str:
+    """The page a URL path names, without slashes: ``/category`` is ``category``; ``/`` is the store tab."""
+    return (pathname or "/").strip("/") or "store"
+
+
+def tab_of(pathname: str | None) -> str:
+    """The forecast tab a URL path names; the store tab for any other page (``/admin``)."""
+    tab = page_of(pathname).split("/")[0]
+    return tab if tab in TABS else "store"
+
+
 def horizon_options(freq: str, max_horizon: int, current: int | None = None) -> list[int]:
     """Preset horizons of ``freq`` up to ``max_horizon``, plus ``current`` when it is a valid other value."""
-    values = [h for h in HORIZON_PRESETS[freq] if h <= max_horizon] or [max_horizon]
+    values = [h for h in FREQ_TEXT[freq].horizon_presets if h <= max_horizon] or [max_horizon]
     if current is not None and 1 <= current <= max_horizon and current not in values:
         values = sorted([*values, current])
     return values
@@ -163,13 +172,13 @@ def parse_query(
         freq = None
     freq = freq.upper() if freq else default_freq(catalogue.freq)
 
-    limit = (max_horizons or {}).get(freq) or max(HORIZON_PRESETS[freq])
+    limit = (max_horizons or {}).get(freq) or max_preset(freq)
     horizon = _int(_first(params, "horizon"), "horizon", problems)
     if horizon is not None and not 1 <= horizon <= limit:
         problems.append(f"Ignored horizon={horizon} in the link: it must be between 1 and {limit}.")
         horizon = None
     if horizon is None:
-        horizon = min(DEFAULT_HORIZON[freq], limit)
+        horizon = min(FREQ_TEXT[freq].default_horizon, limit)
 
     history = _int(_first(params, "history"), "history", problems)
     if history is not None and history not in HISTORY_CHOICES:
@@ -217,7 +226,7 @@ def tab_links(pathname: str | None, search: str | None) -> dict[str, str]:
     Why: a manager who picked a store and a granularity expects the next tab to show the same store.
     The target tab validates the values again (an unknown value falls back with a notice).
     """
-    current = (pathname or "/").strip("/") or "store"
+    current = page_of(pathname)
     query = parse_qs((search or "").lstrip("?"))
     carries_category = current in ("category", "product")
     links = {}
@@ -241,8 +250,8 @@ def state_from_controls(values: Mapping[str, object]) -> ViewState:
         return None if value in (None, "", ALL) else str(value)
 
     freq = text("freq") or "W"
-    if freq not in FREQ_ORDER:
-        raise ValueError(f"unknown granularity {freq!r}; expected one of {', '.join(FREQ_ORDER)}")
+    if freq not in FREQUENCIES:
+        raise ValueError(f"unknown granularity {freq!r}; expected one of {', '.join(FREQUENCIES)}")
     horizon = values.get("horizon")
     history = values.get("history")
     return ViewState(
@@ -251,7 +260,7 @@ def state_from_controls(values: Mapping[str, object]) -> ViewState:
         category=text("category"),
         product=text("product"),
         freq=freq,
-        horizon=int(horizon) if horizon not in (None, "") else DEFAULT_HORIZON[freq],
+        horizon=int(horizon) if horizon not in (None, "") else FREQ_TEXT[freq].default_horizon,
         history=int(history) if history not in (None, "") else DEFAULT_HISTORY,
         backtest=bool(values.get("backtest")),
     )

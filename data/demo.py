@@ -22,7 +22,7 @@ if TYPE_CHECKING:
 
     from sqlalchemy import Engine
 
-    from data.staging import Progress
+    from data.progress import Progress
 
 DEFAULT_START = dt.date(2023, 11, 1)
 DEFAULT_END = dt.date(2026, 10, 31)

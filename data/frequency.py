@@ -12,15 +12,111 @@ Missing periods (gaps) are tolerated; irregular dates are rejected with a reason
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from types import MappingProxyType
 
 import numpy as np
 import pandas as pd
 
-FREQUENCIES = ("D", "W", "M", "Q")
-FREQUENCY_NAMES = {"D": "daily", "W": "weekly", "M": "monthly", "Q": "quarterly"}
-# The pandas offset alias that generates the canonical (normalised) dates of each frequency.
-PANDAS_FREQ = {"D": "D", "W": "W-MON", "M": "MS", "Q": "QS"}
+
+@dataclass(frozen=True)
+class Frequency:
+    """Everything the application knows about one data/display frequency, in one row.
+
+    The engine, the dashboard, the API and the CLI all read these values from ``FREQUENCIES``, so a
+    frequency's season, aliases and horizons cannot drift apart between layers.
+    """
+
+    code: str  # "D", "W", "M" or "Q": the key used everywhere (URLs, CLI, artifacts)
+    name: str  # lower-case English adjective for messages: "daily"
+    pandas_alias: str  # offset alias of the canonical stored dates (period starts; weeks start Monday)
+    display_alias: str  # period alias that sums steps into display periods (weeks run Mon-Sun)
+    season_lengths: tuple[int, ...]  # seasonal periods in steps; the first is the primary season
+    year_length: int  # steps in a year, weekday-aligned for daily data (364)
+    year_offset: pd.DateOffset  # the calendar shift of "the same period last year"
+    period_days: float  # average length in days (turns a "History shown" choice into periods)
+    cv_horizon: int  # cross-validation fold length in steps (the default training horizon)
+    max_horizon: int  # longest forecast served, in steps of data of this frequency
+    dormant_after: int  # trailing periods without a sale after which a series counts as dormant
+
+
+FREQUENCIES: Mapping[str, Frequency] = MappingProxyType(
+    {
+        # Daily CV folds are a quarter (13 weeks), the dashboard's default view, so the winner and its
+        # intervals are validated where forecasts are read (4-week folds chose a weekly-seasonal blend
+        # that missed the yearly swing); 400 served days fit 12 whole months after any date.
+        "D": Frequency(
+            code="D",
+            name="daily",
+            pandas_alias="D",
+            display_alias="D",
+            season_lengths=(7, 365),
+            year_length=364,
+            year_offset=pd.DateOffset(days=364),
+            period_days=1.0,
+            cv_horizon=91,
+            max_horizon=400,
+            dormant_after=91,
+        ),
+        "W": Frequency(
+            code="W",
+            name="weekly",
+            pandas_alias="W-MON",
+            display_alias="W-SUN",
+            season_lengths=(52,),
+            year_length=52,
+            year_offset=pd.DateOffset(weeks=52),
+            period_days=7.0,
+            cv_horizon=13,
+            max_horizon=104,
+            dormant_after=13,
+        ),
+        "M": Frequency(
+            code="M",
+            name="monthly",
+            pandas_alias="MS",
+            display_alias="M",
+            season_lengths=(12,),
+            year_length=12,
+            year_offset=pd.DateOffset(months=12),
+            period_days=365.25 / 12,
+            cv_horizon=12,
+            max_horizon=24,
+            dormant_after=3,
+        ),
+        "Q": Frequency(
+            code="Q",
+            name="quarterly",
+            pandas_alias="QS",
+            display_alias="Q-DEC",
+            season_lengths=(4,),
+            year_length=4,
+            year_offset=pd.DateOffset(months=12),
+            period_days=365.25 / 4,
+            cv_horizon=8,
+            max_horizon=12,
+            dormant_after=2,
+        ),
+    }
+)
+"""The frequencies from finest to coarsest (iteration order is meaningful: coarser comes later)."""
+
+
+def frequency(code: str) -> Frequency:
+    """The row of ``code``; a ValueError naming the valid codes otherwise."""
+    try:
+        return FREQUENCIES[code]
+    except (KeyError, TypeError):
+        raise ValueError(f"unknown frequency {code!r}; expected one of {', '.join(FREQUENCIES)}") from None
+
+
+def coarser_or_equal(code: str) -> tuple[str, ...]:
+    """``code`` and every coarser frequency (the display granularities of data of ``code``)."""
+    codes = tuple(FREQUENCIES)
+    return codes[codes.index(frequency(code).code) :]
+
+
 _WEEKDAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
 
 
@@ -127,9 +223,9 @@ def resolve_frequency(dates: Iterable, stored: str | None, *, source: str | None
             )
         if not fits_frequency(d, stored):
             where = (
-                f"the stored {FREQUENCY_NAMES[stored]} data"
+                f"the stored {FREQUENCIES[stored].name} data"
                 if source is None
-                else f"the {FREQUENCY_NAMES[stored]} dates of {source} (earlier in this batch)"
+                else f"the {FREQUENCIES[stored].name} dates of {source} (earlier in this batch)"
             )
             raise FrequencyError(f"date {d[0].date()} does not fit {where} (expected a period start or end)")
         return stored
@@ -140,6 +236,6 @@ def resolve_frequency(dates: Iterable, stored: str | None, *, source: str | None
         return "M"
     where = "the stored data is" if source is None else f"those of {source} (earlier in this batch) are"
     raise FrequencyError(
-        f"the file's dates are {FREQUENCY_NAMES[detected]} but {where} "
-        f"{FREQUENCY_NAMES[stored]}; all sales data must share one frequency"
+        f"the file's dates are {FREQUENCIES[detected].name} but {where} "
+        f"{FREQUENCIES[stored].name}; all sales data must share one frequency"
     )

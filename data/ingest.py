@@ -18,33 +18,41 @@ from __future__ import annotations
 
 import csv
 import io
-import re
-import zipfile
-import zlib
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.csv as pacsv
 
+from data.limits import MB, SalesLimits, format_count, format_size
 from data.validation import (
     FIELDS,
     DecimalMark,
     ProblemCollector,
     SalesFileError,
     blank,
+    check_date_window,
     check_identifiers,
     check_product_categories,
+    check_totals,
     decide_decimal_mark,
     map_columns,
     parse_amounts,
     parse_dates,
 )
+from data.xlsx import ZIP_MAGIC, cell_text, describe_xlsx_error, fail, read_first_sheet
 
-CSV_SUFFIXES = (".csv", ".txt")
-XLSX_SUFFIXES = (".xlsx",)
+SUFFIXES = {".csv": "csv", ".xlsx": "xlsx"}
 CANONICAL_COLUMNS = ["date", "store", "category", "product", "revenue", "units"]
-_ZIP_MAGIC = b"PK\x03\x04"
+MAX_NAME_CHARS = 255
 _KEYS = ["date", "store", "product"]
+_UTF16_BOMS = (b"\xff\xfe", b"\xfe\xff")
+_SEPARATORS = (",", ";", "\t", "|")
+_SEPARATOR_NAMES = {",": "','", ";": "';'", "\t": "tab", "|": "'|'"}
+# Reading stops after this many rows with a wrong field count (the file is refused anyway).
+_MAX_BAD_ROWS = 10_000
 
 
 @dataclass
@@ -59,50 +67,75 @@ class SalesTable:
     decimal_mark: DecimalMark = field(default_factory=lambda: DecimalMark("."))
 
 
-def _fail(name: str, reason: str, row: int | None = None) -> SalesFileError:
-    out = ProblemCollector(name)
-    out.add(reason, row=row)
-    return SalesFileError(out.problems, total=out.total)
+def check_file_name(name: str) -> str:
+    """Check an uploaded file's name: length, then type by extension; return ``"csv"`` or ``"xlsx"``.
 
-
-def _format_size(size: float) -> str:
-    return f"{size / 1_048_576:.1f} MB" if size >= 1_048_576 else f"{size:,.0f} bytes"
+    Shared by the CLI import and the UI upload, so both refuse the same names with the same words.
+    """
+    if len(name) > MAX_NAME_CHARS:
+        reason = f"file name longer than {MAX_NAME_CHARS} characters ({len(name)}); rename the file"
+        raise fail(name[:60] + "...", reason)
+    suffix = Path(name).suffix.lower()
+    if suffix in SUFFIXES:
+        return SUFFIXES[suffix]
+    hint = {
+        ".xls": " (old .xls files are not supported: save as .xlsx or CSV)",
+        ".txt": " (if it is comma- or semicolon-separated text, rename it to .csv)",
+    }.get(suffix, "")
+    raise fail(name, f"unsupported file type {suffix or '(no extension)'!r}{hint}; expected .csv or .xlsx")
 
 
 def check_file(path: Path, name: str, max_bytes: int | None) -> str:
-    """Check existence, size and type by extension; return ``"csv"`` or ``"xlsx"`` or raise."""
+    """Check the name, existence and size of a file; return ``"csv"`` or ``"xlsx"`` or raise."""
+    kind = check_file_name(name)
     if not path.is_file():
-        raise _fail(name, f"file not found: {path}")
+        raise fail(name, f"file not found: {path}")
     size = path.stat().st_size
     if max_bytes is not None and size > max_bytes:
-        raise _fail(name, f"file is {_format_size(size)}, over the upload limit of {_format_size(max_bytes)}")
-    suffix = Path(name).suffix.lower() or path.suffix.lower()
-    if suffix in CSV_SUFFIXES:
-        return "csv"
-    if suffix in XLSX_SUFFIXES:
-        return "xlsx"
-    hint = " (old .xls files are not supported: save as .xlsx or CSV)" if suffix == ".xls" else ""
-    raise _fail(name, f"unsupported file type {suffix or '(no extension)'!r}{hint}; expected .csv or .xlsx")
+        raise fail(name, f"file is {format_size(size)}, over the upload limit of {format_size(max_bytes)}")
+    return kind
 
 
-def _decode_text(content: bytes, name: str) -> str:
-    if content.startswith(_ZIP_MAGIC):
-        raise _fail(name, "the content is an Excel/ZIP file, not CSV text; save it with the .xlsx extension")
+def _utf16_without_bom(head: bytes) -> str | None:
+    """``"utf-16-le"``/``"utf-16-be"`` when every other byte of ``head`` is NUL (ASCII text in UTF-16)."""
+    sample = head[: len(head) - len(head) % 2]
+    if len(sample) < 4:
+        return None
+    if not any(sample[1::2]) and all(sample[0::2]):
+        return "utf-16-le"
+    if not any(sample[0::2]) and all(sample[1::2]):
+        return "utf-16-be"
+    return None
+
+
+def decode_text(content: bytes, name: str) -> tuple[str, bytes]:
+    """(text, its UTF-8 bytes without a BOM) of a CSV file: UTF-8, or UTF-16 (with or without BOM)."""
+    if content.startswith(ZIP_MAGIC):
+        raise fail(name, "the content is an Excel/ZIP file, not CSV text; save it with the .xlsx extension")
+    utf16 = "utf-16" if content.startswith(_UTF16_BOMS) else _utf16_without_bom(content[:4096])
+    if utf16:
+        try:
+            text = content.decode(utf16).removeprefix("\ufeff")
+        except UnicodeDecodeError as exc:
+            raise fail(name, f"damaged UTF-16 text ({exc.reason}); save the file as UTF-8 CSV") from None
+        return text, text.encode("utf-8")
     if b"\x00" in content[:65536]:
-        raise _fail(name, "the content is binary, not CSV text")
+        raise fail(name, "the content is binary, not CSV text")
     try:
         text = content.decode("utf-8")
     except UnicodeDecodeError as exc:
         line = content.count(b"\n", 0, exc.start) + 1
-        raise _fail(
+        raise fail(
             name, f"not UTF-8 text (byte 0x{content[exc.start]:02x}); save the file as UTF-8 CSV", row=line
         ) from None
-    return text.removeprefix("\ufeff")
+    if text.startswith("\ufeff"):
+        return text[1:], content[3:]
+    return text, content
 
 
 def _sniff_header(first_line: str) -> tuple[str, list[str]]:
     best_sep, best = ",", next(csv.reader([first_line], delimiter=","))
-    for sep in (";", "\t"):
+    for sep in _SEPARATORS[1:]:
         fields = next(csv.reader([first_line], delimiter=sep))
         if len(fields) > len(best):
             best_sep, best = sep, fields
@@ -115,141 +148,152 @@ _Read = tuple[dict[str, str], pd.DataFrame, str | None]
 _DECIMAL_HINT = {";": ",", ",": "."}
 
 
-def _parser_problem(name: str, message: str, sep: str) -> SalesFileError:
-    """Turn pandas' tokenizer error into a problem at the offending row."""
-    found = re.search(r"Expected (\d+) fields in line (\d+), saw (\d+)", message)
-    if not found:
-        return _fail(name, f"cannot parse CSV: {message}")
-    expected, line, saw = (int(g) for g in found.groups())
-    hint = (
-        " (a decimal comma in a comma-separated file must be quoted, or use ';' as separator)"
-        if sep == ","
-        else ""
-    )
-    return _fail(name, f"row has {saw} fields but the header has {expected}{hint}", row=line)
+@dataclass
+class _BadRows:
+    """Rows whose field count differs from the header's, as pyarrow reports them while reading."""
+
+    width: int
+    rows: list[tuple[int, int, str]] = field(default_factory=list)
+    blank: list[int] = field(default_factory=list)
+
+    def __call__(self, row: pacsv.InvalidRow) -> str:
+        if not row.text.strip():  # a line of spaces: a blank row, skipped like an empty line
+            self.blank.append(row.number)
+            return "skip"
+        self.rows.append((row.number, row.actual_columns, row.text))
+        return "error" if len(self.rows) >= _MAX_BAD_ROWS else "skip"
 
 
-def _read_csv(content: bytes, name: str, out: ProblemCollector) -> _Read:
-    text = _decode_text(content, name)
+def _other_separator(text: str, sep: str, width: int) -> str | None:
+    """The separator that splits ``text`` into ``width`` fields, when it is not the header's ``sep``."""
+    for other in _SEPARATORS:
+        if other != sep and len(next(csv.reader([text], delimiter=other), [])) == width:
+            return other
+    return None
+
+
+def _field_count_problems(bad: _BadRows, sep: str, out: ProblemCollector) -> None:
+    """One problem per run of rows written with another separator, else one per row with its counts."""
+    runs: list[list] = []  # [first row, last row, separator]
+    for number, actual, text in bad.rows:
+        other = _other_separator(text, sep, bad.width)
+        if other is not None:
+            if runs and runs[-1][2] == other and runs[-1][1] == number - 1:
+                runs[-1][1] = number
+            else:
+                runs.append([number, number, other])
+            continue
+        hint = ""
+        if actual > bad.width and sep == ",":
+            hint = (
+                " — an unquoted decimal comma? (quote such values, e.g. \"10,50\", or use ';' as separator)"
+            )
+        elif actual < bad.width:
+            hint = " — a missing value or separator?"
+        plural = "s" if actual != 1 else ""
+        out.add(f"{actual} field{plural}, the header has {bad.width}{hint}", row=number)
+    for first, last, other in runs:
+        rows = f"row {first} uses" if first == last else f"rows {first}–{last} use"
+        out.add(
+            f"{rows} {_SEPARATOR_NAMES[other]} as separator but the header uses {_SEPARATOR_NAMES[sep]}; "
+            "use one separator in the whole file",
+            row=first,
+        )
+    if len(bad.rows) >= _MAX_BAD_ROWS:
+        out.add(f"reading stopped after {_MAX_BAD_ROWS:,} rows with a wrong number of fields")
+
+
+def _row_numbers(count: int, skipped: list[int]) -> pd.Series:
+    """File line numbers of the ``count`` rows read, when the lines in ``skipped`` were left out."""
+    if not skipped:
+        return pd.Series(pd.RangeIndex(2, count + 2))
+    lines = np.arange(2, count + len(skipped) + 2)
+    return pd.Series(lines[~np.isin(lines, skipped)])
+
+
+def _read_csv(content: bytes, name: str, out: ProblemCollector, limits: SalesLimits) -> _Read:
+    """Parse CSV text with pyarrow, which never infers an index: a row must have the header's field count."""
+    text, data = decode_text(content, name)
     if not text.strip():
-        raise _fail(name, "the file is empty")
+        raise fail(name, "the file is empty")
     first_line = text.split("\n", 1)[0].rstrip("\r")
+    del text
     sep, header = _sniff_header(first_line)
     positions = map_columns(header, out)
     out.raise_if_any()
     names = [str(i) for i in range(len(header))]
+    bad = _BadRows(len(header))
+    if not data.endswith(b"\n"):
+        data += b"\n"
     try:
-        body = pd.read_csv(
-            io.StringIO(text), sep=sep, header=None, skiprows=1, names=names, dtype=str,
-            keep_default_na=False, na_filter=False, skip_blank_lines=False, engine="c",
-        )  # fmt: skip
-    except pd.errors.ParserError as exc:
-        raise _parser_problem(name, str(exc), sep) from None
-    body = body[[str(p) for p in positions.values()]].rename(
-        columns={str(p): f for f, p in positions.items()}
-    )
-    body["_row"] = pd.RangeIndex(2, len(body) + 2)
+        table = pacsv.read_csv(
+            io.BytesIO(data),
+            read_options=pacsv.ReadOptions(
+                use_threads=False, skip_rows=1, column_names=names, block_size=16 * MB
+            ),
+            parse_options=pacsv.ParseOptions(
+                delimiter=sep, invalid_row_handler=bad, ignore_empty_lines=False, newlines_in_values=True
+            ),
+            convert_options=pacsv.ConvertOptions(
+                column_types={n: pa.string() for n in names},
+                include_columns=[str(p) for p in positions.values()],
+                strings_can_be_null=False,
+            ),
+        )
+    except pa.ArrowInvalid as exc:
+        if not bad.rows:
+            raise fail(name, f"cannot parse CSV: {exc}") from None
+        table = None
+    if bad.rows:
+        _field_count_problems(bad, sep, out)
+        out.raise_if_any()
+    assert table is not None
+    if table.num_rows > limits.max_rows:
+        raise fail(
+            name,
+            f"{table.num_rows:,} data rows, over the limit of {format_count(limits.max_rows)} "
+            "(setting TRENDSALES_MAX_ROWS_PER_FILE); split the file",
+        )
+    body = table.rename_columns([f for f in positions]).to_pandas()
+    body["_row"] = _row_numbers(len(body), bad.blank).to_numpy()
     return {f: header[p] for f, p in positions.items()}, body, _DECIMAL_HINT.get(sep)
 
 
-def _cell_text(value: object) -> str:
-    if value is None or (isinstance(value, float) and value != value):
-        return ""
-    if hasattr(value, "strftime"):
-        return value.strftime("%Y-%m-%d")  # type: ignore[union-attr]
-    if isinstance(value, float) and value.is_integer():
-        return str(int(value))
-    return str(value)
-
-
-def _describe_xlsx_error(exc: Exception) -> str:
-    """What went wrong inside a workbook, in words, with the library's own message."""
-    kind = "zlib.error" if isinstance(exc, zlib.error) else type(exc).__name__
-    if isinstance(exc, zlib.error | EOFError) or (isinstance(exc, zipfile.BadZipFile) and "CRC" in str(exc)):
-        what = "the compressed data is damaged"
-    elif isinstance(exc, zipfile.BadZipFile):
-        what = "the ZIP archive is damaged"
-    elif kind == "ParseError" or kind.endswith("SyntaxError"):  # xml.etree or lxml
-        what = "the XML inside the workbook is damaged"
-    elif isinstance(exc, KeyError):
-        what = "a part of the workbook is missing"
-    else:
-        what = "unexpected content"
-    return f"{what} ({kind}: {exc}); open it in Excel or LibreOffice and save it again, or export CSV"
-
-
-def _has_values(row: tuple) -> bool:
-    return any(v not in (None, "") for v in row)
-
-
-def _first_sheet_rows(content: bytes, name: str) -> tuple[list[tuple], int]:
-    """Rows of the first sheet from its first non-empty row, and that row's sheet number (1-based).
-
-    The sheet's stored ``<dimension>`` is ignored (read-only mode trusts it, and a wrong one cuts
-    rows or columns); rows come back as long as their last cell, so callers pad or trim them.
-    """
-    from openpyxl import load_workbook
-
-    book = load_workbook(io.BytesIO(content), read_only=True, data_only=True)
+def _read_xlsx(content: bytes, name: str, out: ProblemCollector, limits: SalesLimits) -> _Read:
+    if not content.startswith(ZIP_MAGIC):
+        raise fail(name, "the content is not an XLSX workbook (not a ZIP archive)")
     try:
-        if not book.worksheets:
-            raise _fail(name, "the workbook has no sheets")
-        sheet = book.worksheets[0]
-        sheet.reset_dimensions()
-        rows = list(sheet.iter_rows(values_only=True))
-        start = next((i for i, r in enumerate(rows) if _has_values(r)), None)
-        if start is None:
-            others = []
-            for other in book.worksheets[1:]:
-                other.reset_dimensions()
-                if any(_has_values(r) for r in other.iter_rows(values_only=True)):
-                    others.append(other.title)
-            reason = f"the first sheet {sheet.title!r} is empty (only the first sheet is read)"
-            if others:
-                reason += f"; the data seems to be on sheet {others[0]!r}: move it to the first sheet"
-            raise _fail(name, reason)
-    finally:
-        book.close()
-    return rows[start:], start + 1
-
-
-def _read_xlsx(content: bytes, name: str, out: ProblemCollector) -> _Read:
-    if not content.startswith(_ZIP_MAGIC):
-        raise _fail(name, "the content is not an XLSX workbook (not a ZIP archive)")
-    try:
-        rows, header_line = _first_sheet_rows(content, name)
+        header, cells, header_line = read_first_sheet(content, name, limits)
     except SalesFileError:
         raise
     except Exception as exc:  # openpyxl, zipfile, zlib and XML errors of a damaged or unusual file
-        raise _fail(name, f"cannot read the XLSX file: {_describe_xlsx_error(exc)}") from None
-    header = [_cell_text(v) for v in rows[0]]
+        raise fail(name, f"cannot read the XLSX file: {describe_xlsx_error(exc)}") from None
     positions = map_columns(header, out)
     out.raise_if_any()
-    width = len(header)
-    # openpyxl hands out Python objects per cell and rows of varying length (up to their last cell):
-    # shaping them to the header and turning them into text is per cell by nature.
-    shaped = [r[:width] if len(r) >= width else r + (None,) * (width - len(r)) for r in rows[1:]]
-    data = pd.DataFrame(shaped, columns=range(width)) if shaped else None
-    body = pd.DataFrame({f: pd.Series(dtype=str) for f in positions})
-    if data is not None:
-        body = pd.DataFrame(
-            {
-                f: data[p] if f in ("revenue", "units") else data[p].map(_cell_text)
-                for f, p in positions.items()
-            }
-        )
+    # openpyxl hands out Python objects per cell: turning them into text is per cell by nature.
+    body = pd.DataFrame(
+        {f: cells[p] if f in ("revenue", "units") else cells[p].map(cell_text) for f, p in positions.items()}
+    )
     body["_row"] = pd.RangeIndex(header_line + 1, header_line + 1 + len(body))
     return {f: header[p] for f, p in positions.items()}, body, None
 
 
 def validate_raw(
-    raw: pd.DataFrame, columns: dict[str, str], out: ProblemCollector, decimal_hint: str | None = None
+    raw: pd.DataFrame,
+    columns: dict[str, str],
+    out: ProblemCollector,
+    decimal_hint: str | None = None,
+    limits: SalesLimits | None = None,
 ) -> SalesTable:
     """Validate raw text columns (plus ``_row``) and return the aggregated canonical table.
 
-    The decimal mark is decided once for the file (``decide_decimal_mark``; ``decimal_hint`` comes
-    from the CSV field separator) and applies to revenue and units alike.
+    The one validation shared by the import, the preview and frame imports: names, dates (parsable
+    and inside ``limits``' window), amounts (numbers, finite, ≥ 0 for revenue, at most
+    ``limits.max_value``), one category per product, and the sums per (date, store, product). The
+    decimal mark is decided once for the file (``decide_decimal_mark``; ``decimal_hint`` comes from
+    the CSV field separator) and applies to revenue and units alike.
     """
+    limits = limits or SalesLimits()
     present = [f for f in FIELDS if f in raw.columns]
     empty = pd.concat([blank(raw[f]) for f in present], axis=1).all(axis=1)
     raw = raw[~empty].copy() if empty.any() else raw
@@ -258,10 +302,12 @@ def validate_raw(
         out.raise_if_any()
     check_identifiers(raw, columns, out)
     dates = parse_dates(raw, columns["date"], out)
+    check_date_window(raw, dates, columns["date"], out, limits)
     decimal = decide_decimal_mark(raw, columns, decimal_hint)
-    revenue = parse_amounts(raw, "revenue", columns["revenue"], out, required=True, decimal=decimal)
+    amounts = {"decimal": decimal, "max_value": limits.max_value}
+    revenue = parse_amounts(raw, "revenue", columns["revenue"], out, required=True, **amounts)
     if "units" in raw.columns:
-        units = parse_amounts(raw, "units", columns["units"], out, required=False, decimal=decimal)
+        units = parse_amounts(raw, "units", columns["units"], out, required=False, **amounts)
     else:
         units = pd.Series(float("nan"), index=raw.index)
     frame = pd.DataFrame(
@@ -270,59 +316,81 @@ def validate_raw(
     )  # fmt: skip
     check_product_categories(frame, columns["category"], out)
     out.raise_if_any()
+    totals = aggregate(frame)
+    check_totals(totals, out, limits, columns=columns, rows=frame)
+    out.raise_if_any()
     product_rows = frame.drop_duplicates("product").set_index("product")["_row"].astype(int).to_dict()
     return SalesTable(
-        frame=aggregate(frame), filename=out.file, rows_read=len(frame), columns=columns,
+        frame=totals, filename=out.file, rows_read=len(frame), columns=columns,
         product_rows=product_rows, decimal_mark=decimal,
     )  # fmt: skip
 
 
 def aggregate(frame: pd.DataFrame) -> pd.DataFrame:
-    """Sum transaction rows per (date, store, product); ``units`` stays NaN when all parts are NaN."""
+    """Sum transaction rows per (date, store, product); ``units`` stays NaN when all parts are NaN.
+
+    A sum may overflow to ``inf``: ``check_totals`` reports it, so numpy's warning is silenced here.
+    """
     grouped = frame.groupby(_KEYS, sort=False)
-    out = grouped.agg(category=("category", "first"), revenue=("revenue", "sum"))
-    out["units"] = grouped["units"].sum(min_count=1)
+    with np.errstate(over="ignore"):
+        out = grouped.agg(category=("category", "first"), revenue=("revenue", "sum"))
+        out["units"] = grouped["units"].sum(min_count=1)
     return out.reset_index()[CANONICAL_COLUMNS]
 
 
 def read_sales_table(
-    path: str | Path, *, display_name: str | None = None, max_bytes: int | None = None
+    path: str | Path,
+    *,
+    display_name: str | None = None,
+    max_bytes: int | None = None,
+    limits: SalesLimits | None = None,
 ) -> SalesTable:
-    """Read and validate a CSV/XLSX sales file, keeping row counts and example lines for reports."""
+    """Read and validate a CSV/XLSX sales file, keeping row counts and example lines for reports.
+
+    ``limits`` bounds dates, values, rows and XLSX expansion (default: ``SalesLimits()``).
+    """
     path = Path(path)
     name = display_name or path.name
+    limits = limits or SalesLimits()
     kind = check_file(path, name, max_bytes)
     content = path.read_bytes()
     out = ProblemCollector(name)
     read = _read_csv if kind == "csv" else _read_xlsx
-    columns, raw, decimal_hint = read(content, name, out)
-    return validate_raw(raw, columns, out, decimal_hint)
+    columns, raw, decimal_hint = read(content, name, out, limits)
+    del content
+    return validate_raw(raw, columns, out, decimal_hint, limits)
 
 
 def read_sales_file(
-    path: str | Path, *, display_name: str | None = None, max_bytes: int | None = None
+    path: str | Path,
+    *,
+    display_name: str | None = None,
+    max_bytes: int | None = None,
+    limits: SalesLimits | None = None,
 ) -> pd.DataFrame:
     """Read a CSV/XLSX sales file into the canonical frame; raise ``SalesFileError`` on any problem.
 
     ``display_name`` is the name shown in problems (an upload's original name); ``max_bytes``
-    rejects larger files before reading them.
+    rejects larger files before reading them; ``limits`` as in ``read_sales_table``.
     """
-    return read_sales_table(path, display_name=display_name, max_bytes=max_bytes).frame
+    return read_sales_table(path, display_name=display_name, max_bytes=max_bytes, limits=limits).frame
 
 
-def table_from_frame(frame: pd.DataFrame, *, filename: str) -> SalesTable:
+def table_from_frame(frame: pd.DataFrame, *, filename: str, limits: SalesLimits | None = None) -> SalesTable:
     """Validate an already-canonical frame (e.g. generated demo data) the same way as a file.
 
     Rows are numbered as if the frame were written to CSV with a header (first row = 2).
     """
     missing = [c for c in ("date", "store", "category", "product", "revenue") if c not in frame.columns]
     if missing:
-        raise _fail(
+        raise fail(
             filename, f"missing required column(s) {', '.join(missing)}; columns found: {list(frame.columns)}"
         )
+    if len(frame) > (limits or SalesLimits()).max_rows:
+        raise fail(filename, f"{len(frame):,} rows, over the limit (setting TRENDSALES_MAX_ROWS_PER_FILE)")
     raw = pd.DataFrame({c: frame[c] for c in FIELDS if c in frame.columns}).reset_index(drop=True)
     if not pd.api.types.is_datetime64_any_dtype(raw["date"]):
         raw["date"] = raw["date"].astype(str)
     raw["_row"] = pd.RangeIndex(2, len(raw) + 2)
     columns = {c: c for c in FIELDS if c in raw.columns}
-    return validate_raw(raw, columns, ProblemCollector(filename))
+    return validate_raw(raw, columns, ProblemCollector(filename), limits=limits)

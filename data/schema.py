@@ -27,7 +27,7 @@ from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 ROLES = ("admin", "manager")
 LEVELS = ("store", "category", "product")
 MODEL_STATUSES = ("MASTER", "candidate", "archived")
-JOB_STATUSES = ("queued", "running", "succeeded", "failed", "skipped")
+JOB_STATUSES = ("queued", "running", "succeeded", "failed", "skipped", "cancelled")
 
 
 def utc_now() -> dt.datetime:

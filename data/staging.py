@@ -10,7 +10,7 @@ A preview writes no sales: the rows of a batch's earlier files go to a second te
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 
@@ -18,13 +18,14 @@ import numpy as np
 import pandas as pd
 from sqlalchemy import Column, Connection, Date, Float, MetaData, String, Table, insert, text
 
+from data.progress import Progress
+
 STAGING = "ts_import_staging"
 OVERLAY = "ts_import_batch_overlay"
 CHUNK_ROWS = 100_000
 # SQLite page cache for the importing connection (KiB, an upper bound): with the default 2 MB,
 # upserting 1M rows into the sales indexes thrashes pages and takes about three times longer.
 IMPORT_CACHE_KIB = 256 * 1024
-Progress = Callable[[int, int, str], None]
 
 _staging_meta = MetaData()
 

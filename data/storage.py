@@ -22,6 +22,8 @@ from sqlalchemy import Connection, Engine, func, insert, select
 
 from data.frequency import FrequencyError, normalise_dates, resolve_frequency
 from data.ingest import SalesTable, aggregate, check_file, read_sales_table, table_from_frame
+from data.limits import SalesLimits
+from data.progress import Progress
 from data.queries import (
     dataset_frequency,
     date_range,
@@ -37,7 +39,6 @@ from data.raw_files import frame_sha256, keep_raw_file, keep_raw_frame, sha256_f
 from data.schema import Product, Sale, Setting, Upload, utc_now
 from data.staging import (
     KeyCounts,
-    Progress,
     bulk_session,
     count_keys,
     create_overlay,
@@ -49,7 +50,7 @@ from data.staging import (
     upsert_catalogue,
     upsert_sales,
 )
-from data.validation import Problem, ProblemCollector, SalesFileError, merge_errors
+from data.validation import Problem, ProblemCollector, SalesFileError, check_totals, merge_errors
 
 __all__ = [
     "ImportPreview",
@@ -130,6 +131,7 @@ class _Item:
     same_as: Upload | None = None
     earlier: int | None = None
     frequency: str | None = None
+    limits: SalesLimits | None = None
 
 
 def _match_earlier_import(conn: Connection, item: _Item, *, shortcut: bool) -> None:
@@ -160,10 +162,16 @@ def _match_earlier_import(conn: Connection, item: _Item, *, shortcut: bool) -> N
 
 
 def _load_item(
-    path: Path, upload_dir: str | Path | None, max_bytes: int | None, engine: Engine, *, shortcut: bool
+    path: Path,
+    upload_dir: str | Path | None,
+    max_bytes: int | None,
+    engine: Engine,
+    *,
+    shortcut: bool,
+    limits: SalesLimits | None = None,
 ) -> _Item:
     """Check, keep and read one file; with ``shortcut``, a file whose rows are all stored is not read."""
-    item = _Item(filename=path.name)
+    item = _Item(filename=path.name, limits=limits)
     try:
         check_file(path, item.filename, max_bytes)
         item.sha256 = sha256_file(path)
@@ -172,7 +180,9 @@ def _load_item(
         with engine.connect() as conn:
             _match_earlier_import(conn, item, shortcut=shortcut)
         if item.same_as is None:
-            item.table = read_sales_table(path, display_name=item.filename, max_bytes=max_bytes)
+            item.table = read_sales_table(
+                path, display_name=item.filename, max_bytes=max_bytes, limits=limits
+            )
     except SalesFileError as err:
         item.error = err
     return item
@@ -228,12 +238,18 @@ def _check_against_database(
 
 
 def _staged_frame(item: _Item) -> pd.DataFrame:
-    """The rows of a checked file as they will be stored: dates at their period start, summed per key."""
+    """The rows of a checked file as they will be stored: dates at their period start, summed per key.
+
+    Summing days into a week or month is another aggregation step: its totals are checked again.
+    """
     assert item.table is not None and item.frequency is not None
     frame = item.table.frame.copy()
     frame["date"] = normalise_dates(frame["date"], item.frequency)
     if item.frequency != "D" and frame.duplicated(["date", "store", "product"]).any():
         frame = aggregate(frame)
+        out = ProblemCollector(item.filename)
+        check_totals(frame, out, item.limits or SalesLimits(), columns=item.table.columns)
+        out.raise_if_any()
     return frame
 
 
@@ -379,8 +395,11 @@ def import_sales_files(
     upload_dir: str | Path,
     max_bytes: int | None = None,
     progress: Progress | None = None,
+    limits: SalesLimits | None = None,
 ) -> list[ImportResult]:
     """Import sales files all-or-nothing; return one result per file or raise ``SalesFileError``.
+
+    ``limits`` (dates, values, rows, XLSX expansion; default ``SalesLimits()``) are the preview's.
 
     Later rows replace the same (date, store, product) keys; a file whose rows are all already stored
     is recorded as ``unchanged`` (without reading it again when it is identical, by sha256, to an
@@ -398,7 +417,7 @@ def import_sales_files(
             # Skipping an already-stored file is safe only before the batch's first write: an earlier
             # file of the batch may replace its rows, and then this (later) file must win again.
             shortcut = all(i.same_as is not None for i in items)
-            items.append(_load_item(path, upload_dir, max_bytes, engine, shortcut=shortcut))
+            items.append(_load_item(path, upload_dir, max_bytes, engine, shortcut=shortcut, limits=limits))
     except Exception as exc:  # e.g. the upload folder cannot be written: still leave a record per file
         items += [_Item(filename=p.name) for p in paths[len(items) :]]
         _record_failure(engine, items, uploaded_by, exc)
@@ -414,14 +433,15 @@ def import_sales_frame(
     uploaded_by: str,
     upload_dir: str | Path | None = None,
     progress: Progress | None = None,
+    limits: SalesLimits | None = None,
 ) -> ImportResult:
     """Import an already-canonical frame (``date, store, category, product, revenue[, units]``).
 
-    Validated like a file; with ``upload_dir`` a CSV copy is kept like an uploaded file.
+    Validated like a file (with ``limits``); with ``upload_dir`` a CSV copy is kept like an uploaded file.
     """
-    item = _Item(filename=filename, sha256=frame_sha256(frame))
+    item = _Item(filename=filename, sha256=frame_sha256(frame), limits=limits)
     try:
-        item.table = table_from_frame(frame, filename=filename)
+        item.table = table_from_frame(frame, filename=filename, limits=limits)
         if upload_dir is not None:
             item.stored_path = str(keep_raw_frame(frame, item.sha256, upload_dir))
         with engine.connect() as conn:
@@ -438,6 +458,7 @@ def preview_sales_files(
     max_bytes: int | None = None,
     head: int = 20,
     progress: Progress | None = None,
+    limits: SalesLimits | None = None,
 ) -> list[ImportPreview]:
     """What importing these files together, in this order, would do; nothing is written.
 
@@ -448,9 +469,9 @@ def preview_sales_files(
     """
     items: list[_Item] = []
     for path in map(Path, paths):
-        item = _Item(filename=path.name)
+        item = _Item(filename=path.name, limits=limits)
         try:
-            item.table = read_sales_table(path, max_bytes=max_bytes)
+            item.table = read_sales_table(path, max_bytes=max_bytes, limits=limits)
         except SalesFileError as err:
             item.error = err
         items.append(item)
@@ -500,6 +521,9 @@ def preview_sales_file(
     max_bytes: int | None = None,
     head: int = 20,
     progress: Progress | None = None,
+    limits: SalesLimits | None = None,
 ) -> ImportPreview:
     """Preview one file (see ``preview_sales_files``)."""
-    return preview_sales_files(engine, [path], max_bytes=max_bytes, head=head, progress=progress)[0]
+    return preview_sales_files(
+        engine, [path], max_bytes=max_bytes, head=head, progress=progress, limits=limits
+    )[0]

@@ -16,6 +16,8 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from data.limits import SalesLimits, format_count
+
 MAX_LISTED = 200
 
 FIELDS = ("date", "store", "category", "product", "revenue", "units")
@@ -43,6 +45,12 @@ _NUMBER = {
 }
 _OTHER_MARK = {",": ".", ".": ","}
 NUMBER_FIELDS = ("revenue", "units")
+# Store, category and product are stored as String(128) (PostgreSQL enforces it).
+MAX_NAME_LENGTH = 128
+_CONTROL = r"[\x00-\x1f\x7f]"
+_SPREADSHEET_ERRORS = (
+    "#DIV/0!", "#N/A", "#NAME?", "#NULL!", "#NUM!", "#REF!", "#VALUE!", "#SPILL!", "#CALC!",
+)  # fmt: skip
 
 
 @dataclass(frozen=True)
@@ -191,12 +199,27 @@ def blank(values: pd.Series) -> pd.Series:
 
 
 def check_identifiers(raw: pd.DataFrame, columns: dict[str, str], out: ProblemCollector) -> None:
-    """Store, category and product must be non-empty; strips them in place."""
+    """Store, category and product must be non-empty text of at most ``MAX_NAME_LENGTH`` characters
+    without control characters (they are stored in columns of that size and shown in the dashboard);
+    strips them in place."""
     for field in ("store", "category", "product"):
         values = _strip(raw[field])
         raw[field] = values
         empty = values.eq("")
         out.add_rows(raw.loc[empty, "_row"], f"missing {field}", columns[field])
+        long = values.str.len().gt(MAX_NAME_LENGTH)
+        if long.any():
+            reasons = (
+                f"{field} name of " + values[long].str.len().astype(str).astype(object)
+                + f" characters is longer than {MAX_NAME_LENGTH}: '" + values[long].str.slice(0, 40) + "...'"
+            )  # fmt: skip
+            out.add_rows(raw.loc[long, "_row"], reasons, columns[field])
+        control = values.str.contains(_CONTROL, regex=True)
+        if control.any():
+            found = values[control].str.extract(f"({_CONTROL})", expand=False)
+            codes = found.map(lambda c: f"U+{ord(c):04X}").astype(object)
+            reasons = "control character " + codes + f" in the {field} name"
+            out.add_rows(raw.loc[control, "_row"], reasons, columns[field])
 
 
 def parse_dates(raw: pd.DataFrame, column: str, out: ProblemCollector) -> pd.Series:
@@ -228,6 +251,17 @@ def parse_dates(raw: pd.DataFrame, column: str, out: ProblemCollector) -> pd.Ser
         )
         out.add_rows(raw.loc[bad, "_row"], pd.Series(reasons, index=shown.index), column)
     return parsed
+
+
+def check_date_window(
+    raw: pd.DataFrame, dates: pd.Series, column: str, out: ProblemCollector, limits: SalesLimits
+) -> None:
+    """Report rows dated outside ``limits``' window (before the minimum date or too far in the future)."""
+    outside = dates.lt(pd.Timestamp(limits.min_date)) | dates.gt(pd.Timestamp(limits.max_date))
+    if outside.any():
+        shown = dates[outside].astype(str).str.slice(0, 10).astype(object)
+        reasons = "date " + shown + " is outside the allowed window " + limits.window()
+        out.add_rows(raw.loc[outside, "_row"], reasons, column)
 
 
 @dataclass(frozen=True)
@@ -333,11 +367,12 @@ def parse_amounts(
     *,
     required: bool,
     decimal: DecimalMark | None = None,
+    max_value: float = float("inf"),
 ) -> pd.Series:
     """Parse the revenue (required, ≥ 0) or units (optional, numeric) column, recording bad values.
 
     Text is parsed with the file's decimal mark (``decide_decimal_mark``); an already numeric column
-    (a frame) is checked as is.
+    (a frame) is checked as is. Values must be finite and at most ``max_value`` in size.
     """
     decimal = decimal or DecimalMark(".")
     values = raw[field]
@@ -370,12 +405,74 @@ def parse_amounts(
             ),
             index=shown.index,
         )
+        reasons = _explain_not_numbers(compact, shown, reasons)
         out.add_rows(raw.loc[bad, "_row"], reasons, column)
+    too_big = numbers.abs().gt(max_value)
+    if too_big.any():
+        reasons = (
+            f"{field} " + text[too_big].astype(object) + " is above the maximum of "
+            f"{format_count(max_value)} per row (setting TRENDSALES_MAX_SALES_VALUE)"
+        )
+        out.add_rows(raw.loc[too_big, "_row"], reasons, column)
     negative = numbers.lt(0)
     if required and negative.any():
         reasons = "negative " + field + " (" + text[negative].astype(object) + "); must be 0 or more"
         out.add_rows(raw.loc[negative, "_row"], reasons, column)
     return numbers
+
+
+def _explain_not_numbers(compact: pd.Series, shown: pd.Series, reasons: pd.Series) -> pd.Series:
+    """Sharper reasons for values that are numbers of a kind we refuse: infinite/NaN, spreadsheet errors."""
+    lowered = compact.str.lower()
+    special = pd.to_numeric(compact, errors="coerce")
+    infinite = (special.notna() & ~np.isfinite(special)) | lowered.str.fullmatch(r"[+-]?(nan|inf|infinity)")
+    reasons = reasons.where(
+        ~infinite, "not a finite number: " + shown + " (infinite or NaN values cannot be summed or stored)"
+    )
+    failed = compact.str.upper().isin(_SPREADSHEET_ERRORS)
+    return reasons.where(~failed, "spreadsheet error " + shown + " (a formula that failed in the workbook)")
+
+
+def check_totals(
+    totals: pd.DataFrame,
+    out: ProblemCollector,
+    limits: SalesLimits,
+    *,
+    columns: dict[str, str],
+    rows: pd.DataFrame | None = None,
+) -> None:
+    """Revenue and units of each (date, store, product) after summing must be finite and at most
+    ``limits.max_value``: rows that are each valid can overflow together (two ``1e308`` make ``inf``).
+
+    ``rows`` (the frame before summing, with ``_row``) lets a problem name the key's first file row.
+    """
+    for field in NUMBER_FIELDS:
+        if field not in totals.columns:
+            continue
+        values = totals[field]
+        bad = (values.notna() & ~np.isfinite(values)) | values.abs().gt(limits.max_value)
+        if not bad.any():
+            continue
+        keys = totals.loc[bad, ["date", "store", "product", field]]
+        first_rows = pd.Series(pd.NA, index=keys.index, dtype="Int64")
+        if rows is not None:
+            firsts = rows.groupby(["date", "store", "product"], sort=False)["_row"].min()
+            first_rows = pd.Series(
+                firsts.reindex(pd.MultiIndex.from_frame(keys[["date", "store", "product"]])).to_numpy(),
+                index=keys.index,
+            )
+        for (date, store, product, total), row in zip(
+            keys.itertuples(index=False), first_rows.head(out.limit), strict=False
+        ):
+            what = "overflows to a non-finite number" if not np.isfinite(total) else f"is {total:g}"
+            out.add(
+                f"the sum of {field} for date {pd.Timestamp(date):%Y-%m-%d}, store {store!r}, product "
+                f"{product!r} {what}, above the maximum of {format_count(limits.max_value)} "
+                "(setting TRENDSALES_MAX_SALES_VALUE)",
+                row=None if pd.isna(row) else int(row),
+                column=columns.get(field, field),
+            )
+        out.total += max(0, len(keys) - out.limit)
 
 
 def check_product_categories(frame: pd.DataFrame, column: str, out: ProblemCollector) -> None:

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from models.intervals import LEVELS, bounds, calibrate
+from models.intervals import INTERVAL_LEVELS, bounds, calibrate
 
 METRIC_KEYS = ("wape", "mase", "smape", "bias", "coverage_80", "coverage_95", "width_80")
 
@@ -117,11 +117,6 @@ def interval_metrics(
     return {"coverage_80": cov80, "coverage_95": cov95, "width_80": width}
 
 
-def empty_metrics() -> dict[str, float]:
-    """All metric keys set to NaN (a configuration that could not be scored)."""
-    return dict.fromkeys(METRIC_KEYS, float("nan"))
-
-
 def fold_truth(values: np.ndarray, pos: int, horizon: int) -> np.ndarray:
     """Actuals of the fold after grid position ``pos`` (series x horizon); NaN for series not yet started."""
     actual = values[:, pos + 1 : pos + 1 + horizon].copy()
@@ -159,12 +154,12 @@ def score_predictions(
         mase_scales.append(seasonal_scale(train, m))
         res_scales.append(rs)
         resid.append(r)
-    per_fold, lowers, uppers = [], {lv: [] for lv in LEVELS}, {lv: [] for lv in LEVELS}
+    per_fold, lowers, uppers = [], {lv: [] for lv in INTERVAL_LEVELS}, {lv: [] for lv in INTERVAL_LEVELS}
     for k in range(len(positions)):
         others = [resid[j] for j in range(len(positions)) if j != k] or [resid[k]]
         cal = calibrate(np.vstack(others))
         pred = np.nan_to_num(preds[k], nan=0.0)
-        for lv in LEVELS:
+        for lv in INTERVAL_LEVELS:
             lo, hi = bounds(pred, res_scales[k], cal, lv)
             lowers[lv].append(lo)
             uppers[lv].append(hi)

@@ -20,10 +20,10 @@ from __future__ import annotations
 
 import numpy as np
 
+from data.frequency import frequency
 from models.series import Panel, season_lengths
 
 FALLBACK_LABELS = ("model", "zero", "constant", "short_profile", "one_season", "dormant")
-DORMANT_AFTER = {"D": 91, "W": 13, "M": 3, "Q": 2}  # trailing periods without a sale
 
 
 def dormant_series(values: np.ndarray, quiet: int) -> np.ndarray:
@@ -90,7 +90,7 @@ def apply_fallbacks(panel: Panel, paths: np.ndarray) -> tuple[np.ndarray, np.nda
     constant = (n_obs > 0) & (vmax == vmin)
     out[constant] = vmin[constant, None]
     labels[constant] = "constant"
-    dormant = dormant_series(values, DORMANT_AFTER.get(panel.freq, m))
+    dormant = dormant_series(values, frequency(panel.freq).dormant_after)
     out[dormant] = 0.0
     labels[dormant] = "dormant"
     zero = (n_obs == 0) | ((vmax <= 0) & (n_obs > 0))

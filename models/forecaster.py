@@ -15,10 +15,11 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
-from models.intervals import LEVELS, Calibration, aggregate_bounds, check_interval
-from models.series import FREQS, check_freq, display_alias, future_dates
+from data.frequency import coarser_or_equal
+from models.intervals import INTERVAL_LEVELS, Calibration, aggregate_bounds, check_interval
+from models.periods import served_periods, whole_periods
+from models.series import check_freq, display_alias, future_dates
 
-_ORDER = {f: i for i, f in enumerate(FREQS)}
 # Artifact format: 1 = before engine v2 (no version field; same tables, loads as is), 2 = engine v2
 # (per-series selection in ``params``). ``models.artifacts.load_artifact`` refuses newer formats.
 FORMAT_VERSION = 2
@@ -92,7 +93,7 @@ class LevelForecaster:
         if freq is None:
             return self.freq
         check_freq(freq)
-        if _ORDER[freq] < _ORDER[self.freq]:
+        if freq not in coarser_or_equal(self.freq):
             raise ValueError(f"cannot show {self.freq!r} data at the finer frequency {freq!r}")
         return freq
 
@@ -128,21 +129,18 @@ class LevelForecaster:
         """Sum steps per display period (first period includes its observed actuals)."""
         t = self.tables
         alias = display_alias(display)
-        steps = future_dates(self.data_range[1], self.alias, self.max_horizon)
-        periods = steps.to_period(alias)
+        periods = served_periods(self.data_range[1], self.alias, self.max_horizon, display)
         first = periods[0]
         wanted = pd.period_range(first, periods=horizon, freq=alias)
         last_needed = wanted[-1]
         # The last wanted period must be complete: some step after it must exist in the served range.
         if not (periods > last_needed).any():
-            n_full = len(pd.unique(periods[periods < periods[-1]]))
+            n_full = whole_periods(periods)
             raise ValueError(
                 f"horizon {horizon} at {display!r} exceeds the longest served forecast "
                 f"({self.max_horizon} {self.freq} steps, about {n_full} whole {display} periods)"
             )
-        hist_periods = t.history_dates.to_period(alias)
-        in_first = (hist_periods == first) & ~np.isnan(t.history[row])
-        observed = float(np.nansum(t.history[row][in_first]))
+        observed = self._observed_in(row, first)
         scale = float(t.scales[row])
         # One center for every level keeps the bands nested; artifacts from before it use the 80% middle.
         center = t.center if t.center is not None else (t.lo[0.8] + t.hi[0.8]) / 2
@@ -160,6 +158,34 @@ class LevelForecaster:
             extra = observed if p == first else 0.0
             rows.append((p.start_time, total + extra, lower + extra, upper + extra))
         return pd.DataFrame(rows, columns=["date", "forecast", "lower", "upper"])
+
+    def _observed_in(self, row: int, period: pd.Period) -> float:
+        """Actuals of series ``row`` already recorded inside display ``period`` (the first forecast one)."""
+        t = self.tables
+        in_period = (t.history_dates.to_period(period.freq) == period) & ~np.isnan(t.history[row])
+        return float(np.nansum(t.history[row][in_period]))
+
+    def horizon_total(self, series_id: str, horizon: int, *, freq: str | None = None) -> float:
+        """Point forecast over ``horizon`` periods of ``freq``: the sum of ``forecast(...)["forecast"]``.
+
+        Why a second path: a breakdown needs the totals of many series, and aggregating each one's
+        intervals per period is the costly part of ``forecast``; this is an array slice plus, at a
+        coarser display frequency, the actuals already observed in the first period.
+        """
+        display = self._check_display(freq)
+        if not isinstance(horizon, int | np.integer) or horizon < 1:
+            raise ValueError(f"horizon must be a positive integer, got {horizon!r}")
+        row = self._row(series_id)
+        points = self.tables.points[row]
+        if display == self.freq:
+            if horizon > self.max_horizon:
+                raise ValueError(
+                    f"horizon {horizon} exceeds the longest served forecast ({self.max_horizon} steps)"
+                )
+            return float(points[:horizon].astype(float).sum())
+        periods = served_periods(self.data_range[1], self.alias, self.max_horizon, display)
+        steps = int(np.count_nonzero(periods <= periods[0] + (horizon - 1)))
+        return float(points[:steps].astype(float).sum()) + self._observed_in(row, periods[0])
 
     def history(self, series_id: str) -> pd.Series:
         """Actuals used for training, from the series' first date to the last date of the data."""
@@ -205,7 +231,7 @@ class LevelForecaster:
             problems.append("point forecasts must be finite and non-negative")
         if t.scales.shape != (n,) or not np.isfinite(t.scales).all() or (t.scales < 0).any():
             problems.append("scales must be finite, non-negative, one per series")
-        for level in LEVELS:
+        for level in INTERVAL_LEVELS:
             lo, hi = t.lo.get(level), t.hi.get(level)
             if lo is None or hi is None or lo.shape != (self.max_horizon,) or hi.shape != (self.max_horizon,):
                 problems.append(f"interval table {level} missing or of the wrong length")

@@ -17,17 +17,18 @@ from dataclasses import dataclass
 
 import numpy as np
 
-LEVELS = (0.8, 0.95)
+INTERVAL_LEVELS = (0.8, 0.95)  # the calibrated prediction-interval coverages (not hierarchy levels)
 Z = {0.8: 1.2815515655446004, 0.95: 1.959963984540054}
 _MIN_SAMPLES = 60
 
 
 def check_interval(interval: float) -> float:
     """Return the calibrated level equal to ``interval``; ValueError naming the valid ones otherwise."""
-    for level in LEVELS:
+    for level in INTERVAL_LEVELS:
         if abs(float(interval) - level) < 1e-9:
             return level
-    raise ValueError(f"interval {interval!r} is not calibrated; choose one of {', '.join(map(str, LEVELS))}")
+    choices = ", ".join(map(str, INTERVAL_LEVELS))
+    raise ValueError(f"interval {interval!r} is not calibrated; choose one of {choices}")
 
 
 @dataclass(frozen=True)
@@ -43,7 +44,7 @@ class Calibration:
     @property
     def horizon(self) -> int:
         """Number of calibrated steps."""
-        return len(self.lo[LEVELS[0]])
+        return len(self.lo[INTERVAL_LEVELS[0]])
 
     def extended(self, horizon: int) -> Calibration:
         """Quantiles for ``horizon`` steps: calibrated ones, then the last ones grown with sqrt(h/H)."""
@@ -80,12 +81,12 @@ def calibrate(residuals: np.ndarray) -> Calibration:
     lo: dict[float, np.ndarray] = {}
     hi: dict[float, np.ndarray] = {}
     if n_total == 0:
-        for level in LEVELS:
+        for level in INTERVAL_LEVELS:
             lo[level] = np.zeros(horizon)
             hi[level] = np.zeros(horizon)
         return Calibration(lo, hi, 0.0, 0, np.zeros(horizon))
     per_step = finite.sum(axis=0)
-    for level in LEVELS:
+    for level in INTERVAL_LEVELS:
         lo[level] = np.zeros(horizon)
         hi[level] = np.zeros(horizon)
     center = np.zeros(horizon)
@@ -96,7 +97,7 @@ def calibrate(residuals: np.ndarray) -> Calibration:
         block = residuals[:, max(0, h - width) : h + width + 1]
         sample = block[np.isfinite(block)]
         n = len(sample)
-        for level in LEVELS:  # split-conformal finite-sample ranks: floor/ceil((n + 1) * p) / n
+        for level in INTERVAL_LEVELS:  # split-conformal finite-sample ranks: floor/ceil((n + 1) * p) / n
             p_lo = np.floor((n + 1) * (1 - level) / 2) / n
             p_hi = min(np.ceil((n + 1) * (1 + level) / 2) / n, 1.0)
             lo[level][h] = min(np.quantile(sample, p_lo, method="lower"), 0.0)

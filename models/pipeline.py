@@ -16,23 +16,26 @@ from typing import Any, Protocol
 
 from sqlalchemy import Engine
 
+from data.progress import Progress
+from data.schema import LEVELS
 from data.storage import dataset_frequency, load_sales
 from models.features import parse_holidays
-from models.registry import (
-    Decision,
-    decide_promotion,
-    master_version,
-    promote_many,
-    record_decision,
-    register_version,
+from models.promotion import (
+    Hold,
+    PromotionDecision,
+    describe,
+    held,
+    judge,
+    record,
+    refreshed,
+    should_refresh,
 )
+from models.registry import master_version, promote_many, record_decision, register_version
 from models.reports import params_key
-from models.series import LEVELS
-from models.training import TrainingConfig, train_level
+from models.training import TrainedLevel, TrainingConfig, train_level
 
 logger = logging.getLogger(__name__)
 
-Progress = Callable[[str, int, int], None]
 PROMOTION_ACTOR = "training pipeline"
 
 
@@ -42,16 +45,20 @@ class TrainingError(RuntimeError):
 
 @dataclasses.dataclass(frozen=True)
 class LevelOutcome:
-    """What happened to one level in one run (JSON-able via ``to_dict``)."""
+    """What happened to one level in one run (JSON-able via ``to_dict``).
+
+    ``decision`` is the promotion decision when the level trained and was judged; ``error`` says what
+    failed otherwise (``failed_at``: ``"training"`` — nothing registered — or ``"comparison"``).
+    """
 
     level: str
     version_id: str | None
     metrics: dict[str, Any]
     baseline_metrics: dict[str, Any]
-    promoted: bool
-    reason: str
     durations: dict[str, float]
+    decision: PromotionDecision | None = None
     error: str | None = None
+    failed_at: str | None = None
     params: dict[str, Any] = dataclasses.field(default_factory=dict)
     n_series: int = 0
 
@@ -60,9 +67,25 @@ class LevelOutcome:
         """True when the level trained and registered (promoted or not)."""
         return self.error is None
 
+    @property
+    def promoted(self) -> bool:
+        """True when this run made the level's version MASTER."""
+        return self.decision is not None and self.decision.promoted
+
+    @property
+    def reason(self) -> str:
+        """Promoted or not, and why, in plain words (the decision rendered, or what failed)."""
+        if self.decision is not None:
+            return describe(self.decision)
+        if self.failed_at == "training":
+            return f"training failed: {self.error} (MASTER untouched)"
+        return f"registered, but not promoted: {self.error}"
+
     def to_dict(self) -> dict[str, Any]:
-        """Plain dict for job records and JSON."""
-        return dataclasses.asdict(self)
+        """Plain dict for job records and JSON, with ``promoted`` and ``reason`` spelled out."""
+        out = dataclasses.asdict(self)
+        out["decision"] = None if self.decision is None else self.decision.to_dict()
+        return {**out, "promoted": self.promoted, "reason": self.reason}
 
 
 class TrainingSettings(Protocol):
@@ -116,7 +139,7 @@ def run_training(
 ) -> dict[str, LevelOutcome]:
     """Train the given levels (default: all) on all sales, register each, and promote the winners.
 
-    ``config`` is the app's settings (``model_dir`` required). ``progress(label, step, total)`` gets
+    ``config`` is the app's settings (``model_dir`` required). ``progress(step, total, label)`` gets
     overall steps across levels: the engine's own steps per level plus register/decide/promote.
     Raises ``TrainingError`` when there are no sales or the request is invalid; a level that fails
     gets an outcome with ``error`` set and the others carry on.
@@ -135,128 +158,109 @@ def run_training(
     if freq is None:
         raise TrainingError("the dataset frequency is unknown: re-import the sales files")
     tracker = _ProgressTracker(progress, len(chosen))
-    staged: dict[str, tuple[LevelOutcome, Decision | None]] = {}
+    staged: dict[str, LevelOutcome] = {}
     for index, level in enumerate(chosen):
         staged[level] = _run_level(
             engine,
             sales,
             level,
-            freq,
-            train_config,
-            model_dir,
-            source,
-            job_id,
+            _RunSettings(freq, train_config, model_dir, source, job_id),
             tracker.engine(index, level),
             tracker.pipeline(index, level),
-            refresh=promote,
         )
     outcomes = _settle(engine, staged, allow_promotion=promote, announce=tracker.announce)
     tracker.finish()
     return outcomes
 
 
+@dataclasses.dataclass(frozen=True)
+class _RunSettings:
+    """What every level of one run shares: frequency, engine settings and where versions go."""
+
+    freq: str
+    train_config: TrainingConfig
+    model_dir: str
+    source: str
+    job_id: int | None
+
+    def register(self, engine: Engine, trained: TrainedLevel) -> str:
+        """Register ``trained`` as a candidate version of this run; return its id."""
+        return register_version(
+            engine, trained, model_dir=self.model_dir, source=self.source, job_id=self.job_id
+        )
+
+
 def _run_level(
     engine: Engine,
     sales: Any,
     level: str,
-    freq: str,
-    train_config: TrainingConfig,
-    model_dir: str,
-    source: str,
-    job_id: int | None,
+    run: _RunSettings,
     progress: Progress,
     steps: Progress,
-    *,
-    refresh: bool = True,
-) -> tuple[LevelOutcome, Decision | None]:
+) -> LevelOutcome:
     """Train, register and judge one level (no promotion yet); failures become an outcome with ``error``."""
     started = time.perf_counter()
     try:
-        trained = train_level(sales, level, freq=freq, config=train_config, progress=progress)
-        steps("saving version", 1, 2)
-        version_id = register_version(engine, trained, model_dir=model_dir, source=source, job_id=job_id)
+        trained = train_level(sales, level, freq=run.freq, config=run.train_config, progress=progress)
+        steps(1, 2, "saving version")
+        version_id = run.register(engine, trained)
     except Exception as exc:
         logger.error("training level %s failed", level, exc_info=True)
-        failed = LevelOutcome(
-            level,
-            None,
-            {},
-            {},
-            False,
-            f"training failed: {type(exc).__name__}: {exc} (MASTER untouched)",
-            {"total": time.perf_counter() - started},
-            error=f"{type(exc).__name__}: {exc}",
-        )
-        return failed, None
+        error = f"{type(exc).__name__}: {exc}"
+        total = {"total": time.perf_counter() - started}
+        return LevelOutcome(level, None, {}, {}, total, error=error, failed_at="training")
     durations = {k: float(v) for k, v in trained.durations.items()}
     try:
-        steps("comparing with MASTER", 2, 2)
-        decision = decide_promotion(engine, trained, sales, config=train_config)
+        steps(2, 2, "comparing with MASTER")
+        decision = judge(engine, trained, sales, version_id=version_id, config=run.train_config)
     except Exception as exc:
         logger.error("comparison with the MASTER of level %s failed", level, exc_info=True)
-        reason = f"registered, but not promoted: {type(exc).__name__}: {exc}"
         durations["total"] = time.perf_counter() - started
-        return _outcome(trained, version_id, False, reason, durations, f"{type(exc).__name__}: {exc}"), None
-    refresh = _refresh_master(
-        engine, sales, trained, decision, train_config, model_dir, source, job_id, steps
-    )
-    if refresh is not None:
-        record_decision(engine, version_id, decision.to_dict())  # the losing candidate keeps its reason
-        trained, version_id, decision = refresh
+        error = f"{type(exc).__name__}: {exc}"
+        return _outcome(trained, version_id, durations, error=error, failed_at="comparison")
+    if should_refresh(decision):
+        refresh = _refresh_master(engine, sales, trained, decision, run, steps)
+        if refresh is not None:
+            record_decision(engine, version_id, record(decision))  # the losing candidate keeps its reason
+            refit, refit_id = refresh
+            trained, version_id, decision = refit, refit_id, refreshed(decision, refit, refit_id)
     durations["total"] = time.perf_counter() - started
-    return _outcome(trained, version_id, False, decision.reason, durations), decision
+    return _outcome(trained, version_id, durations, decision=decision)
 
 
 def _refresh_master(
     engine: Engine,
     sales: Any,
-    trained: Any,
-    decision: Decision,
-    train_config: TrainingConfig,
-    model_dir: str,
-    source: str,
-    job_id: int | None,
+    trained: TrainedLevel,
+    decision: PromotionDecision,
+    run: _RunSettings,
     steps: Progress,
-) -> tuple[Any, str, Decision] | None:
-    """When the MASTER's configuration beat the candidate but newer data exists, refit that configuration.
+) -> tuple[TrainedLevel, str] | None:
+    """Refit the MASTER's configuration (which beat the candidate) on the newer data and register it.
 
-    Keeping the old MASTER would serve forecasts that ignore the new sales until a candidate wins. The
-    configuration that won on the same folds, refitted on all data, is promoted instead ("refresh").
-    Returns None when there is nothing to refresh (candidate promoted, same data, or a failure: then the
-    MASTER is simply kept, as the rule says).
+    Returns None when that is impossible (the MASTER changed meanwhile or has no parameters, seasonal
+    naive beat the refit on these windows, or a failure): the MASTER is then simply kept, as decided.
     """
-    if decision.promote or decision.master_wape is None or decision.candidate_wape is None:
-        return None
-    if decision.master_wape >= decision.candidate_wape:
-        return None
     master = master_version(engine, trained.level)
-    if master is None or not master.params or master.id != decision.master_version:
-        return None
-    old = (master.data_fingerprint or {}).get("sha256")
-    if not old or old == trained.fingerprint.get("sha256"):
+    if master is None or master.id != decision.master_version or not master.params:
         return None
     try:
-        steps(f"refitting MASTER {master.id}'s configuration on the new data", 2, 2)
-        config = dataclasses.replace(train_config, fixed=dict(master.params), horizon=trained.folds.horizon)
-        refreshed = train_level(sales, trained.level, freq=trained.freq, config=config)
-        if params_key(refreshed.best_params) != params_key(master.params):
-            return None  # seasonal naive beat it on these folds: keep the MASTER, as decided
-        version_id = register_version(engine, refreshed, model_dir=model_dir, source=source, job_id=job_id)
+        steps(2, 2, f"refitting MASTER {master.id}'s configuration on the new data")
+        config = dataclasses.replace(
+            run.train_config, fixed=dict(master.params), horizon=trained.folds.horizon
+        )
+        refit = train_level(sales, trained.level, freq=trained.freq, config=config)
+        if params_key(refit.best_params) != params_key(master.params):
+            return None
+        return refit, run.register(engine, refit)
     except Exception:
         logger.error("refitting the MASTER configuration of %s failed", trained.level, exc_info=True)
         return None
-    reason = (
-        f"{decision.reason.removesuffix(' → MASTER kept')}: MASTER {master.id}'s configuration wins, "
-        f"so it was refitted on the data to {refreshed.fingerprint.get('date_max')} "
-        f"(MASTER trained to {(master.data_fingerprint or {}).get('date_max')}) → promoted to refresh"
-    )
-    wape = float(refreshed.metrics["wape"])
-    return refreshed, version_id, Decision(True, reason, wape, decision.master_wape, master.id)
 
 
 def _settle(
     engine: Engine,
-    staged: dict[str, tuple[LevelOutcome, Decision | None]],
+    staged: dict[str, LevelOutcome],
     *,
     allow_promotion: bool,
     announce: Callable[[str], None],
@@ -264,73 +268,60 @@ def _settle(
     """Record every decision and promote the run's winners together — or none of them.
 
     Winners are promoted only when promotion is allowed and no level of the run failed; otherwise each
-    winner stays a candidate and its reason says why. The promotion itself is one transaction.
+    winner is recorded as held back and says why. The promotion itself is one transaction.
     """
-    failed = [level for level, (outcome, _) in staged.items() if not outcome.ok]
-    outcomes = {level: outcome for level, (outcome, _) in staged.items()}
-    winners: dict[str, str] = {}
-    for level, (outcome, decision) in staged.items():
-        if decision is None:
+    failed = tuple(level for level, outcome in staged.items() if not outcome.ok)
+    outcomes = dict(staged)
+    winners: dict[str, PromotionDecision] = {}
+    for level, outcome in staged.items():
+        decision = outcome.decision
+        if decision is None or not decision.wins:
             continue
-        reason = decision.reason
-        if decision.promote and not allow_promotion:
-            reason = f"{reason} — but promotion was switched off (--no-promote): kept as candidate"
-        elif decision.promote and failed:
-            reason = (
-                f"{reason} — but not promoted: {', '.join(failed)} failed in this run, and a run "
-                "promotes all its winners or none (every MASTER kept)"
-            )
-        elif decision.promote:
-            winners[level] = reason
-        outcomes[level] = dataclasses.replace(outcome, reason=reason)
-    error = None
+        if not allow_promotion:
+            decision = held(decision, Hold.SWITCHED_OFF)
+        elif failed:
+            decision = held(decision, Hold.RUN_FAILED, failed_levels=failed)
+        else:
+            winners[level] = decision
+        outcomes[level] = dataclasses.replace(outcome, decision=decision)
     if winners:
         announce(f"promoting {', '.join(winners)}")
         try:
-            promote_many(
-                engine, {outcomes[lv].version_id: why for lv, why in winners.items()}, actor=PROMOTION_ACTOR
-            )
+            promote_many(engine, {d.version_id: describe(d) for d in winners.values()}, actor=PROMOTION_ACTOR)
         except Exception as exc:
             logger.error("promoting %s failed; every MASTER kept", ", ".join(winners), exc_info=True)
             error = f"{type(exc).__name__}: {exc}"
-    for level, (_, decision) in staged.items():
-        if decision is None:
+            for level, decision in winners.items():
+                stopped = held(decision, Hold.PROMOTION_FAILED, error=error)
+                outcomes[level] = dataclasses.replace(outcomes[level], decision=stopped, error=error)
+    for outcome in outcomes.values():
+        if outcome.decision is None:
             continue
-        outcome = outcomes[level]
-        if level in winners and error is None:
-            outcome = dataclasses.replace(outcome, promoted=True)
-        elif level in winners:
-            reason = f"{outcome.reason} — but promotion failed, every MASTER kept: {error}"
-            outcome = dataclasses.replace(outcome, reason=reason, error=error)
-        outcomes[level] = outcome
         try:
-            record_decision(
-                engine,
-                outcome.version_id,
-                {**decision.to_dict(), "promote": outcome.promoted, "reason": outcome.reason},
-            )
+            record_decision(engine, outcome.decision.version_id, record(outcome.decision))
         except Exception:  # the registry row and MASTER are settled; only the report lacks the decision
             logger.error("could not record the decision of %s", outcome.version_id, exc_info=True)
     return outcomes
 
 
 def _outcome(
-    trained: Any,
+    trained: TrainedLevel,
     version_id: str,
-    promoted: bool,
-    reason: str,
     durations: dict[str, float],
+    *,
+    decision: PromotionDecision | None = None,
     error: str | None = None,
+    failed_at: str | None = None,
 ) -> LevelOutcome:
     return LevelOutcome(
         level=trained.level,
         version_id=version_id,
         metrics=dict(trained.metrics),
         baseline_metrics=dict(trained.baseline_metrics),
-        promoted=promoted,
-        reason=reason,
         durations=durations,
+        decision=decision,
         error=error,
+        failed_at=failed_at,
         params=dict(trained.best_params),
         n_series=int(trained.n_series),
     )
@@ -352,20 +343,20 @@ class _ProgressTracker:
         self._total = n_levels * self.SHARE
         self._last = 0
 
-    def _emit(self, label: str, step: int) -> None:
+    def _emit(self, step: int, label: str) -> None:
         step = max(self._last, min(step, self._total))
         self._last = step
         if self._callback is not None:
-            self._callback(label, step, self._total)
+            self._callback(step, self._total, label)
 
     def engine(self, index: int, level: str) -> Progress:
         """Callback handed to ``train_level`` for level number ``index``."""
         base = index * self.SHARE
 
-        def report(label: str, step: int, total: int) -> None:
+        def report(step: int, total: int, label: str) -> None:
             fraction = step / total if total else 1.0
             text = label if label.startswith(f"{level}: ") else f"{level}: {label}"  # the engine names it
-            self._emit(text, base + int(fraction * self.ENGINE_SHARE))
+            self._emit(base + int(fraction * self.ENGINE_SHARE), text)
 
         return report
 
@@ -374,15 +365,15 @@ class _ProgressTracker:
         base = index * self.SHARE + self.ENGINE_SHARE
         rest = self.SHARE - self.ENGINE_SHARE
 
-        def report(label: str, step: int, total: int) -> None:
-            self._emit(f"{level}: {label}", base + int(rest * step / max(total, 1)))
+        def report(step: int, total: int, label: str) -> None:
+            self._emit(base + int(rest * step / max(total, 1)), f"{level}: {label}")
 
         return report
 
     def announce(self, label: str) -> None:
         """Report a run-wide step (e.g. promoting the winners) without moving the bar."""
-        self._emit(label, self._last)
+        self._emit(self._last, label)
 
     def finish(self) -> None:
         """Report completion."""
-        self._emit("done", self._total)
+        self._emit(self._total, "done")

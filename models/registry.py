@@ -3,8 +3,8 @@
 MLflow vocabulary: every training run of a level registers a *version* (``model_versions`` row,
 status ``candidate``); the ``registry_aliases`` row (level, "MASTER") says which version serves.
 The alias row is the source of truth; ``model_versions.status`` is kept consistent with it in the
-same transaction (MASTER / candidate / archived). ``decide_promotion`` is the rule that says whether
-a freshly trained candidate should replace the MASTER.
+same transaction (MASTER / candidate / archived). This module only persists versions, the alias and
+the decisions recorded on versions; the promotion rule itself is ``models.promotion``.
 """
 
 from __future__ import annotations
@@ -13,7 +13,6 @@ import dataclasses
 import datetime as dt
 import difflib
 import json
-import math
 import secrets
 from pathlib import Path
 from typing import Any
@@ -22,14 +21,7 @@ from sqlalchemy import Engine, insert, select, update
 
 from data.schema import AuditEvent, ModelVersion, RegistryAlias, utc_now
 from models.artifacts import ArtifactError, load_artifact, save_artifact
-from models.reports import (
-    MODEL_FILE,
-    REPORT_JSON,
-    build_report,
-    params_key,
-    with_decision,
-    write_reports,
-)
+from models.reports import MODEL_FILE, REPORT_JSON, build_report, with_decision, write_reports
 
 MASTER = "MASTER"
 
@@ -216,7 +208,8 @@ def _make_master(conn: Any, level: str, version_id: str, *, reason: str, actor: 
 
 
 def record_decision(engine: Engine, version_id: str, decision: dict[str, Any]) -> None:
-    """Store the promotion decision on the version row and in its report files."""
+    """Store a promotion decision (``reason`` text, ``promote`` flag and its fields) on the version row
+    and in its report files, so the registry grid and the report say why a version serves or not."""
     info = get_version(engine, version_id)
     with engine.begin() as conn:
         conn.execute(
@@ -227,105 +220,3 @@ def record_decision(engine: Engine, version_id: str, decision: dict[str, Any]) -
         if report_file.name == REPORT_JSON and report_file.is_file():
             report = json.loads(report_file.read_text(encoding="utf-8"))
             write_reports(report_file.parent, with_decision(report, decision))
-
-
-@dataclasses.dataclass(frozen=True)
-class Decision:
-    """Outcome of the promotion rule: whether to promote, why (plain words), and the WAPEs compared."""
-
-    promote: bool
-    reason: str
-    candidate_wape: float | None
-    master_wape: float | None
-    master_version: str | None = None
-
-    def to_dict(self) -> dict[str, Any]:
-        """JSON-able form for reports and job outcomes."""
-        return dataclasses.asdict(self)
-
-
-def _same(a: float, b: float) -> bool:
-    return math.isclose(a, b, rel_tol=1e-9, abs_tol=1e-12)
-
-
-def _pct(value: float) -> str:
-    return f"{100 * value:.1f}%"
-
-
-def _first_model_decision(trained: Any, cand: float, folds: str) -> Decision:
-    """The first model of a level is always promoted (every level serves); the reason compares it
-    with seasonal naive."""
-    base = trained.baseline_metrics.get("wape")
-    head = f"first model of level {trained.level}"
-    if base is None or (cand < base and not _same(cand, base)):
-        vs = "" if base is None else f" vs seasonal naive {_pct(base)}"
-        return Decision(True, f"{head}: candidate WAPE {_pct(cand)}{vs} on {folds} → promoted", cand, None)
-    return Decision(
-        True,
-        f"{head}: no candidate beat seasonal naive (WAPE {_pct(cand)} on {folds}); promoted as the "
-        "first MASTER so the level can serve",
-        cand,
-        None,
-    )
-
-
-def decide_promotion(engine: Engine, trained: Any, sales: Any, *, config: Any = None) -> Decision:
-    """The promotion rule: promote only when the candidate beats the MASTER on the same folds.
-
-    The MASTER's configuration is re-scored with ``rescore`` on the candidate's exact folds and data,
-    so both WAPEs come from the same numbers. Ties keep the MASTER, unless the candidate was trained
-    on different (newer) data than the MASTER — then the equally accurate candidate replaces it so
-    forecasts start from the latest data. The first model of a level is promoted when it beats
-    seasonal naive (or is seasonal naive because nothing beat it).
-    """
-    from models.training import TrainingConfig, rescore
-
-    config = config or TrainingConfig()
-    cand = float(trained.metrics["wape"])
-    n_folds = len(trained.folds.cutoffs)
-    folds = f"the same {n_folds} fold{'s' if n_folds != 1 else ''}"
-    master = master_version(engine, trained.level)
-    if master is None:
-        return _first_model_decision(trained, cand, f"{n_folds} folds")
-    same_config = params_key(master.params) == params_key(trained.best_params)
-    if same_config:
-        master_wape = cand
-    else:
-        try:
-            scored = rescore(
-                master.params, sales, trained.level, freq=trained.freq, folds=trained.folds, config=config
-            )
-            master_wape = float(scored["wape"])
-        except Exception as exc:
-            first = _first_model_decision(trained, cand, f"{n_folds} folds")
-            return Decision(
-                first.promote,
-                f"MASTER {master.id}'s configuration could not be re-scored on these folds "
-                f"({type(exc).__name__}: {exc}); judged against seasonal naive instead: "
-                + first.reason.split(": ", 1)[1],
-                cand,
-                None,
-                master.id,
-            )
-    versus = f"candidate WAPE {_pct(cand)} vs MASTER {master.id} {_pct(master_wape)} on {folds}"
-    if same_config:
-        versus = f"candidate uses MASTER {master.id}'s configuration (WAPE {_pct(cand)} on {folds})"
-    if cand < master_wape and not _same(cand, master_wape):
-        return Decision(True, f"{versus} → promoted", cand, master_wape, master.id)
-    if _same(cand, master_wape):
-        old = (master.data_fingerprint or {}).get("sha256")
-        new = trained.fingerprint.get("sha256")
-        if old and new and old != new:
-            return Decision(
-                True,
-                f"{versus}: a tie, but the candidate is trained on newer data (to "
-                f"{trained.fingerprint.get('date_max')}, MASTER to "
-                f"{(master.data_fingerprint or {}).get('date_max')}) → promoted to refresh",
-                cand,
-                master_wape,
-                master.id,
-            )
-        return Decision(
-            False, f"{versus}: a tie on unchanged data → MASTER kept", cand, master_wape, master.id
-        )
-    return Decision(False, f"{versus} → MASTER kept", cand, master_wape, master.id)

@@ -13,19 +13,13 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-LEVELS = ("store", "category", "product")
-FREQS = ("D", "W", "M", "Q")
+from data.frequency import frequency
+from data.schema import LEVELS
+
 REQUIRED_COLUMNS = ("date", "store", "category", "product", "revenue")
 _MONTHS = ("JAN", "FEB", "MAR", "APR", "MAY", "JUN", "JUL", "AUG", "SEP", "OCT", "NOV", "DEC")
 _WEEKDAYS = ("MON", "TUE", "WED", "THU", "FRI", "SAT", "SUN")
-_SEASONS = {"D": (7, 365), "W": (52,), "M": (12,), "Q": (4,)}
-# CV fold length. Daily: a quarter (13 weeks), the dashboard's default view, so the winner and its
-# intervals are validated where forecasts are read (4-week folds chose a weekly-seasonal ETS blend that
-# missed the yearly swing; store-level monthly 80% bands covered 64%). Short daily data: see fold_horizon.
-_HORIZONS = {"D": 91, "W": 13, "M": 12, "Q": 8}
 SHORT_DAILY_HORIZON = 28  # the shortest daily fold before folds are given up
-_MAX_HORIZONS = {"D": 400, "W": 104, "M": 24, "Q": 12}
-_DISPLAY_ALIASES = {"D": "D", "W": "W-SUN", "M": "M", "Q": "Q-DEC"}
 
 
 def check_level(level: str) -> None:
@@ -36,8 +30,7 @@ def check_level(level: str) -> None:
 
 def check_freq(freq: str) -> None:
     """Raise a ValueError naming the valid frequencies when ``freq`` is not one of them."""
-    if freq not in FREQS:
-        raise ValueError(f"unknown frequency {freq!r}; expected one of {', '.join(FREQS)}")
+    frequency(freq)
 
 
 def series_id(
@@ -61,26 +54,22 @@ def series_id(
 
 def season_lengths(freq: str) -> tuple[int, ...]:
     """Seasonal periods in dataset steps (the first is the primary season used by seasonal naive)."""
-    check_freq(freq)
-    return _SEASONS[freq]
+    return frequency(freq).season_lengths
 
 
 def default_horizon(freq: str) -> int:
     """CV fold length in steps: 13 weeks of days, 13 weeks, 12 months, 8 quarters."""
-    check_freq(freq)
-    return _HORIZONS[freq]
+    return frequency(freq).cv_horizon
 
 
 def default_max_horizon(freq: str) -> int:
     """Longest forecast served, in dataset steps (daily: 400 days so 12 whole months fit after any date)."""
-    check_freq(freq)
-    return _MAX_HORIZONS[freq]
+    return frequency(freq).max_horizon
 
 
 def year_length(freq: str) -> int:
     """Steps in a year, weekday-aligned for daily data (364) so the yearly lag falls on the same weekday."""
-    check_freq(freq)
-    return {"D": 364, "W": 52, "M": 12, "Q": 4}[freq]
+    return frequency(freq).year_length
 
 
 def grid_alias(freq: str, dates: pd.DatetimeIndex | pd.Series) -> str:
@@ -125,8 +114,7 @@ def future_dates(last: pd.Timestamp, alias: str, steps: int) -> pd.DatetimeIndex
 
 def display_alias(freq: str) -> str:
     """Pandas period alias used to aggregate forecasts to display frequency ``freq`` (weeks run Mon-Sun)."""
-    check_freq(freq)
-    return _DISPLAY_ALIASES[freq]
+    return frequency(freq).display_alias
 
 
 @dataclass(frozen=True)

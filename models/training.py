@@ -18,6 +18,7 @@ import pandas as pd
 from joblib import Parallel, delayed
 from threadpoolctl import threadpool_limits
 
+from data.progress import Progress
 from models.candidates import (
     COMBINATION,
     FAMILIES,
@@ -36,7 +37,7 @@ from models.evaluation import (
 )
 from models.fallbacks import apply_fallbacks
 from models.forecaster import ForecastTables, LevelForecaster
-from models.intervals import LEVELS, calibrate
+from models.intervals import INTERVAL_LEVELS, calibrate
 from models.selection import (
     SELECTION,
     assemble,
@@ -57,7 +58,6 @@ from models.series import (
     validate_sales,
 )
 
-Progress = Callable[[str, int, int], None]
 BASELINE = {"family": "seasonal_naive"}
 _TOP_FOR_COMBINATION = 3
 
@@ -475,7 +475,7 @@ def train_level(
     def report(label: str) -> None:
         step[0] += 1
         if progress is not None:
-            progress(f"{level}: {label}", step[0], total)
+            progress(step[0], total, f"{level}: {label}")
 
     if config.fixed is None:
         preds = _run_cv(panel, configs, scopes, positions, folds.horizon, config, report)
@@ -558,8 +558,8 @@ def _build_forecaster(
     tables = ForecastTables(
         points=paths.astype(f32),
         scales=np.nan_to_num(residual_scale(panel.values, m, 4 * m), nan=0.0).astype(f32),
-        lo={lv: cal.lo[lv].astype(f32) for lv in LEVELS},
-        hi={lv: cal.hi[lv].astype(f32) for lv in LEVELS},
+        lo={lv: cal.lo[lv].astype(f32) for lv in INTERVAL_LEVELS},
+        hi={lv: cal.hi[lv].astype(f32) for lv in INTERVAL_LEVELS},
         rho=float(cal.rho),
         history=panel.values.astype(f32),
         history_dates=panel.dates,

@@ -61,7 +61,7 @@ class _ProgressWriter:
         self._last = 0.0
         self._label = ""
 
-    def __call__(self, label: str, step: int, total: int) -> None:
+    def __call__(self, step: int, total: int, label: str) -> None:
         now = time.monotonic()
         phase = label.split(":", 1)[0]
         if now - self._last < PROGRESS_MIN_SECONDS and phase == self._label and step < total:
@@ -168,8 +168,9 @@ def execute_job(
                 )
             elif should_stop():
                 result = JobResult(job_id, "failed", None, "the server shut down during training")
-            elif not heartbeat(engine, job_id):
-                result = JobResult(job_id, "failed", None, "the job was closed by another process")
+            elif not heartbeat(engine, job_id):  # cancelled, or failed by recovery: stop the child
+                closed = get_job(engine, job_id)
+                result = JobResult(job_id, closed.status, None, closed.error or "closed by another process")
     finally:
         if result is not None and result.error is None:
             process.join(10)  # the child sent its outcome and is exiting on its own
@@ -177,6 +178,8 @@ def execute_job(
         parent_conn.close()
     if result.status == "failed":
         logger.error("training job %s failed: %s", job_id, result.error)
+    elif result.status == "cancelled":
+        logger.info("training job %s stopped: %s", job_id, result.error)
     else:
         logger.info("training job %s succeeded in %.1f s", job_id, time.monotonic() - started)
     finish_job(engine, job_id, result.status, outcome=result.outcome, error=result.error)

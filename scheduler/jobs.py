@@ -14,17 +14,17 @@ from __future__ import annotations
 import datetime as dt
 import logging
 from collections.abc import Callable
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 from typing import Any, Protocol
 
-from sqlalchemy import Engine, func, select
+from sqlalchemy import Engine
 
-from data.schema import ModelVersion, TrainingJob
 from scheduler.execute import JobResult, execute_job
 from scheduler.jobstore import (
     RetrainRequest,
     claim_job,
     fail_stale_jobs,
+    last_training_at,
     next_queued,
     record_skipped,
     request_job,
@@ -105,15 +105,6 @@ def in_window(moment: dt.time, start: dt.time, end: dt.time) -> bool:
     return moment >= start or moment < end
 
 
-def _since_last_training(engine: Engine) -> dt.datetime | None:
-    """When the newest training started: a succeeded job's start or a version's creation time."""
-    with engine.connect() as conn:
-        job = conn.scalar(select(func.max(TrainingJob.started_at)).where(TrainingJob.status == "succeeded"))
-        version = conn.scalar(select(func.max(ModelVersion.created_at)))
-    stamps = [s for s in (job, version) if s is not None]
-    return max(stamps) if stamps else None
-
-
 def _trained_to(engine: Engine) -> tuple[dict[str, str], dt.date | None]:
     """MASTER version per level, and the oldest last data date of each level's newest training.
 
@@ -144,7 +135,7 @@ def gate_facts(engine: Engine, config: Any) -> tuple[bool, str, dict[str, Any]]:
         return False, "no sales data in the database", {}
     masters, trained_to = _trained_to(engine)
     missing = [lv for lv in LEVELS if lv not in masters]
-    since = _since_last_training(engine)
+    since = last_training_at(engine)
     new_rows = rows_changed_since(engine, since) if since else None
     new_days = (span[1] - trained_to).days if trained_to else None
     facts = {
@@ -201,8 +192,3 @@ def nightly_gate(services: ServicesLike, *, now: dt.datetime | None = None) -> G
     action = "queued" if request.created else "coalesced"
     logger.info("nightly retrain %s (job %s): %s", action, request.job_id, reason)
     return GateDecision(action, request.job_id, reason, facts)
-
-
-def decision_dict(decision: GateDecision) -> dict[str, Any]:
-    """JSON-able form of a gate decision (for logs and the CLI)."""
-    return asdict(decision)

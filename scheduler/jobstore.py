@@ -14,15 +14,15 @@ import math
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Engine, delete, insert, select, update
+from sqlalchemy import Engine, delete, func, insert, select, update
 from sqlalchemy.exc import IntegrityError
 
-from data.schema import JOB_STATUSES, LEVELS, Lock, TrainingJob, utc_now
+from data.schema import JOB_STATUSES, LEVELS, Lock, ModelVersion, TrainingJob, utc_now
 
 SLOT_LOCK = "training-slot"
 TRIGGERS = ("manual", "schedule", "cli")
 ACTIVE = ("queued", "running")
-FINISHED = ("succeeded", "failed", "skipped")
+FINISHED = ("succeeded", "failed", "skipped", "cancelled")
 SLOT_DAYS = 3650  # the slot never expires by time: it is freed when its job ends or is recovered
 
 
@@ -285,6 +285,28 @@ def finish_job(
         ).rowcount
         conn.execute(delete(Lock).where(Lock.name == SLOT_LOCK, Lock.holder == f"job:{job_id}"))
     return done == 1
+
+
+def cancel_job(engine: Engine, job_id: int, *, by: str) -> JobInfo:
+    """End the queued or running job ``job_id`` as ``cancelled`` and free the training slot.
+
+    A running job's runner sees at its next heartbeat that the job is no longer running and stops
+    its training process; the child also stops at its next progress report, before any promotion.
+    Raises ``JobError`` for an unknown job or one that already ended.
+    """
+    job = get_job(engine, job_id)
+    if not job.active or not finish_job(engine, job_id, "cancelled", error=f"cancelled by {by}"[:255]):
+        raise JobError(f"job {job_id} already ended ({get_job(engine, job_id).status}); nothing to cancel")
+    return get_job(engine, job_id)
+
+
+def last_training_at(engine: Engine) -> dt.datetime | None:
+    """When the newest training started: a succeeded job's start or a version's creation time."""
+    with engine.connect() as conn:
+        job = conn.scalar(select(func.max(TrainingJob.started_at)).where(TrainingJob.status == "succeeded"))
+        version = conn.scalar(select(func.max(ModelVersion.created_at)))
+    stamps = [s for s in (job, version) if s is not None]
+    return max(stamps) if stamps else None
 
 
 def release_orphan_slot(engine: Engine) -> bool:

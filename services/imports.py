@@ -19,8 +19,9 @@ from sqlalchemy.orm import Session, sessionmaker
 from data import demo, queries, storage
 from data.audit import audit
 from data.db import session_scope
+from data.limits import SalesLimits
+from data.progress import Progress
 from data.raw_files import is_file_inside
-from data.staging import Progress
 from data.storage import ImportPreview, ImportResult
 from data.validation import Problem, SalesFileError
 
@@ -35,6 +36,11 @@ class ImportSettings(Protocol):
     @property
     def max_upload_bytes(self) -> int:
         """The per-file size limit in bytes."""
+        ...
+
+    @property
+    def sales_limits(self) -> SalesLimits:
+        """Dates, values, rows and XLSX expansion a sales file may have (preview and import alike)."""
         ...
 
 
@@ -117,7 +123,9 @@ def preview_import(services: ImportServices, paths: Sequence[Path], *, actor: st
     """
     max_bytes = services.config.max_upload_bytes
     try:
-        previews = storage.preview_sales_files(services.engine, paths, max_bytes=max_bytes)
+        previews = storage.preview_sales_files(
+            services.engine, paths, max_bytes=max_bytes, limits=services.config.sales_limits
+        )
     except SalesFileError as err:
         rejection = Rejection.of(err)
         with session_scope(services.sessions) as session:
@@ -150,6 +158,7 @@ def import_sales(
             upload_dir=services.config.upload_dir,
             max_bytes=services.config.max_upload_bytes,
             progress=progress,
+            limits=services.config.sales_limits,
         )
     except SalesFileError as err:
         rejection = Rejection.of(err)

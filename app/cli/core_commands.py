@@ -129,7 +129,8 @@ def load_demo_if_empty() -> None:
 
 def train_if_no_master() -> None:
     """Train and promote the first models when no level has a MASTER yet (first `make run`)."""
-    from models import pipeline, registry
+    from models import registry
+    from services.training import train_now
 
     services = get_services()
     if registry.master_versions(services.engine):
@@ -138,7 +139,7 @@ def train_if_no_master() -> None:
     # Nothing is being served yet, so the first training may use every core.
     n_jobs = max(services.config.train_n_jobs, os.cpu_count() or 1)
     config = services.config.replace(train_n_jobs=n_jobs)
-    outcomes = pipeline.run_training(services.engine, config, source="init", progress=progress_printer())
+    outcomes = train_now(services.engine, config, source="init", progress=progress_printer())
     click.echo("")
     for level, outcome in outcomes.items():
         click.echo(f"  {level}: {outcome.version_id} — {outcome.reason}")
@@ -147,7 +148,7 @@ def train_if_no_master() -> None:
 def progress_printer():
     """A progress callback that rewrites one terminal line: `[step/total] label`."""
 
-    def show(label: str, step: int, total: int) -> None:
+    def show(step: int, total: int, label: str) -> None:
         width = 30
         done = int(width * step / total) if total else width
         click.echo(f"\r[{'#' * done}{'.' * (width - done)}] {step}/{total} {label[:60]:<60}", nl=False)

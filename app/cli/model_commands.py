@@ -1,7 +1,8 @@
 """``train``, ``models list|promote`` and ``forecast`` commands (CONTRACT §3).
 
-Thin wrappers: the work is done by ``models.pipeline``, ``models.registry`` and the MASTER
-``LevelForecaster``; these functions parse options, show progress and print results.
+Thin wrappers: training and promotion are the use cases ``services.training`` and
+``services.promotion``; listing and forecasting read ``models.registry`` and the MASTER
+``LevelForecaster``. These functions parse options, show progress and print results.
 """
 
 from __future__ import annotations
@@ -15,12 +16,16 @@ import click
 from flask.cli import AppGroup, with_appcontext
 
 from app.services import get_services
-from models.artifacts import ArtifactError, load_artifact
-from models.pipeline import LevelOutcome, TrainingError, run_training
-from models.registry import RegistryError, get_version, list_versions, master_versions, promote
-from models.series import LEVELS, series_id
+from data.frequency import FREQUENCIES
+from data.schema import LEVELS
+from models.artifacts import ArtifactError
+from models.holder import ModelUnavailableError
+from models.registry import RegistryError, list_versions
+from models.series import series_id
+from services.forecast_view import RegistrySource, forecast_series
+from services.promotion import promote_version
+from services.training import LevelOutcome, TrainingError, train_now
 
-FREQS = ("D", "W", "M", "Q")
 MANUAL_REASON = "manual promotion by CLI"
 
 
@@ -43,7 +48,7 @@ class _ProgressLine:
         self._last_label = ""
         self._width = 0
 
-    def __call__(self, label: str, step: int, total: int) -> None:
+    def __call__(self, step: int, total: int, label: str) -> None:
         """Show ``[ 42%] label``; in a pipe, print only when the level or phase changes."""
         percent = 100 * step / total if total else 100.0
         text = f"[{percent:3.0f}%] {label}"
@@ -100,7 +105,7 @@ def train_cmd(levels: tuple[str, ...], no_promote: bool) -> None:
     services = get_services()
     progress = _ProgressLine()
     try:
-        outcomes = run_training(
+        outcomes = train_now(
             services.engine,
             services.config,
             levels=levels or None,
@@ -152,18 +157,15 @@ def list_cmd(level: str | None) -> None:
 @click.argument("version")
 def promote_cmd(version: str) -> None:
     """Make VERSION the MASTER of its level (admin override or rollback)."""
-    engine = get_services().engine
     try:
-        info = get_version(engine, version)
-        previous = master_versions(engine).get(info.level)
-        if previous == version:
-            click.echo(f"{version} is already the MASTER of level {info.level}; nothing changed.")
-            return
-        promote(engine, version, reason=MANUAL_REASON, actor="cli")
+        plan = promote_version(get_services().engine, version, reason=MANUAL_REASON, actor="cli")
     except RegistryError as exc:
         raise click.ClickException(str(exc)) from exc
-    was = f" (was {previous})" if previous else ""
-    click.echo(f"{version} is now the MASTER of level {info.level}{was}.")
+    if not plan.changes:
+        click.echo(f"{version} is already the MASTER of level {plan.level}; nothing changed.")
+        return
+    was = f" (was {plan.previous})" if plan.previous else ""
+    click.echo(f"{version} is now the MASTER of level {plan.level}{was}.")
 
 
 def _parse_ids(series_ids: list[str]) -> dict[str, set[str]]:
@@ -223,7 +225,10 @@ def resolve_series(
 @click.option("--product", default=None, help="Product (product level).")
 @click.option("--horizon", required=True, type=click.IntRange(min=1), help="Steps ahead to forecast.")
 @click.option(
-    "--freq", type=click.Choice(FREQS), default=None, help="Output frequency (default: the data's)."
+    "--freq",
+    type=click.Choice(tuple(FREQUENCIES)),
+    default=None,
+    help="Output frequency (default: the data's).",
 )
 @click.option(
     "--interval",
@@ -243,21 +248,16 @@ def forecast_cmd(
     interval: float,
 ) -> None:
     """Write ``date,forecast,lower,upper`` CSV to stdout from the MASTER model of LEVEL."""
-    engine = get_services().engine
-    version = master_versions(engine).get(level)
-    if version is None:
-        raise click.ClickException(
-            f"there is no MASTER model for level {level} yet: run `flask --app wsgi train` first"
-        )
+    source = RegistrySource(get_services().engine)
     try:
-        forecaster = load_artifact(get_version(engine, version).artifact_path, expected_level=level)
-    except (ArtifactError, RegistryError) as exc:
+        forecaster = source.model(level)
+    except (ModelUnavailableError, ArtifactError, RegistryError) as exc:
         raise click.ClickException(str(exc)) from exc
     sid = resolve_series(forecaster, level, store, category, product)
     try:
-        frame = forecaster.forecast(sid, horizon, freq=freq, interval=interval)
+        result = forecast_series(source, level, sid, horizon, freq=freq, interval=interval)
     except ValueError as exc:
         raise click.ClickException(str(exc)) from exc
-    frame = frame[["date", "forecast", "lower", "upper"]].copy()
+    frame = result.frame[["date", "forecast", "lower", "upper"]].copy()
     frame["date"] = frame["date"].dt.strftime("%Y-%m-%d")
     click.echo(frame.to_csv(index=False, float_format="%.4f"), nl=False)

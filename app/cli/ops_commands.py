@@ -1,4 +1,4 @@
-"""``retrain`` (record a retrain request; optionally follow it) and ``jobs list|show`` commands.
+"""``retrain`` (record a retrain request; optionally follow it) and ``jobs list|show|cancel`` commands.
 
 ``retrain`` only records the request and prints its job id at once; the running server's scheduler
 (the leader worker) picks it up within seconds. ``--wait`` follows the job's progress until it ends
@@ -16,12 +16,24 @@ import click
 from flask.cli import AppGroup, with_appcontext
 
 from app.services import get_services
-from data.schema import JOB_STATUSES, LEVELS, utc_now
-from scheduler.jobs import request_retrain, run_pending
-from scheduler.jobstore import JobError, JobInfo, get_job, list_jobs
-from scheduler.leader import process_identity, read_lease
+from data.schema import JOB_STATUSES, LEVELS
+from services.retraining import (
+    JobError,
+    JobInfo,
+    cancel_retrain,
+    get_job,
+    list_jobs,
+    request_retrain,
+    run_here,
+    scheduler_alive,
+)
 
 POLL_SECONDS = 0.5
+
+
+def _cli_actor() -> str:
+    """Who asks, as recorded on jobs and in the audit log: ``cli:<login name>``."""
+    return f"cli:{getpass.getuser()}"[:80]
 
 
 def _fail(message: str) -> None:
@@ -46,11 +58,11 @@ def _outcome_lines(job: JobInfo) -> list[str]:
 
 def follow_job(job_id: int, *, timeout: float | None = None) -> JobInfo:
     """Print the job's progress line whenever it changes, until the job ends (or ``timeout``)."""
-    engine = get_services().engine
+    services = get_services()
     started = time.monotonic()
     last = None
     while True:
-        job = get_job(engine, job_id)
+        job = get_job(services, job_id)
         line = f"[{_percent(job)}] job {job.id} {job.status}: {job.progress_label or ''}"
         if line != last:
             click.echo(line)
@@ -66,8 +78,7 @@ def follow_job(job_id: int, *, timeout: float | None = None) -> JobInfo:
 
 def _warn_without_scheduler() -> None:
     """Say so when no live scheduler holds the lease: nothing would pick the request up."""
-    lease = read_lease(get_services().engine)
-    if lease is None or lease.expired(utc_now()):
+    if not scheduler_alive(get_services()):
         click.echo(
             "Warning: no running server holds the scheduler lease, so nothing will pick this job up "
             "until one starts (or use --here to run it in this process).",
@@ -89,15 +100,12 @@ def retrain_cmd(levels: tuple[str, ...], wait: bool, here: bool, timeout: float 
     """Ask for a retrain: prints the job id at once (a running job is joined, not duplicated)."""
     services = get_services()
     try:
-        result = request_retrain(
-            services, trigger="cli", requested_by=f"cli:{getpass.getuser()}"[:80], levels=list(levels) or None
-        )
+        result = request_retrain(services, actor=_cli_actor(), trigger="cli", levels=levels)
     except JobError as exc:
         _fail(str(exc))
     click.echo(f"Job {result.job_id}: {result.message}")
     if here:
-        ran = run_pending(services, runner=f"cli:{process_identity()}")
-        if ran is None or ran.job_id != result.job_id:
+        if not run_here(services, result.job_id):
             click.echo(f"Job {result.job_id} was already taken by another runner; following it.")
         wait = True
     elif wait:
@@ -107,8 +115,8 @@ def retrain_cmd(levels: tuple[str, ...], wait: bool, here: bool, timeout: float 
     job = follow_job(result.job_id, timeout=timeout)
     for line in _outcome_lines(job):
         click.echo(line)
-    if job.status == "failed":
-        _fail(f"job {job.id} failed: {job.error}")
+    if job.status in ("failed", "cancelled"):
+        _fail(f"job {job.id} {job.status}: {job.error}")
     click.echo(f"Job {job.id} {job.status}.")
 
 
@@ -120,7 +128,7 @@ jobs_cli = AppGroup("jobs", help="Training jobs (retrain requests and their runs
 @click.option("--status", type=click.Choice(JOB_STATUSES), default=None)
 def jobs_list(limit: int, status: str | None) -> None:
     """Newest jobs: id, status, trigger, who, created, progress, error."""
-    jobs = list_jobs(get_services().engine, limit=limit, status=status)
+    jobs = list_jobs(get_services(), limit=limit, status=status)
     if not jobs:
         click.echo("No training jobs yet.")
         return
@@ -141,7 +149,7 @@ def jobs_list(limit: int, status: str | None) -> None:
 def jobs_show(job_id: int, as_json: bool) -> None:
     """One job in full: status, times, progress, per-level outcome, error."""
     try:
-        job = get_job(get_services().engine, job_id)
+        job = get_job(get_services(), job_id)
     except JobError as exc:
         _fail(str(exc))
     if as_json:
@@ -155,3 +163,14 @@ def jobs_show(job_id: int, as_json: bool) -> None:
         click.echo(line)
     if job.error:
         click.echo(f"  error: {job.error}")
+
+
+@jobs_cli.command("cancel")
+@click.argument("job_id", type=int)
+def jobs_cancel(job_id: int) -> None:
+    """Cancel a queued or running job (a running training stops within seconds and promotes nothing)."""
+    try:
+        job = cancel_retrain(get_services(), job_id, actor=_cli_actor())
+    except JobError as exc:
+        _fail(str(exc))
+    click.echo(f"Job {job.id} {job.status}.")

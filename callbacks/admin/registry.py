@@ -15,8 +15,9 @@ from components import ids
 from components.admin.common import format_number, format_pct, message
 from components.admin.registry import backtest_figure, compare_table, report_view
 from models.artifacts import ArtifactError, load_artifact
-from models.registry import RegistryError, VersionInfo, get_version, list_versions, promote
+from models.registry import RegistryError, VersionInfo, get_version, list_versions
 from models.reports import METRIC_COLUMNS, REPORT_MD, render_markdown
+from services.promotion import plan_promotion, promote_version
 
 REPORT_URL = "/admin/models/{id}/report.{ext}"
 _PERCENT = {"wape", "smape", "bias", "coverage_80", "coverage_95"}
@@ -152,12 +153,14 @@ def report_markdown(info: VersionInfo) -> str:
 
 def promote_question(engine: Any, version_id: str) -> str:
     """The confirmation sentence naming the version and the MASTER it replaces."""
-    info = get_version(engine, version_id)
-    current = next((v for v in list_versions(engine, info.level) if v.status == "MASTER"), None)
-    if current is not None and current.id == info.id:
-        return f"{info.id} already is the MASTER of the {info.level} level."
-    was = f", replacing {current.id}" if current else ""
-    return f"Make {info.id} the MASTER of the {info.level} level{was}? Every worker serves it within seconds."
+    plan = plan_promotion(engine, version_id)
+    if not plan.changes:
+        return f"{plan.version_id} already is the MASTER of the {plan.level} level."
+    was = f", replacing {plan.previous}" if plan.previous else ""
+    return (
+        f"Make {plan.version_id} the MASTER of the {plan.level} level{was}? "
+        "Every worker serves it within seconds."
+    )
 
 
 def promote_step(
@@ -184,7 +187,7 @@ def promote_step(
         if trigger == ids.ADMIN_PROMOTE:
             return True, promote_question(engine, chosen[0]), None, no_update, ""
         why = (reason or "").strip() or "manual promotion from the admin console"
-        promote(engine, chosen[0], reason=f"{why} (by {actor})", actor=actor)
+        promote_version(engine, chosen[0], reason=f"{why} (by {actor})", actor=actor)
     except RegistryError as exc:
         return False, no_update, message(str(exc), "danger"), no_update, ""
     done = message(f"{chosen[0]} is now MASTER; workers switch to it within seconds.", "success")

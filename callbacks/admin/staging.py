@@ -16,6 +16,10 @@ import time
 from collections.abc import Sequence
 from pathlib import Path
 
+from data.ingest import check_file_name
+from data.limits import format_size
+from data.validation import SalesFileError
+
 STAGING_DIRNAME = "upload-staging"
 MAX_AGE_SECONDS = 24 * 3600
 _TOKEN = re.compile(r"^[A-Za-z0-9_-]{16,64}$")
@@ -31,11 +35,28 @@ def staging_root(instance_dir: str | Path) -> Path:
     return Path(instance_dir) / STAGING_DIRNAME
 
 
+def base_name(filename: str) -> str:
+    """The file's own name, without any folder part a browser may send."""
+    return re.split(r"[\\/]", filename or "")[-1].strip()
+
+
 def safe_name(filename: str, index: int = 0) -> str:
-    """The file's own name without any folder part or unsafe characters (accents are kept)."""
-    base = re.split(r"[\\/]", filename or "")[-1].strip()
-    cleaned = _UNSAFE.sub("_", base).strip(" .")[:200]
+    """The file's own name without unsafe characters (accents are kept), at most 200 characters with
+    its extension kept."""
+    cleaned = _UNSAFE.sub("_", base_name(filename)).strip(" .")
+    if len(cleaned) > 200:
+        stem, dot, suffix = cleaned.rpartition(".")
+        cleaned = f"{stem[: 199 - len(suffix)]}.{suffix}" if dot and len(suffix) <= 10 else cleaned[:200]
     return cleaned or f"upload-{index + 1}.csv"
+
+
+def check_upload_name(filename: str) -> None:
+    """Refuse a name the importer would refuse (too long, unsupported type) before decoding the file,
+    with the importer's own words, so every refused file gets a visible answer in the upload panel."""
+    try:
+        check_file_name(base_name(filename))
+    except SalesFileError as err:
+        raise UploadError(str(err.problems[0])) from None
 
 
 def decode_upload(contents: str, filename: str, *, max_bytes: int | None) -> bytes:
@@ -47,9 +68,7 @@ def decode_upload(contents: str, filename: str, *, max_bytes: int | None) -> byt
         raise UploadError(f"{filename}: the file content is not base64-encoded")
     estimated = len(payload) * 3 // 4
     if max_bytes is not None and estimated > max_bytes + 3:
-        raise UploadError(
-            f"{filename}: {estimated / 1e6:.1f} MB is above the upload limit of {max_bytes / 1e6:.1f} MB"
-        )
+        raise UploadError(_too_large(filename, estimated, max_bytes))
     try:
         data = base64.b64decode(payload, validate=True)
     except (binascii.Error, ValueError) as exc:
@@ -57,8 +76,13 @@ def decode_upload(contents: str, filename: str, *, max_bytes: int | None) -> byt
     if not data:
         raise UploadError(f"{filename}: the file is empty")
     if max_bytes is not None and len(data) > max_bytes:
-        raise UploadError(f"{filename}: {len(data) / 1e6:.1f} MB is above the upload limit")
+        raise UploadError(_too_large(filename, len(data), max_bytes))
     return data
+
+
+def _too_large(filename: str, size: int, max_bytes: int) -> str:
+    """The size refusal in the CLI importer's words (``data.limits.format_size``: MB = 1024² bytes)."""
+    return f"{filename}: file is {format_size(size)}, over the upload limit of {format_size(max_bytes)}"
 
 
 def stage_files(
@@ -66,12 +90,15 @@ def stage_files(
 ) -> tuple[str, list[Path]]:
     """Decode and write the uploaded files under a new random token; return (token, paths).
 
-    Nothing is kept when any file fails to decode: the folder is removed and ``UploadError`` raised.
+    Names are checked first (length, type); nothing is kept when any file fails: the folder is removed
+    and ``UploadError`` raised.
     """
     if not contents:
         raise UploadError("no file was uploaded")
     if len(contents) != len(filenames):
         raise UploadError("the browser sent file contents and names that do not match")
+    for filename in filenames:
+        check_upload_name(filename)
     purge_old(root)
     token = secrets.token_urlsafe(18)
     folder = root / token

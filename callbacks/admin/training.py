@@ -17,11 +17,16 @@ from callbacks.guards import admin_only
 from components import ids
 from components.admin.common import format_pct, message
 from components.admin.training import ACTIVE_POLL_MS, IDLE_POLL_MS, outcome_list, schedule_text, status_line
-from data.accounts import audit
-from data.db import session_scope
 from data.schema import utc_now
-from scheduler.jobs import gate_facts, request_retrain
-from scheduler.jobstore import JobError, JobInfo, active_job, list_jobs
+from services.retraining import (
+    JobError,
+    JobInfo,
+    ScheduleFacts,
+    current_job,
+    list_jobs,
+    request_retrain,
+    schedule_facts,
+)
 
 
 def _duration(seconds: float | None) -> str:
@@ -99,14 +104,6 @@ def job_view(job: JobInfo | None, now: dt.datetime | None = None) -> dict[str, A
     }
 
 
-def current_job(engine: Any) -> JobInfo | None:
-    """The job the progress panel follows: the active one, else the newest job that was not skipped."""
-    job = active_job(engine)
-    if job is not None:
-        return job
-    return next((j for j in list_jobs(engine, limit=20) if j.status != "skipped"), None)
-
-
 def job_rows(jobs: list[JobInfo], now: dt.datetime | None = None) -> list[dict[str, Any]]:
     """Rows of the jobs grid: status, duration, trigger, outcome per level, error."""
     rows = []
@@ -136,36 +133,24 @@ def job_rows(jobs: list[JobInfo], now: dt.datetime | None = None) -> list[dict[s
     return rows
 
 
-def schedule_info(config: Any, engine: Any, now: dt.datetime | None = None) -> dict[str, Any]:
-    """When the nightly gate runs next (if the scheduler is on) and whether it would train now."""
-    from scheduler.runner import check_cron
-
-    if not config.scheduler_enabled:
+def schedule_info(facts: ScheduleFacts) -> dict[str, Any]:
+    """The schedule panel's sentences: when the nightly gate runs next, and whether it would train now."""
+    if not facts.enabled:
         next_run = "Scheduled retraining is off (TRENDSALES_SCHEDULER_ENABLED); retrain requests wait for it."
+    elif facts.cron_error is not None:
+        next_run = f"Scheduled retraining is misconfigured: {facts.cron_error}"
     else:
-        try:
-            trigger = check_cron(
-                config.retrain_cron,
-                config.offpeak_start,
-                config.offpeak_end,
-            )
-            fire = trigger.get_next_fire_time(None, now or dt.datetime.now(trigger.timezone))
-            next_run = f"Next scheduled run: {fire:%Y-%m-%d %H:%M %Z}".strip()
-        except ValueError as exc:
-            next_run = f"Scheduled retraining is misconfigured: {exc}"
-    train, reason, _facts = gate_facts(engine, config)
-    gate = f"Data gate: {'would train' if train else 'would skip'} — {reason}"
-    return {"next_run": next_run, "gate": gate, "gate_train": train}
+        next_run = f"Next scheduled run: {facts.next_run:%Y-%m-%d %H:%M %Z}".strip()
+    gate = f"Data gate: {'would train' if facts.gate_train else 'would skip'} — {facts.gate_reason}"
+    return {"next_run": next_run, "gate": gate, "gate_train": facts.gate_train}
 
 
 def start_retrain(services: Any, actor: str) -> tuple[str, str]:
-    """Create (or join) a manual retrain request and audit it; returns (message, color)."""
+    """Create (or join) a manual retrain request (audited); returns (message, color)."""
     try:
-        request = request_retrain(services, trigger="manual", requested_by=actor)
+        request = request_retrain(services, actor=actor, trigger="manual")
     except JobError as exc:
         return str(exc), "danger"
-    with session_scope(services.sessions) as session:
-        audit(session, actor, "retrain_requested", job=request.job_id, created=request.created)
     return request.message, "success" if request.created else "info"
 
 
@@ -206,7 +191,7 @@ def register(app: Dash, services: Any) -> None:
     )
     @admin_only
     def poll(_ticks: Any, _requested: Any, seen: dict | None) -> tuple:
-        view = job_view(current_job(services.engine))
+        view = job_view(current_job(services))
         color = {"failed": "danger", "succeeded": "success"}.get(view["status"] or "", "primary")
         state = {"job_id": view["job_id"], "status": view["status"]}
         return (
@@ -229,5 +214,5 @@ def register(app: Dash, services: Any) -> None:
     )
     @admin_only
     def jobs(_state: Any, _clicks: Any) -> tuple:
-        rows = job_rows(list_jobs(services.engine, limit=100))
-        return rows, schedule_text(schedule_info(services.config, services.engine))
+        rows = job_rows(list_jobs(services, limit=100))
+        return rows, schedule_text(schedule_info(schedule_facts(services.config, services.engine)))

@@ -11,7 +11,6 @@ from dash import html
 from components.formatting import format_number, format_percent
 
 GRID_HEIGHT = "360px"
-GRID_THEME_CLASS = "ag-theme-quartz"
 
 
 def format_pct(fraction: float | None, decimals: int = 1) -> str:

@@ -100,6 +100,7 @@ def status_line(view: dict[str, Any]) -> html.Div:
         "succeeded": "success",
         "failed": "danger",
         "skipped": "secondary",
+        "cancelled": "warning",
     }.get(view["status"], "secondary")
     return html.Div(
         [

@@ -23,8 +23,7 @@ def upload_section() -> html.Div:
     """Drop zone (several CSV/XLSX files), preview area with confirm/cancel, and the import result."""
     drop_zone = dcc.Upload(
         id=ids.ADMIN_UPLOAD,
-        multiple=True,
-        accept=".csv,.xlsx,text/csv,application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        multiple=True,  # no ``accept``: a file it filtered out would be dropped without any answer
         children=html.Div(
             [
                 html.I(className="bi bi-cloud-arrow-up fs-3 d-block mb-1"),

@@ -47,12 +47,6 @@ DEFAULT_GRIDS: dict[str, dict[str, list[Any]]] = {
 COMBINATION = "combination"
 
 
-def register_family(name: str, cls: type, grid: dict[str, list[Any]]) -> None:
-    """Add a family (used by the modules of the optional families at import time of this package)."""
-    FAMILIES[name] = cls
-    DEFAULT_GRIDS[name] = grid
-
-
 def expand_grid(family: str, grid: dict[str, list[Any]] | list[dict] | None) -> list[dict]:
     """The list of parameter dicts of one family (a ParameterGrid dict, an explicit list, or the default)."""
     if family not in FAMILIES:

@@ -6,9 +6,10 @@ import datetime as dt
 
 from sqlalchemy import select
 
-from callbacks.admin.training import current_job, job_rows, job_view, schedule_info, start_retrain
+from callbacks.admin.training import job_rows, job_view, schedule_info, start_retrain
 from data.schema import AuditEvent
 from scheduler.jobstore import claim_job, finish_job, get_job, list_jobs, record_skipped, set_progress
+from services.retraining import current_job, schedule_facts
 
 
 def test_retrain_request_creates_one_job_and_later_requests_join_it(services):
@@ -26,9 +27,9 @@ def test_retrain_request_creates_one_job_and_later_requests_join_it(services):
 
 def test_job_view_follows_progress_and_the_outcome(services):
     engine = services.engine
-    assert job_view(current_job(engine))["job_id"] is None
+    assert job_view(current_job(services))["job_id"] is None
     start_retrain(services, "admin")
-    job = current_job(engine)
+    job = current_job(services)
     view = job_view(job)
     assert view["status"] == "queued" and view["active"] and view["elapsed_text"] == "waiting to start"
     assert claim_job(engine, job.id, "test-runner")
@@ -57,7 +58,7 @@ def test_job_view_follows_progress_and_the_outcome(services):
         },
     }
     finish_job(engine, job.id, "failed", outcome=outcome, error="1 level(s) failed (product: boom)")
-    done = job_view(current_job(engine))
+    done = job_view(current_job(services))
     assert done["active"] is False and done["error"].startswith("1 level(s) failed")
     assert done["elapsed_text"].startswith("took ")
     levels = {lv["level"]: lv for lv in done["levels"]}
@@ -66,17 +67,19 @@ def test_job_view_follows_progress_and_the_outcome(services):
     record_skipped(
         engine, trigger="schedule", requested_by="scheduler", reason="too little new data", gate={}
     )
-    assert current_job(engine).id == job.id  # a skipped nightly run does not hide the last training
+    assert current_job(services).id == job.id  # a skipped nightly run does not hide the last training
     rows = job_rows(list_jobs(engine))
     assert rows[0]["status"] == "skipped" and rows[0]["outcome"] == "too little new data"
     assert rows[1]["outcome"] == "store: promoted; product: failed"
 
 
 def test_schedule_info_names_the_next_run_and_the_gate(services):
-    info = schedule_info(services.config.replace(scheduler_enabled=False), services.engine)
+    info = schedule_info(schedule_facts(services.config.replace(scheduler_enabled=False), services.engine))
     assert "off" in info["next_run"] and info["gate_train"] is False
     assert "no sales data" in info["gate"]
     info = schedule_info(
-        services.config.replace(scheduler_enabled=True, retrain_cron="30 2 * * *"), services.engine
+        schedule_facts(
+            services.config.replace(scheduler_enabled=True, retrain_cron="30 2 * * *"), services.engine
+        )
     )
     assert info["next_run"].startswith("Next scheduled run:") and "02:30" in info["next_run"]

@@ -5,10 +5,10 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
-from callbacks.forecast import TOP_PRODUCTS, breakdown_note, breakdown_series, render_view
-from callbacks.view_data import breakdown_totals, build_view
+from callbacks.forecast import TOP_PRODUCTS, breakdown_note, breakdown_series, render_view, view_query
 from components.formatting import format_brl
 from components.state import ViewState
+from services.forecast_view import HolderSource, breakdown_totals, forecast_view
 
 
 def test_store_tab_note_gives_both_sums():
@@ -50,8 +50,9 @@ def test_rendered_store_view_compares_the_bars_with_the_headline(holder, trained
     state = ViewState("store", freq="M", horizon=6)
     out = render_view(holder, trained_engine, cache, state)
     level, series, _ = breakdown_series(state, cache.get())
-    totals = breakdown_totals(holder, holder.snapshot(), level, series, state)
-    headline = float(build_view(holder, holder.snapshot(), state).forecast80["forecast"].sum())
+    source = HolderSource.of(holder)
+    totals = breakdown_totals(source, level, series, freq=state.freq, horizon=state.horizon)
+    headline = float(forecast_view(source, view_query(state)).forecast80["forecast"].sum())
     assert format_brl(float(totals.sum())) in out.breakdown_note
     assert f"the forecast for all stores is {format_brl(headline)}" in out.breakdown_note
     assert out.as_tuple()[-1] == out.breakdown_note

@@ -5,8 +5,10 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
-from callbacks.view_data import aggregate_backtest, aggregate_history, build_view, window
+from callbacks.forecast import view_query
 from components.state import HISTORY_CHOICES, ViewState
+from models.periods import aggregate_backtest, aggregate_history, window
+from services.forecast_view import HolderSource, forecast_view
 
 END = pd.Timestamp("2026-10-31")  # the demo data ends on Saturday 31 Oct 2026
 
@@ -80,5 +82,6 @@ def test_weekly_data_shown_monthly_counts_the_weeks_of_each_month():
 def test_real_view_shows_as_many_periods_as_it_says(holder):
     snapshot = holder.snapshot()
     for freq, days, periods in (("M", 91, 3), ("W", 365, 52), ("M", 365, 12)):
-        view = build_view(holder, snapshot, ViewState("store", freq=freq, horizon=1, history=days))
+        state = ViewState("store", freq=freq, horizon=1, history=days)
+        view = forecast_view(HolderSource(holder, snapshot), view_query(state))
         assert len(view.history) == periods, (freq, days)

@@ -11,10 +11,10 @@ import pytest
 
 from callbacks.catalogue import CatalogueCache
 from callbacks.export import export_filename, export_frame, forecast_download, xlsx_bytes
-from callbacks.filters import drill_target, horizon_for_freq, products_for, tab_of
+from callbacks.filters import drill_target, horizon_for_freq, products_for
 from callbacks.forecast import combination_problem, filter_values, render_view
 from callbacks.navigation import page_for_path
-from components.state import ViewState, to_query
+from components.state import ViewState, tab_of, to_query
 from data.db import make_engine
 from data.storage import import_sales_frame
 from models.holder import ModelHolder

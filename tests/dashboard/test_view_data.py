@@ -6,18 +6,10 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from callbacks.view_data import (
-    aggregate_backtest,
-    aggregate_history,
-    backtest_wape,
-    build_view,
-    horizon_total,
-    last_year_values,
-    max_horizons,
-    view_series_id,
-    window,
-)
+from callbacks.forecast import view_query, view_series_id
 from components.state import ViewState
+from models.periods import aggregate_backtest, aggregate_history, last_year_values, max_horizons, window
+from services.forecast_view import HolderSource, backtest_wape, forecast_view
 
 
 def daily(start: str, end: str, value: float = 1.0) -> pd.Series:
@@ -70,7 +62,7 @@ def test_backtest_keeps_only_periods_a_fold_covers_completely():
 def test_view_of_a_real_model(holder):
     snapshot = holder.snapshot()
     state = ViewState("store", freq="W", horizon=8, history=182, backtest=True)
-    view = build_view(holder, snapshot, state)
+    view = forecast_view(HolderSource(holder, snapshot), view_query(state))
     model = snapshot.get("store")
     assert view.series_id == "store=*"
     assert len(view.forecast80) == 8 and len(view.forecast95) == 8
@@ -101,7 +93,6 @@ def test_max_horizons_and_series_ids(holder):
 def test_breakdown_total_equals_the_sum_of_the_displayed_periods(holder, freq, horizon):
     snapshot = holder.snapshot()
     sid = holder.get("category").series_ids[-1]
-    state = ViewState("store", freq=freq, horizon=horizon)
     shown = holder.forecast("category", sid, horizon, freq=freq, interval=0.8, snapshot=snapshot)
-    total = horizon_total(holder, snapshot, "category", sid, state)
+    total = snapshot.get("category").horizon_total(sid, horizon, freq=freq)
     assert total == pytest.approx(float(shown["forecast"].sum()), rel=1e-5)

@@ -132,7 +132,7 @@ def test_row_with_extra_fields_is_caught_not_truncated(write_file):
         read_sales_file(write_file("extra.csv", content))
     (problem,) = info.value.problems
     assert problem.row == 4
-    assert "6 fields but the header has 5" in problem.reason and "must be quoted" in problem.reason
+    assert "6 fields, the header has 5" in problem.reason and "unquoted decimal comma" in problem.reason
 
 
 def test_xlsx_problems_use_sheet_row_numbers(tmp_path):

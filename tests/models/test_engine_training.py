@@ -106,11 +106,11 @@ def test_monthly_and_quarterly_end_to_end(request, fixture: str, freq: str, step
 
 
 def test_progress_is_reported_up_to_the_total(daily_sales) -> None:
-    seen: list[tuple[str, int, int]] = []
+    seen: list[tuple[int, int, str]] = []
     cfg = TrainingConfig(n_folds=2, families=("theta",), grids={"theta": [{"theta": 1.0}]})
     train_level(daily_sales, "store", freq="D", config=cfg, progress=lambda *a: seen.append(a))
-    assert seen[-1][1] == seen[-1][2] == 2 * 2 + 1
-    assert all(label.startswith("store: ") for label, _, _ in seen)
+    assert seen[-1][0] == seen[-1][1] == 2 * 2 + 1
+    assert all(label.startswith("store: ") for _, _, label in seen)
 
 
 def test_bad_configuration_is_refused_clearly(daily_sales) -> None:

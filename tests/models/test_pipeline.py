@@ -24,6 +24,7 @@ from data.storage import import_sales_frame
 from models import pipeline
 from models.artifacts import load_artifact
 from models.pipeline import TrainingError, run_training, training_config
+from models.promotion import Hold, Outcome
 from models.registry import get_version, list_versions, master_versions
 from tests.support.apps import FAST_TRAINING, make_test_app
 
@@ -86,20 +87,25 @@ def test_unknown_level_is_a_clear_error(engine: Engine, tmp_path: Path) -> None:
 
 def test_train_all_levels_promotes_then_unchanged_data_keeps_master(engine: Engine, tmp_path: Path) -> None:
     load(engine, panel_sales("M", 60))
-    calls: list[tuple[str, int, int]] = []
+    calls: list[tuple[int, int, str]] = []
     outcomes = run_training(engine, config(tmp_path), progress=lambda *a: calls.append(a))
     assert list(outcomes) == ["store", "category", "product"]
     assert all(o.ok and o.promoted for o in outcomes.values()), outcomes
+    assert {o.decision.outcome for o in outcomes.values()} <= {Outcome.FIRST_MODEL, Outcome.FIRST_NAIVE}
     assert master_versions(engine) == {lv: o.version_id for lv, o in outcomes.items()}
-    steps = [c[1] for c in calls]
-    assert steps == sorted(steps) and calls[-1][1] == calls[-1][2]
-    assert {c[2] for c in calls} == {calls[-1][2]}
-    assert any(label.startswith("category: ") for label, _, _ in calls)
-    assert not any(label.startswith(("store: store:", "category: category:")) for label, _, _ in calls)
-    assert any(label == "promoting store, category, product" for label, _, _ in calls)
+    steps = [c[0] for c in calls]
+    assert steps == sorted(steps) and calls[-1][0] == calls[-1][1]
+    assert {c[1] for c in calls} == {calls[-1][1]}
+    assert any(label.startswith("category: ") for _, _, label in calls)
+    assert not any(label.startswith(("store: store:", "category: category:")) for _, _, label in calls)
+    assert any(label == "promoting store, category, product" for _, _, label in calls)
 
     again = run_training(engine, config(tmp_path), levels=["store"])
     assert not again["store"].promoted
+    decision = again["store"].decision
+    assert decision.outcome is Outcome.TIE_KEPT and decision.same_config and not decision.newer_data
+    assert decision.master_version == outcomes["store"].version_id
+    assert decision.candidate_version == again["store"].version_id
     assert "tie on unchanged data → MASTER kept" in again["store"].reason
     assert master_versions(engine)["store"] == outcomes["store"].version_id
     assert get_version(engine, again["store"].version_id).status == "candidate"
@@ -120,6 +126,12 @@ def test_new_data_refreshes_a_master_whose_configuration_still_wins(engine: Engi
     ]
     assert second.promoted, second.reason
     assert "configuration wins" in second.reason and "promoted to refresh" in second.reason
+    decision = second.decision
+    assert decision.outcome is Outcome.REFRESHED and decision.newer_data
+    assert decision.master_version == first.version_id and decision.refreshed_version == second.version_id
+    assert decision.candidate_version != second.version_id  # the losing seasonal-naive candidate
+    assert decision.master_wape < decision.candidate_wape
+    assert decision.candidate_data_to > decision.master_data_to
     refreshed = get_version(engine, second.version_id)
     assert master_versions(engine)["store"] == refreshed.id != first.version_id
     assert refreshed.params == get_version(engine, first.version_id).params
@@ -164,6 +176,8 @@ def test_a_failed_level_keeps_every_master_and_the_winners_stay_candidates(
         outcome = outcomes[level]
         assert outcome.ok and not outcome.promoted, outcome
         assert "category failed in this run" in outcome.reason and "every MASTER kept" in outcome.reason
+        assert outcome.decision.wins and outcome.decision.hold is Hold.RUN_FAILED
+        assert outcome.decision.failed_levels == ("category",)
         assert get_version(engine, outcome.version_id).status == "candidate"
     assert master_versions(engine) == {}
 
@@ -177,6 +191,9 @@ def test_no_promote_registers_candidates_only(engine: Engine, tmp_path: Path) ->
     load(engine, panel_sales("M", 48))
     outcomes = run_training(engine, config(tmp_path), levels=["store"], promote=False)
     assert not outcomes["store"].promoted and "switched off" in outcomes["store"].reason
+    decision = outcomes["store"].decision
+    assert decision.outcome is Outcome.FIRST_MODEL and decision.hold is Hold.SWITCHED_OFF
+    assert decision.wins and not decision.promoted
     assert master_versions(engine) == {}
     assert [v.status for v in list_versions(engine)] == ["candidate"]
 

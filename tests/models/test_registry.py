@@ -1,4 +1,4 @@
-"""Registry: versions, the MASTER alias, the promotion rule on the same folds, and refusals.
+"""Registry: versions, the MASTER alias, promotion and rollback with audit, and refusals.
 
 Real engine fits on a small seeded monthly panel (2 stores x 3 products, 6 years) with tiny grids,
 real SQLite through the migrated ``engine`` fixture.
@@ -9,7 +9,6 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-import numpy as np
 import pandas as pd
 import pytest
 from sqlalchemy import Engine, select
@@ -18,7 +17,6 @@ from data.schema import AuditEvent, ModelVersion, RegistryAlias
 from models.registry import (
     RegistryError,
     UnknownVersionError,
-    decide_promotion,
     get_version,
     list_versions,
     master_versions,
@@ -27,32 +25,8 @@ from models.registry import (
     record_decision,
     register_version,
 )
-from models.training import TrainingConfig, train_level
-
-NAIVE_ONLY = TrainingConfig(n_folds=2, families=("seasonal_naive",))
-WITH_THETA = TrainingConfig(
-    n_folds=2, families=("seasonal_naive", "theta"), grids={"theta": {"theta": [2.0], "seasonal": [True]}}
-)
-
-
-def monthly_sales(seed: int = 3, months: int = 72) -> pd.DataFrame:
-    """Trend + yearly season + noise per store and product, month starts (trend makes theta win)."""
-    rng = np.random.default_rng(seed)
-    dates = pd.date_range("2019-01-01", periods=months, freq="MS")
-    t = np.arange(months)
-    rows = []
-    for s, store in enumerate(("S1", "S2")):
-        for p, (product, category) in enumerate((("P1", "C1"), ("P2", "C1"), ("P3", "C2"))):
-            level = 100.0 * (1 + s) * (1 + 0.5 * p)
-            season = 1 + 0.1 * np.sin(2 * np.pi * (t + p) / 12)
-            trend = 1 + 0.03 * t
-            y = level * season * trend * rng.gamma(200, 1 / 200, months)
-            rows.append(
-                pd.DataFrame(
-                    {"date": dates, "store": store, "category": category, "product": product, "revenue": y}
-                )
-            )
-    return pd.concat(rows, ignore_index=True)
+from models.training import train_level
+from tests.models.samples import NAIVE_ONLY, WITH_THETA, monthly_sales
 
 
 @pytest.fixture(scope="module")
@@ -105,76 +79,6 @@ def test_unknown_version_lists_close_matches(engine: Engine, tmp_path: Path, nai
     vid = register_version(engine, naive_trained, model_dir=tmp_path, source="t")
     with pytest.raises(UnknownVersionError, match="did you mean"):
         get_version(engine, vid[:-1] + "x")
-
-
-def test_first_model_seasonal_naive_is_promoted_so_the_level_can_serve(
-    engine: Engine, tmp_path: Path, sales: pd.DataFrame, naive_trained
-) -> None:
-    decision = decide_promotion(engine, naive_trained, sales, config=NAIVE_ONLY)
-    assert decision.promote
-    assert "no candidate beat seasonal naive" in decision.reason
-    assert decision.master_wape is None
-
-
-def test_first_model_beating_naive_is_promoted(
-    engine: Engine, tmp_path: Path, sales: pd.DataFrame, theta_trained
-) -> None:
-    assert theta_trained.best_params["family"] == "theta"
-    decision = decide_promotion(engine, theta_trained, sales, config=WITH_THETA)
-    assert decision.promote and "first model" in decision.reason and "seasonal naive" in decision.reason
-
-
-def test_better_candidate_replaces_master_on_the_same_folds(
-    engine: Engine, tmp_path: Path, sales: pd.DataFrame, naive_trained, theta_trained
-) -> None:
-    old = register_version(engine, naive_trained, model_dir=tmp_path, source="t")
-    promote(engine, old, reason="first", actor="test")
-    new = register_version(engine, theta_trained, model_dir=tmp_path, source="t")
-    decision = decide_promotion(engine, theta_trained, sales, config=WITH_THETA)
-    assert decision.promote, decision.reason
-    # The MASTER (seasonal naive) re-scored on the candidate's folds is exactly seasonal naive's WAPE.
-    assert decision.master_wape == pytest.approx(theta_trained.baseline_metrics["wape"])
-    assert decision.candidate_wape < decision.master_wape
-    assert "on the same 2 folds" in decision.reason and "→ promoted" in decision.reason
-    promote(engine, new, reason=decision.reason, actor="test")
-    assert master_versions(engine) == {"store": new}
-    assert _status(engine) == {old: "archived", new: "MASTER"}
-    assert get_version(engine, new).decision == decision.reason
-    assert get_version(engine, new).promoted_at is not None
-
-
-def test_worse_candidate_keeps_master(
-    engine: Engine, tmp_path: Path, sales: pd.DataFrame, naive_trained, theta_trained
-) -> None:
-    master = register_version(engine, theta_trained, model_dir=tmp_path, source="t")
-    promote(engine, master, reason="first", actor="test")
-    register_version(engine, naive_trained, model_dir=tmp_path, source="t")
-    decision = decide_promotion(engine, naive_trained, sales, config=NAIVE_ONLY)
-    assert not decision.promote
-    assert decision.master_wape == pytest.approx(theta_trained.metrics["wape"])
-    assert "MASTER kept" in decision.reason
-    assert master_versions(engine) == {"store": master}
-
-
-def test_tie_on_unchanged_data_keeps_master(
-    engine: Engine, tmp_path: Path, sales: pd.DataFrame, theta_trained
-) -> None:
-    master = register_version(engine, theta_trained, model_dir=tmp_path, source="t")
-    promote(engine, master, reason="first", actor="test")
-    again = train_level(sales, "store", freq="M", config=WITH_THETA)
-    decision = decide_promotion(engine, again, sales, config=WITH_THETA)
-    assert not decision.promote
-    assert decision.candidate_wape == decision.master_wape
-    assert "tie on unchanged data" in decision.reason
-
-
-def test_tie_on_newer_data_refreshes_master(engine: Engine, tmp_path: Path, theta_trained) -> None:
-    master = register_version(engine, theta_trained, model_dir=tmp_path, source="t")
-    promote(engine, master, reason="first", actor="test")
-    longer = monthly_sales(months=73)
-    newer = train_level(longer, "store", freq="M", config=WITH_THETA)
-    decision = decide_promotion(engine, newer, longer, config=WITH_THETA)
-    assert decision.promote and "newer data" in decision.reason
 
 
 def test_promote_refuses_a_broken_artifact(engine: Engine, tmp_path: Path, naive_trained) -> None:

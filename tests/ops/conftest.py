@@ -11,6 +11,7 @@ from typing import Any
 
 import pytest
 from sqlalchemy import Engine
+from sqlalchemy.orm import sessionmaker
 
 from app.config import Settings
 from data.storage import import_sales_frame
@@ -38,11 +39,12 @@ def ops_config(tmp_path: Path, database_url: str, **extra: Any) -> Settings:
 
 
 class OpsServices:
-    """The two attributes job functions read from ``app.services.Services``."""
+    """What job functions and the retraining use cases read from ``app.services.Services``."""
 
     def __init__(self, engine: Engine, config: Settings) -> None:
         self.engine = engine
         self.config = config
+        self.sessions = sessionmaker(engine)
 
 
 @pytest.fixture

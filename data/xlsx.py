@@ -1,0 +1,208 @@
+"""Reading the first sheet of an XLSX workbook with bounded work.
+
+A workbook is a ZIP archive: a 2 MB file can hold gigabytes of XML. Before parsing, the declared
+uncompressed size of its parts is checked against ``SalesLimits.max_xlsx_bytes`` (Python's
+``zipfile`` never inflates a part past its declared size, so the declaration cannot lie us into more
+work); then the sheet is streamed (openpyxl read-only mode) and refused at the first row past the row
+limit, and rows are shaped to the header in chunks, so memory stays proportional to the data read.
+"""
+
+from __future__ import annotations
+
+import io
+import re
+import zipfile
+import zlib
+from collections.abc import Iterator
+
+import pandas as pd
+
+from data.limits import SalesLimits, format_count, format_size
+from data.validation import ProblemCollector, SalesFileError
+
+ZIP_MAGIC = b"PK\x03\x04"
+# The most rows one Excel or LibreOffice sheet holds: a workbook with more was not made by either.
+SHEET_MAX_ROWS = 1_048_576
+_CHUNK_ROWS = 100_000
+_HEAD_BYTES = 1024 * 1024  # where a sheet's <dimension> and the start of <sheetData> are looked for
+_DIMENSION = re.compile(rb"<(?:\w+:)?dimension\b")
+_SHEET_DATA = re.compile(rb"<(?:\w+:)?sheetData\b")
+
+
+def fail(name: str, reason: str, row: int | None = None, column: str | None = None) -> SalesFileError:
+    """A ``SalesFileError`` with one problem."""
+    out = ProblemCollector(name)
+    out.add(reason, row=row, column=column)
+    return SalesFileError(out.problems, total=out.total)
+
+
+def cell_text(value: object) -> str:
+    """A cell as text: dates as ``YYYY-MM-DD``, whole floats without ``.0``, empty cells as ``""``."""
+    if value is None or (isinstance(value, float) and value != value):
+        return ""
+    if hasattr(value, "strftime"):
+        return value.strftime("%Y-%m-%d")  # type: ignore[union-attr]
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return str(value)
+
+
+def describe_xlsx_error(exc: Exception) -> str:
+    """What went wrong inside a workbook, in words, with the library's own message."""
+    kind = "zlib.error" if isinstance(exc, zlib.error) else type(exc).__name__
+    if isinstance(exc, zlib.error | EOFError) or (isinstance(exc, zipfile.BadZipFile) and "CRC" in str(exc)):
+        what = "the compressed data is damaged"
+    elif isinstance(exc, zipfile.BadZipFile):
+        what = "the ZIP archive is damaged"
+    elif kind == "ParseError" or kind.endswith("SyntaxError"):  # xml.etree or lxml
+        what = "the XML inside the workbook is damaged"
+    elif isinstance(exc, KeyError):
+        what = "a part of the workbook is missing"
+    else:
+        what = "unexpected content"
+    return f"{what} ({kind}: {exc}); open it in Excel or LibreOffice and save it again, or export CSV"
+
+
+def check_archive(content: bytes, name: str, limits: SalesLimits) -> None:
+    """Refuse a workbook whose parts declare more uncompressed bytes than ``limits.max_xlsx_bytes``."""
+    with zipfile.ZipFile(io.BytesIO(content)) as archive:
+        parts = archive.infolist()
+    total = sum(p.file_size for p in parts)
+    if total > limits.max_xlsx_bytes:
+        largest = max(parts, key=lambda p: p.file_size)
+        raise fail(
+            name,
+            f"the workbook expands to {format_size(total)} when decompressed (part {largest.filename!r}: "
+            f"{format_size(largest.file_size)}), over the limit of {format_size(limits.max_xlsx_bytes)} "
+            "(setting TRENDSALES_MAX_XLSX_UNCOMPRESSED_MB); split it or export CSV",
+        )
+
+
+def _sheets_without_dimension(archive: zipfile.ZipFile) -> dict[str, int]:
+    """Worksheet parts lacking a ``<dimension>`` element, with where their ``<sheetData`` starts.
+
+    openpyxl's read-only mode looks for the dimension of every sheet when the workbook is opened and,
+    when there is none, parses the whole sheet to the end to be sure: seconds per MB of XML.
+    """
+    missing: dict[str, int] = {}
+    for info in archive.infolist():
+        if not (info.filename.startswith("xl/worksheets/") and info.filename.endswith(".xml")):
+            continue
+        with archive.open(info) as part:
+            head = part.read(_HEAD_BYTES)
+        data = _SHEET_DATA.search(head)
+        if data is not None and not _DIMENSION.search(head, 0, data.start()):
+            missing[info.filename] = data.start()
+    return missing
+
+
+def add_dimensions(content: bytes) -> bytes:
+    """The workbook with a placeholder ``<dimension ref="A1"/>`` in each sheet that has none.
+
+    Only those parts are rewritten, streamed (inflate, insert, deflate at level 1), so opening the
+    workbook never scans a whole sheet; rows are read with the dimension ignored
+    (``reset_dimensions``), so the placeholder changes nothing that is read.
+    """
+    with zipfile.ZipFile(io.BytesIO(content)) as source:
+        missing = _sheets_without_dimension(source)
+        if not missing:
+            return content
+        out = io.BytesIO()
+        with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED, compresslevel=1) as target:
+            for info in source.infolist():
+                if info.filename not in missing:
+                    target.writestr(info.filename, source.read(info))
+                    continue
+                with source.open(info) as part, target.open(info.filename, "w", force_zip64=True) as copy:
+                    head = part.read(missing[info.filename])
+                    namespace = re.search(rb"<(\w+:)?sheetData\b", part.peek(64)[:64])
+                    prefix = namespace.group(1) or b"" if namespace else b""
+                    copy.write(head + b"<" + prefix + b'dimension ref="A1"/>')
+                    while block := part.read(_HEAD_BYTES):
+                        copy.write(block)
+    return out.getvalue()
+
+
+def _has_values(row: tuple) -> bool:
+    return any(v not in (None, "") for v in row)
+
+
+def _chunks(
+    rows: Iterator[tuple], width: int, first_line: int, name: str, limits: SalesLimits
+) -> Iterator[list[tuple]]:
+    """Rows shaped to ``width`` (cells right of the header dropped) in lists of up to ``_CHUNK_ROWS``.
+
+    Raises as soon as the ``limit``-th data row is passed, so an oversized sheet is never read whole.
+    """
+    limit = min(limits.max_rows, limits.max_xlsx_rows, SHEET_MAX_ROWS)
+    chunk: list[tuple] = []
+    count = 0
+    for count, row in enumerate(rows, start=1):
+        if count > limit:
+            raise fail(
+                name,
+                f"more than {format_count(limit)} data rows in an XLSX file (limits: settings "
+                "TRENDSALES_MAX_XLSX_ROWS and TRENDSALES_MAX_ROWS_PER_FILE); save it as CSV, which "
+                "reads much faster, or split it",
+                row=first_line + count - 1,
+            )
+        if len(row) > width:  # cells right of the header (notes) have no column: not read
+            row = row[:width]
+        elif len(row) < width:
+            row = row + (None,) * (width - len(row))
+        chunk.append(row)
+        if len(chunk) == _CHUNK_ROWS:
+            yield chunk
+            chunk = []
+    if chunk:
+        yield chunk
+
+
+def read_first_sheet(
+    content: bytes, name: str, limits: SalesLimits
+) -> tuple[list[str], dict[int, pd.Series], int]:
+    """(header texts, raw cells per header position, header's sheet row) of the first sheet.
+
+    Text columns come back as text, revenue/units columns as cell objects (numbers stay numbers); the
+    caller picks the positions it needs. Empty rows above the header are skipped.
+    """
+    from openpyxl import load_workbook
+
+    check_archive(content, name, limits)
+    content = add_dimensions(content)
+    book = load_workbook(io.BytesIO(content), read_only=True, data_only=True)
+    try:
+        if not book.worksheets:
+            raise fail(name, "the workbook has no sheets")
+        sheet = book.worksheets[0]
+        sheet.reset_dimensions()  # the stored <dimension> may be wrong; rows come as long as their last cell
+        rows = sheet.iter_rows(values_only=True)
+        header_line = 0
+        for header_line, header_row in enumerate(rows, start=1):  # noqa: B007
+            if _has_values(header_row):
+                break
+        else:
+            raise fail(name, _empty_sheet_reason(book))
+        header = [cell_text(v) for v in header_row]
+        while header and header[-1] == "":
+            header.pop()
+        width = len(header)
+        parts = [
+            pd.DataFrame(chunk, columns=range(width), dtype=object)
+            for chunk in _chunks(rows, width, header_line + 1, name, limits)
+        ]
+    finally:
+        book.close()
+    data = pd.concat(parts, ignore_index=True) if parts else pd.DataFrame(columns=range(width), dtype=object)
+    return header, {p: data[p] for p in range(width)}, header_line
+
+
+def _empty_sheet_reason(book) -> str:
+    """Why the first sheet gave no header, naming another sheet that has data."""
+    sheet = book.worksheets[0]
+    reason = f"the first sheet {sheet.title!r} is empty (only the first sheet is read)"
+    for other in book.worksheets[1:]:
+        other.reset_dimensions()
+        if any(_has_values(r) for r in other.iter_rows(values_only=True, max_row=1000)):
+            return reason + f"; the data seems to be on sheet {other.title!r}: move it to the first sheet"
+    return reason
