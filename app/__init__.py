@@ -95,9 +95,11 @@ def register_blueprints(server: Flask, services: Services) -> None:
     """Auth pages and the public health check."""
     from app.api import bp as api_bp
     from app.auth import bp as auth_bp
+    from app.tokens_page import bp as tokens_bp
 
     server.register_blueprint(auth_bp)
     server.register_blueprint(api_bp)
+    server.register_blueprint(tokens_bp)
 
     @server.get("/healthz", endpoint="healthz")
     def healthz() -> Any:

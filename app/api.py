@@ -3,7 +3,10 @@
 ``GET /api/forecast?level=store&series=store=S01&horizon=14[&freq=W][&interval=0.8]`` answers
 ``{"level", "version", "series", "freq", "interval", "rows": [{"date", "forecast", "lower", "upper"}]}``
 from this worker's MASTER (one snapshot per request). Access control is the app-wide guard
-(``app.security``): without a session it answers 401 JSON.
+(``app.security``): without a session or a valid ``Authorization: Bearer`` API token it answers 401
+JSON. A manager limited to some stores gets 403 for another store, and ``store=*`` series are the
+sum of their stores. ``GET /api/openapi.json`` describes the API (``app.openapi``). Only GET
+endpoints exist here: token requests never need a CSRF token, and must stay read-only.
 """
 
 from __future__ import annotations
@@ -12,9 +15,12 @@ from typing import Any
 
 from flask import Blueprint, jsonify, request
 
+from app.openapi import openapi_document
+from app.security import request_user
 from app.services import get_services
 from models.holder import ModelUnavailableError
 from services.forecast_view import HolderSource, forecast_series
+from services.scoping import StoreNotAllowed, scoped, user_scope
 
 bp = Blueprint("api", __name__, url_prefix="/api")
 
@@ -51,7 +57,9 @@ def forecast() -> Any:
     params, error = _parse_args()
     if error:
         return _bad_request(error)
-    source = HolderSource.of(get_services().holder)  # one snapshot: one version per answer
+    services = get_services()
+    scope = user_scope(services.sessions, request_user())
+    source = scoped(HolderSource.of(services.holder), scope)  # one snapshot: one version per answer
     try:
         result = forecast_series(
             source,
@@ -61,6 +69,8 @@ def forecast() -> Any:
             freq=params["freq"],
             interval=params["interval"],
         )
+    except StoreNotAllowed as exc:
+        return jsonify(error=str(exc)), 403
     except ModelUnavailableError as exc:
         return jsonify(error=str(exc)), 404
     except KeyError as exc:
@@ -80,3 +90,9 @@ def forecast() -> Any:
         interval=result.interval,
         rows=rows,
     )
+
+
+@bp.get("/openapi.json")
+def openapi() -> Any:
+    """The OpenAPI 3.1 description of this API."""
+    return jsonify(openapi_document(max_horizon=MAX_HORIZON))

@@ -2,6 +2,8 @@
 
 One ``before_request`` hook guards every route — Flask views, Dash's page, its internal
 ``/_dash-*`` endpoints and component suites — with a small allow-list of public paths.
+Under ``/api/`` only, an ``Authorization: Bearer`` API token authenticates the request instead of a
+session (``request_user``); it never logs anyone in, and everywhere else the header is ignored.
 """
 
 from __future__ import annotations
@@ -12,7 +14,7 @@ import time
 from collections.abc import Callable
 from typing import ParamSpec, TypeVar
 
-from flask import Flask, flash, jsonify, redirect, render_template, request, session, url_for
+from flask import Flask, flash, g, jsonify, redirect, render_template, request, session, url_for
 from flask_login import current_user, logout_user
 from flask_wtf.csrf import CSRFError, generate_csrf
 from werkzeug.exceptions import Forbidden, Unauthorized
@@ -20,6 +22,8 @@ from werkzeug.wrappers import Response
 
 from app.config import Settings
 from app.services import get_services
+from data.schema import User
+from services import tokens
 
 P = ParamSpec("P")
 R = TypeVar("R")
@@ -30,6 +34,8 @@ PASSWORD_CHANGE_ALLOWED = frozenset({"auth.change_password", "auth.logout"})
 CSRF_COOKIE = "_csrf_token"
 LOGIN_AT = "login_at"  # session key: when the user logged in (epoch seconds)
 STATIC_BUNDLE_PREFIX = "/_dash-component-suites/"
+API_PREFIX = "/api/"
+LIMITER_KEY = "api_limiter"  # Services.extras key of the per-process token rate limiter
 FORM_TEMPLATES = {  # server-rendered forms, shown again when their CSRF token is refused
     "auth.login": "login.html",
     "auth.change_password": "password.html",
@@ -57,11 +63,45 @@ def session_outlived() -> bool:
     return not isinstance(started, int | float) or time.time() - started > limit
 
 
-def guard_request() -> Response | None:
+def bearer_secret() -> str | None:
+    """The secret of an ``Authorization: Bearer …`` header, or None."""
+    scheme, _, value = request.headers.get("Authorization", "").partition(" ")
+    return value.strip() or None if scheme.lower() == "bearer" else None
+
+
+def request_user() -> User | None:
+    """Who an ``/api/`` request acts as: the API token's owner, else the session's user."""
+    user = g.get("api_token_user")
+    if user is not None:
+        return user
+    return current_user if current_user.is_authenticated else None
+
+
+def _token_guard(secret: str) -> Response | tuple[Response, int] | None:
+    """Authenticate an ``/api/`` request by its token: 401 when not valid, 429 over the rate limit."""
+    services = get_services()
+    found = tokens.token_user(services.sessions, secret)
+    if found is None:
+        return jsonify(error="invalid, expired or revoked API token"), 401
+    limiter = services.extras.setdefault(LIMITER_KEY, tokens.RateLimiter(services.config.api_rate_per_minute))
+    if not limiter.allow(found.token_id):
+        response = jsonify(error="too many requests with this API token; try again in a minute")
+        response.headers["Retry-After"] = "60"
+        return response, 429
+    if found.user.must_change_password:
+        return jsonify(error="the token's owner must change their password first"), 403
+    g.api_token_user = found.user
+    return None
+
+
+def guard_request() -> Response | tuple[Response, int] | None:
     """Refuse anonymous access everywhere except the public allow-list; enforce forced password changes
-    and the absolute session lifetime."""
+    and the absolute session lifetime. A bearer token counts under ``/api/`` only."""
     if _is_public():
         return None  # before touching current_user: assets and the login page load no user
+    secret = bearer_secret() if request.path.startswith(API_PREFIX) else None
+    if secret is not None:
+        return _token_guard(secret)
     if current_user.is_authenticated and session_outlived():
         logout_user()
         session.pop(LOGIN_AT, None)

@@ -16,7 +16,11 @@ def register_callbacks(app: Dash, services: Any) -> None:
     from callbacks import admin, export, filters, forecast, navigation
     from callbacks.catalogue import CatalogueCache
 
-    cache = CatalogueCache(services.engine, ttl=services.config.catalogue_ttl_seconds)
+    cache = CatalogueCache(
+        services.engine,
+        ttl=services.config.catalogue_ttl_seconds,
+        silent_days=services.config.store_silent_days,
+    )
     navigation.register(app, services, cache)
     forecast.register(app, services, cache)
     filters.register(app, services, cache)

@@ -15,11 +15,13 @@ from typing import Any
 from components.state import Catalogue
 from data import storage
 from data.queries import last_import_stamp
+from data.reporting import load_reporting
 from models.registry import VersionInfo, get_version
 
 
-def load_catalogue(engine: Any) -> Catalogue:
-    """Read the catalogue from the database (a handful of indexed queries)."""
+def load_catalogue(engine: Any, *, silent_days: int) -> Catalogue:
+    """Read the catalogue and the stores' reporting (``silent_days``: the silence threshold setting)
+    from the database (a handful of indexed queries)."""
     stores = storage.list_stores(engine)
     pairs = storage.list_products(engine)
     span = storage.date_range(engine)
@@ -31,20 +33,24 @@ def load_catalogue(engine: Any) -> Catalogue:
         carried=carried,
         freq=storage.dataset_frequency(engine),
         last_date=span[1] if span else None,
+        reporting=load_reporting(engine, silent_days=silent_days),
     )
 
 
 class CatalogueCache:
-    """The catalogue of one app's database, refreshed when a new import lands (checked every ``ttl`` s)."""
+    """The catalogue of one app's database, refreshed when a new import lands (checked every ``ttl`` s);
+    ``silent_days`` is the ``store_silent_days`` setting of the reporting rule."""
 
     def __init__(
         self,
         engine: Any,
         *,
         ttl: float = 10.0,
+        silent_days: int,
         clock: Callable[[], float] = time.monotonic,
     ) -> None:
         self._engine = engine
+        self._silent_days = silent_days
         self._ttl = ttl
         self._clock = clock
         self._lock = threading.Lock()
@@ -61,7 +67,7 @@ class CatalogueCache:
                 return self._value
             stamp = last_import_stamp(self._engine)
             if self._value is None or stamp != self._stamp:
-                self._value = load_catalogue(self._engine)
+                self._value = load_catalogue(self._engine, silent_days=self._silent_days)
                 self._stamp = stamp
             self._checked = now
             return self._value

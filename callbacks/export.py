@@ -10,11 +10,13 @@ import pandas as pd
 from dash import ALL, Dash, Input, Output, State, ctx, dcc, no_update
 
 from callbacks.forecast import filter_values, view_series_id
+from callbacks.guards import current_scope
 from components import ids
 from components.state import ViewState, state_from_controls
 from data.cells import spreadsheet_safe
 from models.holder import ModelUnavailableError
 from services.forecast_view import HolderSource, band_forecasts
+from services.scoping import ALL_STORES, StoreScope, scoped
 
 EXPORT_COLUMNS = ["date", "forecast", "lower_80", "upper_80", "lower_95", "upper_95"]
 
@@ -50,7 +52,7 @@ def export_filename(state: ViewState, extension: str) -> str:
     return "_".join(safe) + f".{extension}"
 
 
-def xlsx_bytes(frame: pd.DataFrame, state: ViewState) -> bytes:
+def xlsx_bytes(frame: pd.DataFrame, state: ViewState, *, scoped_view: bool = False) -> bytes:
     """The export as an Excel workbook (sheet ``Forecast``, plus a ``View`` sheet naming the selection)."""
     buffer = io.BytesIO()
     view = pd.DataFrame(
@@ -60,7 +62,7 @@ def xlsx_bytes(frame: pd.DataFrame, state: ViewState) -> bytes:
                 spreadsheet_safe(value)
                 for value in (
                     state.tab,
-                    state.store or "all stores",
+                    state.store or ("my stores" if scoped_view else "all stores"),
                     state.category or "",
                     state.product or "",
                     state.freq,
@@ -75,13 +77,16 @@ def xlsx_bytes(frame: pd.DataFrame, state: ViewState) -> bytes:
     return buffer.getvalue()
 
 
-def forecast_download(holder: Any, state: ViewState, kind: str) -> dict[str, Any] | None:
-    """The ``dcc.Download`` payload of the view's forecast as ``csv`` or ``xlsx`` (None when unavailable)."""
+def forecast_download(
+    holder: Any, state: ViewState, kind: str, scope: StoreScope = ALL_STORES
+) -> dict[str, Any] | None:
+    """The ``dcc.Download`` payload of the view's forecast as ``csv`` or ``xlsx`` (None when unavailable,
+    also for a store outside the user's ``scope``; "all stores" is then the sum of their stores)."""
     if kind not in ("csv", "xlsx"):
         raise ValueError(f"unknown export format {kind!r}; expected csv or xlsx")
-    if holder is None:
+    if holder is None or not scope.allows(state.store):
         return None
-    source = HolderSource.of(holder)
+    source = scoped(HolderSource.of(holder), scope)
     sid = view_series_id(state)
     try:
         if sid not in source.model(state.tab).series_ids:
@@ -91,7 +96,9 @@ def forecast_download(holder: Any, state: ViewState, kind: str) -> dict[str, Any
     frame = export_frame(*band_forecasts(source, state.tab, sid, state.horizon, state.freq))
     if kind == "csv":
         return dcc.send_data_frame(frame.to_csv, export_filename(state, "csv"), index=False)
-    return dcc.send_bytes(xlsx_bytes(frame, state), export_filename(state, "xlsx"))
+    return dcc.send_bytes(
+        xlsx_bytes(frame, state, scoped_view=not scope.everything), export_filename(state, "xlsx")
+    )
 
 
 def register(app: Dash, services: Any) -> None:
@@ -107,5 +114,5 @@ def register(app: Dash, services: Any) -> None:
     def export(_csv: int | None, _xlsx: int | None, _values: list[Any]) -> Any:
         kind = "xlsx" if ctx.triggered_id == ids.EXPORT_XLSX else "csv"
         state = state_from_controls(filter_values(ctx.states_list[0]))
-        payload = forecast_download(services.holder, state, kind)
+        payload = forecast_download(services.holder, state, kind, current_scope(services))
         return payload if payload is not None else no_update

@@ -13,6 +13,7 @@ from dash import ALL, Dash, Input, Output, State, ctx, no_update
 
 from callbacks.catalogue import CatalogueCache
 from callbacks.forecast import filter_values
+from callbacks.guards import current_scope
 from components import ids
 from components.forecast_page import horizon_dropdown_options, product_options
 from components.formatting import FREQ_TEXT
@@ -80,6 +81,9 @@ def drill_target(state: ViewState, label: str) -> tuple[str, ViewState]:
 def register(app: Dash, services: Any, cache: CatalogueCache) -> None:
     """Register the filter callbacks."""
 
+    def visible() -> Catalogue:
+        return cache.get().within(current_scope(services).stores)
+
     @app.callback(
         Output(ids.URL, "search"),
         Input({"type": ids.FILTER, "name": ALL}, "value"),
@@ -91,7 +95,7 @@ def register(app: Dash, services: Any, cache: CatalogueCache) -> None:
         # URL then already names the view: writing it again would push a second history entry for
         # the same view (Back would seem to do nothing, and Forward would be lost after Back).
         shown = state_from_controls(filter_values(ctx.inputs_list[0]))
-        if names_view(search, shown, cache.get(), horizon_limits(services.holder, shown.tab)):
+        if names_view(search, shown, visible(), horizon_limits(services.holder, shown.tab)):
             return no_update
         return to_query(shown)
 
@@ -105,7 +109,7 @@ def register(app: Dash, services: Any, cache: CatalogueCache) -> None:
     )
     def update_products(store: str | None, category: str | None, product: str | None) -> tuple[Any, Any]:
         state = state_from_controls({"store": store, "category": category, "product": product})
-        options, chosen = products_for(cache.get(), state)
+        options, chosen = products_for(visible(), state)
         return options, chosen if chosen != product else no_update
 
     @app.callback(

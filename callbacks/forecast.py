@@ -2,9 +2,10 @@
 
 An adapter of the "forecast for a view" use case (``services.forecast_view``): the filters become a
 ``ViewQuery``, the use case computes the numbers, and this module renders them. One model snapshot
-per callback, so every number of one response comes from the same MASTER versions. Reads only memory
-(the forecaster's history, cached forecasts, the cached catalogue); SQL is used only when no model
-serves the selection, to still show the recorded history.
+per callback, so every number of one response comes from the same MASTER versions. Reads memory
+(the forecaster's history, cached forecasts, the cached catalogue with the stores' reporting); SQL
+is used when no model serves the selection, to still show the recorded history, and for the days of
+the selection recorded after the model's data (``reported_sales``, one indexed range read).
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ import pandas as pd
 from dash import ALL, Dash, Input, Output, ctx, html
 
 from callbacks.catalogue import CatalogueCache
+from callbacks.guards import current_scope
 from components import ids
 from components.figures import empty_figure
 from components.forecast_figures import breakdown_figure, forecast_figure
@@ -24,17 +26,21 @@ from components.formatting import FREQ_TEXT, format_brl, format_percent, periods
 from components.kpis import compute_kpis, kpi_cards
 from components.model_card import ModelFacts, model_card
 from components.state import Catalogue, ViewState, state_from_controls
+from data.reporting import Reporting
 from models.holder import ModelUnavailableError
 from models.series import series_id
 from services.forecast_view import (
     ForecastView,
     HolderSource,
+    ModelSource,
     ViewQuery,
     backtest_wape,
     breakdown_totals,
     forecast_view,
     recorded_history,
+    reported_sales,
 )
+from services.scoping import ALL_STORES, StoreScope, scoped
 
 TOP_PRODUCTS = 10
 TRAIN_HINT = "An administrator trains models with `flask --app wsgi train` (or from the Admin tab)."
@@ -72,9 +78,9 @@ def filter_values(inputs: list[dict[str, Any]]) -> dict[str, Any]:
     return {item["id"]["name"]: item.get("value") for item in inputs}
 
 
-def selection_label(state: ViewState) -> str:
-    """What is shown, for titles: ``Loja Centro · Bebidas`` or ``All stores``."""
-    parts = [state.store or "All stores"]
+def selection_label(state: ViewState, all_stores: str = "All stores") -> str:
+    """What is shown, for titles: ``Loja Centro · Bebidas`` or ``All stores`` (``My stores`` when scoped)."""
+    parts = [state.store or all_stores]
     if state.tab == "category" and state.category:
         parts.append(state.category)
     if state.tab == "product" and state.product:
@@ -120,15 +126,23 @@ def view_query(state: ViewState) -> ViewQuery:
     )
 
 
-def selection_history(engine: Any, state: ViewState) -> pd.Series:
-    """Recorded revenue of the view's selection per display period, for when no model serves it."""
-    return recorded_history(
-        engine,
-        state.freq,
-        store=state.store,
-        category=state.category if state.tab == "category" else None,
-        product=state.product if state.tab == "product" else None,
-    )
+def selection(state: ViewState) -> dict[str, str | None]:
+    """The view's selection as filters of the sales (``store``, ``category``, ``product``; None = all)."""
+    return {
+        "store": state.store,
+        "category": state.category if state.tab == "category" else None,
+        "product": state.product if state.tab == "product" else None,
+    }
+
+
+def selection_history(
+    engine: Any, state: ViewState, reporting: Reporting | None = None, scope: StoreScope = ALL_STORES
+) -> pd.Series:
+    """Recorded revenue of the view's selection per display period, for when no model serves it;
+    up to the date every store of the view has reported when ``reporting`` is known (``reporting``
+    of the user's stores only: ``Catalogue.within``)."""
+    through = reporting.reported_through(state.store) if reporting is not None else None
+    return recorded_history(engine, state.freq, through=through, scope=scope, **selection(state))
 
 
 def history_only_figure(history: pd.Series, freq: str) -> Any:
@@ -163,7 +177,7 @@ def breakdown_series(state: ViewState, catalogue: Catalogue) -> tuple[str, dict[
     )
 
 
-def breakdown_view(source: HolderSource, state: ViewState, catalogue: Catalogue) -> tuple[Any, pd.Series]:
+def breakdown_view(source: ModelSource, state: ViewState, catalogue: Catalogue) -> tuple[Any, pd.Series]:
     """The breakdown figure of the tab (forecast revenue over the horizon), or an empty-state figure,
     and the totals of every bar (also those left off the figure)."""
     level, series, drill = breakdown_series(state, catalogue)
@@ -178,7 +192,9 @@ def breakdown_view(source: HolderSource, state: ViewState, catalogue: Catalogue)
     return breakdown_figure(shown, title=title, drill=drill), totals
 
 
-def breakdown_note(totals: pd.Series, headline: float | None, state: ViewState) -> str | None:
+def breakdown_note(
+    totals: pd.Series, headline: float | None, state: ViewState, all_stores: str = "all stores"
+) -> str | None:
     """Why the bars need not add up to the headline, with both sums.
 
     Every series (the store, each of its categories, each product in it) is forecast on its own, so
@@ -199,9 +215,9 @@ def breakdown_note(totals: pd.Series, headline: float | None, state: ViewState) 
     if headline is None:
         return f"Each {item} is forecast on its own."
     whole = {
-        "store": state.store or "all stores",
+        "store": state.store or all_stores,
         "category": f"{state.category} in {state.store}" if state.store else state.category,
-        "product": "all stores",
+        "product": all_stores,
     }[state.tab]
     count = len(totals)
     if state.tab == "category" and count > TOP_PRODUCTS:
@@ -234,6 +250,8 @@ def model_facts(model: Any, version: str, cache: CatalogueCache) -> ModelFacts:
 def forecast_note(view: ForecastView, state: ViewState) -> str:
     """The line under the chart explaining what is drawn (and how the backtest did)."""
     text = "Shaded: the 80% (darker) and 95% likely ranges. Dotted grey: the same period last year."
+    if not view.partial.empty:
+        text += " Grey band, open circles: partially reported (not every store yet)."
     if state.backtest:
         wape = backtest_wape(view.backtest)
         if wape is None:
@@ -252,10 +270,23 @@ def _alert(text: str, color: str = "warning", icon: str = "bi-exclamation-triang
     )
 
 
-def render_view(holder: Any, engine: Any, cache: CatalogueCache, state: ViewState) -> ViewOutput:
-    """Compute every output of the view callback for ``state`` (one snapshot, memory reads only)."""
-    catalogue = cache.get()
-    title = f"{selection_label(state)} — {FREQ_TEXT[state.freq].name.lower()} revenue"
+def render_view(
+    holder: Any, engine: Any, cache: CatalogueCache, state: ViewState, scope: StoreScope = ALL_STORES
+) -> ViewOutput:
+    """Compute every output of the view callback for ``state`` (one snapshot, memory reads only).
+
+    A scoped user sees only their stores: another store gets a "not available to you" state, and the
+    stores together are the sum of theirs.
+    """
+    catalogue = cache.get().within(scope.stores)
+    title = (
+        f"{selection_label(state, catalogue.all_stores_label)} — {FREQ_TEXT[state.freq].name.lower()} revenue"
+    )
+    if not scope.allows(state.store):
+        message = f"The store {state.store} is not available to you. Choose one of your stores."
+        return ViewOutput(
+            empty_figure(message), title, "", [], None, empty_figure(""), _alert(message, icon="bi-lock")
+        )
     if catalogue.empty:
         message = "No sales data yet. " + TRAIN_HINT.replace(
             "trains models", "imports sales and trains models"
@@ -263,7 +294,7 @@ def render_view(holder: Any, engine: Any, cache: CatalogueCache, state: ViewStat
         return ViewOutput(
             empty_figure("No sales data yet."), title, "", [], None, empty_figure(""), _alert(message)
         )
-    source = HolderSource.of(holder) if holder is not None else None
+    source = scoped(HolderSource.of(holder), scope) if holder is not None else None
     try:
         if source is None:
             raise ModelUnavailableError("no model holder is attached to this app")
@@ -287,22 +318,27 @@ def render_view(holder: Any, engine: Any, cache: CatalogueCache, state: ViewStat
             breakdown_note(totals, None, state),
         )
     if model is None:
-        history = selection_history(engine, state)
+        history = selection_history(engine, state, catalogue.reporting, scope)
         message = f"No {state.tab} forecasting model yet, so only recorded sales are shown. {TRAIN_HINT}"
         card = _alert("No model yet. " + TRAIN_HINT, "secondary", "bi-info-circle")
         figure = history_only_figure(history, state.freq)
         return ViewOutput(figure, title, "", [], card, empty_figure("No model yet."), _alert(message, "info"))
     sid = view_series_id(state)
     if sid not in model.series_ids:
-        history = selection_history(engine, state)
+        history = selection_history(engine, state, catalogue.reporting, scope)
         message = (
             "No forecast for this selection yet: the serving model was trained before these sales "
             f"arrived. It appears after the next training. {TRAIN_HINT}"
         )
         figure = history_only_figure(history, state.freq)
         return ViewOutput(figure, title, "", [], card, empty_figure(""), _alert(message, "info"))
+    reported = None
+    if catalogue.reporting is not None:
+        reported = reported_sales(
+            engine, catalogue.reporting, model.data_range[1], scope=scope, **selection(state)
+        )
     try:
-        view = forecast_view(source, view_query(state))
+        view = forecast_view(source, view_query(state), reported)
     except ValueError as exc:  # e.g. a horizon longer than the model serves
         return ViewOutput(empty_figure(str(exc)), title, "", [], None, empty_figure(""), _alert(str(exc)))
     figure = forecast_figure(
@@ -312,6 +348,7 @@ def render_view(holder: Any, engine: Any, cache: CatalogueCache, state: ViewStat
         freq=state.freq,
         last_year=view.last_year,
         backtest=view.backtest,
+        partial=view.partial,
     )
     kpis = kpi_cards(
         compute_kpis(view.full_history, view.forecast80, view.forecast95, view.last_year, state.freq)
@@ -319,18 +356,47 @@ def render_view(holder: Any, engine: Any, cache: CatalogueCache, state: ViewStat
     title = f"{title}, next {periods_text(state.horizon, state.freq)}"
     breakdown, totals = breakdown_view(source, state, catalogue)
     headline = float(view.forecast80["forecast"].sum())
-    note = breakdown_note(totals, headline, state)
-    newer = newer_sales_notice(model, catalogue, state.tab)
-    return ViewOutput(figure, title, forecast_note(view, state), kpis, card, breakdown, newer, note)
+    note = breakdown_note(totals, headline, state, catalogue.all_stores_label.lower())
+    alerts = [newer_sales_notice(model, catalogue, state.tab), reporting_note(catalogue.reporting)]
+    alerts = [a for a in alerts if a is not None] or None
+    return ViewOutput(figure, title, forecast_note(view, state), kpis, card, breakdown, alerts, note)
+
+
+def reporting_note(reporting: Reporting | None) -> dbc.Alert | None:
+    """ "Sales complete through D; N stores have reported later days" when some stores are ahead of the
+    others (their later days are drawn as partially reported and count nowhere else yet), naming the
+    silent stores counted as closed."""
+    if reporting is None or not reporting.ahead:
+        return None
+    ahead = reporting.ahead
+    newest = max(r.last_date for r in ahead)
+    n = len(ahead)
+    text = (
+        f"Sales complete through {reporting.complete_through:%d %b %Y}; {n} store{'s' if n != 1 else ''} "
+        f"{'have' if n != 1 else 'has'} reported later days (to {newest:%d %b %Y}). Until every store has "
+        "reported them, those days are drawn as partially reported and count in no total, KPI or training."
+    )
+    if reporting.silent:
+        closed = ", ".join(f"{r.store} (since {r.last_date:%d %b %Y})" for r in reporting.silent)
+        text += f" Counted as closed, silent for over {reporting.silent_after} days: {closed}."
+    return dbc.Alert(
+        [html.I(className="bi bi-hourglass-split me-2"), text],
+        color="secondary",
+        className="py-2",
+        id=ids.REPORTING_NOTE,
+    )
 
 
 def newer_sales_notice(model: Any, catalogue: Catalogue, tab: str) -> dbc.Alert | None:
-    """Say so when sales newer than the serving model's data are recorded (imported since its training):
-    the forecast still starts after the model's last date until the next training includes them."""
-    if catalogue.last_date is None:
+    """Say so when sales newer than the serving model's data are recorded (imported since its training)
+    for every store: the forecast still starts after the model's last date until the next training
+    includes them (days only some stores have reported wait for the others, see ``reporting_note``)."""
+    reporting = catalogue.reporting
+    recorded_to = reporting.complete_through if reporting is not None else catalogue.last_date
+    if recorded_to is None:
         return None
     trained_to = pd.Timestamp(model.data_range[1]).normalize()
-    recorded_to = pd.Timestamp(catalogue.last_date).normalize()
+    recorded_to = pd.Timestamp(recorded_to).normalize()
     if recorded_to <= trained_to:
         return None
     return _alert(
@@ -358,4 +424,5 @@ def register(app: Dash, services: Any, cache: CatalogueCache) -> None:
     )
     def update_view(_values: list[Any]) -> tuple[Any, ...]:
         state = state_from_controls(filter_values(ctx.inputs_list[0]))
-        return render_view(services.holder, services.engine, cache, state).as_tuple()
+        scope = current_scope(services)
+        return render_view(services.holder, services.engine, cache, state, scope).as_tuple()

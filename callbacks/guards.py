@@ -1,13 +1,16 @@
-"""Server-side role checks shared by Dash callbacks and Flask views."""
+"""Server-side role and store-scope checks shared by Dash callbacks and Flask views."""
 
 from __future__ import annotations
 
 import functools
 from collections.abc import Callable
-from typing import ParamSpec, TypeVar
+from typing import Any, ParamSpec, TypeVar
 
+from flask import g
 from flask_login import current_user
 from werkzeug.exceptions import Forbidden, Unauthorized
+
+from services.scoping import StoreScope, user_scope
 
 P = ParamSpec("P")
 R = TypeVar("R")
@@ -30,3 +33,11 @@ def admin_only(func: Callable[P, R]) -> Callable[P, R]:
         return func(*args, **kwargs)
 
     return wrapper
+
+
+def current_scope(services: Any) -> StoreScope:
+    """The stores the logged-in user may see (read once per request); no store without a session."""
+    if "store_scope" not in g:
+        user = current_user if current_user.is_authenticated else None
+        g.store_scope = user_scope(services.sessions, user)
+    return g.store_scope

@@ -17,6 +17,7 @@ from flask_login import current_user
 from callbacks.catalogue import CatalogueCache
 from callbacks.filters import horizon_limits, names_view
 from callbacks.forecast import filter_values
+from callbacks.guards import current_scope
 from components import ids
 from components.admin import admin_page
 from components.forecast_page import forecast_page, no_data_page
@@ -90,6 +91,9 @@ def query_left_controls(
 def register(app: Dash, services: Any, cache: CatalogueCache) -> None:
     """Register the routing callbacks: the page of the path, the view of the query, the tab links."""
 
+    def visible() -> Catalogue:
+        return cache.get().within(current_scope(services).stores)
+
     def render(pathname: str | None, search: str | None) -> Any:
         tab = page_of(pathname)
         forecast = tab in TABS
@@ -97,7 +101,7 @@ def register(app: Dash, services: Any, cache: CatalogueCache) -> None:
             pathname,
             search,
             is_admin=bool(current_user.is_admin),
-            catalogue=cache.get() if forecast else None,
+            catalogue=visible() if forecast else None,
             limits=horizon_limits(services.holder, tab) if forecast else None,
         )
 
@@ -117,7 +121,7 @@ def register(app: Dash, services: Any, cache: CatalogueCache) -> None:
         tab = page_of(pathname)
         controls = filter_values(ctx.states_list[1])  # [0] is the pathname
         if tab in TABS and query_left_controls(
-            tab, search, controls, cache.get(), horizon_limits(services.holder, tab)
+            tab, search, controls, visible(), horizon_limits(services.holder, tab)
         ):
             return render(pathname, search)
         return no_update

@@ -16,6 +16,7 @@ import numpy as np
 import pandas as pd
 
 from components.formatting import FREQ_TEXT, PLOTLY_SEPARATORS, format_brl_short
+from data.frequency import frequency
 
 HISTORY_COLOR = "#0d6efd"
 FORECAST_COLOR = "#fd7e14"
@@ -23,6 +24,9 @@ BAND80_FILL = "rgba(253, 126, 20, 0.28)"
 BAND95_FILL = "rgba(253, 126, 20, 0.13)"
 LAST_YEAR_COLOR = "#6c757d"
 BACKTEST_COLOR = "#6f42c1"
+PARTIAL_COLOR = "#adb5bd"
+PARTIAL_FILL = "rgba(173, 181, 189, 0.16)"
+PARTIAL = "Partially reported"
 BAR_COLOR = "#0d6efd"
 MONEY = "R$ %{y:,.0f}"
 GRID = "#e9ecef"
@@ -38,6 +42,7 @@ LEGEND_RANK = {
     "95% interval": 4,
     "Same period last year": 5,
     "Backtest forecast": 6,
+    PARTIAL: 7,
 }
 Figure = dict[str, Any]
 
@@ -148,6 +153,38 @@ def _backtest_traces(backtest: pd.DataFrame) -> list[dict[str, Any]]:
     ]
 
 
+def _partial_trace(partial: pd.Series) -> dict[str, Any]:
+    """The periods only some stores have reported: grey dotted markers, apart from the history line."""
+    return _scatter(
+        x=_dates(partial.index),
+        y=_values(partial),
+        mode="lines+markers",
+        name=PARTIAL,
+        line={"color": PARTIAL_COLOR, "width": 1.5, "dash": "dot"},
+        marker={"size": 6, "symbol": "circle-open", "color": PARTIAL_COLOR},
+        hovertemplate=f"{PARTIAL} (not every store yet) {MONEY}<extra></extra>",
+    )
+
+
+def _partial_shape(partial: pd.Series, freq: str) -> dict[str, Any]:
+    """A light grey band over the partially reported periods (first start to last period's end)."""
+    last = pd.Timestamp(partial.index[-1]).to_period(frequency(freq).display_alias)
+    end = (last + 1).start_time
+    return {
+        "type": "rect",
+        "x0": _dates(partial.index[:1])[0],
+        "x1": _dates([end])[0],
+        "xref": "x",
+        "y0": 0,
+        "y1": 1,
+        "yref": "paper",
+        "fillcolor": PARTIAL_FILL,
+        "line": {"width": 0},
+        "layer": "below",
+        "name": PARTIAL,
+    }
+
+
 def forecast_figure(
     history: pd.Series,
     forecast80: pd.DataFrame,
@@ -156,11 +193,13 @@ def forecast_figure(
     freq: str,
     last_year: pd.Series | None = None,
     backtest: pd.DataFrame | None = None,
+    partial: pd.Series | None = None,
 ) -> Figure:
-    """History, forecast with 80%/95% bands, forecast-start line, last year dotted, optional backtest.
+    """History, forecast with 80%/95% bands, forecast-start line, last year dotted, optional backtest,
+    and the periods only some stores have reported (``partial``) as a grey dotted segment on a band.
 
     Trace names (what the browser tests read): ``History``, ``Forecast``, ``80% interval``,
-    ``95% interval``, ``Same period last year``, ``Backtest forecast``.
+    ``95% interval``, ``Same period last year``, ``Backtest forecast``, ``Partially reported``.
     """
     has_forecast = not forecast80.empty
     traces: list[dict[str, Any]] = []
@@ -202,6 +241,9 @@ def forecast_figure(
         )
     if backtest is not None and not backtest.empty:
         traces += _backtest_traces(backtest)
+    has_partial = partial is not None and not partial.empty
+    if has_partial:
+        traces.append(_partial_trace(partial))
     start = _dates(forecast80["date"][:1])[0] if has_forecast else None
     buttons = [
         {"count": count, "label": label, "step": step, "stepmode": "backward"}
@@ -244,20 +286,23 @@ def forecast_figure(
             },
             "rangeslider": {"visible": True, "thickness": 0.07},
         },
-        shapes=[]
-        if start is None
-        else [
-            {
-                "type": "line",
-                "x0": start,
-                "x1": start,
-                "xref": "x",
-                "y0": 0,
-                "y1": 1,
-                "yref": "paper",
-                "line": {"color": "#495057", "width": 1, "dash": "dash"},
-            }
-        ],
+        shapes=([_partial_shape(partial, freq)] if has_partial else [])
+        + (
+            []
+            if start is None
+            else [
+                {
+                    "type": "line",
+                    "x0": start,
+                    "x1": start,
+                    "xref": "x",
+                    "y0": 0,
+                    "y1": 1,
+                    "yref": "paper",
+                    "line": {"color": "#495057", "width": 1, "dash": "dash"},
+                }
+            ]
+        ),
         annotations=[]
         if start is None
         else [

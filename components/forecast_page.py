@@ -30,9 +30,9 @@ GRAPH_CONFIG = {
 }
 
 
-def store_options(stores: list[str] | tuple[str, ...]) -> list[dict[str, str]]:
-    """Store dropdown options: all stores together first, then each store."""
-    return [{"label": "All stores", "value": ALL}] + [{"label": s, "value": s} for s in stores]
+def store_options(stores: list[str] | tuple[str, ...], all_label: str = "All stores") -> list[dict[str, str]]:
+    """Store dropdown options: the stores together (``My stores`` when scoped) first, then each store."""
+    return [{"label": all_label, "value": ALL}] + [{"label": s, "value": s} for s in stores]
 
 
 def category_options(categories: list[str], *, with_all: bool) -> list[dict[str, str]]:
@@ -69,7 +69,7 @@ def filter_bar(state: ViewState, catalogue: Catalogue, *, freqs: list[str], hori
             "Store",
             dcc.Dropdown(
                 id=ids.filter_id("store"),
-                options=store_options(catalogue.stores),
+                options=store_options(catalogue.stores, catalogue.all_stores_label),
                 value=state.store or ALL,
                 clearable=False,
             ),

@@ -45,6 +45,12 @@ def navbar(username: str, role: str, csrf_token: str) -> dbc.Navbar:
                         html.Span([html.I(className="bi bi-person-circle me-1"), username], id="nav-user"),
                         dbc.Badge(role, color="light", text_color="dark", className="ms-2", id="nav-role"),
                         html.A("Password", href="/account/password", className="ms-3 link-light small"),
+                        html.A(
+                            "API tokens",
+                            href="/account/tokens",
+                            className="ms-3 link-light small",
+                            id="nav-tokens",
+                        ),
                         logout_form(csrf_token),
                     ],
                     className="d-flex align-items-center text-white",

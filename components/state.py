@@ -14,6 +14,7 @@ from urllib.parse import parse_qs, urlencode
 
 from components.formatting import FREQ_TEXT
 from data.frequency import FREQUENCIES, coarser_or_equal
+from data.reporting import Reporting
 
 TABS = ("store", "category", "product")
 ALL = "__all__"
@@ -32,6 +33,30 @@ class Catalogue:
     carried: Mapping[str, frozenset[str]] = field(default_factory=dict)
     freq: str | None = None
     last_date: dt.date | None = None  # the newest stored sales date
+    reporting: Reporting | None = None  # up to when each store has reported (None: not read)
+    scoped: bool = False  # True when limited to one user's stores ("All stores" means "my stores")
+
+    @property
+    def all_stores_label(self) -> str:
+        """What the stores together are called: ``All stores``, or ``My stores`` for a scoped user."""
+        return "My stores" if self.scoped else "All stores"
+
+    def within(self, stores: frozenset[str] | None) -> Catalogue:
+        """The catalogue as a user limited to ``stores`` sees it (itself for None: every store)."""
+        if stores is None:
+            return self
+        carried = {s: p for s, p in self.carried.items() if s in stores}
+        products = set().union(*carried.values()) if carried else set()
+        product_category = {p: c for p, c in self.product_category.items() if p in products}
+        return replace(
+            self,
+            stores=tuple(s for s in self.stores if s in stores),
+            categories=tuple(c for c in self.categories if c in set(product_category.values())),
+            product_category=product_category,
+            carried=carried,
+            reporting=self.reporting.within(stores) if self.reporting is not None else None,
+            scoped=True,
+        )
 
     @property
     def empty(self) -> bool:
@@ -138,6 +163,9 @@ def parse_query(
 
     store = _first(params, "store")
     if store in (None, "all", ALL):
+        store = None
+    elif store not in catalogue.stores and catalogue.scoped:
+        problems.append(f"The store {store!r} is not available to you; showing your stores.")
         store = None
     elif store not in catalogue.stores:
         problems.append(f"Unknown store {store!r} in the link; showing all stores.")

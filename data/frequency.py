@@ -239,3 +239,15 @@ def resolve_frequency(dates: Iterable, stored: str | None, *, source: str | None
         f"the file's dates are {FREQUENCIES[detected].name} but {where} "
         f"{FREQUENCIES[stored].name}; all sales data must share one frequency"
     )
+
+
+def recent_periods(end: pd.Timestamp | str, freq: str, *, weeks: int) -> list[pd.Timestamp]:
+    """The period starts of ``freq`` that fall in the ``weeks`` weeks up to ``end`` (a period start),
+    oldest first: ``weeks * 7`` days, ``weeks`` weeks, or the months or quarters starting in them."""
+    if freq not in FREQUENCIES:
+        raise ValueError(f"unknown frequency {freq!r}; expected one of {', '.join(FREQUENCIES)}")
+    end = pd.Timestamp(end).normalize()
+    first = end - pd.Timedelta(days=weeks * 7 - 1)
+    start = normalise_dates(pd.Series([first]), freq).iloc[0]
+    periods = pd.date_range(start, end, freq=FREQUENCIES[freq].pandas_alias)
+    return [p for p in periods if p >= first]

@@ -10,6 +10,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
 from typing import Any
 
 import pandas as pd
@@ -87,13 +88,14 @@ def load_sales(
 def load_revenue_series(
     engine: Engine,
     *,
-    store: str | None = None,
+    store: str | Iterable[str] | None = None,
     category: str | None = None,
     product: str | None = None,
     start: DateLike | None = None,
     end: DateLike | None = None,
 ) -> pd.Series:
-    """Revenue summed per date in SQL, as a Series on a DatetimeIndex named ``date``; None = all."""
+    """Revenue summed per date in SQL, as a Series on a DatetimeIndex named ``date``; None = all
+    (``store`` may name several stores: their sum)."""
     day = type_coerce(Sale.date, String)
     stmt = select(day.label("date"), func.sum(Sale.revenue).label("revenue")).group_by(Sale.date)
     stmt = _filtered(stmt, start=start, end=end, stores=store, categories=category, products=product)
@@ -172,20 +174,66 @@ def sales_summary(engine: Engine) -> dict[str, Any]:
 
 
 def rows_changed_since(engine: Engine, since: dt.datetime) -> int:
-    """Sales rows added or replaced by imports after ``since`` (naive UTC), from the uploads' counts."""
-    stmt = select(func.coalesce(func.sum(Upload.rows_new + Upload.rows_replaced), 0)).where(
+    """Sales rows added, replaced or put back by imports and undos after ``since`` (naive UTC).
+
+    From the uploads' counts: rows new or replaced by imports made after ``since`` that still stand,
+    plus the rows each undo made after ``since`` deleted or restored.
+    """
+    imported = select(func.coalesce(func.sum(Upload.rows_new + Upload.rows_replaced), 0)).where(
         Upload.status == "imported", Upload.uploaded_at > since
     )
+    undone = select(func.coalesce(func.sum(Upload.rows_undone), 0)).where(Upload.undone_at > since)
     with _connect(engine) as conn:
-        return int(conn.scalar(stmt) or 0)
+        return int(conn.scalar(imported) or 0) + int(conn.scalar(undone) or 0)
 
 
 def last_import_stamp(engine: Engine | Connection) -> tuple[dt.datetime | None, bool]:
-    """When the data last changed: (time of the last successful import, whether any sales exist)."""
+    """When the data last changed: (time of the last import or undo, whether any sales exist)."""
     with _connect(engine) as conn:
-        stamp = conn.scalar(select(func.max(Upload.uploaded_at)).where(Upload.status == "imported"))
+        imported = conn.scalar(select(func.max(Upload.uploaded_at)).where(Upload.status == "imported"))
+        undone = conn.scalar(select(func.max(Upload.undone_at)))
         any_sale = conn.scalar(select(Sale.date).limit(1))
-    return stamp, any_sale is not None
+    stamps = [s for s in (imported, undone) if s is not None]
+    return (max(stamps) if stamps else None), any_sale is not None
+
+
+@dataclass(frozen=True)
+class StoreReport:
+    """What one store has reported: its first and last dates with sales rows, and how many rows."""
+
+    store: str
+    first_date: dt.date
+    last_date: dt.date
+    rows: int
+
+
+def store_reporting(bind: Engine | Connection) -> list[StoreReport]:
+    """Per store (sorted), the first and last reported date: after its last date a store's sales
+    are not yet reported (unknown), not zero. One grouped query over the sales key index."""
+    first, last = (type_coerce(agg(Sale.date), String) for agg in (func.min, func.max))
+    stmt = select(Sale.store, first, last, func.count()).group_by(Sale.store).order_by(Sale.store)
+    with _connect(bind) as conn:
+        rows = conn.execute(stmt).all()
+    return [
+        StoreReport(store=s, first_date=_as_date(lo), last_date=_as_date(hi), rows=int(n))
+        for s, lo, hi, n in rows
+    ]
+
+
+def complete_through(reports: Iterable[StoreReport]) -> dt.date | None:
+    """The newest date every store has reported (the oldest of the stores' last dates), or None."""
+    return min((r.last_date for r in reports), default=None)
+
+
+def reported_dates(bind: Engine | Connection, *, start: DateLike) -> dict[str, set[dt.date]]:
+    """The dates on or after ``start`` on which each store has at least one sales row."""
+    day = type_coerce(Sale.date, String)
+    stmt = select(Sale.store, day).where(Sale.date >= _as_date(start)).group_by(Sale.store, Sale.date)
+    found: dict[str, set[dt.date]] = {}
+    with _connect(bind) as conn:
+        for store, date in conn.execute(stmt):
+            found.setdefault(store, set()).add(_as_date(date))
+    return found
 
 
 def recent_uploads(engine: Engine | Connection, *, limit: int = 50) -> list[Row]:

@@ -21,6 +21,7 @@ from sqlalchemy import (
     Integer,
     String,
     Text,
+    false,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
@@ -28,6 +29,7 @@ ROLES = ("admin", "manager")
 LEVELS = ("store", "category", "product")
 MODEL_STATUSES = ("MASTER", "candidate", "archived")
 JOB_STATUSES = ("queued", "running", "succeeded", "failed", "skipped", "cancelled")
+UPLOAD_STATUSES = ("imported", "unchanged", "rejected", "undone")
 
 
 def utc_now() -> dt.datetime:
@@ -160,7 +162,7 @@ class Upload(Base):
     stored_path: Mapped[str | None] = mapped_column(String(512))
     uploaded_by: Mapped[str] = mapped_column(String(80), nullable=False)
     uploaded_at: Mapped[dt.datetime] = mapped_column(DateTime, nullable=False, default=utc_now)
-    status: Mapped[str] = mapped_column(String(16), nullable=False)  # imported | rejected | unchanged
+    status: Mapped[str] = mapped_column(String(16), nullable=False)  # one of UPLOAD_STATUSES
     rows_read: Mapped[int] = mapped_column(Integer, nullable=False, default=0)
     rows_new: Mapped[int] = mapped_column(Integer, nullable=False, default=0)
     rows_replaced: Mapped[int] = mapped_column(Integer, nullable=False, default=0)
@@ -169,6 +171,30 @@ class Upload(Base):
     date_min: Mapped[dt.date | None] = mapped_column(Date)
     date_max: Mapped[dt.date | None] = mapped_column(Date)
     error: Mapped[str | None] = mapped_column(Text)
+    # The values this upload replaced are in ``replaced_sales`` (imports since migration 0003), so it
+    # can be undone; older uploads cannot.
+    keeps_replaced: Mapped[bool] = mapped_column(
+        Boolean, nullable=False, default=False, server_default=false()
+    )
+    undone_at: Mapped[dt.datetime | None] = mapped_column(DateTime)
+    undone_by: Mapped[str | None] = mapped_column(String(80))
+    rows_undone: Mapped[int] = mapped_column(Integer, nullable=False, default=0, server_default="0")
+
+
+class ReplacedSale(Base):
+    """The value a sales key held before an import replaced it: what undoing that import restores."""
+
+    __tablename__ = "replaced_sales"
+
+    upload_id: Mapped[int] = mapped_column(ForeignKey("uploads.id"), primary_key=True)
+    store: Mapped[str] = mapped_column(String(128), primary_key=True)
+    product: Mapped[str] = mapped_column(String(128), primary_key=True)
+    date: Mapped[dt.date] = mapped_column(Date, primary_key=True)
+    category: Mapped[str] = mapped_column(String(128), nullable=False)
+    revenue: Mapped[float] = mapped_column(Float, nullable=False)
+    units: Mapped[float | None] = mapped_column(Float)
+    # The upload that had written the replaced value (what the key's ``sales.upload_id`` goes back to).
+    previous_upload_id: Mapped[int | None] = mapped_column(ForeignKey("uploads.id"), index=True)
 
 
 class Setting(Base):
@@ -244,3 +270,30 @@ class Lock(Base):
     holder: Mapped[str] = mapped_column(String(128), nullable=False)
     acquired_at: Mapped[dt.datetime] = mapped_column(DateTime, nullable=False, default=utc_now)
     expires_at: Mapped[dt.datetime] = mapped_column(DateTime, nullable=False)
+
+
+class UserStoreScope(Base):
+    """One store a manager may see. A user with no rows sees every store (the default)."""
+
+    __tablename__ = "user_store_scopes"
+
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), primary_key=True)
+    store: Mapped[str] = mapped_column(String(128), primary_key=True)
+
+
+class ApiToken(Base):
+    """A personal API token: only the sha256 of its secret is stored; it acts as its owner."""
+
+    __tablename__ = "api_tokens"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    user_id: Mapped[int] = mapped_column(
+        ForeignKey("users.id", ondelete="CASCADE"), nullable=False, index=True
+    )
+    name: Mapped[str] = mapped_column(String(80), nullable=False)
+    secret_hash: Mapped[str] = mapped_column(String(64), unique=True, nullable=False)
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime, nullable=False, default=utc_now)
+    created_by: Mapped[str] = mapped_column(String(80), nullable=False)
+    expires_at: Mapped[dt.datetime | None] = mapped_column(DateTime)
+    revoked_at: Mapped[dt.datetime | None] = mapped_column(DateTime)
+    last_used_at: Mapped[dt.datetime | None] = mapped_column(DateTime)

@@ -182,6 +182,45 @@ def count_keys(conn: Connection, *, overlay: bool = False) -> KeyCounts:
     return KeyCounts(new=new, replaced=replaced, unchanged=total - new - replaced)
 
 
+def keep_replaced(conn: Connection, upload_id: int) -> int:
+    """Record the stored values the staged rows are about to replace (before ``upsert_sales``).
+
+    One ``replaced_sales`` row per changed key, with the old values and the upload that wrote them:
+    what undoing ``upload_id`` restores. One set-based statement; returns how many were kept.
+    """
+    result = conn.execute(
+        text(
+            f"INSERT INTO replaced_sales "
+            f"(upload_id, store, product, date, category, revenue, units, previous_upload_id) "
+            f"SELECT :upload_id, s.store, s.product, s.date, s.category, s.revenue, s.units, s.upload_id "
+            f"FROM {STAGING} t JOIN sales s "
+            f"ON s.store = t.store AND s.product = t.product AND s.date = t.date "
+            f"WHERE {_CHANGED}"
+        ),
+        {"upload_id": upload_id},
+    )
+    return int(result.rowcount)
+
+
+def lock_sales(conn: Connection) -> None:
+    """Make this transaction the only writer of sales until it ends (PostgreSQL; readers go on).
+
+    An import reads the values it replaces before writing; an undo checks what later imports changed
+    before restoring. Serialising the writers keeps both exact. SQLite has one writer already.
+    """
+    if conn.dialect.name == "postgresql":
+        conn.exec_driver_sql("LOCK TABLE sales IN SHARE ROW EXCLUSIVE MODE")
+
+
+def count_new_series(conn: Connection, *, overlay: bool = False) -> int:
+    """How many (store, product) series of the staged rows have no stored row (nor an overlay row)."""
+    seen = "EXISTS (SELECT 1 FROM sales s WHERE s.store = t.store AND s.product = t.product)"
+    if overlay:
+        seen += f" OR EXISTS (SELECT 1 FROM {OVERLAY} o WHERE o.store = t.store AND o.product = t.product)"
+    sql = f"SELECT COUNT(*) FROM (SELECT DISTINCT store, product FROM {STAGING}) t WHERE NOT ({seen})"
+    return int(conn.execute(text(sql)).scalar_one())
+
+
 def upsert_sales(conn: Connection, upload_id: int) -> None:
     """Insert new keys and overwrite changed ones; identical rows keep their original upload id."""
     conn.execute(

@@ -20,6 +20,7 @@ from pathlib import Path
 import pandas as pd
 from sqlalchemy import Connection, Engine, func, insert, select
 
+from data.coverage import CatalogueState, Coverage, file_coverage
 from data.frequency import FrequencyError, normalise_dates, resolve_frequency
 from data.ingest import SalesTable, aggregate, check_file, read_sales_table, table_from_frame
 from data.limits import SalesLimits
@@ -34,6 +35,7 @@ from data.queries import (
     load_sales,
     rows_changed_since,
     sales_summary,
+    store_reporting,
 )
 from data.raw_files import frame_sha256, keep_raw_file, keep_raw_frame, sha256_file
 from data.schema import Product, Sale, Setting, Upload, utc_now
@@ -41,11 +43,14 @@ from data.staging import (
     KeyCounts,
     bulk_session,
     count_keys,
+    count_new_series,
     create_overlay,
     create_staging,
     drop_overlay,
     drop_staging,
     fill_staging,
+    keep_replaced,
+    lock_sales,
     stage_into_overlay,
     upsert_catalogue,
     upsert_sales,
@@ -117,6 +122,7 @@ class ImportPreview:
     rows_replaced: int
     rows_unchanged: int
     decimal_mark: str = ""
+    coverage: Coverage | None = None
 
 
 @dataclass
@@ -271,6 +277,7 @@ def _upload_row(item: _Item, uploaded_by: str, **values: object) -> dict:
         "stored_path": item.stored_path,
         "uploaded_by": uploaded_by,
         "uploaded_at": utc_now(),
+        "keeps_replaced": True,
         **values,
     }
 
@@ -312,6 +319,8 @@ def _import_one(conn: Connection, item: _Item, uploaded_by: str, progress: Progr
             progress(
                 len(frame), len(frame), f"writing {counts.new + counts.replaced} rows of {item.filename}"
             )
+        if counts.replaced:
+            keep_replaced(conn, uid)
         upsert_sales(conn, uid)
         upsert_catalogue(conn)
     return ImportResult(
@@ -360,6 +369,7 @@ def _run_batch(
     try:
         results: list[ImportResult] = []
         with engine.begin() as conn:
+            lock_sales(conn)
             freq, errors = _check_against_database(conn, items, dataset_frequency(conn))
             if errors:
                 raise merge_errors(errors)
@@ -488,12 +498,15 @@ def preview_sales_files(
                 raise merge_errors(errors)
             create_staging(conn)
             create_overlay(conn)
+            state = _catalogue_state(conn)
             for item in items:
                 frame = _staged_frame(item)
                 fill_staging(conn, frame, progress=progress, label=f"comparing {item.filename}")
                 counts = count_keys(conn, overlay=True)
+                coverage = file_coverage(frame, state, new_series=count_new_series(conn, overlay=True))
                 stage_into_overlay(conn)
-                previews.append(_preview(item, frame, counts, head))
+                state.add(frame)
+                previews.append(_preview(item, frame, counts, head, coverage))
         finally:
             trans.rollback()
             drop_staging(conn)  # SQLite keeps temporary tables created outside the transaction
@@ -501,7 +514,17 @@ def preview_sales_files(
     return previews
 
 
-def _preview(item: _Item, frame: pd.DataFrame, counts: KeyCounts, head: int) -> ImportPreview:
+def _catalogue_state(conn: Connection) -> CatalogueState:
+    """Each stored store's last reported date and the stored products, before a previewed batch."""
+    return CatalogueState(
+        last_dates={r.store: r.last_date for r in store_reporting(conn)},
+        products=set(_stored_categories(conn)),
+    )
+
+
+def _preview(
+    item: _Item, frame: pd.DataFrame, counts: KeyCounts, head: int, coverage: Coverage
+) -> ImportPreview:
     table = item.table
     assert table is not None and item.frequency is not None
     return ImportPreview(
@@ -510,7 +533,7 @@ def _preview(item: _Item, frame: pd.DataFrame, counts: KeyCounts, head: int) -> 
         date_max=frame["date"].max().date(), stores=sorted(frame["store"].unique().tolist()),
         categories=sorted(frame["category"].unique().tolist()), products=int(frame["product"].nunique()),
         rows_new=counts.new, rows_replaced=counts.replaced, rows_unchanged=counts.unchanged,
-        decimal_mark=str(table.decimal_mark),
+        decimal_mark=str(table.decimal_mark), coverage=coverage,
     )  # fmt: skip
 
 

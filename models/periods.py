@@ -7,7 +7,8 @@ One owner for the period maths that the forecaster, the dashboard, the API and t
   rest"), and the last one may be cut by the served range, so it is never offered;
 - the longest horizon served per display frequency (``max_display_horizon``, ``max_horizons``);
 - history and backtests summed per display period, partial periods left out (a week the data ends
-  inside of would be drawn as a dip), the "History shown" window and last year's values.
+  inside of would be drawn as a dip), the "History shown" window and last year's values;
+- the display periods only some stores have reported (``partly_reported``), drawn apart from history.
 
 Weeks run Monday to Sunday; periods are indexed by their start date.
 """
@@ -77,6 +78,18 @@ def aggregate_history(history: pd.Series, freq: str, data_freq: str, grid_alias:
         drop.append(periods[-1])
     sums = sums.drop(drop)
     sums.index = sums.index.start_time
+    return sums.astype(float)
+
+
+def partly_reported(history: pd.Series, later: pd.Series, freq: str, data_freq: str) -> pd.Series:
+    """Display periods holding ``later`` steps (reported by only some stores), summed with the
+    ``history`` steps they share a period with; indexed by period start. Empty when ``later`` is."""
+    if later.empty:
+        return later.astype(float)
+    if freq == data_freq:
+        return later.astype(float)
+    first = later.index[0].to_period(display_alias(freq)).start_time
+    sums = period_sums(pd.concat([history[history.index >= first], later]), freq)
     return sums.astype(float)
 
 

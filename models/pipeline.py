@@ -17,6 +17,7 @@ from typing import Any, Protocol
 from sqlalchemy import Engine
 
 from data.progress import Progress
+from data.reporting import Reporting, complete_sales, load_reporting
 from data.schema import LEVELS
 from data.storage import dataset_frequency, load_sales
 from models.features import parse_holidays
@@ -61,6 +62,7 @@ class LevelOutcome:
     failed_at: str | None = None
     params: dict[str, Any] = dataclasses.field(default_factory=dict)
     n_series: int = 0
+    trained_through: str | None = None  # ISO date of the last sales date the level was trained on
 
     @property
     def ok(self) -> bool:
@@ -98,6 +100,7 @@ class TrainingSettings(Protocol):
     train_families: tuple[str, ...] | None
     train_grids: Any
     holidays: str
+    store_silent_days: int
 
 
 def training_config(settings: TrainingSettings) -> TrainingConfig:
@@ -137,8 +140,11 @@ def run_training(
     job_id: int | None = None,
     progress: Progress | None = None,
 ) -> dict[str, LevelOutcome]:
-    """Train the given levels (default: all) on all sales, register each, and promote the winners.
+    """Train the given levels (default: all) on the complete sales, register each, promote the winners.
 
+    Training sees the sales up to the date every store has reported (``data.reporting``): days only
+    some stores have reported yet are left out, so no series is zero-filled past its store's last
+    report; each level's report says the date it was trained through and which stores were ahead.
     ``config`` is the app's settings (``model_dir`` required). ``progress(step, total, label)`` gets
     overall steps across levels: the engine's own steps per level plus register/decide/promote.
     Raises ``TrainingError`` when there are no sales or the request is invalid; a level that fails
@@ -154,6 +160,8 @@ def run_training(
         raise TrainingError(
             "there are no sales in the database: import a sales file (or `data sample`) first"
         )
+    reporting = load_reporting(engine, silent_days=config.store_silent_days)
+    sales = complete_sales(sales, reporting)
     freq = dataset_frequency(engine)
     if freq is None:
         raise TrainingError("the dataset frequency is unknown: re-import the sales files")
@@ -164,7 +172,7 @@ def run_training(
             engine,
             sales,
             level,
-            _RunSettings(freq, train_config, model_dir, source, job_id),
+            _RunSettings(freq, train_config, model_dir, source, job_id, reporting_facts(reporting)),
             tracker.engine(index, level),
             tracker.pipeline(index, level),
         )
@@ -182,6 +190,16 @@ class _RunSettings:
     model_dir: str
     source: str
     job_id: int | None
+    cut: dict[str, Any] = dataclasses.field(default_factory=dict)  # ``reporting_facts`` of the sales
+
+    def train(
+        self, sales: Any, level: str, config: TrainingConfig, progress: Progress | None = None
+    ) -> TrainedLevel:
+        """Train ``level`` with the engine; the reporting facts of the run join its data fingerprint."""
+        trained = train_level(sales, level, freq=self.freq, config=config, progress=progress)
+        if not self.cut:
+            return trained
+        return dataclasses.replace(trained, fingerprint={**trained.fingerprint, **self.cut})
 
     def register(self, engine: Engine, trained: TrainedLevel) -> str:
         """Register ``trained`` as a candidate version of this run; return its id."""
@@ -201,7 +219,7 @@ def _run_level(
     """Train, register and judge one level (no promotion yet); failures become an outcome with ``error``."""
     started = time.perf_counter()
     try:
-        trained = train_level(sales, level, freq=run.freq, config=run.train_config, progress=progress)
+        trained = run.train(sales, level, run.train_config, progress)
         steps(1, 2, "saving version")
         version_id = run.register(engine, trained)
     except Exception as exc:
@@ -249,7 +267,7 @@ def _refresh_master(
         config = dataclasses.replace(
             run.train_config, fixed=dict(master.params), horizon=trained.folds.horizon
         )
-        refit = train_level(sales, trained.level, freq=trained.freq, config=config)
+        refit = run.train(sales, trained.level, config)
         if params_key(refit.best_params) != params_key(master.params):
             return None
         return refit, run.register(engine, refit)
@@ -324,7 +342,19 @@ def _outcome(
         failed_at=failed_at,
         params=dict(trained.best_params),
         n_series=int(trained.n_series),
+        trained_through=trained.fingerprint.get("date_max"),
     )
+
+
+def reporting_facts(reporting: Reporting) -> dict[str, Any]:
+    """What a level's data fingerprint records about the cut: complete-through, the stores ahead of
+    it (their later days left out) and the silent stores counted as closed."""
+    through = reporting.complete_through
+    return {
+        "complete_through": through.isoformat() if through else None,
+        "stores_ahead": {r.store: r.last_date.isoformat() for r in reporting.ahead},
+        "stores_closed": {r.store: r.last_date.isoformat() for r in reporting.silent},
+    }
 
 
 class _ProgressTracker:

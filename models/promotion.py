@@ -162,8 +162,9 @@ def decide(trained: TrainedLevel, version_id: str, master: MasterScore | None) -
 
     Ties keep the MASTER, unless the candidate was trained on different (newer) data — then the
     equally accurate candidate replaces it so forecasts start from the latest data. Without a MASTER
-    (or when it could not be re-scored) the candidate must beat seasonal naive, or be seasonal naive
-    because nothing beat it, so that every level can serve.
+    the first model of a level is always promoted (flagged when it does not beat seasonal naive), so
+    that every level serves after its first training whatever the history; when the MASTER could not
+    be re-scored the candidate must beat seasonal naive, or be seasonal naive because nothing beat it.
     """
     cand = float(trained.metrics["wape"])
     base = trained.baseline_metrics.get("wape")

@@ -298,6 +298,7 @@ def render_markdown(report: dict[str, Any]) -> str:
         "",
         f"{fp.get('rows')} rows, {fp.get('series')} series, {fp.get('date_min')} to {fp.get('date_max')}, "
         f"sha256 `{fp.get('sha256')}`.",
+        *reporting_lines(fp),
         "",
         "## Libraries",
         "",
@@ -305,6 +306,26 @@ def render_markdown(report: dict[str, Any]) -> str:
         "",
     ]
     return "\n".join(lines)
+
+
+def _stores(dates: dict[str, str]) -> str:
+    return ", ".join(f"{store} (to {date})" for store, date in sorted(dates.items()))
+
+
+def reporting_lines(fingerprint: dict[str, Any]) -> list[str]:
+    """Which date the level was trained through and why (the stores' reporting), for the Data section."""
+    if "complete_through" not in fingerprint:
+        return []
+    text = (
+        f"Trained through {fingerprint.get('date_max')}: every store had reported up to "
+        f"{fingerprint['complete_through']}."
+    )
+    if fingerprint.get("stores_ahead"):
+        ahead = _stores(fingerprint["stores_ahead"])
+        text += f" Later days only some stores had reported were left out: {ahead}."
+    if fingerprint.get("stores_closed"):
+        text += f" Counted as closed (silent, no sales since): {_stores(fingerprint['stores_closed'])}."
+    return ["", text]
 
 
 def write_reports(folder: str | Path, report: dict[str, Any]) -> dict[str, Path]:

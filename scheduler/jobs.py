@@ -125,6 +125,7 @@ def _trained_to(engine: Engine) -> tuple[dict[str, str], dt.date | None]:
 
 def gate_facts(engine: Engine, config: Any) -> tuple[bool, str, dict[str, Any]]:
     """Decide whether enough new data arrived to retrain: (train?, reason, the numbers behind it)."""
+    from data.reporting import load_reporting
     from data.schema import LEVELS
     from data.storage import date_range, rows_changed_since
 
@@ -137,12 +138,15 @@ def gate_facts(engine: Engine, config: Any) -> tuple[bool, str, dict[str, Any]]:
     missing = [lv for lv in LEVELS if lv not in masters]
     since = last_training_at(engine)
     new_rows = rows_changed_since(engine, since) if since else None
-    new_days = (span[1] - trained_to).days if trained_to else None
+    # Days only some stores have reported are not trained on (models.pipeline), so they are not new.
+    complete = load_reporting(engine, silent_days=config.store_silent_days).complete_through or span[1]
+    new_days = (complete - trained_to).days if trained_to else None
     facts = {
         "since": since.isoformat() if since else None,
         "new_rows": new_rows,
         "new_days": new_days,
         "data_to": span[1].isoformat(),
+        "complete_through": complete.isoformat(),
         "trained_to": trained_to.isoformat() if trained_to else None,
         "min_rows": min_rows,
         "min_days": min_days,

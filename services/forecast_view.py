@@ -6,9 +6,15 @@ result: the dashboard callbacks (chart, KPIs, breakdown, CSV/XLSX export), the J
 for one series. The period maths (display periods, horizon limits, partial periods) belongs to the
 forecaster, in ``models.periods``; this module chooses what a use case computes.
 
+Unreported days are unknown, not zero (``data.reporting``): a view's history stops at the newest date
+every store of the view has reported (one store: its last report), continued from the database when
+the model was trained on less; days reported by only some stores are returned apart, as partly
+reported periods, and count in no KPI.
+
 Where the models come from is a ``ModelSource``: a ``HolderSource`` reads this process's in-memory
 MASTER snapshot (cached forecasts; one snapshot per request so one answer never mixes versions); a
 ``RegistrySource`` loads the MASTER artifacts recorded in the registry (the CLI, which serves nothing).
+A scoped manager's adapters wrap the source with ``services.scoping.scoped`` (their stores only).
 """
 
 from __future__ import annotations
@@ -22,6 +28,7 @@ import pandas as pd
 from sqlalchemy.engine import Engine
 
 from data import storage
+from data.reporting import Reporting
 from models.artifacts import load_artifact
 from models.holder import ModelUnavailableError
 from models.periods import (
@@ -29,10 +36,12 @@ from models.periods import (
     aggregate_history,
     last_year_values,
     max_horizons,
+    partly_reported,
     period_sums,
     window,
 )
 from models.registry import get_version, master_versions
+from services.scoping import ALL_STORES, StoreScope
 
 VIEW_INTERVALS = (0.8, 0.95)  # the two bands the dashboard draws and exports
 
@@ -162,6 +171,81 @@ class ViewQuery:
 
 
 @dataclass(frozen=True)
+class ReportedSales:
+    """How far the stores of one view have reported, and the recorded sales the model's history lacks.
+
+    The view's history stops at ``through``. ``recorded`` is the database's revenue of the view's
+    selection per date after ``since`` (the earlier of ``through`` and the model's last date): its
+    dates up to ``through`` continue the history, later ones were reported only by the stores in
+    ``ahead``.
+    """
+
+    through: pd.Timestamp
+    since: pd.Timestamp
+    recorded: pd.Series
+    ahead: tuple[str, ...] = ()
+
+
+def scope_stores(store: str | None, scope: StoreScope) -> str | list[str] | None:
+    """The stores a selection of ``store`` reads for a user of ``scope`` (None = every store); refuses
+    a store outside the scope with ``StoreNotAllowed``."""
+    scope.check(store)
+    return store if store is not None or scope.stores is None else sorted(scope.stores)
+
+
+def _no_sales() -> pd.Series:
+    return pd.Series(dtype=float, index=pd.DatetimeIndex([], name="date"), name="revenue")
+
+
+def reported_sales(
+    engine: Engine,
+    reporting: Reporting,
+    model_end: Any,
+    *,
+    store: str | None = None,
+    category: str | None = None,
+    product: str | None = None,
+    scope: StoreScope = ALL_STORES,
+) -> ReportedSales | None:
+    """What ``reporting`` says of the selection (``store`` None = all stores of ``scope``) next to a
+    model trained to ``model_end``; reads the database only when it holds sales of the view the model
+    lacks. None when the store is unknown or there are no sales. ``reporting`` must cover the stores
+    of ``scope`` only (``Catalogue.within``)."""
+    through = reporting.reported_through(store)
+    if through is None:
+        return None
+    through = pd.Timestamp(through)
+    since = min(through, pd.Timestamp(model_end).normalize())
+    newest = pd.Timestamp(reporting.newest if store is None else through)
+    recorded = _no_sales()
+    if newest > since:
+        recorded = storage.load_revenue_series(
+            engine,
+            store=scope_stores(store, scope),
+            category=category,
+            product=product,
+            start=since + pd.Timedelta(days=1),
+        )
+    ahead = tuple(r.store for r in reporting.ahead) if store is None else ()
+    return ReportedSales(through=through, since=since, recorded=recorded, ahead=ahead)
+
+
+def split_reported(history: pd.Series, reported: ReportedSales, alias: str) -> tuple[pd.Series, pd.Series]:
+    """The history up to ``reported.through`` (the model's steps to ``since``, then the recorded ones)
+    and the steps after it, reported only by some stores; a grid step without rows is a zero."""
+    recorded = reported.recorded
+
+    def steps(after: pd.Timestamp, until: pd.Timestamp) -> pd.Series:
+        grid = pd.date_range(after, until, freq=alias) if until > after else pd.DatetimeIndex([])
+        return recorded.reindex(grid[grid > after], fill_value=0.0).astype(float)
+
+    known = history[history.index <= reported.since]
+    filled = steps(reported.since, reported.through)
+    later = steps(reported.through, recorded.index.max()) if len(recorded) else _no_sales()
+    return (pd.concat([known, filled]) if len(filled) else known), later
+
+
+@dataclass(frozen=True)
 class ForecastView:
     """History, forecasts (80% and 95%), last year's values and backtest of one series at one granularity."""
 
@@ -174,33 +258,47 @@ class ForecastView:
     forecast95: pd.DataFrame
     last_year: pd.Series  # actuals one year before each forecast date (NaN when unknown)
     backtest: pd.DataFrame | None  # date, actual, forecast, fold (display periods) or None
+    partial: pd.Series = field(default_factory=_no_sales)  # display periods only some stores reported
+    reported_through: pd.Timestamp | None = None  # the history's last known date (None: the model's)
+    ahead: tuple[str, ...] = ()  # the stores that reported the ``partial`` days
 
 
-def forecast_view(source: ModelSource, query: ViewQuery) -> ForecastView:
-    """Compute the view of ``query`` from the source's forecaster (memory reads only, no SQL).
+def forecast_view(
+    source: ModelSource, query: ViewQuery, reported: ReportedSales | None = None
+) -> ForecastView:
+    """Compute the view of ``query`` from the source's forecaster and ``reported`` (no SQL here).
 
     A display period only partly covered by the data is left out of the history (the forecaster's
-    first forecast period already includes the actuals observed in it) and of the backtest.
+    first forecast period already includes the actuals observed in it) and of the backtest. With
+    ``reported``, the history stops where every store of the view has reported and the later days
+    are summed into ``partial`` (display periods only some stores reported; none of them is "full").
     Raises ``KeyError`` (from the forecaster, naming close matches) when the series is not served.
     """
     model = source.model(query.level)
     sid, freq = query.series_id, query.freq
     raw = model.history(sid)
+    later = _no_sales()
+    if reported is not None:
+        raw, later = split_reported(raw, reported, model.alias)
     full = aggregate_history(raw, freq, model.freq, model.alias)
     f80, f95 = band_forecasts(source, query.level, sid, query.horizon, freq)
     backtest = None
     if query.backtest:
         backtest = aggregate_backtest(model.backtest(sid), raw, freq, model.freq, model.alias)
+    end = raw.index[-1] if len(raw) else model.data_range[1]
     return ForecastView(
         level=query.level,
         series_id=sid,
         freq=freq,
-        history=window(full, query.history_days, model.data_range[1], freq),
+        history=window(full, query.history_days, end, freq),
         full_history=full,
         forecast80=f80,
         forecast95=f95,
         last_year=last_year_values(full, f80["date"], freq),
         backtest=backtest,
+        partial=partly_reported(raw, later, freq, model.freq),
+        reported_through=reported.through if reported is not None else None,
+        ahead=reported.ahead if reported is not None and len(later) else (),
     )
 
 
@@ -252,11 +350,18 @@ def recorded_history(
     store: str | None = None,
     category: str | None = None,
     product: str | None = None,
+    through: Any = None,
+    scope: StoreScope = ALL_STORES,
 ) -> pd.Series:
     """Recorded revenue of a selection straight from the database, per display period (no model needed).
 
     Shown when no model serves the selection yet; partial periods are kept (there is no forecast to
-    continue them).
+    continue them). ``through``: the last date every store of the selection has reported (None = all).
+    A scoped user's "all stores" is the sum of their stores; another store is refused
+    (``StoreNotAllowed``).
     """
-    series = storage.load_revenue_series(engine, store=store, category=category, product=product)
+    stores = scope_stores(store, scope)
+    series = storage.load_revenue_series(
+        engine, store=stores, category=category, product=product, end=through
+    )
     return period_sums(series, freq)

@@ -113,6 +113,8 @@ class UploadRecord:
     rows_replaced: int
     error: str
     has_raw_file: bool
+    undone_at: dt.datetime | None = None
+    undone_by: str = ""
 
 
 def preview_import(services: ImportServices, paths: Sequence[Path], *, actor: str) -> PreviewOutcome:
@@ -208,6 +210,8 @@ def upload_history(services: ImportServices, *, limit: int = HISTORY_LIMIT) -> l
             rows_replaced=row.rows_replaced,
             error=row.error or "",
             has_raw_file=bool(row.stored_path),
+            undone_at=row.undone_at,
+            undone_by=row.undone_by or "",
         )
         for row in queries.recent_uploads(services.engine, limit=limit)
     ]

@@ -51,6 +51,10 @@ def _register_optional(server: Flask) -> None:
 
     server.cli.add_command(retrain_cmd)
     server.cli.add_command(jobs_cli)
+
+    from app.cli.token_commands import tokens_cli
+
+    server.cli.add_command(tokens_cli)
     for name, command in server.cli.commands.items():
         if name not in NO_DATABASE_NEEDED:
             _require_database(command)

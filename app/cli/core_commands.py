@@ -10,7 +10,7 @@ from flask.cli import AppGroup, with_appcontext
 
 from app.services import get_services
 from data.db import upgrade_database
-from services import accounts, imports
+from services import accounts, imports, scoping
 
 
 def _fail(message: str) -> None:
@@ -77,10 +77,12 @@ def users_create(name: str, role: str, password_stdin: bool) -> None:
 def users_list() -> None:
     """List users with role, status and last login."""
     users = accounts.list_accounts(get_services().sessions)
-    click.echo(f"{'user':<24}{'role':<10}{'status':<12}last login")
+    scopes = scoping.scopes_by_user(get_services().sessions)
+    click.echo(f"{'user':<24}{'role':<10}{'status':<12}{'last login':<28}stores")
     for u in users:
         status = "active" if u.active else ("requested" if u.access_requested else "inactive")
-        click.echo(f"{u.username:<24}{u.role:<10}{status:<12}{u.last_login_at or '-'}")
+        stores = scopes.get(u.username, scoping.ALL_STORES).describe()
+        click.echo(f"{u.username:<24}{u.role:<10}{status:<12}{u.last_login_at or '-'!s:<28}{stores}")
 
 
 @users_cli.command("approve")
@@ -115,6 +117,25 @@ def users_deactivate(name: str) -> None:
     except accounts.AccountError as exc:
         _fail(str(exc))
     click.echo(f"User {name!r} deactivated.")
+
+
+@users_cli.command("scope")
+@click.argument("name")
+@click.option("--stores", help='Comma-separated stores the manager may see, e.g. "Loja Centro,Loja Praia".')
+@click.option("--all", "every", is_flag=True, help="Let the manager see every store (the default).")
+def users_scope(name: str, stores: str | None, every: bool) -> None:
+    """Limit a manager to some stores (--stores) or give them every store (--all); audited."""
+    if every == (stores is not None):
+        _fail("give exactly one of --stores or --all")
+    services = get_services()
+    chosen = None if every else (stores or "").split(",")
+    try:
+        scope = scoping.set_user_scope(
+            services.sessions, name, chosen, known_stores=scoping.store_names(services.engine), actor="cli"
+        )
+    except scoping.ScopeError as exc:
+        _fail(str(exc))
+    click.echo(f"{name} now sees {scope.describe()}.")
 
 
 def load_demo_if_empty() -> None:

@@ -1,4 +1,4 @@
-"""``data import PATH…`` and ``data sample`` commands (CONTRACT §2–3)."""
+"""``data import PATH…``, ``data sample``, ``data status``, ``data undo UPLOAD_ID`` (README, command line)."""
 
 from __future__ import annotations
 
@@ -9,10 +9,14 @@ import click
 from flask.cli import AppGroup
 
 from app.services import get_services
+from components.formatting import FREQ_TEXT
 from data.storage import ImportResult
-from services import imports
+from services import imports, undo
+from services.data_status import RECENT_WEEKS, DataStatus, data_status
 
-data_cli = AppGroup("data", help="Import sales files or load the demo dataset.")
+data_cli = AppGroup(
+    "data", help="Import sales files, load the demo dataset, see what each store reported, undo an upload."
+)
 
 
 def _echo_result(result: ImportResult) -> None:
@@ -57,3 +61,51 @@ def import_cmd(paths: tuple[Path, ...], uploaded_by: str, quiet: bool) -> None:
 def sample_cmd(seed: int) -> None:
     """Load the embedded demo dataset (generated from ``--seed``) through the regular importer."""
     _echo_result(imports.load_demo(get_services(), actor="cli", seed=seed))
+
+
+def status_lines(status: DataStatus) -> list[str]:
+    """The ``data status`` report: one table row per store, then "complete through"."""
+    if not status.stores:
+        return ["No sales data yet: import sales files (data import PATH…) or load the demo (data sample)."]
+    unit = FREQ_TEXT[status.frequency].many
+    periods = status.periods
+    width = max(len("store"), *(len(s.store) for s in status.stores))
+    lines = [
+        f"Reporting by store, {unit} of the last {RECENT_WEEKS} weeks: {periods[0]} to {periods[-1]} "
+        f"({len(periods)} {unit})",
+        f"{'store':<{width}}  first       last        unreported {unit}",
+    ]
+    lines += [f"{s.store:<{width}}  {s.first_date}  {s.last_date}  {s.unreported}" for s in status.stores]
+    behind = status.behind
+    tail = (
+        f"; behind: {', '.join(f'{s.store} (last {s.last_date})' for s in behind)}"
+        if behind
+        else "; every store reported through the newest date"
+    )
+    lines.append(
+        f"Complete through {status.complete_through} (the newest date every store has reported){tail}"
+    )
+    return lines
+
+
+@data_cli.command("status")
+def status_cmd() -> None:
+    """Per store: first and last reported date, unreported periods of the last 8 weeks; complete through."""
+    for line in status_lines(data_status(get_services().engine)):
+        click.echo(line)
+
+
+@data_cli.command("undo")
+@click.argument("upload_id", type=int)
+@click.option("--user", "actor", default="cli", show_default=True, help="Name recorded in the audit log.")
+def undo_cmd(upload_id: int, actor: str) -> None:
+    """Undo an upload: restore the values it replaced and delete the rows it added; exit 1 if refused."""
+    outcome = undo.undo_upload(get_services(), upload_id, actor=actor)
+    if outcome.done is None:
+        click.echo(f"Refused: {outcome.refusal}; nothing was changed.", err=True)
+        sys.exit(1)
+    done = outcome.done
+    click.echo(
+        f"Upload {done.upload_id} ({done.filename}) undone: {done.restores} replaced values restored, "
+        f"{done.deletes} added rows deleted."
+    )

@@ -1,19 +1,24 @@
-"""Admin › Data callbacks: stage → preview → confirm/cancel an upload, and the overview with its history."""
+"""Admin › Data callbacks: stage → preview → confirm/cancel an upload; the overview with the reporting
+heat-map and the history; undo an upload after a confirmation dialog."""
 
 from __future__ import annotations
 
+import time
 from typing import Any
 
-from dash import Dash, Input, Output, State, ctx, html, no_update
+from dash import ALL, Dash, Input, Output, State, ctx, html, no_update
 from flask_login import current_user
 
 from callbacks.admin.staging import UploadError, discard, stage_files, staged_paths, staging_root
 from callbacks.guards import admin_only
 from components import ids
 from components.admin.common import message, summary_cards
+from components.admin.reporting import reporting_panel
 from components.admin.uploads import import_results, limit_text, preview_card, problems_table, uploads_table
+from components.formatting import format_number
 from data.validation import first_problem
-from services import imports
+from services import imports, undo
+from services.data_status import DataStatus, data_status
 from services.imports import UploadRecord
 
 RAW_DOWNLOAD_URL = "/admin/uploads/{id}/raw"
@@ -35,12 +40,68 @@ def history_rows(records: list[UploadRecord]) -> list[dict]:
             "rows_read": u.rows_read,
             "rows_new": u.rows_new,
             "rows_replaced": u.rows_replaced,
-            "error": first_problem(u.error),
+            "error": _note(u),
             "error_full": u.error,
             "download": RAW_DOWNLOAD_URL.format(id=u.id) if u.has_raw_file else None,
+            "can_undo": u.status == "imported",
         }
         for u in records
     ]
+
+
+def _note(u: UploadRecord) -> str:
+    if u.status == "undone" and u.undone_at is not None:
+        return f"undone {u.undone_at:%Y-%m-%d %H:%M} by {u.undone_by}"
+    return first_problem(u.error)
+
+
+def status_panel(status: DataStatus) -> Any:
+    """The reporting heat-map of the Data tab for a ``DataStatus``."""
+    return reporting_panel(
+        freq=status.frequency,
+        periods=status.periods,
+        stores=[s.store for s in status.stores],
+        reported=[s.reported for s in status.stores],
+        complete_through=status.complete_through,
+        behind=[(s.store, s.last_date) for s in status.behind],
+    )
+
+
+def undo_question(plan: undo.UndoPlan) -> str:
+    """The confirmation question of an undo: which upload, and what changes."""
+    return (
+        f"Undo upload {plan.upload_id} ({plan.filename})? It puts back the {format_number(plan.restores)} "
+        f"values it replaced (the earlier uploads' values) and deletes the {format_number(plan.deletes)} "
+        "rows it added. The upload stays in the history, marked undone."
+    )
+
+
+def undo_step(services: Any, trigger: Any, clicked: bool, *, actor: str, pending: dict | None) -> tuple:
+    """One click of the undo flow; returns (message, dialog open, question, pending, refresh stamp).
+
+    An Undo button asks first (or is refused at once, e.g. a later upload changed its keys); Confirm
+    undoes the upload the dialog named; Cancel closes the dialog.
+    """
+    if isinstance(trigger, dict) and trigger.get("type") == ids.ADMIN_UNDO:
+        if not clicked:  # the history table was drawn again: no click
+            return no_update, no_update, no_update, no_update, no_update
+        check = undo.undo_preview(services, int(trigger["upload"]))
+        if check.done is None:
+            refused = message(f"Cannot undo: {check.refusal}.", "danger", extra_class="admin-undo-result")
+            return refused, False, no_update, None, no_update
+        return None, True, undo_question(check.done), {"upload": check.done.upload_id}, no_update
+    if trigger == ids.ADMIN_UNDO_CONFIRM and pending:
+        outcome = undo.undo_upload(services, int(pending["upload"]), actor=actor)
+        if outcome.done is None:
+            refused = message(f"Cannot undo: {outcome.refusal}.", "danger", extra_class="admin-undo-result")
+            return refused, False, no_update, None, no_update
+        done = outcome.done
+        text = (
+            f"Upload {done.upload_id} ({done.filename}) undone: {format_number(done.restores)} values "
+            f"restored, {format_number(done.deletes)} rows deleted."
+        )
+        return message(text, "success", extra_class="admin-undo-result"), False, no_update, None, time.time()
+    return no_update, False, no_update, None, no_update
 
 
 def stage_and_preview(
@@ -98,12 +159,32 @@ def register(app: Dash, services: Any) -> None:
     @app.callback(
         Output(ids.ADMIN_SUMMARY, "children"),
         Output(ids.ADMIN_UPLOADS, "children"),
+        Output(ids.ADMIN_DATA_STATUS, "children"),
         Input(ids.ADMIN_REFRESH, "n_clicks"),
+        Input(ids.ADMIN_UNDO_DONE, "data"),
     )
     @admin_only
-    def overview(_clicks: int | None) -> tuple[Any, Any]:
+    def overview(_clicks: int | None, _undone: Any) -> tuple[Any, Any, Any]:
         rows = history_rows(imports.upload_history(services))
-        return summary_cards(imports.sales_overview(services)), uploads_table(rows)
+        status = status_panel(data_status(services.engine))
+        return summary_cards(imports.sales_overview(services)), uploads_table(rows), status
+
+    @app.callback(
+        Output(ids.ADMIN_UNDO_MESSAGE, "children"),
+        Output(ids.ADMIN_UNDO_MODAL, "is_open"),
+        Output(ids.ADMIN_UNDO_TEXT, "children"),
+        Output(ids.ADMIN_UNDO_PENDING, "data"),
+        Output(ids.ADMIN_UNDO_DONE, "data"),
+        Input({"type": ids.ADMIN_UNDO, "upload": ALL}, "n_clicks"),
+        Input(ids.ADMIN_UNDO_CONFIRM, "n_clicks"),
+        Input(ids.ADMIN_UNDO_CANCEL, "n_clicks"),
+        State(ids.ADMIN_UNDO_PENDING, "data"),
+        prevent_initial_call=True,
+    )
+    @admin_only
+    def undo_flow(_undo: Any, _confirm: Any, _cancel: Any, pending: dict | None) -> tuple:
+        clicked = bool(ctx.triggered and ctx.triggered[0].get("value"))
+        return undo_step(services, ctx.triggered_id, clicked, actor=current_user.username, pending=pending)
 
     @app.callback(Output(ids.ADMIN_UPLOAD_LIMIT, "children"), Input(ids.ADMIN_REFRESH, "n_clicks"))
     @admin_only

@@ -21,19 +21,22 @@ from components.admin.common import message
 from components.admin.users import requests_list
 from services import accounts
 from services.accounts import OWN_ACCOUNT_REFUSED, Account, AccountError
+from services.scoping import ALL_STORES, ScopeError, StoreScope, scopes_by_user, set_user_scope, store_names
 
 
 def _when(value: Any) -> str:
     return f"{value:%Y-%m-%d %H:%M}" if value else ""
 
 
-def user_rows(users: list[Account]) -> list[dict[str, Any]]:
-    """The accounts as rows of the users grid."""
+def user_rows(users: list[Account], scopes: dict[str, StoreScope] | None = None) -> list[dict[str, Any]]:
+    """The accounts as rows of the users grid (with the stores each may see)."""
+    scopes = scopes or {}
     return [
         {
             "username": u.username,
             "role": u.role,
             "state": u.state,
+            "stores": scopes.get(u.username, ALL_STORES).describe(),
             "created_at": _when(u.created_at),
             "last_login_at": _when(u.last_login_at),
             "note": u.note,
@@ -173,6 +176,22 @@ def users_step(
     return message(text, color, extra_class="admin-user-result"), changed, "", no_update, no_update, no_update
 
 
+def scope_action(
+    sessions: Any, trigger: str, *, target: str | None, stores: list[str] | None, known: list[str], actor: str
+) -> tuple[str, str]:
+    """Limit the chosen user to the chosen stores, or give them every store; returns (message, color)."""
+    if not target:
+        return "Choose a user first.", "danger"
+    everything = trigger == ids.ADMIN_USER_SCOPE_ALL
+    try:
+        scope = set_user_scope(
+            sessions, target, None if everything else (stores or []), known_stores=known, actor=actor
+        )
+    except ScopeError as exc:
+        return f"{str(exc)[0].upper()}{str(exc)[1:]}.", "danger"
+    return f"{target} now sees {scope.describe()}.", "success"
+
+
 def register(app: Dash, services: Any) -> None:
     """Register the users callbacks (admin-only on the server)."""
 
@@ -241,7 +260,7 @@ def register(app: Dash, services: Any) -> None:
     )
     @admin_only
     def view(_changed: Any, _clicks: Any) -> tuple:
-        users = user_rows(accounts.list_accounts(services.sessions))
+        users = user_rows(accounts.list_accounts(services.sessions), scopes_by_user(services.sessions))
         pending = pending_rows(accounts.pending_requests(services.sessions))
         targets = [
             {"label": f"{u['username']} ({u['role']}, {u['state']})", "value": u["username"]}
@@ -250,3 +269,36 @@ def register(app: Dash, services: Any) -> None:
         ]
         requests = [{"label": p["username"], "value": p["username"]} for p in pending]
         return users, targets, requests, requests_list(pending)
+
+    @app.callback(
+        Output(ids.ADMIN_USER_MESSAGE, "children", allow_duplicate=True),
+        Output(ids.ADMIN_USERS_CHANGED, "data", allow_duplicate=True),
+        Input(ids.ADMIN_USER_SCOPE_SAVE, "n_clicks"),
+        Input(ids.ADMIN_USER_SCOPE_ALL, "n_clicks"),
+        State(ids.ADMIN_USER_TARGET, "value"),
+        State(ids.ADMIN_USER_SCOPE_STORES, "value"),
+        prevent_initial_call=True,
+    )
+    @admin_only
+    def scope(_save: Any, _all: Any, target: str | None, stores: list[str] | None) -> tuple:
+        text, color = scope_action(
+            services.sessions,
+            str(ctx.triggered_id),
+            target=target,
+            stores=stores,
+            known=store_names(services.engine),
+            actor=current_user.username,
+        )
+        changed = time.time() if color == "success" else no_update
+        return message(text, color, extra_class="admin-user-result"), changed
+
+    @app.callback(
+        Output(ids.ADMIN_USER_SCOPE_STORES, "options"),
+        Output(ids.ADMIN_USER_SCOPE_STORES, "value"),
+        Input(ids.ADMIN_USER_TARGET, "value"),
+        Input(ids.ADMIN_USERS_CHANGED, "data"),
+    )
+    @admin_only
+    def scope_choices(target: str | None, _changed: Any) -> tuple:
+        chosen = scopes_by_user(services.sessions).get(target or "", ALL_STORES)
+        return store_names(services.engine), sorted(chosen.stores or ())

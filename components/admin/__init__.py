@@ -13,6 +13,7 @@ from components import ids
 from components.admin.audit import audit_section
 from components.admin.common import summary_cards
 from components.admin.registry import registry_section
+from components.admin.reporting import reporting_section
 from components.admin.training import jobs_section, retrain_section
 from components.admin.uploads import history_section, upload_section, uploads_table
 from components.admin.users import users_section
@@ -38,7 +39,12 @@ def admin_page() -> html.Div:
     tabs = dbc.Tabs(
         [
             dbc.Tab(
-                [html.Div(id=ids.ADMIN_SUMMARY, className="mb-3"), upload_section(), history_section()],
+                [
+                    html.Div(id=ids.ADMIN_SUMMARY, className="mb-3"),
+                    reporting_section(),
+                    upload_section(),
+                    history_section(),
+                ],
                 label="Data",
                 tab_id="admin-tab-data",
             ),

@@ -11,7 +11,8 @@ from dash import dcc, html
 
 from components import ids
 from components.admin.common import section
-from components.formatting import format_number
+from components.formatting import FREQ_TEXT, format_number
+from data.coverage import Coverage
 from data.storage import ImportPreview, ImportResult
 from data.validation import Problem
 
@@ -61,9 +62,42 @@ def upload_section() -> html.Div:
     )
 
 
+def undo_id(upload_id: int) -> dict[str, Any]:
+    """The pattern id of the Undo button of one upload."""
+    return {"type": ids.ADMIN_UNDO, "upload": upload_id}
+
+
+def _undo_modal() -> dbc.Modal:
+    """Asks before undoing an upload (the question names the upload and what changes)."""
+    return dbc.Modal(
+        [
+            dbc.ModalHeader(dbc.ModalTitle("Undo this upload?")),
+            dbc.ModalBody(html.Div(id=ids.ADMIN_UNDO_TEXT)),
+            dbc.ModalFooter(
+                [
+                    dbc.Button("Cancel", id=ids.ADMIN_UNDO_CANCEL, color="secondary", outline=True),
+                    dbc.Button("Undo upload", id=ids.ADMIN_UNDO_CONFIRM, color="danger"),
+                ]
+            ),
+        ],
+        id=ids.ADMIN_UNDO_MODAL,
+        is_open=False,
+    )
+
+
 def history_section() -> html.Div:
-    """The upload history card (filled by a callback)."""
-    return section("Upload history", [html.Div(id=ids.ADMIN_UPLOADS)], icon="bi-clock-history")
+    """The upload history card (filled by a callback), with the undo dialog and its message area."""
+    return section(
+        "Upload history",
+        [
+            html.Div(id=ids.ADMIN_UNDO_MESSAGE),
+            html.Div(id=ids.ADMIN_UPLOADS),
+            _undo_modal(),
+            dcc.Store(id=ids.ADMIN_UNDO_PENDING),  # the upload waiting for confirmation
+            dcc.Store(id=ids.ADMIN_UNDO_DONE),  # stamped after an undo: the overview redraws
+        ],
+        icon="bi-clock-history",
+    )
 
 
 def limit_text(max_mb: float) -> str:
@@ -84,20 +118,105 @@ def _sample_table(frame: pd.DataFrame) -> dbc.Table:
     )
 
 
+def date_span(first: Any, last: Any) -> str:
+    """A compact ISO date range: ``2026-11-01..03``, ``2026-11-30..12-02``, ``2026-12-31..2027-01-02``."""
+    if first == last:
+        return f"{first:%Y-%m-%d}"
+    if (first.year, first.month) == (last.year, last.month):
+        return f"{first:%Y-%m-%d}..{last:%d}"
+    if first.year == last.year:
+        return f"{first:%Y-%m-%d}..{last:%m-%d}"
+    return f"{first:%Y-%m-%d}..{last:%Y-%m-%d}"
+
+
+def _names(names: Sequence[str], limit: int = 5) -> str:
+    shown = ", ".join(names[:limit])
+    return shown + (f" and {format_number(len(names) - limit)} more" if len(names) > limit else "")
+
+
+def coverage_warning(coverage: Coverage) -> str | None:
+    """The warning of a file that leaves stores without a report for some of its dates, or None.
+
+    ``covers 1 of 10 stores for 2026-11-01..03; the other 9 will show as not yet reported for those days``.
+    """
+    if not coverage.partial:
+        return None
+    span = date_span(coverage.behind_from, coverage.behind_to)
+    text = (
+        f"Covers {format_number(len(coverage.stores))} of {format_number(coverage.all_stores)} stores "
+        f"for {span}; "
+    )
+    others = coverage.all_stores - len(coverage.stores)
+    if not set(coverage.behind) & set(coverage.stores) and len(coverage.behind) == others:
+        who = f"the other {format_number(others)}"
+    else:
+        who = f"{format_number(len(coverage.behind))} ({_names(coverage.behind)})"
+    return f"{text}{who} will show as not yet reported for those days."
+
+
+def _store_list(coverage: Coverage) -> str:
+    new = set(coverage.new_stores)
+    named = [f"{s} (new)" if s in new else s for s in coverage.stores]
+    return _names(named, 12)
+
+
+def _coverage_facts(coverage: Coverage, freq: str) -> list[dbc.Col]:
+    words = FREQ_TEXT[freq]
+    periods = f"{format_number(coverage.dates)} {words.one if coverage.dates == 1 else words.many}"
+    touched = f"{format_number(len(coverage.stores))} of {format_number(coverage.all_stores)}"
+    return [
+        dbc.Col(_fact("Dates:", f"{coverage.date_min} → {coverage.date_max} ({periods})"), md=6),
+        dbc.Col(
+            _fact(
+                "Products:",
+                f"{format_number(coverage.products)} ({format_number(coverage.new_products)} new)",
+            ),
+            md=3,
+        ),
+        dbc.Col(
+            _fact("Series:", f"{format_number(coverage.series)} ({format_number(coverage.new_series)} new)"),
+            md=3,
+        ),
+        dbc.Col(
+            _fact(f"Stores ({touched}):", _store_list(coverage)), md=12, className="admin-preview-stores"
+        ),
+    ]
+
+
 def preview_card(preview: ImportPreview) -> dbc.Card:
-    """What importing one file would do: mapped columns, frequency, range, catalogue, new vs replaced."""
+    """What importing one file would do: mapped columns, frequency, coverage, new vs replaced rows."""
     mapping = ", ".join(f"{field} ← {column}" for field, column in preview.columns.items())
     stores = ", ".join(preview.stores[:12]) + (" …" if len(preview.stores) > 12 else "")
+    coverage = preview.coverage
+    scope = (
+        _coverage_facts(coverage, preview.frequency)
+        if coverage is not None
+        else [
+            dbc.Col(_fact("Dates:", f"{preview.date_min} → {preview.date_max}"), md=6),
+            dbc.Col(_fact("Products:", preview.products), md=6),
+            dbc.Col(_fact(f"Stores ({len(preview.stores)}):", stores), md=12),
+        ]
+    )
+    warning = coverage_warning(coverage) if coverage is not None else None
+    alert = (
+        [
+            dbc.Alert(
+                [html.I(className="bi bi-exclamation-triangle me-1"), warning],
+                color="warning",
+                className="py-2 mb-2 admin-coverage-warning",
+            )
+        ]
+        if warning
+        else []
+    )
     facts = dbc.Row(
         [
             dbc.Col(_fact("Rows read:", format_number(preview.rows_read)), md=3),
             dbc.Col(_fact("Frequency:", preview.frequency), md=3),
-            dbc.Col(_fact("Dates:", f"{preview.date_min} → {preview.date_max}"), md=6),
             dbc.Col(_fact("New rows:", format_number(preview.rows_new)), md=3, className="admin-preview-new"),
             dbc.Col(_fact("Replaced rows:", format_number(preview.rows_replaced)), md=3),
             dbc.Col(_fact("Unchanged rows:", format_number(preview.rows_unchanged)), md=3),
-            dbc.Col(_fact("Products:", preview.products), md=3),
-            dbc.Col(_fact(f"Stores ({len(preview.stores)}):", stores), md=12),
+            *scope,
             dbc.Col(_fact("Categories:", ", ".join(preview.categories)), md=12),
             dbc.Col(_fact("Columns:", mapping), md=12),
             dbc.Col(_fact("Decimal mark:", preview.decimal_mark), md=12),
@@ -108,6 +227,7 @@ def preview_card(preview: ImportPreview) -> dbc.Card:
         dbc.CardBody(
             [
                 html.H6([html.I(className="bi bi-file-earmark-spreadsheet me-1"), preview.filename]),
+                *alert,
                 facts,
                 html.Div(
                     f"First {min(PREVIEW_ROWS, len(preview.rows))} rows as they will be stored:",
@@ -172,13 +292,17 @@ def uploads_table(rows: list[dict]) -> dbc.Table | dbc.Alert:
         return dbc.Alert("No uploads yet.", color="secondary")
     header = html.Thead(
         html.Tr(
-            [html.Th(h) for h in ("When (UTC)", "File", "By", "Status", "Read", "New", "Replaced", "Note")]
+            [
+                html.Th(h)
+                for h in ("#", "When (UTC)", "File", "By", "Status", "Read", "New", "Replaced", "Note", "")
+            ]
         )
     )
     body = html.Tbody(
         [
             html.Tr(
                 [
+                    html.Td(r["id"]),
                     html.Td(r["uploaded_at"]),
                     html.Td(
                         html.A(r["filename"], href=r["download"], title="download the raw file")
@@ -196,6 +320,7 @@ def uploads_table(rows: list[dict]) -> dbc.Table | dbc.Alert:
                         style={"maxWidth": "28rem"},
                         title=r.get("error_full") or r.get("error") or "",
                     ),
+                    html.Td(_undo_button(r["id"]) if r.get("can_undo") else ""),
                 ]
             )
             for r in rows
@@ -209,4 +334,16 @@ def uploads_table(rows: list[dict]) -> dbc.Table | dbc.Alert:
     )
 
 
-STATUS_COLORS = {"imported": "success", "unchanged": "secondary", "rejected": "danger"}
+def _undo_button(upload_id: int) -> dbc.Button:
+    return dbc.Button(
+        [html.I(className="bi bi-arrow-counterclockwise me-1"), "Undo"],
+        id=undo_id(upload_id),
+        size="sm",
+        color="danger",
+        outline=True,
+        className="py-0 admin-undo-button",
+        title=f"Undo upload {upload_id}: put back the values it replaced and delete the rows it added",
+    )
+
+
+STATUS_COLORS = {"imported": "success", "unchanged": "secondary", "rejected": "danger", "undone": "warning"}

@@ -1,4 +1,4 @@
-"""Admin › Users: the user list, create, (de)activate, reset password, and pending access requests."""
+"""Admin › Users: the user list, create, (de)activate, reset password, store scopes, access requests."""
 
 from __future__ import annotations
 
@@ -13,6 +13,7 @@ USER_COLUMNS = [
     {"field": "username", "headerName": "User", "minWidth": 150, "flex": 1.2},
     {"field": "role", "minWidth": 105, "flex": 0.5},
     {"field": "state", "headerName": "State", "minWidth": 230, "flex": 1},
+    {"field": "stores", "headerName": "Stores", "minWidth": 160, "flex": 1, "tooltipField": "stores"},
     {"field": "created_at", "headerName": "Created (UTC)", "minWidth": 165, "flex": 1},
     {"field": "last_login_at", "headerName": "Last login (UTC)", "minWidth": 175, "flex": 1},
     {"field": "note", "headerName": "Request note", "minWidth": 180, "flex": 1.5, "tooltipField": "note"},
@@ -78,6 +79,36 @@ def _account_actions() -> dbc.Row:
     )
 
 
+def _scope_actions() -> dbc.Row:
+    """The stores the chosen manager may see: some stores, or all of them (the default)."""
+    return dbc.Row(
+        [
+            dbc.Col(
+                dcc.Dropdown(
+                    id=ids.ADMIN_USER_SCOPE_STORES,
+                    multi=True,
+                    placeholder="stores the chosen manager may see…",
+                ),
+                md=6,
+            ),
+            dbc.Col(
+                [
+                    dbc.Button(
+                        [html.I(className="bi bi-shop me-1"), "Limit to these stores"],
+                        id=ids.ADMIN_USER_SCOPE_SAVE,
+                        color="primary",
+                        outline=True,
+                        className="me-2",
+                    ),
+                    dbc.Button("All stores", id=ids.ADMIN_USER_SCOPE_ALL, color="secondary", outline=True),
+                ],
+                md=6,
+            ),
+        ],
+        className="g-2 mb-3",
+    )
+
+
 def _request_actions() -> html.Div:
     return html.Div(
         [
@@ -134,6 +165,7 @@ def users_section() -> dbc.Card:
             html.Div(id=ids.ADMIN_USER_MESSAGE),
             _create_form(),
             _account_actions(),
+            _scope_actions(),
             grid(ids.ADMIN_USERS_GRID, USER_COLUMNS, height="300px", row_id="username"),
             _request_actions(),
             _confirm_modal(),

@@ -17,12 +17,16 @@ ROUTER_PAYLOAD = {
     "state": [{"id": "url", "property": "search", "value": ""}],
 }
 ADMIN_PAYLOAD = {
-    "output": "..admin-summary.children...admin-uploads.children..",
+    "output": "..admin-summary.children...admin-uploads.children...admin-data-status.children..",
     "outputs": [
         {"id": "admin-summary", "property": "children"},
         {"id": "admin-uploads", "property": "children"},
+        {"id": "admin-data-status", "property": "children"},
     ],
-    "inputs": [{"id": "admin-refresh", "property": "n_clicks", "value": 1}],
+    "inputs": [
+        {"id": "admin-refresh", "property": "n_clicks", "value": 1},
+        {"id": "admin-undo-done", "property": "data", "value": None},
+    ],
     "changedPropIds": ["admin-refresh.n_clicks"],
     "state": [],
 }

@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import Engine
 
+from app.config import Settings
 from callbacks.catalogue import CatalogueCache
 from data.db import make_engine
 from models.holder import ModelHolder
@@ -36,4 +37,4 @@ def holder(trained_engine: Engine) -> ModelHolder:
 @pytest.fixture(scope="session")
 def cache(trained_engine: Engine) -> CatalogueCache:
     """The catalogue cache over the trained database."""
-    return CatalogueCache(trained_engine, ttl=3600)
+    return CatalogueCache(trained_engine, ttl=3600, silent_days=Settings().store_silent_days)

@@ -9,6 +9,7 @@ import sqlite3
 import pandas as pd
 import pytest
 
+from app.config import Settings
 from callbacks.catalogue import CatalogueCache
 from callbacks.export import export_filename, export_frame, forecast_download, xlsx_bytes
 from callbacks.filters import drill_target, horizon_for_freq, products_for
@@ -18,6 +19,8 @@ from components.state import ViewState, tab_of, to_query
 from data.db import make_engine
 from data.storage import import_sales_frame
 from models.holder import ModelHolder
+
+SILENT_DAYS = Settings().store_silent_days
 
 
 def first_store_and_missing_product(cache):
@@ -146,30 +149,37 @@ def test_pages_open_with_the_filters_of_the_link(cache):
 
 
 def test_sales_newer_than_the_model_are_announced(trained_engine, tmp_path):
-    """After an import the forecast still starts at the model's last date: the view says why."""
+    """After an import the forecast still starts at the model's last date: the view says why. Days only
+    one store has reported get the completeness note instead (they are not yet complete data)."""
     copy = tmp_path / "copy.db"
     with sqlite3.connect(trained_engine.url.database) as source, sqlite3.connect(copy) as target:
         source.backup(target)  # a consistent copy of the trained database (WAL included)
     engine = make_engine(f"sqlite:///{copy}")
     try:
-        catalogue = CatalogueCache(engine, ttl=3600).get()
-        store = catalogue.stores[0]
-        product = sorted(catalogue.carried[store])[0]
+        catalogue = CatalogueCache(engine, ttl=3600, silent_days=SILENT_DAYS).get()
         week = pd.date_range("2025-07-01", periods=7, freq="D")
-        newer = pd.DataFrame(
-            {
-                "date": week,
-                "store": store,
-                "category": catalogue.product_category[product],
-                "product": product,
-                "revenue": 100.0,
-            }
-        )
-        assert import_sales_frame(engine, newer, filename="july.csv", uploaded_by="test").status == "imported"
+
+        def july(store: str) -> pd.DataFrame:
+            product = sorted(catalogue.carried[store])[0]
+            category = catalogue.product_category[product]
+            return pd.DataFrame(
+                {"date": week, "store": store, "category": category, "product": product, "revenue": 100.0}
+            )
+
+        first, second = catalogue.stores[:2]
+        assert import_sales_frame(engine, july(first), filename="a", uploaded_by="t").status == "imported"
         holder = ModelHolder(engine, poll_seconds=3600)
-        out = render_view(holder, engine, CatalogueCache(engine, ttl=3600), ViewState("store", freq="W"))
+        state = ViewState("store", freq="W")
+        out = render_view(holder, engine, CatalogueCache(engine, ttl=3600, silent_days=SILENT_DAYS), state)
+        text = str(out.alert)
+        assert "Sales complete through 30 Jun 2025; 1 store has reported later days (to 07 Jul 2025)" in text
+        assert "Sales up to" not in text
+
+        assert import_sales_frame(engine, july(second), filename="b", uploaded_by="t").status == "imported"
+        out = render_view(holder, engine, CatalogueCache(engine, ttl=3600, silent_days=SILENT_DAYS), state)
         text = str(out.alert)
         assert "Sales up to 07 Jul 2025 are recorded" in text and "trained on sales to 30 Jun 2025" in text
-        assert dt.date(2025, 7, 7) == CatalogueCache(engine).get().last_date
+        assert "Sales complete through" not in text
+        assert dt.date(2025, 7, 7) == CatalogueCache(engine, silent_days=SILENT_DAYS).get().last_date
     finally:
         engine.dispose()

@@ -205,3 +205,16 @@ def test_held_decisions_say_why_and_are_not_promoted() -> None:
     stored = record(run)
     assert stored["promote"] is False and stored["outcome"] == "promoted" and stored["hold"] == "run_failed"
     assert stored["failed_levels"] == ["category", "product"] and stored["reason"] == describe(run)
+
+
+def test_the_first_model_of_a_level_is_promoted_even_on_a_tie_with_seasonal_naive(theta_trained) -> None:
+    """A level without a MASTER always gets one: a candidate that only ties seasonal naive (the 44-week
+    product level of a real dataset) is promoted as the first MASTER instead of leaving nothing to serve."""
+    tied = dataclasses.replace(
+        theta_trained,
+        baseline_metrics={**theta_trained.baseline_metrics, "wape": theta_trained.metrics["wape"]},
+    )
+    assert tied.best_params["family"] != "seasonal_naive"
+    decision = decide(tied, "store-new", None)
+    assert decision.outcome is Outcome.FIRST_NAIVE and decision.promoted
+    assert describe(decision).endswith("promoted as the first MASTER so the level can serve")

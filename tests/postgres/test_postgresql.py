@@ -124,3 +124,52 @@ def test_leader_lease_has_one_holder_and_expires(pg_engine):
 def test_two_admins_deactivating_each_other_at_once_leave_one_active(pg_engine):
     """PostgreSQL: the active admin rows are locked, so the second call counts again after the first."""
     assert_concurrent_admin_deactivations_keep_one(make_session_factory(pg_engine))
+
+
+def test_undo_restores_refuses_and_status_reports_on_postgresql(pg_engine, tmp_path):
+    """Keeping replaced values, the set-based restore (UPDATE … FROM), refusals and the status queries."""
+    from types import SimpleNamespace
+
+    from data.queries import rows_changed_since, store_reporting
+    from data.schema import AuditEvent, utc_now
+    from services.data_status import data_status
+    from services.undo import undo_upload
+
+    up = tmp_path / "up"
+    a = _write_csv(
+        tmp_path / "a.csv",
+        [("2025-01-01", "S1", "Food", "Rice", 10.5), ("2025-01-02", "S1", "Food", "Rice", 12.25),
+         ("2025-01-01", "S2", "Food", "Beans", 5.0)],
+    )  # fmt: skip
+    b = _write_csv(
+        tmp_path / "b.csv",
+        [("2025-01-02", "S1", "Food", "Rice", 20.0), ("2025-01-03", "S1", "Food", "Rice", 7.0),
+         ("2025-01-03", "S3", "Drinks", "Cola", 1.0)],
+    )  # fmt: skip
+    (first,) = import_sales_files(pg_engine, [a], uploaded_by="test", upload_dir=up)
+    with pg_engine.connect() as conn:
+        after_a = conn.execute(
+            select(Sale.store, Sale.product, Sale.date, Sale.revenue, Sale.upload_id)
+        ).all()
+    (second,) = import_sales_files(pg_engine, [b], uploaded_by="test", upload_dir=up)
+    services = SimpleNamespace(engine=pg_engine, sessions=make_session_factory(pg_engine))
+
+    status = data_status(pg_engine)
+    assert [(r.store, str(r.last_date)) for r in store_reporting(pg_engine)] == [
+        ("S1", "2025-01-03"), ("S2", "2025-01-01"), ("S3", "2025-01-03"),
+    ]  # fmt: skip
+    assert str(status.complete_through) == "2025-01-01"
+
+    refused = undo_upload(services, first.upload_id, actor="ana")
+    assert refused.done is None and f"upload {second.upload_id} (b.csv) changed 1 of them" in refused.refusal
+    mark = utc_now()
+    done = undo_upload(services, second.upload_id, actor="ana").done
+    assert done is not None and (done.restores, done.deletes) == (1, 2)
+    with pg_engine.connect() as conn:
+        now = conn.execute(select(Sale.store, Sale.product, Sale.date, Sale.revenue, Sale.upload_id)).all()
+        actions = conn.scalars(select(AuditEvent.action).order_by(AuditEvent.id)).all()
+    assert sorted(now) == sorted(after_a)
+    assert list_stores(pg_engine) == ["S1", "S2"]
+    assert rows_changed_since(pg_engine, mark) == 3
+    assert actions == ["upload_undo_refused", "upload_undo"]
+    assert undo_upload(services, second.upload_id, actor="ana").refusal.endswith("by ana)")
