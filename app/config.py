@@ -168,6 +168,7 @@ class Settings:
     train_horizon: int | None = _setting(None, _optional_positive_int, "cross-validation horizon")
     train_families: tuple[str, ...] | None = _setting(None, _name_list, "candidate families")
     train_grids: Any = _setting(None, _json, "hyper-parameter grids (JSON)")  # noqa: RUF009 (a field)
+    holidays: str = _setting("BR", _text, "holiday features: holidays-package country[-subdivision] or none")
     # Set by the program, never from the environment.
     testing: bool = field(default=False, metadata={"internal": True})
     cli_command: bool = field(default=False, metadata={"internal": True})

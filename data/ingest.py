@@ -301,7 +301,7 @@ def validate_raw(
         out.add("the file has a header but no data rows", row=1)
         out.raise_if_any()
     check_identifiers(raw, columns, out)
-    dates = parse_dates(raw, columns["date"], out)
+    dates = parse_dates(raw, columns["date"], out, limits)
     check_date_window(raw, dates, columns["date"], out, limits)
     decimal = decide_decimal_mark(raw, columns, decimal_hint)
     amounts = {"decimal": decimal, "max_value": limits.max_value}

@@ -188,7 +188,7 @@ def map_columns(header: Sequence[object], out: ProblemCollector) -> dict[str, in
 
 
 def _strip(values: pd.Series) -> pd.Series:
-    return values.fillna("").astype(str).str.strip()
+    return values.astype(object).where(values.notna(), "").astype(str).str.strip()
 
 
 def blank(values: pd.Series) -> pd.Series:
@@ -222,8 +222,11 @@ def check_identifiers(raw: pd.DataFrame, columns: dict[str, str], out: ProblemCo
             out.add_rows(raw.loc[control, "_row"], reasons, columns[field])
 
 
-def parse_dates(raw: pd.DataFrame, column: str, out: ProblemCollector) -> pd.Series:
-    """Parse ISO ``YYYY-MM-DD`` or ``DD/MM/YYYY`` dates; unparsable ones become problems and NaT."""
+def parse_dates(
+    raw: pd.DataFrame, column: str, out: ProblemCollector, limits: SalesLimits | None = None
+) -> pd.Series:
+    """Parse ISO ``YYYY-MM-DD`` or ``DD/MM/YYYY`` dates; unparsable ones become problems and NaT
+    (a well-formed date too far out for pandas is reported against ``limits``' window)."""
     if pd.api.types.is_datetime64_any_dtype(raw["date"]):
         parsed = raw["date"].dt.tz_localize(None) if raw["date"].dt.tz is not None else raw["date"]
         parsed = parsed.dt.normalize().astype("datetime64[s]")
@@ -249,8 +252,24 @@ def parse_dates(raw: pd.DataFrame, column: str, out: ProblemCollector) -> pd.Ser
             "missing date",
             "unparsable date " + ("'" + shown + "'").astype(object) + " (expected YYYY-MM-DD or DD/MM/YYYY)",
         )
-        out.add_rows(raw.loc[bad, "_row"], pd.Series(reasons, index=shown.index), column)
+        reasons = _explain_far_dates(
+            day[bad], iso[bad], pd.Series(reasons, index=shown.index), limits or SalesLimits()
+        )
+        out.add_rows(raw.loc[bad, "_row"], reasons, column)
     return parsed
+
+
+def _explain_far_dates(day: pd.Series, iso: pd.Series, reasons: pd.Series, limits: SalesLimits) -> pd.Series:
+    """Well-formed dates pandas cannot hold (years before 1678 or after 2261, e.g. 0001-01-01 or
+    9999-12-31) are outside any allowed window: say so instead of "unparsable"."""
+    year = day.str.extract(r"^(\d{4})-\d{2}-\d{2}$")[0].where(
+        iso, day.str.extract(r"^\d{2}/\d{2}/(\d{4})$")[0]
+    )
+    far = pd.to_numeric(year, errors="coerce")
+    far = far.lt(pd.Timestamp.min.year + 1) | far.gt(pd.Timestamp.max.year - 1)
+    return reasons.where(
+        ~far, "date " + day.astype(object) + " is outside the allowed window " + limits.window()
+    )
 
 
 def check_date_window(
@@ -421,10 +440,17 @@ def parse_amounts(
     return numbers
 
 
+def _float_or_nan(text: str) -> float:
+    try:
+        return float(text)
+    except (TypeError, ValueError):
+        return float("nan")
+
+
 def _explain_not_numbers(compact: pd.Series, shown: pd.Series, reasons: pd.Series) -> pd.Series:
     """Sharper reasons for values that are numbers of a kind we refuse: infinite/NaN, spreadsheet errors."""
     lowered = compact.str.lower()
-    special = pd.to_numeric(compact, errors="coerce")
+    special = pd.to_numeric(compact.map(_float_or_nan), errors="coerce")  # '1e309' → inf on any pandas
     infinite = (special.notna() & ~np.isfinite(special)) | lowered.str.fullmatch(r"[+-]?(nan|inf|infinity)")
     reasons = reasons.where(
         ~infinite, "not a finite number: " + shown + " (infinite or NaN values cannot be summed or stored)"

@@ -47,10 +47,11 @@ def write_text_atomic(text: str, path: str | os.PathLike[str]) -> Path:
 def load_artifact(path: str | os.PathLike[str], *, expected_level: str | None = None) -> Any:
     """Load a ``LevelForecaster`` from ``path`` and validate it; raise ``ArtifactError`` otherwise.
 
-    Checks, in order: the file exists and unpickles, the object is a ``LevelForecaster``, its level
-    matches ``expected_level`` (when given), and its own ``validate()`` passes.
+    Checks, in order: the file exists and unpickles, the object is a ``LevelForecaster``, its format
+    version is one this engine reads (older formats load: their tables are the same), its level matches
+    ``expected_level`` (when given), and its own ``validate()`` passes.
     """
-    from models.forecaster import LevelForecaster
+    from models.forecaster import FORMAT_VERSION, LevelForecaster
 
     file = Path(path)
     if not file.is_file():
@@ -63,6 +64,12 @@ def load_artifact(path: str | os.PathLike[str], *, expected_level: str | None = 
         raise ArtifactError(
             f"model artifact {file} holds a {type(obj).__module__}.{type(obj).__qualname__}, "
             "not a LevelForecaster"
+        )
+    version = getattr(obj, "format_version", 1)
+    if not isinstance(version, int) or version > FORMAT_VERSION:
+        raise ArtifactError(
+            f"model artifact {file} has format {version!r}, newer than this engine reads (up to "
+            f"{FORMAT_VERSION}): upgrade the application or retrain the level"
         )
     if expected_level is not None and obj.level != expected_level:
         raise ArtifactError(f"model artifact {file} is for level {obj.level!r}, expected {expected_level!r}")

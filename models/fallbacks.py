@@ -4,7 +4,9 @@ Per series, judged on the data known at the forecast origin (m = primary season)
 - ``zero``: no sales at all so far -> forecast 0.
 - ``constant``: every observation equal -> that value.
 - ``short_profile``: fewer than m observations -> mean of its observations x the level's pooled
-  seasonal profile (the shape of the sum of all series over its last seasons).
+  seasonal profile (the shape of the sum of all series over its last seasons). When the whole level is
+  shorter than one season there is no profile: the candidate's own (non-seasonal) forecast serves, and
+  the profile (then flat) only fills series it left undefined.
 - ``one_season``: m to 2m-1 observations -> average of the candidate's forecast and the short profile
   forecast (one season is too noisy to trust alone).
 - ``dormant``: no sale in its last quarter-year or more (91 days, 13 weeks, 3 months, 2 quarters), a
@@ -79,7 +81,10 @@ def apply_fallbacks(panel: Panel, paths: np.ndarray) -> tuple[np.ndarray, np.nda
     one_season = (n_obs >= m) & (n_obs < 2 * m)
     out[one_season] = 0.5 * (out[one_season] + short[one_season])
     labels[one_season] = "one_season"
-    is_short = n_obs < m
+    # The pooled profile needs one season of the level; on data shorter than that the candidates'
+    # own (non-seasonal) forecasts serve and the profile only fills what they leave undefined.
+    undefined = ~np.isfinite(out).all(axis=1)
+    is_short = (n_obs < m) & ((panel.length >= m) | undefined)
     out[is_short] = short[is_short]
     labels[is_short] = "short_profile"
     constant = (n_obs > 0) & (vmax == vmin)

@@ -9,7 +9,8 @@ origins inside the training data) and forecast rows (o = the last date) with no 
   same-phase values (the recent seasonal profile), the value one year before the target (smoothed) and
   that value times the recent year-over-year growth;
 - calendar of the target date: day of week, day of month, month, Fourier terms of the day of year,
-  Brazilian holidays (daily data); step h (capped at the fold horizon); whether the series is a total.
+  holidays of the configured country (daily data); step h (capped at the fold horizon); whether the
+  series is a total.
 """
 
 from __future__ import annotations
@@ -50,14 +51,70 @@ def feature_spec(freq: str) -> FeatureSpec:
     }[freq]
 
 
+DEFAULT_HOLIDAYS = "BR"
+
+
+def parse_holidays(spec: str | None) -> tuple[str, str | None] | None:
+    """``"BR"``, ``"US-CA"`` or ``"none"`` -> (country, subdivision) or None; ValueError names the choices."""
+    text = (spec or "none").strip()
+    if text.lower() in ("", "none"):
+        return None
+    country, _, subdiv = text.partition("-")
+    country = country.upper()
+    supported = holidays.list_supported_countries()
+    if country not in supported:
+        raise ValueError(
+            f"unknown holiday country {country!r} (HOLIDAYS={spec!r}); use 'none' or a code of the "
+            f"holidays package, e.g. {', '.join(sorted(supported)[:12])}, ..."
+        )
+    if subdiv and subdiv.upper() not in {s.upper() for s in supported[country]}:
+        raise ValueError(
+            f"unknown subdivision {subdiv!r} of {country} (HOLIDAYS={spec!r}); expected one of "
+            f"{', '.join(supported[country])}"
+        )
+    return country, (subdiv.upper() if subdiv else None)
+
+
 @lru_cache(maxsize=64)
-def _holiday_dates(year_from: int, year_to: int) -> frozenset:
-    """Brazilian national holidays of the given years (cached: the package builds them lazily)."""
-    cal = holidays.country_holidays("BR", years=range(year_from, year_to + 1))
+def holiday_dates(spec: str | None, year_from: int, year_to: int) -> frozenset:
+    """Public holidays of ``spec`` (country[-subdivision] or none) in the given years (cached)."""
+    parsed = parse_holidays(spec)
+    if parsed is None:
+        return frozenset()
+    country, subdiv = parsed
+    cal = holidays.country_holidays(country, subdiv=subdiv, years=range(year_from, year_to + 1))
     return frozenset(pd.Timestamp(d) for d in cal)
 
 
-def calendar_features(dates: pd.DatetimeIndex, freq: str) -> dict[str, np.ndarray]:
+def _flags(dates: pd.DatetimeIndex, spec: str | None, shift_days: int) -> np.ndarray:
+    """1.0 where ``date + shift_days`` is a holiday of ``spec``."""
+    idx = pd.DatetimeIndex(dates)
+    if len(idx) == 0:
+        return np.zeros(0)
+    hol = holiday_dates(spec, int(idx.min().year), int(idx.max().year) + 1)
+    if not hol:
+        return np.zeros(len(idx))
+    shifted = idx.normalize() + pd.Timedelta(days=shift_days)
+    return np.asarray(shifted.isin(pd.DatetimeIndex(sorted(hol))), dtype=float)
+
+
+def holiday_flags(spec: str | None) -> list:
+    """Date-feature functions ``holiday`` and ``pre_holiday`` for mlforecast (empty for ``none``)."""
+    if parse_holidays(spec) is None:
+        return []
+
+    def holiday(dates: pd.DatetimeIndex) -> np.ndarray:
+        return _flags(dates, spec, 0)
+
+    def pre_holiday(dates: pd.DatetimeIndex) -> np.ndarray:
+        return _flags(dates, spec, 1)
+
+    return [holiday, pre_holiday]
+
+
+def calendar_features(
+    dates: pd.DatetimeIndex, freq: str, holidays_spec: str | None = DEFAULT_HOLIDAYS
+) -> dict[str, np.ndarray]:
     """Calendar terms of target dates (what is known about a date in advance)."""
     doy = dates.day_of_year.to_numpy() / 365.25
     out: dict[str, np.ndarray] = {"month": dates.month.to_numpy() - 1}
@@ -68,9 +125,8 @@ def calendar_features(dates: pd.DatetimeIndex, freq: str) -> dict[str, np.ndarra
     if freq == "D":
         out["dow"] = dates.day_of_week.to_numpy()
         out["dom"] = dates.day.to_numpy()
-        hol = _holiday_dates(int(dates.min().year), int(dates.max().year) + 1)
-        out["holiday"] = np.array([d in hol for d in dates], dtype=float)
-        out["pre_holiday"] = np.array([d + pd.Timedelta(days=1) in hol for d in dates], dtype=float)
+        out["holiday"] = _flags(dates, holidays_spec, 0)
+        out["pre_holiday"] = _flags(dates, holidays_spec, 1)
     return out
 
 
@@ -148,7 +204,7 @@ def origin_rows(panel: Panel, origins: np.ndarray, steps: np.ndarray, h_cap: int
     all_dates = panel.dates
     if max_t >= length:
         all_dates = panel.dates.append(future_dates(panel.dates[-1], panel.alias, max_t - length + 1))
-    cal = calendar_features(all_dates[: max_t + 1], panel.freq)
+    cal = calendar_features(all_dates[: max_t + 1], panel.freq, panel.holidays)
     for name, arr in cal.items():
         cols[name] = arr[t]
     cols["scale"] = scale

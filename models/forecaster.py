@@ -20,6 +20,10 @@ from models.intervals import INTERVAL_LEVELS, Calibration, aggregate_bounds, che
 from models.periods import served_periods, whole_periods
 from models.series import check_freq, display_alias, future_dates
 
+# Artifact format: 1 = before engine v2 (no version field; same tables, loads as is), 2 = engine v2
+# (per-series selection in ``params``). ``models.artifacts.load_artifact`` refuses newer formats.
+FORMAT_VERSION = 2
+
 
 @dataclass(frozen=True, eq=False)
 class ForecastTables:
@@ -53,6 +57,7 @@ class LevelForecaster:
     tables: ForecastTables = field(repr=False)
     version: str | None = None
     fallbacks: dict = field(default_factory=dict)
+    format_version: int = FORMAT_VERSION
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "_index", {sid: i for i, sid in enumerate(self.series_ids)})
@@ -63,6 +68,7 @@ class LevelForecaster:
         return state
 
     def __setstate__(self, state: dict) -> None:
+        state.setdefault("format_version", 1)  # pickled before the field existed
         self.__dict__.update(state)
         object.__setattr__(self, "_index", {sid: i for i, sid in enumerate(self.series_ids)})
 

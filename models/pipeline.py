@@ -24,6 +24,7 @@ from data.progress import Progress
 from data.reporting import Reporting, complete_sales, load_reporting
 from data.schema import LEVELS
 from data.storage import dataset_frequency, load_sales
+from models.features import parse_holidays
 from models.promotion import (
     Hold,
     PromotionDecision,
@@ -102,6 +103,7 @@ class TrainingSettings(Protocol):
     train_horizon: int | None
     train_families: tuple[str, ...] | None
     train_grids: Any
+    holidays: str
     store_silent_days: int
 
 
@@ -116,6 +118,11 @@ def training_config(settings: TrainingSettings) -> TrainingConfig:
         kwargs["grids"] = settings.train_grids
     if settings.train_families is not None:
         kwargs["families"] = tuple(settings.train_families)
+    try:
+        parse_holidays(settings.holidays)
+    except ValueError as exc:
+        raise TrainingError(f"setting HOLIDAYS: {exc}") from exc
+    kwargs["holidays"] = settings.holidays
     return TrainingConfig(**kwargs)
 
 

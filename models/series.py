@@ -7,6 +7,7 @@ Every model in the engine reads the panel; the long ``(unique_id, ds, y)`` frame
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass
 
 import numpy as np
@@ -128,6 +129,7 @@ class Panel:
     values: np.ndarray
     freq: str
     alias: str
+    holidays: str = "BR"  # country[-subdivision] of the holidays package, or "none"
 
     @property
     def n_series(self) -> int:
@@ -152,7 +154,12 @@ class Panel:
 
     def truncate(self, end: int) -> Panel:
         """The panel up to and including grid position ``end`` (what is known at that cutoff)."""
-        return Panel(self.ids, self.dates[: end + 1], self.values[:, : end + 1], self.freq, self.alias)
+        return dataclasses.replace(self, dates=self.dates[: end + 1], values=self.values[:, : end + 1])
+
+    def take(self, rows: np.ndarray) -> Panel:
+        """The panel of the series at positions ``rows`` (same dates)."""
+        rows = np.asarray(rows, dtype=int)
+        return dataclasses.replace(self, ids=tuple(self.ids[i] for i in rows), values=self.values[rows])
 
     def to_long(self) -> pd.DataFrame:
         """Long frame ``unique_id, ds, y`` of the observed cells, sorted by id then date."""
@@ -214,7 +221,7 @@ def _level_codes(sales: pd.DataFrame, level: str) -> tuple[list[str], np.ndarray
     return ids, own + len(totals), codes.astype(np.int64)
 
 
-def level_panel(sales: pd.DataFrame, level: str, freq: str) -> Panel:
+def level_panel(sales: pd.DataFrame, level: str, freq: str, holidays: str = "BR") -> Panel:
     """All series of ``level`` (each store's and all stores') as a Panel on the dataset's regular grid."""
     check_level(level)
     clean = validate_sales(sales, freq)
@@ -239,7 +246,7 @@ def level_panel(sales: pd.DataFrame, level: str, freq: str) -> Panel:
     seen = seen.reshape(len(ids), length)
     first = np.where(seen.any(axis=1), seen.argmax(axis=1), length)
     values[np.arange(length)[None, :] < first[:, None]] = np.nan
-    return Panel(tuple(ids[i] for i in order), dates, values, freq, alias)
+    return Panel(tuple(ids[i] for i in order), dates, values, freq, alias, holidays)
 
 
 def build_level_series(sales: pd.DataFrame, level: str, freq: str) -> pd.DataFrame:

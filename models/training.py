@@ -22,13 +22,14 @@ from data.progress import Progress
 from models.candidates import (
     COMBINATION,
     FAMILIES,
-    LOCAL_FIT_BUDGET,
+    LOCAL_FAMILIES,
     config_key,
     expand_grid,
     make_candidate,
 )
 from models.evaluation import (
     Folds,
+    fold_truth,
     make_folds,
     residual_scale,
     scaled_residuals,
@@ -37,6 +38,15 @@ from models.evaluation import (
 from models.fallbacks import apply_fallbacks
 from models.forecaster import ForecastTables, LevelForecaster
 from models.intervals import INTERVAL_LEVELS, calibrate
+from models.selection import (
+    SELECTION,
+    assemble,
+    horizon_weights,
+    intermittent_series,
+    local_scopes,
+    mix,
+    select_per_series,
+)
 from models.series import (
     SHORT_DAILY_HORIZON,
     Panel,
@@ -64,6 +74,9 @@ class TrainingConfig:
     n_jobs: int = 1
     random_state: int = 0
     fixed: dict | None = None  # score and refit only this configuration (and seasonal naive)
+    holidays: str = "BR"  # country[-subdivision] of the holidays package, or "none"
+    local_budget: float | None = None  # cost units of local fits per level (None: selection.LOCAL_BUDGET)
+    scored_horizons: tuple[int, ...] | None = None  # horizons the selection scores (None: per frequency)
 
 
 DEFAULT_CONFIG = TrainingConfig()
@@ -105,11 +118,23 @@ def fold_horizon(freq: str, length: int, n_folds: int) -> int:
     return int(max(SHORT_DAILY_HORIZON, min(preferred, room)))
 
 
-def candidate_configs(config: TrainingConfig, n_series: int = 0, n_folds: int = 0) -> list[dict]:
+DEFAULT_FAMILIES = (
+    "seasonal_naive",
+    "lgbm",
+    "ets",
+    "theta",
+    "mstl",
+    "arima",
+    "intermittent",
+    "simple",
+)
+
+
+def candidate_configs(config: TrainingConfig) -> list[dict]:
     """All configurations to score: seasonal naive first, then each family's grid.
 
-    By default (``families=None``) a per-series family is skipped when its fits would exceed its budget.
     With ``fixed`` set, only that configuration and the baseline (refitting a MASTER's configuration).
+    Which series a local family runs on is decided per level by ``selection.local_scopes``.
     """
     if config.fixed is not None:
         return (
@@ -117,7 +142,7 @@ def candidate_configs(config: TrainingConfig, n_series: int = 0, n_folds: int = 
             if config.fixed.get("family") == "seasonal_naive"
             else [dict(BASELINE), dict(config.fixed)]
         )
-    families = config.families if config.families is not None else tuple(FAMILIES)
+    families = config.families if config.families is not None else DEFAULT_FAMILIES
     unknown = [f for f in families if f not in FAMILIES]
     if unknown:
         raise ValueError(f"unknown famil(ies) {', '.join(unknown)}; expected some of {', '.join(FAMILIES)}")
@@ -126,23 +151,44 @@ def candidate_configs(config: TrainingConfig, n_series: int = 0, n_folds: int = 
     for family in families:
         if family == "seasonal_naive":
             continue
-        grid = expand_grid(family, grids.get(family))
-        budget = LOCAL_FIT_BUDGET.get(family)
-        if config.families is None and budget is not None and n_series * (n_folds + 1) * len(grid) > budget:
-            continue
-        for params in grid:
+        for params in expand_grid(family, grids.get(family)):
             out.append({"family": family, **params})
     return out
 
 
+def _raw_predict(panel: Panel, config: dict, horizon: int, random_state: int, rows: np.ndarray) -> np.ndarray:
+    """Paths of ``config`` for the series at ``rows`` (before fallbacks).
+
+    Local families fit only those series; global ones fit on every series of the panel (their training
+    set) and return the rows asked for. A per-series selection runs each member on its own series.
+    """
+    family = config.get("family")
+    if family == COMBINATION:
+        return np.mean(
+            [_raw_predict(panel, m, horizon, random_state, rows) for m in config["members"]], axis=0
+        )
+    if family == SELECTION:
+        members = config["members"]
+        assignment = config.get("assignment", {})
+        default = int(config.get("default", 0))
+        pick = np.array([int(assignment.get(panel.ids[i], default)) for i in rows], dtype=int)
+        out = np.full((len(rows), horizon), np.nan)
+        for j, member in enumerate(members):
+            mine = np.flatnonzero(pick == j)
+            if len(mine):
+                out[mine] = _raw_predict(panel, member, horizon, random_state, rows[mine])
+        return out
+    if len(rows) == 0:
+        return np.full((0, horizon), np.nan)
+    if family in LOCAL_FAMILIES:
+        return make_candidate(config, random_state).fit(panel.take(rows), horizon).predict()
+    return make_candidate(config, random_state).fit(panel, horizon).predict()[rows]
+
+
 def fit_predict(panel: Panel, config: dict, horizon: int, random_state: int) -> tuple[np.ndarray, np.ndarray]:
     """Fit one configuration on the panel, forecast ``horizon`` steps, apply fallbacks (paths, labels)."""
-    if config.get("family") == COMBINATION:
-        parts = [fit_predict(panel, member, horizon, random_state) for member in config["members"]]
-        # Members already carry their fallbacks; averaging keeps them (re-applying would blend twice).
-        return np.mean([p for p, _ in parts], axis=0), parts[0][1]
-    model = make_candidate(config, random_state).fit(panel, horizon)
-    return apply_fallbacks(panel, model.predict())
+    rows = np.arange(panel.n_series)
+    return apply_fallbacks(panel, _raw_predict(panel, config, horizon, random_state, rows))
 
 
 def _threads(n_jobs: int) -> int:
@@ -163,15 +209,76 @@ def _fold_predict(
     return paths
 
 
-def _cv_rows(config: dict, folds: Folds, per_fold: list[dict], overall: dict) -> list[dict]:
+def _local_backtest(
+    panel: Panel, config: dict, positions: list[int], horizon: int, random_state: int, threads: int = 1
+) -> list[np.ndarray]:
+    """Raw fold paths of a local configuration on the panel's series (statsforecast fit + forward)."""
+    with threadpool_limits(threads):
+        return make_candidate(config, random_state).backtest(panel, positions, horizon)
+
+
+def _backtest(
+    panel: Panel,
+    config: dict,
+    positions: list[int],
+    horizon: int,
+    random_state: int,
+    rows: np.ndarray | None = None,
+) -> list[np.ndarray]:
+    """Fold paths of one configuration exactly as the CV computes them (NaN off ``rows``).
+
+    Local families fit at the first cutoff and roll forward; a per-series selection backtests each
+    member on its own series; a combination averages its members. Used to re-score a configuration.
+    """
+    rows = np.arange(panel.n_series) if rows is None else np.asarray(rows, dtype=int)
+    family = config.get("family")
+    if family == SELECTION:
+        default = int(config.get("default", 0))
+        pick = np.array([int(config["assignment"].get(sid, default)) for sid in panel.ids])
+        out = [np.full((panel.n_series, horizon), np.nan) for _ in positions]
+        for j, member in enumerate(config["members"]):
+            mine = np.intersect1d(np.flatnonzero(pick == j), rows)
+            if len(mine):
+                for k, part in enumerate(_backtest(panel, member, positions, horizon, random_state, mine)):
+                    out[k][mine] = part[mine]
+        return out
+    if family == COMBINATION:
+        parts = [_backtest(panel, m, positions, horizon, random_state, rows) for m in config["members"]]
+        return [np.mean([p[k] for p in parts], axis=0) for k in range(len(positions))]
+    if family in LOCAL_FAMILIES:
+        raw = _local_backtest(panel.take(rows), config, positions, horizon, random_state)
+        return _scoped_folds(panel, rows, raw, positions)
+    return [_fold_predict(panel, config, pos, horizon, random_state) for pos in positions]
+
+
+def _scoped_folds(
+    panel: Panel, rows: np.ndarray, raw: list[np.ndarray], positions: list[int]
+) -> list[np.ndarray]:
+    """Fold paths of a local configuration over the whole panel: fallbacks applied, NaN off its rows."""
+    out = []
+    outside = np.ones(panel.n_series, dtype=bool)
+    outside[rows] = False
+    for pos, part in zip(positions, raw, strict=True):
+        train = panel.truncate(pos)
+        full = np.full((panel.n_series, part.shape[1]), np.nan)
+        full[rows] = part
+        paths, _ = apply_fallbacks(train, full)
+        paths[outside | (train.n_obs() == 0)] = np.nan
+        out.append(paths)
+    return out
+
+
+def _cv_rows(config: dict, folds: Folds, per_fold: list[dict], overall: dict, n_series: int) -> list[dict]:
     """CV table rows of one configuration (one per fold and one "all")."""
     family = config["family"]
     params = config_key({k: v for k, v in config.items() if k != "family"})
     rows = [
-        {"family": family, "params": params, "fold": k, "cutoff": folds.cutoffs[k], **m}
+        {"family": family, "params": params, "fold": k, "cutoff": folds.cutoffs[k], "n_series": n_series, **m}
         for k, m in enumerate(per_fold)
     ]
-    rows.append({"family": family, "params": params, "fold": "all", "cutoff": pd.NaT, **overall})
+    rows.append(
+        {"family": family, "params": params, "fold": "all", "cutoff": pd.NaT, "n_series": n_series, **overall}
+    )
     return rows
 
 
@@ -206,46 +313,127 @@ def fingerprint(sales: pd.DataFrame, freq: str, n_series: int) -> dict:
 def _run_cv(
     panel: Panel,
     configs: list[dict],
+    scopes: dict[int, np.ndarray],
     positions: list[int],
     horizon: int,
     config: TrainingConfig,
     report: Callable[[str], None],
 ) -> list[list[np.ndarray]]:
-    """Backtest predictions per configuration and fold (parallel over configuration x fold)."""
-    tasks = [(ci, k) for ci in range(len(configs)) for k in range(len(positions))]
+    """Backtest predictions per configuration and fold.
+
+    Global configurations: one task per fold. Local ones: one task per chunk of their series, covering
+    every fold (fit at the first cutoff, then rolled forward). Tasks run in parallel with joblib.
+    """
     threads = _threads(config.n_jobs)
-    jobs = (
-        delayed(_fold_predict)(panel, configs[ci], positions[k], horizon, config.random_state, threads)
-        for ci, k in tasks
-    )
+    workers = max(1, (os.cpu_count() or 1) if config.n_jobs < 0 else config.n_jobs)
+    tasks: list[tuple[int, object]] = []
+    jobs = []
+    for ci, cfg in enumerate(configs):
+        if ci in scopes:
+            rows = scopes[ci]
+            for chunk in np.array_split(rows, min(len(rows), 2 * workers)) if len(rows) else []:
+                tasks.append((ci, chunk))
+                jobs.append(
+                    delayed(_local_backtest)(
+                        panel.take(chunk), cfg, positions, horizon, config.random_state, threads
+                    )
+                )
+        else:
+            for k, pos in enumerate(positions):
+                tasks.append((ci, k))
+                jobs.append(delayed(_fold_predict)(panel, cfg, pos, horizon, config.random_state, threads))
     preds: list[list[np.ndarray]] = [[None] * len(positions) for _ in configs]  # type: ignore[list-item]
+    raw: dict[int, list[np.ndarray]] = {
+        ci: [np.full((panel.n_series, horizon), np.nan) for _ in positions] for ci in scopes
+    }
     results = Parallel(n_jobs=config.n_jobs, return_as="generator")(jobs)
-    for (ci, k), result in zip(tasks, results, strict=True):
-        preds[ci][k] = result
-        report(f"CV {configs[ci]['family']} fold {k + 1}/{len(positions)}")
+    for (ci, key), result in zip(tasks, results, strict=True):
+        if ci in scopes:
+            for k, part in enumerate(result):
+                raw[ci][k][key] = part
+            report(f"CV {configs[ci]['family']} ({len(key)} series)")
+        else:
+            preds[ci][key] = result
+            report(f"CV {configs[ci]['family']} fold {key + 1}/{len(positions)}")
+    for ci, rows in scopes.items():
+        full = [r[rows] for r in raw[ci]]
+        preds[ci] = _scoped_folds(panel, rows, full, positions)
     return preds
+
+
+def _task_count(configs: list[dict], scopes: dict[int, np.ndarray], n_folds: int, n_jobs: int) -> int:
+    """Number of CV tasks ``_run_cv`` reports (for the progress total)."""
+    workers = max(1, (os.cpu_count() or 1) if n_jobs < 0 else n_jobs)
+    total = 0
+    for ci in range(len(configs)):
+        if ci in scopes:
+            total += min(len(scopes[ci]), 2 * workers)
+        else:
+            total += n_folds
+    return total
 
 
 def _score_all(
     panel: Panel, configs: list[dict], preds: list[list[np.ndarray]], folds: Folds, positions: list[int]
 ) -> tuple[list[dict], pd.DataFrame]:
-    """Overall metrics per configuration and the CV table (adds the combination when it applies)."""
+    """Overall metrics per configuration and the CV table (adds the combination when it applies).
+
+    Configurations run on a subset of the series (local families under the budget) are scored on
+    that subset; their rows say so in ``n_series``.
+    """
     m = season_lengths(panel.freq)[0]
     rows, overall = [], []
     for cfg, fold_preds in zip(configs, preds, strict=True):
         per_fold, total = score_predictions(panel.values, positions, folds.horizon, fold_preds, m)
-        rows += _cv_rows(cfg, folds, per_fold, total)
+        rows += _cv_rows(cfg, folds, per_fold, total, _n_scored(fold_preds))
         overall.append(total)
-    combo = _combination(configs, overall)
+    full = [_n_scored(p) == _n_scored(preds[0]) for p in preds]
+    combo = _combination(
+        [c for c, f in zip(configs, full, strict=True) if f],
+        [o for o, f in zip(overall, full, strict=True) if f],
+    )
     if combo is not None:
         members = [configs.index(mem) for mem in combo["members"]]
         combo_preds = [np.mean([preds[i][k] for i in members], axis=0) for k in range(len(positions))]
         per_fold, total = score_predictions(panel.values, positions, folds.horizon, combo_preds, m)
-        rows += _cv_rows(combo, folds, per_fold, total)
+        rows += _cv_rows(combo, folds, per_fold, total, _n_scored(combo_preds))
         configs.append(combo)
         preds.append(combo_preds)
         overall.append(total)
     return overall, pd.DataFrame(rows)
+
+
+def _n_scored(fold_preds: list[np.ndarray]) -> int:
+    """Series with a prediction in at least one fold."""
+    return int(np.any([np.isfinite(p).any(axis=1) for p in fold_preds], axis=0).sum())
+
+
+def _select(
+    panel: Panel,
+    configs: list[dict],
+    preds: list[list[np.ndarray]],
+    folds: Folds,
+    positions: list[int],
+    config: TrainingConfig,
+) -> tuple[dict, list[np.ndarray]]:
+    """The per-series selection as one configuration (or the single configuration every series chose)."""
+    scored = config.scored_horizons or ((config.horizon,) if config.horizon else None)
+    weights = horizon_weights(panel.freq, folds.horizon, scored)
+    actual = [fold_truth(panel.values, pos, folds.horizon) for pos in positions]
+    choice, best = select_per_series(actual, preds, weights, intermittent_series(panel))
+    used = sorted(set(int(c) for c in choice))
+    if len(used) == 1:
+        return configs[used[0]], preds[used[0]]
+    if best not in used:
+        used.append(best)
+    selection = {
+        "family": SELECTION,
+        "members": [configs[c] for c in used],
+        "default": used.index(best),
+        "mix": mix(configs, choice),
+        "assignment": {sid: used.index(int(c)) for sid, c in zip(panel.ids, choice, strict=True)},
+    }
+    return selection, assemble(choice, preds)
 
 
 def train_level(
@@ -256,20 +444,32 @@ def train_level(
     config: TrainingConfig = DEFAULT_CONFIG,
     progress: Progress | None = None,
 ) -> TrainedLevel:
-    """Grid-search all families by rolling-origin CV, pick the winner, refit it on all data and serve it."""
+    """Score the candidates by rolling-origin CV, choose a configuration per series, refit and serve."""
     check_level(level)
     t0 = time.perf_counter()
-    panel = level_panel(sales, level, freq)
+    panel = level_panel(sales, level, freq, config.holidays)
     horizon = config.horizon or fold_horizon(freq, len(panel.dates), config.n_folds)
     max_horizon = config.max_horizon or default_max_horizon(freq)
     if max_horizon < 1:
         raise ValueError(f"max_horizon must be >= 1, got {max_horizon}")
     folds = make_folds(panel.dates, freq, horizon, config.n_folds, min_train_steps(freq))
     positions = folds.positions(panel.dates)
-    configs = candidate_configs(config, panel.n_series, len(positions))
+    configs = candidate_configs(config)
+    for cfg in configs:  # bad parameters fail here, before any fitting
+        make_candidate(cfg, config.random_state) if cfg.get("family") != SELECTION else None
+    scopes = (
+        {}
+        if config.fixed is not None
+        else local_scopes(panel, configs, config.local_budget, named=config.families is not None)
+    )
     t_features = time.perf_counter() - t0
 
-    total = len(configs) * len(positions) + 1
+    tasks = (
+        len(configs)
+        if config.fixed is not None
+        else _task_count(configs, scopes, len(positions), config.n_jobs)
+    )
+    total = tasks + 1
     step = [0]
 
     def report(label: str) -> None:
@@ -277,21 +477,40 @@ def train_level(
         if progress is not None:
             progress(step[0], total, f"{level}: {label}")
 
-    preds = _run_cv(panel, configs, positions, folds.horizon, config, report)
+    if config.fixed is None:
+        preds = _run_cv(panel, configs, scopes, positions, folds.horizon, config, report)
+    else:
+        preds = []
+        for cfg in configs:
+            preds.append(_backtest(panel, cfg, positions, folds.horizon, config.random_state))
+            report(f"CV {cfg['family']}")
     overall, cv_table = _score_all(panel, configs, preds, folds, positions)
+    baseline = overall[0]
+    m = season_lengths(freq)[0]
+    if config.fixed is None:
+        best, best_preds = _select(panel, configs, preds, folds, positions, config)
+        _, best_metrics = score_predictions(panel.values, positions, folds.horizon, best_preds, m)
+        if best.get("family") == SELECTION:
+            per_fold, _ = score_predictions(panel.values, positions, folds.horizon, best_preds, m)
+            cv_table = pd.concat(
+                [cv_table, pd.DataFrame(_cv_rows(best, folds, per_fold, best_metrics, panel.n_series))],
+                ignore_index=True,
+            )
+        if not best_metrics["wape"] <= baseline["wape"]:
+            best, best_preds, best_metrics = configs[0], preds[0], baseline
+    else:
+        win = int(np.nanargmin([o["wape"] if np.isfinite(o["wape"]) else np.inf for o in overall]))
+        if not overall[win]["wape"] < baseline["wape"]:
+            win = 0
+        best, best_preds, best_metrics = configs[win], preds[win], overall[win]
     t_cv = time.perf_counter() - t0 - t_features
 
-    baseline = overall[0]
-    win = int(np.nanargmin([o["wape"] if np.isfinite(o["wape"]) else np.inf for o in overall]))
-    if not overall[win]["wape"] < baseline["wape"]:
-        win = 0
-    best = configs[win]
     t1 = time.perf_counter()
     with threadpool_limits(_threads(1)):
         paths, labels = fit_predict(panel, best, max_horizon, config.random_state)
     report(f"refit {best['family']}")
     forecaster = _build_forecaster(
-        panel, level, best, overall[win], preds[win], positions, folds, paths, labels
+        panel, level, best, best_metrics, best_preds, positions, folds, paths, labels
     )
     t_refit = time.perf_counter() - t1
     durations = {
@@ -306,7 +525,7 @@ def train_level(
         forecaster=forecaster,
         best_params=json.loads(config_key(best)),
         cv_table=cv_table,
-        metrics=dict(overall[win]),
+        metrics=dict(best_metrics),
         baseline_metrics=dict(baseline),
         folds=folds,
         durations=durations,
@@ -377,10 +596,8 @@ def rescore(
     check_level(level)
     if "family" not in best_params:
         raise ValueError("best_params lacks 'family'")
-    panel = level_panel(sales, level, freq)
+    panel = level_panel(sales, level, freq, config.holidays)
     positions = folds.positions(panel.dates)
-    preds = [
-        _fold_predict(panel, dict(best_params), p, folds.horizon, config.random_state) for p in positions
-    ]
+    preds = _backtest(panel, dict(best_params), positions, folds.horizon, config.random_state)
     _, overall = score_predictions(panel.values, positions, folds.horizon, preds, season_lengths(freq)[0])
     return overall

@@ -11,36 +11,38 @@ from typing import Any
 
 from sklearn.model_selection import ParameterGrid
 
-from models.candidates.ets import ExponentialSmoothingLocal
 from models.candidates.global_models import GradientBoostingGlobal, RidgeGlobal
+from models.candidates.local import ARIMALocal, ETSLocal, MSTLLocal, StatsForecastLocal, ThetaLocal
+from models.candidates.mlf import MLForecastGlobal
 from models.candidates.naive import SeasonalNaive
-from models.candidates.theta import Theta
 
 FAMILIES: dict[str, type] = {
     "seasonal_naive": SeasonalNaive,
-    "theta": Theta,
-    "ridge": RidgeGlobal,
+    "lgbm": MLForecastGlobal,
     "hgb": GradientBoostingGlobal,
-    "ets": ExponentialSmoothingLocal,
+    "ridge": RidgeGlobal,
+    "ets": ETSLocal,
+    "theta": ThetaLocal,
+    "mstl": MSTLLocal,
+    "arima": ARIMALocal,
+    "intermittent": StatsForecastLocal,
+    "simple": StatsForecastLocal,
 }
+# Local families: one statsforecast fit per series, so training runs them on a budgeted set of series.
+LOCAL_FAMILIES = ("ets", "theta", "mstl", "arima", "intermittent", "simple")
 
 DEFAULT_GRIDS: dict[str, dict[str, list[Any]]] = {
     "seasonal_naive": {},
-    "theta": {"theta": [1.0, 2.0, 3.0], "seasonal": [True]},
-    "ridge": {"alpha": [1.0, 30.0]},
-    "hgb": {
-        "loss": ["poisson", "squared_error"],
-        "learning_rate": [0.1],
-        "max_iter": [100],
-        "max_leaf_nodes": [31],
-    },
-    # one configuration: multiplicative seasonality falls back to additive on data with zeros
-    "ets": [{"trend": "add", "damped": True, "seasonal": "mul"}],
+    "lgbm": [{"regressor": "lightgbm"}],
+    "hgb": [{"loss": "poisson"}],
+    "ridge": {"alpha": [1.0]},
+    "ets": [{}],
+    "theta": [{}],
+    "mstl": [{}],
+    "arima": [{}],
+    "intermittent": [{"model": m} for m in ("CrostonOptimized", "TSB", "ADIDA", "IMAPA")],
+    "simple": [{"model": m} for m in ("Naive", "HistoricAverage", "RandomWalkWithDrift")],
 }
-
-# Families whose cost grows with the number of series (one fit per series), scored by default only when
-# series x (folds + 1) x grid size stays within this many fits.
-LOCAL_FIT_BUDGET = {"ets": 200}
 
 COMBINATION = "combination"
 

@@ -67,9 +67,7 @@ class GlobalModel:
             return panel
         rng = np.random.default_rng(self.random_state)
         rows = np.sort(rng.choice(panel.n_series, size=max(keep, 1), replace=False))
-        return Panel(
-            tuple(panel.ids[i] for i in rows), panel.dates, panel.values[rows], panel.freq, panel.alias
-        )
+        return panel.take(rows)
 
     def fit(self, panel: Panel, horizon: int) -> GlobalModel:
         """Build training rows from the panel, fit the regressor, compute the forecast paths."""
@@ -110,7 +108,7 @@ class GlobalModel:
         m = feature_spec(panel.freq).m
         for lo in range(0, panel.n_series, chunk):
             rows = slice(lo, min(lo + chunk, panel.n_series))
-            part = Panel(panel.ids[rows], panel.dates, panel.values[rows], panel.freq, panel.alias)
+            part = panel.take(np.arange(rows.start, rows.stop))
             cols = origin_rows(part, np.array([panel.length - 1]), np.arange(1, horizon + 1), h_cap)
             flat = {k: v.reshape(-1) for k, v in cols.items()}
             pred = self.estimator_.predict(self._design(flat, self.names_, fit=False)) * flat["scale"]

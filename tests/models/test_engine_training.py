@@ -33,7 +33,8 @@ def test_daily_training_produces_a_complete_result(daily_product, daily_sales) -
     assert tl.level == "product" and tl.freq == "D"
     assert tl.n_series == 8 + 4  # 2 stores x 4 products + 4 all-store totals
     assert set(tl.metrics) == set(METRIC_KEYS) == set(tl.baseline_metrics)
-    assert tl.best_params["family"] in {"seasonal_naive", "theta", "ridge", "hgb", "combination"}
+    families = {"seasonal_naive", "theta", "ridge", "hgb", "combination", "per_series"}
+    assert tl.best_params["family"] in families
     json.dumps(tl.best_params)  # JSON-able
     assert set(tl.durations) == {"features", "cv", "refit", "total"}
     assert tl.fingerprint["rows"] == len(daily_sales) and len(tl.fingerprint["sha256"]) == 64
@@ -48,7 +49,8 @@ def test_daily_training_produces_a_complete_result(daily_product, daily_sales) -
 def test_winner_is_never_worse_than_seasonal_naive(daily_product) -> None:
     overall = daily_product.cv_table[daily_product.cv_table["fold"] == "all"]
     assert daily_product.metrics["wape"] <= daily_product.baseline_metrics["wape"]
-    assert daily_product.metrics["wape"] == pytest.approx(overall["wape"].min())
+    served = overall[overall["family"] == daily_product.best_params["family"]]
+    assert daily_product.metrics["wape"] == pytest.approx(served["wape"].min())
 
 
 def test_forecasts_are_non_negative_with_ordered_bounds(daily_product) -> None:
@@ -120,17 +122,24 @@ def test_bad_configuration_is_refused_clearly(daily_sales) -> None:
         train_level(daily_sales, "store", freq="D", config=TrainingConfig(grids={"theta": [{"bogus": 1}]}))
 
 
-def test_local_ets_is_budgeted_by_default_and_always_run_when_named(monthly_sales) -> None:
+def test_local_models_are_budgeted_by_default_and_always_run_when_named(monthly_sales) -> None:
+    from models.selection import local_scopes
+    from models.series import level_panel
     from models.training import candidate_configs
 
-    default = candidate_configs(TrainingConfig(), n_series=500, n_folds=3)
-    assert "ets" not in {c["family"] for c in default}
-    assert "ets" in {c["family"] for c in candidate_configs(TrainingConfig(), n_series=5, n_folds=3)}
-    named = candidate_configs(TrainingConfig(families=("ets",)), n_series=500, n_folds=3)
+    panel = level_panel(monthly_sales, "product", "M")
+    configs = candidate_configs(TrainingConfig())
+    ets = next(i for i, c in enumerate(configs) if c["family"] == "ets")
+    small = local_scopes(panel, configs, budget=500.0, named=False)
+    assert 0 < len(small[ets]) < panel.n_series  # the largest series first, within the budget
+    volume = np.nansum(panel.values[:, -24:], axis=1)
+    assert volume[small[ets]].min() >= np.median(volume)
+    named = candidate_configs(TrainingConfig(families=("ets",)))
     assert [c["family"] for c in named] == ["seasonal_naive", "ets"]
+    assert len(local_scopes(panel, named, budget=0.0, named=True)[1]) == panel.n_series
     cfg = TrainingConfig(n_folds=2, families=("ets",), grids={"ets": [{"seasonal": "mul"}]})
     tl = train_level(monthly_sales, "store", freq="M", config=cfg)
-    assert set(tl.cv_table["family"]) == {"seasonal_naive", "ets"}
+    assert set(tl.cv_table["family"]) <= {"seasonal_naive", "ets", "per_series"}
     assert tl.metrics["wape"] <= tl.baseline_metrics["wape"]
 
 
