@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import io
 import json
+import os
+import signal
 import subprocess
 import sys
 import threading
@@ -395,12 +397,16 @@ def test_second_cli_training_process_exits_1_naming_the_running_one(cli_app) -> 
         lambda: active_job(engine) is not None, timeout=60, interval=0.05, what="the first training's job"
     )
     running = active_job(engine)
-    second = train()
-    out_second, _ = second.communicate(timeout=120)
+    os.kill(first.pid, signal.SIGSTOP)  # hold the first mid-training, however fast the engine is
+    try:
+        second = train()
+        out_second, _ = second.communicate(timeout=120)
+        # An admin's cancel reaches the CLI training too: it stops before promoting anything.
+        cancel_job(engine, running.id, by="test")
+    finally:
+        os.kill(first.pid, signal.SIGCONT)
     assert second.returncode == 1, out_second
     assert f"training job {running.id} (cli, requested by cli) is running" in out_second
-    # An admin's cancel reaches the CLI training too: it stops before promoting anything.
-    cancel_job(engine, running.id, by="test")
     out_first, _ = first.communicate(timeout=120)
     assert first.returncode == 1, out_first
     assert [(j.trigger, j.status) for j in list_jobs(engine)] == [("cli", "cancelled")]
