@@ -8,6 +8,7 @@ Every model in the engine reads the panel; the long ``(unique_id, ds, y)`` frame
 from __future__ import annotations
 
 import dataclasses
+import hashlib
 from dataclasses import dataclass
 
 import numpy as np
@@ -252,3 +253,16 @@ def level_panel(sales: pd.DataFrame, level: str, freq: str, holidays: str = "BR"
 def build_level_series(sales: pd.DataFrame, level: str, freq: str) -> pd.DataFrame:
     """Long frame ``unique_id, ds, y`` of every series of ``level`` on the regular grid (gaps = 0)."""
     return level_panel(sales, level, freq).to_long()
+
+
+def fingerprint(sales: pd.DataFrame, freq: str, n_series: int) -> dict:
+    """Rows, series, date range and a sha256 of the sorted sales used (detects changed data)."""
+    clean = validate_sales(sales, freq).sort_values(["date", "store", "product", "category"], kind="stable")
+    digest = hashlib.sha256(pd.util.hash_pandas_object(clean, index=False).to_numpy().tobytes()).hexdigest()
+    return {
+        "rows": len(clean),
+        "series": n_series,
+        "date_min": clean["date"].min().date().isoformat(),
+        "date_max": clean["date"].max().date().isoformat(),
+        "sha256": digest,
+    }

@@ -6,7 +6,6 @@ best configuration of the top families) is scored from the stored backtests at n
 
 from __future__ import annotations
 
-import hashlib
 import json
 import os
 import time
@@ -53,9 +52,9 @@ from models.series import (
     check_level,
     default_horizon,
     default_max_horizon,
+    fingerprint,
     level_panel,
     season_lengths,
-    validate_sales,
 )
 
 BASELINE = {"family": "seasonal_naive"}
@@ -295,19 +294,6 @@ def _combination(configs: list[dict], overall: list[dict]) -> dict | None:
     if len(ranked) < 2:
         return None
     return {"family": COMBINATION, "method": "mean", "members": [configs[i] for _, i in ranked]}
-
-
-def fingerprint(sales: pd.DataFrame, freq: str, n_series: int) -> dict:
-    """Rows, series, date range and a sha256 of the sorted sales used (detects changed data)."""
-    clean = validate_sales(sales, freq).sort_values(["date", "store", "product", "category"], kind="stable")
-    digest = hashlib.sha256(pd.util.hash_pandas_object(clean, index=False).to_numpy().tobytes()).hexdigest()
-    return {
-        "rows": len(clean),
-        "series": n_series,
-        "date_min": clean["date"].min().date().isoformat(),
-        "date_max": clean["date"].max().date().isoformat(),
-        "sha256": digest,
-    }
 
 
 def _run_cv(

@@ -27,7 +27,6 @@ from data.schema import ModelVersion
 from data.storage import import_sales_frame
 from models import pipeline
 from models.artifacts import load_artifact
-from models.holder import ModelHolder
 from models.pipeline import TrainingError, run_training, training_config
 from models.promotion import Hold, Outcome
 from models.registry import get_version, list_versions, master_versions
@@ -437,38 +436,3 @@ def test_read_only_database_fails_before_any_training(engine: Engine, tmp_path: 
     finally:
         read_only.dispose()
     assert steps == [] and list_versions(engine) == []
-
-
-def weekly_44(n_products: int = 5, seed: int = 8) -> pd.DataFrame:
-    """44 weeks (less than one yearly season) of weekly sales of 5 products in 2 stores."""
-    rng = np.random.default_rng(seed)
-    dates = pd.date_range("2024-01-01", periods=44, freq="W-MON")
-    frames = []
-    for store in ("S1", "S2"):
-        for p in range(n_products):
-            level = rng.uniform(50, 200)
-            y = level * (1 + 0.01 * np.arange(44)) * rng.gamma(20, 1 / 20, 44)
-            frame = {"date": dates, "store": store, "category": f"C{p % 2}", "product": f"P{p}", "revenue": y}
-            frames.append(pd.DataFrame(frame))
-    return pd.concat(frames, ignore_index=True)
-
-
-def test_the_first_training_serves_every_level_even_under_one_season(engine: Engine, tmp_path: Path) -> None:
-    """44 weeks of weekly data (less than one yearly season) with the default engine: every level gets
-    a MASTER and serves (the tie case itself is in test_promotion)."""
-    load(engine, weekly_44(), "weekly.csv")
-    outcomes = run_training(engine, Settings().with_overrides({"MODEL_DIR": str(tmp_path / "models")}))
-    assert {lv: o.promoted for lv, o in outcomes.items()} == {
-        "store": True,
-        "category": True,
-        "product": True,
-    }
-    assert set(master_versions(engine)) == {"store", "category", "product"}
-    holder = ModelHolder(engine)
-    for level, sid in (
-        ("store", "store=S1"),
-        ("category", "store=*|category=C0"),
-        ("product", "store=S2|product=P3"),
-    ):
-        out = holder.forecast(level, sid, 8)
-        assert len(out) == 8 and (out["forecast"] > 0).all()
