@@ -6,6 +6,9 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from models.training import train_level
+from tests.models import samples
+
 _ALIASES = {"D": "D", "W": "W-MON", "M": "MS", "Q": "QS"}
 _SEASON = {"D": 7, "W": 52, "M": 12, "Q": 4}
 
@@ -70,3 +73,21 @@ def monthly_sales() -> pd.DataFrame:
 def quarterly_sales() -> pd.DataFrame:
     """Twelve years of quarterly sales."""
     return make_sales("Q", periods=48, seed=2)
+
+
+@pytest.fixture(scope="module")
+def sales() -> pd.DataFrame:
+    """The shared monthly sample (2 stores x 3 products, 60 months), for the registry and promotion tests."""
+    return samples.monthly_sales()
+
+
+@pytest.fixture(scope="module")
+def naive_trained(sales: pd.DataFrame):
+    """The store level trained with seasonal naive only."""
+    return train_level(sales, "store", freq="M", config=samples.NAIVE_ONLY)
+
+
+@pytest.fixture(scope="module")
+def theta_trained(sales: pd.DataFrame):
+    """The store level trained with seasonal naive and theta."""
+    return train_level(sales, "store", freq="M", config=samples.WITH_THETA)

@@ -30,21 +30,6 @@ from models.training import train_level
 from tests.models.samples import NAIVE_ONLY, WITH_THETA, monthly_sales
 
 
-@pytest.fixture(scope="module")
-def sales() -> pd.DataFrame:
-    return monthly_sales()
-
-
-@pytest.fixture(scope="module")
-def naive_trained(sales: pd.DataFrame):
-    return train_level(sales, "store", freq="M", config=NAIVE_ONLY)
-
-
-@pytest.fixture(scope="module")
-def theta_trained(sales: pd.DataFrame):
-    return train_level(sales, "store", freq="M", config=WITH_THETA)
-
-
 def _master(engine: Engine, tmp_path: Path, trained) -> str:
     version = register_version(engine, trained, model_dir=tmp_path, source="t")
     promote(engine, version, reason="first", actor="test")

@@ -26,22 +26,7 @@ from models.registry import (
     register_version,
 )
 from models.training import train_level
-from tests.models.samples import NAIVE_ONLY, WITH_THETA, monthly_sales
-
-
-@pytest.fixture(scope="module")
-def sales() -> pd.DataFrame:
-    return monthly_sales()
-
-
-@pytest.fixture(scope="module")
-def naive_trained(sales: pd.DataFrame):
-    return train_level(sales, "store", freq="M", config=NAIVE_ONLY)
-
-
-@pytest.fixture(scope="module")
-def theta_trained(sales: pd.DataFrame):
-    return train_level(sales, "store", freq="M", config=WITH_THETA)
+from tests.models.samples import NAIVE_ONLY
 
 
 def _status(engine: Engine) -> dict[str, str]:
