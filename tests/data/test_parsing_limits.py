@@ -97,10 +97,17 @@ def test_settings_move_the_limits(monkeypatch, tmp_path):
 
 def test_a_file_inside_the_window_and_bounds_imports(write_file, engine, upload_dir):
     tomorrow = dt.date.today() + dt.timedelta(days=1)
-    lines = ["date,store,category,product,revenue,units", "1990-01-01,S1,C,P,1e12,3", f"{tomorrow},S1,C,P,0,"]
+    # Two consecutive days make the file daily whatever weekday tomorrow is (two lone dates would
+    # read as weekly on some days and as an irregular grid on others).
+    lines = [
+        "date,store,category,product,revenue,units",
+        "1990-01-01,S1,C,P,1e12,3",
+        "1990-01-02,S1,C,P,1,1",
+        f"{tomorrow},S1,C,P,0,",
+    ]
     path = write_file("edge.csv", "\n".join(lines) + "\n")
     (result,) = import_sales_files(engine, [path], uploaded_by="t", upload_dir=upload_dir)
-    assert (result.status, result.rows_new) == ("imported", 2)
+    assert (result.status, result.rows_new) == ("imported", 3)
 
 
 @pytest.mark.parametrize("encoding", ["utf-16", "utf-16-le", "utf-16-be"])
