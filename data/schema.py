@@ -297,3 +297,27 @@ class ApiToken(Base):
     expires_at: Mapped[dt.datetime | None] = mapped_column(DateTime)
     revoked_at: Mapped[dt.datetime | None] = mapped_column(DateTime)
     last_used_at: Mapped[dt.datetime | None] = mapped_column(DateTime)
+
+
+class ForecastSnapshot(Base):
+    """One published set of forecasts of a level ("what we said"): metadata; the rows are in ``path``.
+
+    The points (series_id, date, forecast, 80/95% bounds at the data's own frequency) live in a
+    Parquet file in the model folder, sorted by series, so a snapshot of a million series stays one
+    file read by row-group pruning; the database row is what every worker and host lists and trusts.
+    """
+
+    __tablename__ = "forecast_snapshots"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    level: Mapped[str] = mapped_column(String(16), nullable=False)
+    model_version: Mapped[str] = mapped_column(String(64), nullable=False)
+    origin: Mapped[dt.date] = mapped_column(Date, nullable=False)  # last actual date the forecast saw
+    freq: Mapped[str] = mapped_column(String(1), nullable=False)
+    reason: Mapped[str] = mapped_column(String(16), nullable=False)  # promotion | data | daily | ...
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime, nullable=False, default=utc_now)
+    path: Mapped[str] = mapped_column(String(512), nullable=False)
+    n_series: Mapped[int] = mapped_column(Integer, nullable=False)
+    n_rows: Mapped[int] = mapped_column(Integer, nullable=False)
+
+    __table_args__ = (Index("ix_forecast_snapshots_level_created", "level", "created_at"),)

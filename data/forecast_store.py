@@ -1,0 +1,209 @@
+"""The forecast store: published snapshots of every series' forecast, kept as Parquet + one row each.
+
+A snapshot is "what we said" for one level at one instant: the model version, the origin (last
+actual date the forecast saw) and, per series and date at the data's own frequency, the forecast and
+its 80%/95% bounds. The monitoring compares archived snapshots with the actuals that arrive later;
+serving can read the latest snapshot per series instead of holding every path in memory.
+
+Why Parquet files and not rows in the database: a product level of a chain is 10^5–10^6 series ×
+~100–400 dates per snapshot, and snapshots are taken at least daily; a columnar file sorted by series
+is written in one pass, is ~10× smaller than rows and is read per series by row-group pruning. The
+database row (``forecast_snapshots``) is what makes a snapshot exist: the file is written atomically
+first, then registered; a file without a row is an orphan that ``prune_snapshots`` removes.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import uuid
+from collections.abc import Iterable
+from dataclasses import dataclass
+from pathlib import Path
+
+import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
+import pyarrow.dataset as pads
+import pyarrow.parquet as pq
+from sqlalchemy import Engine, delete, insert, select
+
+from data.files import write_atomic
+from data.schema import ForecastSnapshot, utc_now
+
+POINT_COLUMNS = ("series_id", "date", "forecast", "lo80", "hi80", "lo95", "hi95")
+_VALUE_COLUMNS = POINT_COLUMNS[2:]
+_SCHEMA = pa.schema(
+    [("series_id", pa.string()), ("date", pa.date32())] + [(c, pa.float32()) for c in _VALUE_COLUMNS]
+)
+ROW_GROUP_ROWS = 65_536
+
+
+@dataclass(frozen=True)
+class SnapshotInfo:
+    """The registered metadata of one snapshot."""
+
+    id: int
+    level: str
+    model_version: str
+    origin: dt.date
+    freq: str
+    reason: str
+    created_at: dt.datetime
+    path: str
+    n_series: int
+    n_rows: int
+
+
+def _info(row: ForecastSnapshot | object) -> SnapshotInfo:
+    return SnapshotInfo(
+        id=row.id,
+        level=row.level,
+        model_version=row.model_version,
+        origin=row.origin,
+        freq=row.freq,
+        reason=row.reason,
+        created_at=row.created_at,
+        path=row.path,
+        n_series=row.n_series,
+        n_rows=row.n_rows,
+    )
+
+
+def _table(points: pd.DataFrame) -> pa.Table:
+    """Validated, series-sorted Arrow table of ``points``; ValueError naming what is wrong."""
+    missing = [c for c in POINT_COLUMNS if c not in points.columns]
+    if missing:
+        raise ValueError(f"forecast points lack column(s) {', '.join(missing)}")
+    frame = points.loc[:, list(POINT_COLUMNS)].copy()
+    frame["series_id"] = frame["series_id"].astype(str)
+    frame["date"] = pd.to_datetime(frame["date"]).dt.date
+    if frame.duplicated(["series_id", "date"]).any():
+        raise ValueError("forecast points repeat a (series_id, date) pair")
+    frame = frame.sort_values(["series_id", "date"], kind="stable")
+    return pa.Table.from_pandas(frame, schema=_SCHEMA, preserve_index=False)
+
+
+def write_snapshot(
+    engine: Engine,
+    folder: str | os.PathLike[str],
+    *,
+    level: str,
+    model_version: str,
+    origin: dt.date | pd.Timestamp,
+    freq: str,
+    reason: str,
+    points: pd.DataFrame,
+) -> SnapshotInfo:
+    """Write ``points`` (``POINT_COLUMNS``) as a new snapshot of ``level`` and register it.
+
+    Why this order: the file is complete before the row exists, so a reader that sees the row can
+    always read the file; if the insert fails the file is removed and nothing is registered.
+    """
+    table = _table(points)
+    created = utc_now()
+    path = Path(folder) / "forecasts" / level / f"{created:%Y%m%dT%H%M%S}-{uuid.uuid4().hex[:8]}.parquet"
+    write_atomic(path, lambda handle: pq.write_table(table, handle, row_group_size=ROW_GROUP_ROWS))
+    origin_date = pd.Timestamp(origin).date()
+    values = {
+        "level": level,
+        "model_version": str(model_version),
+        "origin": origin_date,
+        "freq": freq,
+        "reason": reason,
+        "created_at": created,
+        "path": str(path),
+        "n_series": int(pc.count_distinct(table["series_id"]).as_py()) if len(table) else 0,
+        "n_rows": len(table),
+    }
+    try:
+        with engine.begin() as conn:
+            new_id = conn.execute(insert(ForecastSnapshot).values(**values)).inserted_primary_key[0]
+    except BaseException:
+        path.unlink(missing_ok=True)
+        raise
+    return SnapshotInfo(id=int(new_id), **values)
+
+
+def list_snapshots(
+    engine: Engine,
+    *,
+    level: str | None = None,
+    since: dt.datetime | None = None,
+    until: dt.datetime | None = None,
+) -> list[SnapshotInfo]:
+    """Registered snapshots, oldest first, optionally of one level and created in [since, until]."""
+    query = select(ForecastSnapshot).order_by(ForecastSnapshot.created_at, ForecastSnapshot.id)
+    if level is not None:
+        query = query.where(ForecastSnapshot.level == level)
+    if since is not None:
+        query = query.where(ForecastSnapshot.created_at >= since)
+    if until is not None:
+        query = query.where(ForecastSnapshot.created_at <= until)
+    with engine.connect() as conn:
+        return [_info(row) for row in conn.execute(query)]
+
+
+def latest_snapshot(engine: Engine, level: str) -> SnapshotInfo | None:
+    """The newest registered snapshot of ``level`` (the one to serve), or None."""
+    query = (
+        select(ForecastSnapshot)
+        .where(ForecastSnapshot.level == level)
+        .order_by(ForecastSnapshot.created_at.desc(), ForecastSnapshot.id.desc())
+        .limit(1)
+    )
+    with engine.connect() as conn:
+        row = conn.execute(query).first()
+    return _info(row) if row is not None else None
+
+
+def read_points(
+    snapshot: SnapshotInfo | str | os.PathLike[str], series_ids: Iterable[str] | None = None
+) -> pd.DataFrame:
+    """The points of a snapshot (all series, or only ``series_ids``) as a frame of ``POINT_COLUMNS``.
+
+    ``date`` comes back as datetime64; values as float64. Reading a few series touches only the row
+    groups whose series range holds them.
+    """
+    path = snapshot.path if isinstance(snapshot, SnapshotInfo) else os.fspath(snapshot)
+    dataset = pads.dataset(path, format="parquet")
+    wanted = None if series_ids is None else list(dict.fromkeys(str(s) for s in series_ids))
+    expression = None if wanted is None else pads.field("series_id").isin(wanted)
+    frame = dataset.to_table(filter=expression).to_pandas()
+    frame["date"] = pd.to_datetime(frame["date"])
+    for column in _VALUE_COLUMNS:
+        frame[column] = frame[column].astype("float64")
+    return frame.loc[:, list(POINT_COLUMNS)].reset_index(drop=True)
+
+
+def prune_snapshots(engine: Engine, folder: str | os.PathLike[str], *, older_than: dt.datetime) -> int:
+    """Delete snapshots created before ``older_than`` (the newest of each level is always kept).
+
+    Also removes orphan files under ``folder/forecasts`` (written but never registered, e.g. after a
+    crash between write and insert). Returns the number of snapshots deleted. Why keep the newest:
+    it is what is being served; retention must never leave a level without forecasts.
+    """
+    newest = {}
+    for info in list_snapshots(engine):
+        newest[info.level] = info.id
+    doomed = [
+        i
+        for i in list_snapshots(engine, until=older_than)
+        if i.id not in newest.values() and i.created_at < older_than
+    ]
+    if doomed:
+        with engine.begin() as conn:
+            conn.execute(delete(ForecastSnapshot).where(ForecastSnapshot.id.in_([i.id for i in doomed])))
+        for info in doomed:
+            Path(info.path).unlink(missing_ok=True)
+    registered = {Path(i.path).resolve() for i in list_snapshots(engine)}
+    root = Path(folder) / "forecasts"
+    cutoff = older_than.replace(tzinfo=dt.UTC).timestamp()
+    if root.is_dir():
+        for file in root.glob("*/*.parquet"):
+            if (
+                file.resolve() not in registered
+                and file.stat().st_mtime < older_than.replace(tzinfo=dt.UTC).timestamp()
+            ):
+                file.unlink(missing_ok=True)
+    return len(doomed)

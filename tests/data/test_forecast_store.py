@@ -1,0 +1,115 @@
+"""The forecast store: snapshots written atomically, registered, read per series, pruned by age."""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+
+import numpy as np
+import pandas as pd
+import pytest
+from sqlalchemy import update
+
+from data.forecast_store import (
+    POINT_COLUMNS,
+    latest_snapshot,
+    list_snapshots,
+    prune_snapshots,
+    read_points,
+    write_snapshot,
+)
+from data.schema import ForecastSnapshot
+
+
+def _points(series: list[str], start: str = "2024-01-01", steps: int = 7) -> pd.DataFrame:
+    dates = pd.date_range(start, periods=steps, freq="D")
+    rows = [
+        (sid, d, 100.0 + i + k, 90.0 + i, 110.0 + i, 80.0 + i, 120.0 + i)
+        for k, sid in enumerate(series)
+        for i, d in enumerate(dates)
+    ]
+    return pd.DataFrame(rows, columns=list(POINT_COLUMNS))
+
+
+def _snapshot(engine, folder, level="product", series=("store=A|product=x", "store=B|product=y"), **kw):
+    args = {"model_version": "v1", "origin": dt.date(2023, 12, 31), "freq": "D", "reason": "promotion"}
+    args.update(kw)
+    return write_snapshot(engine, folder, level=level, points=_points(list(series)), **args)
+
+
+def test_a_snapshot_round_trips_and_is_registered(engine, tmp_path):
+    info = _snapshot(engine, tmp_path)
+    assert (info.level, info.model_version, info.origin, info.n_series, info.n_rows) == (
+        "product",
+        "v1",
+        dt.date(2023, 12, 31),
+        2,
+        14,
+    )
+    assert [i.id for i in list_snapshots(engine)] == [info.id]
+    back = read_points(info)
+    expected = _points(["store=A|product=x", "store=B|product=y"])
+    pd.testing.assert_frame_equal(back, expected)
+
+
+def test_reading_some_series_returns_only_those(engine, tmp_path):
+    series = [f"store=S{i:03d}|product=p" for i in range(300)]
+    info = _snapshot(engine, tmp_path, series=series)
+    back = read_points(info, ["store=S007|product=p", "store=S250|product=p", "unknown"])
+    assert sorted(back["series_id"].unique()) == ["store=S007|product=p", "store=S250|product=p"]
+    assert np.allclose(back.loc[back.series_id == "store=S250|product=p", "forecast"].iloc[0], 350.0)
+
+
+def test_latest_snapshot_is_per_level(engine, tmp_path):
+    first = _snapshot(engine, tmp_path, model_version="v1")
+    second = _snapshot(engine, tmp_path, model_version="v2", reason="data")
+    store = _snapshot(engine, tmp_path, level="store", series=["store=*"])
+    assert latest_snapshot(engine, "product").id == second.id != first.id
+    assert latest_snapshot(engine, "store").id == store.id
+    assert latest_snapshot(engine, "category") is None
+
+
+@pytest.mark.parametrize(
+    ("change", "message"),
+    [
+        (lambda f: f.drop(columns="hi95"), "lack column"),
+        (lambda f: pd.concat([f, f.iloc[:1]]), "repeat"),
+    ],
+)
+def test_malformed_points_register_nothing(engine, tmp_path, change, message):
+    with pytest.raises(ValueError, match=message):
+        write_snapshot(
+            engine,
+            tmp_path,
+            level="store",
+            model_version="v1",
+            origin=dt.date(2024, 1, 1),
+            freq="D",
+            reason="promotion",
+            points=change(_points(["store=*"])),
+        )
+    assert list_snapshots(engine) == []
+    assert (
+        not list((tmp_path / "forecasts").glob("*/*.parquet")) if (tmp_path / "forecasts").exists() else True
+    )
+
+
+def test_retention_deletes_old_snapshots_but_keeps_the_newest_of_each_level(engine, tmp_path):
+    old_store = _snapshot(engine, tmp_path, level="store", series=["store=*"])
+    old = _snapshot(engine, tmp_path)
+    new = _snapshot(engine, tmp_path, model_version="v2")
+    long_ago = dt.datetime(2020, 1, 1)
+    with engine.begin() as conn:
+        conn.execute(
+            update(ForecastSnapshot)
+            .where(ForecastSnapshot.id.in_([old_store.id, old.id]))
+            .values(created_at=long_ago)
+        )
+    orphan = tmp_path / "forecasts" / "product" / "orphan.parquet"
+    orphan.write_bytes(b"not registered")
+    os.utime(orphan, (0, 0))
+    deleted = prune_snapshots(engine, tmp_path, older_than=dt.datetime(2021, 1, 1))
+    assert deleted == 1
+    assert {i.id for i in list_snapshots(engine)} == {old_store.id, new.id}
+    assert not orphan.exists()
+    assert not (tmp_path / "forecasts" / "product").joinpath(old.path.rsplit("/", 1)[1]).exists()
