@@ -201,9 +201,6 @@ def prune_snapshots(engine: Engine, folder: str | os.PathLike[str], *, older_tha
     cutoff = older_than.replace(tzinfo=dt.UTC).timestamp()
     if root.is_dir():
         for file in root.glob("*/*.parquet"):
-            if (
-                file.resolve() not in registered
-                and file.stat().st_mtime < older_than.replace(tzinfo=dt.UTC).timestamp()
-            ):
+            if file.stat().st_mtime < cutoff and file.resolve() not in registered:
                 file.unlink(missing_ok=True)
     return len(doomed)
