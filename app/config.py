@@ -162,6 +162,13 @@ class Settings:
     scheduler_lease_seconds: float = _setting(30.0, _positive_float, "scheduler leader lease")
     retrain_poll_seconds: float = _setting(2.0, _positive_float, "retrain-request pick-up period")
     job_heartbeat_seconds: float = _setting(2.0, _positive_float, "training job heartbeat")
+    # Published forecasts (models.publishing): the archive, and serving from it.
+    forecast_retention_days: int = _setting(400, _positive_int, "archived forecast snapshots kept, days")
+    forecast_publish_hours: float = _setting(
+        24.0, _positive_float, "oldest served snapshot before a re-publish"
+    )
+    forecast_serve_store: bool = _setting(True, _bool, "workers serve published snapshots, not artifacts")
+    forecast_cache_series: int = _setting(256, _positive_int, "series per level held in a worker's LRU")
     # Training size (None = the engine's documented defaults); small values make fast trial runs.
     train_n_jobs: int = _setting(1, _positive_int, "training parallelism")
     train_folds: int | None = _setting(None, _optional_positive_int, "cross-validation folds")

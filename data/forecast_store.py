@@ -15,9 +15,10 @@ first, then registered; a file without a row is an orphan that ``prune_snapshots
 from __future__ import annotations
 
 import datetime as dt
+import json
 import os
 import uuid
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -26,7 +27,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.dataset as pads
 import pyarrow.parquet as pq
-from sqlalchemy import Engine, delete, insert, select
+from sqlalchemy import Engine, delete, func, insert, select
 
 from data.files import write_atomic
 from data.schema import ForecastSnapshot, utc_now
@@ -37,6 +38,12 @@ _SCHEMA = pa.schema(
     [("series_id", pa.string()), ("date", pa.date32())] + [(c, pa.float32()) for c in _VALUE_COLUMNS]
 )
 ROW_GROUP_ROWS = 65_536
+SERIES_COLUMNS = ("series_id", "kind", "date", "value")
+_SERIES_SCHEMA = pa.schema(
+    [("series_id", pa.string()), ("kind", pa.int16()), ("date", pa.date32()), ("value", pa.float32())]
+)
+SERIES_SUFFIX = ".series.parquet"
+META_SUFFIX = ".meta.json"
 
 
 @dataclass(frozen=True)
@@ -84,6 +91,29 @@ def _table(points: pd.DataFrame) -> pa.Table:
     return pa.Table.from_pandas(frame, schema=_SCHEMA, preserve_index=False)
 
 
+def _series_table(rows: pd.DataFrame) -> pa.Table:
+    """Validated Arrow table of companion ``rows`` (``SERIES_COLUMNS``), sorted by series, kind, date."""
+    missing = [c for c in SERIES_COLUMNS if c not in rows.columns]
+    if missing:
+        raise ValueError(f"series rows lack column(s) {', '.join(missing)}")
+    frame = rows.loc[:, list(SERIES_COLUMNS)].copy()
+    frame["series_id"] = frame["series_id"].astype(str)
+    frame["date"] = pd.to_datetime(frame["date"]).dt.date
+    frame = frame.sort_values(["series_id", "kind", "date"], kind="stable")
+    return pa.Table.from_pandas(frame, schema=_SERIES_SCHEMA, preserve_index=False)
+
+
+def companion(snapshot: SnapshotInfo | str | os.PathLike[str], suffix: str) -> Path:
+    """Path of a snapshot's companion file (``SERIES_SUFFIX`` or ``META_SUFFIX``)."""
+    path = Path(snapshot.path if isinstance(snapshot, SnapshotInfo) else snapshot)
+    return path.with_name(path.name.removesuffix(".parquet") + suffix)
+
+
+def _files(path: Path) -> list[Path]:
+    """The points file of a snapshot and its companions."""
+    return [path, companion(path, SERIES_SUFFIX), companion(path, META_SUFFIX)]
+
+
 def write_snapshot(
     engine: Engine,
     folder: str | os.PathLike[str],
@@ -94,16 +124,34 @@ def write_snapshot(
     freq: str,
     reason: str,
     points: pd.DataFrame,
+    series_rows: pd.DataFrame | None = None,
+    meta: Mapping | None = None,
 ) -> SnapshotInfo:
     """Write ``points`` (``POINT_COLUMNS``) as a new snapshot of ``level`` and register it.
 
-    Why this order: the file is complete before the row exists, so a reader that sees the row can
-    always read the file; if the insert fails the file is removed and nothing is registered.
+    ``series_rows`` (``SERIES_COLUMNS``) and ``meta`` (JSON-able), when given, are written as the
+    serving companions (see the module docstring). Why this order: every file is complete before the
+    row exists, so a reader that sees the row can always read them; if a write or the insert fails the
+    files are removed and nothing is registered.
     """
     table = _table(points)
+    extra = None if series_rows is None else _series_table(series_rows)
+    payload = None if meta is None else json.dumps(dict(meta), allow_nan=False).encode("utf-8")
     created = utc_now()
     path = Path(folder) / "forecasts" / level / f"{created:%Y%m%dT%H%M%S}-{uuid.uuid4().hex[:8]}.parquet"
-    write_atomic(path, lambda handle: pq.write_table(table, handle, row_group_size=ROW_GROUP_ROWS))
+    try:
+        write_atomic(path, lambda handle: pq.write_table(table, handle, row_group_size=ROW_GROUP_ROWS))
+        if extra is not None:
+            write_atomic(
+                companion(path, SERIES_SUFFIX),
+                lambda handle: pq.write_table(extra, handle, row_group_size=ROW_GROUP_ROWS),
+            )
+        if payload is not None:
+            write_atomic(companion(path, META_SUFFIX), lambda handle: handle.write(payload))
+    except BaseException:
+        for file in _files(path):
+            file.unlink(missing_ok=True)
+        raise
     origin_date = pd.Timestamp(origin).date()
     values = {
         "level": level,
@@ -120,7 +168,8 @@ def write_snapshot(
         with engine.begin() as conn:
             new_id = conn.execute(insert(ForecastSnapshot).values(**values)).inserted_primary_key[0]
     except BaseException:
-        path.unlink(missing_ok=True)
+        for file in _files(path):
+            file.unlink(missing_ok=True)
         raise
     return SnapshotInfo(id=int(new_id), **values)
 
@@ -195,12 +244,64 @@ def prune_snapshots(engine: Engine, folder: str | os.PathLike[str], *, older_tha
         with engine.begin() as conn:
             conn.execute(delete(ForecastSnapshot).where(ForecastSnapshot.id.in_([i.id for i in doomed])))
         for info in doomed:
-            Path(info.path).unlink(missing_ok=True)
+            for file in _files(Path(info.path)):
+                file.unlink(missing_ok=True)
     registered = {Path(i.path).resolve() for i in list_snapshots(engine)}
     root = Path(folder) / "forecasts"
     cutoff = older_than.replace(tzinfo=dt.UTC).timestamp()
     if root.is_dir():
-        for file in root.glob("*/*.parquet"):
-            if file.stat().st_mtime < cutoff and file.resolve() not in registered:
+        for file in root.glob("*/*"):
+            main = file.with_name(file.name.split(".", 1)[0] + ".parquet")
+            if file.is_file() and file.stat().st_mtime < cutoff and main.resolve() not in registered:
                 file.unlink(missing_ok=True)
     return len(doomed)
+
+
+def servable(snapshot: SnapshotInfo) -> bool:
+    """True when the snapshot has its serving companions (written by ``models.publishing``)."""
+    return companion(snapshot, SERIES_SUFFIX).is_file() and companion(snapshot, META_SUFFIX).is_file()
+
+
+def served_snapshots(engine: Engine, versions: Mapping[str, str]) -> dict[str, SnapshotInfo]:
+    """``{level: newest registered snapshot of versions[level]}`` — the serving pointer of each level.
+
+    One query (the highest id per level among rows of that level's version); every worker polls it
+    with the MASTER versions. Levels without a snapshot of their version are absent.
+    """
+    if not versions:
+        return {}
+    pairs = [
+        (ForecastSnapshot.level == lv) & (ForecastSnapshot.model_version == v) for lv, v in versions.items()
+    ]
+    condition = pairs[0]
+    for pair in pairs[1:]:
+        condition = condition | pair
+    newest = (
+        select(func.max(ForecastSnapshot.id))
+        .where(condition)
+        .group_by(ForecastSnapshot.level)
+        .scalar_subquery()
+    )
+    query = select(ForecastSnapshot).where(ForecastSnapshot.id.in_(newest))
+    with engine.connect() as conn:
+        return {row.level: _info(row) for row in conn.execute(query)}
+
+
+def read_meta(snapshot: SnapshotInfo) -> dict:
+    """The serving metadata of a snapshot (``META_SUFFIX`` companion); OSError/ValueError when unreadable."""
+    return json.loads(companion(snapshot, META_SUFFIX).read_text(encoding="utf-8"))
+
+
+def read_series_rows(snapshot: SnapshotInfo, series_ids: Iterable[str]) -> pd.DataFrame:
+    """Companion rows (``SERIES_COLUMNS``) of ``series_ids``; reads only the row groups that hold them."""
+    wanted = list(dict.fromkeys(str(s) for s in series_ids))
+    dataset = pads.dataset(companion(snapshot, SERIES_SUFFIX), format="parquet")
+    frame = dataset.to_table(filter=pads.field("series_id").isin(wanted)).to_pandas()
+    frame["date"] = pd.to_datetime(frame["date"])
+    return frame.loc[:, list(SERIES_COLUMNS)].reset_index(drop=True)
+
+
+def read_series_ids(snapshot: SnapshotInfo) -> tuple[str, ...]:
+    """The sorted distinct series ids of a snapshot (reads the points file's id column only)."""
+    column = pq.read_table(snapshot.path, columns=["series_id"])["series_id"]
+    return tuple(pc.unique(column).to_pylist())

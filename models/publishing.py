@@ -1,0 +1,303 @@
+"""Publishing: the MASTER's forecasts of every series written to the forecast store, and served from it.
+
+A published snapshot (``data.forecast_store``) is both the record of "what we said" (the monitoring
+scores it against the actuals that arrive) and what the dashboard, the API and the CLI serve
+(``models.stored.StoredForecaster`` reads it per series). It is written
+
+- when a MASTER starts serving: after a training run promotes, after a manual promotion or rollback,
+  and for a level whose MASTER has no snapshot yet (the first model);
+- at every data change (import, undo): the origin moves to the newest complete data first
+  (``models.origin.move_origin``: the MASTER's configuration refitted on the updated history, no
+  selection, no CV);
+- at least every ``forecast_publish_hours`` (the leader's scheduler, ``publish_due``).
+
+``published_paths`` is the one place where the published point paths are computed (a reconciliation
+across levels plugs in there); everything else, the bounds included, derives from it.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import math
+import time
+from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import Any, Protocol
+
+import numpy as np
+import pandas as pd
+from sqlalchemy import Engine
+
+from data.forecast_store import (
+    SnapshotInfo,
+    prune_snapshots,
+    servable,
+    served_snapshots,
+    write_snapshot,
+)
+from data.reporting import complete_sales, load_reporting
+from data.schema import utc_now
+from data.storage import load_sales
+from models.artifacts import load_artifact
+from models.forecaster import LevelForecaster
+from models.intervals import INTERVAL_LEVELS
+from models.origin import move_origin
+from models.registry import get_version, master_versions
+from models.series import future_dates
+
+logger = logging.getLogger(__name__)
+
+META_FORMAT = 1
+HISTORY_KIND, SCALE_KIND, BACKTEST_KIND = 0, 1, 2  # backtest rows: kind = BACKTEST_KIND + fold
+REASONS = ("promotion", "data", "daily")
+
+
+class PublishSettings(Protocol):
+    """The settings publishing reads (``app.config.Settings`` has them)."""
+
+    model_dir: str
+    holidays: str
+    store_silent_days: int
+    forecast_retention_days: int
+    forecast_publish_hours: float
+
+
+@dataclass(frozen=True)
+class Published:
+    """One level published: the snapshot written, whether the origin moved, and how long it took."""
+
+    level: str
+    version: str
+    snapshot_id: int
+    origin: dt.date
+    moved: bool
+    seconds: float
+    n_series: int
+
+
+def published_paths(model: LevelForecaster) -> np.ndarray:
+    """The point paths published and served for every series of ``model`` (series x max_horizon).
+
+    Why one function: a reconciliation of the levels (store → category → product) replaces the
+    paths here, and the bounds, the archive and the served forecasts all follow from its result.
+    """
+    return np.asarray(model.tables.points, dtype=np.float32)
+
+
+def _bounds(paths: np.ndarray, scales: np.ndarray, lo: np.ndarray, hi: np.ndarray) -> tuple[np.ndarray, ...]:
+    """Lower and upper bounds exactly as ``LevelForecaster.forecast`` computes them, for every series."""
+    point = paths.astype(float)
+    spread = scales.astype(float)[:, None]
+    lower = np.clip(point + spread * lo.astype(float)[None, :], 0.0, None)
+    upper = np.maximum(point + spread * hi.astype(float)[None, :], lower)
+    return np.minimum(lower, point), upper
+
+
+def published_points(model: LevelForecaster, paths: np.ndarray | None = None) -> pd.DataFrame:
+    """Every series' forecast at the data's frequency for the longest served horizon, with 80/95% bounds.
+
+    The frame has ``data.forecast_store.POINT_COLUMNS``; the bounds are the ones a request would be
+    served for the same series and step.
+    """
+    paths = published_paths(model) if paths is None else paths
+    n, steps = paths.shape
+    t = model.tables
+    frame = {
+        "series_id": pd.Categorical(np.repeat(np.asarray(model.series_ids, dtype=object), steps)),
+        "date": np.tile(future_dates(model.data_range[1], model.alias, steps).to_numpy(), n),
+        "forecast": paths.reshape(-1).astype(float),
+    }
+    for level, name in zip(INTERVAL_LEVELS, ("80", "95"), strict=True):
+        lower, upper = _bounds(paths, t.scales, t.lo[level], t.hi[level])
+        frame[f"lo{name}"], frame[f"hi{name}"] = lower.reshape(-1), upper.reshape(-1)
+    return pd.DataFrame(frame)
+
+
+def serving_rows(model: LevelForecaster) -> pd.DataFrame:
+    """Per-series companion rows: history (kind 0), scale (kind 1), back-test (kind 2 + fold)."""
+    t = model.tables
+    ids = np.asarray(model.series_ids, dtype=object)
+    parts = []
+    rows, cols = np.nonzero(~np.isnan(t.history))
+    parts.append((rows, HISTORY_KIND, t.history_dates[cols], t.history[rows, cols]))
+    every = np.arange(len(ids))
+    parts.append((every, SCALE_KIND, np.repeat(model.data_range[1], len(ids)), t.scales))
+    rows, cols = np.nonzero(~np.isnan(t.backtest))
+    parts.append(
+        (rows, BACKTEST_KIND + t.backtest_folds[cols], t.backtest_dates[cols], t.backtest[rows, cols])
+    )
+    frames = [
+        pd.DataFrame(
+            {
+                "series_id": pd.Categorical.from_codes(r, categories=pd.Index(ids)),
+                "kind": np.broadcast_to(np.asarray(k, dtype=np.int16), r.shape),
+                "date": pd.DatetimeIndex(d),
+                "value": np.asarray(v, dtype=np.float32),
+            }
+        )
+        for r, k, d, v in parts
+    ]
+    return pd.concat(frames, ignore_index=True)
+
+
+def _finite(value: Any) -> Any:
+    """JSON-safe copy: non-finite floats become None, numpy scalars plain numbers."""
+    if isinstance(value, dict):
+        return {str(k): _finite(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_finite(v) for v in value]
+    if isinstance(value, np.generic):
+        value = value.item()
+    if isinstance(value, float) and not math.isfinite(value):
+        return None
+    return value
+
+
+def serving_meta(model: LevelForecaster) -> dict[str, Any]:
+    """The level's small tables a ``StoredForecaster`` needs (no per-series data).
+
+    The per-series choice of a selection (``params["assignment"]``) stays in the artifact: it grows
+    with the series and only training and ``move_origin`` read it.
+    """
+    t = model.tables
+    params = {k: v for k, v in (model.params or {}).items() if k != "assignment"}
+    iso = [d.isoformat() for d in t.history_dates]
+    return _finite(
+        {
+            "meta_format": META_FORMAT,
+            "level": model.level,
+            "freq": model.freq,
+            "alias": model.alias,
+            "version": model.version,
+            "params": params,
+            "metrics": dict(model.metrics or {}),
+            "fallbacks": dict(model.fallbacks or {}),
+            "format_version": model.format_version,
+            "data_range": [pd.Timestamp(d).isoformat() for d in model.data_range],
+            "max_horizon": int(model.max_horizon),
+            "lo": {str(lv): t.lo[lv].astype(float).tolist() for lv in INTERVAL_LEVELS},
+            "hi": {str(lv): t.hi[lv].astype(float).tolist() for lv in INTERVAL_LEVELS},
+            "center": None if t.center is None else t.center.astype(float).tolist(),
+            "rho": float(t.rho),
+            "history_dates": iso,
+            "backtest_dates": [d.isoformat() for d in t.backtest_dates],
+            "backtest_folds": [int(f) for f in t.backtest_folds],
+        }
+    )
+
+
+def publish_forecaster(engine: Engine, folder: str, model: LevelForecaster, *, reason: str) -> SnapshotInfo:
+    """Write ``model``'s published forecasts with their serving companions as a new snapshot.
+
+    Registering the row is the pointer change every worker picks up (``served_snapshots``).
+    """
+    if reason not in REASONS:
+        raise ValueError(f"unknown publishing reason {reason!r}; expected one of {', '.join(REASONS)}")
+    if not model.version:
+        raise ValueError("only a registered version can be published (the forecaster has no version id)")
+    paths = published_paths(model)
+    return write_snapshot(
+        engine,
+        folder,
+        level=model.level,
+        model_version=model.version,
+        origin=model.data_range[1],
+        freq=model.freq,
+        reason=reason,
+        points=published_points(model, paths),
+        series_rows=serving_rows(model),
+        meta=serving_meta(model),
+    )
+
+
+class _CompleteSales:
+    """The complete sales (``data.reporting``), loaded once per publishing run and only when needed."""
+
+    def __init__(self, engine: Engine, silent_days: int) -> None:
+        self._engine, self._silent, self._frame = engine, silent_days, None
+
+    def get(self) -> pd.DataFrame | None:
+        if self._frame is None:
+            sales = load_sales(self._engine)
+            if sales is None or sales.empty:
+                return None
+            reporting = load_reporting(self._engine, silent_days=self._silent)
+            self._frame = complete_sales(sales, reporting)
+        return self._frame
+
+
+def publish_masters(
+    engine: Engine,
+    settings: PublishSettings,
+    *,
+    reason: str,
+    levels: Iterable[str] | None = None,
+) -> list[Published]:
+    """Publish the MASTER of each level (default: every level with one), moving its origin first.
+
+    The origin moves (``move_origin``) for a data change or a daily run, and for a promotion when the
+    complete data ends after the model's last date (e.g. a rollback to an older version). Then the
+    retention (``forecast_retention_days``) is applied. A level that fails is logged and skipped: the
+    others still publish, and the level keeps serving its previous snapshot.
+    """
+    wanted = None if levels is None else set(levels)
+    sales = _CompleteSales(engine, settings.store_silent_days)
+    done = []
+    for level, version in sorted(master_versions(engine).items()):
+        if wanted is not None and level not in wanted:
+            continue
+        started = time.perf_counter()
+        try:
+            info = get_version(engine, version)
+            model = load_artifact(info.artifact_path, expected_level=level).with_version(version)
+            frame = sales.get()
+            moved = False
+            if frame is not None and _should_move(model, frame, reason):
+                model = move_origin(model, frame, holidays=settings.holidays)
+                moved = True
+            snap = publish_forecaster(engine, settings.model_dir, model, reason=reason)
+        except Exception:
+            logger.error("publishing the forecasts of level %s failed", level, exc_info=True)
+            continue
+        seconds = time.perf_counter() - started
+        logger.info("published %s %s (%s, origin %s) in %.1fs", level, version, reason, snap.origin, seconds)
+        done.append(Published(level, version, snap.id, snap.origin, moved, round(seconds, 3), snap.n_series))
+    apply_retention(engine, settings)
+    return done
+
+
+def _should_move(model: LevelForecaster, sales: pd.DataFrame, reason: str) -> bool:
+    """Data changes and daily runs always re-forecast; a promotion only when newer complete data exists."""
+    if reason != "promotion":
+        return True
+    return pd.Timestamp(sales["date"].max()) > pd.Timestamp(model.data_range[1])
+
+
+def publish_due(
+    engine: Engine, settings: PublishSettings, *, now: dt.datetime | None = None
+) -> list[Published]:
+    """Publish the levels whose MASTER has no servable snapshot (reason ``promotion``) or only one older
+    than ``forecast_publish_hours`` (reason ``daily``); the leader's scheduler calls this periodically."""
+    now = now or utc_now()
+    versions = master_versions(engine)
+    served = served_snapshots(engine, versions)
+    missing = [lv for lv in versions if lv not in served or not servable(served[lv])]
+    max_age = dt.timedelta(hours=settings.forecast_publish_hours)
+    stale = [lv for lv in versions if lv not in missing and now - served[lv].created_at >= max_age]
+    done = []
+    if missing:
+        done += publish_masters(engine, settings, reason="promotion", levels=missing)
+    if stale:
+        done += publish_masters(engine, settings, reason="daily", levels=stale)
+    return done
+
+
+def apply_retention(engine: Engine, settings: PublishSettings, *, now: dt.datetime | None = None) -> int:
+    """Delete snapshots older than ``forecast_retention_days`` (each level's newest is kept); never raises."""
+    cutoff = (now or utc_now()) - dt.timedelta(days=settings.forecast_retention_days)
+    try:
+        return prune_snapshots(engine, settings.model_dir, older_than=cutoff)
+    except Exception:
+        logger.warning("pruning archived forecasts failed", exc_info=True)
+        return 0

@@ -1,0 +1,216 @@
+"""Serve a level from a published snapshot: per-series reads with a bounded LRU, not every path in memory.
+
+A ``StoredForecaster`` answers like a ``LevelForecaster`` (``forecast``, ``horizon_total``,
+``history``, ``backtest``, ``calibration``, ``series_ids``, ``params``, ``metrics``, ``data_range`` …)
+so ``services.forecast_view`` and every adapter work unchanged. It keeps only the level's small
+tables (interval calibration, date grids, model facts: ``META_SUFFIX``) and the sorted series ids;
+a series' path, scale, history and back-test are read from the snapshot's files when first asked
+for and kept in an LRU of ``cache_series`` one-series ``LevelForecaster`` objects. So a worker's
+memory grows with the cache, not with the number of series, and the numbers served are computed by
+the very same code as before (the one-series forecaster's methods).
+"""
+
+from __future__ import annotations
+
+import bisect
+import difflib
+import threading
+from collections import OrderedDict
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from data.forecast_store import SnapshotInfo, read_meta, read_points, read_series_ids, read_series_rows
+from models.forecaster import ForecastTables, LevelForecaster
+from models.intervals import INTERVAL_LEVELS, Calibration
+from models.publishing import BACKTEST_KIND, HISTORY_KIND, META_FORMAT, SCALE_KIND
+
+DEFAULT_CACHE_SERIES = 256
+
+
+class StoredForecaster:
+    """The MASTER of one level as published in ``snapshot`` (see the module docstring); thread-safe."""
+
+    def __init__(
+        self, snapshot: SnapshotInfo, meta: dict, series_ids: tuple[str, ...], cache_series: int
+    ) -> None:
+        if meta.get("meta_format") != META_FORMAT:
+            raise ValueError(f"snapshot {snapshot.id} has serving format {meta.get('meta_format')!r}")
+        self.snapshot = snapshot
+        self.level: str = meta["level"]
+        self.freq: str = meta["freq"]
+        self.alias: str = meta["alias"]
+        self.version: str = snapshot.model_version
+        self.params: dict = meta["params"]
+        self.metrics: dict = {k: (np.nan if v is None else v) for k, v in meta["metrics"].items()}
+        self.fallbacks: dict = meta["fallbacks"]
+        self.format_version: int = meta["format_version"]
+        self.data_range = tuple(pd.Timestamp(d) for d in meta["data_range"])
+        self.max_horizon: int = int(meta["max_horizon"])
+        self.series_ids = series_ids
+        f32 = np.float32
+        self._lo = {lv: np.asarray(meta["lo"][str(lv)], dtype=f32) for lv in INTERVAL_LEVELS}
+        self._hi = {lv: np.asarray(meta["hi"][str(lv)], dtype=f32) for lv in INTERVAL_LEVELS}
+        self._center = None if meta["center"] is None else np.asarray(meta["center"], dtype=f32)
+        self._rho = float(meta["rho"])
+        self._history_dates = _grid(meta["history_dates"], self.alias)
+        self._backtest_dates = pd.DatetimeIndex(pd.to_datetime(meta["backtest_dates"]))
+        self._backtest_folds = np.asarray(meta["backtest_folds"], dtype=int)
+        self._columns = {
+            (int(f), d): i
+            for i, (f, d) in enumerate(zip(self._backtest_folds, self._backtest_dates, strict=True))
+        }
+        self._cache_size = max(1, int(cache_series))
+        self._cache: OrderedDict[str, LevelForecaster] = OrderedDict()
+        self._lock = threading.Lock()
+
+    @classmethod
+    def open(cls, snapshot: SnapshotInfo, *, cache_series: int = DEFAULT_CACHE_SERIES) -> StoredForecaster:
+        """Open ``snapshot`` for serving, validated and proven by a one-step trial forecast."""
+        model = cls(snapshot, read_meta(snapshot), read_series_ids(snapshot), cache_series)
+        model.validate()
+        if not model.series_ids:
+            raise ValueError(f"snapshot {snapshot.id} serves no series")
+        trial = model.forecast(model.series_ids[0], 1)
+        if len(trial) != 1:
+            raise ValueError(f"snapshot {snapshot.id} returned {len(trial)} rows for a 1-step trial")
+        return model
+
+    # ----- the per-series forecasters ----------------------------------------------------------
+    def _check(self, series_id: str) -> None:
+        """KeyError naming the count of valid ids and close matches when ``series_id`` is not served."""
+        i = bisect.bisect_left(self.series_ids, series_id)
+        if i < len(self.series_ids) and self.series_ids[i] == series_id:
+            return
+        close = difflib.get_close_matches(str(series_id), self.series_ids, n=3)
+        hint = f"; did you mean {', '.join(close)}?" if close else ""
+        raise KeyError(
+            f"unknown series {series_id!r} for level {self.level!r} "
+            f"({len(self.series_ids)} valid ids, e.g. {self.series_ids[0]!r}){hint}"
+        )
+
+    def _one(self, series_id: str) -> LevelForecaster:
+        """The one-series forecaster of ``series_id`` (from the LRU, else read from the snapshot)."""
+        with self._lock:
+            hit = self._cache.get(series_id)
+            if hit is not None:
+                self._cache.move_to_end(series_id)
+                return hit
+        self._check(series_id)
+        model = self._read(series_id)
+        with self._lock:
+            self._cache[series_id] = model
+            while len(self._cache) > self._cache_size:
+                self._cache.popitem(last=False)
+        return model
+
+    def _read(self, series_id: str) -> LevelForecaster:
+        """Build the one-series forecaster from the snapshot's rows of ``series_id``."""
+        f32 = np.float32
+        points = read_points(self.snapshot, [series_id])["forecast"].to_numpy(dtype=f32)
+        if len(points) != self.max_horizon:
+            raise ValueError(f"snapshot {self.snapshot.id} holds {len(points)} steps of {series_id!r}")
+        rows = read_series_rows(self.snapshot, [series_id])
+        kind, dates, values = (
+            rows["kind"].to_numpy(),
+            pd.DatetimeIndex(rows["date"]),
+            rows["value"].to_numpy(),
+        )
+        history = np.full(len(self._history_dates), np.nan, dtype=f32)
+        mine = kind == HISTORY_KIND
+        history[self._history_dates.get_indexer(dates[mine])] = values[mine]
+        scale = values[kind == SCALE_KIND]
+        backtest = np.full(len(self._backtest_dates), np.nan, dtype=f32)
+        for k, d, v in zip(kind, dates, values, strict=True):
+            if k >= BACKTEST_KIND:
+                backtest[self._columns[(int(k) - BACKTEST_KIND, d)]] = v
+        tables = ForecastTables(
+            points=points[None, :],
+            scales=np.asarray(scale[:1] if len(scale) else [0.0], dtype=f32),
+            lo=self._lo,
+            hi=self._hi,
+            rho=self._rho,
+            history=history[None, :],
+            history_dates=self._history_dates,
+            backtest=backtest[None, :],
+            backtest_dates=self._backtest_dates,
+            backtest_folds=self._backtest_folds,
+            center=self._center,
+        )
+        return LevelForecaster(
+            level=self.level,
+            freq=self.freq,
+            alias=self.alias,
+            series_ids=(series_id,),
+            params=self.params,
+            metrics=self.metrics,
+            data_range=self.data_range,
+            max_horizon=self.max_horizon,
+            tables=tables,
+            version=self.version,
+            fallbacks=self.fallbacks,
+            format_version=self.format_version,
+        )
+
+    # ----- the LevelForecaster interface ---------------------------------------------------------
+    def forecast(
+        self, series_id: str, horizon: int, *, freq: str | None = None, interval: float = 0.8
+    ) -> pd.DataFrame:
+        """As ``LevelForecaster.forecast`` (date, forecast, lower, upper) for one series."""
+        return self._one(series_id).forecast(series_id, horizon, freq=freq, interval=interval)
+
+    def horizon_total(self, series_id: str, horizon: int, *, freq: str | None = None) -> float:
+        """As ``LevelForecaster.horizon_total``."""
+        return self._one(series_id).horizon_total(series_id, horizon, freq=freq)
+
+    def history(self, series_id: str) -> pd.Series:
+        """As ``LevelForecaster.history``: the actuals the published forecast saw."""
+        return self._one(series_id).history(series_id)
+
+    def backtest(self, series_id: str) -> pd.DataFrame:
+        """As ``LevelForecaster.backtest``: the training's out-of-sample predictions."""
+        return self._one(series_id).backtest(series_id)
+
+    def calibration(self) -> Calibration:
+        """The interval calibration served."""
+        return Calibration(self._lo, self._hi, self._rho, 0, self._center)
+
+    def cached_series(self) -> int:
+        """How many series are held in memory now (at most ``cache_series``)."""
+        return len(self._cache)
+
+    def validate(self) -> None:
+        """Raise ValueError when the level's tables are inconsistent (checked before a hot swap)."""
+        problems = []
+        if list(self.series_ids) != sorted(self.series_ids):
+            problems.append("series ids not sorted")
+        for lv in INTERVAL_LEVELS:
+            lo, hi = self._lo[lv], self._hi[lv]
+            if lo.shape != (self.max_horizon,) or hi.shape != (self.max_horizon,) or not (lo <= hi).all():
+                problems.append(f"interval table {lv} of the wrong length or lower above upper")
+        if len(self._history_dates) and (self._history_dates[0], self._history_dates[-1]) != self.data_range:
+            problems.append("data_range does not match the history dates")
+        if len(self._backtest_dates) != len(self._backtest_folds):
+            problems.append("back-test dates and folds differ in length")
+        if problems:
+            raise ValueError(f"inconsistent snapshot {self.snapshot.id}: " + "; ".join(problems))
+
+    def __repr__(self) -> str:
+        return (
+            f"StoredForecaster(level={self.level!r}, version={self.version!r}, snapshot={self.snapshot.id})"
+        )
+
+
+def _grid(dates: list[str], alias: str) -> pd.DatetimeIndex:
+    """The history grid with its frequency set (as training's ``pd.date_range`` had it)."""
+    index = pd.DatetimeIndex(pd.to_datetime(dates))
+    try:
+        return pd.DatetimeIndex(index, freq=alias)
+    except ValueError:
+        return index
+
+
+def open_served(snapshot: SnapshotInfo, **kwargs: Any) -> StoredForecaster:
+    """``StoredForecaster.open`` (the holder's and the CLI's way to serve a snapshot)."""
+    return StoredForecaster.open(snapshot, **kwargs)
