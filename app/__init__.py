@@ -61,8 +61,15 @@ def register_services(server: Flask, settings: Settings) -> Services:
 
 
 def attach_model_holder(services: Services) -> ModelHolder:
-    """Give this process its MASTER model holder (lazy registry check every MODEL_POLL_SECONDS)."""
-    holder = ModelHolder(services.engine, poll_seconds=services.config.model_poll_seconds)
+    """Give this process its MASTER model holder (lazy registry check every MODEL_POLL_SECONDS;
+    published snapshots served per series when FORECAST_SERVE_STORE)."""
+    config = services.config
+    holder = ModelHolder(
+        services.engine,
+        poll_seconds=config.model_poll_seconds,
+        serve_store=config.forecast_serve_store,
+        cache_series=config.forecast_cache_series,
+    )
     services.extras["holder"] = holder
     return holder
 

@@ -7,9 +7,16 @@ daemon poller thread); a new artifact is loaded and validated completely (``load
 ``validate()`` + a trial forecast) before the reference is replaced. A broken artifact is refused and
 logged (and audited once per process as ``model_refused``), the previous MASTER keeps serving, and the
 refused version is retried only after a back-off.
-Forecasts are cached per (version, series, horizon, freq, interval) in a bounded LRU, so a swap
-invalidates them naturally. Works the same in every gunicorn worker and on every host: each process
+Forecasts are cached per (version, snapshot, series, horizon, freq, interval) in a bounded LRU, so a
+swap invalidates them naturally. Works the same in every gunicorn worker and on every host: each process
 polls the shared database on its own.
+
+With ``serve_store`` (the default) a level whose MASTER has a published snapshot is served from that
+snapshot (``models.stored.StoredForecaster``: per-series reads, a bounded LRU of series), so the
+worker's memory does not grow with the number of series; the served state of a level is the pair
+(MASTER version, newest snapshot of it), polled in the same check, so a promotion and an origin move
+(a new snapshot of the same version) are both one pointer change. Without a snapshot (a MASTER not
+yet published, or one whose snapshot cannot be opened) the level is served from its artifact as before.
 """
 
 from __future__ import annotations
@@ -28,8 +35,10 @@ from sqlalchemy import Engine
 from sqlalchemy.orm import Session
 
 from data.audit import audit
+from data.forecast_store import SnapshotInfo, servable, served_snapshots
 from models.artifacts import ArtifactError, load_artifact
 from models.registry import get_version, master_versions
+from models.stored import DEFAULT_CACHE_SERIES, StoredForecaster
 
 logger = logging.getLogger(__name__)
 
@@ -49,6 +58,7 @@ class Snapshot:
     models: Mapping[str, Any]
     versions: Mapping[str, str]
     loaded_at: float
+    served: Mapping[str, int | None] = field(default_factory=lambda: MappingProxyType({}))  # snapshot ids
 
     def get(self, level: str) -> Any:
         """The forecaster of ``level``; ``ModelUnavailableError`` (listing what is loaded) when absent."""
@@ -70,6 +80,7 @@ class _Refusal:
     error: str
     attempts: int
     retry_at: float
+    snapshot_id: int | None = None
 
 
 @dataclass
@@ -117,6 +128,8 @@ class ModelHolder:
         cache_size: int = 1024,
         loader: Loader = load_validated,
         clock: Callable[[], float] = time.monotonic,
+        serve_store: bool = True,
+        cache_series: int = DEFAULT_CACHE_SERIES,
     ) -> None:
         if poll_seconds <= 0:
             raise ValueError(f"poll_seconds must be positive, got {poll_seconds!r}")
@@ -127,6 +140,8 @@ class ModelHolder:
         self._cache_size = int(cache_size)
         self._loader = loader
         self._clock = clock
+        self._serve_store = bool(serve_store)
+        self._cache_series = int(cache_series)
         self._snapshot = EMPTY
         self._refresh_lock = threading.Lock()
         self._cache_lock = threading.Lock()
@@ -160,7 +175,7 @@ class ModelHolder:
     def refused_version(self, level: str) -> str | None:
         """The MASTER version of ``level`` this process refused to load (a broken artifact), if any."""
         refusal = self._state.refused.get(level)
-        return refusal.version_id if refusal is not None else None
+        return refusal.version_id if refusal is not None and refusal.snapshot_id is None else None
 
     def versions(self) -> dict[str, str]:
         """``{level: version_id}`` loaded in this process (what ``/healthz`` reports)."""
@@ -182,7 +197,7 @@ class ModelHolder:
         """
         snap = snapshot or self.snapshot()
         model = snap.get(level)
-        key = (snap.versions[level], level, series_id, horizon, freq, float(interval))
+        key = (snap.versions[level], snap.served.get(level), level, series_id, horizon, freq, float(interval))
         with self._cache_lock:
             hit = self._cache.get(key)
             if hit is not None:
@@ -202,6 +217,7 @@ class ModelHolder:
         age = self._clock() - self._state.checked_at
         return {
             "versions": dict(snap.versions),
+            "snapshots": dict(snap.served),
             "refused": {
                 lv: {"version": r.version_id, "error": r.error} for lv, r in self._state.refused.items()
             },
@@ -222,6 +238,7 @@ class ModelHolder:
         self._state.checked_at = now
         try:
             wanted = master_versions(self._engine)
+            pointers = served_snapshots(self._engine, wanted) if self._serve_store else {}
         except Exception as exc:  # database briefly unavailable: keep serving what we have
             self._state.last_error = f"registry check failed: {type(exc).__name__}: {exc}"
             logger.warning("MASTER version check failed; keeping current models: %s", exc)
@@ -230,35 +247,55 @@ class ModelHolder:
         current = self._snapshot
         models = dict(current.models)
         versions = dict(current.versions)
+        served = dict(current.served)
         changed = False
         for level, version_id in wanted.items():
-            if versions.get(level) == version_id:
+            pointer = pointers.get(level)
+            pointer = pointer if pointer is not None and servable(pointer) else None
+            target = pointer.id if pointer is not None else None
+            if versions.get(level) == version_id and served.get(level) == target:
                 self._state.refused.pop(level, None)
                 continue
-            model = self._load(level, version_id, now)
-            if model is not None:
-                models[level], versions[level] = model, version_id
+            loaded = self._load(level, version_id, pointer, now)
+            if loaded is not None:
+                models[level], versions[level] = loaded[0], version_id
+                served[level] = loaded[1]
                 changed = True
         for level in set(versions) - set(wanted):  # alias removed: stop serving that level
             models.pop(level)
             versions.pop(level)
+            served.pop(level, None)
             changed = True
         if changed:
-            self._snapshot = Snapshot(MappingProxyType(models), MappingProxyType(versions), now)
+            self._snapshot = Snapshot(
+                MappingProxyType(models), MappingProxyType(versions), now, MappingProxyType(served)
+            )
             self._state.swaps += 1
-            self._drop_stale_cache(set(versions.values()))
-            logger.info("now serving MASTER versions %s", versions)
+            self._drop_stale_cache({(versions[lv], served.get(lv)) for lv in versions})
+            logger.info("now serving MASTER versions %s (snapshots %s)", versions, served)
         return changed
 
-    def _load(self, level: str, version_id: str, now: float) -> Any | None:
-        """Load one version, or record a refusal (with back-off) and return None."""
+    def _load(
+        self, level: str, version_id: str, pointer: SnapshotInfo | None, now: float
+    ) -> tuple[Any, int | None] | None:
+        """Load one version (from its snapshot when given, else its artifact) as ``(model, snapshot id)``,
+        or record a refusal (with back-off) and return None.
+
+        A snapshot that cannot be opened falls back to the artifact when this process does not serve
+        that version yet, so a broken snapshot never leaves a new MASTER unserved.
+        """
+        target = pointer.id if pointer is not None else None
         refused = self._state.refused.get(level)
-        if refused and refused.version_id == version_id and now < refused.retry_at:
+        same = refused is not None and (refused.version_id, refused.snapshot_id) == (version_id, target)
+        if same and now < refused.retry_at:
             return None
-        attempts = refused.attempts + 1 if refused and refused.version_id == version_id else 1
+        attempts = refused.attempts + 1 if same else 1
         try:
-            info = get_version(self._engine, version_id)
-            model = self._loader(info.artifact_path, level)
+            if pointer is not None:
+                model = StoredForecaster.open(pointer, cache_series=self._cache_series)
+            else:
+                info = get_version(self._engine, version_id)
+                model = self._loader(info.artifact_path, level)
             if model.version not in (None, version_id):
                 raise ArtifactError(
                     f"artifact carries version {model.version!r}, the registry says {version_id!r}"
@@ -266,7 +303,12 @@ class ModelHolder:
         except Exception as exc:
             delay = min(RETRY_BASE_SECONDS * 2 ** (attempts - 1), RETRY_MAX_SECONDS)
             error = f"{type(exc).__name__}: {exc}"
-            self._state.refused[level] = _Refusal(version_id, error, attempts, now + delay)
+            self._state.refused[level] = _Refusal(version_id, error, attempts, now + delay, target)
+            if pointer is not None and self._snapshot.versions.get(level) != version_id:
+                logger.error(
+                    "cannot serve snapshot %s of %s; serving its artifact: %s", target, version_id, error
+                )
+                return self._load(level, version_id, None, now)
             serving = self._snapshot.versions.get(level)
             logger.error(
                 "refusing MASTER %s of level %s (still serving %s; next try in %.0fs): %s",
@@ -276,11 +318,11 @@ class ModelHolder:
                 delay,
                 error,
             )
-            if attempts == 1:
+            if attempts == 1 and pointer is None:  # a snapshot refusal is logged; the artifact still serves
                 self._audit_refusal(level, version_id, error)
             return None
         self._state.refused.pop(level, None)
-        return model
+        return model, target
 
     def _audit_refusal(self, level: str, version_id: str, error: str) -> None:
         """Tell the administrators (Admin › Audit) once per process and version; never raises."""
@@ -290,10 +332,10 @@ class ModelHolder:
         except Exception:
             logger.warning("could not record the refusal of %s in the audit log", version_id, exc_info=True)
 
-    def _drop_stale_cache(self, live_versions: set[str]) -> None:
-        """Free cached forecasts of versions no longer served (they can never be hit again)."""
+    def _drop_stale_cache(self, live: set[tuple[str, int | None]]) -> None:
+        """Free cached forecasts of (version, snapshot) states no longer served (never hit again)."""
         with self._cache_lock:
-            for key in [k for k in self._cache if k[0] not in live_versions]:
+            for key in [k for k in self._cache if (k[0], k[1]) not in live]:
                 del self._cache[key]
 
     # ----- optional background poller --------------------------------------------------------

@@ -35,6 +35,7 @@ from models.promotion import (
     refreshed,
     should_refresh,
 )
+from models.publishing import publish_masters
 from models.registry import master_version, promote_many, record_decision, register_version
 from models.reports import params_key
 from models.training import TrainedLevel, TrainingConfig, train_level
@@ -105,6 +106,8 @@ class TrainingSettings(Protocol):
     train_grids: Any
     holidays: str
     store_silent_days: int
+    forecast_retention_days: int
+    forecast_publish_hours: float
 
 
 def training_config(settings: TrainingSettings) -> TrainingConfig:
@@ -202,8 +205,30 @@ def run_training(
             tracker.pipeline(index, level),
         )
     outcomes = _settle(engine, staged, allow_promotion=promote, announce=tracker.announce)
+    _publish_promoted(engine, config, outcomes, tracker.announce)
     tracker.finish()
     return outcomes
+
+
+def _publish_promoted(
+    engine: Engine,
+    config: TrainingSettings,
+    outcomes: dict[str, LevelOutcome],
+    announce: Callable[[str], None],
+) -> None:
+    """Publish the forecasts of the levels this run promoted (the new MASTERs start serving from them).
+
+    Never fails the run: the MASTER is settled; a level left unpublished serves from its artifact
+    until the scheduler's ``publish_due`` publishes it.
+    """
+    promoted = [level for level, outcome in outcomes.items() if outcome.promoted]
+    if not promoted:
+        return
+    announce(f"publishing the forecasts of {', '.join(promoted)}")
+    try:
+        publish_masters(engine, config, reason="promotion", levels=promoted)
+    except Exception:
+        logger.error("publishing the forecasts of %s failed", ", ".join(promoted), exc_info=True)
 
 
 @dataclasses.dataclass(frozen=True)

@@ -155,7 +155,7 @@ def _finite(value: Any) -> Any:
 
 
 def serving_meta(model: LevelForecaster) -> dict[str, Any]:
-    """The level's small tables a ``StoredForecaster`` needs (no per-series data).
+    """The level's tables a ``StoredForecaster`` needs: model facts, calibration, date grids, series ids.
 
     The per-series choice of a selection (``params["assignment"]``) stays in the artifact: it grows
     with the series and only training and ``move_origin`` read it.
@@ -183,6 +183,7 @@ def serving_meta(model: LevelForecaster) -> dict[str, Any]:
             "history_dates": iso,
             "backtest_dates": [d.isoformat() for d in t.backtest_dates],
             "backtest_folds": [int(f) for f in t.backtest_folds],
+            "series_ids": sorted(model.series_ids),
         }
     )
 

@@ -14,17 +14,31 @@ from __future__ import annotations
 
 import bisect
 import difflib
+import logging
 import threading
 from collections import OrderedDict
 from typing import Any
 
 import numpy as np
 import pandas as pd
+from sqlalchemy import Engine
 
-from data.forecast_store import SnapshotInfo, read_meta, read_points, read_series_ids, read_series_rows
+from data.forecast_store import (
+    SnapshotInfo,
+    read_meta,
+    read_points,
+    read_series_ids,
+    read_series_rows,
+    servable,
+    served_snapshots,
+)
+from models.artifacts import load_artifact
 from models.forecaster import ForecastTables, LevelForecaster
 from models.intervals import INTERVAL_LEVELS, Calibration
 from models.publishing import BACKTEST_KIND, HISTORY_KIND, META_FORMAT, SCALE_KIND
+from models.registry import get_version
+
+logger = logging.getLogger(__name__)
 
 DEFAULT_CACHE_SERIES = 256
 
@@ -68,7 +82,9 @@ class StoredForecaster:
     @classmethod
     def open(cls, snapshot: SnapshotInfo, *, cache_series: int = DEFAULT_CACHE_SERIES) -> StoredForecaster:
         """Open ``snapshot`` for serving, validated and proven by a one-step trial forecast."""
-        model = cls(snapshot, read_meta(snapshot), read_series_ids(snapshot), cache_series)
+        meta = read_meta(snapshot)
+        ids = tuple(meta["series_ids"]) if "series_ids" in meta else read_series_ids(snapshot)
+        model = cls(snapshot, meta, ids, cache_series)
         model.validate()
         if not model.series_ids:
             raise ValueError(f"snapshot {snapshot.id} serves no series")
@@ -211,6 +227,14 @@ def _grid(dates: list[str], alias: str) -> pd.DatetimeIndex:
         return index
 
 
-def open_served(snapshot: SnapshotInfo, **kwargs: Any) -> StoredForecaster:
-    """``StoredForecaster.open`` (the holder's and the CLI's way to serve a snapshot)."""
-    return StoredForecaster.open(snapshot, **kwargs)
+def load_served(engine: Engine, level: str, version_id: str) -> Any:
+    """The forecaster of ``version_id`` as workers serve it: its newest published snapshot, else its
+    artifact (``ArtifactError`` when that cannot be loaded). Used where no holder runs (the CLI)."""
+    pointer = served_snapshots(engine, {level: version_id}).get(level)
+    if pointer is not None and servable(pointer):
+        try:
+            return StoredForecaster.open(pointer)
+        except Exception:
+            logger.warning("cannot serve snapshot %s; loading the artifact", pointer.id, exc_info=True)
+    info = get_version(engine, version_id)
+    return load_artifact(info.artifact_path, expected_level=level)

@@ -6,6 +6,8 @@
   since the last training (RETRAIN_MIN_NEW_ROWS rows or RETRAIN_MIN_NEW_DAYS days); else record a
   ``skipped`` job saying why.
 - ``recover``: fail jobs left ``running`` by a dead process.
+- ``publish_forecasts``: publish the MASTERs not yet published, or last published more than
+  FORECAST_PUBLISH_HOURS ago (the "at least daily" archive), then apply the retention.
 They import no Flask, Dash or APScheduler; ``scheduler.runner`` wires them to APScheduler.
 """
 
@@ -19,6 +21,7 @@ from typing import Any, Protocol
 
 from sqlalchemy import Engine
 
+from models.publishing import Published, publish_due
 from scheduler.execute import JobResult, execute_job
 from scheduler.jobstore import (
     RetrainRequest,
@@ -196,3 +199,8 @@ def nightly_gate(services: ServicesLike, *, now: dt.datetime | None = None) -> G
     action = "queued" if request.created else "coalesced"
     logger.info("nightly retrain %s (job %s): %s", action, request.job_id, reason)
     return GateDecision(action, request.job_id, reason, facts)
+
+
+def publish_forecasts(services: ServicesLike, *, now: dt.datetime | None = None) -> list[Published]:
+    """Publish the MASTERs that are due (``models.publishing.publish_due``); run by the leader only."""
+    return publish_due(services.engine, services.config, now=now)

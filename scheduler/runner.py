@@ -1,10 +1,12 @@
 """The thin APScheduler 3 wiring: one ``BackgroundScheduler`` per serving process.
 
-Every process (gunicorn worker, on every host) runs three jobs, all ``max_instances=1, coalesce=True``:
+Every process (gunicorn worker, on every host) runs four jobs, all ``max_instances=1, coalesce=True``:
 - ``lease`` (every lease/3 s): take or renew the database leader lease; the leader also fails jobs
   left running by dead processes;
 - ``retrain-requests`` (every few seconds): on the leader only, claim and run a queued job;
-- ``nightly-gate`` (cron inside the off-peak window): on the leader only, the retrain gate.
+- ``nightly-gate`` (cron inside the off-peak window): on the leader only, the retrain gate;
+- ``publish`` (every ``publish_check_seconds``): on the leader only, publish the MASTERs whose
+  forecasts are not yet in the forecast store or are older than FORECAST_PUBLISH_HOURS.
 Followers do nothing but try the lease, so each job runs once across all workers and hosts, and a
 follower takes over within one lease period when the leader dies.
 """
@@ -20,10 +22,26 @@ from apscheduler.schedulers.background import BackgroundScheduler
 from apscheduler.triggers.cron import CronTrigger
 from apscheduler.triggers.interval import IntervalTrigger
 
-from scheduler.jobs import ServicesLike, in_window, nightly_gate, parse_hhmm, recover, run_pending
+from scheduler.jobs import (
+    ServicesLike,
+    in_window,
+    nightly_gate,
+    parse_hhmm,
+    publish_forecasts,
+    recover,
+    run_pending,
+)
 from scheduler.leader import LeaderLease
 
 logger = logging.getLogger(__name__)
+
+PUBLISH_CHECK_SECONDS = 600.0
+
+
+def publish_check_seconds(publish_hours: float) -> float:
+    """How often the leader looks for MASTERs due for publishing: every 10 minutes, or a quarter of
+    FORECAST_PUBLISH_HOURS when that is shorter (so a snapshot is never much older than the setting)."""
+    return min(PUBLISH_CHECK_SECONDS, publish_hours * 3600.0 / 4)
 
 
 def check_cron(cron: str, start: str, end: str, *, samples: int = 5) -> CronTrigger:
@@ -77,7 +95,7 @@ class SchedulerRunner:
         return self.lease.holder
 
     def start(self) -> SchedulerRunner:
-        """Add the three jobs and start the scheduler thread (call once per serving process)."""
+        """Add the four jobs and start the scheduler thread (call once per serving process)."""
         now = dt.datetime.now(self.gate_trigger.timezone)
         self._scheduler.add_job(
             self._lease_tick, IntervalTrigger(seconds=self.lease_seconds / 3), id="lease", next_run_time=now
@@ -89,6 +107,12 @@ class SchedulerRunner:
         # itself refuses to train outside the window.
         self._scheduler.add_job(
             self._gate_tick, self.gate_trigger, id="nightly-gate", misfire_grace_time=3600
+        )
+        self._scheduler.add_job(
+            self._publish_tick,
+            IntervalTrigger(seconds=publish_check_seconds(self.services.config.forecast_publish_hours)),
+            id="publish",
+            next_run_time=now + dt.timedelta(seconds=self.lease_seconds),
         )
         self._scheduler.start()
         logger.info("scheduler started as %s (lease %.0fs)", self.runner_id, self.lease_seconds)
@@ -149,6 +173,10 @@ class SchedulerRunner:
     def _gate_tick(self) -> None:
         if self.lease.is_leader and not self._stopping.is_set():
             self._guard(lambda: nightly_gate(self.services))
+
+    def _publish_tick(self) -> None:
+        if self.lease.is_leader and not self._stopping.is_set():
+            self._guard(lambda: publish_forecasts(self.services))
 
     def _guard(self, work: Any) -> None:
         """Run one job function; log (never raise) its failure so the scheduler keeps going."""

@@ -29,7 +29,6 @@ from sqlalchemy.engine import Engine
 
 from data import storage
 from data.reporting import Reporting
-from models.artifacts import load_artifact
 from models.holder import ModelUnavailableError
 from models.periods import (
     aggregate_backtest,
@@ -40,7 +39,8 @@ from models.periods import (
     period_sums,
     window,
 )
-from models.registry import get_version, master_versions
+from models.registry import master_versions
+from models.stored import load_served
 from services.scoping import ALL_STORES, StoreScope
 
 VIEW_INTERVALS = (0.8, 0.95)  # the two bands the dashboard draws and exports
@@ -96,7 +96,8 @@ class HolderSource:
 
 @dataclass
 class RegistrySource:
-    """The MASTER of each level as the registry records it now, loaded and validated from its artifact.
+    """The MASTER of each level as the registry records it now, as workers serve it: its newest
+    published snapshot (``models.stored.load_served``), else loaded and validated from its artifact.
 
     Raises ``ModelUnavailableError`` when a level has no MASTER, ``RegistryError``/``ArtifactError``
     when its version or artifact cannot be read. Each level is loaded at most once.
@@ -120,8 +121,7 @@ class RegistrySource:
     def model(self, level: str) -> Any:
         """The MASTER forecaster of ``level``, loaded from its artifact."""
         if level not in self._models:
-            info = get_version(self.engine, self.version(level))
-            self._models[level] = load_artifact(info.artifact_path, expected_level=level)
+            self._models[level] = load_served(self.engine, level, self.version(level))
         return self._models[level]
 
     def forecast(

@@ -24,6 +24,7 @@ from data.progress import Progress
 from data.raw_files import is_file_inside
 from data.storage import ImportPreview, ImportResult
 from data.validation import Problem, SalesFileError
+from services.publishing import Published, publish_after
 
 HISTORY_LIMIT = 50
 
@@ -97,6 +98,7 @@ class ImportOutcome:
 
     results: list[ImportResult] = field(default_factory=list)
     rejection: Rejection | None = None
+    published: tuple[Published, ...] = ()  # the forecasts re-published on the new data
 
 
 @dataclass(frozen=True)
@@ -168,7 +170,10 @@ def import_sales(
             audit(session, actor, "upload_rejected", files=[p.name for p in paths], problems=rejection.total)
         return ImportOutcome(rejection=rejection)
     _audit_upload(services, actor, results)
-    return ImportOutcome(results=results)
+    published = ()
+    if any(r.rows_new or r.rows_replaced for r in results):
+        published = publish_after(services, reason="data")
+    return ImportOutcome(results=results, published=published)
 
 
 def load_demo(
@@ -179,6 +184,8 @@ def load_demo(
         services.engine, seed=seed, upload_dir=services.config.upload_dir, progress=progress
     )
     _audit_upload(services, actor, [result], source="demo")
+    if result.rows_new or result.rows_replaced:
+        publish_after(services, reason="data")
     return result
 
 

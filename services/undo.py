@@ -18,6 +18,7 @@ from data.audit import audit
 from data.db import session_scope
 from data.schema import utc_now
 from data.undo import UndoPlan, UndoRefused
+from services.publishing import Published, PublishSettings, publish_after
 
 __all__ = ["UndoOutcome", "UndoPlan", "UndoRefused", "undo_preview", "undo_upload"]
 
@@ -28,6 +29,7 @@ class UndoOutcome:
 
     done: UndoPlan | None = None
     refusal: str = ""
+    published: tuple[Published, ...] = ()  # the forecasts re-published on the changed data
 
 
 class UndoServices(Protocol):
@@ -35,6 +37,11 @@ class UndoServices(Protocol):
 
     engine: Engine
     sessions: sessionmaker[Session]
+
+    @property
+    def config(self) -> PublishSettings:
+        """The app's settings (publishing reads them)."""
+        ...
 
 
 def undo_preview(services: UndoServices, upload_id: int) -> UndoOutcome:
@@ -64,4 +71,4 @@ def undo_upload(services: UndoServices, upload_id: int, *, actor: str) -> UndoOu
         with session_scope(services.sessions) as session:
             audit(session, actor, "upload_undo_refused", upload_id=upload_id, reason=str(err))
         return UndoOutcome(refusal=str(err))
-    return UndoOutcome(done=done)
+    return UndoOutcome(done=done, published=publish_after(services, reason="data"))

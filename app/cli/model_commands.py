@@ -168,7 +168,10 @@ def list_cmd(level: str | None) -> None:
 def promote_cmd(version: str) -> None:
     """Make VERSION the MASTER of its level (admin override or rollback)."""
     try:
-        plan = promote_version(get_services().engine, version, reason=MANUAL_REASON, actor="cli")
+        services = get_services()
+        plan = promote_version(
+            services.engine, version, reason=MANUAL_REASON, actor="cli", publish=services.config
+        )
     except RegistryError as exc:
         raise click.ClickException(str(exc)) from exc
     if not plan.changes:

@@ -164,7 +164,7 @@ def promote_question(engine: Any, version_id: str) -> str:
 
 
 def promote_step(
-    engine: Any, trigger: Any, rows: list[dict] | None, reason: str | None, *, actor: str
+    engine: Any, trigger: Any, rows: list[dict] | None, reason: str | None, *, actor: str, publish: Any = None
 ) -> tuple:
     """One step of the "Make MASTER" dialog: open it, cancel, or confirm (promote and audit the reason).
 
@@ -187,7 +187,7 @@ def promote_step(
         if trigger == ids.ADMIN_PROMOTE:
             return True, promote_question(engine, chosen[0]), None, no_update, ""
         why = (reason or "").strip() or "manual promotion from the admin console"
-        promote_version(engine, chosen[0], reason=f"{why} (by {actor})", actor=actor)
+        promote_version(engine, chosen[0], reason=f"{why} (by {actor})", actor=actor, publish=publish)
     except RegistryError as exc:
         return False, no_update, message(str(exc), "danger"), no_update, ""
     done = message(f"{chosen[0]} is now MASTER; workers switch to it within seconds.", "success")
@@ -226,7 +226,9 @@ def register(app: Dash, services: Any) -> None:
     def promote_flow(
         _open: Any, _cancel: Any, _confirm: Any, rows: list[dict] | None, reason: str | None
     ) -> tuple:
-        return promote_step(engine, ctx.triggered_id, rows, reason, actor=current_user.username)
+        return promote_step(
+            engine, ctx.triggered_id, rows, reason, actor=current_user.username, publish=services.config
+        )
 
     @app.callback(
         Output(ids.ADMIN_COMPARE_OUT, "children"),
