@@ -91,6 +91,7 @@ class _State:
     checked_at: float = float("-inf")
     last_error: str | None = None
     swaps: int = 0
+    audited: set[str] = field(default_factory=set)  # versions whose refusal is in the audit log
 
 
 EMPTY = Snapshot(MappingProxyType({}), MappingProxyType({}), 0.0)
@@ -318,7 +319,8 @@ class ModelHolder:
                 delay,
                 error,
             )
-            if attempts == 1 and pointer is None:  # a snapshot refusal is logged; the artifact still serves
+            if pointer is None and version_id not in self._state.audited:  # a snapshot refusal is logged only
+                self._state.audited.add(version_id)
                 self._audit_refusal(level, version_id, error)
             return None
         self._state.refused.pop(level, None)

@@ -12,6 +12,7 @@ from callbacks.catalogue import CatalogueCache
 from callbacks.forecast import render_view
 from components.state import ViewState
 from data.audit import audit_events
+from data.forecast_store import META_SUFFIX, companion, served_snapshots
 from models.holder import ModelHolder, ModelUnavailableError, Snapshot, load_validated
 from models.pipeline import run_training
 from models.registry import get_version, master_versions, promote
@@ -174,6 +175,8 @@ def test_broken_master_with_nothing_to_fall_back_on_says_so_on_the_page(trained:
     (not "no model yet"), the refusal is audited once, and /admin/health lists it."""
     version = master_versions(trained.engine)["store"]
     Path(get_version(trained.engine, version).artifact_path).write_bytes(b"not a joblib file")
+    published = served_snapshots(trained.engine, master_versions(trained.engine))["store"]
+    companion(published, META_SUFFIX).write_bytes(b"not JSON either")  # no snapshot to serve from
     clock = Clock()
     holder = ModelHolder(trained.engine, poll_seconds=1, clock=clock)
     assert "store" not in holder.snapshot().versions and holder.refused_version("store") == version
