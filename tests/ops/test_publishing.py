@@ -40,14 +40,19 @@ def _daily(periods: int = DAYS) -> pd.DataFrame:
     return make_sales("D", periods=periods, n_stores=2, n_products=3, seed=3, start=START)
 
 
-@pytest.fixture
-def daily(engine: Engine, tmp_path: Path) -> OpsServices:
+def trained_daily(engine: Engine, folder: Path) -> OpsServices:
     """Daily sales of 2 stores x 3 products, trained with the fast configuration (every level MASTER)."""
     import_sales_frame(engine, _daily(), filename="daily.csv", uploaded_by="test")
-    services = OpsServices(engine, ops_config(tmp_path, engine.url.render_as_string(hide_password=False)))
+    services = OpsServices(engine, ops_config(folder, engine.url.render_as_string(hide_password=False)))
     outcomes = run_training(engine, services.config, source="test")
     assert all(o.promoted for o in outcomes.values())
     return services
+
+
+@pytest.fixture
+def daily(engine: Engine, tmp_path: Path) -> OpsServices:
+    """``trained_daily`` on the test's SQLite database (tests/postgres runs the same on PostgreSQL)."""
+    return trained_daily(engine, tmp_path)
 
 
 def _n_versions(engine: Engine) -> int:
