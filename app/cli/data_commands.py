@@ -54,6 +54,13 @@ def import_cmd(paths: tuple[Path, ...], uploaded_by: str, quiet: bool) -> None:
         sys.exit(1)
     for result in outcome.results:
         _echo_result(result)
+    _echo_published(outcome.published)
+
+
+def _echo_published(published: tuple) -> None:
+    """One line per level whose forecasts were re-published on the changed data (origin moved)."""
+    for p in published:
+        click.echo(f"Forecasts of level {p.level} ({p.version}) now start after {p.origin} (no retraining).")
 
 
 @data_cli.command("sample")
@@ -114,3 +121,4 @@ def undo_cmd(upload_id: int, actor: str) -> None:
         f"Upload {done.upload_id} ({done.filename}) undone: {done.restores} replaced values restored, "
         f"{done.deletes} added rows deleted."
     )
+    _echo_published(outcome.published)

@@ -7,6 +7,7 @@ from __future__ import annotations
 import datetime as dt
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 import pytest
 from sqlalchemy import Engine, func, select, update
@@ -16,6 +17,7 @@ from data.forecast_store import (
     SERIES_SUFFIX,
     companion,
     list_snapshots,
+    read_points,
     served_snapshots,
 )
 from data.reporting import load_reporting
@@ -90,6 +92,12 @@ def test_a_promotion_publishes_every_level_and_the_holder_serves_the_snapshot(da
                         artifact.forecast(sid, horizon, freq=freq, interval=interval),
                     )
             pd.testing.assert_series_equal(model.history(sid), artifact.history(sid))
+            archived = read_points(served[level], [sid])  # "what we said" is what is served
+            for interval, lo, hi in ((0.8, "lo80", "hi80"), (0.95, "lo95", "hi95")):
+                full = artifact.forecast(sid, artifact.max_horizon, interval=interval)
+                assert archived["date"].tolist() == full["date"].tolist()
+                for ours, theirs in (("forecast", "forecast"), (lo, "lower"), (hi, "upper")):
+                    assert np.allclose(archived[ours], full[theirs], rtol=1e-6, atol=1e-3)
             pd.testing.assert_frame_equal(model.backtest(sid), artifact.backtest(sid))
         assert model.cached_series() <= 2  # the LRU bound, not the number of series
     view = forecast_view(HolderSource.of(holder), ViewQuery("store", "store=*", "W", 8, backtest=True))
