@@ -15,8 +15,11 @@ from typing import Any
 
 import pandas as pd
 from sqlalchemy import Connection, Engine, Row, String, distinct, func, select, type_coerce
+from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.sql import Select
+from sqlalchemy.sql.functions import FunctionElement
 
+from data.db import UNICODE_LOWER
 from data.schema import Product, Sale, Setting, Store, StoreProduct, Upload
 
 DateLike = dt.date | dt.datetime | pd.Timestamp | str
@@ -144,12 +147,30 @@ def carried_products(engine: Engine | Connection) -> dict[str, list[str]]:
     return carried
 
 
+class folded(FunctionElement):
+    """``lower(x)`` folding every letter: PostgreSQL's ``lower`` (what the trigram indexes of migration
+    0010 are built on), SQLite's registered ``ts_lower`` (its own ``lower`` folds ASCII only)."""
+
+    type = String()
+    inherit_cache = True
+
+
+@compiles(folded)
+def _folded_default(element: folded, compiler: Any, **kw: Any) -> str:
+    return f"lower({compiler.process(element.clauses, **kw)})"
+
+
+@compiles(folded, "sqlite")
+def _folded_sqlite(element: folded, compiler: Any, **kw: Any) -> str:
+    return f"{UNICODE_LOWER}({compiler.process(element.clauses, **kw)})"
+
+
 def _like_terms(column: Any, term: str | None) -> list[Any]:
     """Case-insensitive substring conditions, one per word of ``term`` (every word must appear, as
     the dropdown's own filter requires); ``%``, ``_`` and ``\\`` in the words match themselves."""
     words = (term or "").lower().split()
     escaped = (w.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") for w in words)
-    return [func.lower(column).like(f"%{w}%", escape="\\") for w in escaped]
+    return [folded(column).like(f"%{w}%", escape="\\") for w in escaped]
 
 
 def search_stores(
