@@ -4,6 +4,11 @@ Run: ``.venv/bin/python bench/bench_import.py [--rows N]``. Prints a markdown ta
 time, rows/s and peak extra memory (RSS sampled by psutil) of each step, plus two baselines
 measured in the same run: plain ``pandas.read_csv`` of the same file, and a naive per-row ORM
 upsert (``session.merge``) on a 20k-row sample, extrapolated to the full size.
+
+``--postgres`` runs the PostgreSQL variant on a private throwaway server (the tests' one, with
+``fsync=off``), ``--database-url URL`` on an existing empty database: staging the rows with
+``COPY`` against the previous row inserts (insertmanyvalues) on the same frame in the same run,
+then the whole import through ``COPY``.
 """
 
 from __future__ import annotations
@@ -29,6 +34,7 @@ from data.db import make_engine, make_session_factory, upgrade_database
 from data.ingest import read_sales_table
 from data.queries import load_revenue_series, load_sales, sales_summary
 from data.schema import Sale
+from data.staging import create_staging, drop_staging, fill_staging
 from data.storage import import_sales_files
 
 ORM_SAMPLE = 20_000
@@ -188,6 +194,59 @@ def run(rows: int, workdir: Path) -> list[Measure]:
     return results
 
 
+def run_postgres(rows: int, workdir: Path, url: str) -> list[Measure]:
+    """PostgreSQL: staging by COPY vs row inserts on the same rows, then the whole import by COPY."""
+    results: list[Measure] = []
+    frame = generate(rows)
+    csv_path = workdir / "sales_1m.csv"
+    frame.to_csv(csv_path, index=False)
+    table = read_sales_table(csv_path)
+    staged = table.frame
+    engine = make_engine(url)
+    upgrade_database(engine)
+    for label, use_copy in (("before: stage rows by INSERT (insertmanyvalues)", False),
+                            ("after: stage rows by COPY", True)):  # fmt: skip
+        with engine.begin() as conn:
+            create_staging(conn)
+            with measured(label, len(staged)) as m:
+                fill_staging(conn, staged, use_copy=use_copy)
+            drop_staging(conn)
+        results.append(m)
+    before, after = results
+    after.note = f"{before.seconds / max(after.seconds, 1e-9):.1f}x faster than INSERT"
+    with measured("parse + validate (read_sales_table)", rows) as parse:
+        read_sales_table(csv_path)
+    results.append(parse)
+    upload_dir = workdir / "uploads"
+
+    def do_import(path: Path) -> Any:
+        return import_sales_files(engine, [path], uploaded_by="bench", upload_dir=upload_dir)[0]
+
+    with measured("import into empty PostgreSQL (parse + write, COPY)", rows) as m:
+        first = do_import(csv_path)
+    m.note = f"{first.rows_new:,} new"
+    results.append(m)
+    db_seconds = m.seconds - parse.seconds
+    results.append(Measure("  of which database work (COPY)", db_seconds, rows, m.cpu - parse.cpu,
+                           note="estimated: import minus parse"))  # fmt: skip
+    estimate = db_seconds - after.seconds + before.seconds
+    ratio = estimate / max(db_seconds, 1e-9)
+    note = f"estimated; the COPY import is {ratio:.2f}x faster"
+    results.append(Measure("  database work with INSERT staging (before)", estimate, rows, note=note))
+    changed = frame.copy()
+    rng = np.random.default_rng(7)
+    picked = rng.choice(len(changed), size=len(changed) // 10, replace=False)
+    changed.loc[picked, "revenue"] = changed.loc[picked, "revenue"] + 1.0
+    changed_path = workdir / "sales_1m_changed.csv"
+    changed.to_csv(changed_path, index=False)
+    with measured("re-import with 10% of keys changed (COPY)", rows) as m:
+        upd = do_import(changed_path)
+    m.note = f"{upd.rows_replaced:,} replaced, {upd.rows_unchanged:,} unchanged"
+    results.append(m)
+    engine.dispose()
+    return results
+
+
 def markdown(results: list[Measure]) -> str:
     """The results as a markdown table."""
     lines = [
@@ -206,11 +265,25 @@ def main() -> None:
     """Parse arguments, run the benchmark in a temporary folder and print the table."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rows", type=int, default=1_000_000, help="rows in the generated CSV")
+    parser.add_argument("--postgres", action="store_true", help="on a private throwaway PostgreSQL")
+    parser.add_argument("--database-url", help="on this (empty) PostgreSQL database instead")
     args = parser.parse_args()
-    with tempfile.TemporaryDirectory(prefix="bench-import-") as tmp:
-        results = run(args.rows, Path(tmp))
+    server = None
+    url = args.database_url
+    if args.postgres and url is None:
+        from tests.support.postgres import start_postgres
+
+        server = start_postgres()
+        url = server.create_database("bench_import")
+    try:
+        with tempfile.TemporaryDirectory(prefix="bench-import-") as tmp:
+            results = run_postgres(args.rows, Path(tmp), url) if url else run(args.rows, Path(tmp))
+    finally:
+        if server is not None:
+            server.stop()
     load = ", ".join(f"{x:.1f}" for x in psutil.getloadavg())
-    print(f"Import benchmark, {args.rows:,} rows, SQLite, {psutil.cpu_count()} CPUs, load average {load}\n")
+    kind = "PostgreSQL" if url else "SQLite"
+    print(f"Import benchmark, {args.rows:,} rows, {kind}, {psutil.cpu_count()} CPUs, load average {load}\n")
     print(markdown(results))
 
 

@@ -14,18 +14,19 @@ from typing import Any
 
 from components.state import Catalogue
 from data import storage
-from data.queries import last_import_stamp
+from data.queries import carried_products, last_import_stamp
 from data.reporting import load_reporting
 from models.registry import VersionInfo, get_version
 
 
 def load_catalogue(engine: Any, *, silent_days: int) -> Catalogue:
     """Read the catalogue and the stores' reporting (``silent_days``: the silence threshold setting)
-    from the database (a handful of indexed queries)."""
+    from the database (a handful of indexed queries; what each store carries is one ordered read of
+    the series catalogue)."""
     stores = storage.list_stores(engine)
     pairs = storage.list_products(engine)
     span = storage.date_range(engine)
-    carried = {s: frozenset(p for p, _ in storage.list_products(engine, store=s)) for s in stores}
+    carried = {s: frozenset(p) for s, p in carried_products(engine).items()}
     return Catalogue(
         stores=tuple(stores),
         categories=tuple(storage.list_categories(engine)),

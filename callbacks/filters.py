@@ -1,4 +1,5 @@
-"""Filter callbacks of the forecast tabs: URL sync, dependent dropdowns, horizon units, drill-down.
+"""Filter callbacks of the forecast tabs: URL sync, dependent dropdowns, horizon units, drill-down,
+and the store/product pickers' server-side search (the first matches of what the user types).
 
 The URL query string is the state: controls write it (no page re-render, so no flicker), the
 navigation callback reads it when a page is opened, and a drill-down writes path and query at once.
@@ -16,7 +17,12 @@ from callbacks.forecast import filter_values
 from callbacks.guards import current_scope
 from callbacks.inputs import click_data, freq_code, text, view_state
 from components import ids
-from components.forecast_page import horizon_dropdown_options, product_options
+from components.forecast_page import (
+    horizon_dropdown_options,
+    product_options,
+    product_search_options,
+    store_options,
+)
 from components.formatting import FREQ_TEXT
 from components.state import (
     ALL as ALL_VALUE,
@@ -31,7 +37,7 @@ from components.state import (
     tab_of,
     to_query,
 )
-from services import forecast_view
+from services import catalogue_search, forecast_view
 from services.forecast_view import HolderSource
 
 
@@ -59,6 +65,14 @@ def products_for(catalogue: Catalogue, state: ViewState) -> tuple[list[dict[str,
         choices = catalogue.products(state.category, state.store) or catalogue.products(state.category)
         product = choices[0] if choices else None
     return product_options(catalogue, ViewState(**{**state.__dict__, "product": product})), product
+
+
+def with_option(options: Any, value: str | None) -> Any:
+    """``options`` plus one for ``value`` when it is missing (``no_update`` when nothing changes)."""
+    options = options if isinstance(options, list) else []
+    if value in (None, "") or any(isinstance(o, dict) and o.get("value") == value for o in options):
+        return no_update
+    return [*options, {"label": value, "value": value}]
 
 
 def names_view(search: str | None, shown: ViewState, catalogue: Catalogue, limits: dict[str, int]) -> bool:
@@ -112,6 +126,42 @@ def register(app: Dash, services: Any, cache: CatalogueCache) -> None:
         state = view_state({"store": store, "category": category, "product": product})
         options, chosen = products_for(visible(), state)
         return options, chosen if chosen != product else no_update
+
+    @app.callback(
+        Output(ids.filter_id("store"), "options"),
+        Input(ids.filter_id("store"), "search_value"),
+        Input(ids.filter_id("store"), "value"),
+        State(ids.filter_id("store"), "options"),
+        prevent_initial_call=True,
+    )
+    def search_stores(term: str | None, store: str | None, options: Any) -> Any:
+        term, store = text(term, "search_value"), text(store, "store")
+        if any(t["prop_id"].endswith(".value") for t in ctx.triggered):
+            # A drill-down may choose a store beyond the listed ones: add it, never remove options.
+            return with_option(options, store)
+        if not term:  # the menu closed: keep the options (the chosen store is among them)
+            return no_update
+        catalogue = visible()
+        found = catalogue_search.find_stores(services.engine, term, current_scope(services))
+        return store_options(found, catalogue.all_stores_label, store)
+
+    @app.callback(
+        Output(ids.filter_id("product"), "options", allow_duplicate=True),
+        Input(ids.filter_id("product"), "search_value"),
+        State(ids.filter_id("product"), "value"),
+        State(ids.filter_id("store"), "value"),
+        State(ids.filter_id("category"), "value"),
+        prevent_initial_call=True,
+    )
+    def search_products(term: str | None, product: str | None, store: Any, category: Any) -> Any:
+        term = text(term, "search_value")
+        if not term:  # the menu closed: keep the options (the chosen product is among them)
+            return no_update
+        state = view_state({"store": store, "category": category, "product": product})
+        found = catalogue_search.find_products(
+            services.engine, term, current_scope(services), store=state.store, category=state.category
+        )
+        return product_search_options(found, state.product)
 
     @app.callback(
         Output(ids.filter_id("horizon"), "options"),

@@ -22,7 +22,7 @@ from callbacks.guards import current_scope
 from callbacks.inputs import pattern_values, view_state
 from components import ids
 from components.figures import empty_figure
-from components.forecast_figures import breakdown_figure, forecast_figure
+from components.forecast_figures import TOP_BARS, breakdown_figure, forecast_figure
 from components.formatting import FREQ_TEXT, format_brl, format_percent, periods_text
 from components.kpis import compute_kpis, kpi_cards
 from components.model_card import ModelFacts, model_card
@@ -43,7 +43,6 @@ from services.forecast_view import (
 )
 from services.scoping import ALL_STORES, StoreScope, scoped
 
-TOP_PRODUCTS = 10
 TRAIN_HINT = "An administrator trains models with `flask --app wsgi train` (or from the Admin tab)."
 MODEL_BROKEN = "The served model could not be loaded; the administrator has been told."
 
@@ -190,9 +189,8 @@ def breakdown_view(source: ModelSource, state: ViewState, catalogue: Catalogue) 
         return empty_figure(f"No {level} model yet."), pd.Series(dtype=float)
     if totals.empty:
         return empty_figure("Nothing to break down for this selection."), totals
-    shown = totals.head(TOP_PRODUCTS) if state.tab == "category" else totals
     title = f"Next {periods_text(state.horizon, state.freq)}"
-    return breakdown_figure(shown, title=title, drill=drill), totals
+    return breakdown_figure(totals, title=title, drill=drill), totals
 
 
 def breakdown_note(
@@ -223,8 +221,8 @@ def breakdown_note(
         "product": all_stores,
     }[state.tab]
     count = len(totals)
-    if state.tab == "category" and count > TOP_PRODUCTS:
-        bars = f"all {count} products (the chart shows the {TOP_PRODUCTS} largest)"
+    if count > TOP_BARS + 1:
+        bars = f"all {count} {items} (the chart shows the {TOP_BARS} largest and the others together)"
     else:
         bars = f"the {count} {items}" if count > 1 else f"the one {item}"
     return (

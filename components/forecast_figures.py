@@ -28,6 +28,8 @@ PARTIAL_COLOR = "#adb5bd"
 PARTIAL_FILL = "rgba(173, 181, 189, 0.16)"
 PARTIAL = "Partially reported"
 BAR_COLOR = "#0d6efd"
+OTHERS_COLOR = "#adb5bd"
+TOP_BARS = 10  # a breakdown draws its largest bars and one "others" bar for the rest
 MONEY = "R$ %{y:,.0f}"
 GRID = "#e9ecef"
 Y_TICKS = 5  # about this many intervals on the y axis
@@ -324,24 +326,46 @@ def forecast_figure(
     return {"data": traces, "layout": layout}
 
 
-def breakdown_figure(totals: pd.Series, *, title: str, drill: str | None) -> Figure:
-    """Horizontal bars of forecast revenue per label, largest on top; ``customdata`` carries the label
-    as it is (for the drill-down), the drawn labels and the title are escaped text.
+def others_label(count: int) -> str:
+    """The label of the bar that sums the ``count`` smallest items."""
+    return f"Others ({count})"
+
+
+def top_with_others(totals: pd.Series, top: int = TOP_BARS) -> tuple[pd.Series, int]:
+    """The ``top`` largest totals, plus one ``Others (k)`` total of the remaining ``k`` when there are
+    two or more of them (one left over is drawn as itself); returns (totals to draw, ``k``).
+
+    A chain has hundreds of stores and thousands of products: a bar per item would be unreadable.
+    """
+    ordered = totals.sort_values(ascending=False)
+    if len(ordered) <= top + 1:
+        return ordered, 0
+    rest = ordered.iloc[top:]
+    shown = pd.concat([ordered.iloc[:top], pd.Series({others_label(len(rest)): float(rest.sum())})])
+    return shown, len(rest)
+
+
+def breakdown_figure(totals: pd.Series, *, title: str, drill: str | None, top: int = TOP_BARS) -> Figure:
+    """Horizontal bars of forecast revenue per label, largest on top, the ``top`` largest and one grey
+    "Others (k)" bar for the rest (``top_with_others``); ``customdata`` carries each label as it is (for
+    the drill-down; empty for the others bar, which opens nothing), drawn labels and title are escaped.
 
     ``drill`` names what a click opens (shown in the hover), or None when bars are not clickable.
     """
-    ordered = totals.sort_values(ascending=True)
+    shown, others = top_with_others(totals, top)
+    ordered = shown.iloc[::-1]  # Plotly draws the first bar at the bottom: "Others", then the smallest
     hint = f"<br><i>Click to open the {drill}</i>" if drill else ""
+    is_others = [others > 0 and i == 0 for i in range(len(ordered))]
     bar = {
         "type": "bar",
         "x": _values(ordered),
         "y": [plotly_text(label) for label in ordered.index],
         "orientation": "h",
-        "marker": {"color": BAR_COLOR},
-        "customdata": [str(label) for label in ordered.index],
+        "marker": {"color": [OTHERS_COLOR if o else BAR_COLOR for o in is_others]},
+        "customdata": ["" if o else str(label) for o, label in zip(is_others, ordered.index, strict=True)],
         "texttemplate": "R$ %{x:,.0f}",
         "textposition": "auto",
-        "hovertemplate": f"%{{y}}<br>R$ %{{x:,.0f}}{hint}<extra></extra>",
+        "hovertemplate": [f"%{{y}}<br>R$ %{{x:,.0f}}{'' if o else hint}<extra></extra>" for o in is_others],
         "name": plotly_text(title),
     }
     layout = base_layout(

@@ -12,12 +12,15 @@ from dash import dcc, html
 from components import ids
 from components.formatting import FREQ_TEXT, periods_text
 from components.state import ALL, HISTORY_CHOICES, Catalogue, ViewState, freq_choices
+from data.queries import SEARCH_LIMIT
 
 TITLES = {
     "store": ("Store forecast", "How much will a store — or the whole chain — sell, and how sure are we?"),
     "category": ("Category forecast", "How much will a category sell, in one store or across all of them?"),
     "product": ("Product forecast", "How much will one product sell, in one store or across all of them?"),
 }
+# The store and product pickers search on the server as the user types (callbacks.filters).
+PICKER_PLACEHOLDERS = {"store": "Type to search stores…", "product": "Type to search products…"}
 BREAKDOWN_TITLES = {
     "store": "Forecast by category",
     "category": "Top products in this category",
@@ -30,9 +33,16 @@ GRAPH_CONFIG = {
 }
 
 
-def store_options(stores: list[str] | tuple[str, ...], all_label: str = "All stores") -> list[dict[str, str]]:
-    """Store dropdown options: the stores together (``My stores`` when scoped) first, then each store."""
-    return [{"label": all_label, "value": ALL}] + [{"label": s, "value": s} for s in stores]
+def store_options(
+    stores: list[str] | tuple[str, ...], all_label: str = "All stores", current: str | None = None
+) -> list[dict[str, str]]:
+    """Store dropdown options: the stores together (``My stores`` when scoped) first, then the first
+    ``SEARCH_LIMIT`` of ``stores`` (the picker searches the rest on the server as the user types)
+    and ``current`` when it is not among them (a dropdown drops a value missing from its options)."""
+    names = list(stores[:SEARCH_LIMIT])
+    if current not in (None, "", ALL) and current not in names:
+        names.append(current)
+    return [{"label": all_label, "value": ALL}] + [{"label": s, "value": s} for s in names]
 
 
 def category_options(categories: list[str], *, with_all: bool) -> list[dict[str, str]]:
@@ -41,14 +51,23 @@ def category_options(categories: list[str], *, with_all: bool) -> list[dict[str,
     return head + [{"label": c, "value": c} for c in categories]
 
 
+def product_search_options(names: list[str], current: str | None) -> list[dict[str, object]]:
+    """Product options for the names a search found, with ``current`` kept (so the choice survives)."""
+    shown = list(names) + ([current] if current and current not in names else [])
+    return [{"label": p, "value": p} for p in shown]
+
+
 def product_options(catalogue: Catalogue, state: ViewState) -> list[dict[str, object]]:
-    """Products of the chosen category carried by the chosen store; the current product is kept
-    (marked as not sold there) so the page can say so instead of silently switching."""
+    """The first ``SEARCH_LIMIT`` products of the chosen category carried by the chosen store (the
+    picker searches the rest on the server); the current product is kept (marked as not sold there
+    when so) so the page can say so instead of silently switching."""
     names = catalogue.products(state.category, state.store)
-    options: list[dict[str, object]] = [{"label": p, "value": p} for p in names]
+    options: list[dict[str, object]] = [{"label": p, "value": p} for p in names[:SEARCH_LIMIT]]
     if state.product and state.product not in names:
         where = f"in {state.store}" if state.store else "anywhere"
         options.insert(0, {"label": f"{state.product} (not sold {where})", "value": state.product})
+    elif state.product and state.product not in names[:SEARCH_LIMIT]:
+        options.append({"label": state.product, "value": state.product})
     return options
 
 
@@ -69,7 +88,8 @@ def filter_bar(state: ViewState, catalogue: Catalogue, *, freqs: list[str], hori
             "Store",
             dcc.Dropdown(
                 id=ids.filter_id("store"),
-                options=store_options(catalogue.stores, catalogue.all_stores_label),
+                options=store_options(catalogue.stores, catalogue.all_stores_label, state.store),
+                placeholder=PICKER_PLACEHOLDERS["store"],
                 value=state.store or ALL,
                 clearable=False,
             ),
@@ -100,7 +120,7 @@ def filter_bar(state: ViewState, catalogue: Catalogue, *, freqs: list[str], hori
                     value=state.product,
                     clearable=False,
                     searchable=True,
-                    placeholder="Type to search products…",
+                    placeholder=PICKER_PLACEHOLDERS["product"],
                     optionHeight="auto",
                 ),
                 {"xs": 12, "md": 4, "lg": 3},

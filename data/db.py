@@ -11,10 +11,16 @@ from sqlalchemy import Engine, create_engine, delete, event, insert, inspect
 from sqlalchemy.orm import Session, sessionmaker
 
 MIGRATIONS_DIR = Path(__file__).with_name("migrations")
+UNICODE_LOWER = "ts_lower"  # SQLite function: Python's str.lower (PostgreSQL's lower() is Unicode-aware)
+
+
+def _unicode_lower(value: str | None) -> str | None:
+    return value.lower() if isinstance(value, str) else value
 
 
 def make_engine(database_url: str) -> Engine:
-    """Create the engine for ``database_url``; SQLite gets WAL, a busy timeout and foreign keys."""
+    """Create the engine for ``database_url``; SQLite gets WAL, a busy timeout, foreign keys and a
+    Unicode ``ts_lower`` function."""
     if database_url.startswith("sqlite"):
         engine = create_engine(
             database_url,
@@ -29,6 +35,8 @@ def make_engine(database_url: str) -> Engine:
             cur.execute("PRAGMA foreign_keys=ON")
             cur.execute("PRAGMA busy_timeout=30000")
             cur.close()
+            # SQLite's lower() folds ASCII only ("Água" stays "Água"): searches use this one.
+            dbapi_conn.create_function(UNICODE_LOWER, 1, _unicode_lower, deterministic=True)
 
         return engine
     return create_engine(database_url, pool_pre_ping=True)

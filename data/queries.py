@@ -15,12 +15,16 @@ from typing import Any
 
 import pandas as pd
 from sqlalchemy import Connection, Engine, Row, String, distinct, func, select, type_coerce
+from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.sql import Select
+from sqlalchemy.sql.functions import FunctionElement
 
-from data.schema import Product, Sale, Setting, Store, Upload
+from data.db import UNICODE_LOWER
+from data.schema import Product, Sale, Setting, Store, StoreProduct, Upload
 
 DateLike = dt.date | dt.datetime | pd.Timestamp | str
 _CHUNK_ROWS = 100_000
+SEARCH_LIMIT = 50  # matches a picker search returns (what a dropdown shows at once)
 
 
 @contextmanager
@@ -121,19 +125,97 @@ def list_categories(engine: Engine) -> list[str]:
 def list_products(
     engine: Engine, category: str | None = None, store: str | None = None
 ) -> list[tuple[str, str]]:
-    """``(product, category)`` pairs by product; optionally only one category and/or one store's products."""
-    if store is None:
-        stmt = select(Product.product, Product.category)
+    """``(product, category)`` pairs by product; optionally only one category and/or one store's products
+    (a store's from the series catalogue ``store_products``)."""
+    table = StoreProduct if store is not None else Product
+    stmt = select(table.product, table.category)
+    if store is not None:
+        stmt = stmt.where(StoreProduct.store == store)
+    if category is not None:
+        stmt = stmt.where(table.category == category)
+    with _connect(engine) as conn:
+        return [(p, c) for p, c in conn.execute(stmt.order_by(table.product)).all()]
+
+
+def carried_products(engine: Engine | Connection) -> dict[str, list[str]]:
+    """Each store's products (sorted), from the series catalogue in one ordered read."""
+    stmt = select(StoreProduct.store, StoreProduct.product).order_by(StoreProduct.store, StoreProduct.product)
+    carried: dict[str, list[str]] = {}
+    with _connect(engine) as conn:
+        for store, product in conn.execute(stmt):
+            carried.setdefault(store, []).append(product)
+    return carried
+
+
+class folded(FunctionElement):
+    """``lower(x)`` folding every letter: PostgreSQL's ``lower`` (what the trigram indexes of migration
+    0010 are built on), SQLite's registered ``ts_lower`` (its own ``lower`` folds ASCII only)."""
+
+    type = String()
+    inherit_cache = True
+
+
+@compiles(folded)
+def _folded_default(element: folded, compiler: Any, **kw: Any) -> str:
+    return f"lower({compiler.process(element.clauses, **kw)})"
+
+
+@compiles(folded, "sqlite")
+def _folded_sqlite(element: folded, compiler: Any, **kw: Any) -> str:
+    return f"{UNICODE_LOWER}({compiler.process(element.clauses, **kw)})"
+
+
+def _like_terms(column: Any, term: str | None) -> list[Any]:
+    """Case-insensitive substring conditions, one per word of ``term`` (every word must appear, as
+    the dropdown's own filter requires); ``%``, ``_`` and ``\\`` in the words match themselves."""
+    words = (term or "").lower().split()
+    escaped = (w.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") for w in words)
+    return [folded(column).like(f"%{w}%", escape="\\") for w in escaped]
+
+
+def search_stores(
+    engine: Engine | Connection,
+    term: str | None,
+    *,
+    limit: int = SEARCH_LIMIT,
+    within: Iterable[str] | None = None,
+) -> list[str]:
+    """The first ``limit`` stores (by name) whose name contains every word of ``term``; ``within``
+    limits them to those stores (a user's scope). Trigram-indexed on PostgreSQL (migration 0010)."""
+    stmt = select(Store.store).where(*_like_terms(Store.store, term))
+    if within is not None:
+        stmt = stmt.where(Store.store.in_(sorted(within)))
+    with _connect(engine) as conn:
+        return list(conn.scalars(stmt.order_by(Store.store).limit(limit)))
+
+
+def search_products(
+    engine: Engine | Connection,
+    term: str | None,
+    *,
+    category: str | None = None,
+    stores: Iterable[str] | None = None,
+    limit: int = SEARCH_LIMIT,
+) -> list[str]:
+    """The first ``limit`` products (by name) whose name contains every word of ``term``, of
+    ``category`` and carried by one of ``stores`` when given (None: any product of the catalogue)."""
+    if stores is None:
+        stmt = select(Product.product).where(*_like_terms(Product.product, term))
         if category is not None:
             stmt = stmt.where(Product.category == category)
         stmt = stmt.order_by(Product.product)
     else:
-        stmt = select(Sale.product, Sale.category).where(Sale.store == store).distinct()
+        names = sorted(stores)
+        if not names:
+            return []
+        stmt = select(StoreProduct.product).where(*_like_terms(StoreProduct.product, term))
+        one = StoreProduct.store == names[0]
+        stmt = stmt.where(one if len(names) == 1 else StoreProduct.store.in_(names))
         if category is not None:
-            stmt = stmt.where(Sale.category == category)
-        stmt = stmt.order_by(Sale.product)
+            stmt = stmt.where(StoreProduct.category == category)
+        stmt = stmt.distinct().order_by(StoreProduct.product)
     with _connect(engine) as conn:
-        return [(p, c) for p, c in conn.execute(stmt).all()]
+        return list(conn.scalars(stmt.limit(limit)))
 
 
 def date_range(engine: Engine | Connection) -> tuple[dt.date, dt.date] | None:

@@ -49,6 +49,7 @@ from data.staging import (
     drop_overlay,
     drop_staging,
     fill_staging,
+    indexes_built_after_load,
     keep_replaced,
     lock_sales,
     stage_into_overlay,
@@ -373,7 +374,7 @@ def _run_batch(
             freq, errors = _check_against_database(conn, items, dataset_frequency(conn))
             if errors:
                 raise merge_errors(errors)
-            with bulk_session(conn):
+            with bulk_session(conn), indexes_built_after_load(conn):
                 create_staging(conn)
                 for n, item in enumerate(items, start=1):
                     if progress:

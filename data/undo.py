@@ -14,7 +14,7 @@ from dataclasses import dataclass
 
 from sqlalchemy import Connection, Row, bindparam, delete, exists, func, select, text, update
 
-from data.schema import Product, ReplacedSale, Sale, Setting, Store, Upload
+from data.schema import Product, ReplacedSale, Sale, Setting, Store, StoreProduct, Upload
 from data.staging import lock_sales
 
 
@@ -142,7 +142,8 @@ def undo_upload(conn: Connection, upload_id: int, *, actor: str, now: dt.datetim
 
 
 def _drop_unsold(stores: set[str], products: set[str], conn: Connection) -> None:
-    """Remove the given stores and products from the catalogue when no sales row names them any more."""
+    """Remove the given stores, products and their series from the catalogue when no sales row names
+    them any more."""
     if stores:
         conn.execute(
             delete(Store).where(
@@ -155,6 +156,13 @@ def _drop_unsold(stores: set[str], products: set[str], conn: Connection) -> None
             delete(Product).where(
                 Product.product.in_(bindparam("names", sorted(products), expanding=True)),
                 ~exists().where(Sale.product == Product.product),
+            )
+        )
+    if stores:  # the (store, product) series of those stores left without sales
+        conn.execute(
+            delete(StoreProduct).where(
+                StoreProduct.store.in_(bindparam("names", sorted(stores), expanding=True)),
+                ~exists().where(Sale.store == StoreProduct.store, Sale.product == StoreProduct.product),
             )
         )
     if conn.scalar(select(Sale.date).limit(1)) is None:

@@ -5,7 +5,8 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
-from callbacks.forecast import TOP_PRODUCTS, breakdown_note, breakdown_series, render_view, view_query
+from callbacks.forecast import breakdown_note, breakdown_series, render_view, view_query
+from components.forecast_figures import TOP_BARS
 from components.formatting import format_brl
 from components.state import ViewState
 from services.forecast_view import HolderSource, breakdown_totals, forecast_view
@@ -22,10 +23,11 @@ def test_store_tab_note_gives_both_sums():
 
 
 def test_category_tab_counts_every_product_not_only_the_bars_drawn():
-    totals = pd.Series({f"P{i}": 10.0 for i in range(TOP_PRODUCTS + 2)})
+    totals = pd.Series({f"P{i}": 10.0 for i in range(TOP_BARS + 2)})
     note = breakdown_note(totals, 100.0, ViewState("category", store="Loja A", category="Bebidas"))
     assert (
-        f"all {TOP_PRODUCTS + 2} products (the chart shows the {TOP_PRODUCTS} largest) come to R$ 120" in note
+        f"all {TOP_BARS + 2} products (the chart shows the {TOP_BARS} largest and the others together) "
+        "come to R$ 120" in note
     )
     assert note.endswith("the forecast for Bebidas in Loja A is R$ 100.")
 
