@@ -102,15 +102,37 @@ def mase_by_window(cv: pd.DataFrame, df: pd.DataFrame, methods: list[str], seaso
     return {m: float(scores[m].mean()) for m in methods}
 
 
-def run_dataset(ds: real_data.Dataset, methods: list[str], n_jobs: int) -> list[dict]:
-    """Every method on the dataset's windows; one result row per method."""
+def _peer_cv(ds: real_data.Dataset, method: str, n_jobs: int, cache: Path | None) -> tuple:
+    """One peer's CV frame, wall and CPU seconds; from ``cache`` when it holds this dataset's run.
+
+    The statsforecast peers are deterministic, so a development loop can reuse them (their seconds are
+    then those of the cached run). LightGBM is never cached: it is the time baseline of the engine, so it
+    always runs in the same process as the engine.
+    """
     shape = {"freq": ds.freq, "alias": ds.alias, "season": ds.season, "h": ds.h, "n_windows": ds.n_windows}
+    key = f"{ds.name}_{ds.n_series}x{ds.n_windows}_{method}"
+    if method == peers.ML_METHOD:
+        cache = None
+    if cache is not None and (cache / f"{key}.pkl").exists():
+        return pd.read_pickle(cache / f"{key}.pkl")
+    if method in peers.STATS_METHODS:
+        result = timed(peers.stats_cv, ds.df, method, **shape)
+    else:
+        result = timed(peers.lightgbm_cv, ds.df, **shape, n_jobs=n_jobs)
+    if cache is not None:
+        cache.mkdir(parents=True, exist_ok=True)
+        pd.to_pickle(result, cache / f"{key}.pkl")
+    return result
+
+
+def run_dataset(
+    ds: real_data.Dataset, methods: list[str], n_jobs: int, cache: Path | None = None
+) -> list[dict]:
+    """Every method on the dataset's windows; one result row per method."""
     frames, seconds, cpu, notes = [], {}, {}, {}
     for method in methods:
-        if method in peers.STATS_METHODS:
-            cv, seconds[method], cpu[method] = timed(peers.stats_cv, ds.df, method, **shape)
-        elif method == peers.ML_METHOD:
-            cv, seconds[method], cpu[method] = timed(peers.lightgbm_cv, ds.df, **shape, n_jobs=n_jobs)
+        if method in peers.PEERS:
+            cv, seconds[method], cpu[method] = _peer_cv(ds, method, n_jobs, cache)
         else:
             continue
         frames.append(cv)
@@ -270,6 +292,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--n-jobs", type=int, default=1)
     parser.add_argument("--out", type=Path, default=None, help="CSV path (default bench/results/…)")
     parser.add_argument("--from-csv", type=Path, nargs="+", help="only print earlier results' table")
+    parser.add_argument(
+        "--peer-cache", type=Path, default=None, help="reuse/store the peers' CV here (development only)"
+    )
     args = parser.parse_args(argv)
     if args.from_csv:
         results = pd.concat([pd.read_csv(path) for path in args.from_csv], ignore_index=True)
@@ -301,7 +326,7 @@ def main(argv: list[str] | None = None) -> int:
         ds = real_data.load(name, **({"max_series": 8, "max_windows": 2} if args.quick else {}))
         print(f"… {name}: {ds.n_series} series, h {ds.h} × {ds.n_windows}", file=sys.stderr, flush=True)
         try:
-            rows += run_dataset(ds, methods, args.n_jobs)
+            rows += run_dataset(ds, methods, args.n_jobs, args.peer_cache)
         except Exception:  # a peer library failing on one dataset must not lose the others
             print(f"FAILED {name}:\n{traceback.format_exc()}", file=sys.stderr)
             continue

@@ -216,6 +216,21 @@ def _local_backtest(
         return make_candidate(config, random_state).backtest(panel, positions, horizon)
 
 
+def _refit_free(config: dict) -> bool:
+    """Whether a global configuration backtests by fitting once and forecasting from every cutoff."""
+    family = config.get("family")
+    return family not in LOCAL_FAMILIES and hasattr(FAMILIES.get(family), "backtest")
+
+
+def _global_backtest(
+    panel: Panel, config: dict, positions: list[int], horizon: int, random_state: int, threads: int = 1
+) -> list[np.ndarray]:
+    """Fold paths of a global configuration fitted once at the first cutoff (fallbacks applied)."""
+    with threadpool_limits(threads):
+        raw = make_candidate(config, random_state).backtest(panel, positions, horizon)
+    return _scoped_folds(panel, np.arange(panel.n_series), raw, positions)
+
+
 def _backtest(
     panel: Panel,
     config: dict,
@@ -247,6 +262,8 @@ def _backtest(
     if family in LOCAL_FAMILIES:
         raw = _local_backtest(panel.take(rows), config, positions, horizon, random_state)
         return _scoped_folds(panel, rows, raw, positions)
+    if _refit_free(config):
+        return _global_backtest(panel, config, positions, horizon, random_state)
     return [_fold_predict(panel, config, pos, horizon, random_state) for pos in positions]
 
 
@@ -324,6 +341,11 @@ def _run_cv(
                         panel.take(chunk), cfg, positions, horizon, config.random_state, threads
                     )
                 )
+        elif _refit_free(cfg):
+            tasks.append((ci, None))
+            jobs.append(
+                delayed(_global_backtest)(panel, cfg, positions, horizon, config.random_state, threads)
+            )
         else:
             for k, pos in enumerate(positions):
                 tasks.append((ci, k))
@@ -338,6 +360,9 @@ def _run_cv(
             for k, part in enumerate(result):
                 raw[ci][k][key] = part
             report(f"CV {configs[ci]['family']} ({len(key)} series)")
+        elif key is None:
+            preds[ci] = result
+            report(f"CV {configs[ci]['family']} (fitted once, {len(positions)} folds)")
         else:
             preds[ci][key] = result
             report(f"CV {configs[ci]['family']} fold {key + 1}/{len(positions)}")
@@ -354,6 +379,8 @@ def _task_count(configs: list[dict], scopes: dict[int, np.ndarray], n_folds: int
     for ci in range(len(configs)):
         if ci in scopes:
             total += min(len(scopes[ci]), 2 * workers)
+        elif _refit_free(configs[ci]):
+            total += 1
         else:
             total += n_folds
     return total

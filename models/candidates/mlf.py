@@ -104,32 +104,68 @@ class MLForecastGlobal:
             target_transforms=transforms,
         )
 
-    def fit(self, panel: Panel, horizon: int) -> MLForecastGlobal:
-        """Fit the regressor on every series of the panel and forecast ``horizon`` steps recursively."""
-        if horizon < 1:
-            raise ValueError(f"horizon must be >= 1, got {horizon}")
+    def _long(self, panel: Panel) -> pd.DataFrame:
+        """The panel's long frame as mlforecast reads it: usable series only, rows weighted by level.
+
+        Series whose values are all equal (or with fewer than 3 values) break the per-series
+        standardisation: they are left out and the fallbacks serve them.
+        """
         long = panel.to_long()
-        self.paths_ = np.full((panel.n_series, horizon), np.nan)
         if long.empty:
-            return self
-        # series whose values are all equal break the per-series standardisation: the fallbacks serve them
+            return long
         spread = long.groupby("unique_id", sort=False)["y"].agg(["std", "mean", "size"])
         usable = spread.index[(spread["std"] > 0) & (spread["size"] >= 3)]
         long = long[long["unique_id"].isin(usable)]
         if long.empty:
-            return self
+            return long
         level = spread.loc[long["unique_id"], "mean"].to_numpy()
-        long = long.assign(weight=np.maximum(level, 1e-9) / max(float(np.mean(level)), 1e-9))
+        return long.assign(weight=np.maximum(level, 1e-9) / max(float(np.mean(level)), 1e-9))
+
+    def _paths(self, panel: Panel, pred: pd.DataFrame, horizon: int) -> np.ndarray:
+        """mlforecast's long predictions as series x horizon paths (NaN for series it did not serve)."""
+        paths = np.full((panel.n_series, horizon), np.nan)
+        rows = pd.Index(panel.ids).get_indexer(pred["unique_id"])
+        step = pred.groupby("unique_id", sort=False).cumcount().to_numpy()
+        paths[rows, step] = pred["model"].to_numpy(dtype=float)
+        return np.clip(paths, 0.0, None)
+
+    def fit(self, panel: Panel, horizon: int) -> MLForecastGlobal:
+        """Fit the regressor on every series of the panel and forecast ``horizon`` steps recursively."""
+        if horizon < 1:
+            raise ValueError(f"horizon must be >= 1, got {horizon}")
+        long = self._long(panel)
+        self.paths_ = np.full((panel.n_series, horizon), np.nan)
+        if long.empty:
+            return self
         mlf = self._pipeline(panel)
         with warnings.catch_warnings():  # lags longer than a young series are NaN on purpose
             warnings.simplefilter("ignore", UserWarning)
             mlf.fit(long, dropna=False, weight_col="weight", static_features=[])
-            pred = mlf.predict(horizon)
-        rows = pd.Index(panel.ids).get_indexer(pred["unique_id"])
-        step = pred.groupby("unique_id", sort=False).cumcount().to_numpy()
-        self.paths_[rows, step] = pred["model"].to_numpy(dtype=float)
-        self.paths_ = np.clip(self.paths_, 0.0, None)
+            self.paths_ = self._paths(panel, mlf.predict(horizon), horizon)
         return self
+
+    def backtest(self, panel: Panel, positions: list[int], horizon: int) -> list[np.ndarray]:
+        """Out-of-sample paths per fold: fit once at the first cutoff, then forecast from each later one.
+
+        The later folds reuse the first fold's fitted regressor on the history up to their own cutoff
+        (mlforecast ``predict(new_df=...)``, what its ``cross_validation(refit=False)`` does), so a
+        fold costs a forecast instead of a new fit; the local models are backtested the same way.
+        """
+        out = [np.full((panel.n_series, horizon), np.nan) for _ in positions]
+        first = panel.truncate(positions[0])
+        long = self._long(first)
+        if long.empty:  # nothing to learn from at the first cutoff: fit at each cutoff instead
+            return [self.fit(panel.truncate(pos), horizon).predict() for pos in positions]
+        mlf = self._pipeline(first)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", UserWarning)
+            mlf.fit(long, dropna=False, weight_col="weight", static_features=[])
+            out[0] = self._paths(panel, mlf.predict(horizon), horizon)
+            for k, pos in enumerate(positions[1:], start=1):
+                later = self._long(panel.truncate(pos))
+                if not later.empty:
+                    out[k] = self._paths(panel, mlf.predict(horizon, new_df=later), horizon)
+        return out
 
     def predict(self) -> np.ndarray:
         """Forecast paths (series x horizon)."""

@@ -7,7 +7,7 @@ import pytest
 
 from models.features import origin_rows
 from models.series import level_panel
-from models.training import _fold_predict
+from models.training import _fold_predict, _global_backtest
 
 FAST = {
     "theta": {"theta": 2.0},
@@ -43,3 +43,18 @@ def test_fold_predictions_ignore_data_after_the_cutoff(daily_sales, family: str)
     after = _fold_predict(_perturbed(panel, cutoff), config, cutoff, 28, 0)
     assert np.isfinite(before).all()
     assert np.array_equal(before, after)
+
+
+def test_fit_once_backtest_reads_nothing_after_each_cutoff(daily_sales) -> None:
+    """LightGBM fits at the first cutoff only; each later fold forecasts from its own cutoff's history."""
+    panel = level_panel(daily_sales, "store", "D")
+    positions = [panel.length - 57, panel.length - 29]
+    config = {"family": "lgbm", "regressor": "lightgbm"}
+    base = _global_backtest(panel, config, positions, 28, 0)
+    assert all(np.isfinite(p).all() for p in base)
+    assert not np.array_equal(base[0], base[1])
+    first = _global_backtest(_perturbed(panel, positions[0]), config, positions, 28, 0)
+    assert np.array_equal(base[0], first[0])  # the fit and fold 0 see nothing after the first cutoff
+    second = _global_backtest(_perturbed(panel, positions[1]), config, positions, 28, 0)
+    assert all(np.array_equal(b, s) for b, s in zip(base, second, strict=True))
+    assert np.allclose(base[0], _fold_predict(panel, config, positions[0], 28, 0))
