@@ -321,3 +321,21 @@ class ForecastSnapshot(Base):
     n_rows: Mapped[int] = mapped_column(Integer, nullable=False)
 
     __table_args__ = (Index("ix_forecast_snapshots_level_created", "level", "created_at"),)
+
+
+class DriftFlag(Base):
+    """The live-accuracy verdict of one level's serving version (one row per level, overwritten).
+
+    Kept so the flag is raised and cleared once (one audit entry per change), the tabs and Admin ›
+    Models read it with one query, and the nightly gate knows since when a level has drifted.
+    """
+
+    __tablename__ = "drift_flags"
+
+    level: Mapped[str] = mapped_column(String(16), primary_key=True)
+    version: Mapped[str] = mapped_column(String(64), nullable=False)
+    flagged: Mapped[bool] = mapped_column(Boolean, nullable=False, default=False)
+    since: Mapped[dt.datetime | None] = mapped_column(DateTime)  # when the current flag was raised
+    checked_at: Mapped[dt.datetime] = mapped_column(DateTime, nullable=False, default=utc_now)
+    reason: Mapped[str] = mapped_column(Text, nullable=False, default="")
+    detail: Mapped[dict[str, Any] | None] = mapped_column(JSON)

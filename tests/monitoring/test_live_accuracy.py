@@ -1,0 +1,133 @@
+"""Live accuracy: archived forecasts scored against the actuals that arrive, by horizon band."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from data.forecast_store import POINT_COLUMNS, write_snapshot
+from data.storage import import_sales_frame
+from models.monitoring import horizon_bands, horizon_steps, score_points
+from services.monitoring import accuracy_report
+from tests.monitoring.conftest import T
+
+# Actuals of the all-stores series for T+1..T+7 (S1 + S2 below) and a flat forecast of 100
+# with 80% range 90..110 and 95% range 80..120.
+ACTUAL = [100.0, 110.0, 90.0, 120.0, 80.0, 100.0, 105.0]
+S1 = [60.0, 60.0, 50.0, 70.0, 40.0, 60.0, 65.0]
+S2 = [a - b for a, b in zip(ACTUAL, S1, strict=True)]
+
+
+def _sales(days_before: int = 14) -> pd.DataFrame:
+    """Daily sales of one product in two stores: flat history up to T, then the week T+1..T+7."""
+    dates = pd.date_range(pd.Timestamp(T) - pd.Timedelta(days=days_before - 1), periods=days_before, freq="D")
+    future = pd.date_range(pd.Timestamp(T) + pd.Timedelta(days=1), periods=7, freq="D")
+    rows = []
+    for store, week in (("S1", S1), ("S2", S2)):
+        rows += [(d, store, "C", "P", 50.0) for d in dates]
+        rows += [(d, store, "C", "P", v) for d, v in zip(future, week, strict=True)]
+    return pd.DataFrame(rows, columns=["date", "store", "category", "product", "revenue"])
+
+
+def _flat_points(series: list[str], steps: int = 10) -> pd.DataFrame:
+    dates = pd.date_range(pd.Timestamp(T) + pd.Timedelta(days=1), periods=steps, freq="D")
+    return pd.DataFrame(
+        [(sid, d, 100.0, 90.0, 110.0, 80.0, 120.0) for sid in series for d in dates],
+        columns=list(POINT_COLUMNS),
+    )
+
+
+def test_bands_follow_the_frequency_table():
+    assert [(b.first, b.last) for b in horizon_bands("D")] == [(1, 7), (8, 28), (29, 91)]
+    assert [(b.first, b.last) for b in horizon_bands("W")] == [(1, 1), (2, 4), (5, 13)]
+    assert [(b.first, b.last) for b in horizon_bands("M")] == [(1, 1), (2, 4), (5, 12)]
+    assert [(b.first, b.last) for b in horizon_bands("Q")] == [(1, 1), (2, 2), (3, 8)]
+
+
+def test_horizons_count_calendar_periods():
+    origin = pd.Timestamp("2024-01-01")
+    months = pd.to_datetime(["2024-02-01", "2024-03-01", "2025-01-01"])
+    assert horizon_steps(origin, months, "M").tolist() == [1, 2, 12]
+    assert horizon_steps(origin, pd.to_datetime(["2024-04-01", "2025-01-01"]), "Q").tolist() == [1, 4]
+    assert horizon_steps(origin, pd.to_datetime(["2024-01-08", "2024-03-25"]), "W").tolist() == [1, 12]
+
+
+def test_a_week_of_actuals_gives_the_hand_computed_scores(engine, tmp_path, make_services):
+    import_sales_frame(engine, _sales(), filename="sales.csv", uploaded_by="test")
+    write_snapshot(
+        engine,
+        tmp_path,
+        level="store",
+        model_version="v1",
+        origin=T,
+        freq="D",
+        reason="promotion",
+        points=_flat_points(["store=*", "store=S1", "store=S2"]),
+    )
+    report = accuracy_report(make_services(engine), level="store")
+    assert report.through == pd.Timestamp(T).date() + pd.Timedelta(days=7)
+    (row,) = report.rows  # only the first band has complete actuals; T+8.. are not scored yet
+    assert (row.level, row.store, row.version, row.band, row.points) == ("store", "*", "v1", "1-7 D", 7)
+    # errors f - a: 0, -10, 10, -20, 20, 0, -5 -> sum |e| = 65, sum e = -5, sum a = 705
+    assert row.wape == pytest.approx(65 / 705)
+    assert row.bias == pytest.approx(-5 / 705)
+    assert row.coverage_80 == pytest.approx(5 / 7)  # 120 and 80 fall outside 90..110
+    assert row.coverage_95 == pytest.approx(1.0)
+    assert math.isnan(row.bt_wape)  # "v1" is no registered version: no back-test to compare with
+
+    (s1,) = accuracy_report(make_services(engine), level="store", store="S1").rows
+    # S1 actuals 60, 60, 50, 70, 40, 60, 65 (sum 405) against 100: every error is positive
+    assert s1.wape == pytest.approx(s1.bias) == pytest.approx((700 - 405) / 405)
+    assert s1.coverage_80 == 0.0
+
+
+def test_only_complete_days_are_scored(engine, tmp_path, make_services):
+    sales = _sales()
+    # S2 has not reported T+6 and T+7 yet: those days are incomplete for the chain
+    late = (sales["store"] == "S2") & (sales["date"] > pd.Timestamp(T) + pd.Timedelta(days=5))
+    import_sales_frame(engine, sales.loc[~late], filename="sales.csv", uploaded_by="test")
+    write_snapshot(
+        engine,
+        tmp_path,
+        level="store",
+        model_version="v1",
+        origin=T,
+        freq="D",
+        reason="promotion",
+        points=_flat_points(["store=*"]),
+    )
+    (row,) = accuracy_report(make_services(engine), level="store").rows
+    assert row.points == 5
+    assert row.wape == pytest.approx(60 / 500)  # |e| 0+10+10+20+20 over 100+110+90+120+80
+
+
+def test_the_same_origin_archived_twice_counts_once(engine, tmp_path, make_services):
+    import_sales_frame(engine, _sales(), filename="sales.csv", uploaded_by="test")
+    for reason in ("promotion", "daily"):
+        write_snapshot(
+            engine,
+            tmp_path,
+            level="store",
+            model_version="v1",
+            origin=T,
+            freq="D",
+            reason=reason,
+            points=_flat_points(["store=*"]),
+        )
+    (row,) = accuracy_report(make_services(engine), level="store").rows
+    assert row.points == 7
+
+
+def test_a_missing_row_on_a_complete_day_is_a_zero():
+    points = _flat_points(["store=*"], steps=2)
+    actuals = pd.DataFrame(
+        {"series_id": ["store=*"], "date": [pd.Timestamp(T) + pd.Timedelta(days=1)], "actual": [100.0]}
+    )
+    scored = score_points(
+        points, actuals, origin=pd.Timestamp(T), freq="D", through=pd.Timestamp(T) + pd.Timedelta(days=2)
+    )
+    assert scored["actual"].tolist() == [100.0, 0.0]
+    assert np.array_equal(scored["horizon"].to_numpy(), [1, 2])
