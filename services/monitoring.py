@@ -284,7 +284,7 @@ def forecast_vs_actual(
     grid = pd.date_range(pd.Timestamp(start), pd.Timestamp(through), freq=spec.pandas_alias)
     actuals = recorded.reindex(grid, fill_value=0.0).astype(float)
     live = _live_error(snapshots, ids, actuals, pd.Timestamp(through), freq, config.drift_window_weeks)
-    return ForecastVsActual(level, series_id, freq, through, actuals, tuple(reversed(past)), live)
+    return ForecastVsActual(level, series_id, freq, through, actuals, tuple(past), live)
 
 
 def _live_error(

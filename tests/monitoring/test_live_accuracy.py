@@ -131,3 +131,33 @@ def test_a_missing_row_on_a_complete_day_is_a_zero():
     )
     assert scored["actual"].tolist() == [100.0, 0.0]
     assert np.array_equal(scored["horizon"].to_numpy(), [1, 2])
+
+
+def test_the_monitor_command_prints_the_table(tmp_path):
+    from tests.support.apps import make_test_app
+
+    app = make_test_app(tmp_path / "app")
+    services = app.server.extensions["trendsales"]
+    import_sales_frame(services.engine, _sales(), filename="sales.csv", uploaded_by="test")
+    runner = app.server.test_cli_runner()
+    empty = runner.invoke(args=["monitor"])
+    assert empty.exit_code == 0 and "No archived forecasts" in empty.output
+    write_snapshot(
+        services.engine,
+        tmp_path,
+        level="store",
+        model_version="v1",
+        origin=T,
+        freq="D",
+        reason="promotion",
+        points=_flat_points(["store=*", "store=S1", "store=S2"]),
+    )
+    result = runner.invoke(args=["monitor", "--level", "store"])
+    assert result.exit_code == 0, result.output
+    line = next(row for row in result.output.splitlines() if row.startswith("store"))
+    assert line.split()[:5] == ["store", "all", "v1", "1-7", "D"]
+    assert "9.2%" in line and "-0.7%" in line and "71.4%" in line  # WAPE 65/705, bias -5/705, 5/7
+    s1 = runner.invoke(args=["monitor", "--level", "store", "--store", "S1"])
+    assert "S1" in s1.output and "72.8%" in s1.output  # (700 - 405) / 405
+    bad = runner.invoke(args=["monitor", "--level", "region"])
+    assert bad.exit_code != 0 and "region" in bad.output
