@@ -15,7 +15,6 @@ from dash import dcc, html
 
 from components import ids
 from components.formatting import PLOTLY_SEPARATORS, format_percent
-from data.frequency import frequency
 
 ACTUAL_COLOR = "#212529"
 ORIGIN_COLORS = ("#fd7e14", "#6f42c1", "#20c997")
@@ -134,6 +133,7 @@ def accuracy_figure(view: Any) -> dict[str, Any]:
                 traces.append(
                     {
                         "type": "scatter",
+                        "mode": "lines",
                         "x": x + x[::-1],
                         "y": list(frame["hi80"]) + list(frame["lo80"])[::-1],
                         "fill": "toself",
@@ -180,7 +180,6 @@ def accuracy_figure(view: Any) -> dict[str, Any]:
                 "hovertemplate": "R$ %{y:,.0f}",
             }
         )
-    step = frequency(view.freq).name if view is not None else ""
     return {
         "data": traces,
         "layout": {
@@ -190,7 +189,7 @@ def accuracy_figure(view: Any) -> dict[str, Any]:
             "legend": {"orientation": "h", "y": -0.15},
             "shapes": shapes,
             "xaxis": {"type": "date"},
-            "yaxis": {"tickprefix": "R$ ", "rangemode": "tozero", "title": {"text": step}},
+            "yaxis": {"tickprefix": "R$ ", "rangemode": "tozero"},
         },
     }
 
