@@ -6,6 +6,7 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import io
+from pathlib import Path
 
 import pandas as pd
 import pytest
@@ -98,7 +99,7 @@ def test_forecast_vs_actual_with_two_past_origins(monitor_server, page):
         page.click("#accuracy-csv")
     download = info.value
     assert download.suggested_filename.startswith("forecast-vs-actual_store_all-stores")
-    rows = list(csv.DictReader(io.StringIO(open(download.path(), encoding="utf-8").read())))
+    rows = list(csv.DictReader(io.StringIO(Path(download.path()).read_text(encoding="utf-8"))))
     assert {r["origin"] for r in rows} == {f"{o}" for o in ORIGINS}
     assert len(rows) == 7 + 28
     first = rows[0]
