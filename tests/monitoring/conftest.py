@@ -84,6 +84,28 @@ def archive_master(engine: Engine, folder: Path, model: Any, *, horizon: int) ->
     )
 
 
+def train_and_archive(services: MonitorServices, folder: Path) -> tuple[dict[str, Any], pd.DataFrame]:
+    """Import 48 of 50 months of the ops sample, train every level, archive the store and product
+    MASTERs' forecasts at their origin; return the models and the 2 later months (not imported)."""
+    from data.storage import import_sales_frame
+    from models.artifacts import load_artifact
+    from models.pipeline import run_training
+    from models.registry import master_version
+    from tests.ops.sample import monthly_sales
+
+    sales = monthly_sales(months=50)
+    history = sales.loc[sales["date"] < "2023-01-01"]
+    import_sales_frame(services.engine, history, filename="history.csv", uploaded_by="test")
+    outcomes = run_training(services.engine, services.config, source="test")
+    assert all(o.promoted for o in outcomes.values())
+    models = {}
+    for level in ("store", "product"):
+        info = master_version(services.engine, level)
+        models[level] = load_artifact(info.artifact_path).with_version(info.id)
+        archive_master(services.engine, folder, models[level], horizon=12)
+    return models, sales.loc[sales["date"] >= "2023-01-01"]
+
+
 def audit_actions(engine: Engine) -> list[tuple[str, str, dict]]:
     """The audit log as (actor, action, detail), oldest first."""
     with engine.connect() as conn:

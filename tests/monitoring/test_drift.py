@@ -9,15 +9,11 @@ import pytest
 
 from data.drift import drift_states
 from data.storage import import_sales_frame
-from models.artifacts import load_artifact
 from models.live import check_drift
-from models.pipeline import run_training
-from models.registry import master_version
 from scheduler.jobs import nightly_gate
 from scheduler.jobstore import get_job
 from services.monitoring import accuracy_report, flagged_levels
-from tests.monitoring.conftest import archive_master, audit_actions
-from tests.ops.sample import monthly_sales
+from tests.monitoring.conftest import audit_actions, train_and_archive
 
 NIGHT = dt.datetime(2026, 12, 1, 1, 30)  # inside the 00:00-06:00 window; never "now"
 
@@ -25,18 +21,8 @@ NIGHT = dt.datetime(2026, 12, 1, 1, 30)  # inside the 00:00-06:00 window; never 
 @pytest.fixture
 def archived(engine, tmp_path, make_services):
     """48 months imported and trained; each level's MASTER forecasts archived at its origin."""
-    sales = monthly_sales(months=50)
-    history = sales.loc[sales["date"] < "2023-01-01"]
-    import_sales_frame(engine, history, filename="history.csv", uploaded_by="test")
     services = make_services(engine)
-    outcomes = run_training(engine, services.config, source="test")
-    assert all(o.promoted for o in outcomes.values())
-    models = {}
-    for level in ("store", "product"):
-        info = master_version(engine, level)
-        models[level] = load_artifact(info.artifact_path).with_version(info.id)
-        archive_master(engine, tmp_path, models[level], horizon=12)
-    later = sales.loc[sales["date"] >= "2023-01-01"]
+    models, later = train_and_archive(services, tmp_path)
     return services, models, later
 
 

@@ -8,36 +8,12 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from data.forecast_store import POINT_COLUMNS, write_snapshot
+from data.forecast_store import write_snapshot
 from data.storage import import_sales_frame
 from models.monitoring import horizon_bands, horizon_steps, score_points
 from services.monitoring import accuracy_report
 from tests.monitoring.conftest import T
-
-# Actuals of the all-stores series for T+1..T+7 (S1 + S2 below) and a flat forecast of 100
-# with 80% range 90..110 and 95% range 80..120.
-ACTUAL = [100.0, 110.0, 90.0, 120.0, 80.0, 100.0, 105.0]
-S1 = [60.0, 60.0, 50.0, 70.0, 40.0, 60.0, 65.0]
-S2 = [a - b for a, b in zip(ACTUAL, S1, strict=True)]
-
-
-def _sales(days_before: int = 14) -> pd.DataFrame:
-    """Daily sales of one product in two stores: flat history up to T, then the week T+1..T+7."""
-    dates = pd.date_range(pd.Timestamp(T) - pd.Timedelta(days=days_before - 1), periods=days_before, freq="D")
-    future = pd.date_range(pd.Timestamp(T) + pd.Timedelta(days=1), periods=7, freq="D")
-    rows = []
-    for store, week in (("S1", S1), ("S2", S2)):
-        rows += [(d, store, "C", "P", 50.0) for d in dates]
-        rows += [(d, store, "C", "P", v) for d, v in zip(future, week, strict=True)]
-    return pd.DataFrame(rows, columns=["date", "store", "category", "product", "revenue"])
-
-
-def _flat_points(series: list[str], steps: int = 10) -> pd.DataFrame:
-    dates = pd.date_range(pd.Timestamp(T) + pd.Timedelta(days=1), periods=steps, freq="D")
-    return pd.DataFrame(
-        [(sid, d, 100.0, 90.0, 110.0, 80.0, 120.0) for sid in series for d in dates],
-        columns=list(POINT_COLUMNS),
-    )
+from tests.monitoring.samples import flat_points, week_sales
 
 
 def test_bands_follow_the_frequency_table():
@@ -56,7 +32,7 @@ def test_horizons_count_calendar_periods():
 
 
 def test_a_week_of_actuals_gives_the_hand_computed_scores(engine, tmp_path, make_services):
-    import_sales_frame(engine, _sales(), filename="sales.csv", uploaded_by="test")
+    import_sales_frame(engine, week_sales(), filename="sales.csv", uploaded_by="test")
     write_snapshot(
         engine,
         tmp_path,
@@ -65,7 +41,7 @@ def test_a_week_of_actuals_gives_the_hand_computed_scores(engine, tmp_path, make
         origin=T,
         freq="D",
         reason="promotion",
-        points=_flat_points(["store=*", "store=S1", "store=S2"]),
+        points=flat_points(["store=*", "store=S1", "store=S2"]),
     )
     report = accuracy_report(make_services(engine), level="store")
     assert report.through == pd.Timestamp(T).date() + pd.Timedelta(days=7)
@@ -85,7 +61,7 @@ def test_a_week_of_actuals_gives_the_hand_computed_scores(engine, tmp_path, make
 
 
 def test_only_complete_days_are_scored(engine, tmp_path, make_services):
-    sales = _sales()
+    sales = week_sales()
     # S2 has not reported T+6 and T+7 yet: those days are incomplete for the chain
     late = (sales["store"] == "S2") & (sales["date"] > pd.Timestamp(T) + pd.Timedelta(days=5))
     import_sales_frame(engine, sales.loc[~late], filename="sales.csv", uploaded_by="test")
@@ -97,7 +73,7 @@ def test_only_complete_days_are_scored(engine, tmp_path, make_services):
         origin=T,
         freq="D",
         reason="promotion",
-        points=_flat_points(["store=*"]),
+        points=flat_points(["store=*"]),
     )
     (row,) = accuracy_report(make_services(engine), level="store").rows
     assert row.points == 5
@@ -105,7 +81,7 @@ def test_only_complete_days_are_scored(engine, tmp_path, make_services):
 
 
 def test_the_same_origin_archived_twice_counts_once(engine, tmp_path, make_services):
-    import_sales_frame(engine, _sales(), filename="sales.csv", uploaded_by="test")
+    import_sales_frame(engine, week_sales(), filename="sales.csv", uploaded_by="test")
     for reason in ("promotion", "daily"):
         write_snapshot(
             engine,
@@ -115,14 +91,14 @@ def test_the_same_origin_archived_twice_counts_once(engine, tmp_path, make_servi
             origin=T,
             freq="D",
             reason=reason,
-            points=_flat_points(["store=*"]),
+            points=flat_points(["store=*"]),
         )
     (row,) = accuracy_report(make_services(engine), level="store").rows
     assert row.points == 7
 
 
 def test_a_missing_row_on_a_complete_day_is_a_zero():
-    points = _flat_points(["store=*"], steps=2)
+    points = flat_points(["store=*"], steps=2)
     actuals = pd.DataFrame(
         {"series_id": ["store=*"], "date": [pd.Timestamp(T) + pd.Timedelta(days=1)], "actual": [100.0]}
     )
@@ -138,7 +114,7 @@ def test_the_monitor_command_prints_the_table(tmp_path):
 
     app = make_test_app(tmp_path / "app")
     services = app.server.extensions["trendsales"]
-    import_sales_frame(services.engine, _sales(), filename="sales.csv", uploaded_by="test")
+    import_sales_frame(services.engine, week_sales(), filename="sales.csv", uploaded_by="test")
     runner = app.server.test_cli_runner()
     empty = runner.invoke(args=["monitor"])
     assert empty.exit_code == 0 and "No archived forecasts" in empty.output
@@ -150,7 +126,7 @@ def test_the_monitor_command_prints_the_table(tmp_path):
         origin=T,
         freq="D",
         reason="promotion",
-        points=_flat_points(["store=*", "store=S1", "store=S2"]),
+        points=flat_points(["store=*", "store=S1", "store=S2"]),
     )
     result = runner.invoke(args=["monitor", "--level", "store"])
     assert result.exit_code == 0, result.output
