@@ -25,7 +25,7 @@ from data import storage
 from data.drift import DriftState, drift_states
 from data.forecast_store import list_snapshots, read_points
 from data.frequency import frequency
-from data.queries import dataset_frequency
+from data.queries import dataset_frequency, list_stores
 from data.reporting import load_reporting
 from data.schema import LEVELS
 from models.live import BacktestCache, check_drift, distinct_origins, level_actuals, score_snapshots
@@ -96,11 +96,15 @@ def accuracy_report(
     """Score every archived snapshot of ``level`` (None: all levels) against the complete actuals.
 
     ``store`` None: the all-stores series; a store: its series; ``each_store``: one row set per store
-    and the all-stores one. Raises ValueError for an unknown level.
+    and the all-stores one. Raises ValueError for an unknown level or store (naming the stores).
     """
     if level is not None:
         check_level(level)
     engine, config = services.engine, services.config
+    if store is not None and store != ALL:
+        stores = list_stores(engine)
+        if store not in stores:
+            raise ValueError(f"unknown store {store!r}; stores: {', '.join(stores) or 'none yet'}")
     freq = dataset_frequency(engine)
     rows: list[AccuracyRow] = []
     through, origins = None, 0

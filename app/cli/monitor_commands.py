@@ -60,7 +60,10 @@ def report_lines(report: AccuracyReport) -> list[str]:
 def monitor_cmd(level: str | None, store: str | None, each_store: bool, check_drift: bool) -> None:
     """Live accuracy of archived forecasts by horizon band vs the back-test; drift flags."""
     services = get_services()
-    report = accuracy_report(services, level=level, store=store, each_store=each_store)
+    try:
+        report = accuracy_report(services, level=level, store=store, each_store=each_store)
+    except ValueError as exc:
+        raise click.ClickException(str(exc)) from None
     for line in report_lines(report):
         click.echo(line)
     states = refresh_drift(services) if check_drift else drift_flags(services)

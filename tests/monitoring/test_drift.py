@@ -5,11 +5,13 @@ from __future__ import annotations
 import datetime as dt
 
 import numpy as np
+import pandas as pd
 import pytest
 
 from data.drift import drift_states
 from data.storage import import_sales_frame
 from models.live import check_drift
+from models.monitoring import DriftRule, judge_drift
 from scheduler.jobs import nightly_gate
 from scheduler.jobstore import get_job
 from services.monitoring import accuracy_report, flagged_levels
@@ -79,3 +81,50 @@ def test_a_drifted_level_is_flagged_once_and_a_retrain_is_queued_for_it(archived
     check_drift(services.engine, services.config)  # judged again: still drifted, no second entry
     again = [d["level"] for _, action, d in audit_actions(services.engine) if action == "drift_flagged"]
     assert again == flagged
+
+
+def _scored(days: int, *, forecast: float, lo: float, hi: float) -> pd.DataFrame:
+    """Scored points of one series, horizon 1, on the ``days`` days up to 2024-03-31 (actual 100)."""
+    dates = pd.date_range(end="2024-03-31", periods=days, freq="D")
+    return pd.DataFrame(
+        {
+            "series_id": "store=*",
+            "date": dates,
+            "band": "1-7 D",
+            "actual": 100.0,
+            "forecast": forecast,
+            "lo80": lo,
+            "hi80": hi,
+            "lo95": lo,
+            "hi95": hi,
+        }
+    )
+
+
+BACKTEST = pd.DataFrame({"band": ["1-7 D"] * 2, "actual": [100.0, 100.0], "forecast": [90.0, 110.0]})
+RULE = DriftRule(factor=1.5, min_coverage_80=0.65, window_weeks=4)
+
+
+@pytest.mark.parametrize(
+    ("days", "forecast", "lo", "hi", "judged", "wape_drift", "coverage_drift"),
+    [
+        (28, 114.0, 105.0, 125.0, True, False, True),  # WAPE 14% < 1.5 x 10%, but no day inside
+        (28, 116.0, 80.0, 120.0, True, True, False),  # WAPE 16% > 15%; every day inside
+        (28, 105.0, 90.0, 110.0, True, False, False),
+        (13, 200.0, 190.0, 210.0, False, False, False),  # 13 of 28 days scored: too few to judge
+    ],
+)
+def test_the_drift_rule(days, forecast, lo, hi, judged, wape_drift, coverage_drift):
+    check = judge_drift(
+        _scored(days, forecast=forecast, lo=lo, hi=hi),
+        BACKTEST,
+        level="store",
+        version="v1",
+        freq="D",
+        through=pd.Timestamp("2024-03-31"),
+        rule=RULE,
+    )
+    assert check.expected_wape == pytest.approx(0.10)
+    assert (check.judged, check.wape_drift, check.coverage_drift) == (judged, wape_drift, coverage_drift)
+    assert check.flagged == (wape_drift or coverage_drift)
+    assert check.window == (pd.Timestamp("2024-03-04"), pd.Timestamp("2024-03-31"))

@@ -135,5 +135,7 @@ def test_the_monitor_command_prints_the_table(tmp_path):
     assert "9.2%" in line and "-0.7%" in line and "71.4%" in line  # WAPE 65/705, bias -5/705, 5/7
     s1 = runner.invoke(args=["monitor", "--level", "store", "--store", "S1"])
     assert "S1" in s1.output and "72.8%" in s1.output  # (700 - 405) / 405
+    unknown = runner.invoke(args=["monitor", "--store", "S9"])
+    assert unknown.exit_code == 1 and "unknown store 'S9'; stores: S1, S2" in unknown.output
     bad = runner.invoke(args=["monitor", "--level", "region"])
     assert bad.exit_code != 0 and "region" in bad.output
