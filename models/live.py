@@ -89,10 +89,15 @@ def level_actuals(engine: Engine, level: str, *, silent_days: int, start: dt.dat
 
 
 def score_snapshots(
-    snapshots: Iterable[SnapshotInfo], actuals: Actuals, *, series_ids: Iterable[str] | None = None
+    snapshots: Iterable[SnapshotInfo],
+    actuals: Actuals,
+    *,
+    series_ids: Iterable[str] | None = None,
+    since: pd.Timestamp | None = None,
 ) -> pd.DataFrame:
     """Every archived point of ``snapshots`` (one per origin) that has a complete actual, scored;
-    ``SCORED_COLUMNS`` plus ``model_version``. ``series_ids`` limits the read to those series."""
+    ``SCORED_COLUMNS`` plus ``model_version``. ``series_ids`` limits the read to those series and
+    ``since`` to points dated from then on (only dates up to the last complete one are read)."""
     parts = []
     if actuals.through is None:
         return pd.DataFrame(columns=[*SCORED_COLUMNS, "model_version"])
@@ -100,7 +105,9 @@ def score_snapshots(
     for info in distinct_origins(snapshots):
         if pd.Timestamp(info.origin) >= actuals.through:
             continue
-        points = read_points(info, wanted)
+        first = pd.Timestamp(info.origin) + pd.Timedelta(days=1)
+        first = max(first, pd.Timestamp(since)) if since is not None else first
+        points = read_points(info, wanted, dates=(first.date(), actuals.through.date()))
         scored = score_points(
             points, actuals.frame, origin=pd.Timestamp(info.origin), freq=info.freq, through=actuals.through
         )
@@ -177,7 +184,7 @@ def check_level_drift(
         )
     start = min(s.origin for s in snapshots)
     actuals = level_actuals(engine, level, silent_days=settings.store_silent_days, start=start)
-    scored = score_snapshots(snapshots, actuals)
+    scored = score_snapshots(snapshots, actuals, since=first)
     return judge_drift(
         scored,
         backtests.points(version),

@@ -273,11 +273,11 @@ def forecast_vs_actual(
             chosen.append(pick)
     ids = _series_ids(level, series_id, store, scope)
     past = []
+    shown_to = pd.Timestamp(through) + pd.Timedelta(days=28)
     for info in chosen:
-        points = read_points(info, ids)
+        points = read_points(info, ids, dates=(None, shown_to.date()))
         if not points.empty:
             frame = _summed(points, len(ids))
-            frame = frame.loc[frame["date"] <= pd.Timestamp(through) + pd.Timedelta(days=28)]
             past.append(PastForecast(info.origin, info.model_version, frame.reset_index(drop=True)))
     start = min([p.origin for p in past], default=through - dt.timedelta(weeks=max(weeks_ago)))
     start = start - dt.timedelta(days=max(7, int(spec.period_days)) * 2)
@@ -303,7 +303,7 @@ def _live_error(
     frame = pd.DataFrame({"series_id": "view", "date": actuals.index, "actual": actuals.to_numpy()})
     parts = []
     for info in recent:
-        points = read_points(info, ids)
+        points = read_points(info, ids, dates=(first.date(), last.date()))
         if points.empty:
             continue
         summed = _summed(points, len(ids)).assign(series_id="view")

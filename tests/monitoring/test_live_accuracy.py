@@ -139,3 +139,26 @@ def test_the_monitor_command_prints_the_table(tmp_path):
     assert unknown.exit_code == 1 and "unknown store 'S9'; stores: S1, S2" in unknown.output
     bad = runner.invoke(args=["monitor", "--level", "region"])
     assert bad.exit_code != 0 and "region" in bad.output
+
+
+def test_reading_a_date_range_keeps_only_those_points(engine, tmp_path):
+    from data.forecast_store import read_points
+
+    info = write_snapshot(
+        engine,
+        tmp_path,
+        level="store",
+        model_version="v1",
+        origin=T,
+        freq="D",
+        reason="daily",
+        points=flat_points(["store=*", "store=S1"], steps=10),
+    )
+    day = pd.Timestamp(T)
+    some = read_points(
+        info, ["store=S1"], dates=((day + pd.Timedelta(days=3)).date(), (day + pd.Timedelta(days=5)).date())
+    )
+    assert some["date"].tolist() == list(pd.date_range(day + pd.Timedelta(days=3), periods=3, freq="D"))
+    assert set(some["series_id"]) == {"store=S1"}
+    assert len(read_points(info, dates=(None, (day + pd.Timedelta(days=2)).date()))) == 4
+    assert len(read_points(info)) == 20
