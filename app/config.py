@@ -59,6 +59,13 @@ def _positive_int(raw: str) -> int:
     return value
 
 
+def _fraction(raw: str) -> float:
+    value = float(raw)
+    if not 0 < value <= 1:
+        raise ValueError("must be a share between 0 (excluded) and 1, e.g. 0.65")
+    return value
+
+
 def _non_negative_int(raw: str) -> int:
     value = int(raw)
     if value < 0:
@@ -169,6 +176,14 @@ class Settings:
     )
     forecast_serve_store: bool = _setting(True, _bool, "workers serve published snapshots, not artifacts")
     forecast_cache_series: int = _setting(256, _positive_int, "series per level held in a worker's LRU")
+    # Live accuracy of archived forecasts (models.live, README › Monitoring). A level is flagged as
+    # drifted when, over the last DRIFT_WINDOW_WEEKS of complete data, its live WAPE exceeds the
+    # back-test's (same horizon mix) by DRIFT_FACTOR, or its 80% range holds fewer actuals than
+    # DRIFT_MIN_COVERAGE_80; the nightly gate then queues a retrain.
+    drift_factor: float = _setting(1.5, _positive_float, "live WAPE above back-test WAPE x this = drift")
+    drift_min_coverage_80: float = _setting(0.65, _fraction, "80% range holding fewer actuals = drift")
+    drift_window_weeks: int = _setting(4, _positive_int, "weeks of complete data the drift check reads")
+    monitoring_enabled: bool = _setting(True, _bool, "forecast-vs-actual view and drift badges")
     # Training size (None = the engine's documented defaults); small values make fast trial runs.
     train_n_jobs: int = _setting(1, _positive_int, "training parallelism")
     train_folds: int | None = _setting(None, _optional_positive_int, "cross-validation folds")

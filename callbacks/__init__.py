@@ -13,7 +13,7 @@ def register_callbacks(app: Dash, services: Any) -> None:
     The callback modules are imported here, not at package import, so that importing one of them
     (tests, benchmarks) never drags in the others and their dependencies on ``app``.
     """
-    from callbacks import admin, export, filters, forecast, navigation
+    from callbacks import admin, export, filters, forecast, monitoring, navigation
     from callbacks.catalogue import CatalogueCache
 
     cache = CatalogueCache(
@@ -25,4 +25,5 @@ def register_callbacks(app: Dash, services: Any) -> None:
     forecast.register(app, services, cache)
     filters.register(app, services, cache)
     export.register(app, services)
+    monitoring.register(app, services)
     admin.register(app, services)

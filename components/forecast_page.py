@@ -11,6 +11,7 @@ from dash import dcc, html
 
 from components import ids
 from components.formatting import FREQ_TEXT, periods_text
+from components.monitoring import accuracy_card
 from components.state import ALL, HISTORY_CHOICES, Catalogue, ViewState, freq_choices
 from data.queries import SEARCH_LIMIT
 
@@ -315,10 +316,15 @@ def forecast_page(
             dbc.Row(
                 [
                     dbc.Col(breakdown_card(state.tab), lg=7, className="mb-3"),
-                    dbc.Col(html.Div(id=ids.MODEL_CARD, className="h-100"), lg=5, className="mb-3"),
+                    dbc.Col(
+                        [html.Div(id=ids.MODEL_CARD), html.Div(id=ids.MODEL_LIVE_ERROR)],
+                        lg=5,
+                        className="mb-3",
+                    ),
                 ],
                 className="g-3",
             ),
+            accuracy_card(),
         ],
         id=f"{state.tab}-forecast-page",
     )

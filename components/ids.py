@@ -119,3 +119,19 @@ def filter_id(name: str) -> dict[str, str]:
     if name not in FILTER_NAMES:
         raise ValueError(f"unknown filter {name!r}; expected one of {', '.join(FILTER_NAMES)}")
     return {"type": FILTER, "name": name}
+
+
+# Forecast monitoring (components/monitoring.py, callbacks/monitoring.py).
+ACCURACY_CARD = "accuracy-card"
+ACCURACY_GRAPH = "accuracy-graph"
+ACCURACY_NOTE = "accuracy-note"
+ACCURACY_CSV = "accuracy-csv"
+ACCURACY_XLSX = "accuracy-xlsx"
+ACCURACY_DOWNLOAD = "accuracy-download"
+MODEL_LIVE_ERROR = "model-live-error"
+ADMIN_DRIFT = "admin-drift"
+
+
+def drift_badge(key: str) -> str:
+    """Id of the drift badge inside the navigation link of forecast tab ``key``."""
+    return f"drift-badge-{key}"

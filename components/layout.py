@@ -6,6 +6,7 @@ import dash_bootstrap_components as dbc
 from dash import dcc, html
 
 from components import ids
+from components.monitoring import drift_badge
 
 TABS = (
     ("store", "Store", "bi-shop"),
@@ -71,7 +72,11 @@ def tab_nav(is_admin: bool) -> dbc.Nav:
         [
             dbc.NavItem(
                 dbc.NavLink(
-                    [html.I(className=f"bi {icon} me-1"), label],
+                    [
+                        html.I(className=f"bi {icon} me-1"),
+                        label,
+                        drift_badge(key) if key != "admin" else None,
+                    ],
                     href=f"/{key}",
                     active="exact",  # the forecast tabs' links are kept up to date by a callback
                     id=ids.tab_link(key),

@@ -206,18 +206,32 @@ def latest_snapshot(engine: Engine, level: str) -> SnapshotInfo | None:
     return _info(row) if row is not None else None
 
 
+def _both(first: pads.Expression | None, second: pads.Expression) -> pads.Expression:
+    return second if first is None else first & second
+
+
 def read_points(
-    snapshot: SnapshotInfo | str | os.PathLike[str], series_ids: Iterable[str] | None = None
+    snapshot: SnapshotInfo | str | os.PathLike[str],
+    series_ids: Iterable[str] | None = None,
+    *,
+    dates: tuple[dt.date | None, dt.date | None] | None = None,
 ) -> pd.DataFrame:
     """The points of a snapshot (all series, or only ``series_ids``) as a frame of ``POINT_COLUMNS``.
 
     ``date`` comes back as datetime64; values as float64. Reading a few series touches only the row
-    groups whose series range holds them.
+    groups whose series range holds them. ``dates=(first, last)`` (either may be None) keeps only the
+    points dated in that range, filtered while reading: scoring reads the few weeks that have
+    actuals out of a path of hundreds of days.
     """
     path = snapshot.path if isinstance(snapshot, SnapshotInfo) else os.fspath(snapshot)
     dataset = pads.dataset(path, format="parquet")
     wanted = None if series_ids is None else list(dict.fromkeys(str(s) for s in series_ids))
     expression = None if wanted is None else pads.field("series_id").isin(wanted)
+    first, last = dates or (None, None)
+    if first is not None:
+        expression = _both(expression, pads.field("date") >= pd.Timestamp(first).date())
+    if last is not None:
+        expression = _both(expression, pads.field("date") <= pd.Timestamp(last).date())
     frame = dataset.to_table(filter=expression).to_pandas()
     frame["date"] = pd.to_datetime(frame["date"])
     for column in _VALUE_COLUMNS:

@@ -343,3 +343,19 @@ class StoreProduct(Base):
         Index("ix_store_products_product_store", "product", "store"),
         Index("ix_store_products_store_category_product", "store", "category", "product"),
     )
+class DriftFlag(Base):
+    """The live-accuracy verdict of one level's serving version (one row per level, overwritten).
+
+    Kept so the flag is raised and cleared once (one audit entry per change), the tabs and Admin ›
+    Models read it with one query, and the nightly gate knows since when a level has drifted.
+    """
+
+    __tablename__ = "drift_flags"
+
+    level: Mapped[str] = mapped_column(String(16), primary_key=True)
+    version: Mapped[str] = mapped_column(String(64), nullable=False)
+    flagged: Mapped[bool] = mapped_column(Boolean, nullable=False, default=False)
+    since: Mapped[dt.datetime | None] = mapped_column(DateTime)  # when the current flag was raised
+    checked_at: Mapped[dt.datetime] = mapped_column(DateTime, nullable=False, default=utc_now)
+    reason: Mapped[str] = mapped_column(Text, nullable=False, default="")
+    detail: Mapped[dict[str, Any] | None] = mapped_column(JSON)

@@ -5,6 +5,8 @@
 - ``nightly_gate``: inside the off-peak window, queue a training only when enough new data arrived
   since the last training (RETRAIN_MIN_NEW_ROWS rows or RETRAIN_MIN_NEW_DAYS days); else record a
   ``skipped`` job saying why.
+  When the data gate would skip, a level whose live accuracy drifted (``models.live.check_drift``)
+  and has not been trained since the flag was raised still gets a retrain, with the drift as reason.
 - ``recover``: fail jobs left ``running`` by a dead process.
 - ``publish_forecasts``: publish the MASTERs not yet published, or last published more than
   FORECAST_PUBLISH_HOURS ago (the "at least daily" archive), then apply the retention.
@@ -168,6 +170,30 @@ def gate_facts(engine: Engine, config: Any) -> tuple[bool, str, dict[str, Any]]:
     )
 
 
+def drift_retrain(engine: Engine, config: Any) -> tuple[list[str], str, dict[str, Any]]:
+    """Judge drift now (stored and audited by ``models.live.check_drift``) and return the drifted
+    levels not trained since their flag was raised, the reason and the facts. Why "since the flag":
+    a retrain that did not cure the drift is not repeated every night; a new flag (a new version
+    drifting) queues again."""
+    from data.drift import drift_states
+    from models.live import check_drift
+
+    try:
+        checks = check_drift(engine, config)
+    except Exception:  # monitoring must never stop the data gate
+        logger.warning("drift check failed; the data gate decides alone", exc_info=True)
+        return [], "", {}
+    states = drift_states(engine)
+    trained = last_training_at(engine)
+    levels = [
+        level
+        for level, (check, _change) in checks.items()
+        if check.flagged and (trained is None or states[level].since is None or trained < states[level].since)
+    ]
+    reason = "; ".join(checks[level][0].describe() for level in levels)
+    return levels, reason, {"drifted": levels}
+
+
 def nightly_gate(services: ServicesLike, *, now: dt.datetime | None = None) -> GateDecision:
     """The scheduled job: inside the off-peak window, queue a training if enough new data arrived.
 
@@ -187,6 +213,19 @@ def nightly_gate(services: ServicesLike, *, now: dt.datetime | None = None) -> G
         train = False
     else:
         train, reason, facts = gate_facts(engine, config)
+        drifted, drift_reason, drift_facts = drift_retrain(engine, config)
+        facts = {**facts, **drift_facts}
+        if not train and drifted:
+            request = request_job(
+                engine,
+                trigger="schedule",
+                requested_by="scheduler",
+                levels=drifted,
+                label=f"queued by the nightly gate: {drift_reason}",
+            )
+            action = "queued" if request.created else "coalesced"
+            logger.info("nightly retrain %s (job %s) for drift: %s", action, request.job_id, drift_reason)
+            return GateDecision(action, request.job_id, drift_reason, facts)
     if not train:
         job_id = record_skipped(
             engine, trigger="schedule", requested_by="scheduler", reason=reason, gate=facts

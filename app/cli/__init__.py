@@ -52,6 +52,10 @@ def _register_optional(server: Flask) -> None:
     server.cli.add_command(retrain_cmd)
     server.cli.add_command(jobs_cli)
 
+    from app.cli.monitor_commands import monitor_cmd
+
+    server.cli.add_command(monitor_cmd)
+
     from app.cli.token_commands import tokens_cli
 
     server.cli.add_command(tokens_cli)

@@ -111,6 +111,7 @@ def registry_section() -> dbc.Card:
         [
             toolbar,
             html.Div(id=ids.ADMIN_REGISTRY_MESSAGE),
+            html.Div(id=ids.ADMIN_DRIFT),
             grid(ids.ADMIN_REGISTRY_GRID, VERSION_COLUMNS, selection="multiRow", row_id="id"),
             dcc.Store(id=ids.ADMIN_MODELS_CHANGED, data=0),
             dcc.Loading(html.Div(id=ids.ADMIN_COMPARE_OUT, className="mt-3"), type="dot"),
