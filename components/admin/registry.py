@@ -13,7 +13,7 @@ from components import ids
 from components.admin.common import grid, pt_br_column, section
 from components.figures import TEMPLATE
 from components.forecast_figures import money_ticks
-from components.formatting import PLOTLY_SEPARATORS, plotly_text
+from components.formatting import plotly_separators, plotly_text
 
 LEVEL_OPTIONS = [{"label": "All levels", "value": "all"}] + [
     {"label": lv.capitalize(), "value": lv} for lv in ("store", "category", "product")
@@ -152,7 +152,7 @@ def backtest_figure(backtests: dict[str, pd.DataFrame], title: str) -> go.Figure
         template=TEMPLATE,
         title=plotly_text(title),
         height=360,
-        separators=PLOTLY_SEPARATORS,
+        separators=plotly_separators(),
         legend={"orientation": "h", "y": -0.2},
         margin={"l": 40, "r": 20, "t": 50, "b": 40},
         hovermode="x unified",

@@ -15,7 +15,7 @@ from dash import dcc, html
 from components import ids
 from components.admin.common import section
 from components.figures import TEMPLATE
-from components.formatting import FREQ_TEXT, PLOTLY_SEPARATORS, format_number
+from components.formatting import FREQ_TEXT, format_number, plotly_locale, plotly_separators
 
 REPORTED_COLOR = "#2f6fbf"  # blue / orange: distinguishable with the common colour-vision deficiencies
 MISSING_COLOR = "#f0a35e"
@@ -88,7 +88,7 @@ def reporting_figure(
         margin={"l": 10, "r": 10, "t": 40, "b": 48},
         barmode="overlay",
         bargap=0,
-        separators=PLOTLY_SEPARATORS,
+        separators=plotly_separators(),
         legend={
             "orientation": "h",
             "yref": "container",
@@ -160,7 +160,7 @@ def reporting_panel(
     caption = reporting_caption(complete_through, behind, unreported, freq, silent)
     graph = dcc.Graph(
         figure=reporting_figure(periods, stores, reported, freq=freq),
-        config={"displayModeBar": False, "responsive": True},
+        config={"displayModeBar": False, "responsive": True, "locale": plotly_locale()},
         className="admin-reporting-graph",
     )
     return html.Figure(
