@@ -64,7 +64,7 @@ bench: dev-deps
 ## (the .mo files are committed, so a fresh clone serves every language without a build step).
 PYBABEL := $(BIN)/pybabel
 translations: venv
-	$(PYBABEL) extract -F babel.cfg -k N_ -k _l --no-location --sort-output -o translations/messages.pot --ignore-dirs='.* _* tests bench translations' .
+	$(PYBABEL) extract -F babel.cfg -k N_ -k _l -k translate:2 -k translate_plural:2,3 --no-location --sort-output -o translations/messages.pot --ignore-dirs='.* _* tests bench translations' .
 	$(PYBABEL) update --no-fuzzy-matching -i translations/messages.pot -d translations
 	$(PYBABEL) compile --statistics -d translations
 

@@ -16,6 +16,7 @@ from types import MappingProxyType
 import pandas as pd
 
 from components.i18n import N_, _, language
+from components.i18n import date as format_day
 from data import i18n
 from data.frequency import FREQUENCIES
 
@@ -164,11 +165,11 @@ def period_label(date: pd.Timestamp, freq: str) -> str:
     ``Mon 30 Jun 2025``, ``week of 30 Jun 2025``, ``Jun 2025``, ``Q3 2025`` (en)."""
     ts = pd.Timestamp(date)
     if freq == "D":
-        return i18n.format_date(ts, "EEE dd MMM y", language())
+        return format_day(ts, "EEE dd MMM y")
     if freq == "W":
-        return _("week of %(date)s", date=i18n.format_date(ts, "dd MMM y", language()))
+        return _("week of %(date)s", date=format_day(ts, "dd MMM y"))
     if freq == "M":
-        return i18n.format_date(ts, "MMM y", language())
+        return format_day(ts, "MMM y")
     if freq == "Q":
         return _("Q%(quarter)s %(year)s", quarter=ts.quarter, year=ts.year)
     raise ValueError(f"unknown frequency {freq!r}; expected one of {', '.join(FREQ_TEXT)}")

@@ -35,7 +35,7 @@ MISSING = "–"  # an en dash for a missing or non-finite value, in every langua
 
 def N_(message: str) -> str:
     """Mark ``message`` for extraction without translating it now (module-level tables); the text is
-    translated where it is shown (``gettext(lang, message)`` or Flask-Babel's ``gettext``)."""
+    translated where it is shown (``translate(lang, message)`` or Flask-Babel's ``gettext``)."""
     return message
 
 
@@ -59,13 +59,13 @@ def translations(language: str) -> NullTranslations:
     return Translations.load(str(TRANSLATIONS_DIR), [check_language(language)], DOMAIN)
 
 
-def gettext(language: str, message: str, **values: Any) -> str:
+def translate(language: str, message: str, **values: Any) -> str:
     """``message`` translated into ``language``, then ``%(name)s`` placeholders filled from ``values``."""
     text = translations(language).gettext(message)
     return text % values if values else text
 
 
-def ngettext(language: str, singular: str, plural: str, count: int, **values: Any) -> str:
+def translate_plural(language: str, singular: str, plural: str, count: int, **values: Any) -> str:
     """The singular or plural form for ``count`` in ``language``; ``%(num)s`` is the count."""
     text = translations(language).ngettext(singular, plural, count)
     return text % {"num": count, **values}
@@ -129,14 +129,28 @@ def parse_timezone(name: str) -> zoneinfo.ZoneInfo:
         raise ValueError(f"unknown time zone {name!r}; e.g. {DEFAULT_TIMEZONE}") from None
 
 
+def _as_date(value: Any) -> dt.date | None:
+    """A date from a date, datetime, pandas Timestamp or ISO text (``2026-11-30``); None when missing."""
+    if value is None or value == "":
+        return None
+    if isinstance(value, str):
+        return dt.date.fromisoformat(value[:10])
+    if hasattr(value, "to_pydatetime"):  # pandas Timestamp
+        value = value.to_pydatetime()
+    return value.date() if isinstance(value, dt.datetime) else value
+
+
 def format_date(value: Any, pattern: str = "medium", language: str = DEFAULT_LANGUAGE) -> str:
     """A date with month and weekday names in ``language`` (a Babel/CLDR pattern or width)."""
-    if value is None:
-        return MISSING
-    day = value.date() if isinstance(value, dt.datetime) else value
-    if hasattr(day, "to_pydatetime"):  # pandas Timestamp
-        day = day.to_pydatetime().date()
-    return babel.dates.format_date(day, pattern, locale=language)
+    day = _as_date(value)
+    return MISSING if day is None else babel.dates.format_date(day, pattern, locale=language)
+
+
+def format_skeleton(value: Any, skeleton: str, language: str = DEFAULT_LANGUAGE) -> str:
+    """A date from a CLDR skeleton in the language's own order: ``yMd`` is ``05/11/2026`` (pt_BR) or
+    ``11/5/2026`` (en); ``dM`` is ``05/11`` / ``11/5``."""
+    day = _as_date(value)
+    return MISSING if day is None else babel.dates.format_skeleton(skeleton, day, locale=language)
 
 
 def format_timestamp(

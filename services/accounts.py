@@ -18,7 +18,7 @@ from data import accounts
 from data.accounts import OWN_ACCOUNT_REFUSED, AccountError, LoginResult
 from data.audit import audit
 from data.db import session_scope
-from data.i18n import LANGUAGES
+from data.i18n import LANGUAGES, N_
 from data.schema import User
 
 __all__ = [
@@ -190,7 +190,7 @@ def change_own_password(sessions: Sessions, user_id: int, current: str, new: str
     with session_scope(sessions) as session:
         user = accounts.user_by_id(session, user_id)
         if user is None:
-            raise AccountError("This account no longer exists.")
+            raise AccountError(N_("This account no longer exists."))
         accounts.change_password(session, user, current, new)
     return user
 
@@ -224,5 +224,5 @@ def set_language(sessions: Sessions, user_id: int, language: str | None) -> None
     with session_scope(sessions) as session:
         user = accounts.user_by_id(session, user_id)
         if user is None:
-            raise AccountError("This account no longer exists.")
+            raise AccountError(N_("This account no longer exists."))
         user.language = language

@@ -12,13 +12,25 @@ from babel.messages.pofile import read_po
 from app.config import PROJECT_ROOT
 from data.i18n import LANGUAGES, TRANSLATIONS_DIR
 
-KEYWORDS = {"_": None, "gettext": None, "ngettext": (1, 2), "N_": None, "_l": None}
+KEYWORDS = {
+    "_": None,
+    "gettext": None,
+    "ngettext": (1, 2),
+    "N_": None,
+    "_l": None,
+    "translate": (2,),
+    "translate_plural": (2, 3),
+}
 METHODS = [("**/.*/**", "ignore"), ("tests/**", "ignore"), ("bench/**", "ignore"), ("**.py", "python")]
 METHODS += [("app/templates/**.html", "jinja2")]
 
 
 def _msgid(message: str | tuple[str, ...]) -> str:
     return message if isinstance(message, str) else message[0]
+
+
+def _hashable(value: str | list[str] | tuple[str, ...]) -> str | tuple[str, ...]:
+    return value if isinstance(value, str) else tuple(value)
 
 
 @pytest.fixture(scope="module")
@@ -52,9 +64,9 @@ def test_every_marked_text_has_a_translation(source_msgids, language):
 
 @pytest.mark.parametrize("language", [lang for lang in LANGUAGES if lang != "en"])
 def test_compiled_catalogue_matches_the_po_file(language):
-    po = {(m.id, m.string) for m in _catalogue(language) if m.id and not m.fuzzy}
+    po = {(_hashable(m.id), _hashable(m.string)) for m in _catalogue(language) if m.id and not m.fuzzy}
     with open(TRANSLATIONS_DIR / language / "LC_MESSAGES" / "messages.mo", "rb") as handle:
-        mo = {(m.id, m.string) for m in read_mo(io.BytesIO(handle.read())) if m.id}
+        mo = {(_hashable(m.id), _hashable(m.string)) for m in read_mo(io.BytesIO(handle.read())) if m.id}
     assert po == mo, "the .mo file is stale: run `make translations` (pybabel compile)"
 
 
