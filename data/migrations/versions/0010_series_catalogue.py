@@ -7,14 +7,14 @@ PostgreSQL with the ``pg_trgm`` extension available, trigram indexes on ``lower(
 pickers' substring search (``LIKE '%term%'``); without it the search still works, by a scan.
 
 Revision ID: 0010
-Revises: 0005
+Revises: 0008
 """
 
 import sqlalchemy as sa
 from alembic import op
 
 revision = "0010"
-down_revision = "0005"
+down_revision = "0008"
 branch_labels = None
 depends_on = None
 
