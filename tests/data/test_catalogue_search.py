@@ -8,9 +8,10 @@ from types import SimpleNamespace
 
 import pandas as pd
 from alembic import command
+from alembic.script import ScriptDirectory
 from sqlalchemy import text
 
-from data.db import _alembic_config, make_engine, make_session_factory, upgrade_database
+from data.db import MIGRATIONS_DIR, _alembic_config, make_engine, make_session_factory, upgrade_database
 from data.queries import carried_products, list_products, search_products, search_stores
 from data.storage import import_sales_frame
 from services.catalogue_search import find_products, find_stores
@@ -49,7 +50,8 @@ def test_store_products_follow_imports_and_undos(engine):
 
 def test_migration_0010_fills_the_series_catalogue_from_stored_sales(tmp_path):
     engine = make_engine(f"sqlite:///{tmp_path / 'old.db'}")
-    command.upgrade(_alembic_config(engine), "0005")
+    before = ScriptDirectory(str(MIGRATIONS_DIR)).get_revision("0010").down_revision
+    command.upgrade(_alembic_config(engine), before)
     with engine.begin() as conn:
         for store, product in (("S1", "Rice"), ("S1", "Rice"), ("S2", "Beans")):
             day = dt.date(2025, 1, 1 + conn.execute(text("SELECT COUNT(*) FROM sales")).scalar_one())
