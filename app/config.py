@@ -94,6 +94,18 @@ def _json(raw: str) -> Any:
     return json.loads(raw) if raw.strip() else None
 
 
+def _dask_address(raw: str) -> str | None:
+    """Unset or empty = train in-process; otherwise a Dask scheduler address ``scheme://host:port``."""
+    value = raw.strip()
+    if not value:
+        return None
+    scheme, sep, rest = value.partition("://")
+    host, _, port = rest.rpartition(":")
+    if not sep or scheme not in ("tcp", "tls", "inproc", "ws", "wss") or not host or not port.isdigit():
+        raise ValueError("expected a Dask scheduler address such as tcp://scheduler:8786")
+    return value
+
+
 def _setting(default: Any, parse: Callable[[str], Any], doc: str) -> Any:
     """A dataclass field that knows how to parse its environment variable."""
     return field(default=default, metadata={"parse": parse, "doc": doc})
@@ -169,6 +181,9 @@ class Settings:
     train_families: tuple[str, ...] | None = _setting(None, _name_list, "candidate families")
     train_grids: Any = _setting(None, _json, "hyper-parameter grids (JSON)")  # noqa: RUF009 (a field)
     holidays: str = _setting("BR", _text, "holiday features: holidays-package country[-subdivision] or none")
+    # Scale: where training computes and how much of the sales it reads at once.
+    dask_address: str | None = _setting(None, _dask_address, "Dask scheduler for training (tcp://host:8786)")
+    train_partition_rows: int = _setting(1_000_000, _positive_int, "sales rows read at once by training")
     # Set by the program, never from the environment.
     testing: bool = field(default=False, metadata={"internal": True})
     cli_command: bool = field(default=False, metadata={"internal": True})
