@@ -84,3 +84,15 @@ def test_an_empty_cut_fails_the_level_clearly(engine: Engine) -> None:
     assert source.empty
     with pytest.raises(ValueError, match="nothing to forecast"):
         source.panel("store", "M", "BR")
+
+
+def test_a_global_model_over_its_row_budget_fits_a_sample_and_forecasts_every_series() -> None:
+    from models.candidates.mlf import MLForecastGlobal, _row_parts
+
+    panel = level_panel(make_sales("D", periods=200, n_stores=6, n_products=4, seed=3), "product", "D")
+    assert len(_row_parts(panel, 1_500)) == 4  # 5,138 observed values
+    whole = MLForecastGlobal().fit(panel, 14).predict()
+    bounded = MLForecastGlobal(max_rows=1_500).fit(panel, 14).predict()
+    assert np.isfinite(whole).all() and np.isfinite(bounded).all()
+    assert not np.allclose(whole, bounded)  # a different training set: a sample of the series
+    assert np.median(np.abs(bounded - whole) / whole) < 0.2  # ... forecasting the same series alike
