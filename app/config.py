@@ -102,6 +102,18 @@ def _json(raw: str) -> Any:
     return json.loads(raw) if raw.strip() else None
 
 
+def _dask_address(raw: str) -> str | None:
+    """Unset or empty = train in-process; otherwise a Dask scheduler address ``scheme://host:port``."""
+    value = raw.strip()
+    if not value:
+        return None
+    scheme, sep, rest = value.partition("://")
+    host, _, port = rest.rpartition(":")
+    if not sep or scheme not in ("tcp", "tls", "inproc", "ws", "wss") or not host or not port.isdigit():
+        raise ValueError("expected a Dask scheduler address such as tcp://scheduler:8786")
+    return value
+
+
 def _setting(default: Any, parse: Callable[[str], Any], doc: str) -> Any:
     """A dataclass field that knows how to parse its environment variable."""
     return field(default=default, metadata={"parse": parse, "doc": doc})
@@ -203,6 +215,9 @@ class Settings:
     # People's language and clock (data.i18n): a user's navbar choice overrides the language.
     language: str = _setting(DEFAULT_LANGUAGE, _language, "pages, CLI and reports: pt_BR or en")
     timezone: str = _setting(DEFAULT_TIMEZONE, _timezone, "IANA time zone that times are shown in")
+    # Scale: where training computes and how much of the sales it reads at once.
+    dask_address: str | None = _setting(None, _dask_address, "Dask scheduler for training (tcp://host:8786)")
+    train_partition_rows: int = _setting(1_000_000, _positive_int, "sales rows read at once by training")
     # Set by the program, never from the environment.
     testing: bool = field(default=False, metadata={"internal": True})
     cli_command: bool = field(default=False, metadata={"internal": True})

@@ -324,3 +324,10 @@ def upload_row(engine: Engine | Connection, upload_id: int) -> Row | None:
     """One ``uploads`` row by id (every column, read by attribute), or None."""
     with _connect(engine) as conn:
         return conn.execute(select(Upload.__table__).where(Upload.id == upload_id)).first()
+
+
+def sales_dates(bind: Engine | Connection, *, end: DateLike | None = None) -> list[dt.date]:
+    """Every distinct sales date (up to ``end`` when given), sorted: the dataset's grid without its rows."""
+    stmt = _filtered(select(type_coerce(Sale.date, String)).distinct(), end=end)
+    with _connect(bind) as conn:
+        return sorted(_as_date(d) for d in conn.scalars(stmt))

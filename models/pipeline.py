@@ -21,10 +21,13 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from data.db import check_writable
 from data.progress import Progress
-from data.reporting import Reporting, complete_sales, load_reporting
+from data.queries import date_range
+from data.reporting import Reporting, load_reporting
 from data.schema import LEVELS
-from data.storage import dataset_frequency, load_sales
+from data.storage import dataset_frequency
+from models.compute import ClusterUnavailable, check_cluster
 from models.features import parse_holidays
+from models.partitions import PartitionedSales
 from models.promotion import (
     Hold,
     PromotionDecision,
@@ -108,6 +111,8 @@ class TrainingSettings(Protocol):
     store_silent_days: int
     forecast_retention_days: int
     forecast_publish_hours: float
+    dask_address: str | None
+    train_partition_rows: int
 
 
 def training_config(settings: TrainingSettings) -> TrainingConfig:
@@ -126,6 +131,7 @@ def training_config(settings: TrainingSettings) -> TrainingConfig:
     except ValueError as exc:
         raise TrainingError(f"setting HOLIDAYS: {exc}") from exc
     kwargs["holidays"] = settings.holidays
+    kwargs["dask_address"] = settings.dask_address
     return TrainingConfig(**kwargs)
 
 
@@ -183,13 +189,18 @@ def run_training(
         raise TrainingError("TRENDSALES_MODEL_DIR is not set: nowhere to save models")
     check_can_save(engine, model_dir)
     train_config = training_config(config)
-    sales = load_sales(engine)
-    if sales is None or sales.empty:
+    if train_config.dask_address:
+        try:
+            check_cluster(train_config.dask_address)
+        except ClusterUnavailable as exc:
+            raise TrainingError(str(exc)) from exc
+    if date_range(engine) is None:
         raise TrainingError(
             "there are no sales in the database: import a sales file (or `data sample`) first"
         )
     reporting = load_reporting(engine, silent_days=config.store_silent_days)
-    sales = complete_sales(sales, reporting)
+    # read per partition of stores, never as one frame of every row (models.partitions)
+    sales = PartitionedSales(engine, through=reporting.complete_through, max_rows=config.train_partition_rows)
     freq = dataset_frequency(engine)
     if freq is None:
         raise TrainingError("the dataset frequency is unknown: re-import the sales files")

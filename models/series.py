@@ -10,6 +10,7 @@ from __future__ import annotations
 import dataclasses
 import hashlib
 from dataclasses import dataclass
+from typing import Protocol
 
 import numpy as np
 import pandas as pd
@@ -222,13 +223,31 @@ def _level_codes(sales: pd.DataFrame, level: str) -> tuple[list[str], np.ndarray
     return ids, own + len(totals), codes.astype(np.int64)
 
 
-def level_panel(sales: pd.DataFrame, level: str, freq: str, holidays: str = "BR") -> Panel:
-    """All series of ``level`` (each store's and all stores') as a Panel on the dataset's regular grid."""
+def sales_grid(freq: str, dates: pd.DatetimeIndex | pd.Series) -> tuple[str, pd.DatetimeIndex]:
+    """The regular grid (pandas alias, grid dates) of a dataset whose sales fall on ``dates``."""
+    alias = grid_alias(freq, dates)
+    snapped = snap_to_grid(pd.DatetimeIndex(dates), alias)
+    return alias, pd.date_range(snapped.min(), snapped.max(), freq=alias)
+
+
+def level_panel(
+    sales: pd.DataFrame,
+    level: str,
+    freq: str,
+    holidays: str = "BR",
+    grid: tuple[str, pd.DatetimeIndex] | None = None,
+) -> Panel:
+    """All series of ``level`` (each store's and all stores') as a Panel on the dataset's regular grid.
+
+    ``grid`` (alias, dates) places a partition of the sales on the whole dataset's grid (``sales_grid``
+    of every date); by default the grid is the one of ``sales`` itself.
+    """
     check_level(level)
     clean = validate_sales(sales, freq)
-    alias = grid_alias(freq, clean["date"])
+    alias, dates = grid if grid is not None else sales_grid(freq, clean["date"])
     snapped = snap_to_grid(pd.DatetimeIndex(clean["date"]), alias)
-    dates = pd.date_range(snapped.min(), snapped.max(), freq=alias)
+    if snapped.min() < dates[0] or snapped.max() > dates[-1]:
+        raise ValueError("sales dates fall outside the grid they are placed on")
     col = dates.get_indexer(snapped).astype(np.int64)
     ids, own, total = _level_codes(clean, level)
     order = np.argsort(np.array(ids, dtype=object))
@@ -255,14 +274,76 @@ def build_level_series(sales: pd.DataFrame, level: str, freq: str) -> pd.DataFra
     return level_panel(sales, level, freq).to_long()
 
 
+class DataDigest:
+    """Rows, date range and sha256 of sales added in parts (detects changed data).
+
+    Rows are hashed in (store, date, product, category) order, so adding whole stores in sorted store
+    order, one part at a time, gives the digest of the whole frame without ever holding it.
+    """
+
+    ORDER = ("store", "date", "product", "category")
+
+    def __init__(self, freq: str) -> None:
+        self.freq = freq
+        self._sha = hashlib.sha256()
+        self.rows = 0
+        self.date_min: pd.Timestamp | None = None
+        self.date_max: pd.Timestamp | None = None
+
+    def add(self, sales: pd.DataFrame) -> None:
+        """Hash the rows of ``sales`` (stores after those already added)."""
+        clean = validate_sales(sales, self.freq).sort_values(list(self.ORDER), kind="stable")
+        self._sha.update(pd.util.hash_pandas_object(clean, index=False).to_numpy().tobytes())
+        self.rows += len(clean)
+        low, high = clean["date"].min(), clean["date"].max()
+        self.date_min = low if self.date_min is None else min(self.date_min, low)
+        self.date_max = high if self.date_max is None else max(self.date_max, high)
+
+    def result(self, n_series: int) -> dict:
+        """The fingerprint stored with a trained level."""
+        if self.date_min is None or self.date_max is None:
+            raise ValueError("no sales were added to the digest")
+        return {
+            "rows": self.rows,
+            "series": n_series,
+            "date_min": self.date_min.date().isoformat(),
+            "date_max": self.date_max.date().isoformat(),
+            "sha256": self._sha.hexdigest(),
+        }
+
+
 def fingerprint(sales: pd.DataFrame, freq: str, n_series: int) -> dict:
     """Rows, series, date range and a sha256 of the sorted sales used (detects changed data)."""
-    clean = validate_sales(sales, freq).sort_values(["date", "store", "product", "category"], kind="stable")
-    digest = hashlib.sha256(pd.util.hash_pandas_object(clean, index=False).to_numpy().tobytes()).hexdigest()
-    return {
-        "rows": len(clean),
-        "series": n_series,
-        "date_min": clean["date"].min().date().isoformat(),
-        "date_max": clean["date"].max().date().isoformat(),
-        "sha256": digest,
-    }
+    digest = DataDigest(freq)
+    digest.add(sales)
+    return digest.result(n_series)
+
+
+class SalesSource(Protocol):
+    """Sales a training reads in parts (``models.partitions.PartitionedSales``) instead of one frame."""
+
+    def panel(self, level: str, freq: str, holidays: str) -> Panel:
+        """The level's panel, built partition by partition."""
+        ...
+
+    def fingerprint(self, freq: str, n_series: int) -> dict:
+        """The data fingerprint of every row the source holds."""
+        ...
+
+
+Sales = pd.DataFrame | SalesSource
+
+
+def sales_panel(sales: Sales, level: str, freq: str, holidays: str = "BR") -> Panel:
+    """The panel of ``level`` from a sales frame or a partitioned source."""
+    if isinstance(sales, pd.DataFrame):
+        return level_panel(sales, level, freq, holidays)
+    check_level(level)
+    return sales.panel(level, freq, holidays)
+
+
+def sales_fingerprint(sales: Sales, freq: str, n_series: int) -> dict:
+    """The data fingerprint of a sales frame or a partitioned source."""
+    if isinstance(sales, pd.DataFrame):
+        return fingerprint(sales, freq, n_series)
+    return sales.fingerprint(freq, n_series)

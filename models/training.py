@@ -7,17 +7,17 @@ best configuration of the top families) is scored from the stored backtests at n
 from __future__ import annotations
 
 import json
-import os
 import time
 from collections.abc import Callable
+from contextlib import nullcontext
 from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
-from joblib import Parallel, delayed
 from threadpoolctl import threadpool_limits
 
 from data.progress import Progress
+from models.assembly import build_forecaster
 from models.candidates import (
     COMBINATION,
     FAMILIES,
@@ -26,17 +26,10 @@ from models.candidates import (
     expand_grid,
     make_candidate,
 )
-from models.evaluation import (
-    Folds,
-    fold_truth,
-    make_folds,
-    residual_scale,
-    scaled_residuals,
-    score_predictions,
-)
+from models.compute import Compute, compute_backend
+from models.evaluation import Folds, fold_truth, make_folds, score_predictions
 from models.fallbacks import apply_fallbacks
-from models.forecaster import ForecastTables, LevelForecaster
-from models.intervals import INTERVAL_LEVELS, calibrate
+from models.forecaster import LevelForecaster
 from models.selection import (
     SELECTION,
     assemble,
@@ -49,11 +42,12 @@ from models.selection import (
 from models.series import (
     SHORT_DAILY_HORIZON,
     Panel,
+    Sales,
     check_level,
     default_horizon,
     default_max_horizon,
-    fingerprint,
-    level_panel,
+    sales_fingerprint,
+    sales_panel,
     season_lengths,
 )
 
@@ -76,6 +70,7 @@ class TrainingConfig:
     holidays: str = "BR"  # country[-subdivision] of the holidays package, or "none"
     local_budget: float | None = None  # cost units of local fits per level (None: selection.LOCAL_BUDGET)
     scored_horizons: tuple[int, ...] | None = None  # horizons the selection scores (None: per frequency)
+    dask_address: str | None = None  # run the per-series work on this Dask cluster (None: joblib here)
 
 
 DEFAULT_CONFIG = TrainingConfig()
@@ -155,16 +150,25 @@ def candidate_configs(config: TrainingConfig) -> list[dict]:
     return out
 
 
-def _raw_predict(panel: Panel, config: dict, horizon: int, random_state: int, rows: np.ndarray) -> np.ndarray:
+def _raw_predict(
+    panel: Panel,
+    config: dict,
+    horizon: int,
+    random_state: int,
+    rows: np.ndarray,
+    compute: Compute | None = None,
+) -> np.ndarray:
     """Paths of ``config`` for the series at ``rows`` (before fallbacks).
 
     Local families fit only those series; global ones fit on every series of the panel (their training
     set) and return the rows asked for. A per-series selection runs each member on its own series.
+    With ``compute``, local fits run as chunks of series and global fits as one task on that backend.
     """
     family = config.get("family")
     if family == COMBINATION:
         return np.mean(
-            [_raw_predict(panel, m, horizon, random_state, rows) for m in config["members"]], axis=0
+            [_raw_predict(panel, m, horizon, random_state, rows, compute) for m in config["members"]],
+            axis=0,
         )
     if family == SELECTION:
         members = config["members"]
@@ -175,26 +179,46 @@ def _raw_predict(panel: Panel, config: dict, horizon: int, random_state: int, ro
         for j, member in enumerate(members):
             mine = np.flatnonzero(pick == j)
             if len(mine):
-                out[mine] = _raw_predict(panel, member, horizon, random_state, rows[mine])
+                out[mine] = _raw_predict(panel, member, horizon, random_state, rows[mine], compute)
         return out
     if len(rows) == 0:
         return np.full((0, horizon), np.nan)
+    if compute is None:
+        if family in LOCAL_FAMILIES:
+            return _fit_paths(panel.take(rows), config, horizon, random_state)
+        return _fit_paths(panel, config, horizon, random_state)[rows]
     if family in LOCAL_FAMILIES:
-        return make_candidate(config, random_state).fit(panel.take(rows), horizon).predict()
-    return make_candidate(config, random_state).fit(panel, horizon).predict()[rows]
+        calls = [
+            (_fit_paths, (panel.take(chunk), config, horizon, random_state, compute.threads))
+            for chunk in _chunks(rows, compute.workers)
+        ]
+        return np.vstack(list(compute.run(calls)))
+    (paths,) = compute.run([(_fit_paths, (panel, config, horizon, random_state, compute.threads))])
+    return paths[rows]
 
 
-def fit_predict(panel: Panel, config: dict, horizon: int, random_state: int) -> tuple[np.ndarray, np.ndarray]:
-    """Fit one configuration on the panel, forecast ``horizon`` steps, apply fallbacks (paths, labels)."""
+def _fit_paths(
+    panel: Panel, config: dict, horizon: int, random_state: int, threads: int | None = None
+) -> np.ndarray:
+    """Fit one (non-composite) configuration on the panel and return its raw paths (a compute task)."""
+    with threadpool_limits(threads) if threads else nullcontext():
+        return make_candidate(config, random_state).fit(panel, horizon).predict()
+
+
+def _chunks(rows: np.ndarray, workers: int) -> list[np.ndarray]:
+    """``rows`` split into up to two chunks per worker (enough to balance uneven series)."""
+    return [c for c in np.array_split(rows, min(len(rows), 2 * workers)) if len(c)] if len(rows) else []
+
+
+def fit_predict(
+    panel: Panel, config: dict, horizon: int, random_state: int, compute: Compute | None = None
+) -> tuple[np.ndarray, np.ndarray]:
+    """Fit one configuration on the panel, forecast ``horizon`` steps, apply fallbacks (paths, labels).
+
+    ``compute`` spreads the fits over a backend (``models.compute``); None fits here, sequentially.
+    """
     rows = np.arange(panel.n_series)
-    return apply_fallbacks(panel, _raw_predict(panel, config, horizon, random_state, rows))
-
-
-def _threads(n_jobs: int) -> int:
-    """BLAS/OpenMP threads per worker: the cores shared among joblib workers (nested threads contend)."""
-    cores = os.cpu_count() or 1
-    workers = cores if n_jobs < 0 else max(1, n_jobs)
-    return max(1, cores // workers)
+    return apply_fallbacks(panel, _raw_predict(panel, config, horizon, random_state, rows, compute))
 
 
 def _fold_predict(
@@ -237,12 +261,14 @@ def _backtest(
     positions: list[int],
     horizon: int,
     random_state: int,
-    rows: np.ndarray | None = None,
+    rows: np.ndarray | None,
+    compute: Compute,
 ) -> list[np.ndarray]:
     """Fold paths of one configuration exactly as the CV computes them (NaN off ``rows``).
 
     Local families fit at the first cutoff and roll forward; a per-series selection backtests each
     member on its own series; a combination averages its members. Used to re-score a configuration.
+    ``compute`` runs the fits on a backend (chunks of series, one task per global fold).
     """
     rows = np.arange(panel.n_series) if rows is None else np.asarray(rows, dtype=int)
     family = config.get("family")
@@ -253,18 +279,29 @@ def _backtest(
         for j, member in enumerate(config["members"]):
             mine = np.intersect1d(np.flatnonzero(pick == j), rows)
             if len(mine):
-                for k, part in enumerate(_backtest(panel, member, positions, horizon, random_state, mine)):
+                parts = _backtest(panel, member, positions, horizon, random_state, mine, compute)
+                for k, part in enumerate(parts):
                     out[k][mine] = part[mine]
         return out
     if family == COMBINATION:
-        parts = [_backtest(panel, m, positions, horizon, random_state, rows) for m in config["members"]]
+        parts = [
+            _backtest(panel, m, positions, horizon, random_state, rows, compute) for m in config["members"]
+        ]
         return [np.mean([p[k] for p in parts], axis=0) for k in range(len(positions))]
+    threads = compute.threads
     if family in LOCAL_FAMILIES:
-        raw = _local_backtest(panel.take(rows), config, positions, horizon, random_state)
+        chunks = _chunks(rows, compute.workers)
+        calls = [
+            (_local_backtest, (panel.take(c), config, positions, horizon, random_state, threads))
+            for c in chunks
+        ]
+        results = list(compute.run(calls)) or [[np.full((0, horizon), np.nan) for _ in positions]]
+        raw = [np.vstack([r[k] for r in results]) for k in range(len(positions))]
         return _scoped_folds(panel, rows, raw, positions)
     if _refit_free(config):
-        return _global_backtest(panel, config, positions, horizon, random_state)
-    return [_fold_predict(panel, config, pos, horizon, random_state) for pos in positions]
+        return _global_backtest(panel, config, positions, horizon, random_state, threads)
+    calls = [(_fold_predict, (panel, config, pos, horizon, random_state, threads)) for pos in positions]
+    return list(compute.run(calls))
 
 
 def _scoped_folds(
@@ -321,41 +358,39 @@ def _run_cv(
     horizon: int,
     config: TrainingConfig,
     report: Callable[[str], None],
+    compute: Compute,
 ) -> list[list[np.ndarray]]:
     """Backtest predictions per configuration and fold.
 
     Global configurations: one task per fold. Local ones: one task per chunk of their series, covering
-    every fold (fit at the first cutoff, then rolled forward). Tasks run in parallel with joblib.
+    every fold (fit at the first cutoff, then rolled forward). Tasks run on ``compute`` (joblib here,
+    or a Dask cluster).
     """
-    threads = _threads(config.n_jobs)
-    workers = max(1, (os.cpu_count() or 1) if config.n_jobs < 0 else config.n_jobs)
+    threads = compute.threads
     tasks: list[tuple[int, object]] = []
-    jobs = []
+    calls = []
     for ci, cfg in enumerate(configs):
         if ci in scopes:
-            rows = scopes[ci]
-            for chunk in np.array_split(rows, min(len(rows), 2 * workers)) if len(rows) else []:
+            for chunk in _chunks(scopes[ci], compute.workers):
                 tasks.append((ci, chunk))
-                jobs.append(
-                    delayed(_local_backtest)(
-                        panel.take(chunk), cfg, positions, horizon, config.random_state, threads
+                calls.append(
+                    (
+                        _local_backtest,
+                        (panel.take(chunk), cfg, positions, horizon, config.random_state, threads),
                     )
                 )
         elif _refit_free(cfg):
             tasks.append((ci, None))
-            jobs.append(
-                delayed(_global_backtest)(panel, cfg, positions, horizon, config.random_state, threads)
-            )
+            calls.append((_global_backtest, (panel, cfg, positions, horizon, config.random_state, threads)))
         else:
             for k, pos in enumerate(positions):
                 tasks.append((ci, k))
-                jobs.append(delayed(_fold_predict)(panel, cfg, pos, horizon, config.random_state, threads))
+                calls.append((_fold_predict, (panel, cfg, pos, horizon, config.random_state, threads)))
     preds: list[list[np.ndarray]] = [[None] * len(positions) for _ in configs]  # type: ignore[list-item]
     raw: dict[int, list[np.ndarray]] = {
         ci: [np.full((panel.n_series, horizon), np.nan) for _ in positions] for ci in scopes
     }
-    results = Parallel(n_jobs=config.n_jobs, return_as="generator")(jobs)
-    for (ci, key), result in zip(tasks, results, strict=True):
+    for (ci, key), result in zip(tasks, compute.run(calls), strict=True):
         if ci in scopes:
             for k, part in enumerate(result):
                 raw[ci][k][key] = part
@@ -372,13 +407,12 @@ def _run_cv(
     return preds
 
 
-def _task_count(configs: list[dict], scopes: dict[int, np.ndarray], n_folds: int, n_jobs: int) -> int:
+def _task_count(configs: list[dict], scopes: dict[int, np.ndarray], n_folds: int, workers: int) -> int:
     """Number of CV tasks ``_run_cv`` reports (for the progress total)."""
-    workers = max(1, (os.cpu_count() or 1) if n_jobs < 0 else n_jobs)
     total = 0
     for ci in range(len(configs)):
         if ci in scopes:
-            total += min(len(scopes[ci]), 2 * workers)
+            total += len(_chunks(scopes[ci], workers))
         elif _refit_free(configs[ci]):
             total += 1
         else:
@@ -450,17 +484,33 @@ def _select(
 
 
 def train_level(
-    sales: pd.DataFrame,
+    sales: Sales,
     level: str,
     *,
     freq: str,
     config: TrainingConfig = DEFAULT_CONFIG,
     progress: Progress | None = None,
 ) -> TrainedLevel:
-    """Score the candidates by rolling-origin CV, choose a configuration per series, refit and serve."""
+    """Score the candidates by rolling-origin CV, choose a configuration per series, refit and serve.
+
+    ``sales`` is a frame or a partitioned source (``models.partitions``); the per-series work runs on
+    the backend of ``config`` (joblib here, or the Dask cluster at ``config.dask_address``).
+    """
     check_level(level)
+    with compute_backend(config.n_jobs, config.dask_address) as compute:
+        return _train_level(sales, level, freq, config, progress, compute)
+
+
+def _train_level(
+    sales: Sales,
+    level: str,
+    freq: str,
+    config: TrainingConfig,
+    progress: Progress | None,
+    compute: Compute,
+) -> TrainedLevel:
     t0 = time.perf_counter()
-    panel = level_panel(sales, level, freq, config.holidays)
+    panel = sales_panel(sales, level, freq, config.holidays)
     horizon = config.horizon or fold_horizon(freq, len(panel.dates), config.n_folds)
     max_horizon = config.max_horizon or default_max_horizon(freq)
     if max_horizon < 1:
@@ -480,7 +530,7 @@ def train_level(
     tasks = (
         len(configs)
         if config.fixed is not None
-        else _task_count(configs, scopes, len(positions), config.n_jobs)
+        else _task_count(configs, scopes, len(positions), compute.workers)
     )
     total = tasks + 1
     step = [0]
@@ -491,11 +541,11 @@ def train_level(
             progress(step[0], total, f"{level}: {label}")
 
     if config.fixed is None:
-        preds = _run_cv(panel, configs, scopes, positions, folds.horizon, config, report)
+        preds = _run_cv(panel, configs, scopes, positions, folds.horizon, config, report, compute)
     else:
         preds = []
         for cfg in configs:
-            preds.append(_backtest(panel, cfg, positions, folds.horizon, config.random_state))
+            preds.append(_backtest(panel, cfg, positions, folds.horizon, config.random_state, None, compute))
             report(f"CV {cfg['family']}")
     overall, cv_table = _score_all(panel, configs, preds, folds, positions)
     baseline = overall[0]
@@ -519,10 +569,9 @@ def train_level(
     t_cv = time.perf_counter() - t0 - t_features
 
     t1 = time.perf_counter()
-    with threadpool_limits(_threads(1)):
-        paths, labels = fit_predict(panel, best, max_horizon, config.random_state)
+    paths, labels = fit_predict(panel, best, max_horizon, config.random_state, compute)
     report(f"refit {best['family']}")
-    forecaster = _build_forecaster(
+    forecaster = build_forecaster(
         panel, level, best, best_metrics, best_preds, positions, folds, paths, labels
     )
     t_refit = time.perf_counter() - t1
@@ -542,63 +591,14 @@ def train_level(
         baseline_metrics=dict(baseline),
         folds=folds,
         durations=durations,
-        fingerprint=fingerprint(sales, freq, panel.n_series),
+        fingerprint=sales_fingerprint(sales, freq, panel.n_series),
         n_series=panel.n_series,
-    )
-
-
-def _build_forecaster(
-    panel: Panel,
-    level: str,
-    best: dict,
-    metrics: dict,
-    fold_preds: list[np.ndarray],
-    positions: list[int],
-    folds: Folds,
-    paths: np.ndarray,
-    labels: np.ndarray,
-) -> LevelForecaster:
-    """Assemble the served forecaster: paths, interval tables from the winner's backtests, history."""
-    m = season_lengths(panel.freq)[0]
-    max_horizon = paths.shape[1]
-    cal = calibrate(scaled_residuals(panel.values, positions, folds.horizon, fold_preds, m)).extended(
-        max_horizon
-    )
-    f32 = np.float32
-    bt_dates = pd.DatetimeIndex(
-        np.concatenate([panel.dates[p + 1 : p + 1 + folds.horizon] for p in positions])
-    )
-    tables = ForecastTables(
-        points=paths.astype(f32),
-        scales=np.nan_to_num(residual_scale(panel.values, m, 4 * m), nan=0.0).astype(f32),
-        lo={lv: cal.lo[lv].astype(f32) for lv in INTERVAL_LEVELS},
-        hi={lv: cal.hi[lv].astype(f32) for lv in INTERVAL_LEVELS},
-        rho=float(cal.rho),
-        history=panel.values.astype(f32),
-        history_dates=panel.dates,
-        backtest=np.hstack(fold_preds).astype(f32),
-        backtest_dates=bt_dates,
-        backtest_folds=np.repeat(np.arange(len(positions)), folds.horizon),
-        center=cal.center.astype(f32),
-    )
-    counts = {lab: int((labels == lab).sum()) for lab in sorted(set(labels))}
-    return LevelForecaster(
-        level=level,
-        freq=panel.freq,
-        alias=panel.alias,
-        series_ids=panel.ids,
-        params=json.loads(config_key(best)),
-        metrics={k: float(v) for k, v in metrics.items()},
-        data_range=(panel.dates[0], panel.dates[-1]),
-        max_horizon=max_horizon,
-        tables=tables,
-        fallbacks=counts,
     )
 
 
 def rescore(
     best_params: dict,
-    sales: pd.DataFrame,
+    sales: Sales,
     level: str,
     *,
     freq: str,
@@ -609,8 +609,11 @@ def rescore(
     check_level(level)
     if "family" not in best_params:
         raise ValueError("best_params lacks 'family'")
-    panel = level_panel(sales, level, freq, config.holidays)
+    panel = sales_panel(sales, level, freq, config.holidays)
     positions = folds.positions(panel.dates)
-    preds = _backtest(panel, dict(best_params), positions, folds.horizon, config.random_state)
+    with compute_backend(config.n_jobs, config.dask_address) as compute:
+        preds = _backtest(
+            panel, dict(best_params), positions, folds.horizon, config.random_state, None, compute
+        )
     _, overall = score_predictions(panel.values, positions, folds.horizon, preds, season_lengths(freq)[0])
     return overall

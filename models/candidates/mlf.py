@@ -19,6 +19,10 @@ from mlforecast.target_transforms import Differences, LocalStandardScaler
 from models.features import holiday_flags
 from models.series import Panel
 
+# Observed values a fit reads at most (mlforecast's feature frame is ~25 columns per value): above it
+# the regressor is fitted on a seeded sample of series and every series is forecast part by part.
+MAX_FIT_ROWS = 3_000_000
+
 _FEATURES = {
     "D": {
         "lags": [1, 2, 3, 4, 5, 6, 7, 14, 21, 28, 364],
@@ -80,11 +84,13 @@ class MLForecastGlobal:
         differences: bool = False,
         threads: int = 1,
         random_state: int = 0,
+        max_rows: int = MAX_FIT_ROWS,
     ) -> None:
         self.regressor = regressor
         self.differences = differences
         self.threads = threads
         self.random_state = random_state
+        self.max_rows = max_rows
 
     def _pipeline(self, panel: Panel) -> MLForecast:
         spec = _FEATURES[panel.freq]
@@ -133,16 +139,31 @@ class MLForecastGlobal:
         """Fit the regressor on every series of the panel and forecast ``horizon`` steps recursively."""
         if horizon < 1:
             raise ValueError(f"horizon must be >= 1, got {horizon}")
-        long = self._long(panel)
         self.paths_ = np.full((panel.n_series, horizon), np.nan)
+        parts = _row_parts(panel, self.max_rows)
+        train = panel if len(parts) == 1 else panel.take(_sample(parts, self.random_state))
+        long, level = _usable(train.to_long())
         if long.empty:
             return self
+        long = long.assign(weight=np.maximum(level, 1e-9) / max(float(np.mean(level)), 1e-9))
         mlf = self._pipeline(panel)
         with warnings.catch_warnings():  # lags longer than a young series are NaN on purpose
             warnings.simplefilter("ignore", UserWarning)
             mlf.fit(long, dropna=False, weight_col="weight", static_features=[])
-            self.paths_ = self._paths(panel, mlf.predict(horizon), horizon)
+            del long
+            if len(parts) == 1:
+                self._store(panel.ids, mlf.predict(horizon))
+            for rows in parts if len(parts) > 1 else []:  # every series, one bounded part at a time
+                new, _ = _usable(panel.take(rows).to_long())
+                if len(new):
+                    self._store(panel.ids, mlf.predict(horizon, new_df=new.assign(weight=1.0)))
+        self.paths_ = np.clip(self.paths_, 0.0, None)
         return self
+
+    def _store(self, ids: tuple[str, ...], pred: pd.DataFrame) -> None:
+        rows = pd.Index(ids).get_indexer(pred["unique_id"])
+        step = pred.groupby("unique_id", sort=False).cumcount().to_numpy()
+        self.paths_[rows, step] = pred["model"].to_numpy(dtype=float)
 
     def backtest(self, panel: Panel, positions: list[int], horizon: int) -> list[np.ndarray]:
         """Out-of-sample paths per fold: fit once at the first cutoff, then forecast from each later one.
@@ -170,3 +191,28 @@ class MLForecastGlobal:
     def predict(self) -> np.ndarray:
         """Forecast paths (series x horizon)."""
         return self.paths_.copy()
+
+
+def _usable(long: pd.DataFrame) -> tuple[pd.DataFrame, np.ndarray]:
+    """The rows of series the per-series standardisation can serve, and each row's series mean.
+
+    Series whose values are all equal (or with under 3 values) are left to the fallbacks.
+    """
+    spread = long.groupby("unique_id", sort=False)["y"].agg(["std", "mean", "size"])
+    usable = spread.index[(spread["std"] > 0) & (spread["size"] >= 3)]
+    long = long[long["unique_id"].isin(usable)]
+    return long, spread.loc[long["unique_id"], "mean"].to_numpy()
+
+
+def _row_parts(panel: Panel, max_rows: int) -> list[np.ndarray]:
+    """The panel's series in consecutive parts of at most about ``max_rows`` observed values each."""
+    observed = panel.n_obs()
+    n_parts = max(1, int(np.ceil(observed.sum() / max(1, max_rows))))
+    return [p for p in np.array_split(np.arange(panel.n_series), n_parts) if len(p)]
+
+
+def _sample(parts: list[np.ndarray], random_state: int) -> np.ndarray:
+    """A seeded sample of series the size of one part: the training set when the panel is too large."""
+    rows = np.concatenate(parts)
+    size = max(len(p) for p in parts)
+    return np.sort(np.random.default_rng(random_state).choice(rows, size=size, replace=False))

@@ -1,0 +1,145 @@
+"""Where a training's per-series work runs: in this process (joblib) or on an existing Dask cluster.
+
+The engine hands over batches of independent calls (a local family's CV on a chunk of series, a global
+model's fold, a refit of one chunk) and reads the results back in order; it never knows which backend
+ran them. ``LocalCompute`` is joblib (what training always used); ``DaskCompute`` submits the same
+module-level functions to a ``dask.distributed`` cluster (``TRENDSALES_DASK_ADDRESS``), scattering the
+large panels once instead of shipping them inside every task. The cluster only computes: the training
+process still owns the leader lock, the training slot, the registry and MASTER.
+
+Dask's own scheduler is the task queue (no home-made one); statsforecast's and mlforecast's fugue
+backends are not used because the engine fits per-series budgets, fold roll-forwards and per-series
+selection on its dense panel, which those backends do not express (docs/OPERATIONS.md › Dask).
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
+from typing import Any, Protocol
+
+from joblib import Parallel, delayed
+
+from models.series import Panel
+
+Call = tuple[Callable[..., Any], tuple[Any, ...]]
+
+
+class Compute(Protocol):
+    """A backend that runs independent calls and yields their results in submission order."""
+
+    workers: int  # parallel slots (joblib jobs, or the cluster's worker threads)
+    threads: int  # BLAS/OpenMP threads each call may use
+
+    def run(self, calls: Sequence[Call]) -> Iterator[Any]:
+        """Run ``calls`` (function, args) and yield each result in the order given."""
+        ...
+
+
+class LocalCompute:
+    """joblib in this process (``n_jobs`` workers; -1 = every core), as training always ran."""
+
+    def __init__(self, n_jobs: int = 1) -> None:
+        cores = os.cpu_count() or 1
+        self.n_jobs = n_jobs
+        self.workers = cores if n_jobs < 0 else max(1, n_jobs)
+        self.threads = max(1, cores // self.workers)  # nested threads would contend for the cores
+
+    def run(self, calls: Sequence[Call]) -> Iterator[Any]:
+        """Run the calls with joblib (sequentially when ``n_jobs`` is 1) and yield results in order."""
+        if not calls:
+            return iter(())
+        return Parallel(n_jobs=self.n_jobs, return_as="generator")(delayed(fn)(*args) for fn, args in calls)
+
+
+class DaskCompute:
+    """The calls as tasks on a ``dask.distributed`` cluster through ``client``.
+
+    Panels in the arguments are scattered once per batch (a global model's folds share one panel), so
+    the scheduler never carries arrays inside task definitions. Results are gathered in order and each
+    future is released as soon as its result is read, which bounds what the cluster holds.
+    """
+
+    def __init__(self, client: Any) -> None:
+        self.client = client
+        self.workers = max(1, sum(client.nthreads().values()))
+        self.threads = 1  # each worker thread is a slot; BLAS threads inside it would oversubscribe
+
+    def _scattered(self, arg: Any, shared: dict[int, Any]) -> Any:
+        if not isinstance(arg, Panel):
+            return arg
+        if id(arg) not in shared:
+            shared[id(arg)] = (arg, self.client.scatter(arg, hash=False))
+        return shared[id(arg)][1]
+
+    def run(self, calls: Sequence[Call]) -> Iterator[Any]:
+        """Submit every call, then yield each result in order (a task's error is raised here)."""
+        shared: dict[int, Any] = {}
+        futures = [
+            self.client.submit(fn, *(self._scattered(a, shared) for a in args), pure=False)
+            for fn, args in calls
+        ]
+
+        def results() -> Iterator[Any]:
+            try:
+                for i, future in enumerate(futures):
+                    yield future.result()
+                    futures[i] = None
+            finally:
+                self.client.cancel([f for f in futures if f is not None])
+                shared.clear()
+
+        return results()
+
+
+CONNECT_SECONDS = 10.0
+
+
+class ClusterUnavailable(RuntimeError):
+    """The configured Dask scheduler cannot be reached (training then does not start)."""
+
+
+def _client(address: str) -> Any:
+    from distributed import Client  # imported only when a cluster is configured
+
+    try:
+        return Client(address, timeout=CONNECT_SECONDS, set_as_default=False)
+    except (OSError, TimeoutError) as exc:
+        raise ClusterUnavailable(
+            f"cannot reach the Dask scheduler at {address} within {CONNECT_SECONDS:.0f} s ({exc}); "
+            "start the cluster or unset TRENDSALES_DASK_ADDRESS to train in-process"
+        ) from exc
+
+
+def check_cluster(address: str) -> int:
+    """Connect to the scheduler at ``address`` once and return its worker threads.
+
+    Raises ``ClusterUnavailable`` naming the address when it cannot be reached or has no worker (its
+    tasks would wait forever), so a run fails before any level trains.
+    """
+    client = _client(address)
+    try:
+        threads = int(sum(client.nthreads().values()))
+    finally:
+        client.close()
+    if threads == 0:
+        raise ClusterUnavailable(f"the Dask scheduler at {address} has no worker: start at least one")
+    return threads
+
+
+@contextmanager
+def compute_backend(n_jobs: int = 1, dask_address: str | None = None) -> Iterator[Compute]:
+    """The backend of one training: a client of the Dask cluster at ``dask_address``, else joblib.
+
+    The client is opened for the block and closed after it; an unreachable scheduler raises
+    ``ClusterUnavailable`` at once instead of training somewhere unexpected.
+    """
+    if not dask_address:
+        yield LocalCompute(n_jobs)
+        return
+    client = _client(dask_address)
+    try:
+        yield DaskCompute(client)
+    finally:
+        client.close()
