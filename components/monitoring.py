@@ -14,7 +14,7 @@ import pandas as pd
 from dash import dcc, html
 
 from components import ids
-from components.formatting import PLOTLY_SEPARATORS, format_percent
+from components.formatting import format_percent, plotly_separators
 
 ACTUAL_COLOR = "#212529"
 ORIGIN_COLORS = ("#fd7e14", "#6f42c1", "#20c997")
@@ -183,7 +183,7 @@ def accuracy_figure(view: Any) -> dict[str, Any]:
     return {
         "data": traces,
         "layout": {
-            "separators": PLOTLY_SEPARATORS,
+            "separators": plotly_separators(),
             "margin": {"l": 60, "r": 10, "t": 10, "b": 40},
             "hovermode": "x unified",
             "legend": {"orientation": "h", "y": -0.15},
