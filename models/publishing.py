@@ -30,6 +30,10 @@ import pandas as pd
 from sqlalchemy import Engine
 
 from data.forecast_store import (
+    BACKTEST_KIND,
+    HISTORY_KIND,
+    SCALE_KIND,
+    SERVING_FORMAT,
     SnapshotInfo,
     prune_snapshots,
     servable,
@@ -48,8 +52,6 @@ from models.series import future_dates
 
 logger = logging.getLogger(__name__)
 
-META_FORMAT = 1
-HISTORY_KIND, SCALE_KIND, BACKTEST_KIND = 0, 1, 2  # backtest rows: kind = BACKTEST_KIND + fold
 REASONS = ("promotion", "data", "daily")
 
 
@@ -165,7 +167,7 @@ def serving_meta(model: LevelForecaster) -> dict[str, Any]:
     iso = [d.isoformat() for d in t.history_dates]
     return _finite(
         {
-            "meta_format": META_FORMAT,
+            "meta_format": SERVING_FORMAT,
             "level": model.level,
             "freq": model.freq,
             "alias": model.alias,
