@@ -263,50 +263,74 @@ def main() -> None:
     parser.add_argument("--threads", type=int, default=4)
     parser.add_argument("--paints", type=int, default=5)
     parser.add_argument("--full-training", action="store_true")
+    parser.add_argument(
+        "--serve-store",
+        choices=("on", "off", "both"),
+        default="on",
+        help="FORECAST_SERVE_STORE (both: compare)",
+    )
     args = parser.parse_args()
 
+    modes = {"on": ["1"], "off": ["0"], "both": ["0", "1"]}[args.serve_store]
     with tempfile.TemporaryDirectory(prefix="bench-dashboard-") as tmp:
         instance = Path(tmp)
         catalogue = build_instance(instance, full_training=args.full_training)
-        env = app_environment(
-            instance,
-            TRENDSALES_ADMIN_PASSWORD="bench-admin-pass-1",
-            TRENDSALES_SCHEDULER_ENABLED="0",
-            TRENDSALES_ACCESS_LOG="",
-        )
-        server = start_server(env, workers=args.workers, threads=args.threads)
-        try:
-            base = server.url
-            session = login(base)
-            for view in random_views(catalogue, 20, seed=1):  # warm-up: model loads in each worker
-                timed(lambda v=view: call_view(session, base, v))
-            health = [timed(lambda: session.get(base + "/healthz", timeout=10)) for _ in range(100)]
-            single = [
-                timed(lambda v=v: call_view(session, base, v))
-                for v in random_views(catalogue, args.requests, 7)
-            ]
-            many = concurrent_views(base, catalogue, args.clients, args.per_client)
-            paints = first_paints(base, args.paints)
-        finally:
-            server.stop()
+        runs = {mode: measure(instance, catalogue, args, mode) for mode in modes}
 
-    baseline = statistics.median(health)
     print(
         f"Demo data: {len(catalogue['stores'])} stores, {len(catalogue['categories'])} categories; "
         f"import {catalogue['import_s']:.1f} s, training {catalogue['train_s']:.1f} s "
         f"({'default grid' if args.full_training else 'small grid'}); gunicorn {args.workers} workers "
         f"x {args.threads} threads.\n"
     )
-    print("| call | n | p50 ms | p95 ms | max ms | p50 / healthz |")
-    print("|---|---|---|---|---|---|")
-    print(row("`/healthz` (baseline)", percentiles(health), baseline))
-    print(row("view callback, 1 client", percentiles(single), baseline))
-    print(row(f"view callback, {args.clients} concurrent clients", percentiles(many), baseline))
-    paint = percentiles(paints)
-    print(
-        f"\nFirst dashboard paint after login (headless Chromium, {paint['n']} runs): "
-        f"median {paint['p50']:.0f} ms, max {paint['max']:.0f} ms."
+    for mode, (health, single, many, paints) in runs.items():
+        baseline = statistics.median(health)
+        source = "the forecast store (FORECAST_SERVE_STORE=1)" if mode == "1" else "artifacts in memory"
+        print(f"Serving from {source}:\n")
+        print("| call | n | p50 ms | p95 ms | max ms | p50 / healthz |")
+        print("|---|---|---|---|---|---|")
+        print(row("`/healthz` (baseline)", percentiles(health), baseline))
+        print(row("view callback, 1 client", percentiles(single), baseline))
+        print(row(f"view callback, {args.clients} concurrent clients", percentiles(many), baseline))
+        if paints:
+            paint = percentiles(paints)
+            print(
+                f"\nFirst dashboard paint after login (headless Chromium, {paint['n']} runs): "
+                f"median {paint['p50']:.0f} ms, max {paint['max']:.0f} ms."
+            )
+        print()
+    if len(runs) == 2:
+        (_, off_single, off_many, _), (_, on_single, on_many, _) = runs["0"], runs["1"]
+        for name, off, on in (("1 client", off_single, on_single), ("concurrent", off_many, on_many)):
+            ratio = percentiles(on)["p95"] / percentiles(off)["p95"]
+            print(f"view callback p95, {name}: store / memory = {ratio:.2f}")
+
+
+def measure(instance: Path, catalogue: dict[str, Any], args: argparse.Namespace, serve_store: str) -> tuple:
+    """Serve ``instance`` with FORECAST_SERVE_STORE=``serve_store``; time healthz, views and paints."""
+    env = app_environment(
+        instance,
+        TRENDSALES_ADMIN_PASSWORD="bench-admin-pass-1",
+        TRENDSALES_SCHEDULER_ENABLED="0",
+        TRENDSALES_ACCESS_LOG="",
+        TRENDSALES_FORECAST_SERVE_STORE=serve_store,
+        TRENDSALES_SECRET_KEY="bench-dashboard-secret-key-0123456789",
     )
+    server = start_server(env, workers=args.workers, threads=args.threads)
+    try:
+        base = server.url
+        session = login(base)
+        for view in random_views(catalogue, 20, seed=1):  # warm-up: model loads in each worker
+            timed(lambda v=view: call_view(session, base, v))
+        health = [timed(lambda: session.get(base + "/healthz", timeout=10)) for _ in range(100)]
+        single = [
+            timed(lambda v=v: call_view(session, base, v)) for v in random_views(catalogue, args.requests, 7)
+        ]
+        many = concurrent_views(base, catalogue, args.clients, args.per_client)
+        paints = first_paints(base, args.paints) if args.paints else []
+    finally:
+        server.stop()
+    return health, single, many, paints
 
 
 if __name__ == "__main__":

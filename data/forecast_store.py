@@ -17,6 +17,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import os
+import threading
 import uuid
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
@@ -42,6 +43,12 @@ SERIES_COLUMNS = ("series_id", "kind", "date", "value")
 _SERIES_SCHEMA = pa.schema(
     [("series_id", pa.string()), ("kind", pa.int16()), ("date", pa.date32()), ("value", pa.float32())]
 )
+HISTORY_KIND, SCALE_KIND, BACKTEST_KIND = (
+    0,
+    1,
+    2,
+)  # companion row kinds; a back-test row is BACKTEST_KIND + fold
+SERVING_FORMAT = 1  # version of the companions' layout (``meta_format`` in the meta file)
 SERIES_SUFFIX = ".series.parquet"
 META_SUFFIX = ".meta.json"
 
@@ -313,6 +320,34 @@ def read_series_rows(snapshot: SnapshotInfo, series_ids: Iterable[str]) -> pd.Da
     frame = dataset.to_table(filter=pads.field("series_id").isin(wanted)).to_pandas()
     frame["date"] = pd.to_datetime(frame["date"])
     return frame.loc[:, list(SERIES_COLUMNS)].reset_index(drop=True)
+
+
+class SeriesReader:
+    """Reads the rows of one series from one snapshot file, for serving (thread-safe).
+
+    Why not ``read_points``: a worker answers many single-series reads; this keeps the file's footer
+    and the series range of each row group, and reads only the row groups that can hold the series,
+    single-threaded (no dataset scanner and its thread pools and buffers in every worker).
+    """
+
+    def __init__(self, path: str | os.PathLike[str]) -> None:
+        self._file = pq.ParquetFile(path)
+        meta = self._file.metadata
+        column = meta.schema.names.index("series_id")
+        self._ranges = []
+        for i in range(meta.num_row_groups):
+            stats = meta.row_group(i).column(column).statistics
+            self._ranges.append((stats.min, stats.max) if stats is not None and stats.has_min_max else None)
+        self._lock = threading.Lock()
+
+    def rows(self, series_id: str) -> pa.Table:
+        """The rows of ``series_id`` (in file order; empty when the series is absent)."""
+        groups = [i for i, r in enumerate(self._ranges) if r is None or r[0] <= series_id <= r[1]]
+        with self._lock:
+            table = self._file.read_row_groups(groups, use_threads=False) if groups else None
+        if table is None:
+            return self._file.schema_arrow.empty_table()
+        return table.filter(pc.equal(table["series_id"], series_id))
 
 
 def read_series_ids(snapshot: SnapshotInfo) -> tuple[str, ...]:

@@ -11,8 +11,11 @@ scores it against the actuals that arrive) and what the dashboard, the API and t
   selection, no CV);
 - at least every ``forecast_publish_hours`` (the leader's scheduler, ``publish_due``).
 
-``published_paths`` is the one place where the published point paths are computed (a reconciliation
-across levels plugs in there); everything else, the bounds included, derives from it.
+``published_paths`` is the one place where the published point paths are computed: it receives the
+forecasters of every level being published together, so a reconciliation across levels (store →
+category → product) plugs in there; everything else — the bounds, the archive, what workers serve —
+derives from its result. (A level served from its artifact, before its first publication, serves the
+unpublished paths.)
 """
 
 from __future__ import annotations
@@ -21,7 +24,7 @@ import datetime as dt
 import logging
 import math
 import time
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any, Protocol
 
@@ -30,6 +33,10 @@ import pandas as pd
 from sqlalchemy import Engine
 
 from data.forecast_store import (
+    BACKTEST_KIND,
+    HISTORY_KIND,
+    SCALE_KIND,
+    SERVING_FORMAT,
     SnapshotInfo,
     prune_snapshots,
     servable,
@@ -48,8 +55,6 @@ from models.series import future_dates
 
 logger = logging.getLogger(__name__)
 
-META_FORMAT = 1
-HISTORY_KIND, SCALE_KIND, BACKTEST_KIND = 0, 1, 2  # backtest rows: kind = BACKTEST_KIND + fold
 REASONS = ("promotion", "data", "daily")
 
 
@@ -76,13 +81,14 @@ class Published:
     n_series: int
 
 
-def published_paths(model: LevelForecaster) -> np.ndarray:
-    """The point paths published and served for every series of ``model`` (series x max_horizon).
+def published_paths(models: Mapping[str, LevelForecaster]) -> dict[str, np.ndarray]:
+    """The point paths published and served, ``{level: series x max_horizon}``, for ``models`` (the
+    forecasters of the levels published together, each on its newest origin).
 
-    Why one function: a reconciliation of the levels (store → category → product) replaces the
-    paths here, and the bounds, the archive and the served forecasts all follow from its result.
+    Why one function: a reconciliation of the levels replaces the paths here, and the bounds, the
+    archive and the served forecasts all follow from its result. Today: each model's own paths.
     """
-    return np.asarray(model.tables.points, dtype=np.float32)
+    return {level: np.asarray(model.tables.points, dtype=np.float32) for level, model in models.items()}
 
 
 def _bounds(paths: np.ndarray, scales: np.ndarray, lo: np.ndarray, hi: np.ndarray) -> tuple[np.ndarray, ...]:
@@ -100,7 +106,7 @@ def published_points(model: LevelForecaster, paths: np.ndarray | None = None) ->
     The frame has ``data.forecast_store.POINT_COLUMNS``; the bounds are the ones a request would be
     served for the same series and step.
     """
-    paths = published_paths(model) if paths is None else paths
+    paths = published_paths({model.level: model})[model.level] if paths is None else paths
     n, steps = paths.shape
     t = model.tables
     frame = {
@@ -165,7 +171,7 @@ def serving_meta(model: LevelForecaster) -> dict[str, Any]:
     iso = [d.isoformat() for d in t.history_dates]
     return _finite(
         {
-            "meta_format": META_FORMAT,
+            "meta_format": SERVING_FORMAT,
             "level": model.level,
             "freq": model.freq,
             "alias": model.alias,
@@ -188,8 +194,11 @@ def serving_meta(model: LevelForecaster) -> dict[str, Any]:
     )
 
 
-def publish_forecaster(engine: Engine, folder: str, model: LevelForecaster, *, reason: str) -> SnapshotInfo:
-    """Write ``model``'s published forecasts with their serving companions as a new snapshot.
+def publish_forecaster(
+    engine: Engine, folder: str, model: LevelForecaster, *, reason: str, paths: np.ndarray | None = None
+) -> SnapshotInfo:
+    """Write ``model``'s published forecasts (``paths``, default ``published_paths`` of the model alone)
+    with their serving companions as a new snapshot; the served paths become ``paths``.
 
     Registering the row is the pointer change every worker picks up (``served_snapshots``).
     """
@@ -197,7 +206,7 @@ def publish_forecaster(engine: Engine, folder: str, model: LevelForecaster, *, r
         raise ValueError(f"unknown publishing reason {reason!r}; expected one of {', '.join(REASONS)}")
     if not model.version:
         raise ValueError("only a registered version can be published (the forecaster has no version id)")
-    paths = published_paths(model)
+    paths = published_paths({model.level: model})[model.level] if paths is None else paths
     return write_snapshot(
         engine,
         folder,
@@ -244,7 +253,7 @@ def publish_masters(
     """
     wanted = None if levels is None else set(levels)
     sales = _CompleteSales(engine, settings.store_silent_days)
-    done = []
+    models: dict[str, tuple[LevelForecaster, bool, float]] = {}
     for level, version in sorted(master_versions(engine).items()):
         if wanted is not None and level not in wanted:
             continue
@@ -253,17 +262,33 @@ def publish_masters(
             info = get_version(engine, version)
             model = load_artifact(info.artifact_path, expected_level=level).with_version(version)
             frame = sales.get()
-            moved = False
-            if frame is not None and _should_move(model, frame, reason):
+            moved = frame is not None and _should_move(model, frame, reason)
+            if moved:
                 model = move_origin(model, frame, holidays=settings.holidays)
-                moved = True
-            snap = publish_forecaster(engine, settings.model_dir, model, reason=reason)
+        except Exception:
+            logger.error(
+                "re-forecasting level %s failed; it keeps its published forecasts", level, exc_info=True
+            )
+            continue
+        models[level] = (model, moved, time.perf_counter() - started)
+    paths = published_paths({level: m for level, (m, _, _) in models.items()})
+    done = []
+    for level, (model, moved, spent) in models.items():
+        started = time.perf_counter()
+        try:
+            snap = publish_forecaster(engine, settings.model_dir, model, reason=reason, paths=paths[level])
         except Exception:
             logger.error("publishing the forecasts of level %s failed", level, exc_info=True)
             continue
-        seconds = time.perf_counter() - started
-        logger.info("published %s %s (%s, origin %s) in %.1fs", level, version, reason, snap.origin, seconds)
-        done.append(Published(level, version, snap.id, snap.origin, moved, round(seconds, 3), snap.n_series))
+        seconds = spent + time.perf_counter() - started
+        logger.info(
+            "published %s %s (%s, origin %s) in %.1fs", level, model.version, reason, snap.origin, seconds
+        )
+        done.append(
+            Published(
+                level, str(model.version), snap.id, snap.origin, moved, round(seconds, 3), snap.n_series
+            )
+        )
     apply_retention(engine, settings)
     return done
 

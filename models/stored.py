@@ -24,18 +24,22 @@ import pandas as pd
 from sqlalchemy import Engine
 
 from data.forecast_store import (
+    BACKTEST_KIND,
+    HISTORY_KIND,
+    SCALE_KIND,
+    SERIES_SUFFIX,
+    SERVING_FORMAT,
+    SeriesReader,
     SnapshotInfo,
+    companion,
     read_meta,
-    read_points,
     read_series_ids,
-    read_series_rows,
     servable,
     served_snapshots,
 )
 from models.artifacts import load_artifact
 from models.forecaster import ForecastTables, LevelForecaster
 from models.intervals import INTERVAL_LEVELS, Calibration
-from models.publishing import BACKTEST_KIND, HISTORY_KIND, META_FORMAT, SCALE_KIND
 from models.registry import get_version
 
 logger = logging.getLogger(__name__)
@@ -49,7 +53,7 @@ class StoredForecaster:
     def __init__(
         self, snapshot: SnapshotInfo, meta: dict, series_ids: tuple[str, ...], cache_series: int
     ) -> None:
-        if meta.get("meta_format") != META_FORMAT:
+        if meta.get("meta_format") != SERVING_FORMAT:
             raise ValueError(f"snapshot {snapshot.id} has serving format {meta.get('meta_format')!r}")
         self.snapshot = snapshot
         self.level: str = meta["level"]
@@ -75,6 +79,8 @@ class StoredForecaster:
             (int(f), d): i
             for i, (f, d) in enumerate(zip(self._backtest_folds, self._backtest_dates, strict=True))
         }
+        self._points = SeriesReader(snapshot.path)
+        self._rows = SeriesReader(companion(snapshot, SERIES_SUFFIX))
         self._cache_size = max(1, int(cache_series))
         self._cache: OrderedDict[str, LevelForecaster] = OrderedDict()
         self._lock = threading.Lock()
@@ -124,15 +130,13 @@ class StoredForecaster:
     def _read(self, series_id: str) -> LevelForecaster:
         """Build the one-series forecaster from the snapshot's rows of ``series_id``."""
         f32 = np.float32
-        points = read_points(self.snapshot, [series_id])["forecast"].to_numpy(dtype=f32)
+        points = self._points.rows(series_id)["forecast"].to_numpy().astype(f32)
         if len(points) != self.max_horizon:
             raise ValueError(f"snapshot {self.snapshot.id} holds {len(points)} steps of {series_id!r}")
-        rows = read_series_rows(self.snapshot, [series_id])
-        kind, dates, values = (
-            rows["kind"].to_numpy(),
-            pd.DatetimeIndex(rows["date"]),
-            rows["value"].to_numpy(),
-        )
+        rows = self._rows.rows(series_id)
+        kind = rows["kind"].to_numpy()
+        dates = pd.DatetimeIndex(rows["date"].to_numpy().astype("datetime64[ns]"))
+        values = rows["value"].to_numpy()
         history = np.full(len(self._history_dates), np.nan, dtype=f32)
         mine = kind == HISTORY_KIND
         history[self._history_dates.get_indexer(dates[mine])] = values[mine]

@@ -12,6 +12,7 @@ from sqlalchemy import update
 
 from data.forecast_store import (
     POINT_COLUMNS,
+    SeriesReader,
     latest_snapshot,
     list_snapshots,
     prune_snapshots,
@@ -113,3 +114,24 @@ def test_retention_deletes_old_snapshots_but_keeps_the_newest_of_each_level(engi
     assert {i.id for i in list_snapshots(engine)} == {old_store.id, new.id}
     assert not orphan.exists()
     assert not (tmp_path / "forecasts" / "product").joinpath(old.path.rsplit("/", 1)[1]).exists()
+
+
+def test_a_series_reader_finds_series_that_straddle_row_groups(engine, tmp_path):
+    series = [f"store=S{i:03d}|product=p" for i in range(300)]
+    info = write_snapshot(
+        engine,
+        tmp_path,
+        level="product",
+        model_version="v1",
+        origin=dt.date(2023, 12, 31),
+        freq="D",
+        reason="promotion",
+        points=_points(series, steps=500),  # 150,000 rows: three row groups, boundaries inside series
+    )
+    reader = SeriesReader(info.path)
+    straddling = [series[65_536 // 500], series[131_072 // 500], series[0], series[-1]]
+    for sid in straddling:
+        rows = reader.rows(sid).to_pandas()
+        assert len(rows) == 500 and set(rows["series_id"]) == {sid}
+        assert np.allclose(rows["forecast"], read_points(info, [sid])["forecast"])
+    assert reader.rows("store=S999|product=p").num_rows == 0
