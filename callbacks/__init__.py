@@ -25,5 +25,5 @@ def register_callbacks(app: Dash, services: Any) -> None:
     forecast.register(app, services, cache)
     filters.register(app, services, cache)
     export.register(app, services)
-    monitoring.register(app, services)
+    monitoring.register(app, services, cache)
     admin.register(app, services)

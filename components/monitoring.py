@@ -85,6 +85,8 @@ def live_error_text(live: Any, freq: str) -> str:
         level = _("forecast {share} above actual").format(share=format_percent(live.bias, 1))
     else:
         level = _("forecast {share} below actual").format(share=format_percent(-live.bias, 1))
+    if live.coverage_80 != live.coverage_80:  # NaN: no range (a sum of several stores' series)
+        return _("Last {weeks} weeks: {level}.").format(weeks=live.weeks, level=level)
     return _("Last {weeks} weeks: {level}; 80% range held {held} of {words}.").format(
         weeks=live.weeks, level=level, held=format_percent(live.coverage_80), words=words
     )

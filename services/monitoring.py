@@ -26,7 +26,7 @@ from data.drift import DriftState, drift_states
 from data.forecast_store import list_snapshots, read_points
 from data.frequency import frequency
 from data.queries import dataset_frequency, list_stores
-from data.reporting import load_reporting
+from data.reporting import Reporting, load_reporting
 from data.schema import LEVELS
 from models.live import BacktestCache, check_drift, distinct_origins, level_actuals, score_snapshots
 from models.monitoring import (
@@ -35,8 +35,8 @@ from models.monitoring import (
     backtest_table,
     drift_window,
     horizon_bands,
+    horizon_steps,
     pooled_metrics,
-    score_points,
 )
 from models.series import check_level
 from services.scoping import ALL_STORES, StoreScope
@@ -244,17 +244,23 @@ def forecast_vs_actual(
     category: str | None = None,
     product: str | None = None,
     scope: StoreScope = ALL_STORES,
+    reporting: Reporting | None = None,
     weeks_ago: Sequence[int] = PAST_ORIGIN_WEEKS,
 ) -> ForecastVsActual | None:
     """The forecasts archived about ``weeks_ago`` weeks before the last complete date, over the actuals.
 
-    None when nothing is archived for the level or no complete data exists. Raises
-    ``StoreNotAllowed`` for a store outside ``scope``.
+    The live error pools the forecasts made each of the last ``DRIFT_WINDOW_WEEKS`` weeks for their
+    first band (daily: the 7 days after the origin), so each recent date is counted about once and a
+    view reads a handful of snapshots however often they are archived. ``reporting``: the reporting
+    facts the caller already holds (the dashboard's catalogue cache); read when None. None when nothing
+    is archived for the level or no complete data exists. Raises ``StoreNotAllowed`` for a store
+    outside ``scope``.
     """
     check_level(level)
     scope.check(store)
     engine, config = services.engine, services.config
-    reporting = load_reporting(engine, silent_days=config.store_silent_days)
+    if reporting is None:
+        reporting = load_reporting(engine, silent_days=config.store_silent_days)
     if not scope.everything:
         reporting = reporting.within(frozenset(scope.stores or ()))
     through = reporting.reported_through(store)
@@ -264,22 +270,20 @@ def forecast_vs_actual(
         return None
     freq = snapshots[-1].freq
     spec = frequency(freq)
-    chosen = []
-    for weeks in weeks_ago:
-        limit = through - dt.timedelta(weeks=weeks)
-        before = [s for s in snapshots if s.origin <= limit]
-        pick = before[-1] if before else None
-        if pick is not None and pick not in chosen:
-            chosen.append(pick)
+    weekly = _weekly_origins(snapshots, through, max(*weeks_ago, config.drift_window_weeks))
     ids = _series_ids(level, series_id, store, scope)
-    past = []
-    shown_to = pd.Timestamp(through) + pd.Timedelta(days=28)
-    for info in chosen:
-        points = read_points(info, ids, dates=(None, shown_to.date()))
+    frames = {}
+    for info in dict.fromkeys(weekly.values()):
+        first = (pd.Timestamp(info.origin) + pd.Timedelta(days=1)).date()
+        points = read_points(info, ids, dates=(first, through))
         if not points.empty:
-            frame = _summed(points, len(ids))
-            past.append(PastForecast(info.origin, info.model_version, frame.reset_index(drop=True)))
-    start = min([p.origin for p in past], default=through - dt.timedelta(weeks=max(weeks_ago)))
+            frames[info] = _summed(points, len(ids))
+    past = [
+        PastForecast(info.origin, info.model_version, frames[info])
+        for info in dict.fromkeys(weekly[k] for k in weeks_ago if k in weekly)
+        if info in frames
+    ]
+    start = min([i.origin for i in frames], default=through - dt.timedelta(weeks=max(weeks_ago)))
     start = start - dt.timedelta(days=max(7, int(spec.period_days)) * 2)
     stores = store if store is not None or scope.stores is None else sorted(scope.stores)
     recorded = storage.load_revenue_series(
@@ -287,59 +291,50 @@ def forecast_vs_actual(
     )
     grid = pd.date_range(pd.Timestamp(start), pd.Timestamp(through), freq=spec.pandas_alias)
     actuals = recorded.reindex(grid, fill_value=0.0).astype(float)
-    live = _live_error(snapshots, ids, actuals, pd.Timestamp(through), freq, config.drift_window_weeks)
+    live = _live_error(frames, actuals, pd.Timestamp(through), freq, config.drift_window_weeks)
     return ForecastVsActual(level, series_id, freq, through, actuals, tuple(past), live)
 
 
+def _weekly_origins(snapshots: list[Any], through: dt.date, weeks: int) -> dict[int, Any]:
+    """``{k: newest snapshot with origin at least k weeks before through}`` for k = 1..weeks."""
+    out = {}
+    for k in range(1, weeks + 1):
+        limit = through - dt.timedelta(weeks=k)
+        before = [s for s in snapshots if s.origin <= limit]
+        if before:
+            out[k] = before[-1]
+    return out
+
+
 def _live_error(
-    snapshots: list[Any], ids: list[str], actuals: pd.Series, through: pd.Timestamp, freq: str, weeks: int
+    frames: dict[Any, pd.DataFrame], actuals: pd.Series, through: pd.Timestamp, freq: str, weeks: int
 ) -> LiveError | None:
-    """Pooled error of the first band's forecasts (made up to a week ahead) dated in the last weeks."""
+    """Pooled error of each weekly origin's first-band forecasts dated in the last ``weeks`` weeks."""
     band = horizon_bands(freq)[0]
     first, last, _ = drift_window(through, freq, weeks)
-    spec = frequency(freq)
-    oldest = (first - pd.Timedelta(days=band.last * spec.period_days)).date()
-    recent = [s for s in snapshots if s.origin >= oldest]
-    frame = pd.DataFrame({"series_id": "view", "date": actuals.index, "actual": actuals.to_numpy()})
-    parts = []
-    for info in recent:
-        points = read_points(info, ids, dates=(first.date(), last.date()))
-        if points.empty:
-            continue
-        summed = _summed(points, len(ids)).assign(series_id="view")
-        parts.append(summed.assign(model_version=info.model_version, origin=info.origin))
-    if not parts:
+    scored = []
+    for info, frame in frames.items():
+        horizons = horizon_steps(pd.Timestamp(info.origin), frame["date"], freq)
+        dates = pd.DatetimeIndex(frame["date"])
+        keep = (horizons >= band.first) & (horizons <= band.last) & (dates >= first) & (dates <= last)
+        if keep.any():
+            part = frame.loc[keep].copy()
+            part["actual"] = actuals.reindex(dates[keep]).fillna(0.0).to_numpy()
+            scored.append(part)
+    if not scored:
         return None
-    scored = score_snapshot_frames(parts, frame, through, freq)
-    scored = scored.loc[(scored["band"] == band.label) & (scored["date"] >= first) & (scored["date"] <= last)]
-    if scored.empty:
-        return None
-    metrics = pooled_metrics(scored)
+    pooled = pd.concat(scored, ignore_index=True)
+    metrics = pooled_metrics(pooled)
+    if pooled["lo80"].isna().all():  # a sum of stores' series carries no range
+        metrics["coverage_80"] = float("nan")
     return LiveError(
         weeks=weeks,
         band=band,
         bias=metrics["bias"],
         wape=metrics["wape"],
         coverage_80=metrics["coverage_80"],
-        periods=int(scored["date"].nunique()),
+        periods=int(pooled["date"].nunique()),
     )
-
-
-def score_snapshot_frames(
-    parts: list[pd.DataFrame], actuals: pd.DataFrame, through: pd.Timestamp, freq: str
-) -> pd.DataFrame:
-    """Score already-read points (one frame per origin, column ``origin``) against ``actuals``."""
-    scored = [
-        score_points(
-            p.drop(columns=["model_version", "origin"]),
-            actuals,
-            origin=pd.Timestamp(p["origin"].iloc[0]),
-            freq=freq,
-            through=through,
-        )
-        for p in parts
-    ]
-    return pd.concat(scored, ignore_index=True)
 
 
 def export_frame(view: ForecastVsActual) -> pd.DataFrame:
