@@ -255,6 +255,7 @@ def cluster(mode: str) -> Iterator[tuple[str | None, list[int]]]:
     with LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None) as local:
         with Client(local) as client:
             pids = list(client.run(lambda: __import__("os").getpid()).values())
+            client.run(lambda: __import__("models.training") and None)  # a running cluster has it loaded
         yield local.scheduler_address, pids
 
 
@@ -277,7 +278,11 @@ def run_scale(
                 out[mode]["worker_peak_mb"] = max(peaks.values()) if peaks else None
             out["store"] = {level: store_size(engine, tmp / "store", level) for level in levels}
             engine.dispose()
-            out["serve"] = serve(tmp, url)
+            try:
+                out["serve"] = serve(tmp, url)
+            except Exception as exc:  # a serving failure is reported, the training figures are kept
+                out["serve"] = {"p50": float("nan"), "p95": float("nan"), "worker_rss_mb": float("nan")}
+                out["serve_error"] = f"{type(exc).__name__}: {exc}"
     print(f"  = ×{copies} {kind}: {json.dumps(out, default=str)}", file=sys.stderr, flush=True)
     return out
 
@@ -287,31 +292,64 @@ def _ratio(value: float, base: float | None) -> str:
 
 
 def report(results: list[dict], levels: list[str], modes: list[str]) -> str:
-    """The scale table: one row per (db, scale, mode), ratios against the same db and mode at 1×."""
+    """The scale table: one row per (db, scale, mode), ratios against the same db and mode at the smallest
+    scale measured (1× when it ran); "–" where a run left a level or mode out."""
     lines = [
         "| db | scale | product series | rows | import rows/s | mode | "
         + " | ".join(f"{lv} s (ratio) / peak MB" for lv in levels)
         + " | worker peak MB | store MB (all levels) | callback p95 ms (ratio) | worker RSS MB |",
-        "|" + "---|" * (8 + len(levels)),
+        "|" + "---|" * (10 + len(levels)),
     ]
     base: dict[tuple[str, str], dict] = {}
     for r in sorted(results, key=lambda r: (r["db"], r["copies"])):
-        for mode in modes:
+        for mode in (m for m in modes if m in r):
             b = base.setdefault((r["db"], mode), r)
             cells = []
             for lv in levels:
-                got, ref = r[mode]["levels"][lv], b[mode]["levels"][lv]
-                cells.append(f"{got['wall']:.0f} ({_ratio(got['wall'], ref['wall'])}) / {got['peak_mb']:.0f}")
+                got, ref = r[mode]["levels"].get(lv), b[mode]["levels"].get(lv)
+                if got is None:
+                    cells.append("–")
+                    continue
+                ratio = _ratio(got["wall"], ref["wall"]) if ref else "–"
+                cells.append(f"{got['wall']:.0f} ({ratio}) / {got['peak_mb']:.0f}")
             worker = r[mode].get("worker_peak_mb")
             store_mb = sum(s["mb"] for s in r["store"].values())
             p95, ref95 = r["serve"]["p95"], b["serve"]["p95"]
+            series = max(x["series"] for x in r[mode]["levels"].values())
             lines.append(
-                f"| {r['db']} | {r['copies']}× | {r[mode]['levels'][levels[-1]]['series']:,} "
+                f"| {r['db']} | {r['copies']}× | {series:,} "
                 f"| {r['import']['rows']:,} | {r['import']['rows_per_s']:,.0f} | {mode} | "
                 + " | ".join(cells)
                 + f" | {'–' if worker is None else f'{worker:.0f}'} | {store_mb:.1f} "
                 f"| {p95:.0f} ({_ratio(p95, ref95)}) | {r['serve']['worker_rss_mb']:.0f} |"
             )
+    return "\n".join(lines)
+
+
+def extrapolate(results: list[dict], levels: list[str], modes: list[str], target: int = 1000) -> str:
+    """Training wall and peak RSS at ``target``× from the last two measured scales (log-log line)."""
+    lines = [
+        f"| db | mode | level | measured scales | wall s exponent | wall s at {target}× (extrapolated) "
+        f"| peak MB exponent | peak MB at {target}× (extrapolated) |",
+        "|---|---|---|---|---|---|---|---|",
+    ]
+    for db in sorted({r["db"] for r in results}):
+        runs = sorted((r for r in results if r["db"] == db), key=lambda r: r["copies"])
+        for mode in modes:
+            for lv in levels:
+                have = [r for r in runs if lv in r.get(mode, {}).get("levels", {})]
+                if len(have) < 2:
+                    continue
+                a, b = have[-2], have[-1]
+                k = np.log(b["copies"] / a["copies"])
+                cells = []
+                for key in ("wall", "peak_mb"):
+                    va, vb = a[mode]["levels"][lv][key], b[mode]["levels"][lv][key]
+                    slope = np.log(vb / va) / k
+                    cells += [f"{slope:.2f}", f"{vb * (target / b['copies']) ** slope:,.0f}"]
+                lines.append(
+                    f"| {db} | {mode} | {lv} | {a['copies']}×, {b['copies']}× | " + " | ".join(cells) + " |"
+                )
     return "\n".join(lines)
 
 
@@ -324,9 +362,14 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--levels", default=",".join(LEVELS))
     parser.add_argument("--days", type=int, default=365)
     parser.add_argument("--train-env", default="{}", help="JSON settings overrides for training")
+    parser.add_argument("--from-json", default="", help="only print the tables of saved runs (comma list)")
     args = parser.parse_args(argv)
     levels = [lv for lv in args.levels.split(",") if lv]
     modes = [m for m in args.modes.split(",") if m]
+    if args.from_json:
+        saved = [r for f in args.from_json.split(",") for r in json.loads(Path(f).read_text())["results"]]
+        print(report(saved, levels, modes) + "\n\n" + extrapolate(saved, levels, modes))
+        return 0
     train_env = json.loads(args.train_env)
     results = []
     stamp = dt.datetime.now(dt.UTC).strftime("%Y%m%dT%H%M%S")
@@ -337,6 +380,8 @@ def main(argv: list[str] | None = None) -> int:
             results.append(run_scale(copies, kind, modes, levels, args.days, train_env))
             out_path.write_text(json.dumps({"args": vars(args), "results": results}, default=str, indent=1))
     print(report(results, levels, modes))
+    print()
+    print(extrapolate(results, levels, modes))
     cpu = statistics.mean(psutil.cpu_percent(interval=0.5, percpu=True))
     print(f"\n(load average {psutil.getloadavg()[0]:.1f}, CPU busy {cpu:.0f}% at the end; raw: {out_path})")
     return 0

@@ -66,19 +66,17 @@ class DaskCompute:
         self.workers = max(1, sum(client.nthreads().values()))
         self.threads = 1  # each worker thread is a slot; BLAS threads inside it would oversubscribe
 
-    def _scattered(self, arg: Any, shared: dict[int, Any]) -> Any:
-        if not isinstance(arg, Panel):
-            return arg
-        if id(arg) not in shared:
-            shared[id(arg)] = (arg, self.client.scatter(arg, hash=False))
-        return shared[id(arg)][1]
-
     def run(self, calls: Sequence[Call]) -> Iterator[Any]:
-        """Submit every call, then yield each result in order (a task's error is raised here)."""
-        shared: dict[int, Any] = {}
+        """Submit every call, then yield each result in order (a task's error is raised here).
+
+        The batch's distinct panels go to the cluster in one ``scatter`` round trip.
+        """
+        panels = {id(a): a for _, args in calls for a in args if isinstance(a, Panel)}
+        keys = list(panels)
+        shipped = self.client.scatter([panels[k] for k in keys], hash=False) if keys else []
+        scattered = dict(zip(keys, shipped, strict=True))
         futures = [
-            self.client.submit(fn, *(self._scattered(a, shared) for a in args), pure=False)
-            for fn, args in calls
+            self.client.submit(fn, *(scattered.get(id(a), a) for a in args), pure=False) for fn, args in calls
         ]
 
         def results() -> Iterator[Any]:
@@ -88,7 +86,7 @@ class DaskCompute:
                     futures[i] = None
             finally:
                 self.client.cancel([f for f in futures if f is not None])
-                shared.clear()
+                scattered.clear()
 
         return results()
 
