@@ -18,6 +18,7 @@ from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
+from scipy.stats import binom
 
 from data.frequency import frequency
 
@@ -272,6 +273,21 @@ def drift_window(through: pd.Timestamp, freq: str, weeks: int) -> tuple[pd.Times
     return first, through, periods
 
 
+COVERAGE_EVIDENCE_P = 0.01
+
+
+def _coverage_shortfall_is_evidence(coverage: float, points: int, nominal: float = 0.8) -> bool:
+    """Whether ``coverage`` over ``points`` actuals is too low to be chance for a calibrated 80% range.
+
+    Why: two of three points outside a right range happen one time in ten; flagging on that would
+    queue retrains on noise. One-sided binomial test against the nominal share at 1%.
+    """
+    if points < 1 or not np.isfinite(coverage):
+        return False
+    covered = round(coverage * points)
+    return bool(binom.cdf(covered, points, nominal) < COVERAGE_EVIDENCE_P)
+
+
 def judge_drift(
     scored: pd.DataFrame,
     backtest: pd.DataFrame,
@@ -302,7 +318,11 @@ def judge_drift(
     judged = periods >= max(1, int(np.ceil(rule.min_share * n_periods)))
     comparable = judged and np.isfinite(expected) and np.isfinite(metrics["wape"])
     wape_drift = bool(comparable and metrics["wape"] > rule.factor * expected)
-    coverage_drift = bool(judged and metrics["coverage_80"] < rule.min_coverage_80)
+    coverage_drift = bool(
+        judged
+        and metrics["coverage_80"] < rule.min_coverage_80
+        and _coverage_shortfall_is_evidence(metrics["coverage_80"], int(metrics["points"]))
+    )
     return DriftCheck(
         level=level,
         version=version,
