@@ -37,6 +37,7 @@ from data.forecast_store import (
     HISTORY_KIND,
     SCALE_KIND,
     SERVING_FORMAT,
+    SERVING_ROW_GROUP_ROWS,
     SnapshotInfo,
     prune_snapshots,
     servable,
@@ -218,6 +219,7 @@ def publish_forecaster(
         points=published_points(model, paths),
         series_rows=serving_rows(model),
         meta=serving_meta(model),
+        row_group_rows=SERVING_ROW_GROUP_ROWS,
     )
 
 
