@@ -373,11 +373,16 @@ def breakdown_figure(totals: pd.Series, *, title: str, drill: str | None, top: i
         "x": _values(ordered),
         "y": [plotly_text(label) for label in ordered.index],
         "orientation": "h",
-        "marker": {"color": [OTHERS_COLOR if o else BAR_COLOR for o in is_others]},
+        # Per-bar colours and hovers only when an "Others" bar is drawn.
+        "marker": {"color": [OTHERS_COLOR if o else BAR_COLOR for o in is_others] if others else BAR_COLOR},
         "customdata": ["" if o else str(label) for o, label in zip(is_others, ordered.index, strict=True)],
         "texttemplate": "R$ %{x:,.0f}",
         "textposition": "auto",
-        "hovertemplate": [f"%{{y}}<br>R$ %{{x:,.0f}}{'' if o else hint}<extra></extra>" for o in is_others],
+        "hovertemplate": (
+            [f"%{{y}}<br>R$ %{{x:,.0f}}{'' if o else hint}<extra></extra>" for o in is_others]
+            if others
+            else f"%{{y}}<br>R$ %{{x:,.0f}}{hint}<extra></extra>"
+        ),
         "name": plotly_text(title),
     }
     layout = base_layout(
