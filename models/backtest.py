@@ -1,0 +1,261 @@
+"""Backtests of candidate configurations: the rolling-origin CV that training runs, fold by fold.
+
+``cross_validate`` drives every configuration over the folds on one dense panel; ``local_backtest`` is
+the seam that fits one batch of series with a local (statsforecast) configuration over every fold, so a
+distributed runner only has to map it over batches. Global configurations that can (LightGBM) fit once
+at the first cutoff and forecast from each later one; the others fit at every cutoff. Every path passes
+through the fallbacks, and a model only ever sees the panel truncated at its cutoff.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable
+from typing import TYPE_CHECKING
+
+import numpy as np
+from joblib import Parallel, delayed
+from threadpoolctl import threadpool_limits
+
+from models.candidates import COMBINATION, FAMILIES, LOCAL_FAMILIES, make_candidate
+from models.candidates.combination import combine
+from models.evaluation import Folds, fold_truth
+from models.fallbacks import apply_fallbacks
+from models.selection import SELECTION, horizon_weights, pays_off, screen_split
+from models.series import Panel
+
+if TYPE_CHECKING:
+    from models.training import TrainingConfig
+
+
+def raw_predict(panel: Panel, config: dict, horizon: int, random_state: int, rows: np.ndarray) -> np.ndarray:
+    """Paths of ``config`` for the series at ``rows`` (before fallbacks).
+
+    Local families fit only those series; global ones fit on every series of the panel (their training
+    set) and return the rows asked for. A per-series selection runs each member on its own series.
+    """
+    family = config.get("family")
+    if family == COMBINATION:
+        parts = [raw_predict(panel, m, horizon, random_state, rows) for m in config["members"]]
+        return combine(parts, config)
+    if family == SELECTION:
+        members = config["members"]
+        assignment = config.get("assignment", {})
+        default = int(config.get("default", 0))
+        pick = np.array([int(assignment.get(panel.ids[i], default)) for i in rows], dtype=int)
+        out = np.full((len(rows), horizon), np.nan)
+        for j, member in enumerate(members):
+            mine = np.flatnonzero(pick == j)
+            if len(mine):
+                out[mine] = raw_predict(panel, member, horizon, random_state, rows[mine])
+        return out
+    if len(rows) == 0:
+        return np.full((0, horizon), np.nan)
+    if family in LOCAL_FAMILIES:
+        return make_candidate(config, random_state).fit(panel.take(rows), horizon).predict()
+    return make_candidate(config, random_state).fit(panel, horizon).predict()[rows]
+
+
+def fit_predict(panel: Panel, config: dict, horizon: int, random_state: int) -> tuple[np.ndarray, np.ndarray]:
+    """Fit one configuration on the panel, forecast ``horizon`` steps, apply fallbacks (paths, labels)."""
+    rows = np.arange(panel.n_series)
+    return apply_fallbacks(panel, raw_predict(panel, config, horizon, random_state, rows))
+
+
+def threads_per_worker(n_jobs: int) -> int:
+    """BLAS/OpenMP threads per worker: the cores shared among joblib workers (nested threads contend)."""
+    cores = os.cpu_count() or 1
+    workers = cores if n_jobs < 0 else max(1, n_jobs)
+    return max(1, cores // workers)
+
+
+def fold_predict(
+    panel: Panel, config: dict, pos: int, horizon: int, random_state: int, threads: int = 1
+) -> np.ndarray:
+    """Out-of-sample predictions of one fold (NaN rows for series that had not started by the cutoff)."""
+    train = panel.truncate(pos)
+    with threadpool_limits(threads):
+        paths, _ = fit_predict(train, config, horizon, random_state)
+    paths[train.n_obs() == 0] = np.nan
+    return paths
+
+
+def local_backtest(
+    panel: Panel, config: dict, positions: list[int], horizon: int, random_state: int, threads: int = 1
+) -> list[np.ndarray]:
+    """Raw fold paths of a local configuration on the panel's series (statsforecast fit + forward)."""
+    with threadpool_limits(threads):
+        return make_candidate(config, random_state).backtest(panel, positions, horizon)
+
+
+def refit_free(config: dict) -> bool:
+    """Whether a global configuration backtests by fitting once and forecasting from every cutoff."""
+    family = config.get("family")
+    return family not in LOCAL_FAMILIES and hasattr(FAMILIES.get(family), "backtest")
+
+
+def global_backtest(
+    panel: Panel, config: dict, positions: list[int], horizon: int, random_state: int, threads: int = 1
+) -> list[np.ndarray]:
+    """Fold paths of a global configuration fitted once at the first cutoff (fallbacks applied)."""
+    with threadpool_limits(threads):
+        raw = make_candidate(config, random_state).backtest(panel, positions, horizon)
+    return scoped_folds(panel, np.arange(panel.n_series), raw, positions)
+
+
+def backtest(
+    panel: Panel,
+    config: dict,
+    positions: list[int],
+    horizon: int,
+    random_state: int,
+    rows: np.ndarray | None = None,
+) -> list[np.ndarray]:
+    """Fold paths of one configuration exactly as the CV computes them (NaN off ``rows``).
+
+    Local families fit at the first cutoff and roll forward; a per-series selection backtests each
+    member on its own series; a combination averages its members. Used to re-score a configuration.
+    """
+    rows = np.arange(panel.n_series) if rows is None else np.asarray(rows, dtype=int)
+    family = config.get("family")
+    if family == SELECTION:
+        default = int(config.get("default", 0))
+        pick = np.array([int(config["assignment"].get(sid, default)) for sid in panel.ids])
+        out = [np.full((panel.n_series, horizon), np.nan) for _ in positions]
+        for j, member in enumerate(config["members"]):
+            mine = np.intersect1d(np.flatnonzero(pick == j), rows)
+            if len(mine):
+                for k, part in enumerate(backtest(panel, member, positions, horizon, random_state, mine)):
+                    out[k][mine] = part[mine]
+        return out
+    if family == COMBINATION:
+        parts = [backtest(panel, m, positions, horizon, random_state, rows) for m in config["members"]]
+        return [combine([p[k] for p in parts], config) for k in range(len(positions))]
+    if family in LOCAL_FAMILIES:
+        raw = local_backtest(panel.take(rows), config, positions, horizon, random_state)
+        return scoped_folds(panel, rows, raw, positions)
+    if refit_free(config):
+        return global_backtest(panel, config, positions, horizon, random_state)
+    return [fold_predict(panel, config, pos, horizon, random_state) for pos in positions]
+
+
+def scoped_folds(
+    panel: Panel, rows: np.ndarray, raw: list[np.ndarray], positions: list[int]
+) -> list[np.ndarray]:
+    """Fold paths of a local configuration over the whole panel: fallbacks applied, NaN off its rows."""
+    out = []
+    outside = np.ones(panel.n_series, dtype=bool)
+    outside[rows] = False
+    for pos, part in zip(positions, raw, strict=True):
+        train = panel.truncate(pos)
+        full = np.full((panel.n_series, part.shape[1]), np.nan)
+        full[rows] = part
+        paths, _ = apply_fallbacks(train, full)
+        paths[outside | (train.n_obs() == 0)] = np.nan
+        out.append(paths)
+    return out
+
+
+def run_cv(
+    panel: Panel,
+    configs: list[dict],
+    scopes: dict[int, np.ndarray],
+    positions: list[int],
+    horizon: int,
+    config: TrainingConfig,
+    report: Callable[[str], None],
+    only_scoped: bool = False,
+) -> list[list[np.ndarray]]:
+    """Backtest predictions per configuration and fold (``only_scoped``: the local ones in ``scopes``).
+
+    Global configurations: one task (fit once) or one per fold. Local ones: one task per chunk of their
+    series, covering every fold (``local_backtest``: the seam that fits a batch of series). Tasks run
+    in parallel with joblib.
+    """
+    threads = threads_per_worker(config.n_jobs)
+    workers = max(1, (os.cpu_count() or 1) if config.n_jobs < 0 else config.n_jobs)
+    tasks: list[tuple[int, object]] = []
+    jobs = []
+    for ci, cfg in enumerate(configs):
+        if ci in scopes:
+            rows = scopes[ci]
+            for chunk in np.array_split(rows, min(len(rows), 2 * workers)) if len(rows) else []:
+                tasks.append((ci, chunk))
+                jobs.append(
+                    delayed(local_backtest)(
+                        panel.take(chunk), cfg, positions, horizon, config.random_state, threads
+                    )
+                )
+        elif only_scoped:
+            continue
+        elif refit_free(cfg):
+            tasks.append((ci, None))
+            jobs.append(
+                delayed(global_backtest)(panel, cfg, positions, horizon, config.random_state, threads)
+            )
+        else:
+            for k, pos in enumerate(positions):
+                tasks.append((ci, k))
+                jobs.append(delayed(fold_predict)(panel, cfg, pos, horizon, config.random_state, threads))
+    preds: list[list[np.ndarray]] = [[None] * len(positions) for _ in configs]  # type: ignore[list-item]
+    raw: dict[int, list[np.ndarray]] = {
+        ci: [np.full((panel.n_series, horizon), np.nan) for _ in positions] for ci in scopes
+    }
+    results = Parallel(n_jobs=config.n_jobs, return_as="generator")(jobs)
+    for (ci, key), result in zip(tasks, results, strict=True):
+        if ci in scopes:
+            for k, part in enumerate(result):
+                raw[ci][k][key] = part
+            report(f"CV {configs[ci]['family']} ({len(key)} series)")
+        elif key is None:
+            preds[ci] = result
+            report(f"CV {configs[ci]['family']} (fitted once, {len(positions)} folds)")
+        else:
+            preds[ci][key] = result
+            report(f"CV {configs[ci]['family']} fold {key + 1}/{len(positions)}")
+    for ci, rows in scopes.items():
+        full = [r[rows] for r in raw[ci]]
+        preds[ci] = scoped_folds(panel, rows, full, positions)
+    return preds
+
+
+def cross_validate(
+    panel: Panel,
+    configs: list[dict],
+    scopes: dict[int, np.ndarray],
+    positions: list[int],
+    folds: Folds,
+    config: TrainingConfig,
+    report: Callable[[str], None],
+) -> list[list[np.ndarray]]:
+    """CV in two passes: expensive local families first on a sample of their series, on the rest only
+    where the sample shows they can pay for themselves (``selection.screen_split``, ``pays_off``)."""
+    first, rest = screen_split(panel, configs, scopes)
+    preds = run_cv(panel, configs, first, positions, folds.horizon, config, report)
+    if not rest:
+        return preds
+    scored = config.scored_horizons or ((config.horizon,) if config.horizon else None)
+    weights = horizon_weights(panel.freq, folds.horizon, scored)
+    actual = [fold_truth(panel.values, pos, folds.horizon) for pos in positions]
+    full = [c for c in range(len(configs)) if c not in scopes]
+    extend = {ci: rows for ci, rows in rest.items() if pays_off(actual, preds, weights, ci, full)}
+    if extend:
+        more = run_cv(panel, configs, extend, positions, folds.horizon, config, report, only_scoped=True)
+        for ci in extend:
+            preds[ci] = [np.where(np.isnan(a), b, a) for a, b in zip(preds[ci], more[ci], strict=True)]
+    return preds
+
+
+def task_count(
+    panel: Panel, configs: list[dict], scopes: dict[int, np.ndarray], n_folds: int, n_jobs: int
+) -> int:
+    """Most CV tasks ``cross_validate`` reports (for the progress total; screened-out rows report none)."""
+    workers = max(1, (os.cpu_count() or 1) if n_jobs < 0 else n_jobs)
+    first, rest = screen_split(panel, configs, scopes)
+    total = sum(min(len(rows), 2 * workers) for rows in rest.values())
+    for ci in range(len(configs)):
+        if ci in first:
+            total += min(len(first[ci]), 2 * workers)
+        else:
+            total += 1 if refit_free(configs[ci]) else n_folds
+    return total
