@@ -22,7 +22,9 @@ from models.series import Panel, season_lengths
 
 SELECTION = "per_series"
 LOCAL_BUDGET = 30_000.0  # cost units per level (AutoETS on one observation = 1)
-SHRINK_FOLDS = 2.0  # pseudo-folds of the level's best configuration in each series' score
+SHRINK_FOLDS = 2.0  # pseudo-folds of the level's best configuration (when too few folds to choose)
+# Shrinkage strengths the selection chooses from by leave-one-fold-out CV (inf: one model per kind).
+SHRINK_GRID = (0.5, 2.0, 8.0, float("inf"))
 INTERMITTENT_ZEROS = 0.3  # share of zero periods that makes a series intermittent
 _SCORED = {"D": (7, 28, 91), "W": (4, 13), "M": (3, 12), "Q": (4, 8)}
 _LABELS = {
@@ -64,7 +66,15 @@ def _model_cost(config: dict, freq: str, n_obs: np.ndarray) -> np.ndarray:
     factor = COST.get(model, 1.0)
     if model == "MSTL" and freq == "D":
         factor *= np.where(n_obs >= 730, 6.0, 1.0)  # the yearly season's STL is the costly part
+    if model == "AutoARIMA" and freq == "D":
+        factor *= 3.0  # the weekly seasonal search: it runs only where the budget has room left
     return factor * np.minimum(n_obs, window)
+
+
+def _volume(panel: Panel) -> np.ndarray:
+    """Recent sales of each series (the last two seasons, at least 52 steps): what WAPE weighs."""
+    m = season_lengths(panel.freq)[0]
+    return np.nansum(np.abs(panel.values[:, -min(panel.length, 2 * max(m, 26)) :]), axis=1)
 
 
 def local_scopes(
@@ -77,8 +87,7 @@ def local_scopes(
     m = season_lengths(panel.freq)[0]
     n_obs = panel.n_obs()
     sparse = intermittent_series(panel)
-    volume = np.nansum(np.abs(panel.values[:, -min(panel.length, 2 * max(m, 26)) :]), axis=1)
-    by_volume = np.argsort(-volume, kind="stable")
+    by_volume = np.argsort(-_volume(panel), kind="stable")
     left = LOCAL_BUDGET if budget is None else float(budget)
     scopes: dict[int, np.ndarray] = {}
     for ci, cfg in enumerate(configs):
@@ -93,8 +102,8 @@ def local_scopes(
             rows = np.flatnonzero(has_data & sparse)
         elif family == "simple":
             rows = np.flatnonzero(has_data & (n_obs < 2 * m))
-        elif (family == "mstl") != (panel.freq == "D") and family in ("mstl", "arima"):
-            rows = np.array([], dtype=int)  # MSTL for daily data; AutoARIMA's search is too slow there
+        elif family == "mstl" and panel.freq != "D":
+            rows = np.array([], dtype=int)  # MSTL's weekly + yearly seasons are for daily data
         else:
             rows = by_volume[has_data[by_volume]]
         cost = _model_cost(cfg, panel.freq, n_obs[rows])
@@ -108,25 +117,102 @@ def local_scopes(
     return scopes
 
 
-def _errors(
+def _fold_errors(
     actual: list[np.ndarray], preds: list[np.ndarray], weights: np.ndarray, power: np.ndarray
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Per-series weighted |error|**power, weighted |actual|**power and folds scored (NaN: not scored)."""
-    err = np.zeros(actual[0].shape[0])
-    den = np.zeros_like(err)
-    n = np.zeros_like(err)
-    missing = np.zeros(err.shape, dtype=bool)
+    """Per fold and series: weighted |error|**power, weighted |actual|**power, scored flag (folds x series).
+
+    An error is NaN where the configuration has no prediction for a scored series in that fold.
+    """
     p_ = power[:, None]
+    err, den, has = [], [], []
     for a, p in zip(actual, preds, strict=True):
         scored = ~np.isnan(a)
-        has = scored.any(axis=1)
-        missing |= has & (np.isnan(p) & scored).any(axis=1)
-        e = np.where(scored, np.abs(np.nan_to_num(p) - np.nan_to_num(a)) ** p_, 0.0) * weights
-        err += e.sum(axis=1)
-        den += (np.where(scored, np.abs(np.nan_to_num(a)) ** p_, 0.0) * weights).sum(axis=1)
-        n += has
-    err[missing] = np.nan
-    return err, den, n
+        h = scored.any(axis=1)
+        e = (np.where(scored, np.abs(np.nan_to_num(p) - np.nan_to_num(a)) ** p_, 0.0) * weights).sum(axis=1)
+        e[h & (np.isnan(p) & scored).any(axis=1)] = np.nan
+        err.append(e)
+        den.append((np.where(scored, np.abs(np.nan_to_num(a)) ** p_, 0.0) * weights).sum(axis=1))
+        has.append(h)
+    return np.array(err), np.array(den), np.array(has, dtype=float)
+
+
+def _choose(
+    err: np.ndarray, den: np.ndarray, n: np.ndarray, sparse: np.ndarray, shrink: float
+) -> tuple[np.ndarray, int]:
+    """Each series' configuration from summed fold errors (configs x series), shrunk toward its kind's best.
+
+    ``shrink`` = inf: every series takes the best configuration of its kind (one model per level).
+    Seasonal naive (configuration 0) is one of the choices, so no series takes a configuration whose
+    shrunk error exceeds seasonal naive's: the floor holds per series on the same evidence.
+    """
+    n_configs = err.shape[0]
+    full = [c for c in range(n_configs) if np.isfinite(err[c]).all()]
+    pooled = [np.nansum(err[c][~sparse]) if c in full else np.inf for c in range(n_configs)]
+    best = int(np.argmin(pooled))
+    score = np.full(err.shape, np.inf)
+    for kind in (~sparse, sparse):  # regular and intermittent series are shrunk toward their own best
+        if not kind.any():
+            continue
+        cover = [c for c in range(n_configs) if np.isfinite(err[c][kind]).all()]
+        anchor = min(cover, key=lambda c: np.nansum(err[c][kind])) if cover else best
+        with np.errstate(all="ignore"):
+            wape = err[:, kind] / den[kind][None, :]
+            ratio = np.ones(n_configs)
+            for c in range(n_configs):
+                both = np.isfinite(err[c][kind])
+                base = np.nansum(err[anchor][kind][both])
+                if both.any() and base > 0:
+                    ratio[c] = np.nansum(err[c][kind][both]) / base
+            if np.isinf(shrink):
+                score[:, kind] = np.where(np.arange(n_configs)[:, None] == anchor, 0.0, np.inf)
+                continue
+            nk = n[kind][None, :]
+            score[:, kind] = (nk * wape + shrink * ratio[:, None] * wape[anchor][None, :]) / (nk + shrink)
+    score = np.where(np.isfinite(score), score, np.inf)
+    choice = np.argmin(score, axis=0)
+    choice[~np.isfinite(score).any(axis=0)] = 0  # nothing scored: seasonal naive
+    choice[~(den > 0)] = best
+    return choice, best
+
+
+def _honest_error(
+    err: np.ndarray,
+    den: np.ndarray,
+    has: np.ndarray,
+    sparse: np.ndarray,
+    shrink: float,
+    fixed: int | None = None,
+) -> float:
+    """Leave-one-fold-out error of the selection rule: choose on the other folds, score on the held-out one.
+
+    ``err``/``den``/``has``: configs x folds x series (den, has: folds x series). Regular series count
+    as pooled WAPE, intermittent ones as relative squared error weighted by their share of the level.
+    ``fixed``: the rule "every regular series takes configuration ``fixed``" instead of the shrunk choice.
+    """
+    folds = err.shape[1]
+    total = {True: [0.0, 0.0], False: [0.0, 0.0]}
+    for k in range(folds):
+        rest = [j for j in range(folds) if j != k]
+        choice, _ = _choose(
+            err[:, rest].sum(axis=1), den[rest].sum(axis=0), has[rest].sum(axis=0), sparse, shrink
+        )
+        if fixed is not None:
+            choice[~sparse] = fixed
+        held = err[choice, k, np.arange(err.shape[2])]
+        held = np.where(np.isnan(held), err[0, k], held)  # no prediction: seasonal naive serves
+        scored = has[k] > 0
+        for kind in (True, False):
+            mask = scored & (sparse == kind)
+            total[kind][0] += float(np.nansum(held[mask]))
+            total[kind][1] += float(den[k][mask].sum())
+    out, weight = 0.0, 0.0
+    for kind, (e, d) in total.items():
+        if d > 0:
+            share = 0.5 if kind else 1.0
+            out += share * e / d
+            weight += share
+    return out / weight if weight else 0.0
 
 
 def select_per_series(
@@ -134,7 +220,8 @@ def select_per_series(
     preds: list[list[np.ndarray]],
     weights: np.ndarray,
     intermittent: np.ndarray | None = None,
-    shrink: float = SHRINK_FOLDS,
+    shrink: float | None = None,
+    combination: int | None = None,
 ) -> tuple[np.ndarray, int]:
     """Index of the configuration serving each series, and the level's best (full-coverage) configuration.
 
@@ -144,39 +231,36 @@ def select_per_series(
     E is the weighted absolute error relative to sum|y| (WAPE); on ``intermittent`` series it is the
     squared error relative to sum y^2, because absolute error rewards forecasting zero on sparse demand
     (the median is 0), which plans nothing: the rate forecasts of the intermittent models win there.
+
+    ``shrink`` = s; None chooses it from ``SHRINK_GRID`` by leave-one-fold-out CV of the whole rule
+    (choose on the other folds, score on the held-out one): picking the per-series minimum of a few
+    noisy folds overfits, and how much to trust a series' own folds is itself measured, not assumed.
+    Ties go to the stronger shrinkage (the simpler rule). ``combination`` (index of the combination
+    configuration) is one more rule in that comparison: every series it covers takes the combination.
+    Choosing among many candidates on a few folds is noisy, and a combination is the forecasting
+    literature's robust default (M3/M4); it serves the regular series when its held-out error is at
+    least as low (intermittent series keep the choice of their own kind).
     """
     n_series = actual[0].shape[0]
     sparse = np.zeros(n_series, dtype=bool) if intermittent is None else np.asarray(intermittent, bool)
     power = np.where(sparse, 2.0, 1.0)
-    stats = [_errors(actual, p, weights, power) for p in preds]
-    err = np.vstack([e for e, _, _ in stats])  # configs x series
-    den, n = stats[0][1], stats[0][2]
-    full = [c for c in range(len(preds)) if np.isfinite(err[c]).all()]
-    pooled = [np.nansum(err[c][~sparse]) if c in full else np.inf for c in range(len(preds))]
-    best = int(np.argmin(pooled))
-    score = np.full(err.shape, np.inf)
-    for kind in (~sparse, sparse):  # regular and intermittent series are shrunk toward their own best
-        if not kind.any():
-            continue
-        cover = [c for c in range(len(preds)) if np.isfinite(err[c][kind]).all()]
-        anchor = min(cover, key=lambda c: np.nansum(err[c][kind])) if cover else best
-        with np.errstate(all="ignore"):
-            wape = err[:, kind] / den[kind][None, :]
-            ratio = np.ones(len(preds))
-            for c in range(len(preds)):
-                both = np.isfinite(err[c][kind])
-                base = np.nansum(err[anchor][kind][both])
-                if both.any() and base > 0:
-                    ratio[c] = np.nansum(err[c][kind][both]) / base
-            nk = n[kind][None, :]
-            score[:, kind] = (nk * wape + shrink * ratio[:, None] * wape[anchor][None, :]) / (nk + shrink)
-    score = np.where(np.isfinite(score), score, np.inf)
-    # the seasonal-naive floor, per series: only what did at least as well on the series' own folds
-    floor = np.where(np.isfinite(err[0]), err[0], np.inf)
-    score = np.where(err <= floor[None, :], score, np.inf)
-    score[0] = np.where(np.isfinite(score[0]), score[0], 0.0)
-    choice = np.argmin(score, axis=0)
-    choice[~(den > 0)] = best
+    stats = [_fold_errors(actual, p, weights, power) for p in preds]
+    err = np.array([e for e, _, _ in stats])  # configs x folds x series
+    den, has = stats[0][1], stats[0][2]
+    combo, honest = None, {}
+    if shrink is None:
+        shrink = SHRINK_FOLDS
+        if len(actual) >= 2:
+            honest = {s: _honest_error(err, den, has, sparse, s) for s in SHRINK_GRID}
+            shrink = min(SHRINK_GRID[::-1], key=lambda s: honest[s])
+            combo = None if combination is None else _honest_error(err, den, has, sparse, shrink, combination)
+    with np.errstate(invalid="ignore"):
+        total = np.where(np.isnan(err).any(axis=1), np.nan, np.nansum(err, axis=1))
+    choice, best = _choose(total, den.sum(axis=0), has.sum(axis=0), sparse, shrink)
+    if combo is not None and combo <= honest[shrink]:
+        covered = ~sparse & ~np.isnan(err[combination]).any(axis=0)
+        choice[covered] = combination  # intermittent series keep their own kind's choice
+        best = combination
     return choice, best
 
 
@@ -199,3 +283,44 @@ def assemble(choice: np.ndarray, preds: list[list[np.ndarray]]) -> list[np.ndarr
     """Per fold, each series' row from its chosen configuration."""
     rows = np.arange(len(choice))
     return [np.stack([preds[c][k] for c in range(len(preds))])[choice, rows] for k in range(len(preds[0]))]
+
+
+# Screening: an expensive local family first runs on a sample of its series (the largest), and on the
+# rest only when it is close to the best full-coverage configuration there.
+SCREENED = ("ets", "theta", "mstl", "arima")
+SCREEN_SHARE = 0.2  # share of a family's series in its screening sample
+SCREEN_MIN = 8  # at least this many series in a sample (families on fewer series are not screened)
+SCREEN_MARGIN = 1.02  # extend when the family's sample error is within 2% of the best there
+
+
+def screen_split(
+    panel: Panel, configs: list[dict], scopes: dict[int, np.ndarray]
+) -> tuple[dict[int, np.ndarray], dict[int, np.ndarray]]:
+    """Scopes of the first CV pass (samples of the expensive local families) and the rows left for later."""
+    volume = _volume(panel)
+    first, rest = {}, {}
+    for ci, rows in scopes.items():
+        k = max(SCREEN_MIN, int(np.ceil(SCREEN_SHARE * len(rows))))
+        if configs[ci].get("family") not in SCREENED or k >= len(rows):
+            first[ci] = rows
+            continue
+        ranked = rows[np.argsort(-volume[rows], kind="stable")]
+        first[ci], rest[ci] = np.sort(ranked[:k]), np.sort(ranked[k:])
+    return first, rest
+
+
+def pays_off(
+    actual: list[np.ndarray], preds: list[list[np.ndarray]], weights: np.ndarray, ci: int, full: list[int]
+) -> bool:
+    """Whether configuration ``ci`` is within ``SCREEN_MARGIN`` of the best of ``full`` on its sample rows.
+
+    ``preds[ci]`` is NaN off its sample; ``full``: configurations scored on every series.
+    """
+    power = np.ones(actual[0].shape[0])
+    err = {c: _fold_errors(actual, preds[c], weights, power)[0] for c in [ci, *full]}
+    rows = ~np.isnan(err[ci]).any(axis=0)
+    if not rows.any() or not full:
+        return True
+    own = float(np.nansum(err[ci][:, rows]))
+    best = min(float(np.nansum(err[c][:, rows])) for c in full)
+    return own <= SCREEN_MARGIN * best

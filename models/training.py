@@ -1,34 +1,32 @@
 """Train one level: rolling-origin grid search over the candidate families, pick the winner, refit, serve.
 
-Winner = best pooled CV WAPE; seasonal naive wins unless something beats it. A combination (mean of the
-best configuration of the top families) is scored from the stored backtests at no extra fitting cost.
+Each series gets a configuration by ``models.selection``; the combination candidate (median of the top
+families' best configurations, ``models.candidates.combination``) costs no extra fits. The per-series
+work runs on a ``models.compute`` backend (joblib here, or a Dask cluster).
 """
 
 from __future__ import annotations
 
 import json
 import time
-from collections.abc import Callable
-from contextlib import nullcontext
 from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
-from threadpoolctl import threadpool_limits
 
 from data.progress import Progress
 from models.assembly import build_forecaster
+from models.backtest import backtest, cross_validate, fit_predict, task_count
 from models.candidates import (
     COMBINATION,
     FAMILIES,
-    LOCAL_FAMILIES,
     config_key,
     expand_grid,
     make_candidate,
 )
+from models.candidates.combination import combination_of, combine
 from models.compute import Compute, compute_backend
 from models.evaluation import Folds, fold_truth, make_folds, score_predictions
-from models.fallbacks import apply_fallbacks
 from models.forecaster import LevelForecaster
 from models.selection import (
     SELECTION,
@@ -52,7 +50,6 @@ from models.series import (
 )
 
 BASELINE = {"family": "seasonal_naive"}
-_TOP_FOR_COMBINATION = 3
 
 
 @dataclass(frozen=True)
@@ -150,177 +147,6 @@ def candidate_configs(config: TrainingConfig) -> list[dict]:
     return out
 
 
-def _raw_predict(
-    panel: Panel,
-    config: dict,
-    horizon: int,
-    random_state: int,
-    rows: np.ndarray,
-    compute: Compute | None = None,
-) -> np.ndarray:
-    """Paths of ``config`` for the series at ``rows`` (before fallbacks).
-
-    Local families fit only those series; global ones fit on every series of the panel (their training
-    set) and return the rows asked for. A per-series selection runs each member on its own series.
-    With ``compute``, local fits run as chunks of series and global fits as one task on that backend.
-    """
-    family = config.get("family")
-    if family == COMBINATION:
-        return np.mean(
-            [_raw_predict(panel, m, horizon, random_state, rows, compute) for m in config["members"]],
-            axis=0,
-        )
-    if family == SELECTION:
-        members = config["members"]
-        assignment = config.get("assignment", {})
-        default = int(config.get("default", 0))
-        pick = np.array([int(assignment.get(panel.ids[i], default)) for i in rows], dtype=int)
-        out = np.full((len(rows), horizon), np.nan)
-        for j, member in enumerate(members):
-            mine = np.flatnonzero(pick == j)
-            if len(mine):
-                out[mine] = _raw_predict(panel, member, horizon, random_state, rows[mine], compute)
-        return out
-    if len(rows) == 0:
-        return np.full((0, horizon), np.nan)
-    if compute is None:
-        if family in LOCAL_FAMILIES:
-            return _fit_paths(panel.take(rows), config, horizon, random_state)
-        return _fit_paths(panel, config, horizon, random_state)[rows]
-    if family in LOCAL_FAMILIES:
-        calls = [
-            (_fit_paths, (panel.take(chunk), config, horizon, random_state, compute.threads))
-            for chunk in _chunks(rows, compute.workers)
-        ]
-        return np.vstack(list(compute.run(calls)))
-    (paths,) = compute.run([(_fit_paths, (panel, config, horizon, random_state, compute.threads))])
-    return paths[rows]
-
-
-def _fit_paths(
-    panel: Panel, config: dict, horizon: int, random_state: int, threads: int | None = None
-) -> np.ndarray:
-    """Fit one (non-composite) configuration on the panel and return its raw paths (a compute task)."""
-    with threadpool_limits(threads) if threads else nullcontext():
-        return make_candidate(config, random_state).fit(panel, horizon).predict()
-
-
-def _chunks(rows: np.ndarray, workers: int) -> list[np.ndarray]:
-    """``rows`` split into up to two chunks per worker (enough to balance uneven series)."""
-    return [c for c in np.array_split(rows, min(len(rows), 2 * workers)) if len(c)] if len(rows) else []
-
-
-def fit_predict(
-    panel: Panel, config: dict, horizon: int, random_state: int, compute: Compute | None = None
-) -> tuple[np.ndarray, np.ndarray]:
-    """Fit one configuration on the panel, forecast ``horizon`` steps, apply fallbacks (paths, labels).
-
-    ``compute`` spreads the fits over a backend (``models.compute``); None fits here, sequentially.
-    """
-    rows = np.arange(panel.n_series)
-    return apply_fallbacks(panel, _raw_predict(panel, config, horizon, random_state, rows, compute))
-
-
-def _fold_predict(
-    panel: Panel, config: dict, pos: int, horizon: int, random_state: int, threads: int = 1
-) -> np.ndarray:
-    """Out-of-sample predictions of one fold (NaN rows for series that had not started by the cutoff)."""
-    train = panel.truncate(pos)
-    with threadpool_limits(threads):
-        paths, _ = fit_predict(train, config, horizon, random_state)
-    paths[train.n_obs() == 0] = np.nan
-    return paths
-
-
-def _local_backtest(
-    panel: Panel, config: dict, positions: list[int], horizon: int, random_state: int, threads: int = 1
-) -> list[np.ndarray]:
-    """Raw fold paths of a local configuration on the panel's series (statsforecast fit + forward)."""
-    with threadpool_limits(threads):
-        return make_candidate(config, random_state).backtest(panel, positions, horizon)
-
-
-def _refit_free(config: dict) -> bool:
-    """Whether a global configuration backtests by fitting once and forecasting from every cutoff."""
-    family = config.get("family")
-    return family not in LOCAL_FAMILIES and hasattr(FAMILIES.get(family), "backtest")
-
-
-def _global_backtest(
-    panel: Panel, config: dict, positions: list[int], horizon: int, random_state: int, threads: int = 1
-) -> list[np.ndarray]:
-    """Fold paths of a global configuration fitted once at the first cutoff (fallbacks applied)."""
-    with threadpool_limits(threads):
-        raw = make_candidate(config, random_state).backtest(panel, positions, horizon)
-    return _scoped_folds(panel, np.arange(panel.n_series), raw, positions)
-
-
-def _backtest(
-    panel: Panel,
-    config: dict,
-    positions: list[int],
-    horizon: int,
-    random_state: int,
-    rows: np.ndarray | None,
-    compute: Compute,
-) -> list[np.ndarray]:
-    """Fold paths of one configuration exactly as the CV computes them (NaN off ``rows``).
-
-    Local families fit at the first cutoff and roll forward; a per-series selection backtests each
-    member on its own series; a combination averages its members. Used to re-score a configuration.
-    ``compute`` runs the fits on a backend (chunks of series, one task per global fold).
-    """
-    rows = np.arange(panel.n_series) if rows is None else np.asarray(rows, dtype=int)
-    family = config.get("family")
-    if family == SELECTION:
-        default = int(config.get("default", 0))
-        pick = np.array([int(config["assignment"].get(sid, default)) for sid in panel.ids])
-        out = [np.full((panel.n_series, horizon), np.nan) for _ in positions]
-        for j, member in enumerate(config["members"]):
-            mine = np.intersect1d(np.flatnonzero(pick == j), rows)
-            if len(mine):
-                parts = _backtest(panel, member, positions, horizon, random_state, mine, compute)
-                for k, part in enumerate(parts):
-                    out[k][mine] = part[mine]
-        return out
-    if family == COMBINATION:
-        parts = [
-            _backtest(panel, m, positions, horizon, random_state, rows, compute) for m in config["members"]
-        ]
-        return [np.mean([p[k] for p in parts], axis=0) for k in range(len(positions))]
-    threads = compute.threads
-    if family in LOCAL_FAMILIES:
-        chunks = _chunks(rows, compute.workers)
-        calls = [
-            (_local_backtest, (panel.take(c), config, positions, horizon, random_state, threads))
-            for c in chunks
-        ]
-        results = list(compute.run(calls)) or [[np.full((0, horizon), np.nan) for _ in positions]]
-        raw = [np.vstack([r[k] for r in results]) for k in range(len(positions))]
-        return _scoped_folds(panel, rows, raw, positions)
-    if _refit_free(config):
-        return _global_backtest(panel, config, positions, horizon, random_state, threads)
-    calls = [(_fold_predict, (panel, config, pos, horizon, random_state, threads)) for pos in positions]
-    return list(compute.run(calls))
-
-
-def _scoped_folds(
-    panel: Panel, rows: np.ndarray, raw: list[np.ndarray], positions: list[int]
-) -> list[np.ndarray]:
-    """Fold paths of a local configuration over the whole panel: fallbacks applied, NaN off its rows."""
-    out = []
-    outside = np.ones(panel.n_series, dtype=bool)
-    outside[rows] = False
-    for pos, part in zip(positions, raw, strict=True):
-        train = panel.truncate(pos)
-        full = np.full((panel.n_series, part.shape[1]), np.nan)
-        full[rows] = part
-        paths, _ = apply_fallbacks(train, full)
-        paths[outside | (train.n_obs() == 0)] = np.nan
-        out.append(paths)
-    return out
-
-
 def _cv_rows(config: dict, folds: Folds, per_fold: list[dict], overall: dict, n_series: int) -> list[dict]:
     """CV table rows of one configuration (one per fold and one "all")."""
     family = config["family"]
@@ -333,91 +159,6 @@ def _cv_rows(config: dict, folds: Folds, per_fold: list[dict], overall: dict, n_
         {"family": family, "params": params, "fold": "all", "cutoff": pd.NaT, "n_series": n_series, **overall}
     )
     return rows
-
-
-def _combination(configs: list[dict], overall: list[dict]) -> dict | None:
-    """Mean of the best configuration of each of the top families (None when fewer than two)."""
-    best: dict[str, tuple[float, int]] = {}
-    for i, (cfg, met) in enumerate(zip(configs, overall, strict=True)):
-        fam, w = cfg["family"], met["wape"]
-        if fam in ("seasonal_naive", COMBINATION) or not np.isfinite(w):
-            continue
-        if fam not in best or w < best[fam][0]:
-            best[fam] = (w, i)
-    ranked = sorted(best.values())[:_TOP_FOR_COMBINATION]
-    if len(ranked) < 2:
-        return None
-    return {"family": COMBINATION, "method": "mean", "members": [configs[i] for _, i in ranked]}
-
-
-def _run_cv(
-    panel: Panel,
-    configs: list[dict],
-    scopes: dict[int, np.ndarray],
-    positions: list[int],
-    horizon: int,
-    config: TrainingConfig,
-    report: Callable[[str], None],
-    compute: Compute,
-) -> list[list[np.ndarray]]:
-    """Backtest predictions per configuration and fold.
-
-    Global configurations: one task per fold. Local ones: one task per chunk of their series, covering
-    every fold (fit at the first cutoff, then rolled forward). Tasks run on ``compute`` (joblib here,
-    or a Dask cluster).
-    """
-    threads = compute.threads
-    tasks: list[tuple[int, object]] = []
-    calls = []
-    for ci, cfg in enumerate(configs):
-        if ci in scopes:
-            for chunk in _chunks(scopes[ci], compute.workers):
-                tasks.append((ci, chunk))
-                calls.append(
-                    (
-                        _local_backtest,
-                        (panel.take(chunk), cfg, positions, horizon, config.random_state, threads),
-                    )
-                )
-        elif _refit_free(cfg):
-            tasks.append((ci, None))
-            calls.append((_global_backtest, (panel, cfg, positions, horizon, config.random_state, threads)))
-        else:
-            for k, pos in enumerate(positions):
-                tasks.append((ci, k))
-                calls.append((_fold_predict, (panel, cfg, pos, horizon, config.random_state, threads)))
-    preds: list[list[np.ndarray]] = [[None] * len(positions) for _ in configs]  # type: ignore[list-item]
-    raw: dict[int, list[np.ndarray]] = {
-        ci: [np.full((panel.n_series, horizon), np.nan) for _ in positions] for ci in scopes
-    }
-    for (ci, key), result in zip(tasks, compute.run(calls), strict=True):
-        if ci in scopes:
-            for k, part in enumerate(result):
-                raw[ci][k][key] = part
-            report(f"CV {configs[ci]['family']} ({len(key)} series)")
-        elif key is None:
-            preds[ci] = result
-            report(f"CV {configs[ci]['family']} (fitted once, {len(positions)} folds)")
-        else:
-            preds[ci][key] = result
-            report(f"CV {configs[ci]['family']} fold {key + 1}/{len(positions)}")
-    for ci, rows in scopes.items():
-        full = [r[rows] for r in raw[ci]]
-        preds[ci] = _scoped_folds(panel, rows, full, positions)
-    return preds
-
-
-def _task_count(configs: list[dict], scopes: dict[int, np.ndarray], n_folds: int, workers: int) -> int:
-    """Number of CV tasks ``_run_cv`` reports (for the progress total)."""
-    total = 0
-    for ci in range(len(configs)):
-        if ci in scopes:
-            total += len(_chunks(scopes[ci], workers))
-        elif _refit_free(configs[ci]):
-            total += 1
-        else:
-            total += n_folds
-    return total
 
 
 def _score_all(
@@ -435,13 +176,13 @@ def _score_all(
         rows += _cv_rows(cfg, folds, per_fold, total, _n_scored(fold_preds))
         overall.append(total)
     full = [_n_scored(p) == _n_scored(preds[0]) for p in preds]
-    combo = _combination(
+    combo = combination_of(
         [c for c, f in zip(configs, full, strict=True) if f],
         [o for o, f in zip(overall, full, strict=True) if f],
     )
     if combo is not None:
         members = [configs.index(mem) for mem in combo["members"]]
-        combo_preds = [np.mean([preds[i][k] for i in members], axis=0) for k in range(len(positions))]
+        combo_preds = [combine([preds[i][k] for i in members], combo) for k in range(len(positions))]
         per_fold, total = score_predictions(panel.values, positions, folds.horizon, combo_preds, m)
         rows += _cv_rows(combo, folds, per_fold, total, _n_scored(combo_preds))
         configs.append(combo)
@@ -467,7 +208,8 @@ def _select(
     scored = config.scored_horizons or ((config.horizon,) if config.horizon else None)
     weights = horizon_weights(panel.freq, folds.horizon, scored)
     actual = [fold_truth(panel.values, pos, folds.horizon) for pos in positions]
-    choice, best = select_per_series(actual, preds, weights, intermittent_series(panel))
+    combo = next((i for i, c in enumerate(configs) if c.get("family") == COMBINATION), None)
+    choice, best = select_per_series(actual, preds, weights, intermittent_series(panel), combination=combo)
     used = sorted(set(int(c) for c in choice))
     if len(used) == 1:
         return configs[used[0]], preds[used[0]]
@@ -530,7 +272,7 @@ def _train_level(
     tasks = (
         len(configs)
         if config.fixed is not None
-        else _task_count(configs, scopes, len(positions), compute.workers)
+        else task_count(panel, configs, scopes, len(positions), compute.workers)
     )
     total = tasks + 1
     step = [0]
@@ -541,11 +283,11 @@ def _train_level(
             progress(step[0], total, f"{level}: {label}")
 
     if config.fixed is None:
-        preds = _run_cv(panel, configs, scopes, positions, folds.horizon, config, report, compute)
+        preds = cross_validate(panel, configs, scopes, positions, folds, config, report, compute)
     else:
         preds = []
         for cfg in configs:
-            preds.append(_backtest(panel, cfg, positions, folds.horizon, config.random_state, None, compute))
+            preds.append(backtest(panel, cfg, positions, folds.horizon, config.random_state, None, compute))
             report(f"CV {cfg['family']}")
     overall, cv_table = _score_all(panel, configs, preds, folds, positions)
     baseline = overall[0]
@@ -612,7 +354,7 @@ def rescore(
     panel = sales_panel(sales, level, freq, config.holidays)
     positions = folds.positions(panel.dates)
     with compute_backend(config.n_jobs, config.dask_address) as compute:
-        preds = _backtest(
+        preds = backtest(
             panel, dict(best_params), positions, folds.horizon, config.random_state, None, compute
         )
     _, overall = score_predictions(panel.values, positions, folds.horizon, preds, season_lengths(freq)[0])

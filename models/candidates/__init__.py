@@ -11,6 +11,7 @@ from typing import Any
 
 from sklearn.model_selection import ParameterGrid
 
+from models.candidates.combination import COMBINATION as COMBINATION
 from models.candidates.global_models import GradientBoostingGlobal, RidgeGlobal
 from models.candidates.local import ARIMALocal, ETSLocal, MSTLLocal, StatsForecastLocal, ThetaLocal
 from models.candidates.mlf import MLForecastGlobal
@@ -43,8 +44,6 @@ DEFAULT_GRIDS: dict[str, dict[str, list[Any]]] = {
     "intermittent": [{"model": m} for m in ("CrostonOptimized", "TSB", "ADIDA", "IMAPA")],
     "simple": [{"model": m} for m in ("Naive", "HistoricAverage", "RandomWalkWithDrift")],
 }
-
-COMBINATION = "combination"
 
 
 def expand_grid(family: str, grid: dict[str, list[Any]] | list[dict] | None) -> list[dict]:

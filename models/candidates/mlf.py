@@ -48,14 +48,17 @@ def make_regressor(name: str, random_state: int, threads: int = 1):
     if name == "lightgbm":
         from lightgbm import LGBMRegressor
 
+        # 100 trees on half the rows each (bagging) with 63 bins: on the demo's product level 0.84x the
+        # CPU of 150 trees on 80% of the rows with 255 bins, CV WAPE 0.3363 -> 0.3368 (store 0.0999 -> 0.0991)
         return LGBMRegressor(
-            n_estimators=150,
-            learning_rate=0.05,
+            n_estimators=100,
+            learning_rate=0.075,
             num_leaves=31,
             min_child_samples=20,
-            subsample=0.8,
+            subsample=0.5,
             subsample_freq=1,
             colsample_bytree=0.8,
+            max_bin=63,
             random_state=random_state,
             n_jobs=threads,
             verbosity=-1,

@@ -5,9 +5,10 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
+from models.backtest import fold_predict as _fold_predict
+from models.backtest import global_backtest as _global_backtest
 from models.features import origin_rows
 from models.series import level_panel
-from models.training import _fold_predict, _global_backtest
 
 FAST = {
     "theta": {"theta": 2.0},

@@ -1,0 +1,68 @@
+"""Per-series selection: how much a series' own folds are trusted is chosen by held-out folds."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from models.selection import select_per_series
+
+WEIGHTS = np.ones(1)
+
+
+def _case(errors: np.ndarray) -> tuple[list[np.ndarray], list[list[np.ndarray]]]:
+    """Fold actuals (10, one step) and predictions 10 + error; ``errors``: configs x folds x series."""
+    n_configs, n_folds, n_series = errors.shape
+    actual = [np.full((n_series, 1), 10.0) for _ in range(n_folds)]
+    preds = [[10.0 + errors[c, k][:, None] for k in range(n_folds)] for c in range(n_configs)]
+    return actual, preds
+
+
+def test_noisy_folds_keep_every_series_on_the_level_choice() -> None:
+    """A is truly 5% better than B on every series; each series' folds are noisy. No series leaves A."""
+    rng = np.random.default_rng(0)
+    n = 200
+    true = np.array([1.5, 1.0, 1.05])[:, None, None]  # seasonal naive, A, B
+    errors = np.abs(true + rng.normal(0, 0.3, size=(3, 3, n)))
+    actual, preds = _case(errors)
+    own, _ = select_per_series(actual, preds, WEIGHTS, shrink=0.0)
+    assert (own == 2).sum() > 40  # trusting each series' own folds picks B on many series
+    choice, best = select_per_series(actual, preds, WEIGHTS)
+    assert best == 1
+    assert (choice == 1).all()
+
+
+def test_series_that_really_differ_keep_their_own_choice() -> None:
+    """Half the series are served far better by A, half by B, consistently over folds."""
+    rng = np.random.default_rng(1)
+    n = 200
+    a_better = np.arange(n) < n // 2
+    true = np.stack([np.full(n, 3.0), np.where(a_better, 1.0, 2.0), np.where(a_better, 2.0, 1.0)])
+    errors = np.abs(true[:, None, :] + rng.normal(0, 0.1, size=(3, 3, n)))
+    actual, preds = _case(errors)
+    choice, _ = select_per_series(actual, preds, WEIGHTS)
+    assert (choice[a_better] == 1).all() and (choice[~a_better] == 2).all()
+
+
+def test_combination_serves_when_the_winner_changes_from_fold_to_fold() -> None:
+    """A and B take turns being best, so choosing on two folds misses on the third; the combination is
+    worse than A over all folds, but better on held-out folds than the rule that picks: it serves."""
+    n = 30
+    a = np.array([1.0, 1.4, 1.2])
+    b = np.array([1.4, 1.0, 1.2])
+    combo = np.array([1.25, 1.25, 1.25])
+    errors = np.stack([np.full(3, 2.0), a, b, combo])[:, :, None].repeat(n, axis=2)
+    actual, preds = _case(errors)
+    choice, best = select_per_series(actual, preds, WEIGHTS, combination=3)
+    assert best == 3 and (choice == 3).all()
+    choice, _ = select_per_series(actual, preds, WEIGHTS)  # without the combination rule: A (fewest errors)
+    assert (choice == 1).all()
+
+
+def test_seasonal_naive_serves_a_series_where_it_is_clearly_best() -> None:
+    """The floor: a series whose every fold says seasonal naive is far better gets seasonal naive."""
+    n = 50
+    errors = np.stack([np.full((3, n), 2.0), np.full((3, n), 1.0)])
+    errors[0, :, 7], errors[1, :, 7] = 0.2, 3.0
+    actual, preds = _case(errors)
+    choice, best = select_per_series(actual, preds, WEIGHTS)
+    assert best == 1 and choice[7] == 0 and (np.delete(choice, 7) == 1).all()
