@@ -345,6 +345,8 @@ class StoreProduct(Base):
         Index("ix_store_products_product_store", "product", "store"),
         Index("ix_store_products_store_category_product", "store", "category", "product"),
     )
+
+
 class DriftFlag(Base):
     """The live-accuracy verdict of one level's serving version (one row per level, overwritten).
 
