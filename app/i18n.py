@@ -8,7 +8,7 @@ switch, ``POST /account/language``), else ``TRENDSALES_LANGUAGE``; the time zone
 
 from __future__ import annotations
 
-from flask import Blueprint, Flask, abort, current_app, redirect, request
+from flask import Blueprint, Flask, abort, current_app, has_request_context, redirect, request
 from flask_babel import Babel
 from flask_login import current_user, login_required
 from werkzeug.wrappers import Response
@@ -24,7 +24,8 @@ bp = Blueprint("i18n", __name__)
 
 def select_language() -> str:
     """The request's language: the user's saved choice, else the configured default."""
-    choice = getattr(current_user, "language", None) if current_user.is_authenticated else None
+    signed_in = has_request_context() and current_user.is_authenticated  # the CLI has no request
+    choice = getattr(current_user, "language", None) if signed_in else None
     return choice if choice in LANGUAGES else current_app.config["BABEL_DEFAULT_LOCALE"]
 
 

@@ -307,7 +307,7 @@ def _verdict(d: PromotionDecision, language: str) -> str:
         return translate(
             language,
             "first model of level %(level)s: %(verdict)s",
-            level=d.level,
+            level=translate(language, d.level),
             verdict=_versus_naive(d, language),
         )
     folds = translate_plural(language, "the same %(num)s fold", "the same %(num)s folds", len(d.windows))

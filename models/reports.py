@@ -15,6 +15,7 @@ added later with ``with_decision`` because it is only known after the version is
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import math
 import platform
@@ -24,7 +25,7 @@ from typing import Any
 
 import pandas as pd
 
-from data.i18n import N_, format_number, format_percent, translate
+from data.i18n import N_, format_number, format_percent, format_timestamp, translate
 from models.artifacts import write_json_atomic, write_text_atomic
 
 MODEL_FILE = "model.joblib"
@@ -264,7 +265,7 @@ COLUMN_NAMES = {
 }
 
 
-def render_markdown(report: dict[str, Any], language: str = "en") -> str:
+def render_markdown(report: dict[str, Any], language: str = "en", timezone: str = "UTC") -> str:
     """The report as human-readable Markdown (same facts as report.json) in ``language``, numbers in its
     format; report.json stays language-free, so the admin console renders it in each reader's language."""
 
@@ -293,7 +294,7 @@ def render_markdown(report: dict[str, Any], language: str = "en") -> str:
         translate(
             language,
             "Created %(created)s (%(source)s); frequency %(freq)s; %(series)s series.",
-            created=report["created_at"],
+            created=_created(report["created_at"], language, timezone),
             source=source,
             freq=report["freq"],
             series=format_number(report["n_series"], 0, language),
@@ -388,6 +389,17 @@ def render_markdown(report: dict[str, Any], language: str = "en") -> str:
         "",
     ]
     return "\n".join(lines)
+
+
+def _created(created_at: str, language: str, timezone: str) -> str:
+    """The report's creation time (ISO, naive UTC) in ``timezone`` with the zone named."""
+    try:
+        when = dt.datetime.fromisoformat(created_at)
+    except (TypeError, ValueError):
+        return str(created_at)
+    if when.tzinfo is not None:
+        when = when.astimezone(dt.UTC).replace(tzinfo=None)
+    return format_timestamp(when, timezone, language)
 
 
 def _decision_reason(decision: dict[str, Any], language: str) -> str:
