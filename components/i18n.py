@@ -79,8 +79,9 @@ def date(value: Any, pattern: str = "medium") -> str:
 
 
 def day(value: Any, skeleton: str = "yMd") -> str:
-    """A date in the request's language and field order (``05/11/2026`` / ``11/5/2026``)."""
-    return i18n.format_skeleton(value, skeleton, text_language())
+    """A date written in digits, in the field order of the numbers' language (``05/11/2026`` in pt_BR,
+    ``11/5/2026`` in en; pt_BR outside a request, like the numbers)."""
+    return i18n.format_skeleton(value, skeleton, language())
 
 
 def timestamp(value: dt.datetime | None) -> str:
