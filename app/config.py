@@ -168,7 +168,7 @@ class Settings:
         24.0, _positive_float, "oldest served snapshot before a re-publish"
     )
     forecast_serve_store: bool = _setting(True, _bool, "workers serve published snapshots, not artifacts")
-    forecast_cache_series: int = _setting(256, _positive_int, "series per level held in a worker's LRU")
+    forecast_cache_series: int = _setting(1024, _positive_int, "series per level held in a worker's LRU")
     # Training size (None = the engine's documented defaults); small values make fast trial runs.
     train_n_jobs: int = _setting(1, _positive_int, "training parallelism")
     train_folds: int | None = _setting(None, _optional_positive_int, "cross-validation folds")
