@@ -196,7 +196,6 @@ class Settings:
         24.0, _positive_float, "oldest served snapshot before a re-publish"
     )
     forecast_serve_store: bool = _setting(True, _bool, "workers serve published snapshots, not artifacts")
-    forecast_cache_series: int = _setting(256, _positive_int, "series per level held in a worker's LRU")
     # Live accuracy of archived forecasts (models.live, README › Monitoring). A level is flagged as
     # drifted when, over the last DRIFT_WINDOW_WEEKS of complete data, its live WAPE exceeds the
     # back-test's (same horizon mix) by DRIFT_FACTOR, or its 80% range holds fewer actuals than
@@ -205,6 +204,7 @@ class Settings:
     drift_min_coverage_80: float = _setting(0.65, _fraction, "80% range holding fewer actuals = drift")
     drift_window_weeks: int = _setting(4, _positive_int, "weeks of complete data the drift check reads")
     monitoring_enabled: bool = _setting(True, _bool, "forecast-vs-actual view and drift badges")
+    forecast_cache_series: int = _setting(1024, _positive_int, "series per level held in a worker's LRU")
     # Training size (None = the engine's documented defaults); small values make fast trial runs.
     train_n_jobs: int = _setting(1, _positive_int, "training parallelism")
     train_folds: int | None = _setting(None, _optional_positive_int, "cross-validation folds")

@@ -344,13 +344,18 @@ class SeriesReader:
             self._ranges.append((stats.min, stats.max) if stats is not None and stats.has_min_max else None)
         self._lock = threading.Lock()
 
+    def groups(self, series_id: str) -> pa.Table:
+        """Every row of the row groups that can hold ``series_id`` (its neighbours come along: a
+        caller may keep them, as their rows are complete unless they are the table's first or last)."""
+        groups = [i for i, r in enumerate(self._ranges) if r is None or r[0] <= series_id <= r[1]]
+        if not groups:
+            return self._file.schema_arrow.empty_table()
+        with self._lock:
+            return self._file.read_row_groups(groups, use_threads=False)
+
     def rows(self, series_id: str) -> pa.Table:
         """The rows of ``series_id`` (in file order; empty when the series is absent)."""
-        groups = [i for i, r in enumerate(self._ranges) if r is None or r[0] <= series_id <= r[1]]
-        with self._lock:
-            table = self._file.read_row_groups(groups, use_threads=False) if groups else None
-        if table is None:
-            return self._file.schema_arrow.empty_table()
+        table = self.groups(series_id)
         return table.filter(pc.equal(table["series_id"], series_id))
 
 

@@ -228,14 +228,23 @@ class _CompleteSales:
 
     def __init__(self, engine: Engine, silent_days: int) -> None:
         self._engine, self._silent, self._frame = engine, silent_days, None
+        self._reporting = None
+
+    def through(self) -> pd.Timestamp | None:
+        """The newest complete date (one grouped query, no sales read); None without sales."""
+        if self._reporting is None:
+            self._reporting = load_reporting(self._engine, silent_days=self._silent)
+        through = self._reporting.complete_through
+        return None if through is None else pd.Timestamp(through)
 
     def get(self) -> pd.DataFrame | None:
+        """The sales up to the newest complete date (None without sales)."""
         if self._frame is None:
             sales = load_sales(self._engine)
             if sales is None or sales.empty:
                 return None
-            reporting = load_reporting(self._engine, silent_days=self._silent)
-            self._frame = complete_sales(sales, reporting)
+            self.through()
+            self._frame = complete_sales(sales, self._reporting)
         return self._frame
 
 
@@ -263,8 +272,9 @@ def publish_masters(
         try:
             info = get_version(engine, version)
             model = load_artifact(info.artifact_path, expected_level=level).with_version(version)
-            frame = sales.get()
-            moved = frame is not None and _should_move(model, frame, reason)
+            moved = _should_move(model, sales.through(), reason)
+            frame = sales.get() if moved else None
+            moved = frame is not None
             if moved:
                 model = move_origin(model, frame, holidays=settings.holidays)
         except Exception:
@@ -295,11 +305,14 @@ def publish_masters(
     return done
 
 
-def _should_move(model: LevelForecaster, sales: pd.DataFrame, reason: str) -> bool:
-    """Data changes and daily runs always re-forecast; a promotion only when newer complete data exists."""
+def _should_move(model: LevelForecaster, through: pd.Timestamp | None, reason: str) -> bool:
+    """Data changes and daily runs always re-forecast; a promotion only when the complete data ends
+    after the model's last date (the sales are then read; otherwise they are not)."""
+    if through is None:
+        return False
     if reason != "promotion":
         return True
-    return pd.Timestamp(sales["date"].max()) > pd.Timestamp(model.data_range[1])
+    return through > pd.Timestamp(model.data_range[1])
 
 
 def publish_due(

@@ -44,7 +44,7 @@ from models.registry import get_version
 
 logger = logging.getLogger(__name__)
 
-DEFAULT_CACHE_SERIES = 256
+DEFAULT_CACHE_SERIES = 1024
 
 
 class StoredForecaster:
@@ -113,29 +113,52 @@ class StoredForecaster:
         )
 
     def _one(self, series_id: str) -> LevelForecaster:
-        """The one-series forecaster of ``series_id`` (from the LRU, else read from the snapshot)."""
+        """The one-series forecaster of ``series_id`` (from the LRU, else read from the snapshot).
+
+        A read decodes whole row groups; the complete neighbours it holds enter the LRU too, so a
+        breakdown over adjacent series (one store's products) costs a few reads, not one per series.
+        """
         with self._lock:
             hit = self._cache.get(series_id)
             if hit is not None:
                 self._cache.move_to_end(series_id)
                 return hit
         self._check(series_id)
-        model = self._read(series_id)
+        batch = self._read(series_id)
         with self._lock:
-            self._cache[series_id] = model
+            for sid, model in batch.items():
+                if sid not in self._cache:
+                    self._cache[sid] = model
+            self._cache[series_id] = batch[series_id]
+            self._cache.move_to_end(series_id)
             while len(self._cache) > self._cache_size:
                 self._cache.popitem(last=False)
-        return model
+        return batch[series_id]
 
-    def _read(self, series_id: str) -> LevelForecaster:
-        """Build the one-series forecaster from the snapshot's rows of ``series_id``."""
+    def _read(self, series_id: str) -> dict[str, LevelForecaster]:
+        """The forecasters of ``series_id`` and of its complete neighbours in the row groups read."""
+        points = self._points.groups(series_id).select(["series_id", "forecast"]).to_pandas()
+        rows = self._rows.groups(series_id).to_pandas()
+        rows["date"] = pd.to_datetime(rows["date"])
+        by_points = {sid: part for sid, part in points.groupby("series_id", sort=False, observed=True)}
+        by_rows = {sid: part for sid, part in rows.groupby("series_id", sort=False, observed=True)}
+        edges = set()  # a table's first and last series may continue in a row group not read
+        for table in (points, rows):
+            if len(table):
+                edges |= set(table["series_id"].iloc[[0, -1]])
+        wanted = [sid for sid in by_points if sid in by_rows and (sid == series_id or sid not in edges)]
+        if series_id not in wanted:
+            raise ValueError(f"snapshot {self.snapshot.id} holds no rows of {series_id!r}")
+        return {sid: self._build(sid, by_points[sid], by_rows[sid]) for sid in wanted}
+
+    def _build(self, series_id: str, points_rows: pd.DataFrame, rows: pd.DataFrame) -> LevelForecaster:
+        """One series' forecaster from its rows of the points file and of the companion."""
         f32 = np.float32
-        points = self._points.rows(series_id)["forecast"].to_numpy().astype(f32)
+        points = points_rows["forecast"].to_numpy().astype(f32)
         if len(points) != self.max_horizon:
             raise ValueError(f"snapshot {self.snapshot.id} holds {len(points)} steps of {series_id!r}")
-        rows = self._rows.rows(series_id)
         kind = rows["kind"].to_numpy()
-        dates = pd.DatetimeIndex(rows["date"].to_numpy().astype("datetime64[ns]"))
+        dates = pd.DatetimeIndex(rows["date"])
         values = rows["value"].to_numpy()
         history = np.full(len(self._history_dates), np.nan, dtype=f32)
         mine = kind == HISTORY_KIND
