@@ -7,7 +7,7 @@ HOST ?= 127.0.0.1
 PORT ?= 8050
 export TRENDSALES_ENV ?= demo
 
-.PHONY: run test lint bench venv dev-deps system-deps clean
+.PHONY: run test lint bench venv dev-deps system-deps clean translations
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -59,6 +59,14 @@ bench: dev-deps
 	$(BIN)/python bench/bench_real_series.py
 	$(BIN)/python bench/bench_interval_coverage.py
 	$(BIN)/python bench/bench_hot_swap.py
+
+## Refresh the catalogues after changing text: extract, merge into each .po, compile the .mo files
+## (the .mo files are committed, so a fresh clone serves every language without a build step).
+PYBABEL := $(BIN)/pybabel
+translations: venv
+	$(PYBABEL) extract -F babel.cfg -k N_ -k _l -k translate:2 -k translate_plural:2,3 --no-location --sort-output -o translations/messages.pot --ignore-dirs='.* _* tests bench translations' .
+	$(PYBABEL) update --no-fuzzy-matching -i translations/messages.pot -d translations
+	$(PYBABEL) compile --statistics -d translations
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache

@@ -17,6 +17,7 @@ from app.config import PROJECT_ROOT, Settings, load_config
 from app.dashboard import create_dash, finish_dash_setup, install_callback_checks
 from app.extensions import csrf, login_manager
 from app.health import register_health_routes
+from app.i18n import init_i18n
 from app.security import install_security
 from app.services import EXTENSION_KEY, Services
 from data.db import make_engine, make_session_factory
@@ -86,9 +87,11 @@ def stop_background(services: Services) -> None:
 
 
 def register_extensions(server: Flask) -> None:
-    """Bind flask-login and CSRF protection (after the access guard, so anonymous calls get 401)."""
+    """Bind flask-login, CSRF protection (after the access guard, so anonymous calls get 401) and
+    Flask-Babel (each request's language and time zone, the language switch)."""
     login_manager.init_app(server)
     csrf.init_app(server)
+    init_i18n(server)
 
 
 def register_blueprints(server: Flask, services: Services) -> None:

@@ -7,6 +7,7 @@ from urllib.parse import urlsplit
 
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask import session as flask_session
+from flask_babel import gettext as _
 from flask_login import current_user, login_required, login_user, logout_user
 from werkzeug.wrappers import Response
 
@@ -63,10 +64,10 @@ def login() -> str | Response:
             login_user(result.user, remember=False)
             flask_session[LOGIN_AT] = time.time()  # the guard ends the session SESSION_HOURS after this
             if result.user.must_change_password:
-                flash("Your password was reset. Choose a new one to continue.", "warning")
+                flash(_("Your password was reset. Choose a new one to continue."), "warning")
                 return redirect(url_for("auth.change_password"))
             return redirect(safe_next(request.form.get("next") or request.args.get("next")))
-        flash(result.message, "danger")
+        flash(_(result.message), "danger")
         return render_template("login.html", username=username, next=request.form.get("next", "")), 401
     return render_template("login.html", username="", next=request.args.get("next", ""))
 
@@ -86,7 +87,7 @@ def logout() -> str | Response:
         accounts.log_out_everywhere(get_services().sessions, current_user.id)
     logout_user()
     flask_session.pop(LOGIN_AT, None)
-    flash("You are logged out.", "info")
+    flash(_("You are logged out."), "info")
     return redirect(url_for("auth.login"))
 
 
@@ -97,17 +98,17 @@ def change_password() -> str | Response:
     if request.method == "POST":
         new = request.form.get("new_password", "")
         if new != request.form.get("confirm_password", ""):
-            flash("The two new passwords differ.", "danger")
+            flash(_("The two new passwords differ."), "danger")
             return render_template("password.html"), 400
         try:
             user = accounts.change_own_password(
                 get_services().sessions, current_user.id, request.form.get("current_password", ""), new
             )
         except accounts.AccountError as exc:
-            flash(str(exc), "danger")
+            flash(_(str(exc)), "danger")
             return render_template("password.html"), 400
         login_user(user, remember=False)  # the session token changed: renew this session's id
-        flash("Password changed.", "success")
+        flash(_("Password changed."), "success")
         return redirect("/")
     return render_template("password.html")
 
@@ -119,7 +120,7 @@ def request_access() -> str | Response:
         username = request.form.get("username", "")
         password = request.form.get("password", "")
         if password != request.form.get("confirm_password", ""):
-            flash("The two passwords differ.", "danger")
+            flash(_("The two passwords differ."), "danger")
             return render_template("request_access.html", username=username), 400
         services = get_services()
         try:
@@ -133,8 +134,8 @@ def request_access() -> str | Response:
                 window_minutes=services.config.login_window_minutes,
             )
         except accounts.AccountError as exc:
-            flash(str(exc), "danger")
+            flash(_(str(exc)), "danger")
             return render_template("request_access.html", username=username), 400
-        flash("Request sent. You can log in once an administrator approves it.", "success")
+        flash(_("Request sent. You can log in once an administrator approves it."), "success")
         return redirect(url_for("auth.login"))
     return render_template("request_access.html", username="")

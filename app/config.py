@@ -18,6 +18,7 @@ from dataclasses import dataclass, field, fields
 from pathlib import Path
 from typing import Any
 
+from data.i18n import DEFAULT_LANGUAGE, DEFAULT_TIMEZONE, TRANSLATIONS_DIR, check_language, parse_timezone
 from data.limits import MB, SalesLimits
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
@@ -123,6 +124,14 @@ def _env_mode(raw: str) -> str:
     return value
 
 
+def _language(raw: str) -> str:
+    return check_language(raw.strip())
+
+
+def _timezone(raw: str) -> str:
+    return parse_timezone(raw).key
+
+
 @dataclass(frozen=True)
 class Settings:
     """Every setting of a Trend Sales process (README › Configuration documents each one).
@@ -184,6 +193,9 @@ class Settings:
     train_families: tuple[str, ...] | None = _setting(None, _name_list, "candidate families")
     train_grids: Any = _setting(None, _json, "hyper-parameter grids (JSON)")  # noqa: RUF009 (a field)
     holidays: str = _setting("BR", _text, "holiday features: holidays-package country[-subdivision] or none")
+    # People's language and clock (data.i18n): a user's navbar choice overrides the language.
+    language: str = _setting(DEFAULT_LANGUAGE, _language, "pages, CLI and reports: pt_BR or en")
+    timezone: str = _setting(DEFAULT_TIMEZONE, _timezone, "IANA time zone that times are shown in")
     # Set by the program, never from the environment.
     testing: bool = field(default=False, metadata={"internal": True})
     cli_command: bool = field(default=False, metadata={"internal": True})
@@ -215,7 +227,13 @@ class Settings:
 
     def flask_config(self) -> dict[str, Any]:
         """The keys Flask and its extensions read from ``server.config``."""
-        return {"SECRET_KEY": self.secret_key, "TESTING": self.testing}
+        return {
+            "SECRET_KEY": self.secret_key,
+            "TESTING": self.testing,
+            "BABEL_DEFAULT_LOCALE": self.language,
+            "BABEL_DEFAULT_TIMEZONE": self.timezone,
+            "BABEL_TRANSLATION_DIRECTORIES": str(TRANSLATIONS_DIR),
+        }
 
 
 def env_name(field_name: str) -> str:

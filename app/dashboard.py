@@ -17,7 +17,9 @@ from callbacks import register_callbacks
 from callbacks.inputs import MalformedCallback, refuse
 from components.admin import admin_page
 from components.forecast_page import validation_pages
+from components.i18n import _, language
 from components.layout import page_frame
+from data.i18n import html_lang
 
 ASSETS_DIR = Path(__file__).with_name("assets")
 CALLBACK_ROUTE = "_dash-update-component"
@@ -27,13 +29,45 @@ log = logging.getLogger("trendsales.callbacks")
 def _layout() -> html.Div:
     """The page for whoever is logged in (the server guard already refused anonymous requests)."""
     if not has_request_context() or not current_user.is_authenticated:
-        return html.Div("Login required.")  # Dash's start-up check, or a bypassed guard
+        return html.Div(_("Login required."))  # Dash's start-up check, or a bypassed guard
     return page_frame(current_user.username, current_user.role, current_user.is_admin, generate_csrf())
+
+
+# Dash's default page with a ``lang`` placeholder on <html>, filled per request by ``LocalisedDash``.
+INDEX_STRING = """<!DOCTYPE html>
+<html lang="{%lang%}">
+    <head>
+        {%metas%}
+        <title>{%title%}</title>
+        {%favicon%}
+        {%css%}
+    </head>
+    <body>
+        {%app_entry%}
+        <footer>
+            {%config%}
+            {%scripts%}
+            {%renderer%}
+        </footer>
+    </body>
+</html>"""
+
+
+class LocalisedDash(Dash):
+    """Dash whose page says its language: ``<html lang="pt-BR">`` (or the user's language).
+
+    ``interpolate_index`` is Dash's documented hook for customising the page; the language is the
+    request's (Flask-Babel), so one app serves each user in theirs.
+    """
+
+    def interpolate_index(self, **kwargs: Any) -> str:
+        """Dash's page with the request's language in ``<html lang>``."""
+        return super().interpolate_index(**kwargs).replace("{%lang%}", html_lang(language()), 1)
 
 
 def create_dash(server: Flask, services: Services) -> Dash:
     """Build the Dash app on ``server`` with locally served assets and every callback registered."""
-    app = Dash(
+    app = LocalisedDash(
         __name__,
         server=server,
         url_base_pathname="/",
@@ -43,6 +77,7 @@ def create_dash(server: Flask, services: Services) -> Dash:
         serve_locally=True,
         compress=False,
     )
+    app.index_string = INDEX_STRING
     app.layout = _layout
     app.validation_layout = html.Div([page_frame("user", "admin", True), *validation_pages(), admin_page()])
     register_callbacks(app, services)

@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from werkzeug.wrappers import Response
 
 from app.services import get_services
+from data.i18n import N_
 from services import accounts, tokens
 
 bp = Blueprint("tokens", __name__, url_prefix="/account/tokens")
+TOKEN_STATES = (N_("active"), N_("expired"), N_("revoked"))  # TokenInfo.state(), translated in the page
 
 
 def _page(secret: str | None = None, status: int = 200) -> tuple[str, int]:
@@ -51,7 +54,8 @@ def create() -> tuple[str, int]:
         )
     except ValueError as exc:  # TokenError, or days that are not a number
         flash(
-            str(exc) if isinstance(exc, tokens.TokenError) else "Days valid must be a whole number.", "danger"
+            _(str(exc)) if isinstance(exc, tokens.TokenError) else _("Days valid must be a whole number."),
+            "danger",
         )
         return _page(status=400)
     return _page(secret=new.secret)
@@ -64,7 +68,7 @@ def revoke(token_id: int) -> Response | tuple[str, int]:
     try:
         info = tokens.revoke_token(get_services().sessions, token_id, actor=current_user.username)
     except tokens.TokenError as exc:
-        flash(str(exc), "danger")
+        flash(_(str(exc)), "danger")
         return _page(status=404)
-    flash(f"Token {info.id} ({info.name}) revoked.", "success")
+    flash(_("Token %(id)s (%(name)s) revoked.", id=info.id, name=info.name), "success")
     return redirect(url_for("tokens.index"))

@@ -23,7 +23,9 @@ from callbacks.inputs import pattern_values, view_state
 from components import ids
 from components.figures import empty_figure
 from components.forecast_figures import breakdown_figure, forecast_figure
-from components.formatting import FREQ_TEXT, format_brl, format_percent, periods_text
+from components.formatting import format_brl, format_percent, freq_text, periods_text
+from components.i18n import N_, _, ngettext
+from components.i18n import date as format_day
 from components.kpis import compute_kpis, kpi_cards
 from components.model_card import ModelFacts, model_card
 from components.state import Catalogue, ViewState
@@ -44,8 +46,10 @@ from services.forecast_view import (
 from services.scoping import ALL_STORES, StoreScope, scoped
 
 TOP_PRODUCTS = 10
-TRAIN_HINT = "An administrator trains models with `flask --app wsgi train` (or from the Admin tab)."
-MODEL_BROKEN = "The served model could not be loaded; the administrator has been told."
+TRAIN_HINT = N_("An administrator trains models with `flask --app wsgi train` (or from the Admin tab).")
+MODEL_BROKEN = N_("The served model could not be loaded; the administrator has been told.")
+LEVEL_WORDS = (N_("store"), N_("category"), N_("product"))  # ``_(level)`` in sentences
+DAY = "dd MMM y"  # the Babel pattern of a day in sentences: 05 Oct 2025 / 05 out. 2025
 
 
 @dataclass(frozen=True)
@@ -81,9 +85,9 @@ def filter_values(inputs: list[dict[str, Any]]) -> dict[str, Any]:
     return pattern_values(inputs)
 
 
-def selection_label(state: ViewState, all_stores: str = "All stores") -> str:
+def selection_label(state: ViewState, all_stores: str | None = None) -> str:
     """What is shown, for titles: ``Loja Centro · Bebidas`` or ``All stores`` (``My stores`` when scoped)."""
-    parts = [state.store or all_stores]
+    parts = [state.store or all_stores or _("All stores")]
     if state.tab == "category" and state.category:
         parts.append(state.category)
     if state.tab == "product" and state.product:
@@ -94,17 +98,27 @@ def selection_label(state: ViewState, all_stores: str = "All stores") -> str:
 def combination_problem(state: ViewState, catalogue: Catalogue) -> str | None:
     """A sentence when the chosen filters do not go together (e.g. a product the store does not sell)."""
     if state.tab == "category" and not state.category:
-        return "Choose a category."
+        return _("Choose a category.")
     if state.tab == "product" and not state.product:
-        return "Choose a product."
+        return _("Choose a product.")
     if not state.store:
         return None
     if state.tab == "category" and state.category not in catalogue.store_categories(state.store):
-        sold = ", ".join(catalogue.store_categories(state.store)) or "none"
-        return f"{state.store} does not sell {state.category} products. Categories sold there: {sold}."
+        sold = ", ".join(catalogue.store_categories(state.store)) or _("none")
+        return _(
+            "%(store)s does not sell %(category)s products. Categories sold there: %(sold)s.",
+            store=state.store,
+            category=state.category,
+            sold=sold,
+        )
     if state.tab == "product" and state.product not in catalogue.carried.get(state.store, frozenset()):
-        stores = ", ".join(catalogue.stores_carrying(state.product)) or "no store"
-        return f"{state.product} is not sold in {state.store}. Stores that sell it: {stores}."
+        stores = ", ".join(catalogue.stores_carrying(state.product)) or _("no store")
+        return _(
+            "%(product)s is not sold in %(store)s. Stores that sell it: %(stores)s.",
+            product=state.product,
+            store=state.store,
+            stores=stores,
+        )
     return None
 
 
@@ -151,7 +165,7 @@ def selection_history(
 def history_only_figure(history: pd.Series, freq: str) -> Any:
     """The recorded history alone (when no model serves the selection)."""
     if history.empty:
-        return empty_figure("No sales recorded for this selection yet.")
+        return empty_figure(_("No sales recorded for this selection yet."))
     empty = pd.DataFrame({"date": [], "forecast": [], "lower": [], "upper": []})
     return forecast_figure(history, empty, empty, freq=freq)
 
@@ -163,20 +177,20 @@ def breakdown_series(state: ViewState, catalogue: Catalogue) -> tuple[str, dict[
         return (
             "category",
             {c: series_id("category", store=state.store, category=c) for c in cats},
-            "category tab",
+            _("category tab"),
         )
     if state.tab == "category":
         products = catalogue.products(state.category, state.store)
         return (
             "product",
             {p: series_id("product", store=state.store, product=p) for p in products},
-            "product tab",
+            _("product tab"),
         )
     stores = catalogue.stores_carrying(state.product) if state.product else []
     return (
         "product",
         {s: series_id("product", store=s, product=state.product) for s in stores},
-        "store's view",
+        _("store's view"),
     )
 
 
@@ -187,16 +201,16 @@ def breakdown_view(source: ModelSource, state: ViewState, catalogue: Catalogue) 
     try:
         totals = breakdown_totals(source, level, series, freq=state.freq, horizon=state.horizon)
     except ModelUnavailableError:
-        return empty_figure(f"No {level} model yet."), pd.Series(dtype=float)
+        return empty_figure(_("No %(level)s model yet.", level=_(level))), pd.Series(dtype=float)
     if totals.empty:
-        return empty_figure("Nothing to break down for this selection."), totals
+        return empty_figure(_("Nothing to break down for this selection.")), totals
     shown = totals.head(TOP_PRODUCTS) if state.tab == "category" else totals
-    title = f"Next {periods_text(state.horizon, state.freq)}"
+    title = _("Next %(periods)s", periods=periods_text(state.horizon, state.freq))
     return breakdown_figure(shown, title=title, drill=drill), totals
 
 
 def breakdown_note(
-    totals: pd.Series, headline: float | None, state: ViewState, all_stores: str = "all stores"
+    totals: pd.Series, headline: float | None, state: ViewState, all_stores: str | None = None
 ) -> str | None:
     """Why the bars need not add up to the headline, with both sums.
 
@@ -209,28 +223,59 @@ def breakdown_note(
     if totals.empty:
         return None
     if state.tab == "product" and state.store:
-        return "Each bar is this product's own forecast in that store."
-    item, items = {
-        "store": ("category", "categories"),
-        "category": ("product", "products"),
-        "product": ("store", "stores"),
-    }[state.tab]
+        return _("Each bar is this product's own forecast in that store.")
+    all_stores = all_stores or _("all stores")
     if headline is None:
-        return f"Each {item} is forecast on its own."
+        return _(BAR_ALONE[state.tab])
     whole = {
         "store": state.store or all_stores,
-        "category": f"{state.category} in {state.store}" if state.store else state.category,
+        "category": _("%(category)s in %(store)s", category=state.category, store=state.store)
+        if state.store
+        else state.category,
         "product": all_stores,
     }[state.tab]
     count = len(totals)
     if state.tab == "category" and count > TOP_PRODUCTS:
-        bars = f"all {count} products (the chart shows the {TOP_PRODUCTS} largest)"
+        bars = _(
+            "all %(count)s products (the chart shows the %(top)s largest)", count=count, top=TOP_PRODUCTS
+        )
     else:
-        bars = f"the {count} {items}" if count > 1 else f"the one {item}"
-    return (
-        f"Each {item} is forecast on its own, so the bars need not add up to the total above: {bars} "
-        f"come to {format_brl(float(totals.sum()))}; the forecast for {whole} is {format_brl(headline)}."
+        singular, plural = BARS[state.tab]
+        bars = ngettext(singular, plural, count)
+    return _(
+        BARS_SUM[state.tab],
+        bars=bars,
+        total=format_brl(float(totals.sum())),
+        whole=whole,
+        headline=format_brl(headline),
     )
+
+
+# The breakdown note's words per tab (whole sentences, so each language can order them).
+BAR_ALONE = {
+    "store": N_("Each category is forecast on its own."),
+    "category": N_("Each product is forecast on its own."),
+    "product": N_("Each store is forecast on its own."),
+}
+BARS = {
+    "store": (N_("the one category"), N_("the %(num)s categories")),
+    "category": (N_("the one product"), N_("the %(num)s products")),
+    "product": (N_("the one store"), N_("the %(num)s stores")),
+}
+BARS_SUM = {
+    "store": N_(
+        "Each category is forecast on its own, so the bars need not add up to the total above: "
+        "%(bars)s come to %(total)s; the forecast for %(whole)s is %(headline)s."
+    ),
+    "category": N_(
+        "Each product is forecast on its own, so the bars need not add up to the total above: "
+        "%(bars)s come to %(total)s; the forecast for %(whole)s is %(headline)s."
+    ),
+    "product": N_(
+        "Each store is forecast on its own, so the bars need not add up to the total above: "
+        "%(bars)s come to %(total)s; the forecast for %(whole)s is %(headline)s."
+    ),
+}
 
 
 def model_facts(model: Any, version: str, cache: CatalogueCache) -> ModelFacts:
@@ -252,18 +297,21 @@ def model_facts(model: Any, version: str, cache: CatalogueCache) -> ModelFacts:
 
 def forecast_note(view: ForecastView, state: ViewState) -> str:
     """The line under the chart explaining what is drawn (and how the backtest did)."""
-    text = "Shaded: the 80% (darker) and 95% likely ranges. Dotted grey: the same period last year."
+    text = _("Shaded: likely ranges, 80% (darker) and 95%. Dotted grey: the same period last year.")
     if not view.partial.empty:
-        text += " Grey band, open circles: partially reported (not every store yet)."
+        text += " " + _("Grey band, open circles: partially reported (not every store yet).")
     if state.backtest:
         wape = backtest_wape(view.backtest)
         if wape is None:
-            text += (
-                f" No back-test period is a whole {periods_text(1, state.freq).split()[1]}: "
-                "choose a finer granularity to see the back-test."
+            text += " " + _(
+                "No back-test period is a whole %(period)s: choose a finer granularity to see the back-test.",
+                period=freq_text(state.freq).one,
             )
         else:
-            text += f" Dashed purple: recent out-of-sample forecasts (typical error {format_percent(wape)})."
+            text += " " + _(
+                "Dashed purple: recent out-of-sample forecasts (typical error %(wape)s).",
+                wape=format_percent(wape),
+            )
     return text
 
 
@@ -282,20 +330,25 @@ def render_view(
     stores together are the sum of theirs.
     """
     catalogue = cache.get().within(scope.stores)
-    title = (
-        f"{selection_label(state, catalogue.all_stores_label)} — {FREQ_TEXT[state.freq].name.lower()} revenue"
+    title = _(
+        "%(selection)s — %(freq)s revenue",
+        selection=selection_label(state, catalogue.all_stores_label),
+        freq=freq_text(state.freq).name.lower(),
     )
     if not scope.allows(state.store):
-        message = f"The store {state.store} is not available to you. Choose one of your stores."
+        message = _(
+            "The store %(store)s is not available to you. Choose one of your stores.", store=state.store
+        )
         return ViewOutput(
             empty_figure(message), title, "", [], None, empty_figure(""), _alert(message, icon="bi-lock")
         )
     if catalogue.empty:
-        message = "No sales data yet. " + TRAIN_HINT.replace(
-            "trains models", "imports sales and trains models"
+        message = _(
+            "No sales data yet. An administrator imports sales and trains models with "
+            "`flask --app wsgi train` (or from the Admin tab)."
         )
         return ViewOutput(
-            empty_figure("No sales data yet."), title, "", [], None, empty_figure(""), _alert(message)
+            empty_figure(_("No sales data yet.")), title, "", [], None, empty_figure(""), _alert(message)
         )
     source = scoped(HolderSource.of(holder), scope) if holder is not None else None
     try:
@@ -322,22 +375,34 @@ def render_view(
         )
     if model is None and source is not None and source.refused_version(state.tab):
         history = selection_history(engine, state, catalogue.reporting, scope)
-        message = f"{MODEL_BROKEN} Only recorded sales are shown until it is fixed."
-        card = _alert(MODEL_BROKEN, "danger")
+        message = _(MODEL_BROKEN) + " " + _("Only recorded sales are shown until it is fixed.")
+        card = _alert(_(MODEL_BROKEN), "danger")
         figure = history_only_figure(history, state.freq)
-        return ViewOutput(figure, title, "", [], card, empty_figure(MODEL_BROKEN), _alert(message, "danger"))
+        return ViewOutput(
+            figure, title, "", [], card, empty_figure(_(MODEL_BROKEN)), _alert(message, "danger")
+        )
     if model is None:
         history = selection_history(engine, state, catalogue.reporting, scope)
-        message = f"No {state.tab} forecasting model yet, so only recorded sales are shown. {TRAIN_HINT}"
-        card = _alert("No model yet. " + TRAIN_HINT, "secondary", "bi-info-circle")
+        message = (
+            _("No %(level)s forecasting model yet, so only recorded sales are shown.", level=_(state.tab))
+            + " "
+            + _(TRAIN_HINT)
+        )
+        card = _alert(_("No model yet.") + " " + _(TRAIN_HINT), "secondary", "bi-info-circle")
         figure = history_only_figure(history, state.freq)
-        return ViewOutput(figure, title, "", [], card, empty_figure("No model yet."), _alert(message, "info"))
+        return ViewOutput(
+            figure, title, "", [], card, empty_figure(_("No model yet.")), _alert(message, "info")
+        )
     sid = view_series_id(state)
     if sid not in model.series_ids:
         history = selection_history(engine, state, catalogue.reporting, scope)
         message = (
-            "No forecast for this selection yet: the serving model was trained before these sales "
-            f"arrived. It appears after the next training. {TRAIN_HINT}"
+            _(
+                "No forecast for this selection yet: the serving model was trained before these sales "
+                "arrived. It appears after the next training."
+            )
+            + " "
+            + _(TRAIN_HINT)
         )
         figure = history_only_figure(history, state.freq)
         return ViewOutput(figure, title, "", [], card, empty_figure(""), _alert(message, "info"))
@@ -362,7 +427,7 @@ def render_view(
     kpis = kpi_cards(
         compute_kpis(view.full_history, view.forecast80, view.forecast95, view.last_year, state.freq)
     )
-    title = f"{title}, next {periods_text(state.horizon, state.freq)}"
+    title = _("%(title)s, next %(periods)s", title=title, periods=periods_text(state.horizon, state.freq))
     breakdown, totals = breakdown_view(source, state, catalogue)
     headline = float(view.forecast80["forecast"].sum())
     note = breakdown_note(totals, headline, state, catalogue.all_stores_label.lower())
@@ -380,14 +445,27 @@ def reporting_note(reporting: Reporting | None) -> dbc.Alert | None:
     ahead = reporting.ahead
     newest = max(r.last_date for r in ahead)
     n = len(ahead)
-    text = (
-        f"Sales complete through {reporting.complete_through:%d %b %Y}; {n} store{'s' if n != 1 else ''} "
-        f"{'have' if n != 1 else 'has'} reported later days (to {newest:%d %b %Y}). Until every store has "
-        "reported them, those days are drawn as partially reported and count in no total, KPI or training."
+    text = ngettext(
+        "Sales complete through %(complete)s; %(num)s store has reported later days (to %(newest)s). "
+        "Until every store has reported them, those days are drawn as partially reported and count in "
+        "no total, KPI or training.",
+        "Sales complete through %(complete)s; %(num)s stores have reported later days (to %(newest)s). "
+        "Until every store has reported them, those days are drawn as partially reported and count in "
+        "no total, KPI or training.",
+        n,
+        complete=format_day(reporting.complete_through, DAY),
+        newest=format_day(newest, DAY),
     )
     if reporting.silent:
-        closed = ", ".join(f"{r.store} (since {r.last_date:%d %b %Y})" for r in reporting.silent)
-        text += f" Counted as closed, silent for over {reporting.silent_after} days: {closed}."
+        closed = ", ".join(
+            _("%(store)s (since %(date)s)", store=r.store, date=format_day(r.last_date, DAY))
+            for r in reporting.silent
+        )
+        text += " " + _(
+            "Counted as closed, silent for over %(days)s days: %(closed)s.",
+            days=reporting.silent_after,
+            closed=closed,
+        )
     return dbc.Alert(
         [html.I(className="bi bi-hourglass-split me-2"), text],
         color="secondary",
@@ -409,9 +487,14 @@ def newer_sales_notice(model: Any, catalogue: Catalogue, tab: str) -> dbc.Alert 
     if recorded_to <= trained_to:
         return None
     return _alert(
-        f"Sales up to {recorded_to:%d %b %Y} are recorded, but the {tab} model was trained on sales to "
-        f"{trained_to:%d %b %Y}, so this forecast starts after that date. The newer sales count from the "
-        "next training (the nightly run, or Retrain in Admin).",
+        _(
+            "Sales up to %(recorded)s are recorded, but the %(level)s model was trained on sales to "
+            "%(trained)s, so this forecast starts after that date. The newer sales count from the "
+            "next training (the nightly run, or Retrain in Admin).",
+            recorded=format_day(recorded_to, DAY),
+            level=_(tab),
+            trained=format_day(trained_to, DAY),
+        ),
         "info",
         "bi-info-circle",
     )

@@ -10,6 +10,7 @@ from flask import g
 from flask_login import current_user
 from werkzeug.exceptions import Forbidden, Unauthorized
 
+from components.i18n import _
 from services.scoping import StoreScope, user_scope
 
 P = ParamSpec("P")
@@ -21,7 +22,7 @@ def require_admin() -> None:
     if not current_user.is_authenticated:
         raise Unauthorized("login required")
     if not current_user.is_admin:
-        raise Forbidden("This action is reserved to administrators.")
+        raise Forbidden(_("This action is reserved to administrators."))
 
 
 def admin_only(func: Callable[P, R]) -> Callable[P, R]:

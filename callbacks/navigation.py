@@ -22,6 +22,7 @@ from callbacks.inputs import text, view_state
 from components import ids
 from components.admin import admin_page
 from components.forecast_page import forecast_page, no_data_page
+from components.i18n import _
 from components.layout import not_found_page, placeholder_page
 from components.state import (
     TABS,
@@ -68,7 +69,7 @@ def page_for_path(
         return forecast_tab(page, search, catalogue or Catalogue(), limits or {}, is_admin=is_admin)
     if page == "admin":
         if not is_admin:
-            return placeholder_page("Administration", "This tab is reserved to administrators.")
+            return placeholder_page(_("Administration"), _("This tab is reserved to administrators."))
         return admin_page()
     return not_found_page(f"/{page}")
 

@@ -15,7 +15,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from components.formatting import FREQ_TEXT, PLOTLY_SEPARATORS, format_brl_short, plotly_text
+from components.formatting import format_brl_short, freq_text, plotly_separators, plotly_text
+from components.i18n import N_, _
 from data.frequency import frequency
 
 HISTORY_COLOR = "#0d6efd"
@@ -26,7 +27,7 @@ LAST_YEAR_COLOR = "#6c757d"
 BACKTEST_COLOR = "#6f42c1"
 PARTIAL_COLOR = "#adb5bd"
 PARTIAL_FILL = "rgba(173, 181, 189, 0.16)"
-PARTIAL = "Partially reported"
+PARTIAL = N_("Partially reported")
 BAR_COLOR = "#0d6efd"
 MONEY = "R$ %{y:,.0f}"
 GRID = "#e9ecef"
@@ -34,17 +35,26 @@ Y_TICKS = 5  # about this many intervals on the y axis
 LEGEND_ROW_PX = 26
 BUTTONS_ROW_PX = 34
 LEGEND_ENTRIES_PER_ROW = 5  # all of them fit one row on a tablet (820 px) except the backtest's
-# Legend order (the traces are drawn bands first, so the lines stay on top of them).
-LEGEND_RANK = {
-    "History": 1,
-    "Forecast": 2,
-    "80% interval": 3,
-    "95% interval": 4,
-    "Same period last year": 5,
-    "Backtest forecast": 6,
-    PARTIAL: 7,
-}
 Figure = dict[str, Any]
+
+
+def interval_name(level: int) -> str:
+    """The legend name of a prediction interval: ``80% interval`` (translated)."""
+    return _("%(level)s interval", level=f"{level}%")
+
+
+def legend_ranks() -> dict[str, int]:
+    """Legend order by trace name (the traces are drawn bands first, so the lines stay on top of them)."""
+    names = [
+        _("History"),
+        _("Forecast"),
+        interval_name(80),
+        interval_name(95),
+        _("Same period last year"),
+        _("Backtest forecast"),
+        _(PARTIAL),
+    ]
+    return {name: rank for rank, name in enumerate(names, start=1)}
 
 
 def _scatter(**props: Any) -> dict[str, Any]:
@@ -54,7 +64,7 @@ def _scatter(**props: Any) -> dict[str, Any]:
 def base_layout(**props: Any) -> dict[str, Any]:
     """The common look of our charts (white background, light grid, Brazilian number separators)."""
     layout: dict[str, Any] = {
-        "separators": PLOTLY_SEPARATORS,
+        "separators": plotly_separators(),
         "paper_bgcolor": "#ffffff",
         "plot_bgcolor": "#ffffff",
         "font": {"family": "system-ui, -apple-system, 'Segoe UI', Roboto, sans-serif", "color": "#212529"},
@@ -113,10 +123,10 @@ def _band(frame: pd.DataFrame, name: str, fill: str) -> list[dict[str, Any]]:
         y=_values(frame["lower"]),
         mode="lines",
         line={"width": 0},
-        name=f"{name} lower",
+        name=_("%(band)s lower", band=name),
         legendgroup=name,
         showlegend=False,
-        hovertemplate=f"{name} from {MONEY}<extra></extra>",
+        hovertemplate=_("%(band)s from %(money)s", band=name, money=MONEY) + "<extra></extra>",
     )
     upper = _scatter(
         x=x,
@@ -127,7 +137,7 @@ def _band(frame: pd.DataFrame, name: str, fill: str) -> list[dict[str, Any]]:
         fillcolor=fill,
         name=name,
         legendgroup=name,
-        hovertemplate=f"{name} to {MONEY}<extra></extra>",
+        hovertemplate=_("%(band)s to %(money)s", band=name, money=MONEY) + "<extra></extra>",
     )
     return [lower, upper]
 
@@ -136,7 +146,7 @@ def _backtest_traces(backtest: pd.DataFrame) -> list[dict[str, Any]]:
     """Backtest predictions, one line segment per fold (gaps between folds)."""
     x: list[str | None] = []
     y: list[float | None] = []
-    for _, fold in backtest.groupby("fold", sort=True):
+    for _fold_id, fold in backtest.groupby("fold", sort=True):
         x += [*_dates(fold["date"]), None]
         y += [*_values(fold["forecast"]), None]
     return [
@@ -144,11 +154,11 @@ def _backtest_traces(backtest: pd.DataFrame) -> list[dict[str, Any]]:
             x=x,
             y=y,
             mode="lines+markers",
-            name="Backtest forecast",
+            name=_("Backtest forecast"),
             line={"color": BACKTEST_COLOR, "width": 1.5, "dash": "dash"},
             marker={"size": 4},
             connectgaps=False,
-            hovertemplate=f"Backtest forecast {MONEY}<extra></extra>",
+            hovertemplate=_("Backtest forecast %(money)s", money=MONEY) + "<extra></extra>",
         )
     ]
 
@@ -159,10 +169,11 @@ def _partial_trace(partial: pd.Series) -> dict[str, Any]:
         x=_dates(partial.index),
         y=_values(partial),
         mode="lines+markers",
-        name=PARTIAL,
+        name=_(PARTIAL),
         line={"color": PARTIAL_COLOR, "width": 1.5, "dash": "dot"},
         marker={"size": 6, "symbol": "circle-open", "color": PARTIAL_COLOR},
-        hovertemplate=f"{PARTIAL} (not every store yet) {MONEY}<extra></extra>",
+        hovertemplate=_("Partially reported (not every store yet) %(money)s", money=MONEY)
+        + "<extra></extra>",
     )
 
 
@@ -181,7 +192,7 @@ def _partial_shape(partial: pd.Series, freq: str) -> dict[str, Any]:
         "fillcolor": PARTIAL_FILL,
         "line": {"width": 0},
         "layer": "below",
-        "name": PARTIAL,
+        "name": _(PARTIAL),
     }
 
 
@@ -204,16 +215,16 @@ def forecast_figure(
     has_forecast = not forecast80.empty
     traces: list[dict[str, Any]] = []
     if has_forecast:
-        traces += _band(forecast95, "95% interval", BAND95_FILL)
-        traces += _band(forecast80, "80% interval", BAND80_FILL)
+        traces += _band(forecast95, interval_name(95), BAND95_FILL)
+        traces += _band(forecast80, interval_name(80), BAND80_FILL)
     traces.append(
         _scatter(
             x=_dates(history.index),
             y=_values(history),
             mode="lines",
-            name="History",
+            name=_("History"),
             line={"color": HISTORY_COLOR, "width": 1.6},
-            hovertemplate=f"Actual {MONEY}<extra></extra>",
+            hovertemplate=_("Actual %(money)s", money=MONEY) + "<extra></extra>",
         )
     )
     if has_forecast:
@@ -222,10 +233,10 @@ def forecast_figure(
                 x=_dates(forecast80["date"]),
                 y=_values(forecast80["forecast"]),
                 mode="lines+markers" if len(forecast80) <= 60 else "lines",
-                name="Forecast",
+                name=_("Forecast"),
                 line={"color": FORECAST_COLOR, "width": 2.2},
                 marker={"size": 5},
-                hovertemplate=f"Forecast {MONEY}<extra></extra>",
+                hovertemplate=_("Forecast %(money)s", money=MONEY) + "<extra></extra>",
             )
         )
     if last_year is not None and np.isfinite(last_year.to_numpy(dtype=float)).any():
@@ -234,9 +245,9 @@ def forecast_figure(
                 x=_dates(last_year.index),
                 y=_values(last_year),
                 mode="lines",
-                name="Same period last year",
+                name=_("Same period last year"),
                 line={"color": LAST_YEAR_COLOR, "width": 1.5, "dash": "dot"},
-                hovertemplate=f"Last year {MONEY}<extra></extra>",
+                hovertemplate=_("Last year %(money)s", money=MONEY) + "<extra></extra>",
             )
         )
     if backtest is not None and not backtest.empty:
@@ -247,7 +258,7 @@ def forecast_figure(
     start = _dates(forecast80["date"][:1])[0] if has_forecast else None
     buttons = [
         {"count": count, "label": label, "step": step, "stepmode": "backward"}
-        for count, label, step in FREQ_TEXT[freq].range_buttons
+        for count, label, step in freq_text(freq).range_buttons
     ]
     layout = base_layout(
         height=440,
@@ -266,7 +277,7 @@ def forecast_figure(
             "yanchor": "top",
         },
         yaxis={
-            "title": {"text": "Revenue (R$)", "standoff": 8},
+            "title": {"text": _("Revenue (R$)"), "standoff": 8},
             "automargin": True,
             **money_ticks(traces),
             "rangemode": "tozero",
@@ -275,11 +286,11 @@ def forecast_figure(
         },
         xaxis={
             "type": "date",
-            "title": {"text": FREQ_TEXT[freq].axis_title},
-            "hoverformat": FREQ_TEXT[freq].hover_date,
+            "title": {"text": freq_text(freq).axis_title},
+            "hoverformat": freq_text(freq).hover_date,
             "gridcolor": GRID,
             "rangeselector": {
-                "buttons": [*buttons, {"step": "all", "label": "all"}],
+                "buttons": [*buttons, {"step": "all", "label": _("all")}],
                 "x": 0,
                 "y": 1,
                 "yanchor": "bottom",
@@ -311,7 +322,7 @@ def forecast_figure(
                 "y": 1,
                 "xref": "x",
                 "yref": "paper",
-                "text": "Forecast →",
+                "text": _("Forecast →"),
                 "showarrow": False,
                 "xanchor": "left",
                 "yanchor": "bottom",
@@ -319,8 +330,9 @@ def forecast_figure(
             }
         ],
     )
+    ranks = legend_ranks()
     for trace in traces:
-        trace["legendrank"] = LEGEND_RANK.get(trace["name"], 1000)
+        trace["legendrank"] = ranks.get(trace["name"], 1000)
     return {"data": traces, "layout": layout}
 
 
@@ -331,7 +343,7 @@ def breakdown_figure(totals: pd.Series, *, title: str, drill: str | None) -> Fig
     ``drill`` names what a click opens (shown in the hover), or None when bars are not clickable.
     """
     ordered = totals.sort_values(ascending=True)
-    hint = f"<br><i>Click to open the {drill}</i>" if drill else ""
+    hint = "<br><i>" + _("Click to open the %(what)s", what=drill) + "</i>" if drill else ""
     bar = {
         "type": "bar",
         "x": _values(ordered),

@@ -10,19 +10,29 @@ import dash_bootstrap_components as dbc
 from dash import dcc, html
 
 from components import ids
-from components.formatting import FREQ_TEXT, periods_text
+from components.formatting import freq_text, periods_text, plotly_locale
+from components.i18n import N_, _
 from components.monitoring import accuracy_card
 from components.state import ALL, HISTORY_CHOICES, Catalogue, ViewState, freq_choices
 
 TITLES = {
-    "store": ("Store forecast", "How much will a store — or the whole chain — sell, and how sure are we?"),
-    "category": ("Category forecast", "How much will a category sell, in one store or across all of them?"),
-    "product": ("Product forecast", "How much will one product sell, in one store or across all of them?"),
+    "store": (
+        N_("Store forecast"),
+        N_("How much will a store — or the whole chain — sell, and how sure are we?"),
+    ),
+    "category": (
+        N_("Category forecast"),
+        N_("How much will a category sell, in one store or across all of them?"),
+    ),
+    "product": (
+        N_("Product forecast"),
+        N_("How much will one product sell, in one store or across all of them?"),
+    ),
 }
 BREAKDOWN_TITLES = {
-    "store": "Forecast by category",
-    "category": "Top products in this category",
-    "product": "This product by store",
+    "store": N_("Forecast by category"),
+    "category": N_("Top products in this category"),
+    "product": N_("This product by store"),
 }
 GRAPH_CONFIG = {
     "displaylogo": False,
@@ -31,14 +41,16 @@ GRAPH_CONFIG = {
 }
 
 
-def store_options(stores: list[str] | tuple[str, ...], all_label: str = "All stores") -> list[dict[str, str]]:
+def store_options(
+    stores: list[str] | tuple[str, ...], all_label: str = N_("All stores")
+) -> list[dict[str, str]]:
     """Store dropdown options: the stores together (``My stores`` when scoped) first, then each store."""
-    return [{"label": all_label, "value": ALL}] + [{"label": s, "value": s} for s in stores]
+    return [{"label": _(all_label), "value": ALL}] + [{"label": s, "value": s} for s in stores]
 
 
 def category_options(categories: list[str], *, with_all: bool) -> list[dict[str, str]]:
     """Category dropdown options (``All categories`` first on the product tab)."""
-    head = [{"label": "All categories", "value": ALL}] if with_all else []
+    head = [{"label": _("All categories"), "value": ALL}] if with_all else []
     return head + [{"label": c, "value": c} for c in categories]
 
 
@@ -48,8 +60,12 @@ def product_options(catalogue: Catalogue, state: ViewState) -> list[dict[str, ob
     names = catalogue.products(state.category, state.store)
     options: list[dict[str, object]] = [{"label": p, "value": p} for p in names]
     if state.product and state.product not in names:
-        where = f"in {state.store}" if state.store else "anywhere"
-        options.insert(0, {"label": f"{state.product} (not sold {where})", "value": state.product})
+        label = (
+            _("%(product)s (not sold in %(store)s)", product=state.product, store=state.store)
+            if state.store
+            else _("%(product)s (not sold anywhere)", product=state.product)
+        )
+        options.insert(0, {"label": label, "value": state.product})
     return options
 
 
@@ -67,7 +83,7 @@ def filter_bar(state: ViewState, catalogue: Catalogue, *, freqs: list[str], hori
     narrow = {"xs": 6, "md": 4, "lg": True}
     fields = [
         _field(
-            "Store",
+            _("Store"),
             dcc.Dropdown(
                 id=ids.filter_id("store"),
                 options=store_options(catalogue.stores, catalogue.all_stores_label),
@@ -81,7 +97,7 @@ def filter_bar(state: ViewState, catalogue: Catalogue, *, freqs: list[str], hori
         categories = list(catalogue.categories)
         fields.append(
             _field(
-                "Category",
+                _("Category"),
                 dcc.Dropdown(
                     id=ids.filter_id("category"),
                     options=category_options(categories, with_all=state.tab == "product"),
@@ -94,14 +110,14 @@ def filter_bar(state: ViewState, catalogue: Catalogue, *, freqs: list[str], hori
     if state.tab == "product":
         fields.append(
             _field(
-                "Product",
+                _("Product"),
                 dcc.Dropdown(
                     id=ids.filter_id("product"),
                     options=product_options(catalogue, state),
                     value=state.product,
                     clearable=False,
                     searchable=True,
-                    placeholder="Type to search products…",
+                    placeholder=_("Type to search products…"),
                     optionHeight="auto",
                 ),
                 {"xs": 12, "md": 4, "lg": 3},
@@ -109,10 +125,10 @@ def filter_bar(state: ViewState, catalogue: Catalogue, *, freqs: list[str], hori
         )
     fields += [
         _field(
-            "Granularity",
+            _("Granularity"),
             dcc.Dropdown(
                 id=ids.filter_id("freq"),
-                options=[{"label": FREQ_TEXT[f].name, "value": f} for f in freqs],
+                options=[{"label": freq_text(f).name, "value": f} for f in freqs],
                 value=state.freq,
                 clearable=False,
                 searchable=False,
@@ -120,7 +136,7 @@ def filter_bar(state: ViewState, catalogue: Catalogue, *, freqs: list[str], hori
             narrow,
         ),
         _field(
-            "Horizon",
+            _("Horizon"),
             dcc.Dropdown(
                 id=ids.filter_id("horizon"),
                 options=horizon_dropdown_options(horizons, state.freq),
@@ -131,10 +147,10 @@ def filter_bar(state: ViewState, catalogue: Catalogue, *, freqs: list[str], hori
             narrow,
         ),
         _field(
-            "History shown",
+            _("History shown"),
             dcc.Dropdown(
                 id=ids.filter_id("history"),
-                options=[{"label": label, "value": days} for days, label in HISTORY_CHOICES.items()],
+                options=[{"label": _(label), "value": days} for days, label in HISTORY_CHOICES.items()],
                 value=state.history,
                 clearable=False,
                 searchable=False,
@@ -155,7 +171,7 @@ def chart_card(state: ViewState) -> dbc.Card:
             html.Div(id=ids.FORECAST_TITLE, className="fw-semibold me-auto"),
             dbc.Switch(
                 id=ids.filter_id("backtest"),
-                label="Show backtest",
+                label=_("Show backtest"),
                 value=state.backtest,
                 className="mb-0 me-3 small",
             ),
@@ -184,7 +200,11 @@ def chart_card(state: ViewState) -> dbc.Card:
     )
     body = dcc.Loading(
         [
-            dcc.Graph(id=ids.FORECAST_GRAPH, config=GRAPH_CONFIG, style={"minHeight": "440px"}),
+            dcc.Graph(
+                id=ids.FORECAST_GRAPH,
+                config={**GRAPH_CONFIG, "locale": plotly_locale()},
+                style={"minHeight": "440px"},
+            ),
             html.Div(id=ids.FORECAST_NOTE, className="small text-body-secondary mt-1"),
         ],
         type="default",
@@ -202,7 +222,7 @@ def breakdown_card(tab: str) -> dbc.Card:
             dbc.CardHeader(
                 [
                     html.I(className="bi bi-bar-chart-line me-2"),
-                    html.Span(BREAKDOWN_TITLES[tab], id=ids.BREAKDOWN_TITLE),
+                    html.Span(_(BREAKDOWN_TITLES[tab]), id=ids.BREAKDOWN_TITLE),
                 ],
                 className="fw-semibold",
             ),
@@ -210,7 +230,8 @@ def breakdown_card(tab: str) -> dbc.Card:
                 [
                     dcc.Loading(
                         dcc.Graph(
-                            id=ids.BREAKDOWN_GRAPH, config={"displaylogo": False, "displayModeBar": False}
+                            id=ids.BREAKDOWN_GRAPH,
+                            config={"displaylogo": False, "displayModeBar": False, "locale": plotly_locale()},
                         ),
                         type="default",
                         delay_show=250,
@@ -231,7 +252,7 @@ def link_problems(problems: list[str]) -> dbc.Alert | None:
         return None
     return dbc.Alert(
         [
-            html.Strong("Some parts of this link were not understood: "),
+            html.Strong(_("Some parts of this link were not understood:") + " "),
             html.Ul([html.Li(p) for p in problems], className="mb-0"),
         ],
         color="warning",
@@ -242,20 +263,20 @@ def link_problems(problems: list[str]) -> dbc.Alert | None:
 
 def no_data_page(tab: str, *, is_admin: bool) -> html.Div:
     """Empty state when there are no sales at all: what to do next."""
-    who = "Load" if is_admin else "Ask an administrator to load"
+    lead = _("Load sales:") if is_admin else _("Ask an administrator to load sales:")
     return html.Div(
         [
-            html.H2(TITLES[tab][0], className="h4"),
+            html.H2(_(TITLES[tab][0]), className="h4"),
             dbc.Alert(
                 [
-                    html.H3("No sales data yet", className="h5"),
+                    html.H3(_("No sales data yet"), className="h5"),
                     html.P(
                         [
-                            f"{who} sales: the demo data with ",
+                            lead + " " + _("the demo data with") + " ",
                             html.Code("flask --app wsgi data sample"),
-                            ", or your own files with ",
+                            _(", or your own files with") + " ",
                             html.Code("flask --app wsgi data import FILE.csv"),
-                            "; then train the first models with ",
+                            _("; then train the first models with") + " ",
                             html.Code("flask --app wsgi train"),
                             ".",
                         ],
@@ -278,7 +299,7 @@ def forecast_page(
     problems: list[str] | None = None,
 ) -> html.Div:
     """The whole tab for ``state``: title, filters, link problems, KPIs, chart, breakdown and model card."""
-    title, question = TITLES[state.tab]
+    title, question = (_(text) for text in TITLES[state.tab])
     return html.Div(
         [
             html.Div(

@@ -1,7 +1,13 @@
-"""Numbers and dates for people: Brazilian currency (R$ 1.234.567) and readable period labels."""
+"""Numbers and dates for people in the request's language: currency (``R$ 1.234.567`` in pt_BR,
+``R$ 1,234,567`` in en), percentages, period labels, and the UI words of each frequency.
+
+Text in the tables below is marked with ``N_`` (English msgids) and translated where it is shown
+(``freq_text``); numbers and dates follow ``components.i18n.language()``.
+"""
 
 from __future__ import annotations
 
+import dataclasses
 import math
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -9,6 +15,9 @@ from types import MappingProxyType
 
 import pandas as pd
 
+from components.i18n import N_, _, language
+from components.i18n import date as format_day
+from data import i18n
 from data.frequency import FREQUENCIES
 
 
@@ -39,65 +48,85 @@ class FrequencyText:
 
 _TEXT = {
     "D": FrequencyText(
-        name="Daily",
-        one="day",
-        many="days",
-        axis_title="Day",
-        hover_date="%a %d %b %Y",
-        range_buttons=((1, "1m", "month"), (3, "3m", "month"), (6, "6m", "month"), (1, "1y", "year")),
-        naive_rule="repeating last week",
+        name=N_("Daily"),
+        one=N_("day"),
+        many=N_("days"),
+        axis_title=N_("Day"),
+        hover_date=N_("%a %d %b %Y"),
+        range_buttons=(
+            (1, N_("1m"), "month"),
+            (3, N_("3m"), "month"),
+            (6, N_("6m"), "month"),
+            (1, N_("1y"), "year"),
+        ),
+        naive_rule=N_("repeating last week"),
         horizon_presets=(7, 14, 28, 56, 91, 182, 364),
         default_horizon=28,
     ),
     "W": FrequencyText(
-        name="Weekly",
-        one="week",
-        many="weeks",
-        axis_title="Week (Mon–Sun)",
-        hover_date="week of %d %b %Y",
-        range_buttons=((3, "3m", "month"), (6, "6m", "month"), (1, "1y", "year")),
-        naive_rule="repeating the same week last year",
+        name=N_("Weekly"),
+        one=N_("week"),
+        many=N_("weeks"),
+        axis_title=N_("Week (Mon–Sun)"),
+        hover_date=N_("week of %d %b %Y"),
+        range_buttons=((3, N_("3m"), "month"), (6, N_("6m"), "month"), (1, N_("1y"), "year")),
+        naive_rule=N_("repeating the same week last year"),
         horizon_presets=(4, 8, 13, 26, 52),
         default_horizon=13,
     ),
     "M": FrequencyText(
-        name="Monthly",
-        one="month",
-        many="months",
-        axis_title="Month",
-        hover_date="%b %Y",
-        range_buttons=((1, "1y", "year"), (2, "2y", "year")),
-        naive_rule="repeating the same month last year",
+        name=N_("Monthly"),
+        one=N_("month"),
+        many=N_("months"),
+        axis_title=N_("Month"),
+        hover_date=N_("%b %Y"),
+        range_buttons=((1, N_("1y"), "year"), (2, N_("2y"), "year")),
+        naive_rule=N_("repeating the same month last year"),
         horizon_presets=(1, 3, 6, 12),
         default_horizon=3,
     ),
     "Q": FrequencyText(
-        name="Quarterly",
-        one="quarter",
-        many="quarters",
-        axis_title="Quarter",
-        hover_date="%b %Y (quarter)",
-        range_buttons=((2, "2y", "year"), (4, "4y", "year")),
-        naive_rule="repeating the same quarter last year",
+        name=N_("Quarterly"),
+        one=N_("quarter"),
+        many=N_("quarters"),
+        axis_title=N_("Quarter"),
+        hover_date=N_("%b %Y (quarter)"),
+        range_buttons=((2, N_("2y"), "year"), (4, N_("4y"), "year")),
+        naive_rule=N_("repeating the same quarter last year"),
         horizon_presets=(1, 2, 4, 8),
         default_horizon=2,
     ),
 }
 # Keyed and ordered by the one frequency table: a frequency without its text fails at import.
+# The text fields are English msgids: ``freq_text(code)`` is the same entry in the request's language.
 FREQ_TEXT: Mapping[str, FrequencyText] = MappingProxyType({code: _TEXT[code] for code in FREQUENCIES})
-# Plotly layout ``separators``: decimal comma, thousands dot (the data is Brazilian).
-PLOTLY_SEPARATORS = ",."
+_TRANSLATED = ("name", "one", "many", "axis_title", "hover_date", "naive_rule")
+
+
+def freq_text(code: str) -> FrequencyText:
+    """The UI words of frequency ``code`` translated into the request's language."""
+    entry = FREQ_TEXT[code]
+    return dataclasses.replace(
+        entry,
+        **{name: _(getattr(entry, name)) for name in _TRANSLATED},
+        range_buttons=tuple((count, _(label), step) for count, label, step in entry.range_buttons),
+    )
+
+
+def plotly_locale() -> str:
+    """The Plotly locale of the request's language (``pt-BR``: month names and toolbar text, served
+    from ``app/assets/plotly-locale-pt-br.js``, plotly.js's own locale file)."""
+    return i18n.html_lang(language())
+
+
+def plotly_separators() -> str:
+    """Plotly layout ``separators`` (decimal mark, then thousands) of the request's language."""
+    return i18n.plotly_separators(language())
 
 
 def format_brl(value: float | None, decimals: int = 0) -> str:
-    """``R$ 1.234.567`` (pt-BR separators); an en dash for missing or non-finite values."""
-    if value is None or not math.isfinite(float(value)):
-        return "–"
-    text = f"{abs(float(value)):,.{decimals}f}".replace(",", "\0").replace(".", ",").replace("\0", ".")
-    return f"{'-' if value < 0 else ''}R$ {text}"
-
-
-MONEY_UNITS = ((1e9, "bi"), (1e6, "mi"), (1e3, "mil"))
+    """``R$ 1.234.567`` (pt_BR) / ``R$ 1,234,567`` (en); an en dash for missing or non-finite values."""
+    return i18n.format_money(value, decimals, language())
 
 
 def format_brl_short(value: float | None, step: float | None = None) -> str:
@@ -110,7 +139,7 @@ def format_brl_short(value: float | None, step: float | None = None) -> str:
         return "–"
     if value == 0:
         return "R$ 0"
-    for unit, suffix in MONEY_UNITS:
+    for unit, suffix in i18n.money_units(language()):
         if abs(value) >= unit:
             return f"{format_brl(value / unit, 1 if step is None else _decimals(step / unit))} {suffix}"
     return format_brl(value, 0 if step is None else _decimals(step))
@@ -122,32 +151,31 @@ def _decimals(step: float) -> int:
 
 
 def format_number(value: float | None, decimals: int = 0) -> str:
-    """A number the way the dashboard writes money, without the currency: ``378.143``, ``0,876``."""
-    return format_brl(value, decimals).replace("R$ ", "", 1)
+    """A number in the request's format, without currency: ``378.143``, ``0,876`` (pt_BR)."""
+    return i18n.format_number(value, decimals, language())
 
 
 def format_percent(value: float | None, decimals: int = 0) -> str:
-    """``12%``, ``12,3%`` (pt-BR decimal comma) from a fraction (0.123); an en dash when missing."""
-    if value is None or not math.isfinite(float(value)):
-        return "–"
-    return f"{format_number(float(value) * 100, decimals)}%"
+    """``12%``, ``12,3%`` (pt_BR) / ``12.3%`` (en) from a fraction (0.123); an en dash when missing."""
+    return i18n.format_percent(value, decimals, language())
 
 
 def period_label(date: pd.Timestamp, freq: str) -> str:
-    """A period named for people: ``Mon 30 Jun 2025``, ``week of 30 Jun 2025``, ``Jun 2025``, ``Q3 2025``."""
+    """A period named for people, month and weekday names in the request's language:
+    ``Mon 30 Jun 2025``, ``week of 30 Jun 2025``, ``Jun 2025``, ``Q3 2025`` (en)."""
     ts = pd.Timestamp(date)
     if freq == "D":
-        return f"{ts:%a %d %b %Y}"
+        return format_day(ts, "EEE dd MMM y")
     if freq == "W":
-        return f"week of {ts:%d %b %Y}"
+        return _("week of %(date)s", date=format_day(ts, "dd MMM y"))
     if freq == "M":
-        return f"{ts:%b %Y}"
+        return format_day(ts, "MMM y")
     if freq == "Q":
-        return f"Q{ts.quarter} {ts.year}"
+        return _("Q%(quarter)s %(year)s", quarter=ts.quarter, year=ts.year)
     raise ValueError(f"unknown frequency {freq!r}; expected one of {', '.join(FREQ_TEXT)}")
 
 
 def periods_text(count: int, freq: str) -> str:
-    """``1 week``, ``13 weeks``."""
-    text = FREQ_TEXT[freq]
+    """``1 week``, ``13 weeks`` in the request's language."""
+    text = freq_text(freq)
     return f"{count} {text.one if count == 1 else text.many}"

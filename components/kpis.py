@@ -10,6 +10,7 @@ import pandas as pd
 from dash import html
 
 from components.formatting import format_brl, format_percent, period_label, periods_text
+from components.i18n import _
 
 
 @dataclass(frozen=True)
@@ -104,37 +105,45 @@ def kpi_cards(kpis: Kpis) -> list[dbc.Col]:
     """Four cards: last period, next period forecast, change vs last year, forecast range."""
     freq = kpis.freq
     last_label = (
-        period_label(kpis.last_period, freq) if kpis.last_period is not None else "no full period yet"
+        period_label(kpis.last_period, freq) if kpis.last_period is not None else _("no full period yet")
     )
     arrow, change_text, colour = change_badge(kpis.change)
     change_detail = (
-        f"vs {format_brl(kpis.last_year_value)} in the same period last year"
+        _("vs %(value)s in the same period last year", value=format_brl(kpis.last_year_value))
         if kpis.last_year_value is not None
-        else "no sales recorded a year earlier"
+        else _("no sales recorded a year earlier")
     )
     return [
-        _card("Revenue, last full period", format_brl(kpis.last_value), last_label, "kpi-last"),
+        _card(_("Revenue, last full period"), format_brl(kpis.last_value), last_label, "kpi-last"),
         _card(
-            "Forecast, next period",
+            _("Forecast, next period"),
             format_brl(kpis.next_value),
             [
                 period_label(kpis.next_period, freq),
                 html.Br(),
-                f"next {periods_text(kpis.horizon, freq)}: {format_brl(kpis.horizon_total)}",
+                _(
+                    "next %(periods)s: %(total)s",
+                    periods=periods_text(kpis.horizon, freq),
+                    total=format_brl(kpis.horizon_total),
+                ),
             ],
             "kpi-next",
         ),
         _card(
-            "Change vs last year",
+            _("Change vs last year"),
             [html.I(className=f"bi {arrow} me-1") if arrow else None, change_text],
             change_detail,
             "kpi-change",
             colour,
         ),
         _card(
-            "Likely range, next period",
+            _("Likely range, next period"),
             f"{format_brl(kpis.lower80)} – {format_brl(kpis.upper80)}",
-            f"80% likely; 95%: {format_brl(kpis.lower95)} – {format_brl(kpis.upper95)}",
+            _(
+                "80%% likely; 95%%: %(lower)s – %(upper)s",
+                lower=format_brl(kpis.lower95),
+                upper=format_brl(kpis.upper95),
+            ),
             "kpi-range",
             "fs-6 pt-2 pb-1",
         ),

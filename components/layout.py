@@ -6,14 +6,17 @@ import dash_bootstrap_components as dbc
 from dash import dcc, html
 
 from components import ids
+from components.i18n import N_, _, language
 from components.monitoring import drift_badge
+from data.i18n import LANGUAGE_NAMES, LANGUAGES, html_lang
 
 TABS = (
-    ("store", "Store", "bi-shop"),
-    ("category", "Category", "bi-tags"),
-    ("product", "Product", "bi-box-seam"),
+    ("store", N_("Store"), "bi-shop"),
+    ("category", N_("Category"), "bi-tags"),
+    ("product", N_("Product"), "bi-box-seam"),
 )
-ADMIN_TAB = ("admin", "Admin", "bi-gear")
+ADMIN_TAB = ("admin", N_("Admin"), "bi-gear")
+ROLE_NAMES = {"admin": N_("admin"), "manager": N_("manager")}
 BRAND_COLOR = "primary"
 
 
@@ -23,7 +26,7 @@ def logout_form(csrf_token: str) -> html.Form:
         [
             dcc.Input(type="hidden", name="csrf_token", value=csrf_token, id="nav-logout-token"),
             html.Button(
-                [html.I(className="bi bi-box-arrow-right me-1"), "Log out"],
+                [html.I(className="bi bi-box-arrow-right me-1"), _("Log out")],
                 type="submit",
                 className="btn btn-link btn-sm link-light p-0 ms-3 align-baseline",
                 id="nav-logout",
@@ -32,6 +35,36 @@ def logout_form(csrf_token: str) -> html.Form:
         method="POST",
         action="/logout",
         className="d-inline m-0",
+    )
+
+
+def language_form(csrf_token: str) -> html.Form:
+    """The navbar's language switch: a POST (with the CSRF token) that saves the user's choice; the
+    current language is marked and not offered again."""
+    current = language()
+    return html.Form(
+        [
+            dcc.Input(type="hidden", name="csrf_token", value=csrf_token, id="nav-language-token"),
+            html.Span(LANGUAGE_NAMES[current], className="small", id="nav-language", lang=html_lang(current)),
+            *[
+                html.Button(
+                    LANGUAGE_NAMES[code],
+                    type="submit",
+                    name="language",
+                    value=code,
+                    lang=html_lang(code),
+                    title=_("Change the language"),
+                    className="btn btn-link btn-sm link-light p-0 ms-2 align-baseline",
+                    id=f"nav-language-{code}",
+                )
+                for code in LANGUAGES
+                if code != current
+            ],
+        ],
+        method="POST",
+        action="/account/language",
+        className="d-inline m-0 ms-3",
+        id="nav-language-form",
     )
 
 
@@ -44,14 +77,21 @@ def navbar(username: str, role: str, csrf_token: str) -> dbc.Navbar:
                 html.Div(
                     [
                         html.Span([html.I(className="bi bi-person-circle me-1"), username], id="nav-user"),
-                        dbc.Badge(role, color="light", text_color="dark", className="ms-2", id="nav-role"),
-                        html.A("Password", href="/account/password", className="ms-3 link-light small"),
+                        dbc.Badge(
+                            _(ROLE_NAMES.get(role, role)),
+                            color="light",
+                            text_color="dark",
+                            className="ms-2",
+                            id="nav-role",
+                        ),
+                        html.A(_("Password"), href="/account/password", className="ms-3 link-light small"),
                         html.A(
-                            "API tokens",
+                            _("API tokens"),
                             href="/account/tokens",
                             className="ms-3 link-light small",
                             id="nav-tokens",
                         ),
+                        language_form(csrf_token),
                         logout_form(csrf_token),
                     ],
                     className="d-flex align-items-center text-white",
@@ -74,7 +114,7 @@ def tab_nav(is_admin: bool) -> dbc.Nav:
                 dbc.NavLink(
                     [
                         html.I(className=f"bi {icon} me-1"),
-                        label,
+                        _(label),
                         drift_badge(key) if key != "admin" else None,
                     ],
                     href=f"/{key}",
@@ -109,5 +149,9 @@ def placeholder_page(title: str, text: str) -> html.Div:
 def not_found_page(path: str) -> html.Div:
     """Content for an unknown path."""
     return dbc.Alert(
-        [f"There is no page at {path}. ", html.A("Go to the store tab.", href="/store")], color="warning"
+        [
+            _("There is no page at %(path)s.", path=path) + " ",
+            html.A(_("Go to the store tab."), href="/store"),
+        ],
+        color="warning",
     )

@@ -11,15 +11,18 @@ import dash_bootstrap_components as dbc
 import pandas as pd
 from dash import html
 
-from components.formatting import FREQ_TEXT, format_percent
+from components.formatting import format_number, format_percent, freq_text
+from components.i18n import N_, _, timestamp
+from components.i18n import date as format_day
+from data.frequency import FREQUENCIES
 
 FAMILY_NAMES = {
-    "theta": "Theta method",
-    "seasonal_naive": "Seasonal naive",
-    "ets": "Exponential smoothing",
-    "hgb": "Gradient boosting",
-    "ridge": "Ridge regression",
-    "combination": "Average of the best models",
+    "theta": N_("Theta method"),
+    "seasonal_naive": N_("Seasonal naive"),
+    "ets": N_("Exponential smoothing"),
+    "hgb": N_("Gradient boosting"),
+    "ridge": N_("Ridge regression"),
+    "combination": N_("Average of the best models"),
 }
 
 
@@ -48,7 +51,9 @@ def _number(value: Any) -> float | None:
 def model_name(params: dict[str, Any]) -> str:
     """A readable name of the model family (``Theta method``), or ``Unknown`` without params."""
     family = str(params.get("family") or "")
-    return FAMILY_NAMES.get(family, family.replace("_", " ").capitalize() or "Unknown")
+    if family in FAMILY_NAMES:
+        return _(FAMILY_NAMES[family])
+    return family.replace("_", " ").capitalize() or _("Unknown")
 
 
 def accuracy_sentences(facts: ModelFacts) -> list[str]:
@@ -56,57 +61,94 @@ def accuracy_sentences(facts: ModelFacts) -> list[str]:
 
     E.g. "Typical error: 8% of revenue." and "35% better than repeating last week (its typical error: 12%)."
     """
-    text = FREQ_TEXT.get(facts.data_freq)
-    rule = text.naive_rule if text else "repeating the last season"
+    rule = (
+        freq_text(facts.data_freq).naive_rule
+        if facts.data_freq in FREQUENCIES
+        else _("repeating the last season")
+    )
     wape = _number(facts.metrics.get("wape"))
     base = _number(facts.baseline.get("wape"))
     lines = []
     if wape is None:
-        lines.append("Accuracy was not measured for this model.")
+        lines.append(_("Accuracy was not measured for this model."))
     else:
-        lines.append(f"Typical error: {format_percent(wape)} of revenue (WAPE in back-tests).")
+        lines.append(_("Typical error: %(wape)s of revenue (WAPE in back-tests).", wape=format_percent(wape)))
     if wape is not None and base:
         gain = 1.0 - wape / base
         if abs(gain) < 0.005:
-            lines.append(f"As accurate as simply {rule} (its typical error: {format_percent(base)}).")
+            lines.append(
+                _(
+                    "As accurate as simply %(rule)s (its typical error: %(base)s).",
+                    rule=rule,
+                    base=format_percent(base),
+                )
+            )
         else:
-            word = "better" if gain > 0 else "worse"
-            share = format_percent(abs(gain))
-            lines.append(f"{share} {word} than simply {rule} (its typical error: {format_percent(base)}).")
+            sentence = (
+                N_("%(share)s better than simply %(rule)s (its typical error: %(base)s).")
+                if gain > 0
+                else N_("%(share)s worse than simply %(rule)s (its typical error: %(base)s).")
+            )
+            lines.append(_(sentence, share=format_percent(abs(gain)), rule=rule, base=format_percent(base)))
     mase = _number(facts.metrics.get("mase"))
     base_mase = _number(facts.baseline.get("mase"))
     if mase is not None:
-        versus = f" vs {base_mase:.2f} for the naive rule" if base_mase is not None else ""
-        lines.append(f"MASE {mase:.2f}{versus} (lower is better; below 1 beats a naive forecast).")
+        if base_mase is not None:
+            lines.append(
+                _(
+                    "MASE %(mase)s vs %(base)s for the naive rule "
+                    "(lower is better; below 1 beats a naive forecast).",
+                    mase=format_number(mase, 2),
+                    base=format_number(base_mase, 2),
+                )
+            )
+        else:
+            lines.append(
+                _(
+                    "MASE %(mase)s (lower is better; below 1 beats a naive forecast).",
+                    mase=format_number(mase, 2),
+                )
+            )
     cov80 = _number(facts.metrics.get("coverage_80"))
     cov95 = _number(facts.metrics.get("coverage_95"))
     if cov80 is not None:
-        tail = f"; the 95% range {format_percent(cov95)}" if cov95 is not None else ""
-        lines.append(
-            f"In back-tests the 80% range held the actual {format_percent(cov80)} of the time{tail}."
-        )
+        if cov95 is not None:
+            lines.append(
+                _(
+                    "In back-tests the 80%% range held the actual %(cov80)s of the time; "
+                    "the 95%% range %(cov95)s.",
+                    cov80=format_percent(cov80),
+                    cov95=format_percent(cov95),
+                )
+            )
+        else:
+            lines.append(
+                _(
+                    "In back-tests the 80%% range held the actual %(cov80)s of the time.",
+                    cov80=format_percent(cov80),
+                )
+            )
     return lines
 
 
 def model_card(facts: ModelFacts) -> dbc.Card:
     """Card listing version, training time, data range and the accuracy sentences."""
     start, end = facts.data_range
-    trained = f"{facts.trained_at:%d %b %Y %H:%M} UTC" if facts.trained_at else "–"
-    text = FREQ_TEXT.get(facts.data_freq)
-    freq_name = text.name.lower() if text else facts.data_freq
+    trained = timestamp(facts.trained_at)
+    freq_name = freq_text(facts.data_freq).name.lower() if facts.data_freq in FREQUENCIES else facts.data_freq
     rows = [
-        ("Model", model_name(facts.params)),
-        ("Version", html.Code(facts.version, className="small")),
-        ("Trained", trained),
+        (_("Model"), model_name(facts.params)),
+        (_("Version"), html.Code(facts.version, className="small")),
+        (_("Trained"), trained),
         (
-            "Data",
-            f"{start:%d %b %Y} → {end:%d %b %Y} ({freq_name})",
+            _("Data"),
+            f"{format_day(start, 'dd MMM y')} → {format_day(end, 'dd MMM y')} ({freq_name})",
         ),
     ]
     return dbc.Card(
         [
             dbc.CardHeader(
-                [html.I(className="bi bi-cpu me-2"), "Model behind this forecast"], className="fw-semibold"
+                [html.I(className="bi bi-cpu me-2"), _("Model behind this forecast")], className="fw-semibold"
             ),
             dbc.CardBody(
                 [

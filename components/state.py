@@ -13,12 +13,19 @@ from dataclasses import dataclass, field, replace
 from urllib.parse import parse_qs, urlencode
 
 from components.formatting import FREQ_TEXT
+from components.i18n import N_, _
 from data.frequency import FREQUENCIES, coarser_or_equal
 from data.reporting import Reporting
 
 TABS = ("store", "category", "product")
 ALL = "__all__"
-HISTORY_CHOICES = {91: "3 months", 182: "6 months", 365: "1 year", 730: "2 years", 0: "All"}
+HISTORY_CHOICES = {
+    91: N_("3 months"),
+    182: N_("6 months"),
+    365: N_("1 year"),
+    730: N_("2 years"),
+    0: N_("All"),
+}
 DEFAULT_HISTORY = 365
 TRUE_WORDS = {"1", "true", "on", "yes"}
 
@@ -39,7 +46,7 @@ class Catalogue:
     @property
     def all_stores_label(self) -> str:
         """What the stores together are called: ``All stores``, or ``My stores`` for a scoped user."""
-        return "My stores" if self.scoped else "All stores"
+        return _("My stores") if self.scoped else _("All stores")
 
     def within(self, stores: frozenset[str] | None) -> Catalogue:
         """The catalogue as a user limited to ``stores`` sees it (itself for None: every store)."""
@@ -141,7 +148,13 @@ def _int(raw: str | None, name: str, problems: list[str]) -> int | None:
     try:
         return int(raw)
     except ValueError:
-        problems.append(f"Ignored {name}={raw!r} in the link: it must be a whole number.")
+        problems.append(
+            _(
+                "Ignored %(name)s=%(value)s in the link: it must be a whole number.",
+                name=name,
+                value=repr(raw),
+            )
+        )
         return None
 
 
@@ -165,17 +178,19 @@ def parse_query(
     if store in (None, "all", ALL):
         store = None
     elif store not in catalogue.stores and catalogue.scoped:
-        problems.append(f"The store {store!r} is not available to you; showing your stores.")
+        problems.append(
+            _("The store %(store)s is not available to you; showing your stores.", store=repr(store))
+        )
         store = None
     elif store not in catalogue.stores:
-        problems.append(f"Unknown store {store!r} in the link; showing all stores.")
+        problems.append(_("Unknown store %(store)s in the link; showing all stores.", store=repr(store)))
         store = None
 
     category = _first(params, "category") if tab != "store" else None
     if category in ("all", ALL):
         category = None
     if category is not None and category not in catalogue.categories:
-        problems.append(f"Unknown category {category!r} in the link.")
+        problems.append(_("Unknown category %(category)s in the link.", category=repr(category)))
         category = None
     if tab == "category" and category is None:
         available = catalogue.store_categories(store) or list(catalogue.categories)
@@ -183,27 +198,46 @@ def parse_query(
 
     product = _first(params, "product") if tab == "product" else None
     if product is not None and product not in catalogue.product_category:
-        problems.append(f"Unknown product {product!r} in the link.")
+        problems.append(_("Unknown product %(product)s in the link.", product=repr(product)))
         product = None
     if tab == "product" and product is None:
         available = catalogue.products(category, store) or catalogue.products(category)
         product = available[0] if available else None
     if tab == "product" and product and category and catalogue.product_category.get(product) != category:
         actual = catalogue.product_category.get(product)
-        problems.append(f"{product!r} is a {actual} product, not {category}: showing it under {actual}.")
+        problems.append(
+            _(
+                "%(product)s is a %(actual)s product, not %(category)s: showing it under %(actual)s.",
+                product=repr(product),
+                actual=actual,
+                category=category,
+            )
+        )
         category = actual
 
     choices = freq_choices(catalogue.freq)
     freq = _first(params, "freq")
     if freq is not None and freq.upper() not in choices:
-        problems.append(f"Ignored freq={freq!r} in the link; choose one of {', '.join(choices)}.")
+        problems.append(
+            _(
+                "Ignored freq=%(freq)s in the link; choose one of %(choices)s.",
+                freq=repr(freq),
+                choices=", ".join(choices),
+            )
+        )
         freq = None
     freq = freq.upper() if freq else default_freq(catalogue.freq)
 
     limit = (max_horizons or {}).get(freq) or max_preset(freq)
     horizon = _int(_first(params, "horizon"), "horizon", problems)
     if horizon is not None and not 1 <= horizon <= limit:
-        problems.append(f"Ignored horizon={horizon} in the link: it must be between 1 and {limit}.")
+        problems.append(
+            _(
+                "Ignored horizon=%(horizon)s in the link: it must be between 1 and %(limit)s.",
+                horizon=horizon,
+                limit=limit,
+            )
+        )
         horizon = None
     if horizon is None:
         horizon = min(FREQ_TEXT[freq].default_horizon, limit)
@@ -211,8 +245,11 @@ def parse_query(
     history = _int(_first(params, "history"), "history", problems)
     if history is not None and history not in HISTORY_CHOICES:
         problems.append(
-            f"Ignored history={history} in the link; choose one of "
-            f"{', '.join(str(d) for d in HISTORY_CHOICES)} days (0 = all)."
+            _(
+                "Ignored history=%(history)s in the link; choose one of %(choices)s days (0 = all).",
+                history=history,
+                choices=", ".join(str(d) for d in HISTORY_CHOICES),
+            )
         )
         history = None
     backtest = (_first(params, "backtest") or "").lower() in TRUE_WORDS

@@ -17,13 +17,14 @@ from werkzeug.security import check_password_hash, generate_password_hash
 
 from data.audit import audit
 from data.cells import FORMULA_PREFIXES
+from data.i18n import N_
 from data.schema import ROLES, LoginAttempt, User, utc_now
 
 MIN_PASSWORD_LENGTH = 8
 USERNAME_MAX = 80
 ADDRESS_FAILURE_FACTOR = 4
 
-OWN_ACCOUNT_REFUSED = "You cannot deactivate your own account; ask another administrator."
+OWN_ACCOUNT_REFUSED = N_("You cannot deactivate your own account; ask another administrator.")
 ACCESS_REQUEST_MARK = "access request"  # LoginAttempt.username of an access request (names have no spaces)
 
 
@@ -54,18 +55,18 @@ def check_password_strength(password: str, username: str = "") -> None:
     if len(password) < MIN_PASSWORD_LENGTH:
         raise AccountError(f"The password must have at least {MIN_PASSWORD_LENGTH} characters.")
     if username and password.strip().lower() == username.strip().lower():
-        raise AccountError("The password must differ from the user name.")
+        raise AccountError(N_("The password must differ from the user name."))
 
 
 def _validate_username(username: str) -> str:
     name = username.strip()
     if not name:
-        raise AccountError("The user name is empty.")
+        raise AccountError(N_("The user name is empty."))
     if len(name) > USERNAME_MAX or any(c.isspace() for c in name):
         raise AccountError(f"The user name must be 1–{USERNAME_MAX} characters without spaces.")
     if name.startswith(FORMULA_PREFIXES):
         # Names end up in CSV exports; a leading = + - @ would be run as a formula by spreadsheets.
-        raise AccountError("The user name must not start with =, +, - or @.")
+        raise AccountError(N_("The user name must not start with =, +, - or @."))
     return name
 
 
@@ -195,13 +196,13 @@ def authenticate(
     user = find_user(session, username)
     ok = verify(user.password_hash if user else _DUMMY_HASH, password) and user is not None
     if not ok:
-        return LoginResult(None, "Wrong user name or password.")
+        return LoginResult(None, N_("Wrong user name or password."))
     attempt.success = True
     if not user.active:
         message = (
-            "Your access request is waiting for an administrator's approval."
+            N_("Your access request is waiting for an administrator's approval.")
             if user.access_requested
-            else "This account is deactivated. Ask an administrator."
+            else N_("This account is deactivated. Ask an administrator.")
         )
         return LoginResult(None, message)
     user.last_login_at = utc_now()
@@ -211,9 +212,9 @@ def authenticate(
 def change_password(session: Session, user: User, current: str, new: str) -> None:
     """Change one's own password (the current one is required); other sessions are logged out."""
     if not check_password_hash(user.password_hash, current):
-        raise AccountError("The current password is wrong.")
+        raise AccountError(N_("The current password is wrong."))
     if current == new:
-        raise AccountError("The new password must differ from the current one.")
+        raise AccountError(N_("The new password must differ from the current one."))
     check_password_strength(new, user.username)
     user.password_hash = hash_password(new)
     user.must_change_password = False
@@ -327,7 +328,7 @@ def _deactivate_admin(session: Session, user: User) -> None:
         .execution_options(synchronize_session=False)
     )
     if done.rowcount == 0:
-        raise AccountError("The last active administrator cannot be deactivated.")
+        raise AccountError(N_("The last active administrator cannot be deactivated."))
     session.refresh(user)
 
 

@@ -58,6 +58,8 @@ class User(Base):
     last_login_at: Mapped[dt.datetime | None] = mapped_column(DateTime)
     # Bumped on password change so that other sessions of the same user stop working.
     session_token: Mapped[str] = mapped_column(String(64), nullable=False, default="")
+    # The user's language (data.i18n.LANGUAGES); None follows TRENDSALES_LANGUAGE.
+    language: Mapped[str | None] = mapped_column(String(8))
 
     # flask-login protocol (kept here so the data package needs no Flask import).
     @property

@@ -18,6 +18,7 @@ from typing import Any
 import pandas as pd
 from sqlalchemy import Engine
 
+from data.i18n import N_, format_percent, translate, translate_plural
 from models.registry import VersionInfo, master_version
 from models.reports import SEASONAL_NAIVE, params_key
 from models.training import TrainedLevel, TrainingConfig, rescore
@@ -240,66 +241,141 @@ def held(
     return dataclasses.replace(decision, hold=hold, failed_levels=failed_levels, promotion_error=error)
 
 
-def _pct(value: float | None) -> str:
-    return "n/a" if value is None else f"{100 * value:.1f}%"
+def _pct(value: float | None, language: str) -> str:
+    return translate(language, "n/a") if value is None else format_percent(value, 1, language)
 
 
-def _versus_naive(d: PromotionDecision) -> str:
-    folds = f"{len(d.windows)} folds"
-    cand = _pct(d.candidate_wape)
+def _versus_naive(d: PromotionDecision, language: str) -> str:
+    folds = translate_plural(language, "%(num)s fold", "%(num)s folds", len(d.windows))
+    cand = _pct(d.candidate_wape, language)
     if d.outcome is Outcome.FIRST_MODEL:
-        vs = "" if d.baseline_wape is None else f" vs seasonal naive {_pct(d.baseline_wape)}"
-        return f"candidate WAPE {cand}{vs} on {folds} → promoted"
-    if d.outcome is Outcome.FIRST_NAIVE:
-        return (
-            f"no candidate beat seasonal naive (WAPE {cand} on {folds}); promoted as the "
-            "first MASTER so the level can serve"
+        if d.baseline_wape is None:
+            return translate(
+                language, "candidate WAPE %(cand)s on %(folds)s → promoted", cand=cand, folds=folds
+            )
+        return translate(
+            language,
+            "candidate WAPE %(cand)s vs seasonal naive %(base)s on %(folds)s → promoted",
+            cand=cand,
+            base=_pct(d.baseline_wape, language),
+            folds=folds,
         )
-    return (
-        f"candidate WAPE {cand} does not beat seasonal naive {_pct(d.baseline_wape)} on {folds} "
-        "→ not promoted; the level has no MASTER yet"
+    if d.outcome is Outcome.FIRST_NAIVE:
+        return translate(
+            language,
+            "no candidate beat seasonal naive (WAPE %(cand)s on %(folds)s); promoted as the "
+            "first MASTER so the level can serve",
+            cand=cand,
+            folds=folds,
+        )
+    return translate(
+        language,
+        "candidate WAPE %(cand)s does not beat seasonal naive %(base)s on %(folds)s "
+        "→ not promoted; the level has no MASTER yet",
+        cand=cand,
+        base=_pct(d.baseline_wape, language),
+        folds=folds,
     )
 
 
-def _verdict(d: PromotionDecision) -> str:
+_VERDICTS = {
+    Outcome.PROMOTED: N_("%(versus)s → promoted"),
+    Outcome.TIE_NEWER_DATA: N_(
+        "%(versus)s: a tie, but the candidate is trained on newer data (to %(cand_to)s, MASTER to "
+        "%(master_to)s) → promoted to refresh"
+    ),
+    Outcome.TIE_KEPT: N_("%(versus)s: a tie on unchanged data → MASTER kept"),
+    Outcome.KEPT: N_("%(versus)s → MASTER kept"),
+    Outcome.REFRESHED: N_(
+        "%(versus)s: MASTER %(master)s's configuration wins, so it was refitted on the data to %(cand_to)s "
+        "(MASTER trained to %(master_to)s) → promoted to refresh"
+    ),
+}
+
+
+def _verdict(d: PromotionDecision, language: str) -> str:
     if d.outcome in (Outcome.FIRST_MODEL, Outcome.FIRST_NAIVE, Outcome.NOT_PROMOTED):
         if d.rescore_error is not None:
-            return (
-                f"MASTER {d.master_version}'s configuration could not be re-scored on these folds "
-                f"({d.rescore_error}); judged against seasonal naive instead: {_versus_naive(d)}"
+            return translate(
+                language,
+                "MASTER %(master)s's configuration could not be re-scored on these folds (%(error)s); "
+                "judged against seasonal naive instead: %(verdict)s",
+                master=d.master_version,
+                error=d.rescore_error,
+                verdict=_versus_naive(d, language),
             )
-        return f"first model of level {d.level}: {_versus_naive(d)}"
-    n = len(d.windows)
-    folds = f"the same {n} fold{'s' if n != 1 else ''}"
-    cand, master = _pct(d.candidate_wape), d.master_version
+        return translate(
+            language,
+            "first model of level %(level)s: %(verdict)s",
+            level=translate(language, d.level),
+            verdict=_versus_naive(d, language),
+        )
+    folds = translate_plural(language, "the same %(num)s fold", "the same %(num)s folds", len(d.windows))
+    cand, master = _pct(d.candidate_wape, language), d.master_version
     if d.same_config:
-        versus = f"candidate uses MASTER {master}'s configuration (WAPE {cand} on {folds})"
+        versus = translate(
+            language,
+            "candidate uses MASTER %(master)s's configuration (WAPE %(cand)s on %(folds)s)",
+            master=master,
+            cand=cand,
+            folds=folds,
+        )
     else:
-        versus = f"candidate WAPE {cand} vs MASTER {master} {_pct(d.master_wape)} on {folds}"
-    return {
-        Outcome.PROMOTED: f"{versus} → promoted",
-        Outcome.TIE_NEWER_DATA: f"{versus}: a tie, but the candidate is trained on newer data (to "
-        f"{d.candidate_data_to}, MASTER to {d.master_data_to}) → promoted to refresh",
-        Outcome.TIE_KEPT: f"{versus}: a tie on unchanged data → MASTER kept",
-        Outcome.KEPT: f"{versus} → MASTER kept",
-        Outcome.REFRESHED: f"{versus}: MASTER {d.master_version}'s configuration wins, so it was refitted on "
-        f"the data to {d.candidate_data_to} (MASTER trained to {d.master_data_to}) → promoted to refresh",
-    }[d.outcome]
+        versus = translate(
+            language,
+            "candidate WAPE %(cand)s vs MASTER %(master)s %(master_wape)s on %(folds)s",
+            cand=cand,
+            master=master,
+            master_wape=_pct(d.master_wape, language),
+            folds=folds,
+        )
+    return translate(
+        language,
+        _VERDICTS[d.outcome],
+        versus=versus,
+        master=master,
+        cand_to=d.candidate_data_to,
+        master_to=d.master_data_to,
+    )
 
 
-def describe(decision: PromotionDecision) -> str:
-    """The decision in plain words: the numbers compared, the verdict, and what held it back if anything."""
-    text = _verdict(decision)
+def describe(decision: PromotionDecision, language: str = "en") -> str:
+    """The decision in plain words: the numbers compared, the verdict, and what held it back if anything.
+
+    In English by default (what the registry and the audit log store); the admin console and the CLI
+    render the stored decision again in their reader's ``language`` (numbers in its format)."""
+    text = _verdict(decision, language)
     if decision.hold is Hold.SWITCHED_OFF:
-        return f"{text} — but promotion was switched off (--no-promote): kept as candidate"
+        return translate(
+            language, "%(text)s — but promotion was switched off (--no-promote): kept as candidate", text=text
+        )
     if decision.hold is Hold.RUN_FAILED:
-        return (
-            f"{text} — but not promoted: {', '.join(decision.failed_levels)} failed in this run, and a run "
-            "promotes all its winners or none (every MASTER kept)"
+        return translate(
+            language,
+            "%(text)s — but not promoted: %(levels)s failed in this run, and a run promotes all its winners "
+            "or none (every MASTER kept)",
+            text=text,
+            levels=", ".join(decision.failed_levels),
         )
     if decision.hold is Hold.PROMOTION_FAILED:
-        return f"{text} — but promotion failed, every MASTER kept: {decision.promotion_error}"
+        return translate(
+            language,
+            "%(text)s — but promotion failed, every MASTER kept: %(error)s",
+            text=text,
+            error=decision.promotion_error,
+        )
     return text
+
+
+def decision_from_dict(data: dict[str, Any]) -> PromotionDecision:
+    """A decision back from ``PromotionDecision.to_dict`` (job records, report.json), to render it again."""
+    known = {f.name for f in dataclasses.fields(PromotionDecision)}
+    values = {k: v for k, v in data.items() if k in known}
+    values["outcome"] = Outcome(values["outcome"])
+    values["hold"] = None if values.get("hold") is None else Hold(values["hold"])
+    values["windows"] = tuple(values.get("windows") or ())
+    values["failed_levels"] = tuple(values.get("failed_levels") or ())
+    return PromotionDecision(**values)
 
 
 def record(decision: PromotionDecision) -> dict[str, Any]:

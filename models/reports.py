@@ -15,6 +15,7 @@ added later with ``with_decision`` because it is only known after the version is
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import math
 import platform
@@ -24,6 +25,7 @@ from typing import Any
 
 import pandas as pd
 
+from data.i18n import N_, format_number, format_percent, format_timestamp, translate
 from models.artifacts import write_json_atomic, write_text_atomic
 
 MODEL_FILE = "model.joblib"
@@ -147,32 +149,50 @@ def per_fold(cv_table: pd.DataFrame, best_params: dict[str, Any]) -> dict[str, l
     return {"winner": _fold_rows(folds, winner), SEASONAL_NAIVE: _fold_rows(folds, naive)}
 
 
-def _pct(value: Any) -> str:
-    return "n/a" if value is None else f"{100 * float(value):.1f}%"
+def _pct(value: Any, language: str = "en") -> str:
+    return translate(language, "n/a") if value is None else format_percent(float(value), 1, language)
 
 
-def _fmt(metric: str, value: Any) -> str:
+def _fmt(metric: str, value: Any, language: str = "en") -> str:
     if value is None:
-        return "n/a"
-    return _pct(value) if metric in _PERCENT_METRICS else f"{float(value):.3f}"
+        return translate(language, "n/a")
+    return _pct(value, language) if metric in _PERCENT_METRICS else format_number(float(value), 3, language)
 
 
-def baseline_sentence(metrics: dict[str, Any], baseline: dict[str, Any]) -> str:
-    """One plain sentence comparing the winner's CV WAPE and MASE with seasonal naive's."""
+def baseline_sentence(metrics: dict[str, Any], baseline: dict[str, Any], language: str = "en") -> str:
+    """One plain sentence comparing the winner's CV WAPE and MASE with seasonal naive's (in ``language``,
+    numbers in its format)."""
     wape, base = metrics.get("wape"), baseline.get("wape")
     if wape is None or base is None:
-        return "No seasonal-naive comparison is available for this run."
+        return translate(language, "No seasonal-naive comparison is available for this run.")
     if base > 0:
         change = (base - wape) / base
-        direction = "lower" if change > 0 else "higher"
-        words = f"{abs(change) * 100:.0f}% {direction} error than seasonal naive"
+        words = translate(
+            language,
+            N_("%(change)s lower error than seasonal naive")
+            if change > 0
+            else N_("%(change)s higher error than seasonal naive"),
+            change=format_percent(abs(change), 0, language),
+        )
     else:
-        words = "seasonal naive is exact on these folds"
+        words = translate(language, "seasonal naive is exact on these folds")
     mase, base_mase = metrics.get("mase"), baseline.get("mase")
     mase_part = ""
     if mase is not None and base_mase is not None:
-        mase_part = f"; MASE {float(mase):.3f} vs {float(base_mase):.3f}"
-    return f"CV WAPE {_pct(wape)} vs seasonal naive {_pct(base)} ({words}){mase_part}."
+        mase_part = "; " + translate(
+            language,
+            "MASE %(mase)s vs %(base)s",
+            mase=format_number(float(mase), 3, language),
+            base=format_number(float(base_mase), 3, language),
+        )
+    return translate(
+        language,
+        "CV WAPE %(wape)s vs seasonal naive %(base)s (%(words)s)%(mase)s.",
+        wape=_pct(wape, language),
+        base=_pct(base, language),
+        words=words,
+        mase=mase_part,
+    )
 
 
 def build_report(
@@ -215,16 +235,17 @@ def with_decision(report: dict[str, Any], decision: dict[str, Any]) -> dict[str,
     return {**report, "decision": _jsonable(decision)}
 
 
-def _table(rows: list[dict[str, Any]], columns: list[str]) -> list[str]:
+def _table(rows: list[dict[str, Any]], columns: list[str], language: str = "en") -> list[str]:
     if not rows:
-        return ["(none)"]
-    lines = ["| " + " | ".join(columns) + " |", "|" + "---|" * len(columns)]
+        return [translate(language, "(none)")]
+    header = [translate(language, COLUMN_NAMES.get(col, col)) for col in columns]
+    lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(columns)]
     for row in rows:
         cells = []
         for col in columns:
             value = row.get(col)
             if col in METRIC_COLUMNS:
-                cells.append(_fmt(col, value))
+                cells.append(_fmt(col, value, language))
             elif isinstance(value, dict):
                 inner = {k: v for k, v in value.items() if k != "family"}
                 cells.append(", ".join(f"{k}={v}" for k, v in inner.items()) or "-")
@@ -234,73 +255,135 @@ def _table(rows: list[dict[str, Any]], columns: list[str]) -> list[str]:
     return lines
 
 
-def render_markdown(report: dict[str, Any]) -> str:
-    """The report as human-readable Markdown (same facts as report.json)."""
+# Column headings of the report's tables (metric keys stay as they are: WAPE, MASE… are their names).
+COLUMN_NAMES = {
+    "family": N_("family"),
+    "params": N_("parameters"),
+    "n_folds": N_("folds"),
+    "fold": N_("fold"),
+    "cutoff": N_("cutoff"),
+}
+
+
+def render_markdown(report: dict[str, Any], language: str = "en", timezone: str = "UTC") -> str:
+    """The report as human-readable Markdown (same facts as report.json) in ``language``, numbers in its
+    format; report.json stays language-free, so the admin console renders it in each reader's language."""
+
     metrics, fp = report["metrics"], report.get("data_fingerprint") or {}
     decision = report.get("decision")
+    source = translate(language, "source: %(source)s", source=report["source"])
+    if report.get("job_id") is not None:
+        source += translate(language, ", job %(job)s", job=report["job_id"])
+    if decision:
+        verdict = (
+            translate(language, "**Promoted to MASTER.**")
+            if decision["promote"]
+            else translate(language, "**Not promoted.**")
+        )
+        decision_text = f"{verdict} {_decision_reason(decision, language)}"
+    else:
+        decision_text = translate(language, "No promotion decision recorded yet.")
     lines = [
-        f"# Training report — {report['level']} level, version `{report['version']}`",
+        translate(
+            language,
+            "# Training report — %(level)s level, version `%(version)s`",
+            level=translate(language, report["level"]),
+            version=report["version"],
+        ),
         "",
-        f"Created {report['created_at']} (source: {report['source']}"
-        + (f", job {report['job_id']}" if report.get("job_id") is not None else "")
-        + f"); frequency {report['freq']}; {report['n_series']} series.",
+        translate(
+            language,
+            "Created %(created)s (%(source)s); frequency %(freq)s; %(series)s series.",
+            created=_created(report["created_at"], language, timezone),
+            source=source,
+            freq=report["freq"],
+            series=format_number(report["n_series"], 0, language),
+        ),
         "",
-        "## Decision",
+        translate(language, "## Decision"),
         "",
-        (("**Promoted to MASTER.** " if decision["promote"] else "**Not promoted.** ") + decision["reason"])
-        if decision
-        else "No promotion decision recorded yet.",
+        decision_text,
         "",
-        "## Winner",
+        translate(language, "## Winner"),
         "",
-        f"Configuration: `{json.dumps(report['best_parameters'], sort_keys=True)}`",
+        translate(
+            language,
+            "Configuration: `%(config)s`",
+            config=json.dumps(report["best_parameters"], sort_keys=True),
+        ),
         "",
-        report["baseline_comparison"],
+        baseline_sentence(metrics, report["baseline_metrics"], language),
         "",
-        "| metric | winner | seasonal naive |",
+        "| "
+        + translate(language, "metric")
+        + " | "
+        + translate(language, "winner")
+        + " | "
+        + translate(language, "seasonal naive")
+        + " |",
         "|---|---|---|",
     ]
     base = report["baseline_metrics"]
     for m in METRIC_COLUMNS:
         if m in metrics or m in base:
-            lines.append(f"| {m} | {_fmt(m, metrics.get(m))} | {_fmt(m, base.get(m))} |")
+            lines.append(f"| {m} | {_fmt(m, metrics.get(m), language)} | {_fmt(m, base.get(m), language)} |")
     iv = report["intervals"]
+    cutoffs = ", ".join(map(str, report["folds"].get("cutoffs", [])))
     lines += [
         "",
-        "## Prediction intervals",
+        translate(language, "## Prediction intervals"),
         "",
-        f"Share of actual values inside the 80% interval: {_pct(iv.get('coverage_80'))}; "
-        f"inside the 95% interval: {_pct(iv.get('coverage_95'))}; "
-        f"mean 80% width relative to revenue: {_fmt('width_80', iv.get('width_80'))}.",
+        translate(
+            language,
+            "Share of actual values inside the 80%% interval: %(cov80)s; "
+            "inside the 95%% interval: %(cov95)s; mean 80%% width relative to revenue: %(width)s.",
+            cov80=_pct(iv.get("coverage_80"), language),
+            cov95=_pct(iv.get("coverage_95"), language),
+            width=_fmt("width_80", iv.get("width_80"), language),
+        ),
         "",
-        "## Cross-validation (mean over folds, best WAPE first)",
+        translate(language, "## Cross-validation (mean over folds, best WAPE first)"),
         "",
-        f"Folds: cutoffs {', '.join(map(str, report['folds'].get('cutoffs', [])))}; "
-        f"horizon {report['folds'].get('horizon')} steps.",
+        translate(
+            language,
+            "Folds: cutoffs %(cutoffs)s; horizon %(horizon)s steps.",
+            cutoffs=cutoffs,
+            horizon=report["folds"].get("horizon"),
+        ),
         "",
-        *_table(report["cv_table"], ["family", "params", "n_folds", "wape", "mase", "coverage_80"]),
+        *_table(report["cv_table"], ["family", "params", "n_folds", "wape", "mase", "coverage_80"], language),
         "",
-        "## Per fold",
+        translate(language, "## Per fold"),
         "",
-        "Winner:",
+        translate(language, "Winner:"),
         "",
-        *_table(report["per_fold"]["winner"], ["fold", "cutoff", "wape", "mase", "coverage_80"]),
+        *_table(report["per_fold"]["winner"], ["fold", "cutoff", "wape", "mase", "coverage_80"], language),
         "",
-        "Seasonal naive:",
+        translate(language, "Seasonal naive:"),
         "",
-        *_table(report["per_fold"][SEASONAL_NAIVE], ["fold", "cutoff", "wape", "mase", "coverage_80"]),
+        *_table(
+            report["per_fold"][SEASONAL_NAIVE], ["fold", "cutoff", "wape", "mase", "coverage_80"], language
+        ),
         "",
-        "## Durations (seconds)",
+        translate(language, "## Durations (seconds)"),
         "",
-        ", ".join(f"{k}: {float(v):.2f}" for k, v in report["durations"].items()) or "(none)",
+        ", ".join(f"{k}: {format_number(float(v), 2, language)}" for k, v in report["durations"].items())
+        or translate(language, "(none)"),
         "",
-        "## Data",
+        translate(language, "## Data"),
         "",
-        f"{fp.get('rows')} rows, {fp.get('series')} series, {fp.get('date_min')} to {fp.get('date_max')}, "
-        f"sha256 `{fp.get('sha256')}`.",
-        *reporting_lines(fp),
+        translate(
+            language,
+            "%(rows)s rows, %(series)s series, %(start)s to %(end)s, sha256 `%(sha)s`.",
+            rows=format_number(fp.get("rows"), 0, language),
+            series=format_number(fp.get("series"), 0, language),
+            start=fp.get("date_min"),
+            end=fp.get("date_max"),
+            sha=fp.get("sha256"),
+        ),
+        *reporting_lines(fp, language),
         "",
-        "## Libraries",
+        translate(language, "## Libraries"),
         "",
         ", ".join(f"{k} {v}" for k, v in report["libraries"].items()),
         "",
@@ -308,23 +391,55 @@ def render_markdown(report: dict[str, Any]) -> str:
     return "\n".join(lines)
 
 
-def _stores(dates: dict[str, str]) -> str:
-    return ", ".join(f"{store} (to {date})" for store, date in sorted(dates.items()))
+def _created(created_at: str, language: str, timezone: str) -> str:
+    """The report's creation time (ISO, naive UTC) in ``timezone`` with the zone named."""
+    try:
+        when = dt.datetime.fromisoformat(created_at)
+    except (TypeError, ValueError):
+        return str(created_at)
+    if when.tzinfo is not None:
+        when = when.astimezone(dt.UTC).replace(tzinfo=None)
+    return format_timestamp(when, timezone, language)
 
 
-def reporting_lines(fingerprint: dict[str, Any]) -> list[str]:
+def _decision_reason(decision: dict[str, Any], language: str) -> str:
+    """The stored decision rendered again in ``language`` (the English sentence for older reports)."""
+    if "outcome" not in decision:
+        return decision.get("reason") or ""
+    from models.promotion import decision_from_dict, describe  # promotion imports this module
+
+    return describe(decision_from_dict(decision), language)
+
+
+def _stores(dates: dict[str, str], language: str = "en") -> str:
+    return ", ".join(
+        translate(language, "%(store)s (to %(date)s)", store=store, date=date)
+        for store, date in sorted(dates.items())
+    )
+
+
+def reporting_lines(fingerprint: dict[str, Any], language: str = "en") -> list[str]:
     """Which date the level was trained through and why (the stores' reporting), for the Data section."""
     if "complete_through" not in fingerprint:
         return []
-    text = (
-        f"Trained through {fingerprint.get('date_max')}: every store had reported up to "
-        f"{fingerprint['complete_through']}."
+    text = translate(
+        language,
+        "Trained through %(end)s: every store had reported up to %(complete)s.",
+        end=fingerprint.get("date_max"),
+        complete=fingerprint["complete_through"],
     )
     if fingerprint.get("stores_ahead"):
-        ahead = _stores(fingerprint["stores_ahead"])
-        text += f" Later days only some stores had reported were left out: {ahead}."
+        text += " " + translate(
+            language,
+            "Later days only some stores had reported were left out: %(stores)s.",
+            stores=_stores(fingerprint["stores_ahead"], language),
+        )
     if fingerprint.get("stores_closed"):
-        text += f" Counted as closed (silent, no sales since): {_stores(fingerprint['stores_closed'])}."
+        text += " " + translate(
+            language,
+            "Counted as closed (silent, no sales since): %(stores)s.",
+            stores=_stores(fingerprint["stores_closed"], language),
+        )
     return ["", text]
 
 

@@ -18,6 +18,7 @@ from data import accounts
 from data.accounts import OWN_ACCOUNT_REFUSED, AccountError, LoginResult
 from data.audit import audit
 from data.db import session_scope
+from data.i18n import LANGUAGES, N_
 from data.schema import User
 
 __all__ = [
@@ -39,6 +40,7 @@ __all__ = [
     "reset_password",
     "session_user",
     "set_active",
+    "set_language",
 ]
 
 Sessions = sessionmaker[Session]
@@ -188,7 +190,7 @@ def change_own_password(sessions: Sessions, user_id: int, current: str, new: str
     with session_scope(sessions) as session:
         user = accounts.user_by_id(session, user_id)
         if user is None:
-            raise AccountError("This account no longer exists.")
+            raise AccountError(N_("This account no longer exists."))
         accounts.change_password(session, user, current, new)
     return user
 
@@ -211,3 +213,16 @@ def request_access(
         accounts.note_access_request(session, address=address, limit=limit, window_minutes=window_minutes)
     with session_scope(sessions) as session:
         accounts.request_access(session, username, password, note)
+
+
+def set_language(sessions: Sessions, user_id: int, language: str | None) -> None:
+    """Keep the user's language choice (one of ``data.i18n.LANGUAGES``; None follows the default).
+
+    Raises ``AccountError`` for a language the app does not translate, so nothing unknown is stored."""
+    if language is not None and language not in LANGUAGES:
+        raise AccountError(f"Unknown language {language!r}; expected one of {', '.join(LANGUAGES)}.")
+    with session_scope(sessions) as session:
+        user = accounts.user_by_id(session, user_id)
+        if user is None:
+            raise AccountError(N_("This account no longer exists."))
+        user.language = language

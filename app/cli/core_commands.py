@@ -7,14 +7,16 @@ import sys
 
 import click
 from flask.cli import AppGroup, with_appcontext
+from flask_babel import gettext as _
 
 from app.services import get_services
 from data.db import upgrade_database
+from data.i18n import format_number
 from services import accounts, imports, scoping
 
 
 def _fail(message: str) -> None:
-    click.echo(f"Error: {message}", err=True)
+    click.echo(_("Error: %(message)s", message=message), err=True)
     sys.exit(1)
 
 
@@ -29,8 +31,15 @@ def ensure_admin_account() -> None:
     if generated:
         name = services.config.admin_username
         click.echo("=" * 64)
-        click.echo(f"  Admin account created: user '{name}', password: {generated}")
-        click.echo("  This password is shown only once. Change it after logging in.")
+        click.echo(
+            "  "
+            + _(
+                "Admin account created: user '%(name)s', password: %(password)s",
+                name=name,
+                password=generated,
+            )
+        )
+        click.echo("  " + _("This password is shown only once. Change it after logging in."))
         click.echo("=" * 64)
 
 
@@ -41,7 +50,7 @@ def init_cmd(demo: bool) -> None:
     """Create or upgrade the database and make sure an admin account exists (idempotent)."""
     services = get_services()
     upgrade_database(services.engine)
-    click.echo("Database is up to date.")
+    click.echo(_("Database is up to date."))
     ensure_admin_account()
     if demo:
         load_demo_if_empty()
@@ -69,8 +78,8 @@ def users_create(name: str, role: str, password_stdin: bool) -> None:
     try:
         accounts.create_account(get_services().sessions, name, password, role=role, actor="cli")
     except accounts.AccountError as exc:
-        _fail(str(exc))
-    click.echo(f"User {name!r} created with role {role}.")
+        _fail(_(str(exc)))
+    click.echo(_("User %(name)s created with role %(role)s.", name=repr(name), role=role))
 
 
 @users_cli.command("list")
@@ -94,7 +103,7 @@ def users_approve(name: str, role: str) -> None:
         accounts.approve_request(get_services().sessions, name, actor="cli", role=role)
     except accounts.AccountError as exc:
         _fail(str(exc))
-    click.echo(f"Access approved for {name!r} ({role}).")
+    click.echo(_("Access approved for %(name)s (%(role)s).", name=repr(name), role=role))
 
 
 @users_cli.command("reset-password")
@@ -105,7 +114,7 @@ def users_reset_password(name: str) -> None:
         temporary = accounts.reset_password(get_services().sessions, name, actor="cli")
     except accounts.AccountError as exc:
         _fail(str(exc))
-    click.echo(f"Temporary password for {name!r}: {temporary}")
+    click.echo(_("Temporary password for %(name)s: %(password)s", name=repr(name), password=temporary))
 
 
 @users_cli.command("deactivate")
@@ -116,7 +125,7 @@ def users_deactivate(name: str) -> None:
         accounts.set_active(get_services().sessions, name, False, actor="cli")
     except accounts.AccountError as exc:
         _fail(str(exc))
-    click.echo(f"User {name!r} deactivated.")
+    click.echo(_("User %(name)s deactivated.", name=repr(name)))
 
 
 @users_cli.command("scope")
@@ -126,7 +135,7 @@ def users_deactivate(name: str) -> None:
 def users_scope(name: str, stores: str | None, every: bool) -> None:
     """Limit a manager to some stores (--stores) or give them every store (--all); audited."""
     if every == (stores is not None):
-        _fail("give exactly one of --stores or --all")
+        _fail(_("give exactly one of --stores or --all"))
     services = get_services()
     chosen = None if every else (stores or "").split(",")
     try:
@@ -135,7 +144,7 @@ def users_scope(name: str, stores: str | None, every: bool) -> None:
         )
     except scoping.ScopeError as exc:
         _fail(str(exc))
-    click.echo(f"{name} now sees {scope.describe()}.")
+    click.echo(_("%(user)s now sees %(stores)s.", user=name, stores=_(scope.describe())))
 
 
 def load_demo_if_empty() -> None:
@@ -143,9 +152,10 @@ def load_demo_if_empty() -> None:
     services = get_services()
     if imports.sales_overview(services).get("rows", 0) > 0:
         return
-    click.echo("Loading the demo data (first run)…")
+    click.echo(_("Loading the demo data (first run)…"))
     result = imports.load_demo(services, actor="system", seed=7)
-    click.echo(f"Demo data loaded: {result.rows_new:,} rows.")
+    rows = format_number(result.rows_new, 0, get_services().config.language)
+    click.echo(_("Demo data loaded: %(rows)s rows.", rows=rows))
 
 
 def train_if_no_master() -> None:
@@ -156,7 +166,7 @@ def train_if_no_master() -> None:
     services = get_services()
     if registry.master_versions(services.engine):
         return
-    click.echo("Training the first models (first run; this takes about a minute)…")
+    click.echo(_("Training the first models (first run; this takes about a minute)…"))
     # Nothing is being served yet, so the first training may use every core.
     n_jobs = max(services.config.train_n_jobs, os.cpu_count() or 1)
     config = services.config.replace(train_n_jobs=n_jobs)

@@ -7,9 +7,11 @@ from pathlib import Path
 
 import click
 from flask.cli import AppGroup
+from flask_babel import gettext as _
 
 from app.services import get_services
 from components.formatting import FREQ_TEXT
+from data.i18n import format_number
 from data.storage import ImportResult
 from services import imports, undo
 from services.data_status import RECENT_WEEKS, DataStatus, data_status
@@ -20,11 +22,28 @@ data_cli = AppGroup(
 
 
 def _echo_result(result: ImportResult) -> None:
+    language = get_services().config.language
+
+    def count(value: int) -> str:
+        return format_number(value, 0, language)
+
     click.echo(
-        f"{result.filename}: {result.status} — {result.rows_read} rows read, {result.rows_new} new, "
-        f"{result.rows_replaced} replaced, {result.rows_unchanged} unchanged; "
-        f"frequency {result.frequency or '-'}"
-        + (f"; dates {result.date_min} to {result.date_max}" if result.date_min else "")
+        _(
+            "%(file)s: %(status)s — %(read)s rows read, %(new)s new, %(replaced)s replaced, "
+            "%(unchanged)s unchanged; frequency %(freq)s",
+            file=result.filename,
+            status=_(result.status),
+            read=count(result.rows_read),
+            new=count(result.rows_new),
+            replaced=count(result.rows_replaced),
+            unchanged=count(result.rows_unchanged),
+            freq=result.frequency or "-",
+        )
+        + (
+            _("; dates %(start)s to %(end)s", start=result.date_min, end=result.date_max)
+            if result.date_min
+            else ""
+        )
         + (f" ({result.note})" if result.note else "")
     )
 
@@ -49,8 +68,13 @@ def import_cmd(paths: tuple[Path, ...], uploaded_by: str, quiet: bool) -> None:
         for problem in outcome.rejection.problems:
             click.echo(str(problem), err=True)
         if outcome.rejection.omitted:
-            click.echo(f"... and {outcome.rejection.omitted} more problems not listed", err=True)
-        click.echo(f"Rejected: {outcome.rejection.total} problem(s); no sales data was changed.", err=True)
+            click.echo(
+                _("... and %(count)s more problems not listed", count=outcome.rejection.omitted), err=True
+            )
+        click.echo(
+            _("Rejected: %(count)s problem(s); no sales data was changed.", count=outcome.rejection.total),
+            err=True,
+        )
         sys.exit(1)
     for result in outcome.results:
         _echo_result(result)

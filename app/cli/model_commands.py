@@ -14,12 +14,15 @@ from typing import Any
 
 import click
 from flask.cli import AppGroup, with_appcontext
+from flask_babel import gettext as _
 
 from app.services import get_services
 from data.frequency import FREQUENCIES
+from data.i18n import format_number, format_percent
 from data.schema import LEVELS
 from models.artifacts import ArtifactError
 from models.holder import ModelUnavailableError
+from models.promotion import describe
 from models.registry import RegistryError, list_versions
 from models.series import series_id
 from services.forecast_view import RegistrySource, forecast_series
@@ -29,12 +32,17 @@ from services.training import LevelOutcome, SlotBusyError, TrainingError, train_
 MANUAL_REASON = "manual promotion by CLI"
 
 
+def _language() -> str:
+    """The CLI's language: TRENDSALES_LANGUAGE (Flask-Babel's default locale in the app context)."""
+    return get_services().config.language
+
+
 def _pct(value: Any) -> str:
-    return "n/a" if value is None else f"{100 * float(value):.1f}%"
+    return _("n/a") if value is None else format_percent(float(value), 1, _language())
 
 
 def _num(value: Any) -> str:
-    return "n/a" if value is None else f"{float(value):.3f}"
+    return _("n/a") if value is None else format_number(float(value), 3, _language())
 
 
 class _ProgressLine:
@@ -78,18 +86,33 @@ class _ProgressLine:
 def format_outcome(outcome: LevelOutcome) -> str:
     """Human summary of one level: version, CV metrics vs seasonal naive, promoted or not and why."""
     if outcome.version_id is None:
-        return f"[{outcome.level}] FAILED: {outcome.reason}"
+        return _("[%(level)s] FAILED: %(reason)s", level=outcome.level, reason=outcome.reason)
     m, b = outcome.metrics, outcome.baseline_metrics
-    verdict = "PROMOTED to MASTER" if outcome.promoted else "not promoted"
+    verdict = _("PROMOTED to MASTER") if outcome.promoted else _("not promoted")
+    reason = outcome.reason if outcome.decision is None else describe(outcome.decision, _language())
     return "\n".join(
         [
-            f"[{outcome.level}] version {outcome.version_id}",
-            f"  CV (winner):    WAPE {_pct(m.get('wape'))}  MASE {_num(m.get('mase'))}  "
-            f"80% interval coverage {_pct(m.get('coverage_80'))}",
-            f"  seasonal naive: WAPE {_pct(b.get('wape'))}  MASE {_num(b.get('mase'))}  "
-            f"80% interval coverage {_pct(b.get('coverage_80'))}",
-            f"  {verdict}: {outcome.reason}",
-            f"  took {outcome.durations.get('total', 0.0):.1f} s",
+            _("[%(level)s] version %(version)s", level=outcome.level, version=outcome.version_id),
+            "  "
+            + _(
+                "CV (winner):    WAPE %(wape)s  MASE %(mase)s  80%% interval coverage %(cov)s",
+                wape=_pct(m.get("wape")),
+                mase=_num(m.get("mase")),
+                cov=_pct(m.get("coverage_80")),
+            ),
+            "  "
+            + _(
+                "seasonal naive: WAPE %(wape)s  MASE %(mase)s  80%% interval coverage %(cov)s",
+                wape=_pct(b.get("wape")),
+                mase=_num(b.get("mase")),
+                cov=_pct(b.get("coverage_80")),
+            ),
+            f"  {verdict}: {reason}",
+            "  "
+            + _(
+                "took %(seconds)s s",
+                seconds=format_number(outcome.durations.get("total", 0.0), 1, _language()),
+            ),
         ]
     )
 
@@ -142,7 +165,7 @@ def list_cmd(level: str | None) -> None:
     """Versions, newest first: version, level, created, CV WAPE, MASE, status."""
     versions = list_versions(get_services().engine, level)
     if not versions:
-        click.echo("No model versions yet: run `flask --app wsgi train`.")
+        click.echo(_("No model versions yet: run `flask --app wsgi train`."))
         return
     rows = [("VERSION", "LEVEL", "CREATED (UTC)", "WAPE", "MASE", "NAIVE WAPE", "STATUS")]
     for v in versions:
@@ -172,7 +195,13 @@ def promote_cmd(version: str) -> None:
     except RegistryError as exc:
         raise click.ClickException(str(exc)) from exc
     if not plan.changes:
-        click.echo(f"{version} is already the MASTER of level {plan.level}; nothing changed.")
+        click.echo(
+            _(
+                "%(version)s is already the MASTER of level %(level)s; nothing changed.",
+                version=version,
+                level=plan.level,
+            )
+        )
         return
     was = f" (was {plan.previous})" if plan.previous else ""
     click.echo(f"{version} is now the MASTER of level {plan.level}{was}.")

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import dataclasses
+import datetime as dt
 from typing import Any
 
 from dash import Dash, Input, Output
 
 from callbacks.guards import admin_only
 from components import ids
+from components.i18n import timestamp
 from services.audit import audit_log
 
 
@@ -25,4 +27,9 @@ def register(app: Dash, services: Any) -> None:
     )
     @admin_only
     def grid(*_triggers: Any) -> list[dict[str, Any]]:
-        return [dataclasses.asdict(entry) for entry in audit_log(services.sessions)]
+        return [audit_row(dataclasses.asdict(entry)) for entry in audit_log(services.sessions)]
+
+
+def audit_row(entry: dict[str, Any]) -> dict[str, Any]:
+    """An audit event as a grid row: ``at`` (UTC, sorts) and ``at_text`` (the configured zone, named)."""
+    return {**entry, "at_text": timestamp(dt.datetime.fromisoformat(entry["at"]))}

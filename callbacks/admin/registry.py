@@ -14,7 +14,10 @@ from callbacks.guards import admin_only
 from components import ids
 from components.admin.common import format_number, format_pct, message
 from components.admin.registry import backtest_figure, compare_table, report_view
+from components.formatting import plotly_locale
+from components.i18n import _, day, language, timestamp, timezone
 from models.artifacts import ArtifactError, load_artifact
+from models.promotion import decision_from_dict, describe
 from models.registry import RegistryError, VersionInfo, get_version, list_versions
 from models.reports import METRIC_COLUMNS, REPORT_MD, render_markdown
 from services.promotion import plan_promotion, promote_version
@@ -55,13 +58,29 @@ def version_rows(versions: list[VersionInfo]) -> list[dict[str, Any]]:
                 "baseline_wape": baseline,
                 "baseline_wape_text": _text(baseline, 2),
                 "family": (v.params or {}).get("family", ""),
-                "data_range": f"{fp.get('date_min', '?')} → {fp.get('date_max', '?')}",
-                "created_at": f"{v.created_at:%Y-%m-%d %H:%M:%S}",
-                "source": v.source,
-                "decision": v.decision or "",
+                "data_range": f"{day(fp.get('date_min'))} → {day(fp.get('date_max'))}",
+                "created_at": v.created_at.isoformat(sep=" ", timespec="seconds"),
+                "created_at_text": timestamp(v.created_at),
+                "source": _(v.source) if v.source else "",
+                "decision": decision_text(v),
             }
         )
     return rows
+
+
+def decision_text(info: VersionInfo) -> str:
+    """The version's promotion decision in the reader's language and number format, rendered from the
+    decision its report.json keeps; the stored sentence when there is none (or a manual promotion
+    replaced it)."""
+    stored = info.decision or ""
+    try:
+        report = json.loads(Path(info.report_path).read_text(encoding="utf-8")) if info.report_path else {}
+    except (OSError, ValueError):
+        return stored
+    decision = report.get("decision") or {}
+    if "outcome" not in decision or decision.get("reason") != stored:
+        return stored
+    return describe(decision_from_dict(decision), language())
 
 
 def selected_ids(rows: list[dict] | None) -> list[str]:
@@ -84,17 +103,17 @@ def metric_rows(first: VersionInfo, second: VersionInfo) -> list[dict[str, Any]]
             rows.append({"metric": m, "values": [_fmt(m, a), _fmt(m, b)]})
     for label, get in (
         (
-            "seasonal naive WAPE",
+            _("seasonal naive WAPE"),
             lambda v: _fmt("wape", ((v.metrics or {}).get("baseline") or {}).get("wape")),
         ),
-        ("status", lambda v: v.status),
-        ("model", lambda v: json.dumps(v.params or {}, sort_keys=True)),
+        (_("status"), lambda v: v.status),
+        (_("model"), lambda v: json.dumps(v.params or {}, sort_keys=True)),
         (
-            "data range",
-            lambda v: f"{(v.data_fingerprint or {}).get('date_min')} → "
-            f"{(v.data_fingerprint or {}).get('date_max')}",
+            _("data range"),
+            lambda v: f"{day((v.data_fingerprint or {}).get('date_min'))} → "
+            f"{day((v.data_fingerprint or {}).get('date_max'))}",
         ),
-        ("created (UTC)", lambda v: f"{v.created_at:%Y-%m-%d %H:%M:%S}"),
+        (_("created"), lambda v: timestamp(v.created_at)),
     ):
         rows.append({"metric": label, "values": [get(first), get(second)]})
     return rows
@@ -112,42 +131,47 @@ def compare_versions(engine: Any, first_id: str, second_id: str) -> html.Div:
     """Metrics side by side and, for two versions of one level, both backtests on the same series."""
     first, second = get_version(engine, first_id), get_version(engine, second_id)
     parts: list[Any] = [
-        html.H6("Comparison"),
+        html.H6(_("Comparison")),
         compare_table(metric_rows(first, second), [first.id, second.id]),
     ]
     if first.level != second.level:
         parts.append(
             message(
-                "The versions belong to different levels; their backtests are not comparable.", "secondary"
+                _("The versions belong to different levels; their backtests are not comparable."), "secondary"
             )
         )
         return html.Div(parts)
     try:
         models = [load_artifact(v.artifact_path, expected_level=v.level) for v in (first, second)]
     except ArtifactError as exc:
-        parts.append(message(f"A model file cannot be loaded, so no backtest chart: {exc}", "warning"))
+        parts.append(
+            message(_("A model file cannot be loaded, so no backtest chart: %(error)s", error=exc), "warning")
+        )
         return html.Div(parts)
     series = total_series(models[0])
     if series is None or series not in models[1].series_ids:
-        parts.append(message("The two versions share no series to compare.", "secondary"))
+        parts.append(message(_("The two versions share no series to compare."), "secondary"))
         return html.Div(parts)
     backtests = {v.id: m.backtest(series) for v, m in zip((first, second), models, strict=True)}
-    figure = backtest_figure(backtests, f"Backtest on {series} (out-of-sample CV forecasts)")
-    parts.append(dcc.Graph(figure=figure, config={"displaylogo": False}))
+    figure = backtest_figure(
+        backtests, _("Backtest on %(series)s (out-of-sample CV forecasts)", series=series)
+    )
+    parts.append(dcc.Graph(figure=figure, config={"displaylogo": False, "locale": plotly_locale()}))
     return html.Div(parts)
 
 
 def report_markdown(info: VersionInfo) -> str:
-    """The version's training report as Markdown (report.md, or rendered from report.json)."""
+    """The version's training report as Markdown in the reader's language (rendered from report.json,
+    or the report.md written at training time when the JSON is missing)."""
     if not info.report_path:
-        raise RegistryError(f"version {info.id} has no training report")
+        raise RegistryError(_("version %(id)s has no training report", id=info.id))
     folder = Path(info.report_path).parent
+    report_json = Path(info.report_path)
+    if report_json.is_file():
+        return render_markdown(json.loads(report_json.read_text(encoding="utf-8")), language(), timezone())
     md = folder / REPORT_MD
     if md.is_file():
         return md.read_text(encoding="utf-8")
-    report_json = Path(info.report_path)
-    if report_json.is_file():
-        return render_markdown(json.loads(report_json.read_text(encoding="utf-8")))
     raise RegistryError(f"the report files of version {info.id} are missing from {folder}")
 
 
@@ -155,11 +179,23 @@ def promote_question(engine: Any, version_id: str) -> str:
     """The confirmation sentence naming the version and the MASTER it replaces."""
     plan = plan_promotion(engine, version_id)
     if not plan.changes:
-        return f"{plan.version_id} already is the MASTER of the {plan.level} level."
-    was = f", replacing {plan.previous}" if plan.previous else ""
-    return (
-        f"Make {plan.version_id} the MASTER of the {plan.level} level{was}? "
-        "Every worker serves it within seconds."
+        return _(
+            "%(version)s already is the MASTER of the %(level)s level.",
+            version=plan.version_id,
+            level=_(plan.level),
+        )
+    if plan.previous:
+        return _(
+            "Make %(version)s the MASTER of the %(level)s level, replacing %(previous)s? "
+            "Every worker serves it within seconds.",
+            version=plan.version_id,
+            level=_(plan.level),
+            previous=plan.previous,
+        )
+    return _(
+        "Make %(version)s the MASTER of the %(level)s level? Every worker serves it within seconds.",
+        version=plan.version_id,
+        level=_(plan.level),
     )
 
 
@@ -179,7 +215,7 @@ def promote_step(
         return (
             False,
             no_update,
-            message("Select exactly one version to make MASTER.", "warning"),
+            message(_("Select exactly one version to make MASTER."), "warning"),
             no_update,
             "",
         )
@@ -190,7 +226,9 @@ def promote_step(
         promote_version(engine, chosen[0], reason=f"{why} (by {actor})", actor=actor)
     except RegistryError as exc:
         return False, no_update, message(str(exc), "danger"), no_update, ""
-    done = message(f"{chosen[0]} is now MASTER; workers switch to it within seconds.", "success")
+    done = message(
+        _("%(version)s is now MASTER; workers switch to it within seconds.", version=chosen[0]), "success"
+    )
     return False, no_update, done, time.time(), ""
 
 
@@ -238,7 +276,10 @@ def register(app: Dash, services: Any) -> None:
     def compare(_clicks: Any, rows: list[dict] | None) -> Any:
         chosen = selected_ids(rows)
         if len(chosen) != 2:
-            return message(f"Select exactly two versions to compare ({len(chosen)} selected).", "warning")
+            return message(
+                _("Select exactly two versions to compare (%(count)s selected).", count=len(chosen)),
+                "warning",
+            )
         try:
             return compare_versions(engine, chosen[0], chosen[1])
         except RegistryError as exc:
@@ -258,12 +299,13 @@ def register(app: Dash, services: Any) -> None:
             return False, no_update
         chosen = selected_ids(rows)
         if len(chosen) != 1:
-            return True, message("Select exactly one version to see its training report.", "warning")
+            return True, message(_("Select exactly one version to see its training report."), "warning")
         try:
             text = report_markdown(get_version(engine, chosen[0]))
         except RegistryError as exc:
             return True, message(str(exc), "danger")
         links = [
-            (f"Download {ext.upper()}", REPORT_URL.format(id=chosen[0], ext=ext)) for ext in ("md", "json")
+            (_("Download %(format)s", format=ext.upper()), REPORT_URL.format(id=chosen[0], ext=ext))
+            for ext in ("md", "json")
         ]
         return True, report_view(text, links)

@@ -17,7 +17,9 @@ from callbacks.guards import admin_only
 from components import ids
 from components.admin.common import format_pct, message
 from components.admin.training import ACTIVE_POLL_MS, IDLE_POLL_MS, outcome_list, schedule_text, status_line
+from components.i18n import _, language, timestamp
 from data.schema import utc_now
+from models.promotion import decision_from_dict, describe
 from services.retraining import (
     JobError,
     JobInfo,
@@ -51,11 +53,17 @@ def job_seconds(job: JobInfo, now: dt.datetime | None = None) -> float | None:
 def level_text(outcome: dict[str, Any]) -> str:
     """One level's result in plain words: the promotion reason, or the error."""
     if outcome.get("error"):
-        return f"failed: {outcome['error']}"
+        return _("failed: %(error)s", error=outcome["error"])
     reason = outcome.get("reason") or ""
+    if outcome.get("decision"):  # the stored decision, rendered in the reader's language and number format
+        reason = describe(decision_from_dict(outcome["decision"]), language())
     version = outcome.get("version_id")
     wape = (outcome.get("metrics") or {}).get("wape")
-    head = f"version {version} (WAPE {format_pct(wape)})" if version else "no version"
+    head = (
+        _("version %(version)s (WAPE %(wape)s)", version=version, wape=format_pct(wape))
+        if version
+        else _("no version")
+    )
     return f"{head} — {reason}" if reason else head
 
 
@@ -87,7 +95,7 @@ def job_view(job: JobInfo | None, now: dt.datetime | None = None) -> dict[str, A
 
     label = job.progress_label or ""
     if job.active and total:
-        label = f"step {job.progress_step}/{total}: {label}"
+        label = _("step %(step)s/%(total)s: %(label)s", step=job.progress_step, total=total, label=label)
     return {
         "job_id": job.id,
         "status": job.status,
@@ -96,9 +104,13 @@ def job_view(job: JobInfo | None, now: dt.datetime | None = None) -> dict[str, A
         "active": job.active,
         "percent": max(0, min(100, percent)),
         "label": label,
-        "elapsed_text": "waiting to start"
+        "elapsed_text": _("waiting to start")
         if seconds is None
-        else (f"{_duration(seconds)} elapsed" if job.active else f"took {_duration(seconds)}"),
+        else (
+            _("%(time)s elapsed", time=_duration(seconds))
+            if job.active
+            else _("took %(time)s", time=_duration(seconds))
+        ),
         "levels": level_outcomes(job),
         "error": job.error,
     }
@@ -111,9 +123,9 @@ def job_rows(jobs: list[JobInfo], now: dt.datetime | None = None) -> list[dict[s
         levels = level_outcomes(job)
         if levels:
             outcome = "; ".join(
-                f"{lv['level']}: {'promoted' if lv['promoted'] else 'kept MASTER'}"
+                f"{_(lv['level'])}: {_('promoted') if lv['promoted'] else _('kept MASTER')}"
                 if not lv["error"]
-                else f"{lv['level']}: failed"
+                else f"{_(lv['level'])}: {_('failed')}"
                 for lv in levels
             )
         else:
@@ -121,10 +133,11 @@ def job_rows(jobs: list[JobInfo], now: dt.datetime | None = None) -> list[dict[s
         rows.append(
             {
                 "id": job.id,
-                "trigger": job.trigger,
+                "trigger": _(job.trigger),
                 "requested_by": job.requested_by,
-                "status": job.status,
-                "created_at": f"{job.created_at:%Y-%m-%d %H:%M:%S}",
+                "status": _(job.status),
+                "created_at": job.created_at.isoformat(sep=" ", timespec="seconds"),
+                "created_at_text": timestamp(job.created_at),
                 "duration": _duration(job_seconds(job, now)),
                 "outcome": outcome,
                 "error": job.error or "",
@@ -136,13 +149,23 @@ def job_rows(jobs: list[JobInfo], now: dt.datetime | None = None) -> list[dict[s
 def schedule_info(facts: ScheduleFacts) -> dict[str, Any]:
     """The schedule panel's sentences: when the nightly gate runs next, and whether it would train now."""
     if not facts.enabled:
-        next_run = "Scheduled retraining is off (TRENDSALES_SCHEDULER_ENABLED); retrain requests wait for it."
+        next_run = _(
+            "Scheduled retraining is off (TRENDSALES_SCHEDULER_ENABLED); retrain requests wait for it."
+        )
     elif facts.cron_error is not None:
-        next_run = f"Scheduled retraining is misconfigured: {facts.cron_error}"
+        next_run = _("Scheduled retraining is misconfigured: %(error)s", error=facts.cron_error)
     else:
-        next_run = f"Next scheduled run: {facts.next_run:%Y-%m-%d %H:%M %Z}".strip()
-    gate = f"Data gate: {'would train' if facts.gate_train else 'would skip'} — {facts.gate_reason}"
+        next_run = _("Next scheduled run: %(when)s", when=timestamp(_naive_utc(facts.next_run)))
+    verdict = _("would train") if facts.gate_train else _("would skip")
+    gate = _("Data gate: %(verdict)s — %(reason)s", verdict=verdict, reason=facts.gate_reason)
     return {"next_run": next_run, "gate": gate, "gate_train": facts.gate_train}
+
+
+def _naive_utc(when: dt.datetime | None) -> dt.datetime | None:
+    """A (possibly zone-aware) time as naive UTC, the way the database keeps times."""
+    if when is None or when.tzinfo is None:
+        return when
+    return when.astimezone(dt.UTC).replace(tzinfo=None)
 
 
 def start_retrain(services: Any, actor: str) -> tuple[str, str]:

@@ -16,6 +16,7 @@ from components.admin.common import message, summary_cards
 from components.admin.reporting import reporting_panel
 from components.admin.uploads import import_results, limit_text, preview_card, problems_table, uploads_table
 from components.formatting import format_number
+from components.i18n import _, timestamp
 from data.validation import first_problem
 from services import imports, undo
 from services.data_status import DataStatus, data_status
@@ -33,7 +34,7 @@ def history_rows(records: list[UploadRecord]) -> list[dict]:
     return [
         {
             "id": u.id,
-            "uploaded_at": f"{u.uploaded_at:%Y-%m-%d %H:%M}",
+            "uploaded_at": timestamp(u.uploaded_at),
             "filename": u.filename,
             "uploaded_by": u.uploaded_by,
             "status": u.status,
@@ -51,7 +52,7 @@ def history_rows(records: list[UploadRecord]) -> list[dict]:
 
 def _note(u: UploadRecord) -> str:
     if u.status == "undone" and u.undone_at is not None:
-        return f"undone {u.undone_at:%Y-%m-%d %H:%M} by {u.undone_by}"
+        return _("undone %(when)s by %(who)s", when=timestamp(u.undone_at), who=u.undone_by)
     return first_problem(u.error)
 
 
@@ -70,10 +71,14 @@ def status_panel(status: DataStatus) -> Any:
 
 def undo_question(plan: undo.UndoPlan) -> str:
     """The confirmation question of an undo: which upload, and what changes."""
-    return (
-        f"Undo upload {plan.upload_id} ({plan.filename})? It puts back the {format_number(plan.restores)} "
-        f"values it replaced (the earlier uploads' values) and deletes the {format_number(plan.deletes)} "
-        "rows it added. The upload stays in the history, marked undone."
+    return _(
+        "Undo upload %(id)s (%(file)s)? It puts back the %(restores)s values it replaced (the earlier "
+        "uploads' values) and deletes the %(deletes)s rows it added. The upload stays in the history, "
+        "marked undone.",
+        id=plan.upload_id,
+        file=plan.filename,
+        restores=format_number(plan.restores),
+        deletes=format_number(plan.deletes),
     )
 
 
@@ -88,18 +93,25 @@ def undo_step(services: Any, trigger: Any, clicked: bool, *, actor: str, pending
             return no_update, no_update, no_update, no_update, no_update
         check = undo.undo_preview(services, int(trigger["upload"]))
         if check.done is None:
-            refused = message(f"Cannot undo: {check.refusal}.", "danger", extra_class="admin-undo-result")
+            refused = message(
+                _("Cannot undo: %(why)s.", why=check.refusal), "danger", extra_class="admin-undo-result"
+            )
             return refused, False, no_update, None, no_update
         return None, True, undo_question(check.done), {"upload": check.done.upload_id}, no_update
     if trigger == ids.ADMIN_UNDO_CONFIRM and pending:
         outcome = undo.undo_upload(services, int(pending["upload"]), actor=actor)
         if outcome.done is None:
-            refused = message(f"Cannot undo: {outcome.refusal}.", "danger", extra_class="admin-undo-result")
+            refused = message(
+                _("Cannot undo: %(why)s.", why=outcome.refusal), "danger", extra_class="admin-undo-result"
+            )
             return refused, False, no_update, None, no_update
         done = outcome.done
-        text = (
-            f"Upload {done.upload_id} ({done.filename}) undone: {format_number(done.restores)} values "
-            f"restored, {format_number(done.deletes)} rows deleted."
+        text = _(
+            "Upload %(id)s (%(file)s) undone: %(restores)s values restored, %(deletes)s rows deleted.",
+            id=done.upload_id,
+            file=done.filename,
+            restores=format_number(done.restores),
+            deletes=format_number(done.deletes),
         )
         return message(text, "success", extra_class="admin-undo-result"), False, no_update, None, time.time()
     return no_update, False, no_update, None, no_update
@@ -119,20 +131,22 @@ def stage_and_preview(
     if outcome.rejection is not None:
         discard(root, token)
         rejection = outcome.rejection
-        title = (
-            f"{rejection.total} problem(s) in {', '.join(rejection.files)}; nothing was written. "
-            "Fix the file(s) and upload again."
+        title = _(
+            "%(count)s problem(s) in %(files)s; nothing was written. Fix the file(s) and upload again.",
+            count=format_number(rejection.total),
+            files=", ".join(rejection.files),
         )
         table = problems_table(rejection.problems, rejection.omitted, title=title)
         return html.Div([table, *cards]), None, False
     order = (
-        " (in this order: a later file replaces the same keys of an earlier one)"
+        " " + _("(in this order: a later file replaces the same keys of an earlier one)")
         if len(outcome.previews) > 1
         else ""
     )
     intro = message(
-        f"Preview of {len(outcome.previews)} file(s){order}. "
-        "Nothing is written until you press “Import these rows”.",
+        _("Preview of %(count)s file(s)%(order)s.", count=len(outcome.previews), order=order)
+        + " "
+        + _("Nothing is written until you press “Import these rows”."),
         "info",
     )
     return html.Div([intro, *cards]), token, True
@@ -149,7 +163,7 @@ def confirm_import(services: Any, token: str | None, actor: str) -> Any:
         discard(root, token)
     if outcome.rejection is not None:
         rejection = outcome.rejection
-        title = "The import was refused; nothing was written."
+        title = _("The import was refused; nothing was written.")
         return problems_table(rejection.problems, rejection.omitted, title=title)
     return import_results(outcome.results)
 
@@ -232,5 +246,5 @@ def register(app: Dash, services: Any) -> None:
             result = confirm_import(services, token, current_user.username)
             return None, None, True, True, result, (refreshes or 0) + 1, no_update
         discard(root, token)
-        note = message("Upload cancelled; nothing was written.", "secondary") if token else no_update
+        note = message(_("Upload cancelled; nothing was written."), "secondary") if token else no_update
         return None, None, True, True, note, no_update, no_update

@@ -19,13 +19,22 @@ from callbacks.guards import admin_only
 from components import ids
 from components.admin.common import message
 from components.admin.users import requests_list
+from components.i18n import N_, _, timestamp
 from services import accounts
 from services.accounts import OWN_ACCOUNT_REFUSED, Account, AccountError
 from services.scoping import ALL_STORES, ScopeError, StoreScope, scopes_by_user, set_user_scope, store_names
 
 
 def _when(value: Any) -> str:
-    return f"{value:%Y-%m-%d %H:%M}" if value else ""
+    return timestamp(value) if value else ""
+
+
+def _iso(value: Any) -> str:
+    return value.isoformat(sep=" ", timespec="seconds") if value else ""
+
+
+# Account states (services.accounts.Account.state), translated where shown.
+ACCOUNT_STATES = (N_("active"), N_("active (must change password)"), N_("pending request"), N_("deactivated"))
 
 
 def user_rows(users: list[Account], scopes: dict[str, StoreScope] | None = None) -> list[dict[str, Any]]:
@@ -34,11 +43,13 @@ def user_rows(users: list[Account], scopes: dict[str, StoreScope] | None = None)
     return [
         {
             "username": u.username,
-            "role": u.role,
-            "state": u.state,
-            "stores": scopes.get(u.username, ALL_STORES).describe(),
-            "created_at": _when(u.created_at),
-            "last_login_at": _when(u.last_login_at),
+            "role": _(u.role),
+            "state": _(u.state),
+            "stores": _(scopes.get(u.username, ALL_STORES).describe()),
+            "created_at": _iso(u.created_at),
+            "created_at_text": _when(u.created_at),
+            "last_login_at": _iso(u.last_login_at),
+            "last_login_at_text": _when(u.last_login_at),
             "note": u.note,
         }
         for u in users
@@ -50,7 +61,7 @@ def pending_rows(pending: list[Account]) -> list[dict[str, Any]]:
     return [{"username": u.username, "created_at": _when(u.created_at), "note": u.note} for u in pending]
 
 
-SELF_RESET = "To change your own password, use the Password link at the top of the page."
+SELF_RESET = N_("To change your own password, use the Password link at the top of the page.")
 CONFIRM_FIRST = {ids.ADMIN_USER_DEACTIVATE, ids.ADMIN_USER_RESET}
 
 
@@ -65,25 +76,27 @@ def confirmation(action: str, target: str | None, *, actor: str) -> tuple[dict[s
     would log them out with no message; resetting it would end their session too).
     """
     if not target:
-        return None, "Choose a user first."
+        return None, _("Choose a user first.")
     if _same_user(target, actor):
-        return None, OWN_ACCOUNT_REFUSED if action == ids.ADMIN_USER_DEACTIVATE else SELF_RESET
+        return None, _(OWN_ACCOUNT_REFUSED) if action == ids.ADMIN_USER_DEACTIVATE else _(SELF_RESET)
     if action == ids.ADMIN_USER_DEACTIVATE:
-        question = (
-            f"Deactivate {target}? They are logged out and can no longer log in until an administrator "
-            "activates the account again."
+        question = _(
+            "Deactivate %(user)s? They are logged out and can no longer log in until an administrator "
+            "activates the account again.",
+            user=target,
         )
     else:
-        question = (
-            f"Reset the password of {target}? Their current password stops working and their sessions "
-            "end; a temporary password is shown once, to be changed at their next login."
+        question = _(
+            "Reset the password of %(user)s? Their current password stops working and their sessions "
+            "end; a temporary password is shown once, to be changed at their next login.",
+            user=target,
         )
     return {"action": action, "target": target}, question
 
 
 def _need(value: str | None, what: str) -> str:
     if not value:
-        raise AccountError(f"Choose {what} first.")
+        raise AccountError(_("Choose a request first.") if what == "a request" else _("Choose a user first."))
     return value
 
 
@@ -108,36 +121,38 @@ def user_action(
             new = accounts.create_account(
                 sessions, name or "", password or None, role=role or "manager", actor=actor
             )
-            text = f"User {new.username} created as {new.role}."
+            text = _("User %(user)s created as %(role)s.", user=new.username, role=_(new.role))
             if new.temporary_password:
-                text += (
-                    " Temporary password (shown once, must be changed at first login): "
-                    f"{new.temporary_password}"
+                text += " " + _(
+                    "Temporary password (shown once, must be changed at first login): %(password)s",
+                    password=new.temporary_password,
                 )
         elif action == ids.ADMIN_USER_DEACTIVATE:
             user = accounts.set_active(sessions, _need(target, "a user"), False, actor=actor)
-            text = f"User {user.username} deactivated."
+            text = _("User %(user)s deactivated.", user=user.username)
         elif action == ids.ADMIN_USER_ACTIVATE:
             user = accounts.set_active(sessions, _need(target, "a user"), True, actor=actor)
-            text = f"User {user.username} activated."
+            text = _("User %(user)s activated.", user=user.username)
         elif action == ids.ADMIN_USER_RESET:
             user_name = _need(target, "a user")
             temporary = accounts.reset_password(sessions, user_name, actor=actor)
-            text = (
-                f"Temporary password for {user_name} (shown once, must be changed at next login): {temporary}"
+            text = _(
+                "Temporary password for %(user)s (shown once, must be changed at next login): %(password)s",
+                user=user_name,
+                password=temporary,
             )
         elif action == ids.ADMIN_REQUEST_APPROVE:
             user = accounts.approve_request(
                 sessions, _need(request, "a request"), actor=actor, role=request_role or "manager"
             )
-            text = f"Access for {user.username} approved as {user.role}."
+            text = _("Access for %(user)s approved as %(role)s.", user=user.username, role=_(user.role))
         elif action == ids.ADMIN_REQUEST_REJECT:
             accounts.reject_request(sessions, _need(request, "a request"), actor=actor)
-            text = f"Access request of {request} rejected."
+            text = _("Access request of %(user)s rejected.", user=request)
         else:
             raise AccountError(f"Unknown action {action!r}.")
     except AccountError as exc:
-        return str(exc), "danger"
+        return _(str(exc)), "danger"
     return text, "success"
 
 
@@ -181,7 +196,7 @@ def scope_action(
 ) -> tuple[str, str]:
     """Limit the chosen user to the chosen stores, or give them every store; returns (message, color)."""
     if not target:
-        return "Choose a user first.", "danger"
+        return _("Choose a user first."), "danger"
     everything = trigger == ids.ADMIN_USER_SCOPE_ALL
     try:
         scope = set_user_scope(
@@ -189,7 +204,7 @@ def scope_action(
         )
     except ScopeError as exc:
         return f"{str(exc)[0].upper()}{str(exc)[1:]}.", "danger"
-    return f"{target} now sees {scope.describe()}.", "success"
+    return _("%(user)s now sees %(stores)s.", user=target, stores=_(scope.describe())), "success"
 
 
 def register(app: Dash, services: Any) -> None:
@@ -265,7 +280,7 @@ def register(app: Dash, services: Any) -> None:
         targets = [
             {"label": f"{u['username']} ({u['role']}, {u['state']})", "value": u["username"]}
             for u in users
-            if u["state"] != "pending request"
+            if u["state"] != _("pending request")
         ]
         requests = [{"label": p["username"], "value": p["username"]} for p in pending]
         return users, targets, requests, requests_list(pending)

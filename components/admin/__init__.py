@@ -17,6 +17,7 @@ from components.admin.reporting import reporting_section
 from components.admin.training import jobs_section, retrain_section
 from components.admin.uploads import history_section, upload_section, uploads_table
 from components.admin.users import users_section
+from components.i18n import _
 
 __all__ = ["admin_page", "summary_cards", "uploads_table"]
 
@@ -25,9 +26,9 @@ def admin_page() -> html.Div:
     """Layout of the admin tab (sub-tabs: Data, Models, Users, Audit)."""
     header = html.Div(
         [
-            html.H2("Administration", className="h4 mb-0"),
+            html.H2(_("Administration"), className="h4 mb-0"),
             dbc.Button(
-                [html.I(className="bi bi-arrow-clockwise me-1"), "Refresh"],
+                [html.I(className="bi bi-arrow-clockwise me-1"), _("Refresh")],
                 id=ids.ADMIN_REFRESH,
                 size="sm",
                 color="secondary",
@@ -45,16 +46,16 @@ def admin_page() -> html.Div:
                     upload_section(),
                     history_section(),
                 ],
-                label="Data",
+                label=_("Data"),
                 tab_id="admin-tab-data",
             ),
             dbc.Tab(
                 [retrain_section(), registry_section(), jobs_section()],
-                label="Models",
+                label=_("Models"),
                 tab_id="admin-tab-models",
             ),
-            dbc.Tab(users_section(), label="Users", tab_id="admin-tab-users"),
-            dbc.Tab(audit_section(), label="Audit log", tab_id="admin-tab-audit"),
+            dbc.Tab(users_section(), label=_("Users"), tab_id="admin-tab-users"),
+            dbc.Tab(audit_section(), label=_("Audit log"), tab_id="admin-tab-audit"),
         ],
         id=ids.ADMIN_TABS,
         active_tab="admin-tab-data",

@@ -6,26 +6,27 @@ import dash_bootstrap_components as dbc
 from dash import html
 
 from components import ids
-from components.admin.common import grid, section
+from components.admin.common import grid, section, text_column
+from components.i18n import N_, _
 
 AUDIT_EXPORT_URL = "/admin/audit.csv"
 AUDIT_COLUMNS = [
-    {"field": "at", "headerName": "When (UTC)", "minWidth": 175, "flex": 0.6, "sort": "desc"},
-    {"field": "actor", "headerName": "Who", "minWidth": 120, "flex": 0.5},
-    {"field": "action", "headerName": "Action", "minWidth": 170, "flex": 0.6},
-    {"field": "detail", "headerName": "What", "minWidth": 260, "flex": 3, "tooltipField": "detail"},
+    text_column("at", headerName=N_("When"), minWidth=175, flex=0.6, sort="desc"),
+    {"field": "actor", "headerName": N_("Who"), "minWidth": 120, "flex": 0.5},
+    {"field": "action", "headerName": N_("Action"), "minWidth": 170, "flex": 0.6},
+    {"field": "detail", "headerName": N_("What"), "minWidth": 260, "flex": 3, "tooltipField": "detail"},
 ]
 
 
 def audit_section() -> dbc.Card:
     """The audit grid with a CSV export link."""
     export = html.A(
-        [html.I(className="bi bi-download me-1"), "Export CSV"],
+        [html.I(className="bi bi-download me-1"), _("Export CSV")],
         href=AUDIT_EXPORT_URL,
         className="btn btn-sm btn-outline-secondary mb-2",
     )
     return section(
-        "Audit log",
+        _("Audit log"),
         [export, grid(ids.ADMIN_AUDIT_GRID, AUDIT_COLUMNS, height="420px")],
         icon="bi-journal-text",
     )

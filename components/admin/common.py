@@ -9,6 +9,7 @@ import dash_bootstrap_components as dbc
 from dash import html
 
 from components.formatting import format_number, format_percent
+from components.i18n import _
 
 GRID_HEIGHT = "360px"
 
@@ -24,6 +25,21 @@ def pt_br_column(field: str, **props: Any) -> dict[str, Any]:
     return {
         "field": field,
         "type": "numericColumn",
+        "valueFormatter": {"function": f"params.data ? params.data.{field}_text : params.value"},
+        **props,
+    }
+
+
+def translated_column(column: dict[str, Any]) -> dict[str, Any]:
+    """A column definition with its header (an ``N_``-marked msgid) in the request's language."""
+    return {**column, "headerName": _(column["headerName"])} if "headerName" in column else column
+
+
+def text_column(field: str, **props: Any) -> dict[str, Any]:
+    """A column that sorts by the row's raw value (an ISO time) and shows its ``<field>_text``
+    (the time in the configured zone and the reader's language)."""
+    return {
+        "field": field,
         "valueFormatter": {"function": f"params.data ? params.data.{field}_text : params.value"},
         **props,
     }
@@ -52,7 +68,7 @@ def grid(
         extra["getRowId"] = f"params.data.{row_id}"
     return dag.AgGrid(
         id=grid_id,
-        columnDefs=columns,
+        columnDefs=[translated_column(column) for column in columns],
         rowData=[],
         defaultColDef={"sortable": True, "filter": True, "resizable": True, "minWidth": 100, "flex": 1},
         dashGridOptions=options,
@@ -97,12 +113,12 @@ def summary_cards(summary: dict) -> dbc.Row:
 
     return dbc.Row(
         [
-            card("Sales rows", format_number(summary.get("rows", 0))),
+            card(_("Sales rows"), format_number(summary.get("rows", 0))),
             card(
-                "Stores / products",
+                _("Stores / products"),
                 f"{format_number(summary.get('stores', 0))} / {format_number(summary.get('products', 0))}",
             ),
-            card("Date range", f"{summary.get('date_min') or '–'} → {summary.get('date_max') or '–'}"),
-            card("Frequency", summary.get("frequency") or "–"),
+            card(_("Date range"), f"{summary.get('date_min') or '–'} → {summary.get('date_max') or '–'}"),
+            card(_("Frequency"), _(summary["frequency"]) if summary.get("frequency") else "–"),
         ]
     )

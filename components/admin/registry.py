@@ -10,28 +10,37 @@ import plotly.graph_objects as go
 from dash import dcc, html
 
 from components import ids
-from components.admin.common import grid, pt_br_column, section
+from components.admin.common import grid, pt_br_column, section, text_column
 from components.figures import TEMPLATE
 from components.forecast_figures import money_ticks
-from components.formatting import PLOTLY_SEPARATORS, plotly_text
+from components.formatting import plotly_separators, plotly_text
+from components.i18n import N_, _
+from data.schema import LEVELS
 
-LEVEL_OPTIONS = [{"label": "All levels", "value": "all"}] + [
-    {"label": lv.capitalize(), "value": lv} for lv in ("store", "category", "product")
+LEVEL_OPTIONS = [{"label": N_("All levels"), "value": "all"}] + [
+    {"label": label, "value": lv}
+    for lv, label in zip(LEVELS, (N_("Store"), N_("Category"), N_("Product")), strict=True)
 ]
 # Minimum widths hold each header with its menu icon and the longest usual value; the key columns
 # come first, so a narrow screen scrolls sideways only to the details.
 VERSION_COLUMNS = [
-    {"field": "id", "headerName": "Version", "minWidth": 300, "flex": 2},
-    {"field": "status", "minWidth": 125, "flex": 0.5},
-    {"field": "level", "minWidth": 105, "flex": 0.5},
-    pt_br_column("wape", headerName="WAPE %", minWidth=120, flex=0.5),
-    pt_br_column("baseline_wape", headerName="Naive WAPE %", minWidth=150, flex=0.5),
-    pt_br_column("mase", headerName="MASE", minWidth=105, flex=0.5),
-    {"field": "family", "headerName": "Model", "minWidth": 130, "flex": 0.5},
-    {"field": "created_at", "headerName": "Created (UTC)", "minWidth": 170, "flex": 1},
-    {"field": "data_range", "headerName": "Data range", "minWidth": 210, "flex": 1},
-    {"field": "source", "minWidth": 110, "flex": 0.5},
-    {"field": "decision", "headerName": "Decision", "minWidth": 240, "flex": 3, "tooltipField": "decision"},
+    {"field": "id", "headerName": N_("Version"), "minWidth": 300, "flex": 2},
+    {"field": "status", "headerName": N_("Status"), "minWidth": 125, "flex": 0.5},
+    {"field": "level", "headerName": N_("Level"), "minWidth": 105, "flex": 0.5},
+    pt_br_column("wape", headerName=N_("WAPE %"), minWidth=120, flex=0.5),
+    pt_br_column("baseline_wape", headerName=N_("Naive WAPE %"), minWidth=150, flex=0.5),
+    pt_br_column("mase", headerName=N_("MASE"), minWidth=105, flex=0.5),
+    {"field": "family", "headerName": N_("Model"), "minWidth": 130, "flex": 0.5},
+    text_column("created_at", headerName=N_("Created"), minWidth=170, flex=1),
+    {"field": "data_range", "headerName": N_("Data range"), "minWidth": 210, "flex": 1},
+    {"field": "source", "headerName": N_("Source"), "minWidth": 110, "flex": 0.5},
+    {
+        "field": "decision",
+        "headerName": N_("Decision"),
+        "minWidth": 240,
+        "flex": 3,
+        "tooltipField": "decision",
+    },
 ]
 COMPARE_COLORS = ("#0d6efd", "#fd7e14")
 
@@ -42,14 +51,14 @@ def registry_section() -> dbc.Card:
         [
             dcc.Dropdown(
                 id=ids.ADMIN_REGISTRY_LEVEL,
-                options=LEVEL_OPTIONS,
+                options=[{**option, "label": _(option["label"])} for option in LEVEL_OPTIONS],
                 value="all",
                 clearable=False,
                 style={"width": "12rem"},
                 className="me-2",
             ),
             dbc.Button(
-                [html.I(className="bi bi-layout-split me-1"), "Compare 2 selected"],
+                [html.I(className="bi bi-layout-split me-1"), _("Compare 2 selected")],
                 id=ids.ADMIN_COMPARE,
                 color="secondary",
                 outline=True,
@@ -57,14 +66,14 @@ def registry_section() -> dbc.Card:
                 className="me-2",
             ),
             dbc.Button(
-                [html.I(className="bi bi-star me-1"), "Make MASTER (promote / roll back)"],
+                [html.I(className="bi bi-star me-1"), _("Make MASTER (promote / roll back)")],
                 id=ids.ADMIN_PROMOTE,
                 color="warning",
                 size="sm",
                 className="me-2",
             ),
             dbc.Button(
-                [html.I(className="bi bi-file-text me-1"), "Training report"],
+                [html.I(className="bi bi-file-text me-1"), _("Training report")],
                 id=ids.ADMIN_REPORT,
                 color="secondary",
                 outline=True,
@@ -75,20 +84,20 @@ def registry_section() -> dbc.Card:
     )
     promote_modal = dbc.Modal(
         [
-            dbc.ModalHeader(dbc.ModalTitle("Change the MASTER model?")),
+            dbc.ModalHeader(dbc.ModalTitle(_("Change the MASTER model?"))),
             dbc.ModalBody(
                 [
                     html.Div(id=ids.ADMIN_PROMOTE_TEXT, className="mb-2"),
-                    dbc.Label("Reason (kept in the audit log)", html_for=ids.ADMIN_PROMOTE_REASON),
+                    dbc.Label(_("Reason (kept in the audit log)"), html_for=ids.ADMIN_PROMOTE_REASON),
                     dbc.Input(
-                        id=ids.ADMIN_PROMOTE_REASON, placeholder="e.g. roll back after a bad data load"
+                        id=ids.ADMIN_PROMOTE_REASON, placeholder=_("e.g. roll back after a bad data load")
                     ),
                 ]
             ),
             dbc.ModalFooter(
                 [
-                    dbc.Button("Cancel", id=ids.ADMIN_PROMOTE_CANCEL, color="secondary", outline=True),
-                    dbc.Button("Make MASTER", id=ids.ADMIN_PROMOTE_CONFIRM, color="warning"),
+                    dbc.Button(_("Cancel"), id=ids.ADMIN_PROMOTE_CANCEL, color="secondary", outline=True),
+                    dbc.Button(_("Make MASTER"), id=ids.ADMIN_PROMOTE_CONFIRM, color="warning"),
                 ]
             ),
         ],
@@ -99,7 +108,7 @@ def registry_section() -> dbc.Card:
         [
             dbc.ModalHeader(dbc.ModalTitle("Training report")),
             dbc.ModalBody(html.Div(id=ids.ADMIN_REPORT_BODY)),
-            dbc.ModalFooter(dbc.Button("Close", id=ids.ADMIN_REPORT_CLOSE, color="secondary")),
+            dbc.ModalFooter(dbc.Button(_("Close"), id=ids.ADMIN_REPORT_CLOSE, color="secondary")),
         ],
         id=ids.ADMIN_REPORT_MODAL,
         is_open=False,
@@ -107,7 +116,7 @@ def registry_section() -> dbc.Card:
         scrollable=True,
     )
     return section(
-        "Model registry",
+        _("Model registry"),
         [
             toolbar,
             html.Div(id=ids.ADMIN_REGISTRY_MESSAGE),
@@ -124,7 +133,7 @@ def registry_section() -> dbc.Card:
 
 def compare_table(rows: list[dict[str, Any]], names: list[str]) -> dbc.Table:
     """Metrics of two versions side by side (``rows``: metric, then one value per version)."""
-    header = html.Thead(html.Tr([html.Th("Metric"), *[html.Th(n) for n in names]]))
+    header = html.Thead(html.Tr([html.Th(_("Metric")), *[html.Th(n) for n in names]]))
     body = html.Tbody([html.Tr([html.Td(r["metric"]), *[html.Td(v) for v in r["values"]]]) for r in rows])
     return dbc.Table([header, body], size="sm", bordered=True, className="admin-compare-table")
 
@@ -136,8 +145,8 @@ def backtest_figure(backtests: dict[str, pd.DataFrame], title: str) -> go.Figure
     if first is not None and not first.empty:
         fig.add_scatter(
             x=first["date"],
-            y=first["actual"],
-            name="actual",
+            y=first[_("actual")],
+            name=_("actual"),
             mode="lines",
             line={"color": "#6c757d", "width": 1.5},
         )
@@ -153,7 +162,7 @@ def backtest_figure(backtests: dict[str, pd.DataFrame], title: str) -> go.Figure
         template=TEMPLATE,
         title=plotly_text(title),
         height=360,
-        separators=PLOTLY_SEPARATORS,
+        separators=plotly_separators(),
         legend={"orientation": "h", "y": -0.2},
         margin={"l": 40, "r": 20, "t": 50, "b": 40},
         hovermode="x unified",

@@ -15,7 +15,9 @@ from dash import dcc, html
 from components import ids
 from components.admin.common import section
 from components.figures import TEMPLATE
-from components.formatting import FREQ_TEXT, PLOTLY_SEPARATORS, format_number
+from components.formatting import format_number, freq_text, plotly_locale, plotly_separators
+from components.i18n import N_, _
+from components.i18n import day as i18n_day
 
 REPORTED_COLOR = "#2f6fbf"  # blue / orange: distinguishable with the common colour-vision deficiencies
 MISSING_COLOR = "#f0a35e"
@@ -23,27 +25,32 @@ BLANK_COLOR = "#f1f3f5"
 ROW_PX, MIN_HEIGHT, MAX_HEIGHT = 22, 180, 560
 CELL_GAP = 0.12  # share of a period left blank between cells
 MAX_TICKS = 8
-STATES = {True: "reported", False: "not reported", None: "before its first report"}
+STATES = {True: N_("reported"), False: N_("not reported"), None: N_("before its first report")}
 
 
 def br_date(day: dt.date) -> str:
-    """``05/11/2026``."""
-    return f"{day:%d/%m/%Y}"
+    """``05/11/2026`` (pt_BR) / ``11/5/2026`` (en)."""
+    return i18n_day(day, "yMd")
 
 
 def period_tick(day: dt.date, freq: str) -> str:
     """A short pt-BR axis label of a period start: ``05/11`` (day or week), ``11/2026``, ``T4 2026``."""
     if freq == "M":
-        return f"{day:%m/%Y}"
+        return i18n_day(day, "yM")
     if freq == "Q":
-        return f"T{(day.month - 1) // 3 + 1} {day.year}"
-    return f"{day:%d/%m}"
+        return _("Q%(quarter)s %(year)s", quarter=(day.month - 1) // 3 + 1, year=day.year)
+    return i18n_day(day, "dM")
 
 
 def reporting_title(periods: Sequence[dt.date], freq: str) -> str:
     """The heat-map's title, naming the window in words (also its accessible name)."""
-    unit = FREQ_TEXT[freq].many
-    return f"Reporting by store — {format_number(len(periods))} {unit} to {br_date(periods[-1])}"
+    unit = freq_text(freq).many
+    return _(
+        "Reporting by store — %(count)s %(unit)s to %(date)s",
+        count=format_number(len(periods)),
+        unit=unit,
+        date=br_date(periods[-1]),
+    )
 
 
 def reporting_figure(
@@ -58,7 +65,7 @@ def reporting_figure(
     fig = go.Figure()
     for state, color in ((True, REPORTED_COLOR), (False, MISSING_COLOR), (None, BLANK_COLOR)):
         cells = [
-            (store, i, f"{store} · {br_date(p)}: {STATES[state]}")
+            (store, i, f"{store} · {br_date(p)}: {_(STATES[state])}")
             for store, row in zip(stores, reported, strict=True)
             for i, (p, flag) in enumerate(zip(periods, row, strict=True))
             if flag is state
@@ -73,7 +80,7 @@ def reporting_figure(
                 base=[c[1] + CELL_GAP / 2 for c in cells],
                 width=0.86,
                 marker={"color": color, "line": {"width": 0}},
-                name=STATES[state],
+                name=_(STATES[state]),
                 text=[c[2] for c in cells],
                 textposition="none",
                 hovertemplate="%{text}<extra></extra>",
@@ -88,7 +95,7 @@ def reporting_figure(
         margin={"l": 10, "r": 10, "t": 40, "b": 48},
         barmode="overlay",
         bargap=0,
-        separators=PLOTLY_SEPARATORS,
+        separators=plotly_separators(),
         legend={
             "orientation": "h",
             "yref": "container",
@@ -127,18 +134,26 @@ def reporting_caption(
 ) -> str:
     """One sentence under the heat-map: "complete through", who is behind or silent (counted as
     closed), unreported periods."""
-    one, many = FREQ_TEXT[freq].one, FREQ_TEXT[freq].many
-    text = f"Complete through {br_date(complete_through)} (the newest date every store has reported)."
+    one, many = freq_text(freq).one, freq_text(freq).many
+    text = _(
+        "Complete through %(date)s (the newest date every store has reported).",
+        date=br_date(complete_through),
+    )
     if behind:
-        named = ", ".join(f"{store} (last report {br_date(last)})" for store, last in behind)
-        text += f" Behind: {named}."
+        named = ", ".join(
+            _("%(store)s (last report %(date)s)", store=store, date=br_date(last)) for store, last in behind
+        )
+        text += " " + _("Behind: %(stores)s.", stores=named)
     if silent:
-        named = ", ".join(f"{store} (last report {br_date(last)})" for store, last in silent)
-        text += f" Silent long enough to count as closed: {named}."
+        named = ", ".join(
+            _("%(store)s (last report %(date)s)", store=store, date=br_date(last)) for store, last in silent
+        )
+        text += " " + _("Silent long enough to count as closed: %(stores)s.", stores=named)
     if unreported:
-        text += (
-            f" {format_number(unreported)} store-{one if unreported == 1 else many} without a report "
-            "in the window (orange)."
+        text += " " + _(
+            "%(count)s store-%(unit)s without a report in the window (orange).",
+            count=format_number(unreported),
+            unit=one if unreported == 1 else many,
         )
     return text
 
@@ -155,12 +170,12 @@ def reporting_panel(
 ) -> html.Div:
     """The heat-map with its caption, or a short note when there is no sales data yet."""
     if not stores or complete_through is None:
-        return html.Div("No sales data yet.", className="text-body-secondary small")
+        return html.Div(_("No sales data yet."), className="text-body-secondary small")
     unreported = sum(flag is False for row in reported for flag in row)
     caption = reporting_caption(complete_through, behind, unreported, freq, silent)
     graph = dcc.Graph(
         figure=reporting_figure(periods, stores, reported, freq=freq),
-        config={"displayModeBar": False, "responsive": True},
+        config={"displayModeBar": False, "responsive": True, "locale": plotly_locale()},
         className="admin-reporting-graph",
     )
     return html.Figure(
@@ -173,7 +188,7 @@ def reporting_panel(
 def reporting_section() -> html.Div:
     """The reporting card (filled by the overview callback)."""
     return section(
-        "Reporting by store",
+        _("Reporting by store"),
         [html.Div(id=ids.ADMIN_DATA_STATUS)],
         icon="bi-grid-3x3",
     )

@@ -8,19 +8,32 @@ import dash_bootstrap_components as dbc
 from dash import dcc, html
 
 from components import ids
-from components.admin.common import grid, section
+from components.admin.common import grid, section, text_column
+from components.i18n import N_, _
 
+# Job statuses and triggers as stored (scheduler.jobstore), translated where shown.
+JOB_WORDS = (
+    N_("running"),
+    N_("queued"),
+    N_("succeeded"),
+    N_("failed"),
+    N_("skipped"),
+    N_("cancelled"),
+    N_("manual"),
+    N_("schedule"),
+    N_("cli"),
+)
 IDLE_POLL_MS = 5000
 ACTIVE_POLL_MS = 1000
 JOB_COLUMNS = [
-    {"field": "id", "headerName": "Job", "minWidth": 90, "flex": 0.3},
-    {"field": "trigger", "minWidth": 120, "flex": 0.5},
-    {"field": "requested_by", "headerName": "Requested by", "minWidth": 150, "flex": 0.7},
-    {"field": "status", "minWidth": 120, "flex": 0.5},
-    {"field": "created_at", "headerName": "Created (UTC)", "minWidth": 170, "flex": 0.8},
-    {"field": "duration", "headerName": "Duration", "minWidth": 120, "flex": 0.4},
-    {"field": "outcome", "headerName": "Outcome", "minWidth": 240, "flex": 3, "tooltipField": "outcome"},
-    {"field": "error", "headerName": "Error", "minWidth": 160, "flex": 2, "tooltipField": "error"},
+    {"field": "id", "headerName": N_("Job"), "minWidth": 90, "flex": 0.3},
+    {"field": "trigger", "headerName": N_("Trigger"), "minWidth": 120, "flex": 0.5},
+    {"field": "requested_by", "headerName": N_("Requested by"), "minWidth": 150, "flex": 0.7},
+    {"field": "status", "headerName": N_("Status"), "minWidth": 120, "flex": 0.5},
+    text_column("created_at", headerName=N_("Created"), minWidth=170, flex=0.8),
+    {"field": "duration", "headerName": N_("Duration"), "minWidth": 120, "flex": 0.4},
+    {"field": "outcome", "headerName": N_("Outcome"), "minWidth": 240, "flex": 3, "tooltipField": "outcome"},
+    {"field": "error", "headerName": N_("Error"), "minWidth": 160, "flex": 2, "tooltipField": "error"},
 ]
 
 
@@ -28,15 +41,17 @@ def retrain_section() -> dbc.Card:
     """Retrain button, confirmation modal, live progress of the current (or last) job, and the schedule."""
     modal = dbc.Modal(
         [
-            dbc.ModalHeader(dbc.ModalTitle("Retrain all levels now?")),
+            dbc.ModalHeader(dbc.ModalTitle(_("Retrain all levels now?"))),
             dbc.ModalBody(
-                "Every level is trained on all stored sales; each new candidate becomes MASTER only when it "
-                "beats the current MASTER on the same folds. Training runs in the background."
+                _(
+                    "Every level is trained on all stored sales; each new candidate becomes MASTER only "
+                    "when it beats the current MASTER on the same folds. Training runs in the background."
+                )
             ),
             dbc.ModalFooter(
                 [
-                    dbc.Button("Cancel", id=ids.ADMIN_RETRAIN_CANCEL, color="secondary", outline=True),
-                    dbc.Button("Start retraining", id=ids.ADMIN_RETRAIN_CONFIRM, color="primary"),
+                    dbc.Button(_("Cancel"), id=ids.ADMIN_RETRAIN_CANCEL, color="secondary", outline=True),
+                    dbc.Button(_("Start retraining"), id=ids.ADMIN_RETRAIN_CONFIRM, color="primary"),
                 ]
             ),
         ],
@@ -58,12 +73,12 @@ def retrain_section() -> dbc.Card:
         ]
     )
     return section(
-        "Retrain models",
+        _("Retrain models"),
         [
             html.Div(
                 [
                     dbc.Button(
-                        [html.I(className="bi bi-cpu me-1"), "Retrain now"],
+                        [html.I(className="bi bi-cpu me-1"), _("Retrain now")],
                         id=ids.ADMIN_RETRAIN,
                         color="primary",
                         className="me-3",
@@ -86,14 +101,14 @@ def retrain_section() -> dbc.Card:
 def jobs_section() -> dbc.Card:
     """History of scheduled and manual training runs."""
     return section(
-        "Training jobs", [grid(ids.ADMIN_JOBS_GRID, JOB_COLUMNS, height="300px")], icon="bi-list-task"
+        _("Training jobs"), [grid(ids.ADMIN_JOBS_GRID, JOB_COLUMNS, height="300px")], icon="bi-list-task"
     )
 
 
 def status_line(view: dict[str, Any]) -> html.Div:
     """'Job 12 · running · step 3/9: training store · 0:42 elapsed', with a colored status badge."""
     if not view.get("job_id"):
-        return html.Div("No training has run yet.", className="text-body-secondary small")
+        return html.Div(_("No training has run yet."), className="text-body-secondary small")
     color = {
         "running": "primary",
         "queued": "info",
@@ -104,9 +119,15 @@ def status_line(view: dict[str, Any]) -> html.Div:
     }.get(view["status"], "secondary")
     return html.Div(
         [
-            dbc.Badge(view["status"], color=color, className="me-2"),
+            dbc.Badge(_(view["status"]), color=color, className="me-2"),
             html.Span(
-                f"Job {view['job_id']} ({view['trigger']}, by {view['requested_by']})", className="me-2"
+                _(
+                    "Job %(job)s (%(trigger)s, by %(who)s)",
+                    job=view["job_id"],
+                    trigger=_(view["trigger"]),
+                    who=view["requested_by"],
+                ),
+                className="me-2",
             ),
             html.Span(view.get("label") or "", className="me-2 fw-semibold"),
             html.Span(view.get("elapsed_text") or "", className="text-body-secondary"),
@@ -132,7 +153,7 @@ def outcome_list(view: dict[str, Any]) -> html.Div | None:
             html.Li(
                 [
                     html.I(className=f"bi {icon} {color} me-1"),
-                    html.Strong(f"{level['level']}: "),
+                    html.Strong(f"{_(level['level'])}: "),
                     html.Span(level["text"]),
                 ],
                 className="admin-outcome-level",

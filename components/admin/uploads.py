@@ -11,7 +11,8 @@ from dash import dcc, html
 
 from components import ids
 from components.admin.common import section
-from components.formatting import FREQ_TEXT, format_number
+from components.formatting import format_number, freq_text
+from components.i18n import N_, _
 from data.coverage import Coverage
 from data.storage import ImportPreview, ImportResult
 from data.validation import Problem
@@ -28,8 +29,8 @@ def upload_section() -> html.Div:
         children=html.Div(
             [
                 html.I(className="bi bi-cloud-arrow-up fs-3 d-block mb-1"),
-                "Drag and drop sales files here, or ",
-                html.A("choose files", className="link-primary"),
+                _("Drag and drop sales files here, or "),
+                html.A(_("choose files"), className="link-primary"),
                 html.Div(id=ids.ADMIN_UPLOAD_LIMIT, className="small text-body-secondary mt-1"),
             ]
         ),
@@ -39,18 +40,20 @@ def upload_section() -> html.Div:
     actions = html.Div(
         [
             dbc.Button(
-                [html.I(className="bi bi-check2-circle me-1"), "Import these rows"],
+                [html.I(className="bi bi-check2-circle me-1"), _("Import these rows")],
                 id=ids.ADMIN_UPLOAD_CONFIRM,
                 color="primary",
                 disabled=True,
                 className="me-2",
             ),
-            dbc.Button("Cancel", id=ids.ADMIN_UPLOAD_CANCEL, color="secondary", outline=True, disabled=True),
+            dbc.Button(
+                _("Cancel"), id=ids.ADMIN_UPLOAD_CANCEL, color="secondary", outline=True, disabled=True
+            ),
         ],
         className="my-2",
     )
     return section(
-        "Upload sales files",
+        _("Upload sales files"),
         [
             drop_zone,
             dcc.Store(id=ids.ADMIN_UPLOAD_STAGED),
@@ -71,12 +74,12 @@ def _undo_modal() -> dbc.Modal:
     """Asks before undoing an upload (the question names the upload and what changes)."""
     return dbc.Modal(
         [
-            dbc.ModalHeader(dbc.ModalTitle("Undo this upload?")),
+            dbc.ModalHeader(dbc.ModalTitle(_("Undo this upload?"))),
             dbc.ModalBody(html.Div(id=ids.ADMIN_UNDO_TEXT)),
             dbc.ModalFooter(
                 [
-                    dbc.Button("Cancel", id=ids.ADMIN_UNDO_CANCEL, color="secondary", outline=True),
-                    dbc.Button("Undo upload", id=ids.ADMIN_UNDO_CONFIRM, color="danger"),
+                    dbc.Button(_("Cancel"), id=ids.ADMIN_UNDO_CANCEL, color="secondary", outline=True),
+                    dbc.Button(_("Undo upload"), id=ids.ADMIN_UNDO_CONFIRM, color="danger"),
                 ]
             ),
         ],
@@ -88,7 +91,7 @@ def _undo_modal() -> dbc.Modal:
 def history_section() -> html.Div:
     """The upload history card (filled by a callback), with the undo dialog and its message area."""
     return section(
-        "Upload history",
+        _("Upload history"),
         [
             html.Div(id=ids.ADMIN_UNDO_MESSAGE),
             html.Div(id=ids.ADMIN_UPLOADS),
@@ -102,7 +105,8 @@ def history_section() -> html.Div:
 
 def limit_text(max_mb: float) -> str:
     """The sentence under the drop zone naming the formats and the size limit."""
-    return f"CSV (, or ;) or XLSX, several files at once, up to {max_mb:g} MB each."
+    size = format_number(max_mb, 0 if max_mb == int(max_mb) else 1)
+    return _("CSV (, or ;) or XLSX, several files at once, up to %(mb)s MB each.", mb=size)
 
 
 def _fact(label: str, value: Any) -> html.Div:
@@ -131,7 +135,8 @@ def date_span(first: Any, last: Any) -> str:
 
 def _names(names: Sequence[str], limit: int = 5) -> str:
     shown = ", ".join(names[:limit])
-    return shown + (f" and {format_number(len(names) - limit)} more" if len(names) > limit else "")
+    more = _(" and %(count)s more", count=format_number(len(names) - limit))
+    return shown + (more if len(names) > limit else "")
 
 
 def coverage_warning(coverage: Coverage) -> str | None:
@@ -142,43 +147,70 @@ def coverage_warning(coverage: Coverage) -> str | None:
     if not coverage.partial:
         return None
     span = date_span(coverage.behind_from, coverage.behind_to)
-    text = (
-        f"Covers {format_number(len(coverage.stores))} of {format_number(coverage.all_stores)} stores "
-        f"for {span}; "
-    )
+    covered, stores = format_number(len(coverage.stores)), format_number(coverage.all_stores)
     others = coverage.all_stores - len(coverage.stores)
     if not set(coverage.behind) & set(coverage.stores) and len(coverage.behind) == others:
-        who = f"the other {format_number(others)}"
-    else:
-        who = f"{format_number(len(coverage.behind))} ({_names(coverage.behind)})"
-    return f"{text}{who} will show as not yet reported for those days."
+        return _(
+            "Covers %(covered)s of %(stores)s stores for %(span)s; the other %(others)s will show as not yet "
+            "reported for those days.",
+            covered=covered,
+            stores=stores,
+            span=span,
+            others=format_number(others),
+        )
+    return _(
+        "Covers %(covered)s of %(stores)s stores for %(span)s; %(behind)s (%(names)s) will show as not yet "
+        "reported for those days.",
+        covered=covered,
+        stores=stores,
+        span=span,
+        behind=format_number(len(coverage.behind)),
+        names=_names(coverage.behind),
+    )
 
 
 def _store_list(coverage: Coverage) -> str:
     new = set(coverage.new_stores)
-    named = [f"{s} (new)" if s in new else s for s in coverage.stores]
+    named = [_("%(store)s (new)", store=s) if s in new else s for s in coverage.stores]
     return _names(named, 12)
 
 
 def _coverage_facts(coverage: Coverage, freq: str) -> list[dbc.Col]:
-    words = FREQ_TEXT[freq]
+    words = freq_text(freq)
     periods = f"{format_number(coverage.dates)} {words.one if coverage.dates == 1 else words.many}"
-    touched = f"{format_number(len(coverage.stores))} of {format_number(coverage.all_stores)}"
+    touched = _(
+        "%(count)s of %(total)s",
+        count=format_number(len(coverage.stores)),
+        total=format_number(coverage.all_stores),
+    )
     return [
-        dbc.Col(_fact("Dates:", f"{coverage.date_min} → {coverage.date_max} ({periods})"), md=6),
+        dbc.Col(_fact(_("Dates:"), f"{coverage.date_min} → {coverage.date_max} ({periods})"), md=6),
         dbc.Col(
             _fact(
-                "Products:",
-                f"{format_number(coverage.products)} ({format_number(coverage.new_products)} new)",
+                _("Products:"),
+                _(
+                    "%(count)s (%(new)s new)",
+                    count=format_number(coverage.products),
+                    new=format_number(coverage.new_products),
+                ),
             ),
             md=3,
         ),
         dbc.Col(
-            _fact("Series:", f"{format_number(coverage.series)} ({format_number(coverage.new_series)} new)"),
+            _fact(
+                _("Series:"),
+                _(
+                    "%(count)s (%(new)s new)",
+                    count=format_number(coverage.series),
+                    new=format_number(coverage.new_series),
+                ),
+            ),
             md=3,
         ),
         dbc.Col(
-            _fact(f"Stores ({touched}):", _store_list(coverage)), md=12, className="admin-preview-stores"
+            _fact(_("Stores (%(count)s):", count=touched), _store_list(coverage)),
+            md=12,
+            className="admin-preview-stores",
         ),
     ]
 
@@ -192,9 +224,9 @@ def preview_card(preview: ImportPreview) -> dbc.Card:
         _coverage_facts(coverage, preview.frequency)
         if coverage is not None
         else [
-            dbc.Col(_fact("Dates:", f"{preview.date_min} → {preview.date_max}"), md=6),
-            dbc.Col(_fact("Products:", preview.products), md=6),
-            dbc.Col(_fact(f"Stores ({len(preview.stores)}):", stores), md=12),
+            dbc.Col(_fact(_("Dates:"), f"{preview.date_min} → {preview.date_max}"), md=6),
+            dbc.Col(_fact(_("Products:"), format_number(preview.products)), md=6),
+            dbc.Col(_fact(_("Stores (%(count)s):", count=format_number(len(preview.stores))), stores), md=12),
         ]
     )
     warning = coverage_warning(coverage) if coverage is not None else None
@@ -211,15 +243,17 @@ def preview_card(preview: ImportPreview) -> dbc.Card:
     )
     facts = dbc.Row(
         [
-            dbc.Col(_fact("Rows read:", format_number(preview.rows_read)), md=3),
-            dbc.Col(_fact("Frequency:", preview.frequency), md=3),
-            dbc.Col(_fact("New rows:", format_number(preview.rows_new)), md=3, className="admin-preview-new"),
-            dbc.Col(_fact("Replaced rows:", format_number(preview.rows_replaced)), md=3),
-            dbc.Col(_fact("Unchanged rows:", format_number(preview.rows_unchanged)), md=3),
+            dbc.Col(_fact(_("Rows read:"), format_number(preview.rows_read)), md=3),
+            dbc.Col(_fact(_("Frequency:"), freq_text(preview.frequency).name), md=3),
+            dbc.Col(
+                _fact(_("New rows:"), format_number(preview.rows_new)), md=3, className="admin-preview-new"
+            ),
+            dbc.Col(_fact(_("Replaced rows:"), format_number(preview.rows_replaced)), md=3),
+            dbc.Col(_fact(_("Unchanged rows:"), format_number(preview.rows_unchanged)), md=3),
             *scope,
-            dbc.Col(_fact("Categories:", ", ".join(preview.categories)), md=12),
-            dbc.Col(_fact("Columns:", mapping), md=12),
-            dbc.Col(_fact("Decimal mark:", preview.decimal_mark), md=12),
+            dbc.Col(_fact(_("Categories:"), ", ".join(preview.categories)), md=12),
+            dbc.Col(_fact(_("Columns:"), mapping), md=12),
+            dbc.Col(_fact(_("Decimal mark:"), preview.decimal_mark), md=12),
         ],
         className="small g-1 mb-2",
     )
@@ -230,7 +264,10 @@ def preview_card(preview: ImportPreview) -> dbc.Card:
                 *alert,
                 facts,
                 html.Div(
-                    f"First {min(PREVIEW_ROWS, len(preview.rows))} rows as they will be stored:",
+                    _(
+                        "First %(count)s rows as they will be stored:",
+                        count=min(PREVIEW_ROWS, len(preview.rows)),
+                    ),
                     className="small text-body-secondary",
                 ),
                 _sample_table(preview.rows),
@@ -242,7 +279,9 @@ def preview_card(preview: ImportPreview) -> dbc.Card:
 
 def problems_table(problems: Sequence[Problem], omitted: int = 0, *, title: str = "") -> html.Div:
     """Every problem of a rejected file as a readable table (file, row, column, reason)."""
-    header = html.Thead(html.Tr([html.Th("File"), html.Th("Row"), html.Th("Column"), html.Th("Reason")]))
+    header = html.Thead(
+        html.Tr([html.Th(_("File")), html.Th(_("Row")), html.Th(_("Column")), html.Th(_("Reason"))])
+    )
     body = html.Tbody(
         [
             html.Tr(
@@ -256,13 +295,26 @@ def problems_table(problems: Sequence[Problem], omitted: int = 0, *, title: str 
             for p in problems
         ]
     )
-    more = [html.Div(f"… and {omitted} more problems not listed.", className="small")] if omitted else []
+    more = (
+        [
+            html.Div(
+                _("… and %(count)s more problems not listed.", count=format_number(omitted)),
+                className="small",
+            )
+        ]
+        if omitted
+        else []
+    )
     return html.Div(
         [
             dbc.Alert(
                 [
                     html.I(className="bi bi-x-octagon me-1"),
-                    title or f"{len(problems) + omitted} problem(s) found; nothing was written.",
+                    title
+                    or _(
+                        "%(count)s problem(s) found; nothing was written.",
+                        count=format_number(len(problems) + omitted),
+                    ),
                 ],
                 color="danger",
                 className="py-2 mb-2",
@@ -279,7 +331,11 @@ def problems_table(problems: Sequence[Problem], omitted: int = 0, *, title: str 
 def import_results(results: Sequence[ImportResult]) -> dbc.Alert:
     """The outcome of a confirmed import, one line per file."""
     return dbc.Alert(
-        [html.Div([html.I(className="bi bi-check-circle me-1"), "Import finished."], className="fw-semibold")]
+        [
+            html.Div(
+                [html.I(className="bi bi-check-circle me-1"), _("Import finished.")], className="fw-semibold"
+            )
+        ]
         + [html.Div(r.summary()) for r in results],
         color="success",
         className="py-2 admin-import-ok",
@@ -289,12 +345,23 @@ def import_results(results: Sequence[ImportResult]) -> dbc.Alert:
 def uploads_table(rows: list[dict]) -> dbc.Table | dbc.Alert:
     """The upload history, newest first; each kept raw file can be downloaded."""
     if not rows:
-        return dbc.Alert("No uploads yet.", color="secondary")
+        return dbc.Alert(_("No uploads yet."), color="secondary")
     header = html.Thead(
         html.Tr(
             [
                 html.Th(h)
-                for h in ("#", "When (UTC)", "File", "By", "Status", "Read", "New", "Replaced", "Note", "")
+                for h in (
+                    "#",
+                    _("When"),
+                    _("File"),
+                    _("By"),
+                    _("Status"),
+                    _("Read"),
+                    _("New"),
+                    _("Replaced"),
+                    _("Note"),
+                    "",
+                )
             ]
         )
     )
@@ -305,12 +372,12 @@ def uploads_table(rows: list[dict]) -> dbc.Table | dbc.Alert:
                     html.Td(r["id"]),
                     html.Td(r["uploaded_at"]),
                     html.Td(
-                        html.A(r["filename"], href=r["download"], title="download the raw file")
+                        html.A(r["filename"], href=r["download"], title=_("download the raw file"))
                         if r.get("download")
                         else r["filename"]
                     ),
                     html.Td(r["uploaded_by"]),
-                    html.Td(dbc.Badge(r["status"], color=STATUS_COLORS.get(r["status"], "secondary"))),
+                    html.Td(dbc.Badge(_(r["status"]), color=STATUS_COLORS.get(r["status"], "secondary"))),
                     html.Td(format_number(r["rows_read"])),
                     html.Td(format_number(r["rows_new"])),
                     html.Td(format_number(r["rows_replaced"])),
@@ -336,14 +403,17 @@ def uploads_table(rows: list[dict]) -> dbc.Table | dbc.Alert:
 
 def _undo_button(upload_id: int) -> dbc.Button:
     return dbc.Button(
-        [html.I(className="bi bi-arrow-counterclockwise me-1"), "Undo"],
+        [html.I(className="bi bi-arrow-counterclockwise me-1"), _("Undo")],
         id=undo_id(upload_id),
         size="sm",
         color="danger",
         outline=True,
         className="py-0 admin-undo-button",
-        title=f"Undo upload {upload_id}: put back the values it replaced and delete the rows it added",
+        title=_(
+            "Undo upload %(id)s: put back the values it replaced and delete the rows it added", id=upload_id
+        ),
     )
 
 
 STATUS_COLORS = {"imported": "success", "unchanged": "secondary", "rejected": "danger", "undone": "warning"}
+UPLOAD_STATES = (N_("imported"), N_("unchanged"), N_("rejected"), N_("undone"))  # translated in the table

@@ -6,26 +6,34 @@ import dash_bootstrap_components as dbc
 from dash import dcc, html
 
 from components import ids
-from components.admin.common import grid, section
+from components.admin.common import grid, section, text_column
+from components.i18n import N_, _
 
-ROLE_OPTIONS = [{"label": "Manager", "value": "manager"}, {"label": "Admin", "value": "admin"}]
+ROLE_OPTIONS = [{"label": N_("Manager"), "value": "manager"}, {"label": N_("Admin"), "value": "admin"}]
 USER_COLUMNS = [
-    {"field": "username", "headerName": "User", "minWidth": 150, "flex": 1.2},
-    {"field": "role", "minWidth": 105, "flex": 0.5},
-    {"field": "state", "headerName": "State", "minWidth": 230, "flex": 1},
-    {"field": "stores", "headerName": "Stores", "minWidth": 160, "flex": 1, "tooltipField": "stores"},
-    {"field": "created_at", "headerName": "Created (UTC)", "minWidth": 165, "flex": 1},
-    {"field": "last_login_at", "headerName": "Last login (UTC)", "minWidth": 175, "flex": 1},
-    {"field": "note", "headerName": "Request note", "minWidth": 180, "flex": 1.5, "tooltipField": "note"},
+    {"field": "username", "headerName": N_("User"), "minWidth": 150, "flex": 1.2},
+    {"field": "role", "headerName": N_("Role"), "minWidth": 105, "flex": 0.5},
+    {"field": "state", "headerName": N_("State"), "minWidth": 230, "flex": 1},
+    {"field": "stores", "headerName": N_("Stores"), "minWidth": 160, "flex": 1, "tooltipField": "stores"},
+    text_column("created_at", headerName=N_("Created"), minWidth=165, flex=1),
+    text_column("last_login_at", headerName=N_("Last login"), minWidth=175, flex=1),
+    {"field": "note", "headerName": N_("Request note"), "minWidth": 180, "flex": 1.5, "tooltipField": "note"},
 ]
 
 
 def _create_form() -> dbc.Form:
     return dbc.Row(
         [
-            dbc.Col(dbc.Input(id=ids.ADMIN_USER_NAME, placeholder="new user name", autocomplete="off"), md=3),
             dbc.Col(
-                dcc.Dropdown(id=ids.ADMIN_USER_ROLE, options=ROLE_OPTIONS, value="manager", clearable=False),
+                dbc.Input(id=ids.ADMIN_USER_NAME, placeholder=_("new user name"), autocomplete="off"), md=3
+            ),
+            dbc.Col(
+                dcc.Dropdown(
+                    id=ids.ADMIN_USER_ROLE,
+                    options=[{**option, "label": _(option["label"])} for option in ROLE_OPTIONS],
+                    value="manager",
+                    clearable=False,
+                ),
                 md=2,
             ),
             dbc.Col(
@@ -33,13 +41,13 @@ def _create_form() -> dbc.Form:
                     id=ids.ADMIN_USER_PASSWORD,
                     type="password",
                     autocomplete="new-password",
-                    placeholder="password (empty: temporary one)",
+                    placeholder=_("password (empty: temporary one)"),
                 ),
                 md=4,
             ),
             dbc.Col(
                 dbc.Button(
-                    [html.I(className="bi bi-person-plus me-1"), "Create user"],
+                    [html.I(className="bi bi-person-plus me-1"), _("Create user")],
                     id=ids.ADMIN_USER_CREATE,
                     color="primary",
                 ),
@@ -53,24 +61,24 @@ def _create_form() -> dbc.Form:
 def _account_actions() -> dbc.Row:
     return dbc.Row(
         [
-            dbc.Col(dcc.Dropdown(id=ids.ADMIN_USER_TARGET, placeholder="choose a user…"), md=4),
+            dbc.Col(dcc.Dropdown(id=ids.ADMIN_USER_TARGET, placeholder=_("choose a user…")), md=4),
             dbc.Col(
                 [
                     dbc.Button(
-                        "Deactivate",
+                        _("Deactivate"),
                         id=ids.ADMIN_USER_DEACTIVATE,
                         color="danger",
                         outline=True,
                         className="me-2",
                     ),
                     dbc.Button(
-                        "Activate",
+                        _("Activate"),
                         id=ids.ADMIN_USER_ACTIVATE,
                         color="success",
                         outline=True,
                         className="me-2",
                     ),
-                    dbc.Button("Reset password", id=ids.ADMIN_USER_RESET, color="secondary", outline=True),
+                    dbc.Button(_("Reset password"), id=ids.ADMIN_USER_RESET, color="secondary", outline=True),
                 ],
                 md=8,
             ),
@@ -87,20 +95,20 @@ def _scope_actions() -> dbc.Row:
                 dcc.Dropdown(
                     id=ids.ADMIN_USER_SCOPE_STORES,
                     multi=True,
-                    placeholder="stores the chosen manager may see…",
+                    placeholder=_("stores the chosen manager may see…"),
                 ),
                 md=6,
             ),
             dbc.Col(
                 [
                     dbc.Button(
-                        [html.I(className="bi bi-shop me-1"), "Limit to these stores"],
+                        [html.I(className="bi bi-shop me-1"), _("Limit to these stores")],
                         id=ids.ADMIN_USER_SCOPE_SAVE,
                         color="primary",
                         outline=True,
                         className="me-2",
                     ),
-                    dbc.Button("All stores", id=ids.ADMIN_USER_SCOPE_ALL, color="secondary", outline=True),
+                    dbc.Button(_("All stores"), id=ids.ADMIN_USER_SCOPE_ALL, color="secondary", outline=True),
                 ],
                 md=6,
             ),
@@ -112,23 +120,30 @@ def _scope_actions() -> dbc.Row:
 def _request_actions() -> html.Div:
     return html.Div(
         [
-            html.H6("Access requests", className="mt-2"),
+            html.H6(_("Access requests"), className="mt-2"),
             html.Div(id=ids.ADMIN_REQUESTS, className="small mb-2"),
             dbc.Row(
                 [
-                    dbc.Col(dcc.Dropdown(id=ids.ADMIN_REQUEST_TARGET, placeholder="choose a request…"), md=4),
+                    dbc.Col(
+                        dcc.Dropdown(id=ids.ADMIN_REQUEST_TARGET, placeholder=_("choose a request…")), md=4
+                    ),
                     dbc.Col(
                         dcc.Dropdown(
-                            id=ids.ADMIN_REQUEST_ROLE, options=ROLE_OPTIONS, value="manager", clearable=False
+                            id=ids.ADMIN_REQUEST_ROLE,
+                            options=[{**option, "label": _(option["label"])} for option in ROLE_OPTIONS],
+                            value="manager",
+                            clearable=False,
                         ),
                         md=2,
                     ),
                     dbc.Col(
                         [
                             dbc.Button(
-                                "Approve", id=ids.ADMIN_REQUEST_APPROVE, color="success", className="me-2"
+                                _("Approve"), id=ids.ADMIN_REQUEST_APPROVE, color="success", className="me-2"
                             ),
-                            dbc.Button("Reject", id=ids.ADMIN_REQUEST_REJECT, color="danger", outline=True),
+                            dbc.Button(
+                                _("Reject"), id=ids.ADMIN_REQUEST_REJECT, color="danger", outline=True
+                            ),
                         ],
                         md=6,
                     ),
@@ -143,12 +158,14 @@ def _confirm_modal() -> dbc.Modal:
     """Asks before a deactivation or a password reset (the question names the user and the effect)."""
     return dbc.Modal(
         [
-            dbc.ModalHeader(dbc.ModalTitle("Please confirm")),
+            dbc.ModalHeader(dbc.ModalTitle(_("Please confirm"))),
             dbc.ModalBody(html.Div(id=ids.ADMIN_USER_CONFIRM_TEXT)),
             dbc.ModalFooter(
                 [
-                    dbc.Button("Cancel", id=ids.ADMIN_USER_CONFIRM_CANCEL, color="secondary", outline=True),
-                    dbc.Button("Confirm", id=ids.ADMIN_USER_CONFIRM, color="danger"),
+                    dbc.Button(
+                        _("Cancel"), id=ids.ADMIN_USER_CONFIRM_CANCEL, color="secondary", outline=True
+                    ),
+                    dbc.Button(_("Confirm"), id=ids.ADMIN_USER_CONFIRM, color="danger"),
                 ]
             ),
         ],
@@ -160,7 +177,7 @@ def _confirm_modal() -> dbc.Modal:
 def users_section() -> dbc.Card:
     """The users card: message area, create form, account actions, grid, access requests."""
     return section(
-        "Users",
+        _("Users"),
         [
             html.Div(id=ids.ADMIN_USER_MESSAGE),
             _create_form(),
@@ -185,7 +202,7 @@ def requests_list(pending: list[dict]) -> html.Div:
             html.Li(
                 [
                     html.Strong(p["username"]),
-                    f" — asked {p['created_at']}",
+                    " — " + _("asked %(when)s", when=p["created_at"]),
                     f": {p['note']}" if p["note"] else "",
                 ]
             )

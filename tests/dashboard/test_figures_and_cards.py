@@ -117,9 +117,16 @@ def test_model_card_in_plain_words():
     lines = accuracy_sentences(facts)
     assert lines[0] == "Typical error: 8% of revenue (WAPE in back-tests)."
     assert lines[1].startswith("35% better than simply repeating last week")
-    assert "MASE 0.70 vs 0.95" in lines[2] and "79%" in lines[3] and "94%" in lines[3]
+    assert "MASE 0,70 vs 0,95" in lines[2]  # one number format: the card's percentages are pt-BR too
+    assert "79%" in lines[3] and "94%" in lines[3]
     card = str(model_card(facts))
-    assert "Theta method" in card and "01 Jul 2025 02:30 UTC" in card and "store-1" in card
+    # trained 02:30 UTC = 23:30 the day before in São Paulo (TRENDSALES_TIMEZONE), with the zone named
+    assert (
+        "Theta method" in card
+        and "6/30/25, 11:30" in card
+        and "(Brasilia Time)" in card
+        and "store-1" in card
+    )
     worse = ModelFacts("store", "v", "W", facts.data_range, {"wape": 0.2}, {"wape": 0.1})
     assert "100% worse than simply repeating the same week last year" in accuracy_sentences(worse)[1]
     assert model_name({}) == "Unknown" and model_name({"family": "new_family"}) == "New family"

@@ -21,6 +21,8 @@ def make_test_app(folder: Path, **overrides: Any) -> Dash:
             "DATABASE_URL": f"sqlite:///{folder / 'app.db'}",
             "MODEL_DIR": str(folder / "models"),
             "UPLOAD_DIR": str(folder / "uploads"),
+            # Tests written against the English text; the i18n tests ask for pt_BR explicitly.
+            "LANGUAGE": "en",
             **overrides,
         }
     )

@@ -54,6 +54,8 @@ def app_environment(instance_dir: Path, **extra: str) -> dict[str, str]:
             "TRENDSALES_LOG_LEVEL": "WARNING",
             # Tests that need the retraining runner pass TRENDSALES_SCHEDULER_ENABLED="1".
             "TRENDSALES_SCHEDULER_ENABLED": "0",
+            # Tests written against the English text; the i18n tests ask for pt_BR explicitly.
+            "TRENDSALES_LANGUAGE": "en",
             "PYTHONPATH": str(PROJECT_ROOT),
         }
     )

@@ -1,14 +1,14 @@
 """live-accuracy drift flags (one row per level: the serving version's verdict)
 
 Revision ID: 0009
-Revises: 0005
+Revises: 0008 (relinked after merging branch i18n; the lead relinks the chain again at merge time)
 """
 
 import sqlalchemy as sa
 from alembic import op
 
 revision = "0009"
-down_revision = "0005"
+down_revision = "0008"
 branch_labels = None
 depends_on = None
 
