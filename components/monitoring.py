@@ -13,7 +13,7 @@ import pandas as pd
 from dash import dcc, html
 
 from components import ids
-from components.formatting import format_percent, plotly_separators
+from components.formatting import format_percent, plotly_locale, plotly_separators
 from components.i18n import N_, _, day
 
 ACTUAL_COLOR = "#212529"
@@ -59,7 +59,11 @@ def accuracy_card() -> dbc.Card:
         className="d-flex flex-wrap align-items-center gap-2",
     )
     body = [
-        dcc.Graph(id=ids.ACCURACY_GRAPH, config={"displaylogo": False}, style={"minHeight": "320px"}),
+        dcc.Graph(
+            id=ids.ACCURACY_GRAPH,
+            config={"displaylogo": False, "locale": plotly_locale()},
+            style={"minHeight": "320px"},
+        ),
         html.Div(id=ids.ACCURACY_NOTE, className="small text-body-secondary mt-1 px-1"),
     ]
     return dbc.Card(

@@ -75,7 +75,10 @@ def monitor_server(tmp_path_factory: pytest.TempPathFactory):
     build_trained_instance(instance)
     _archive(instance)
     env = app_environment(
-        instance, TRENDSALES_ADMIN_PASSWORD="admin-pass-123", TRENDSALES_SCHEDULER_ENABLED="0"
+        instance,
+        TRENDSALES_ADMIN_PASSWORD="admin-pass-123",
+        TRENDSALES_SCHEDULER_ENABLED="0",
+        TRENDSALES_LANGUAGE="pt_BR",  # the product's default; the shared test environment sets en
     )
     server = start_server(env, workers=1)
     yield server
@@ -88,7 +91,7 @@ def test_forecast_vs_actual_with_two_past_origins(monitor_server, page):
     page.wait_for_selector("#accuracy-card", state="visible")
     page.wait_for_function(f"() => {{ const n = ({LEGEND_JS})(); return n && n.length === 3; }}")
     names = page.evaluate(LEGEND_JS)
-    assert names == [f"Previsão de {o:%d/%m/%Y}" for o in ORIGINS] + ["Realizado"]  # pt_BR by default
+    assert names == [f"Previsão de {o:%d/%m/%Y}" for o in ORIGINS] + ["Realizado"]
     note = page.inner_text("#accuracy-note")
     assert f"{ORIGINS[0]:%d/%m/%Y}" in note and f"completo até {END:%d/%m/%Y}" in note
     live = page.locator("#model-live-error")
