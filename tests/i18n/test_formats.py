@@ -94,3 +94,16 @@ def test_the_workbook_export_speaks_the_readers_language(tmp_path):
     assert sheet["B2"].value == 1234.5  # a number cell: Excel shows it in the reader's own format
     view = {row[0].value: row[1].value for row in book["Visão"].iter_rows(min_row=2)}
     assert view["loja"] == "todas as lojas" and view["granularidade"] == "Semanal"
+
+
+def test_grid_time_columns_name_the_zone_in_their_header(tmp_path):
+    from components.admin.common import time_column, translated_column
+    from tests.support.apps import make_test_app
+
+    app = make_test_app(tmp_path, LANGUAGE="pt_BR")
+    with app.server.test_request_context("/admin"):
+        column = translated_column(time_column("created_at", headerName="Created"))
+    assert (
+        column["headerName"] == "Criado em" and column["headerTooltip"] == "Horários em Horário de Brasília"
+    )
+    assert "zone" not in column and "created_at_text" in column["valueFormatter"]["function"]
