@@ -15,7 +15,7 @@ from components import ids
 from components.admin.common import format_number, format_pct, message
 from components.admin.registry import backtest_figure, compare_table, report_view
 from components.formatting import plotly_locale
-from components.i18n import _, day, language, timestamp, timezone
+from components.i18n import _, day, text_language, timestamp, timezone
 from models.artifacts import ArtifactError, load_artifact
 from models.promotion import decision_from_dict, describe
 from models.registry import RegistryError, VersionInfo, get_version, list_versions
@@ -60,7 +60,7 @@ def version_rows(versions: list[VersionInfo]) -> list[dict[str, Any]]:
                 "family": (v.params or {}).get("family", ""),
                 "data_range": f"{day(fp.get('date_min'))} → {day(fp.get('date_max'))}",
                 "created_at": v.created_at.isoformat(sep=" ", timespec="seconds"),
-                "created_at_text": timestamp(v.created_at),
+                "created_at_text": timestamp(v.created_at, zone=False),
                 "source": _(v.source) if v.source else "",
                 "decision": decision_text(v),
             }
@@ -80,7 +80,7 @@ def decision_text(info: VersionInfo) -> str:
     decision = report.get("decision") or {}
     if "outcome" not in decision or decision.get("reason") != stored:
         return stored
-    return describe(decision_from_dict(decision), language())
+    return describe(decision_from_dict(decision), text_language())
 
 
 def selected_ids(rows: list[dict] | None) -> list[str]:
@@ -168,7 +168,8 @@ def report_markdown(info: VersionInfo) -> str:
     folder = Path(info.report_path).parent
     report_json = Path(info.report_path)
     if report_json.is_file():
-        return render_markdown(json.loads(report_json.read_text(encoding="utf-8")), language(), timezone())
+        report = json.loads(report_json.read_text(encoding="utf-8"))
+        return render_markdown(report, text_language(), timezone())
     md = folder / REPORT_MD
     if md.is_file():
         return md.read_text(encoding="utf-8")

@@ -17,7 +17,7 @@ from callbacks.guards import admin_only
 from components import ids
 from components.admin.common import format_pct, message
 from components.admin.training import ACTIVE_POLL_MS, IDLE_POLL_MS, outcome_list, schedule_text, status_line
-from components.i18n import _, language, timestamp
+from components.i18n import _, text_language, timestamp
 from data.schema import utc_now
 from models.promotion import decision_from_dict, describe
 from services.retraining import (
@@ -56,7 +56,7 @@ def level_text(outcome: dict[str, Any]) -> str:
         return _("failed: %(error)s", error=outcome["error"])
     reason = outcome.get("reason") or ""
     if outcome.get("decision"):  # the stored decision, rendered in the reader's language and number format
-        reason = describe(decision_from_dict(outcome["decision"]), language())
+        reason = describe(decision_from_dict(outcome["decision"]), text_language())
     version = outcome.get("version_id")
     wape = (outcome.get("metrics") or {}).get("wape")
     head = (
@@ -137,7 +137,7 @@ def job_rows(jobs: list[JobInfo], now: dt.datetime | None = None) -> list[dict[s
                 "requested_by": job.requested_by,
                 "status": _(job.status),
                 "created_at": job.created_at.isoformat(sep=" ", timespec="seconds"),
-                "created_at_text": timestamp(job.created_at),
+                "created_at_text": timestamp(job.created_at, zone=False),
                 "duration": _duration(job_seconds(job, now)),
                 "outcome": outcome,
                 "error": job.error or "",

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 
 from callbacks.admin.registry import (
@@ -22,9 +24,10 @@ def test_grid_rows_show_metrics_status_and_data_range(trained):
     rows = {r["id"]: r for r in version_rows(list_versions(services.engine))}
     assert rows[first]["status"] == "MASTER" and rows[second]["status"] == "candidate"
     assert 0 < rows[first]["wape"] < 100 and rows[first]["baseline_wape"] is not None
-    assert rows[first]["data_range"].startswith("2025-01-0") and rows[first]["data_range"].endswith(
-        "→ 2025-06-30"
-    )
+    # dates in the numbers' format (pt_BR outside a request): day/month/year
+    assert re.fullmatch(r"0\d/01/2025 → 30/06/2025", rows[first]["data_range"])
+    # the grid cell is the time in TRENDSALES_TIMEZONE; the column header's tooltip names the zone
+    assert re.fullmatch(r"\d{1,2}/\d{1,2}/\d{2}, \d{1,2}:\d{2}\W[AP]M", rows[first]["created_at_text"])
     assert selected_ids([{"id": second}, {"x": 1}, None]) == [second]
 
 

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import datetime as dt
+from zoneinfo import ZoneInfo
 
+from apscheduler.triggers.cron import CronTrigger
 from sqlalchemy import select
 
 from callbacks.admin.training import job_rows, job_view, schedule_info, start_retrain
@@ -82,4 +84,9 @@ def test_schedule_info_names_the_next_run_and_the_gate(services):
             services.config.replace(scheduler_enabled=True, retrain_cron="30 2 * * *"), services.engine
         )
     )
-    assert info["next_run"].startswith("Next scheduled run:") and "02:30" in info["next_run"]
+    # 02:30 on the scheduler's clock (the machine's zone) shown in TRENDSALES_TIMEZONE, zone named
+    clock = CronTrigger.from_crontab("30 2 * * *").timezone
+    shown = dt.datetime(2026, 1, 15, 2, 30, tzinfo=clock).astimezone(ZoneInfo("America/Sao_Paulo"))
+    expected = f"{shown.hour % 12 or 12}:{shown.minute:02d}"  # en: 12-hour clock (e.g. 11:30 PM for UTC)
+    assert info["next_run"].startswith("Next scheduled run:") and expected in info["next_run"]
+    assert info["next_run"].endswith("(Brasilia Time)")
