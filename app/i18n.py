@@ -8,6 +8,8 @@ switch, ``POST /account/language``), else ``TRENDSALES_LANGUAGE``; the time zone
 
 from __future__ import annotations
 
+import datetime as dt
+
 from flask import Blueprint, Flask, abort, current_app, has_request_context, redirect, request
 from flask_babel import Babel
 from flask_login import current_user, login_required
@@ -15,7 +17,7 @@ from werkzeug.wrappers import Response
 
 from app.auth import safe_next
 from app.services import get_services
-from data.i18n import LANGUAGE_NAMES, LANGUAGES, html_lang
+from data.i18n import LANGUAGE_NAMES, LANGUAGES, format_timestamp, html_lang
 from services import accounts
 
 babel = Babel()
@@ -53,11 +55,21 @@ def set_language() -> Response:
 
 
 def init_i18n(server: Flask) -> None:
-    """Bind Flask-Babel with the selectors above; templates get ``html_lang`` and the language names."""
+    """Bind Flask-Babel with the selectors above; templates get ``html_lang``, the language names and
+    ``timestamp`` (a stored time in TRENDSALES_TIMEZONE with the zone named)."""
     babel.init_app(server, locale_selector=select_language, timezone_selector=select_timezone)
     server.register_blueprint(bp)
 
     @server.context_processor
     def _language_context() -> dict[str, object]:
         language = select_language()
-        return {"html_lang": html_lang(language), "language": language, "language_names": LANGUAGE_NAMES}
+
+        def timestamp(value: dt.datetime | None) -> str:
+            return format_timestamp(value, select_timezone(), language)
+
+        return {
+            "html_lang": html_lang(language),
+            "language": language,
+            "language_names": LANGUAGE_NAMES,
+            "timestamp": timestamp,
+        }

@@ -13,6 +13,8 @@ from callbacks.forecast import filter_values, view_series_id
 from callbacks.guards import current_scope
 from callbacks.inputs import view_state
 from components import ids
+from components.formatting import freq_text
+from components.i18n import N_, _
 from components.state import ViewState
 from data.cells import spreadsheet_safe
 from models.holder import ModelUnavailableError
@@ -20,6 +22,16 @@ from services.forecast_view import HolderSource, band_forecasts
 from services.scoping import ALL_STORES, StoreScope, scoped
 
 EXPORT_COLUMNS = ["date", "forecast", "lower_80", "upper_80", "lower_95", "upper_95"]
+# The workbook's headings for people (the CSV keeps the column names above: a stable data format).
+XLSX_HEADINGS = {
+    "date": N_("Date"),
+    "forecast": N_("Forecast (R$)"),
+    "lower_80": N_("Lower 80% (R$)"),
+    "upper_80": N_("Upper 80% (R$)"),
+    "lower_95": N_("Lower 95% (R$)"),
+    "upper_95": N_("Upper 95% (R$)"),
+}
+VIEW_FIELDS = (N_("tab"), N_("store"), N_("category"), N_("product"), N_("granularity"), N_("horizon"))
 
 
 def export_frame(forecast80: pd.DataFrame, forecast95: pd.DataFrame) -> pd.DataFrame:
@@ -58,23 +70,24 @@ def xlsx_bytes(frame: pd.DataFrame, state: ViewState, *, scoped_view: bool = Fal
     buffer = io.BytesIO()
     view = pd.DataFrame(
         {
-            "field": ["tab", "store", "category", "product", "granularity", "horizon"],
-            "value": [  # names come from uploaded files: never let one run as a formula
+            _("field"): [_(name) for name in VIEW_FIELDS],
+            _("value"): [  # names come from uploaded files: never let one run as a formula
                 spreadsheet_safe(value)
                 for value in (
-                    state.tab,
-                    state.store or ("my stores" if scoped_view else "all stores"),
+                    _(state.tab),
+                    state.store or (_("my stores") if scoped_view else _("all stores")),
                     state.category or "",
                     state.product or "",
-                    state.freq,
+                    freq_text(state.freq).name,
                     state.horizon,
                 )
             ],
         }
     )
     with pd.ExcelWriter(buffer, engine="openpyxl") as writer:
-        frame.to_excel(writer, sheet_name="Forecast", index=False)
-        view.to_excel(writer, sheet_name="View", index=False)
+        headings = {column: _(heading) for column, heading in XLSX_HEADINGS.items()}
+        frame.rename(columns=headings).to_excel(writer, sheet_name=_("Forecast")[:31], index=False)
+        view.to_excel(writer, sheet_name=_("View")[:31], index=False)
     return buffer.getvalue()
 
 

@@ -34,6 +34,7 @@ __all__ = [
     "text_language",
     "timestamp",
     "timezone",
+    "zone_name",
 ]
 
 
@@ -84,6 +85,12 @@ def day(value: Any, skeleton: str = "yMd") -> str:
     return i18n.format_skeleton(value, skeleton, language())
 
 
-def timestamp(value: dt.datetime | None) -> str:
-    """A stored (naive UTC) time in the configured time zone, with the zone named."""
-    return i18n.format_timestamp(value, timezone(), text_language())
+def timestamp(value: dt.datetime | None, *, zone: bool = True) -> str:
+    """A stored (naive UTC) time in the configured time zone, with the zone named (unless ``zone`` is
+    False: a grid cell, whose column header names it)."""
+    return i18n.format_timestamp(value, timezone(), text_language(), zone=zone)
+
+
+def zone_name() -> str:
+    """The configured time zone's name in the request's language (``Horário de Brasília``)."""
+    return i18n.timezone_name(timezone(), text_language())

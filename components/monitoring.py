@@ -1,8 +1,7 @@
 """Forecast monitoring on the page: the forecast-vs-actual card, the live-error line, drift badges.
 
 Pure layout and figure builders; ``callbacks/monitoring.py`` fills them from ``services.monitoring``.
-User-facing text goes through ``_`` (English message ids; the pt_BR catalogue translates them), so
-the Flask-Babel ``gettext`` can replace the identity below without touching the strings.
+User-facing text goes through ``components.i18n`` (Flask-Babel; English message ids, pt_BR first).
 """
 
 from __future__ import annotations
@@ -14,21 +13,18 @@ import pandas as pd
 from dash import dcc, html
 
 from components import ids
-from components.formatting import format_percent, plotly_separators
+from components.formatting import format_percent, plotly_locale, plotly_separators
+from components.i18n import N_, _, day
 
 ACTUAL_COLOR = "#212529"
 ORIGIN_COLORS = ("#fd7e14", "#6f42c1", "#20c997")
 BAND_FILLS = ("rgba(253, 126, 20, 0.18)", "rgba(111, 66, 193, 0.14)", "rgba(32, 201, 151, 0.14)")
-PERIOD_WORDS = {"D": "days", "W": "weeks", "M": "months", "Q": "quarters"}
-
-
-def _(text: str) -> str:
-    """Message marker: the text as given (Flask-Babel's ``gettext`` takes this place with i18n)."""
-    return text
+PERIOD_WORDS = {"D": N_("days"), "W": N_("weeks"), "M": N_("months"), "Q": N_("quarters")}
 
 
 def _date(value: Any) -> str:
-    return f"{pd.Timestamp(value):%d/%m/%Y}"
+    """A date in the reader's numeric form (pt_BR ``30/06/2025``)."""
+    return day(pd.Timestamp(value).date())
 
 
 def accuracy_card() -> dbc.Card:
@@ -63,7 +59,11 @@ def accuracy_card() -> dbc.Card:
         className="d-flex flex-wrap align-items-center gap-2",
     )
     body = [
-        dcc.Graph(id=ids.ACCURACY_GRAPH, config={"displaylogo": False}, style={"minHeight": "320px"}),
+        dcc.Graph(
+            id=ids.ACCURACY_GRAPH,
+            config={"displaylogo": False, "locale": plotly_locale()},
+            style={"minHeight": "320px"},
+        ),
         html.Div(id=ids.ACCURACY_NOTE, className="small text-body-secondary mt-1 px-1"),
     ]
     return dbc.Card(
@@ -78,17 +78,21 @@ def live_error_text(live: Any, freq: str) -> str:
     """ "Last 4 weeks: forecast 3,1% above actual; 80% range held 78% of days." (``live``: LiveError)."""
     if live is None:
         return ""
-    words = _(PERIOD_WORDS.get(freq, "periods"))
+    words = _(PERIOD_WORDS.get(freq, "days"))
     if abs(live.bias) < 0.0005:
         level = _("forecast on target")
     elif live.bias > 0:
-        level = _("forecast {share} above actual").format(share=format_percent(live.bias, 1))
+        level = _("forecast %(share)s above actual", share=format_percent(live.bias, 1))
     else:
-        level = _("forecast {share} below actual").format(share=format_percent(-live.bias, 1))
+        level = _("forecast %(share)s below actual", share=format_percent(-live.bias, 1))
     if live.coverage_80 != live.coverage_80:  # NaN: no range (a sum of several stores' series)
-        return _("Last {weeks} weeks: {level}.").format(weeks=live.weeks, level=level)
-    return _("Last {weeks} weeks: {level}; 80% range held {held} of {words}.").format(
-        weeks=live.weeks, level=level, held=format_percent(live.coverage_80), words=words
+        return _("Last %(weeks)s weeks: %(level)s.", weeks=live.weeks, level=level)
+    return _(
+        "Last %(weeks)s weeks: %(level)s; 80%% range held %(held)s of %(words)s.",
+        weeks=live.weeks,
+        level=level,
+        held=format_percent(live.coverage_80),
+        words=words,
     )
 
 
@@ -98,8 +102,8 @@ def live_error_line(live: Any, freq: str) -> html.Div | None:
     if not text:
         return None
     band = live.band
-    ahead = _("forecasts made up to {n} {words} ahead").format(
-        n=band.last, words=_(PERIOD_WORDS.get(freq, "periods"))
+    ahead = _(
+        "forecasts made up to %(n)s %(words)s ahead", n=band.last, words=_(PERIOD_WORDS.get(freq, "days"))
     )
     return html.Div(
         [html.I(className="bi bi-activity me-2"), html.Strong(_("Live: ")), text, html.Span(f" ({ahead})")],
@@ -117,8 +121,10 @@ def accuracy_note(view: Any) -> str:
         return _("No forecast was archived early enough to compare with actuals yet.")
     origins = ", ".join(_date(p.origin) for p in view.past)
     return _(
-        "Forecasts made with sales up to {origins}, drawn over the actuals (complete through {through})."
-    ).format(origins=origins, through=_date(view.through))
+        "Forecasts made with sales up to %(origins)s, drawn over the actuals (complete through %(through)s).",
+        origins=origins,
+        through=_date(view.through),
+    )
 
 
 def accuracy_figure(view: Any) -> dict[str, Any]:
@@ -130,7 +136,7 @@ def accuracy_figure(view: Any) -> dict[str, Any]:
             color, fill = ORIGIN_COLORS[k % 3], BAND_FILLS[k % 3]
             frame = past.frame
             x = [f"{d:%Y-%m-%d}" for d in pd.DatetimeIndex(frame["date"])]
-            name = _("Forecast of {date}").format(date=_date(past.origin))
+            name = _("Forecast of %(date)s", date=_date(past.origin))
             if frame["lo80"].notna().all():
                 traces.append(
                     {
@@ -142,7 +148,7 @@ def accuracy_figure(view: Any) -> dict[str, Any]:
                         "fillcolor": fill,
                         "line": {"width": 0},
                         "hoverinfo": "skip",
-                        "name": _("80% range ({date})").format(date=_date(past.origin)),
+                        "name": _("80%% range (%(date)s)", date=_date(past.origin)),
                         "showlegend": False,
                     }
                 )
@@ -215,20 +221,30 @@ def drift_badge_content(flagged: bool) -> Any:
 
 
 def drift_lines(states: dict[str, Any]) -> Any:
-    """Admin › Models: one line per flagged level (why, since when), or None when none is flagged."""
+    """Admin › Models: one line per flagged level (since when, live vs back-test), or None when none is."""
     flagged = [(level, s) for level, s in sorted(states.items()) if s.flagged]
     if not flagged:
         return None
-    items = [
-        html.Li(
-            _("{level}: drifted since {since} — {reason}. A retrain is queued by the nightly gate.").format(
-                level=level, since=_date(state.since) if state.since else "–", reason=state.reason
+    items = []
+    for level, state in flagged:
+        detail = state.detail or {}
+        items.append(
+            html.Li(
+                _(
+                    "%(level)s (%(version)s): drifted since %(since)s — live WAPE %(live)s vs %(expected)s "
+                    "in back-tests; the 80%% range held %(held)s. The nightly run retrains it.",
+                    level=_(level),
+                    version=state.version,
+                    since=_date(state.since) if state.since else "–",
+                    live=format_percent(detail.get("live_wape"), 1),
+                    expected=format_percent(detail.get("expected_wape"), 1),
+                    held=format_percent(detail.get("coverage_80")),
+                )
             )
         )
-        for level, state in flagged
-    ]
     return dbc.Alert(
         [html.Strong(_("Live accuracy drift")), html.Ul(items, className="mb-0")],
         color="warning",
         className="py-2",
+        id=ids.ADMIN_DRIFT + "-alert",
     )

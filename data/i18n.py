@@ -153,14 +153,23 @@ def format_skeleton(value: Any, skeleton: str, language: str = DEFAULT_LANGUAGE)
     return MISSING if day is None else babel.dates.format_skeleton(skeleton, day, locale=language)
 
 
+def timezone_name(timezone: str = DEFAULT_TIMEZONE, language: str = DEFAULT_LANGUAGE) -> str:
+    """The zone's name for people: ``Horário de Brasília`` / ``Brasilia Time`` (Babel's CLDR names)."""
+    return babel.dates.get_timezone_name(parse_timezone(timezone), locale=language)
+
+
 def format_timestamp(
-    value: dt.datetime | None, timezone: str = DEFAULT_TIMEZONE, language: str = DEFAULT_LANGUAGE
+    value: dt.datetime | None,
+    timezone: str = DEFAULT_TIMEZONE,
+    language: str = DEFAULT_LANGUAGE,
+    *,
+    zone: bool = True,
 ) -> str:
     """A stored time (naive UTC, ``data.schema.utc_now``) in ``timezone``, with the zone named:
-    ``30/11/2026 21:10 (Horário de Brasília)`` / ``11/30/26, 9:10 PM (Brasilia Time)``."""
+    ``30/11/2026 21:10 (Horário de Brasília)`` / ``11/30/26, 9:10 PM (Brasilia Time)``; without the
+    zone's name (``zone=False``) in grid cells, whose column header names the zone."""
     if value is None:
         return MISSING
     aware = value if value.tzinfo else value.replace(tzinfo=dt.UTC)
-    zone = parse_timezone(timezone)
-    when = babel.dates.format_datetime(aware, "short", tzinfo=zone, locale=language)
-    return f"{when} ({babel.dates.get_timezone_name(zone, locale=language)})"
+    when = babel.dates.format_datetime(aware, "short", tzinfo=parse_timezone(timezone), locale=language)
+    return f"{when} ({timezone_name(timezone, language)})" if zone else when

@@ -32,4 +32,4 @@ def register(app: Dash, services: Any) -> None:
 
 def audit_row(entry: dict[str, Any]) -> dict[str, Any]:
     """An audit event as a grid row: ``at`` (UTC, sorts) and ``at_text`` (the configured zone, named)."""
-    return {**entry, "at_text": timestamp(dt.datetime.fromisoformat(entry["at"]))}
+    return {**entry, "at_text": timestamp(dt.datetime.fromisoformat(entry["at"]), zone=False)}

@@ -60,7 +60,7 @@ def version_rows(versions: list[VersionInfo]) -> list[dict[str, Any]]:
                 "family": (v.params or {}).get("family", ""),
                 "data_range": f"{day(fp.get('date_min'))} → {day(fp.get('date_max'))}",
                 "created_at": v.created_at.isoformat(sep=" ", timespec="seconds"),
-                "created_at_text": timestamp(v.created_at),
+                "created_at_text": timestamp(v.created_at, zone=False),
                 "source": _(v.source) if v.source else "",
                 "decision": decision_text(v),
             }

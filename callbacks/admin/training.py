@@ -137,7 +137,7 @@ def job_rows(jobs: list[JobInfo], now: dt.datetime | None = None) -> list[dict[s
                 "requested_by": job.requested_by,
                 "status": _(job.status),
                 "created_at": job.created_at.isoformat(sep=" ", timespec="seconds"),
-                "created_at_text": timestamp(job.created_at),
+                "created_at_text": timestamp(job.created_at, zone=False),
                 "duration": _duration(job_seconds(job, now)),
                 "outcome": outcome,
                 "error": job.error or "",

@@ -26,7 +26,7 @@ from services.scoping import ALL_STORES, ScopeError, StoreScope, scopes_by_user,
 
 
 def _when(value: Any) -> str:
-    return timestamp(value) if value else ""
+    return timestamp(value, zone=False) if value else ""
 
 
 def _iso(value: Any) -> str:
@@ -58,7 +58,7 @@ def user_rows(users: list[Account], scopes: dict[str, StoreScope] | None = None)
 
 def pending_rows(pending: list[Account]) -> list[dict[str, Any]]:
     """Pending access requests as rows of the requests list."""
-    return [{"username": u.username, "created_at": _when(u.created_at), "note": u.note} for u in pending]
+    return [{"username": u.username, "created_at": timestamp(u.created_at), "note": u.note} for u in pending]
 
 
 SELF_RESET = N_("To change your own password, use the Password link at the top of the page.")

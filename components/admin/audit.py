@@ -6,12 +6,12 @@ import dash_bootstrap_components as dbc
 from dash import html
 
 from components import ids
-from components.admin.common import grid, section, text_column
+from components.admin.common import grid, section, time_column
 from components.i18n import N_, _
 
 AUDIT_EXPORT_URL = "/admin/audit.csv"
 AUDIT_COLUMNS = [
-    text_column("at", headerName=N_("When"), minWidth=175, flex=0.6, sort="desc"),
+    time_column("at", headerName=N_("When"), minWidth=175, flex=0.6, sort="desc"),
     {"field": "actor", "headerName": N_("Who"), "minWidth": 120, "flex": 0.5},
     {"field": "action", "headerName": N_("Action"), "minWidth": 170, "flex": 0.6},
     {"field": "detail", "headerName": N_("What"), "minWidth": 260, "flex": 3, "tooltipField": "detail"},

@@ -9,7 +9,7 @@ import dash_bootstrap_components as dbc
 from dash import html
 
 from components.formatting import format_number, format_percent
-from components.i18n import _
+from components.i18n import _, zone_name
 
 GRID_HEIGHT = "360px"
 
@@ -32,15 +32,21 @@ def pt_br_column(field: str, **props: Any) -> dict[str, Any]:
 
 def translated_column(column: dict[str, Any]) -> dict[str, Any]:
     """A column definition with its header (an ``N_``-marked msgid) in the request's language."""
-    return {**column, "headerName": _(column["headerName"])} if "headerName" in column else column
+    translated = {key: value for key, value in column.items() if key != "zone"}
+    if "headerName" in column:
+        translated["headerName"] = _(column["headerName"])
+    if column.get("zone"):
+        translated["headerTooltip"] = _("Times in %(zone)s", zone=zone_name())
+    return translated
 
 
-def text_column(field: str, **props: Any) -> dict[str, Any]:
-    """A column that sorts by the row's raw value (an ISO time) and shows its ``<field>_text``
-    (the time in the configured zone and the reader's language)."""
+def time_column(field: str, **props: Any) -> dict[str, Any]:
+    """A time column: sorts by the row's raw value (ISO, UTC) and shows its ``<field>_text`` (the time
+    in TRENDSALES_TIMEZONE, in the reader's format); the header's tooltip names the zone."""
     return {
         "field": field,
         "valueFormatter": {"function": f"params.data ? params.data.{field}_text : params.value"},
+        "zone": True,
         **props,
     }
 

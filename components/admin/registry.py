@@ -10,7 +10,7 @@ import plotly.graph_objects as go
 from dash import dcc, html
 
 from components import ids
-from components.admin.common import grid, pt_br_column, section, text_column
+from components.admin.common import grid, pt_br_column, section, time_column
 from components.figures import TEMPLATE
 from components.forecast_figures import money_ticks
 from components.formatting import plotly_separators, plotly_text
@@ -31,7 +31,7 @@ VERSION_COLUMNS = [
     pt_br_column("baseline_wape", headerName=N_("Naive WAPE %"), minWidth=150, flex=0.5),
     pt_br_column("mase", headerName=N_("MASE"), minWidth=105, flex=0.5),
     {"field": "family", "headerName": N_("Model"), "minWidth": 130, "flex": 0.5},
-    text_column("created_at", headerName=N_("Created"), minWidth=170, flex=1),
+    time_column("created_at", headerName=N_("Created"), minWidth=170, flex=1),
     {"field": "data_range", "headerName": N_("Data range"), "minWidth": 210, "flex": 1},
     {"field": "source", "headerName": N_("Source"), "minWidth": 110, "flex": 0.5},
     {

@@ -8,7 +8,7 @@ import dash_bootstrap_components as dbc
 from dash import dcc, html
 
 from components import ids
-from components.admin.common import grid, section, text_column
+from components.admin.common import grid, section, time_column
 from components.i18n import N_, _
 
 # Job statuses and triggers as stored (scheduler.jobstore), translated where shown.
@@ -30,7 +30,7 @@ JOB_COLUMNS = [
     {"field": "trigger", "headerName": N_("Trigger"), "minWidth": 120, "flex": 0.5},
     {"field": "requested_by", "headerName": N_("Requested by"), "minWidth": 150, "flex": 0.7},
     {"field": "status", "headerName": N_("Status"), "minWidth": 120, "flex": 0.5},
-    text_column("created_at", headerName=N_("Created"), minWidth=170, flex=0.8),
+    time_column("created_at", headerName=N_("Created"), minWidth=170, flex=0.8),
     {"field": "duration", "headerName": N_("Duration"), "minWidth": 120, "flex": 0.4},
     {"field": "outcome", "headerName": N_("Outcome"), "minWidth": 240, "flex": 3, "tooltipField": "outcome"},
     {"field": "error", "headerName": N_("Error"), "minWidth": 160, "flex": 2, "tooltipField": "error"},

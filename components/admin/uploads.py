@@ -14,6 +14,7 @@ from components.admin.common import section
 from components.formatting import format_number, freq_text
 from components.i18n import N_, _
 from data.coverage import Coverage
+from data.frequency import FREQUENCIES
 from data.storage import ImportPreview, ImportResult
 from data.validation import Problem
 
@@ -328,6 +329,24 @@ def problems_table(problems: Sequence[Problem], omitted: int = 0, *, title: str 
     )
 
 
+def import_line(result: ImportResult) -> str:
+    """One imported file in the reader's language, counts in its number format."""
+    text = _(
+        "%(file)s: %(status)s — %(read)s rows read, %(new)s new, %(replaced)s replaced, "
+        "%(unchanged)s unchanged; frequency %(freq)s",
+        file=result.filename,
+        status=_(result.status),
+        read=format_number(result.rows_read),
+        new=format_number(result.rows_new),
+        replaced=format_number(result.rows_replaced),
+        unchanged=format_number(result.rows_unchanged),
+        freq=freq_text(result.frequency).name
+        if result.frequency in FREQUENCIES
+        else (result.frequency or "-"),
+    )
+    return f"{text} ({result.note})" if result.note else text
+
+
 def import_results(results: Sequence[ImportResult]) -> dbc.Alert:
     """The outcome of a confirmed import, one line per file."""
     return dbc.Alert(
@@ -336,7 +355,7 @@ def import_results(results: Sequence[ImportResult]) -> dbc.Alert:
                 [html.I(className="bi bi-check-circle me-1"), _("Import finished.")], className="fw-semibold"
             )
         ]
-        + [html.Div(r.summary()) for r in results],
+        + [html.Div(import_line(r)) for r in results],
         color="success",
         className="py-2 admin-import-ok",
     )

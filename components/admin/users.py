@@ -6,7 +6,7 @@ import dash_bootstrap_components as dbc
 from dash import dcc, html
 
 from components import ids
-from components.admin.common import grid, section, text_column
+from components.admin.common import grid, section, time_column
 from components.i18n import N_, _
 
 ROLE_OPTIONS = [{"label": N_("Manager"), "value": "manager"}, {"label": N_("Admin"), "value": "admin"}]
@@ -15,8 +15,8 @@ USER_COLUMNS = [
     {"field": "role", "headerName": N_("Role"), "minWidth": 105, "flex": 0.5},
     {"field": "state", "headerName": N_("State"), "minWidth": 230, "flex": 1},
     {"field": "stores", "headerName": N_("Stores"), "minWidth": 160, "flex": 1, "tooltipField": "stores"},
-    text_column("created_at", headerName=N_("Created"), minWidth=165, flex=1),
-    text_column("last_login_at", headerName=N_("Last login"), minWidth=175, flex=1),
+    time_column("created_at", headerName=N_("Created"), minWidth=165, flex=1),
+    time_column("last_login_at", headerName=N_("Last login"), minWidth=175, flex=1),
     {"field": "note", "headerName": N_("Request note"), "minWidth": 180, "flex": 1.5, "tooltipField": "note"},
 ]
 

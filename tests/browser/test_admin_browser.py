@@ -85,9 +85,10 @@ def test_registry_grid_shows_key_columns_whole_and_the_console_stays_quiet(admin
         )
         assert not header, f"{column} header cut off: {header}"
     assert "MASTER" in page.inner_text(grid) and "candidate" in page.inner_text(grid)
-    # Numbers in pt-BR like the dashboard (decimal comma), still sorted as numbers.
+    # Numbers in the page's language like the dashboard (this server is in English: decimal point;
+    # tests/browser/test_languages_browser.py reads the pt-BR comma), still sorted as numbers.
     wapes = page.locator(f"{grid} .ag-cell[col-id='wape']").all_inner_texts()
-    assert wapes and all(re.fullmatch(r"\d{1,3},\d{2}", w) for w in wapes), wapes
+    assert wapes and all(re.fullmatch(r"\d{1,3}\.\d{2}", w) for w in wapes), wapes
     ARTIFACTS.mkdir(exist_ok=True)
     page.locator(grid).screenshot(path=str(ARTIFACTS / "admin_registry_grid_1366.png"))
     assert_whole(page, "#admin-jobs-grid", ("id", "trigger", "status", "created_at"))

@@ -78,11 +78,11 @@ def test_heat_map_coverage_warning_and_undo_with_confirmation(page, data_console
 
     heat = page.wait_for_selector("#admin-data-status .admin-reporting .main-svg")
     title = page.text_content("#admin-data-status .gtitle")
-    assert title == "Reporting by store — 56 days to 31/10/2025"
+    assert title == "Reporting by store — 56 days to 10/31/2025"  # the page is in English: month/day/year
     caption = page.inner_text("#admin-data-status figcaption")
-    assert caption.startswith("Complete through 31/10/2025")
+    assert caption.startswith("Complete through 10/31/2025")
     label = page.get_attribute("#admin-data-status figure", "aria-label")
-    assert label.startswith("Reporting by store — 56 days to 31/10/2025. Complete through")
+    assert label.startswith("Reporting by store — 56 days to 10/31/2025. Complete through")
     assert len(page.query_selector_all("#admin-data-status .barlayer .point")) == 3 * 56  # a cell each
     box = heat.bounding_box()
     assert box["width"] <= 1366 and box["height"] <= 300

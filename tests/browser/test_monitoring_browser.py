@@ -75,7 +75,10 @@ def monitor_server(tmp_path_factory: pytest.TempPathFactory):
     build_trained_instance(instance)
     _archive(instance)
     env = app_environment(
-        instance, TRENDSALES_ADMIN_PASSWORD="admin-pass-123", TRENDSALES_SCHEDULER_ENABLED="0"
+        instance,
+        TRENDSALES_ADMIN_PASSWORD="admin-pass-123",
+        TRENDSALES_SCHEDULER_ENABLED="0",
+        TRENDSALES_LANGUAGE="pt_BR",  # the product's default; the shared test environment sets en
     )
     server = start_server(env, workers=1)
     yield server
@@ -88,12 +91,13 @@ def test_forecast_vs_actual_with_two_past_origins(monitor_server, page):
     page.wait_for_selector("#accuracy-card", state="visible")
     page.wait_for_function(f"() => {{ const n = ({LEGEND_JS})(); return n && n.length === 3; }}")
     names = page.evaluate(LEGEND_JS)
-    assert names == [f"Forecast of {o:%d/%m/%Y}" for o in ORIGINS] + ["Actual"]
+    assert names == [f"Previsão de {o:%d/%m/%Y}" for o in ORIGINS] + ["Realizado"]
     note = page.inner_text("#accuracy-note")
-    assert f"{ORIGINS[0]:%d/%m/%Y}" in note and f"complete through {END:%d/%m/%Y}" in note
+    assert f"{ORIGINS[0]:%d/%m/%Y}" in note and f"completo até {END:%d/%m/%Y}" in note
     live = page.locator("#model-live-error")
     live.wait_for(state="visible")
-    assert "Last 4 weeks: forecast 5,0% above actual; 80% range held 100% of days." in live.inner_text()
+    expected = "Últimas 4 semanas: previsão 5,0% acima do realizado; a faixa de 80% acertou 100% dos dias."
+    assert expected in live.inner_text()
 
     with page.expect_download() as info:
         page.click("#accuracy-csv")
@@ -107,7 +111,7 @@ def test_forecast_vs_actual_with_two_past_origins(monitor_server, page):
 
     # The drifted category level carries a badge on its tab; the healthy store level none.
     page.wait_for_selector("#drift-badge-category .badge")
-    assert page.locator("#drift-badge-category").inner_text().strip() == "drift"
+    assert page.locator("#drift-badge-category").inner_text().strip() == "desvio"
     assert page.locator("#drift-badge-store .badge").count() == 0
     wait_for_dash_idle(page)
     assert not page.console_errors

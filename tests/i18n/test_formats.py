@@ -70,3 +70,40 @@ def test_components_format_in_the_request_language(tmp_path):
         assert format_brl_short(1_234_567) == "R$ 1.2 M" and plotly_separators() == ".,"
         assert period_label(pd.Timestamp("2025-06-30"), "W") == "week of 30 Jun 2025"
         assert freq_text("W").name == "Weekly"
+
+
+def test_the_workbook_export_speaks_the_readers_language(tmp_path):
+    import io
+
+    from openpyxl import load_workbook
+
+    from callbacks.export import export_frame, xlsx_bytes
+    from components.state import ViewState
+    from tests.support.apps import make_test_app
+
+    dates = pd.date_range("2025-07-07", periods=2, freq="W-MON")
+    band = pd.DataFrame(
+        {"date": dates, "forecast": [1234.5, 99.0], "lower": [1000.0, 80.0], "upper": [1500.0, 120.0]}
+    )
+    frame = export_frame(band, band)
+    app = make_test_app(tmp_path, LANGUAGE="pt_BR")
+    with app.server.test_request_context("/store"):
+        book = load_workbook(io.BytesIO(xlsx_bytes(frame, ViewState("store", freq="W"))))
+    sheet = book["Previsão"]
+    assert [c.value for c in sheet[1]][:2] == ["Data", "Previsão (R$)"]
+    assert sheet["B2"].value == 1234.5  # a number cell: Excel shows it in the reader's own format
+    view = {row[0].value: row[1].value for row in book["Visão"].iter_rows(min_row=2)}
+    assert view["loja"] == "todas as lojas" and view["granularidade"] == "Semanal"
+
+
+def test_grid_time_columns_name_the_zone_in_their_header(tmp_path):
+    from components.admin.common import time_column, translated_column
+    from tests.support.apps import make_test_app
+
+    app = make_test_app(tmp_path, LANGUAGE="pt_BR")
+    with app.server.test_request_context("/admin"):
+        column = translated_column(time_column("created_at", headerName="Created"))
+    assert (
+        column["headerName"] == "Criado em" and column["headerTooltip"] == "Horários em Horário de Brasília"
+    )
+    assert "zone" not in column and "created_at_text" in column["valueFormatter"]["function"]

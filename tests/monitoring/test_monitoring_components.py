@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 
+from components.i18n import day
 from components.monitoring import drift_badge_content, drift_lines, live_error_text
 from data.drift import DriftState
 from models.monitoring import horizon_bands
@@ -18,7 +19,7 @@ def _state(level: str, flagged: bool) -> DriftState:
         since=dt.datetime(2026, 11, 28, 1, 30) if flagged else None,
         checked_at=dt.datetime(2026, 11, 30, 1, 30),
         reason=f"drift in {level}: live WAPE 31.0% above the back-test's 12.0%",
-        detail={},
+        detail={"live_wape": 0.31, "expected_wape": 0.12, "coverage_80": 0.55},
     )
 
 
@@ -37,8 +38,9 @@ def _text(component) -> str:
 def test_admin_models_lists_only_flagged_levels():
     assert drift_lines({"store": _state("store", False)}) is None
     text = _text(drift_lines({"store": _state("store", False), "product": _state("product", True)}))
-    assert "product: drifted since 28/11/2026" in text and "31.0% above" in text
-    assert "store" not in text.replace("drift in product", "")
+    assert f"product (product-v1): drifted since {day(dt.date(2026, 11, 28))}" in text
+    assert "live WAPE 31,0% vs 12,0% in back-tests; the 80% range held 55%" in text
+    assert "store" not in text
 
 
 def test_a_badge_only_on_a_flagged_tab():
