@@ -21,6 +21,7 @@ from app.security import install_security
 from app.services import EXTENSION_KEY, Services
 from data.db import make_engine, make_session_factory
 from models.holder import ModelHolder
+from services.retraining import retrain_after_refusal
 
 log = logging.getLogger("trendsales")
 
@@ -62,7 +63,11 @@ def register_services(server: Flask, settings: Settings) -> Services:
 
 def attach_model_holder(services: Services) -> ModelHolder:
     """Give this process its MASTER model holder (lazy registry check every MODEL_POLL_SECONDS)."""
-    holder = ModelHolder(services.engine, poll_seconds=services.config.model_poll_seconds)
+    holder = ModelHolder(
+        services.engine,
+        poll_seconds=services.config.model_poll_seconds,
+        on_refused=lambda level, version, error: retrain_after_refusal(services, level, version, error),
+    )
     services.extras["holder"] = holder
     return holder
 

@@ -245,7 +245,9 @@ class TrainingJob(Base):
     __tablename__ = "training_jobs"
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    trigger: Mapped[str] = mapped_column(String(32), nullable=False)  # manual | schedule | cli
+    trigger: Mapped[str] = mapped_column(
+        String(32), nullable=False
+    )  # manual | schedule | cli | model_refused
     requested_by: Mapped[str] = mapped_column(String(80), nullable=False)
     status: Mapped[str] = mapped_column(String(16), nullable=False, default="queued", index=True)
     created_at: Mapped[dt.datetime] = mapped_column(DateTime, nullable=False, default=utc_now)

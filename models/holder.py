@@ -7,9 +7,11 @@ daemon poller thread); a new artifact is loaded and validated completely (``load
 ``validate()`` + a trial forecast) before the reference is replaced. A broken artifact is refused and
 logged (and audited once per process as ``model_refused``), the previous MASTER keeps serving, and the
 refused version is retried only after a back-off.
-Forecasts are cached per (version, series, horizon, freq, interval) in a bounded LRU, so a swap
-invalidates them naturally. Works the same in every gunicorn worker and on every host: each process
-polls the shared database on its own.
+The served forecasters are the MASTERs reconciled together (``models.reconciliation``), so every
+level's numbers add up; since a level's numbers then depend on the other levels' versions, forecasts
+are cached per (the snapshot's versions of every level, series, horizon, freq, interval) in a bounded
+LRU, so a swap invalidates them naturally. Works the same in every gunicorn worker and on every
+host: each process polls the shared database on its own.
 """
 
 from __future__ import annotations
@@ -28,12 +30,16 @@ from sqlalchemy import Engine
 from sqlalchemy.orm import Session
 
 from data.audit import audit
+from data.queries import list_products
 from models.artifacts import ArtifactError, load_artifact
+from models.reconciliation import Coherence, Reconciled, reconcile_masters
 from models.registry import get_version, master_versions
 
 logger = logging.getLogger(__name__)
 
 Loader = Callable[[str, str], Any]  # (artifact_path, level) -> validated LevelForecaster
+Reconciler = Callable[[Mapping[str, Any]], Reconciled]  # base MASTERs -> served (coherent) forecasters
+OnRefused = Callable[[str, str, Exception], None]  # (level, version_id, error) on a first refusal
 RETRY_BASE_SECONDS = 30.0
 RETRY_MAX_SECONDS = 600.0
 
@@ -49,6 +55,12 @@ class Snapshot:
     models: Mapping[str, Any]
     versions: Mapping[str, str]
     loaded_at: float
+    coherence: Coherence | None = None  # how the served levels were made to add up (None: not tried)
+
+    @property
+    def key(self) -> str:
+        """Identifies the served numbers: the versions of every level (reconciliation couples them)."""
+        return ";".join(f"{lv}={v}" for lv, v in sorted(self.versions.items()))
 
     def get(self, level: str) -> Any:
         """The forecaster of ``level``; ``ModelUnavailableError`` (listing what is loaded) when absent."""
@@ -77,6 +89,7 @@ class _State:
     """Mutable bookkeeping guarded by the holder's refresh lock."""
 
     refused: dict[str, _Refusal] = field(default_factory=dict)
+    base: dict[str, Any] = field(default_factory=dict)  # the loaded MASTERs before reconciliation
     checked_at: float = float("-inf")
     last_error: str | None = None
     swaps: int = 0
@@ -107,6 +120,9 @@ class ModelHolder:
 
     ``poll_seconds`` is the time-to-live of the last registry check; ``cache_size`` bounds the
     forecast cache; ``loader`` and ``clock`` exist so the refusal and TTL logic can be exercised.
+    ``reconciler`` makes the loaded MASTERs coherent (default: ``reconcile_masters`` with the
+    catalogue's categories; None serves them as they are); ``on_refused`` is told once per refused
+    version (the app queues a retrain when an artifact's format cannot be read).
     """
 
     def __init__(
@@ -117,6 +133,8 @@ class ModelHolder:
         cache_size: int = 1024,
         loader: Loader = load_validated,
         clock: Callable[[], float] = time.monotonic,
+        reconciler: Reconciler | None | str = "catalogue",
+        on_refused: OnRefused | None = None,
     ) -> None:
         if poll_seconds <= 0:
             raise ValueError(f"poll_seconds must be positive, got {poll_seconds!r}")
@@ -127,6 +145,10 @@ class ModelHolder:
         self._cache_size = int(cache_size)
         self._loader = loader
         self._clock = clock
+        self._reconciler: Reconciler | None = (
+            self._reconcile_with_catalogue if reconciler == "catalogue" else reconciler  # type: ignore[assignment]
+        )
+        self._on_refused = on_refused
         self._snapshot = EMPTY
         self._refresh_lock = threading.Lock()
         self._cache_lock = threading.Lock()
@@ -182,7 +204,7 @@ class ModelHolder:
         """
         snap = snapshot or self.snapshot()
         model = snap.get(level)
-        key = (snap.versions[level], level, series_id, horizon, freq, float(interval))
+        key = (snap.key, level, series_id, horizon, freq, float(interval))
         with self._cache_lock:
             hit = self._cache.get(key)
             if hit is not None:
@@ -228,7 +250,7 @@ class ModelHolder:
             return False
         self._state.last_error = None
         current = self._snapshot
-        models = dict(current.models)
+        models = dict(self._state.base)
         versions = dict(current.versions)
         changed = False
         for level, version_id in wanted.items():
@@ -244,11 +266,30 @@ class ModelHolder:
             versions.pop(level)
             changed = True
         if changed:
-            self._snapshot = Snapshot(MappingProxyType(models), MappingProxyType(versions), now)
+            self._state.base = dict(models)
+            served, coherence = self._coherent(models)
+            self._snapshot = Snapshot(MappingProxyType(served), MappingProxyType(versions), now, coherence)
             self._state.swaps += 1
-            self._drop_stale_cache(set(versions.values()))
+            self._drop_stale_cache(self._snapshot.key)
             logger.info("now serving MASTER versions %s", versions)
         return changed
+
+    def _coherent(self, models: dict[str, Any]) -> tuple[dict[str, Any], Coherence | None]:
+        """The forecasters to serve: ``models`` reconciled, or as they are when that fails (logged)."""
+        if self._reconciler is None:
+            return models, None
+        try:
+            result = self._reconciler(models)
+        except Exception as exc:  # serving unreconciled beats serving nothing
+            logger.error("reconciling the MASTERs failed; serving each level's own forecasts", exc_info=True)
+            return models, Coherence(None, f"reconciliation failed: {type(exc).__name__}: {exc}")
+        if not result.coherence.coherent:
+            logger.warning("serving unreconciled forecasts: %s", result.coherence.reason)
+        return result.models, result.coherence
+
+    def _reconcile_with_catalogue(self, models: Mapping[str, Any]) -> Reconciled:
+        """``reconcile_masters`` with the product → category map of the catalogue."""
+        return reconcile_masters(models, dict(list_products(self._engine)))
 
     def _load(self, level: str, version_id: str, now: float) -> Any | None:
         """Load one version, or record a refusal (with back-off) and return None."""
@@ -278,6 +319,7 @@ class ModelHolder:
             )
             if attempts == 1:
                 self._audit_refusal(level, version_id, error)
+                self._tell_refused(level, version_id, exc)
             return None
         self._state.refused.pop(level, None)
         return model
@@ -290,10 +332,19 @@ class ModelHolder:
         except Exception:
             logger.warning("could not record the refusal of %s in the audit log", version_id, exc_info=True)
 
-    def _drop_stale_cache(self, live_versions: set[str]) -> None:
-        """Free cached forecasts of versions no longer served (they can never be hit again)."""
+    def _tell_refused(self, level: str, version_id: str, exc: Exception) -> None:
+        """Run the ``on_refused`` hook; never raises (a hook failure must not stop serving)."""
+        if self._on_refused is None:
+            return
+        try:
+            self._on_refused(level, version_id, exc)
+        except Exception:
+            logger.warning("the refusal hook failed for %s", version_id, exc_info=True)
+
+    def _drop_stale_cache(self, live_key: str) -> None:
+        """Free cached forecasts of snapshots no longer served (they can never be hit again)."""
         with self._cache_lock:
-            for key in [k for k in self._cache if k[0] not in live_versions]:
+            for key in [k for k in self._cache if k[0] != live_key]:
                 del self._cache[key]
 
     # ----- optional background poller --------------------------------------------------------

@@ -24,6 +24,7 @@ from data.progress import Progress
 from data.reporting import Reporting, complete_sales, load_reporting
 from data.schema import LEVELS
 from data.storage import dataset_frequency, load_sales
+from models.artifacts import load_artifact
 from models.features import parse_holidays
 from models.promotion import (
     Hold,
@@ -35,7 +36,15 @@ from models.promotion import (
     refreshed,
     should_refresh,
 )
-from models.registry import master_version, promote_many, record_decision, register_version
+from models.reconciliation import reconcile_masters
+from models.registry import (
+    get_version,
+    master_version,
+    promote_many,
+    record_decision,
+    record_report_section,
+    register_version,
+)
 from models.reports import params_key
 from models.training import TrainedLevel, TrainingConfig, train_level
 
@@ -67,6 +76,7 @@ class LevelOutcome:
     params: dict[str, Any] = dataclasses.field(default_factory=dict)
     n_series: int = 0
     trained_through: str | None = None  # ISO date of the last sales date the level was trained on
+    reconciliation: dict[str, Any] | None = None  # Coherence.to_dict() of this run's three versions
 
     @property
     def ok(self) -> bool:
@@ -201,9 +211,34 @@ def run_training(
             tracker.engine(index, level),
             tracker.pipeline(index, level),
         )
+    staged = _with_coherence(engine, staged, sales)
     outcomes = _settle(engine, staged, allow_promotion=promote, announce=tracker.announce)
     tracker.finish()
     return outcomes
+
+
+def _with_coherence(engine: Engine, staged: dict[str, LevelOutcome], sales: Any) -> dict[str, LevelOutcome]:
+    """When the run trained every level, reconcile its three versions on their CV folds and record,
+    per level, which method was chosen and whether it helped accuracy (outcome and report).
+
+    The served numbers are reconciled again from the MASTERs at serve time (``models.holder``); this
+    is the run's evidence. Never fails the run: a problem is logged and the outcomes are unchanged.
+    """
+    if set(staged) != set(LEVELS) or not all(o.ok for o in staged.values()):
+        return staged
+    try:
+        models = {
+            lv: load_artifact(get_version(engine, o.version_id).artifact_path, expected_level=lv)
+            for lv, o in staged.items()
+        }
+        categories = dict(zip(sales["product"], sales["category"], strict=True))
+        coherence = reconcile_masters(models, categories).coherence.to_dict()
+        for outcome in staged.values():
+            record_report_section(engine, outcome.version_id, "reconciliation", coherence)
+    except Exception:
+        logger.error("checking the run's reconciliation failed", exc_info=True)
+        return staged
+    return {lv: dataclasses.replace(o, reconciliation=coherence) for lv, o in staged.items()}
 
 
 @dataclasses.dataclass(frozen=True)

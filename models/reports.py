@@ -25,6 +25,7 @@ from typing import Any
 import pandas as pd
 
 from models.artifacts import write_json_atomic, write_text_atomic
+from models.reconciliation import coherence_line
 
 MODEL_FILE = "model.joblib"
 PARAMS_FILE = "best_parameters.json"
@@ -33,7 +34,7 @@ REPORT_MD = "report.md"
 SEASONAL_NAIVE = "seasonal_naive"
 METRIC_COLUMNS = ("wape", "mase", "smape", "bias", "coverage_80", "coverage_95", "width_80")
 _PERCENT_METRICS = {"wape", "smape", "bias", "coverage_80", "coverage_95"}
-_LIBRARIES = ("numpy", "pandas", "scikit-learn", "statsmodels", "joblib")
+_LIBRARIES = ("numpy", "pandas", "scikit-learn", "statsmodels", "joblib", "hierarchicalforecast")
 
 
 def library_versions() -> dict[str, str]:
@@ -290,6 +291,11 @@ def render_markdown(report: dict[str, Any]) -> str:
         "",
         *_table(report["per_fold"][SEASONAL_NAIVE], ["fold", "cutoff", "wape", "mase", "coverage_80"]),
         "",
+        "## Coherence across levels",
+        "",
+        coherence_line(report.get("reconciliation"), report["level"]),
+        *_coherence_table(report.get("reconciliation"), report["level"]),
+        "",
         "## Durations (seconds)",
         "",
         ", ".join(f"{k}: {float(v):.2f}" for k, v in report["durations"].items()) or "(none)",
@@ -306,6 +312,14 @@ def render_markdown(report: dict[str, Any]) -> str:
         "",
     ]
     return "\n".join(lines)
+
+
+def _coherence_table(coherence: dict[str, Any] | None, level: str) -> list[str]:
+    """Back-test WAPE of this level per reconciliation method tried (empty when not checked)."""
+    row = ((coherence or {}).get("scores") or {}).get(level)
+    if not row:
+        return []
+    return ["", "| method | WAPE |", "|---|---|", *(f"| {m} | {_pct(w)} |" for m, w in row.items())]
 
 
 def _stores(dates: dict[str, str]) -> str:

@@ -20,6 +20,7 @@ from data.frequency import FREQUENCIES
 from data.schema import LEVELS
 from models.artifacts import ArtifactError
 from models.holder import ModelUnavailableError
+from models.reconciliation import coherence_line
 from models.registry import RegistryError, list_versions
 from models.series import series_id
 from services.forecast_view import RegistrySource, forecast_series
@@ -89,6 +90,11 @@ def format_outcome(outcome: LevelOutcome) -> str:
             f"  seasonal naive: WAPE {_pct(b.get('wape'))}  MASE {_num(b.get('mase'))}  "
             f"80% interval coverage {_pct(b.get('coverage_80'))}",
             f"  {verdict}: {outcome.reason}",
+            *(
+                [f"  {coherence_line(outcome.reconciliation, outcome.level)}"]
+                if outcome.reconciliation
+                else []
+            ),
             f"  took {outcome.durations.get('total', 0.0):.1f} s",
         ]
     )

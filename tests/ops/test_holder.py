@@ -59,7 +59,8 @@ def test_loads_every_master_and_forecasts(trained: OpsServices) -> None:
 
 def test_swap_after_ttl_and_old_snapshot_stays_whole(trained: OpsServices) -> None:
     clock = Clock()
-    holder = ModelHolder(trained.engine, poll_seconds=2, clock=clock)
+    loader = CountingLoader()
+    holder = ModelHolder(trained.engine, poll_seconds=2, clock=clock, loader=loader)
     before = holder.snapshot()
     new = _candidates(trained)
     promote(trained.engine, new["store"], reason="test", actor="test")
@@ -68,8 +69,9 @@ def test_swap_after_ttl_and_old_snapshot_stays_whole(trained: OpsServices) -> No
     after = holder.snapshot()
     assert after is not before
     assert after.versions["store"] == new["store"]
-    assert after.versions["product"] == before.versions["product"]  # unchanged levels keep their object
-    assert after.models["product"] is before.models["product"]
+    assert after.versions["product"] == before.versions["product"]
+    assert len(loader.calls) == 4  # unchanged levels are not reloaded (only re-reconciled with the new one)
+    assert after.coherence is not None and after.coherence.coherent, after.coherence
     # A reader holding the old snapshot still sees one consistent version per level.
     assert before.versions["store"] != new["store"]
     assert before.get("store").version == before.versions["store"]
