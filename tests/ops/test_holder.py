@@ -5,6 +5,7 @@ from __future__ import annotations
 import threading
 from pathlib import Path
 
+import joblib
 import pytest
 from sqlalchemy.orm import Session
 
@@ -12,9 +13,12 @@ from callbacks.catalogue import CatalogueCache
 from callbacks.forecast import render_view
 from components.state import ViewState
 from data.audit import audit_events
+from models.artifacts import save_artifact
+from models.forecaster import FORMAT_VERSION
 from models.holder import ModelHolder, ModelUnavailableError, Snapshot, load_validated
 from models.pipeline import run_training
 from models.registry import get_version, master_versions, promote
+from services.retraining import list_jobs, retrain_after_refusal
 from tests.ops.conftest import OpsServices
 
 
@@ -191,3 +195,52 @@ def test_broken_master_with_nothing_to_fall_back_on_says_so_on_the_page(trained:
         ("system", "store", version)
     ]
     assert holder.status()["refused"]["store"]["version"] == version
+
+
+def _refusing_holder(services: OpsServices, clock: Clock) -> ModelHolder:
+    """A holder wired as the app wires it: a refused format queues a retrain."""
+    return ModelHolder(
+        services.engine,
+        poll_seconds=1,
+        clock=clock,
+        on_refused=lambda level, version, error: retrain_after_refusal(services, level, version, error),
+    )
+
+
+def test_artifact_of_a_newer_format_is_refused_clearly_and_queues_a_retrain(trained: OpsServices) -> None:
+    clock = Clock()
+    holder = _refusing_holder(trained, clock)
+    old = holder.snapshot().versions["product"]
+    assert list_jobs(trained, limit=5) == []
+    new = _candidates(trained)["product"]
+    promote(trained.engine, new, reason="test", actor="test")
+    path = get_version(trained.engine, new).artifact_path
+    newer = joblib.load(path)
+    object.__setattr__(newer, "format_version", FORMAT_VERSION + 1)  # rewritten by a later release
+    save_artifact(newer, path)
+    clock.now += 1.5
+    snap = holder.snapshot()
+    assert snap.versions["product"] == old  # the previous MASTER keeps serving
+    error = holder.status()["refused"]["product"]["error"]
+    assert f"format {FORMAT_VERSION + 1}, newer than this engine reads" in error and "retrain" in error
+    jobs = list_jobs(trained, limit=5)
+    assert [(j.trigger, j.status, j.levels) for j in jobs] == [("model_refused", "queued", None)]
+    clock.now += 120  # retried after the back-off: refused again, but no second job
+    holder.snapshot()
+    assert len(list_jobs(trained, limit=5)) == 1
+    with Session(trained.engine) as session:
+        actions = [e.action for e in audit_events(session)]
+    assert "model_refused" in actions and "retrain_requested" in actions
+
+
+def test_a_corrupt_artifact_queues_no_retrain(trained: OpsServices) -> None:
+    clock = Clock()
+    holder = _refusing_holder(trained, clock)
+    holder.snapshot()
+    new = _candidates(trained)["store"]
+    promote(trained.engine, new, reason="test", actor="test")
+    Path(get_version(trained.engine, new).artifact_path).write_bytes(b"not a joblib file")
+    clock.now += 1.5
+    holder.snapshot()
+    assert holder.refused_version("store") == new
+    assert list_jobs(trained, limit=5) == []
