@@ -21,6 +21,7 @@ from sqlalchemy import (
     Integer,
     String,
     Text,
+    UniqueConstraint,
     false,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
@@ -323,3 +324,21 @@ class ForecastSnapshot(Base):
     n_rows: Mapped[int] = mapped_column(Integer, nullable=False)
 
     __table_args__ = (Index("ix_forecast_snapshots_level_created", "level", "created_at"),)
+
+
+class Event(Base):
+    """A dated event that moves sales (promotion, local festival…): a feature for the global models and a
+    marker on the charts. ``store`` None means every store. The table is the calendar of the last
+    imported events file (an import replaces it in one transaction)."""
+
+    __tablename__ = "events"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    date: Mapped[dt.date] = mapped_column(Date, nullable=False, index=True)
+    name: Mapped[str] = mapped_column(String(200), nullable=False)
+    store: Mapped[str | None] = mapped_column(String(128))
+    source_file: Mapped[str] = mapped_column(String(255), nullable=False)
+    imported_at: Mapped[dt.datetime] = mapped_column(DateTime, nullable=False, default=utc_now)
+    imported_by: Mapped[str] = mapped_column(String(80), nullable=False)
+
+    __table_args__ = (UniqueConstraint("date", "name", "store", name="uq_events_date_name_store"),)

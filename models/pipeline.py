@@ -20,6 +20,7 @@ from sqlalchemy import Engine
 from sqlalchemy.exc import SQLAlchemyError
 
 from data.db import check_writable
+from data.events import event_pairs
 from data.progress import Progress
 from data.reporting import Reporting, complete_sales, load_reporting
 from data.schema import LEVELS
@@ -189,7 +190,7 @@ def run_training(
     if not model_dir:
         raise TrainingError("TRENDSALES_MODEL_DIR is not set: nowhere to save models")
     check_can_save(engine, model_dir)
-    train_config = training_config(config)
+    train_config = dataclasses.replace(training_config(config), events=event_pairs(engine))
     sales = load_sales(engine)
     if sales is None or sales.empty:
         raise TrainingError(

@@ -131,6 +131,7 @@ class Panel:
     freq: str
     alias: str
     holidays: str = "BR"  # country[-subdivision] of the holidays package, or "none"
+    events: tuple[tuple[pd.Timestamp, str | None], ...] = ()  # (date, store or None = every store)
 
     @property
     def n_series(self) -> int:
@@ -222,8 +223,17 @@ def _level_codes(sales: pd.DataFrame, level: str) -> tuple[list[str], np.ndarray
     return ids, own + len(totals), codes.astype(np.int64)
 
 
-def level_panel(sales: pd.DataFrame, level: str, freq: str, holidays: str = "BR") -> Panel:
-    """All series of ``level`` (each store's and all stores') as a Panel on the dataset's regular grid."""
+def level_panel(
+    sales: pd.DataFrame,
+    level: str,
+    freq: str,
+    holidays: str = "BR",
+    events: tuple[tuple[pd.Timestamp, str | None], ...] = (),
+) -> Panel:
+    """All series of ``level`` (each store's and all stores') as a Panel on the dataset's regular grid.
+
+    ``events`` (date, store or None) ride along for the models that take them as features.
+    """
     check_level(level)
     clean = validate_sales(sales, freq)
     alias = grid_alias(freq, clean["date"])
@@ -247,7 +257,7 @@ def level_panel(sales: pd.DataFrame, level: str, freq: str, holidays: str = "BR"
     seen = seen.reshape(len(ids), length)
     first = np.where(seen.any(axis=1), seen.argmax(axis=1), length)
     values[np.arange(length)[None, :] < first[:, None]] = np.nan
-    return Panel(tuple(ids[i] for i in order), dates, values, freq, alias, holidays)
+    return Panel(tuple(ids[i] for i in order), dates, values, freq, alias, holidays, tuple(events))
 
 
 def build_level_series(sales: pd.DataFrame, level: str, freq: str) -> pd.DataFrame:

@@ -36,7 +36,7 @@ from models.evaluation import (
 )
 from models.fallbacks import apply_fallbacks
 from models.forecaster import ForecastTables, LevelForecaster
-from models.intervals import INTERVAL_LEVELS, calibrate
+from models.intervals import INTERVAL_LEVELS, calibrate, display_rhos
 from models.selection import (
     SELECTION,
     assemble,
@@ -76,6 +76,7 @@ class TrainingConfig:
     holidays: str = "BR"  # country[-subdivision] of the holidays package, or "none"
     local_budget: float | None = None  # cost units of local fits per level (None: selection.LOCAL_BUDGET)
     scored_horizons: tuple[int, ...] | None = None  # horizons the selection scores (None: per frequency)
+    events: tuple[tuple[pd.Timestamp, str | None], ...] = ()  # (date, store or None): model features
 
 
 DEFAULT_CONFIG = TrainingConfig()
@@ -433,7 +434,7 @@ def train_level(
     """Score the candidates by rolling-origin CV, choose a configuration per series, refit and serve."""
     check_level(level)
     t0 = time.perf_counter()
-    panel = level_panel(sales, level, freq, config.holidays)
+    panel = level_panel(sales, level, freq, config.holidays, config.events)
     horizon = config.horizon or fold_horizon(freq, len(panel.dates), config.n_folds)
     max_horizon = config.max_horizon or default_max_horizon(freq)
     if max_horizon < 1:
@@ -534,9 +535,9 @@ def _build_forecaster(
     """Assemble the served forecaster: paths, interval tables from the winner's backtests, history."""
     m = season_lengths(panel.freq)[0]
     max_horizon = paths.shape[1]
-    cal = calibrate(scaled_residuals(panel.values, positions, folds.horizon, fold_preds, m)).extended(
-        max_horizon
-    )
+    residuals = scaled_residuals(panel.values, positions, folds.horizon, fold_preds, m)
+    fitted = calibrate(residuals)
+    cal = fitted.extended(max_horizon)
     f32 = np.float32
     bt_dates = pd.DatetimeIndex(
         np.concatenate([panel.dates[p + 1 : p + 1 + folds.horizon] for p in positions])
@@ -553,6 +554,7 @@ def _build_forecaster(
         backtest_dates=bt_dates,
         backtest_folds=np.repeat(np.arange(len(positions)), folds.horizon),
         center=cal.center.astype(f32),
+        rho_by=display_rhos(residuals, panel.dates, positions, panel.freq, fitted),
     )
     counts = {lab: int((labels == lab).sum()) for lab in sorted(set(labels))}
     return LevelForecaster(
@@ -582,7 +584,7 @@ def rescore(
     check_level(level)
     if "family" not in best_params:
         raise ValueError("best_params lacks 'family'")
-    panel = level_panel(sales, level, freq, config.holidays)
+    panel = level_panel(sales, level, freq, config.holidays, config.events)
     positions = folds.positions(panel.dates)
     preds = _backtest(panel, dict(best_params), positions, folds.horizon, config.random_state)
     _, overall = score_predictions(panel.values, positions, folds.horizon, preds, season_lengths(freq)[0])

@@ -28,6 +28,7 @@ import pandas as pd
 from sqlalchemy.engine import Engine
 
 from data import storage
+from data.queries import list_products
 from data.reporting import Reporting
 from models.artifacts import load_artifact
 from models.holder import ModelUnavailableError
@@ -40,6 +41,7 @@ from models.periods import (
     period_sums,
     window,
 )
+from models.reconciliation import reconcile_masters
 from models.registry import get_version, master_versions
 from services.scoping import ALL_STORES, StoreScope
 
@@ -118,10 +120,15 @@ class RegistrySource:
         return self._versions[level]
 
     def model(self, level: str) -> Any:
-        """The MASTER forecaster of ``level``, loaded from its artifact."""
+        """The MASTER forecaster of ``level`` as served: loaded and reconciled with the other levels'
+        MASTERs (``models.reconciliation``), so the CLI prints the numbers the dashboard shows."""
         if level not in self._models:
-            info = get_version(self.engine, self.version(level))
-            self._models[level] = load_artifact(info.artifact_path, expected_level=level)
+            self.version(level)  # ModelUnavailableError when the level has no MASTER
+            base = {
+                lv: load_artifact(get_version(self.engine, version).artifact_path, expected_level=lv)
+                for lv, version in master_versions(self.engine).items()
+            }
+            self._models.update(reconcile_masters(base, dict(list_products(self.engine))).models)
         return self._models[level]
 
     def forecast(

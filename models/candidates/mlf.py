@@ -2,8 +2,9 @@
 
 Features (per frequency, see ``_FEATURES``): lags of the target, rolling means of lagged values, date
 features of the target date and, for daily data, the holiday and holiday-eve flags of the configured
-country. Targets are standardised per series (``LocalStandardScaler``) so one model serves large and
-small series; rows are weighted by the series' mean level so the fit follows what WAPE counts.
+country, and an ``event`` flag from the events calendar when it has events in the data. Targets are
+standardised per series (``LocalStandardScaler``) so one model serves large and small series; rows are
+weighted by the series' mean level so the fit follows what WAPE counts.
 """
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ from mlforecast import MLForecast
 from mlforecast.lag_transforms import RollingMean
 from mlforecast.target_transforms import Differences, LocalStandardScaler
 
-from models.features import holiday_flags
+from models.features import event_features, holiday_flags
 from models.series import Panel
 
 _FEATURES = {
@@ -121,10 +122,11 @@ class MLForecastGlobal:
         level = spread.loc[long["unique_id"], "mean"].to_numpy()
         long = long.assign(weight=np.maximum(level, 1e-9) / max(float(np.mean(level)), 1e-9))
         mlf = self._pipeline(panel)
+        long, x_df = event_features(panel, long, horizon)  # the events calendar, when it has any
         with warnings.catch_warnings():  # lags longer than a young series are NaN on purpose
             warnings.simplefilter("ignore", UserWarning)
             mlf.fit(long, dropna=False, weight_col="weight", static_features=[])
-            pred = mlf.predict(horizon)
+            pred = mlf.predict(horizon, X_df=x_df)
         rows = pd.Index(panel.ids).get_indexer(pred["unique_id"])
         step = pred.groupby("unique_id", sort=False).cumcount().to_numpy()
         self.paths_[rows, step] = pred["model"].to_numpy(dtype=float)
