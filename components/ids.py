@@ -119,3 +119,8 @@ def filter_id(name: str) -> dict[str, str]:
     if name not in FILTER_NAMES:
         raise ValueError(f"unknown filter {name!r}; expected one of {', '.join(FILTER_NAMES)}")
     return {"type": FILTER, "name": name}
+
+
+ADMIN_EVENTS_UPLOAD = "admin-events-upload"
+ADMIN_EVENTS_RESULT = "admin-events-result"
+ADMIN_EVENTS_LIST = "admin-events-list"

@@ -12,6 +12,7 @@ import pandas as pd
 from dash import html
 
 from components.formatting import FREQ_TEXT, format_percent
+from models.reconciliation import coherence_line
 
 FAMILY_NAMES = {
     "theta": "Theta method",
@@ -35,6 +36,7 @@ class ModelFacts:
     baseline: dict[str, Any] = field(default_factory=dict)
     params: dict[str, Any] = field(default_factory=dict)
     trained_at: dt.datetime | None = None
+    coherence: dict[str, Any] | None = None  # Coherence.to_dict() of the served levels (None: unknown)
 
 
 def _number(value: Any) -> float | None:
@@ -85,6 +87,8 @@ def accuracy_sentences(facts: ModelFacts) -> list[str]:
         lines.append(
             f"In back-tests the 80% range held the actual {format_percent(cov80)} of the time{tail}."
         )
+    if facts.coherence is not None:
+        lines.append(coherence_line(facts.coherence, facts.level))
     return lines
 
 

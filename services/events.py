@@ -47,15 +47,29 @@ def list_events(services: EventServices) -> pd.DataFrame:
     return load_events(services.engine)
 
 
-def chart_events(engine: Engine, store: str | None, start: pd.Timestamp, end: pd.Timestamp) -> pd.DataFrame:
-    """Events to mark on a chart of ``store`` (None: all stores) between two dates: ``date, name``.
+def chart_events(
+    engine: Engine,
+    store: str | None,
+    start: pd.Timestamp,
+    end: pd.Timestamp,
+    alias: str,
+    stores: frozenset[str] | None = None,
+) -> pd.DataFrame:
+    """Events to mark on a chart between two dates, one row per display period: ``date, name``.
 
-    A store's chart shows its own events and the chain-wide ones; the all-stores chart shows every event.
+    ``alias`` is the display period (``D``, ``W-SUN``, ``M``, ``Q``): an event is drawn at the start of
+    its period and a period's events share one marker. A store's chart shows its own events and the
+    chain-wide ones; the stores-together chart shows the events of ``stores`` (None: every store).
     """
     events = load_events(engine)
+    if events.empty:
+        return pd.DataFrame({"date": pd.DatetimeIndex([]), "name": pd.Series([], dtype=object)})
+    events["date"] = events["date"].dt.to_period(alias).dt.start_time
     keep = (events["date"] >= start) & (events["date"] <= end)
     if store is not None:
         keep &= events["store"].isna() | (events["store"] == store)
+    elif stores is not None:
+        keep &= events["store"].isna() | events["store"].isin(stores)
     shown = events[keep]
     names = shown.groupby("date", sort=True)["name"].agg(lambda s: ", ".join(dict.fromkeys(s)))
     return names.reset_index()
