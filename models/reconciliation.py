@@ -23,6 +23,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
+from scipy import sparse
 
 from data.schema import LEVELS
 from models.series import series_id
@@ -31,7 +32,7 @@ from models.series import series_id
 # nodes × nodes: above MAX_DENSE_NODES only bottom-up runs (its projection is a selection, no matrix).
 METHODS = ("bottom_up", "wls_struct", "ols", "wls_var", "mint_shrink")
 MAX_DENSE_NODES = 3000
-_CONTRIBUTE_PREFIX = "store="
+_STORE_PREFIX = "store="
 
 
 class IncoherentError(ValueError):
@@ -43,7 +44,7 @@ class Hierarchy:
     """The grouped hierarchy of the served series: aggregates first, bottom (store × product) last."""
 
     nodes: tuple[str, ...]
-    summing: np.ndarray  # nodes x bottoms, 0/1
+    summing: sparse.csr_matrix  # nodes x bottoms, 0/1 (sparse: a chain has ~5 parents per bottom)
     where: dict[str, tuple[str, int]]  # node -> (level, row in that level's forecaster)
     level_nodes: dict[str, np.ndarray]  # level -> node indices
 
@@ -97,9 +98,9 @@ class Reconciled:
 
 def _bottom_parts(node: str) -> tuple[str, str] | None:
     """(store, product) of a store × product id; None for other ids or the all-stores aggregate."""
-    if not node.startswith(_CONTRIBUTE_PREFIX) or "|product=" not in node:
+    if not node.startswith(_STORE_PREFIX) or "|product=" not in node:
         return None
-    store, product = node[len(_CONTRIBUTE_PREFIX) :].rsplit("|product=", 1)
+    store, product = node[len(_STORE_PREFIX) :].rsplit("|product=", 1)
     return None if store == "*" else (store, product)
 
 
@@ -145,10 +146,11 @@ def build_hierarchy(models: Mapping[str, Any], categories: Mapping[str, str]) ->
         raise IncoherentError(f"{len(unknown) or len(absent)} {what}, e.g. {', '.join(sample)}")
     aggregates = sorted(parents, key=lambda a: (LEVELS.index(where[a][0]), where[a][1]))
     nodes = tuple(aggregates) + tuple(bottoms)
-    summing = np.zeros((len(nodes), len(bottoms)))
-    for i, agg in enumerate(aggregates):
-        summing[i, parents[agg]] = 1.0
-    summing[len(aggregates) :] = np.eye(len(bottoms))
+    rows = [i for i, agg in enumerate(aggregates) for _ in parents[agg]] + list(
+        range(len(aggregates), len(nodes))
+    )
+    cols = [b for agg in aggregates for b in parents[agg]] + list(range(len(bottoms)))
+    summing = sparse.csr_matrix((np.ones(len(rows)), (rows, cols)), shape=(len(nodes), len(bottoms)))
     level_nodes = {lv: np.array([i for i, n in enumerate(nodes) if where[n][0] == lv]) for lv in LEVELS}
     return Hierarchy(nodes, summing, where, level_nodes)
 
@@ -199,14 +201,21 @@ def projection(method: str, summing: np.ndarray, residuals: np.ndarray | None = 
     return MinTrace(method=method).fit(S=summing, y_hat=y_hat).P
 
 
-def coherent_paths(summing: np.ndarray, proj: np.ndarray, base: np.ndarray) -> np.ndarray:
+def coherent_paths(
+    hierarchy: Hierarchy, method: str, base: np.ndarray, residuals: np.ndarray | None = None
+) -> np.ndarray:
     """Reconciled node paths: bottoms P @ base, negatives set to zero, every aggregate their sum.
 
     Setting negative bottoms to zero before aggregating keeps sales forecasts non-negative and the
-    sums exact (MinTrace alone can go below zero on small series).
+    sums exact (MinTrace alone can go below zero on small series). Bottom-up needs no matrix (its P
+    selects the bottom rows), so it scales to any number of series.
     """
-    bottom = np.clip(proj @ np.nan_to_num(base), 0.0, None)
-    return summing @ bottom
+    base = np.nan_to_num(base)
+    if method == "bottom_up":
+        bottom = base[-hierarchy.n_bottom :]
+    else:
+        bottom = projection(method, hierarchy.summing.toarray(), residuals) @ base
+    return np.asarray(hierarchy.summing @ np.clip(bottom, 0.0, None))
 
 
 def _wape(actual: np.ndarray, forecast: np.ndarray) -> float:
@@ -232,8 +241,7 @@ def cross_validate(
         cols = folds == k
         others = ~cols if (~cols).any() else cols
         for m in methods:
-            proj = projection(m, hierarchy.summing, residuals[:, others])
-            preds[m][:, cols] = coherent_paths(hierarchy.summing, proj, base[:, cols])
+            preds[m][:, cols] = coherent_paths(hierarchy, m, base[:, cols], residuals[:, others])
     out: dict[str, dict[str, float]] = {}
     for level, idx in hierarchy.level_nodes.items():
         mask = scored[idx]
@@ -294,7 +302,8 @@ def reconcile_masters(
     do not nest) the base forecasters are returned and ``coherence.reason`` says why.
     """
     try:
-        _check_aligned(models) if all(lv in models for lv in LEVELS) else None
+        if all(lv in models for lv in LEVELS):
+            _check_aligned(models)
         hierarchy = build_hierarchy(models, categories)
     except IncoherentError as exc:
         return Reconciled(dict(models), Coherence(None, str(exc)))
@@ -312,8 +321,7 @@ def reconcile_masters(
     if method in ("wls_var", "mint_shrink"):
         actual, backtest = _backtests(hierarchy, models)
         residuals = np.where(np.isfinite(backtest), actual - backtest, np.nan)
-    base = _stack(hierarchy, models, "points")
-    paths = coherent_paths(hierarchy.summing, projection(method, hierarchy.summing, residuals), base)
+    paths = coherent_paths(hierarchy, method, _stack(hierarchy, models, "points"), residuals)
     served = dict(models)
     for level in LEVELS:
         idx = hierarchy.level_nodes[level]
