@@ -5,8 +5,10 @@ Residuals r = (actual - forecast) / s, with s the series' in-sample seasonal-nai
 a is [f + s*q_lo(h), f + s*q_hi(h)] with q the (1-a)/2 and (1+a)/2 empirical quantiles (steps with
 few residuals borrow from neighbouring steps). Beyond the calibrated horizon the last quantiles grow with
 sqrt(h / H). Sums over several steps (weekly/monthly views) use sd_h = (q_hi - q_lo)/(2 z) and one
-equicorrelation rho estimated from the variance of each fold's summed residuals:
-sd(sum) = sqrt(sum sd_h^2 + rho * ((sum sd_h)^2 - sum sd_h^2)). A sum is centred on the summed point
+equicorrelation rho: sd(sum) = sqrt(sum sd_h^2 + rho * ((sum sd_h)^2 - sum sd_h^2)). The served rho of
+each display frequency is calibrated on coverage (``display_rhos``: the smallest rho whose 80% bands hold
+80% of the backtests' sums over that frequency's calendar periods); the moment estimate from each fold's
+summed residuals is the fallback. A sum is centred on the summed point
 forecasts shifted by the summed typical residual (the per-step mean of residuals winsorised to the 95%
 band): a systematic error adds up over the days of a month, the skew of single days does not.
 """
