@@ -30,7 +30,7 @@ from sqlalchemy.engine import Engine
 from data import storage
 from data.queries import list_products
 from data.reporting import Reporting
-from models.artifacts import load_artifact
+from models.artifacts import ArtifactError, load_artifact
 from models.holder import ModelUnavailableError
 from models.periods import (
     aggregate_backtest,
@@ -124,10 +124,15 @@ class RegistrySource:
         MASTERs (``models.reconciliation``), so the CLI prints the numbers the dashboard shows."""
         if level not in self._models:
             self.version(level)  # ModelUnavailableError when the level has no MASTER
-            base = {
-                lv: load_artifact(get_version(self.engine, version).artifact_path, expected_level=lv)
-                for lv, version in master_versions(self.engine).items()
-            }
+            base = {}
+            for lv, version in master_versions(self.engine).items():
+                try:
+                    base[lv] = load_artifact(
+                        get_version(self.engine, version).artifact_path, expected_level=lv
+                    )
+                except ArtifactError:
+                    if lv == level:
+                        raise  # another level's broken artifact only costs coherence, not this forecast
             self._models.update(reconcile_masters(base, dict(list_products(self.engine))).models)
         return self._models[level]
 
