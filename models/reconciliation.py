@@ -24,6 +24,7 @@ from typing import Any
 
 import numpy as np
 from scipy import sparse
+from threadpoolctl import threadpool_limits
 
 from data.schema import LEVELS
 from models.series import series_id
@@ -32,6 +33,7 @@ from models.series import series_id
 # nodes × nodes: above MAX_DENSE_NODES only bottom-up runs (its projection is a selection, no matrix).
 METHODS = ("bottom_up", "wls_struct", "ols", "wls_var", "mint_shrink")
 MAX_DENSE_NODES = 3000
+_NEED_RESIDUALS = ("wls_var", "mint_shrink")
 _STORE_PREFIX = "store="
 
 
@@ -191,30 +193,35 @@ def projection(method: str, summing: np.ndarray, residuals: np.ndarray | None = 
     if method not in METHODS:
         raise ValueError(f"unknown reconciliation method {method!r}; expected one of {', '.join(METHODS)}")
     y_hat = np.zeros((summing.shape[0], 1))
-    if method in ("wls_var", "mint_shrink"):
+    extra = {}
+    if method in _NEED_RESIDUALS:
         if residuals is None:
             raise ValueError(f"method {method} needs residuals")
-        zeros = np.zeros_like(residuals)
-        return (
-            MinTrace(method=method).fit(S=summing, y_hat=y_hat, y_insample=residuals, y_hat_insample=zeros).P
-        )
-    return MinTrace(method=method).fit(S=summing, y_hat=y_hat).P
+        extra = {"y_insample": residuals, "y_hat_insample": np.zeros_like(residuals)}
+    # One BLAS thread: these are a few hundred-wide solves, run inside serving processes; threads
+    # contending with the web workers cost more than they save.
+    with threadpool_limits(1):
+        return MinTrace(method=method).fit(S=summing, y_hat=y_hat, **extra).P
 
 
-def coherent_paths(
-    hierarchy: Hierarchy, method: str, base: np.ndarray, residuals: np.ndarray | None = None
-) -> np.ndarray:
+def bottom_projection(
+    hierarchy: Hierarchy, method: str, residuals: np.ndarray | None = None
+) -> np.ndarray | None:
+    """P of ``method`` on the hierarchy (None for bottom-up: its P only selects the bottom rows)."""
+    if method == "bottom_up":
+        return None
+    return projection(method, hierarchy.summing.toarray(), residuals)
+
+
+def coherent_paths(hierarchy: Hierarchy, proj: np.ndarray | None, base: np.ndarray) -> np.ndarray:
     """Reconciled node paths: bottoms P @ base, negatives set to zero, every aggregate their sum.
 
     Setting negative bottoms to zero before aggregating keeps sales forecasts non-negative and the
-    sums exact (MinTrace alone can go below zero on small series). Bottom-up needs no matrix (its P
-    selects the bottom rows), so it scales to any number of series.
+    sums exact (MinTrace alone can go below zero on small series). Bottom-up (``proj`` None) needs no
+    matrix, so it scales to any number of series.
     """
     base = np.nan_to_num(base)
-    if method == "bottom_up":
-        bottom = base[-hierarchy.n_bottom :]
-    else:
-        bottom = projection(method, hierarchy.summing.toarray(), residuals) @ base
+    bottom = base[-hierarchy.n_bottom :] if proj is None else proj @ base
     return np.asarray(hierarchy.summing @ np.clip(bottom, 0.0, None))
 
 
@@ -237,11 +244,13 @@ def cross_validate(
     scored = np.isfinite(base)
     residuals = np.where(scored, actual - base, np.nan)
     preds = {m: np.zeros_like(actual) for m in methods}
+    fixed = {m: bottom_projection(hierarchy, m) for m in methods if m not in _NEED_RESIDUALS}
     for k in np.unique(folds):
         cols = folds == k
         others = ~cols if (~cols).any() else cols
         for m in methods:
-            preds[m][:, cols] = coherent_paths(hierarchy, m, base[:, cols], residuals[:, others])
+            proj = fixed[m] if m in fixed else bottom_projection(hierarchy, m, residuals[:, others])
+            preds[m][:, cols] = coherent_paths(hierarchy, proj, base[:, cols])
     out: dict[str, dict[str, float]] = {}
     for level, idx in hierarchy.level_nodes.items():
         mask = scored[idx]
@@ -318,10 +327,11 @@ def reconcile_masters(
     if len(hierarchy.nodes) > MAX_DENSE_NODES:
         why += f" ({len(hierarchy.nodes)} series: MinTrace needs dense matrices beyond {MAX_DENSE_NODES})"
     residuals = None
-    if method in ("wls_var", "mint_shrink"):
+    if method in _NEED_RESIDUALS:
         actual, backtest = _backtests(hierarchy, models)
         residuals = np.where(np.isfinite(backtest), actual - backtest, np.nan)
-    paths = coherent_paths(hierarchy, method, _stack(hierarchy, models, "points"), residuals)
+    proj = bottom_projection(hierarchy, method, residuals)
+    paths = coherent_paths(hierarchy, proj, _stack(hierarchy, models, "points"))
     served = dict(models)
     for level in LEVELS:
         idx = hierarchy.level_nodes[level]
