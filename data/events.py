@@ -63,7 +63,8 @@ def _read_table(content: bytes, name: str) -> pd.DataFrame:
 
 
 def _parse_date(text: str) -> dt.date | None:
-    for fmt in ("%Y-%m-%d", "%d/%m/%Y"):
+    """ISO or DD/MM/YYYY; a spreadsheet's date cell arrives as ``YYYY-MM-DD 00:00:00``."""
+    for fmt in ("%Y-%m-%d", "%d/%m/%Y", "%Y-%m-%d %H:%M:%S"):
         try:
             return dt.datetime.strptime(text, fmt).date()
         except ValueError:

@@ -57,3 +57,20 @@ def test_an_import_replaces_the_calendar_in_one_transaction(engine: Engine) -> N
     )
     assert (second.events, second.replaced) == (1, 2)
     assert load_events(engine)["name"].tolist() == ["Volta as aulas"]
+
+
+def test_an_xlsx_calendar_with_date_cells_is_read(tmp_path) -> None:
+    import datetime as dt
+
+    from openpyxl import Workbook
+
+    book = Workbook()
+    sheet = book.active
+    sheet.append(["Data", "Evento", "Loja"])
+    sheet.append([dt.datetime(2026, 11, 27), "Black Friday", None])
+    sheet.append(["05/12/2026", "Liquidação", "S01"])
+    path = tmp_path / "eventos.xlsx"
+    book.save(path)
+    events = read_events(path.read_bytes(), "eventos.xlsx")
+    assert events["name"].tolist() == ["Black Friday", "Liquidação"]
+    assert events["store"].tolist() == [None, "S01"]
