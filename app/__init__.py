@@ -22,6 +22,7 @@ from app.security import install_security
 from app.services import EXTENSION_KEY, Services
 from data.db import make_engine, make_session_factory
 from models.holder import ModelHolder
+from services.retraining import retrain_after_refusal
 
 log = logging.getLogger("trendsales")
 
@@ -63,13 +64,15 @@ def register_services(server: Flask, settings: Settings) -> Services:
 
 def attach_model_holder(services: Services) -> ModelHolder:
     """Give this process its MASTER model holder (lazy registry check every MODEL_POLL_SECONDS;
-    published snapshots served per series when FORECAST_SERVE_STORE)."""
+    published snapshots served per series when FORECAST_SERVE_STORE; a refused artifact format queues
+    a retrain)."""
     config = services.config
     holder = ModelHolder(
         services.engine,
         poll_seconds=config.model_poll_seconds,
         serve_store=config.forecast_serve_store,
         cache_series=config.forecast_cache_series,
+        on_refused=lambda level, version, error: retrain_after_refusal(services, level, version, error),
     )
     services.extras["holder"] = holder
     return holder

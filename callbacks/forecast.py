@@ -10,12 +10,14 @@ the selection recorded after the model's data (``reported_sales``, one indexed r
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass
 from typing import Any
 
 import dash_bootstrap_components as dbc
 import pandas as pd
 from dash import ALL, Dash, Input, Output, ctx, html
+from sqlalchemy.exc import SQLAlchemyError
 
 from callbacks.catalogue import CatalogueCache
 from callbacks.guards import current_scope
@@ -31,7 +33,8 @@ from components.model_card import ModelFacts, model_card
 from components.state import Catalogue, ViewState
 from data.reporting import Reporting
 from models.holder import ModelUnavailableError
-from models.series import series_id
+from models.series import display_alias, series_id
+from services.events import chart_events
 from services.forecast_view import (
     ForecastView,
     HolderSource,
@@ -44,6 +47,8 @@ from services.forecast_view import (
     reported_sales,
 )
 from services.scoping import ALL_STORES, StoreScope, scoped
+
+logger = logging.getLogger(__name__)
 
 TRAIN_HINT = N_("An administrator trains models with `flask --app wsgi train` (or from the Admin tab).")
 MODEL_BROKEN = N_("The served model could not be loaded; the administrator has been told.")
@@ -279,8 +284,9 @@ BARS_SUM = {
 }
 
 
-def model_facts(model: Any, version: str, cache: CatalogueCache) -> ModelFacts:
-    """The model card's facts: the forecaster's own metrics plus the registry's baseline and training time."""
+def model_facts(model: Any, version: str, cache: CatalogueCache, coherence: Any = None) -> ModelFacts:
+    """The model card's facts: the forecaster's own metrics plus the registry's baseline and training time,
+    and how the served levels were reconciled (``coherence``: the holder snapshot's ``Coherence``)."""
     info = cache.version(version)
     metrics = dict(model.metrics or {})
     baseline = dict((info.metrics or {}).get("baseline") or {}) if info else {}
@@ -293,6 +299,7 @@ def model_facts(model: Any, version: str, cache: CatalogueCache) -> ModelFacts:
         baseline=baseline,
         params=dict(model.params or {}),
         trained_at=info.created_at if info else None,
+        coherence=coherence.to_dict() if coherence is not None else None,
     )
 
 
@@ -358,7 +365,12 @@ def render_view(
         model = source.model(state.tab)
     except ModelUnavailableError:
         model = None
-    card = model_card(model_facts(model, source.version(state.tab), cache)) if model is not None else None
+    coherence = getattr(holder.snapshot(), "coherence", None) if holder is not None else None
+    card = (
+        model_card(model_facts(model, source.version(state.tab), cache, coherence))
+        if model is not None
+        else None
+    )
     problem = combination_problem(state, catalogue)
     if problem:  # say so; on the product tab the breakdown lists the stores that do sell it
         breakdown, totals = empty_figure(""), pd.Series(dtype=float)
@@ -424,6 +436,7 @@ def render_view(
         last_year=view.last_year,
         backtest=view.backtest,
         partial=view.partial,
+        events=view_events(engine, state, view, scope),
     )
     kpis = kpi_cards(
         compute_kpis(view.full_history, view.forecast80, view.forecast95, view.last_year, state.freq)
@@ -435,6 +448,19 @@ def render_view(
     alerts = [newer_sales_notice(model, catalogue, state.tab), reporting_note(catalogue.reporting)]
     alerts = [a for a in alerts if a is not None] or None
     return ViewOutput(figure, title, forecast_note(view, state), kpis, card, breakdown, alerts, note)
+
+
+def view_events(engine: Any, state: ViewState, view: Any, scope: StoreScope) -> pd.DataFrame | None:
+    """The events calendar over the chart's dates (None when it cannot be read: the chart still draws)."""
+    if engine is None or view.forecast80.empty:
+        return None
+    start = view.history.index[0] if len(view.history) else view.forecast80["date"].iloc[0]
+    end = view.forecast80["date"].iloc[-1]
+    try:
+        return chart_events(engine, state.store, start, end, display_alias(state.freq), scope.stores)
+    except SQLAlchemyError:
+        logger.warning("could not read the events calendar", exc_info=True)
+        return None
 
 
 def reporting_note(reporting: Reporting | None) -> dbc.Alert | None:

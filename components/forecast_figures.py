@@ -37,6 +37,8 @@ Y_TICKS = 5  # about this many intervals on the y axis
 LEGEND_ROW_PX = 26
 BUTTONS_ROW_PX = 34
 LEGEND_ENTRIES_PER_ROW = 5  # all of them fit one row on a tablet (820 px) except the backtest's
+EVENTS = N_("Events")
+EVENT_COLOR = "#6f42c1"
 Figure = dict[str, Any]
 
 
@@ -55,6 +57,7 @@ def legend_ranks() -> dict[str, int]:
         _("Same period last year"),
         _("Backtest forecast"),
         _(PARTIAL),
+        _(EVENTS),
     ]
     return {name: rank for rank, name in enumerate(names, start=1)}
 
@@ -198,6 +201,20 @@ def _partial_shape(partial: pd.Series, freq: str) -> dict[str, Any]:
     }
 
 
+def _events_trace(events: pd.DataFrame) -> dict[str, Any]:
+    """Markers at the foot of the chart, one per period with events, naming them on hover."""
+    return _scatter(
+        x=_dates(events["date"]),
+        y=[0.0] * len(events),
+        mode="markers",
+        name=_(EVENTS),
+        marker={"symbol": "triangle-up", "size": 11, "color": EVENT_COLOR},
+        text=[plotly_text(name) for name in events["name"]],
+        hovertemplate="%{text}<extra></extra>",
+        cliponaxis=False,
+    )
+
+
 def forecast_figure(
     history: pd.Series,
     forecast80: pd.DataFrame,
@@ -207,12 +224,15 @@ def forecast_figure(
     last_year: pd.Series | None = None,
     backtest: pd.DataFrame | None = None,
     partial: pd.Series | None = None,
+    events: pd.DataFrame | None = None,
 ) -> Figure:
     """History, forecast with 80%/95% bands, forecast-start line, last year dotted, optional backtest,
-    and the periods only some stores have reported (``partial``) as a grey dotted segment on a band.
+    the periods only some stores have reported (``partial``) as a grey dotted segment on a band, and
+    the events calendar (``events``: date, name) as markers on the time axis.
 
     Trace names (what the browser tests read): ``History``, ``Forecast``, ``80% interval``,
-    ``95% interval``, ``Same period last year``, ``Backtest forecast``, ``Partially reported``.
+    ``95% interval``, ``Same period last year``, ``Backtest forecast``, ``Partially reported``,
+    ``Events``.
     """
     has_forecast = not forecast80.empty
     traces: list[dict[str, Any]] = []
@@ -257,6 +277,8 @@ def forecast_figure(
     has_partial = partial is not None and not partial.empty
     if has_partial:
         traces.append(_partial_trace(partial))
+    if events is not None and not events.empty:
+        traces.append(_events_trace(events))
     start = _dates(forecast80["date"][:1])[0] if has_forecast else None
     buttons = [
         {"count": count, "label": label, "step": step, "stepmode": "backward"}

@@ -135,3 +135,8 @@ ADMIN_DRIFT = "admin-drift"
 def drift_badge(key: str) -> str:
     """Id of the drift badge inside the navigation link of forecast tab ``key``."""
     return f"drift-badge-{key}"
+
+
+ADMIN_EVENTS_UPLOAD = "admin-events-upload"
+ADMIN_EVENTS_RESULT = "admin-events-result"
+ADMIN_EVENTS_LIST = "admin-events-list"

@@ -15,6 +15,7 @@ from components.formatting import format_number, format_percent, freq_text
 from components.i18n import N_, _, timestamp
 from components.i18n import date as format_day
 from data.frequency import FREQUENCIES
+from models.reconciliation import coherence_line
 
 FAMILY_NAMES = {
     "theta": N_("Theta method"),
@@ -38,6 +39,7 @@ class ModelFacts:
     baseline: dict[str, Any] = field(default_factory=dict)
     params: dict[str, Any] = field(default_factory=dict)
     trained_at: dt.datetime | None = None
+    coherence: dict[str, Any] | None = None  # Coherence.to_dict() of the served levels (None: unknown)
 
 
 def _number(value: Any) -> float | None:
@@ -128,6 +130,8 @@ def accuracy_sentences(facts: ModelFacts) -> list[str]:
                     cov80=format_percent(cov80),
                 )
             )
+    if facts.coherence is not None:
+        lines.append(coherence_line(facts.coherence, facts.level))
     return lines
 
 

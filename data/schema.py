@@ -21,6 +21,7 @@ from sqlalchemy import (
     Integer,
     String,
     Text,
+    UniqueConstraint,
     false,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
@@ -250,7 +251,9 @@ class TrainingJob(Base):
     __tablename__ = "training_jobs"
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    trigger: Mapped[str] = mapped_column(String(32), nullable=False)  # manual | schedule | cli
+    trigger: Mapped[str] = mapped_column(
+        String(32), nullable=False
+    )  # manual | schedule | cli | model_refused
     requested_by: Mapped[str] = mapped_column(String(80), nullable=False)
     status: Mapped[str] = mapped_column(String(16), nullable=False, default="queued", index=True)
     created_at: Mapped[dt.datetime] = mapped_column(DateTime, nullable=False, default=utc_now)
@@ -363,3 +366,21 @@ class DriftFlag(Base):
     checked_at: Mapped[dt.datetime] = mapped_column(DateTime, nullable=False, default=utc_now)
     reason: Mapped[str] = mapped_column(Text, nullable=False, default="")
     detail: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+
+
+class Event(Base):
+    """A dated event that moves sales (promotion, local festival…): a feature for the global models and a
+    marker on the charts. ``store`` None means every store. The table is the calendar of the last
+    imported events file (an import replaces it in one transaction)."""
+
+    __tablename__ = "events"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    date: Mapped[dt.date] = mapped_column(Date, nullable=False, index=True)
+    name: Mapped[str] = mapped_column(String(200), nullable=False)
+    store: Mapped[str | None] = mapped_column(String(128))
+    source_file: Mapped[str] = mapped_column(String(255), nullable=False)
+    imported_at: Mapped[dt.datetime] = mapped_column(DateTime, nullable=False, default=utc_now)
+    imported_by: Mapped[str] = mapped_column(String(80), nullable=False)
+
+    __table_args__ = (UniqueConstraint("date", "name", "store", name="uq_events_date_name_store"),)

@@ -17,11 +17,20 @@ import joblib
 
 from data.files import write_atomic
 
-__all__ = ["ArtifactError", "load_artifact", "save_artifact", "write_json_atomic"]
+__all__ = ["ArtifactError", "ArtifactFormatError", "load_artifact", "save_artifact", "write_json_atomic"]
 
 
 class ArtifactError(RuntimeError):
     """A model artifact is missing, unreadable, of the wrong type or level, or fails validation."""
+
+
+class ArtifactFormatError(ArtifactError):
+    """A model artifact's format version is newer than (or unknown to) this engine: retraining fixes it."""
+
+    def __init__(self, message: str, *, found: object, supported: int) -> None:
+        super().__init__(message)
+        self.found = found
+        self.supported = supported
 
 
 def save_artifact(obj: Any, path: str | os.PathLike[str]) -> Path:
@@ -66,10 +75,17 @@ def load_artifact(path: str | os.PathLike[str], *, expected_level: str | None = 
             "not a LevelForecaster"
         )
     version = getattr(obj, "format_version", 1)
-    if not isinstance(version, int) or version > FORMAT_VERSION:
-        raise ArtifactError(
-            f"model artifact {file} has format {version!r}, newer than this engine reads (up to "
-            f"{FORMAT_VERSION}): upgrade the application or retrain the level"
+    if not isinstance(version, int) or isinstance(version, bool) or not 1 <= version <= FORMAT_VERSION:
+        what = (
+            f"newer than this engine reads (up to {FORMAT_VERSION})"
+            if isinstance(version, int) and version > FORMAT_VERSION
+            else f"not a format this engine reads (1 to {FORMAT_VERSION})"
+        )
+        raise ArtifactFormatError(
+            f"model artifact {file} has format {version!r}, {what}: upgrade the application or "
+            "retrain the level",
+            found=version,
+            supported=FORMAT_VERSION,
         )
     if expected_level is not None and obj.level != expected_level:
         raise ArtifactError(f"model artifact {file} is for level {obj.level!r}, expected {expected_level!r}")

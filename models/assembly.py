@@ -14,7 +14,7 @@ import pandas as pd
 from models.candidates import config_key
 from models.evaluation import Folds, residual_scale, scaled_residuals
 from models.forecaster import ForecastTables, LevelForecaster
-from models.intervals import INTERVAL_LEVELS, calibrate
+from models.intervals import INTERVAL_LEVELS, calibrate, display_rhos
 from models.series import Panel, season_lengths
 
 
@@ -32,9 +32,9 @@ def build_forecaster(
     """Assemble the served forecaster: paths, interval tables from the winner's backtests, history."""
     m = season_lengths(panel.freq)[0]
     max_horizon = paths.shape[1]
-    cal = calibrate(scaled_residuals(panel.values, positions, folds.horizon, fold_preds, m)).extended(
-        max_horizon
-    )
+    residuals = scaled_residuals(panel.values, positions, folds.horizon, fold_preds, m)
+    fitted = calibrate(residuals)
+    cal = fitted.extended(max_horizon)
     f32 = np.float32
     bt_dates = pd.DatetimeIndex(
         np.concatenate([panel.dates[p + 1 : p + 1 + folds.horizon] for p in positions])
@@ -51,6 +51,7 @@ def build_forecaster(
         backtest_dates=bt_dates,
         backtest_folds=np.repeat(np.arange(len(positions)), folds.horizon),
         center=cal.center.astype(f32),
+        rho_by=display_rhos(residuals, panel.dates, positions, panel.freq, fitted),
     )
     counts = {lab: int((labels == lab).sum()) for lab in sorted(set(labels))}
     return LevelForecaster(

@@ -234,3 +234,51 @@ def feature_names(freq: str) -> list[str]:
     if freq == "D":
         names += ["dow", "dom", "holiday", "pre_holiday"]
     return names
+
+
+def event_flags(panel: Panel, dates: pd.DatetimeIndex) -> np.ndarray:
+    """1.0 where an event of the calendar falls in the grid period of ``dates`` for a series (series x dates).
+
+    ``panel.events`` holds (date, store) pairs; store None is chain-wide. A store's event flags that
+    store's series and the all-stores series (``store=*``); a chain-wide event flags every series. An
+    event inside a week, month or quarter flags that period's grid date.
+    """
+    out = np.zeros((panel.n_series, len(dates)))
+    if not panel.events or not len(dates):
+        return out
+    stores = np.array([sid.split("|", 1)[0].removeprefix("store=") for sid in panel.ids], dtype=object)
+    step = pd.tseries.frequencies.to_offset(panel.alias)
+    for date, store in panel.events:
+        j = int(dates.searchsorted(date, side="right")) - 1
+        if j < 0 or date >= dates[j] + step:
+            continue
+        rows = slice(None) if store is None else (stores == store) | (stores == "*")
+        out[rows, j] = 1.0
+    return out
+
+
+def event_features(
+    panel: Panel, long: pd.DataFrame, horizon: int
+) -> tuple[pd.DataFrame, pd.DataFrame | None]:
+    """``long`` (``unique_id, ds, y``) with an ``event`` column, and the future frame for mlforecast.
+
+    Returns ``(long, None)`` unchanged when no event falls inside the training dates (the flag would be
+    constant: nothing to learn).
+    """
+    flags = event_flags(panel, panel.dates)
+    if not flags.any():
+        return long, None
+    rows = pd.Index(panel.ids).get_indexer(long["unique_id"])
+    cols = panel.dates.get_indexer(long["ds"])
+    ahead = future_dates(panel.dates[-1], panel.alias, horizon)
+    future = event_flags(panel, ahead)
+    ids = long["unique_id"].unique()
+    idx = pd.Index(panel.ids).get_indexer(ids)
+    x_df = pd.DataFrame(
+        {
+            "unique_id": np.repeat(ids, horizon),
+            "ds": np.tile(ahead, len(ids)),
+            "event": future[idx].ravel(),
+        }
+    )
+    return long.assign(event=flags[rows, cols]), x_df

@@ -40,6 +40,7 @@ class ForecastTables:
     backtest_dates: pd.DatetimeIndex
     backtest_folds: np.ndarray  # fold number per backtest column
     center: np.ndarray | None = None  # max_horizon: typical scaled residual (None in older artifacts)
+    rho_by: dict[str, float] | None = None  # display freq -> ρ calibrated on window sums (None: use rho)
 
 
 @dataclass(frozen=True, eq=False)
@@ -144,6 +145,7 @@ class LevelForecaster:
         scale = float(t.scales[row])
         # One center for every level keeps the bands nested; artifacts from before it use the 80% middle.
         center = t.center if t.center is not None else (t.lo[0.8] + t.hi[0.8]) / 2
+        rho = (t.rho_by or {}).get(display, t.rho)  # artifacts before the calibrated ρ use the moment one
         rows = []
         for p in wanted:
             sel = np.flatnonzero(periods == p)
@@ -152,7 +154,7 @@ class LevelForecaster:
                 scale,
                 t.lo[level][sel],
                 t.hi[level][sel],
-                t.rho,
+                rho,
                 center[sel],
             )
             extra = observed if p == first else 0.0
@@ -247,5 +249,7 @@ class LevelForecaster:
             problems.append("data_range does not match the history dates")
         if not 0.0 <= t.rho <= 1.0:
             problems.append(f"correlation {t.rho} outside [0, 1]")
+        if t.rho_by is not None and not all(0.0 <= r <= 1.0 for r in t.rho_by.values()):
+            problems.append(f"calibrated correlations {t.rho_by} outside [0, 1]")
         if problems:
             raise ValueError("inconsistent forecaster: " + "; ".join(problems))

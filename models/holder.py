@@ -7,9 +7,10 @@ daemon poller thread); a new artifact is loaded and validated completely (``load
 ``validate()`` + a trial forecast) before the reference is replaced. A broken artifact is refused and
 logged (and audited once per process as ``model_refused``), the previous MASTER keeps serving, and the
 refused version is retried only after a back-off.
-Forecasts are cached per (version, snapshot, series, horizon, freq, interval) in a bounded LRU, so a
-swap invalidates them naturally. Works the same in every gunicorn worker and on every host: each process
-polls the shared database on its own.
+The served numbers add up across levels (``models.reconciliation``); since a level's numbers then
+depend on the other levels, forecasts are cached per (the served state of every level, series,
+horizon, freq, interval) in a bounded LRU, so a swap invalidates them naturally. Works the same in every
+gunicorn worker and on every host: each process polls the shared database on its own.
 
 With ``serve_store`` (the default) a level whose MASTER has a published snapshot is served from that
 snapshot (``models.stored.StoredForecaster``: per-series reads, a bounded LRU of series), so the
@@ -17,6 +18,14 @@ worker's memory does not grow with the number of series; the served state of a l
 (MASTER version, newest snapshot of it), polled in the same check, so a promotion and an origin move
 (a new snapshot of the same version) are both one pointer change. Without a snapshot (a MASTER not
 yet published, or one whose snapshot cannot be opened) the level is served from its artifact as before.
+
+Where the numbers are made coherent: published snapshots hold the reconciled forecasts already
+(``models.publishing.publish_masters`` reconciles the MASTERs before writing), so a level served from
+its snapshot is served as published and its ``coherence`` comes from the snapshot. When every level is
+served from its artifact (nothing published yet, or ``serve_store`` off) the holder reconciles the
+loaded MASTERs itself (``reconciler``), so that fallback adds up too. A mix (a new MASTER served from
+its artifact for the moments before its snapshot is written, or a broken snapshot) serves each level's
+own numbers and says so in ``Snapshot.coherence``.
 """
 
 from __future__ import annotations
@@ -36,13 +45,17 @@ from sqlalchemy.orm import Session
 
 from data.audit import audit
 from data.forecast_store import SnapshotInfo, servable, served_snapshots
+from data.queries import list_products
 from models.artifacts import ArtifactError, load_artifact
+from models.reconciliation import Coherence, Reconciled, coherent_served, reconcile_masters
 from models.registry import get_version, master_versions
 from models.stored import DEFAULT_CACHE_SERIES, StoredForecaster
 
 logger = logging.getLogger(__name__)
 
 Loader = Callable[[str, str], Any]  # (artifact_path, level) -> validated LevelForecaster
+Reconciler = Callable[[Mapping[str, Any]], Reconciled]  # base MASTERs -> served (coherent) forecasters
+OnRefused = Callable[[str, str, Exception], None]  # (level, version_id, error) on a first refusal
 RETRY_BASE_SECONDS = 30.0
 RETRY_MAX_SECONDS = 600.0
 
@@ -59,6 +72,12 @@ class Snapshot:
     versions: Mapping[str, str]
     loaded_at: float
     served: Mapping[str, int | None] = field(default_factory=lambda: MappingProxyType({}))  # snapshot ids
+    coherence: Coherence | None = None  # how the served levels were made to add up (None: not tried)
+
+    @property
+    def key(self) -> str:
+        """Identifies the served numbers: (version, snapshot) of every level (reconciliation couples them)."""
+        return ";".join(f"{lv}={v}@{self.served.get(lv)}" for lv, v in sorted(self.versions.items()))
 
     def get(self, level: str) -> Any:
         """The forecaster of ``level``; ``ModelUnavailableError`` (listing what is loaded) when absent."""
@@ -88,6 +107,7 @@ class _State:
     """Mutable bookkeeping guarded by the holder's refresh lock."""
 
     refused: dict[str, _Refusal] = field(default_factory=dict)
+    base: dict[str, Any] = field(default_factory=dict)  # the loaded MASTERs before any reconciliation
     checked_at: float = float("-inf")
     last_error: str | None = None
     swaps: int = 0
@@ -119,6 +139,10 @@ class ModelHolder:
 
     ``poll_seconds`` is the time-to-live of the last registry check; ``cache_size`` bounds the
     forecast cache; ``loader`` and ``clock`` exist so the refusal and TTL logic can be exercised.
+    ``reconciler`` makes MASTERs served from their artifacts coherent (default: ``reconcile_masters``
+    with the catalogue's categories; None serves them as they are; published snapshots are reconciled
+    already); ``on_refused`` is told once per refused version (the app queues a retrain when an
+    artifact's format cannot be read).
     """
 
     def __init__(
@@ -131,6 +155,8 @@ class ModelHolder:
         clock: Callable[[], float] = time.monotonic,
         serve_store: bool = True,
         cache_series: int = DEFAULT_CACHE_SERIES,
+        reconciler: Reconciler | None | str = "catalogue",
+        on_refused: OnRefused | None = None,
     ) -> None:
         if poll_seconds <= 0:
             raise ValueError(f"poll_seconds must be positive, got {poll_seconds!r}")
@@ -143,6 +169,10 @@ class ModelHolder:
         self._clock = clock
         self._serve_store = bool(serve_store)
         self._cache_series = int(cache_series)
+        self._reconciler: Reconciler | None = (
+            self._reconcile_with_catalogue if reconciler == "catalogue" else reconciler  # type: ignore[assignment]
+        )
+        self._on_refused = on_refused
         self._snapshot = EMPTY
         self._refresh_lock = threading.Lock()
         self._cache_lock = threading.Lock()
@@ -198,7 +228,7 @@ class ModelHolder:
         """
         snap = snapshot or self.snapshot()
         model = snap.get(level)
-        key = (snap.versions[level], snap.served.get(level), level, series_id, horizon, freq, float(interval))
+        key = (snap.key, level, series_id, horizon, freq, float(interval))
         with self._cache_lock:
             hit = self._cache.get(key)
             if hit is not None:
@@ -246,7 +276,7 @@ class ModelHolder:
             return False
         self._state.last_error = None
         current = self._snapshot
-        models = dict(current.models)
+        models = dict(self._state.base)
         versions = dict(current.versions)
         served = dict(current.served)
         changed = False
@@ -268,13 +298,31 @@ class ModelHolder:
             served.pop(level, None)
             changed = True
         if changed:
+            self._state.base = dict(models)
+            shown, coherence = self._coherent(models, served)
             self._snapshot = Snapshot(
-                MappingProxyType(models), MappingProxyType(versions), now, MappingProxyType(served)
+                MappingProxyType(shown),
+                MappingProxyType(versions),
+                now,
+                MappingProxyType(served),
+                coherence,
             )
             self._state.swaps += 1
-            self._drop_stale_cache({(versions[lv], served.get(lv)) for lv in versions})
+            self._drop_stale_cache(self._snapshot.key)
             logger.info("now serving MASTER versions %s (snapshots %s)", versions, served)
         return changed
+
+    def _coherent(
+        self, models: dict[str, Any], served: Mapping[str, int | None]
+    ) -> tuple[dict[str, Any], Coherence | None]:
+        """The forecasters to serve and how they add up (``models.reconciliation.coherent_served``:
+        published snapshots are reconciled already; artifacts are reconciled here)."""
+        from_store = {lv for lv in models if served.get(lv) is not None}
+        return coherent_served(models, from_store, self._reconciler)
+
+    def _reconcile_with_catalogue(self, models: Mapping[str, Any]) -> Reconciled:
+        """``reconcile_masters`` with the product → category map of the catalogue."""
+        return reconcile_masters(models, dict(list_products(self._engine)))
 
     def _load(
         self, level: str, version_id: str, pointer: SnapshotInfo | None, now: float
@@ -322,6 +370,7 @@ class ModelHolder:
             if pointer is None and version_id not in self._state.audited:  # a snapshot refusal is logged only
                 self._state.audited.add(version_id)
                 self._audit_refusal(level, version_id, error)
+                self._tell_refused(level, version_id, exc)
             return None
         self._state.refused.pop(level, None)
         return model, target
@@ -334,10 +383,19 @@ class ModelHolder:
         except Exception:
             logger.warning("could not record the refusal of %s in the audit log", version_id, exc_info=True)
 
-    def _drop_stale_cache(self, live: set[tuple[str, int | None]]) -> None:
-        """Free cached forecasts of (version, snapshot) states no longer served (never hit again)."""
+    def _tell_refused(self, level: str, version_id: str, exc: Exception) -> None:
+        """Run the ``on_refused`` hook; never raises (a hook failure must not stop serving)."""
+        if self._on_refused is None:
+            return
+        try:
+            self._on_refused(level, version_id, exc)
+        except Exception:
+            logger.warning("the refusal hook failed for %s", version_id, exc_info=True)
+
+    def _drop_stale_cache(self, live_key: str) -> None:
+        """Free cached forecasts of served states no longer served (they can never be hit again)."""
         with self._cache_lock:
-            for key in [k for k in self._cache if (k[0], k[1]) not in live]:
+            for key in [k for k in self._cache if k[0] != live_key]:
                 del self._cache[key]
 
     # ----- optional background poller --------------------------------------------------------

@@ -5,8 +5,10 @@ Residuals r = (actual - forecast) / s, with s the series' in-sample seasonal-nai
 a is [f + s*q_lo(h), f + s*q_hi(h)] with q the (1-a)/2 and (1+a)/2 empirical quantiles (steps with
 few residuals borrow from neighbouring steps). Beyond the calibrated horizon the last quantiles grow with
 sqrt(h / H). Sums over several steps (weekly/monthly views) use sd_h = (q_hi - q_lo)/(2 z) and one
-equicorrelation rho estimated from the variance of each fold's summed residuals:
-sd(sum) = sqrt(sum sd_h^2 + rho * ((sum sd_h)^2 - sum sd_h^2)). A sum is centred on the summed point
+equicorrelation rho: sd(sum) = sqrt(sum sd_h^2 + rho * ((sum sd_h)^2 - sum sd_h^2)). The served rho of
+each display frequency is calibrated on coverage (``display_rhos``: the smallest rho whose 80% bands hold
+80% of the backtests' sums over that frequency's calendar periods); the moment estimate from each fold's
+summed residuals is the fallback. A sum is centred on the summed point
 forecasts shifted by the summed typical residual (the per-step mean of residuals winsorised to the 95%
 band): a systematic error adds up over the days of a month, the skew of single days does not.
 """
@@ -16,6 +18,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
+import pandas as pd
+
+from data.frequency import coarser_or_equal, frequency
 
 INTERVAL_LEVELS = (0.8, 0.95)  # the calibrated prediction-interval coverages (not hierarchy levels)
 Z = {0.8: 1.2815515655446004, 0.95: 1.959963984540054}
@@ -164,3 +169,81 @@ def aggregate_bounds(
     lower = max(middle - _correlated_sum(below, rho), 0.0)
     upper = max(middle + _correlated_sum(above, rho), lower, total)
     return total, min(lower, total), upper
+
+
+def _window_hits(
+    sums: np.ndarray, lo_q: np.ndarray, hi_q: np.ndarray, center: np.ndarray, rho: float
+) -> np.ndarray:
+    """Which scaled window sums fall inside the band ``aggregate_bounds`` builds for that window."""
+    below = np.maximum(center - lo_q, 0.0)
+    above = np.maximum(hi_q - center, 0.0)
+    middle = float(center.sum())
+    lower = min(middle - _correlated_sum(below, rho), 0.0)  # the band always holds the point forecast
+    upper = max(middle + _correlated_sum(above, rho), 0.0)
+    return (sums >= lower) & (sums <= upper)
+
+
+def calibrate_rho(
+    residuals: np.ndarray,
+    windows: list[tuple[np.ndarray, np.ndarray]],
+    cal: Calibration,
+    *,
+    level: float = 0.8,
+    fallback: float | None = None,
+) -> float:
+    """The smallest ρ whose aggregated ``level`` bands hold at least ``level`` of the backtest's window sums.
+
+    ``windows`` are (rows, steps) of ``residuals`` that one display period covers (e.g. the days of
+    each calendar month inside each fold). Why not the moment estimate: it compares the variance of
+    sums with per-step spreads read off the quantiles, and for heavy-tailed daily residuals (noisy
+    product series) the quantile spread understates each day's variance, so ρ absorbs the difference
+    and monthly bands come out far too wide. Calibrating ρ on the coverage of the sums themselves is
+    the conformal step applied to the aggregate. Falls back to ``fallback`` (else ``cal.rho``) with
+    fewer than 30 complete window sums.
+    """
+    center = cal.center if cal.center is not None else (cal.lo[0.8] + cal.hi[0.8]) / 2
+    prepared = []
+    n = 0
+    for rows, cols in windows:
+        block = residuals[np.ix_(rows, cols)]
+        full = np.isfinite(block).all(axis=1)
+        if full.any():
+            prepared.append((block[full].sum(axis=1), cols))
+            n += int(full.sum())
+    if n < 30:
+        return float(cal.rho if fallback is None else fallback)
+    for rho in np.linspace(0.0, 1.0, 51):
+        hits = sum(
+            int(_window_hits(sums, cal.lo[level][c], cal.hi[level][c], center[c], rho).sum())
+            for sums, c in prepared
+        )
+        if hits >= level * n:
+            return float(rho)
+    return 1.0
+
+
+def display_rhos(
+    residuals: np.ndarray,
+    dates: pd.DatetimeIndex,
+    positions: list[int],
+    freq: str,
+    cal: Calibration,
+) -> dict[str, float]:
+    """``calibrate_rho`` for every display frequency coarser than ``freq`` (weekly, monthly, quarterly).
+
+    ``residuals`` are ``scaled_residuals`` (fold-major blocks of series rows); a window is the steps of
+    one fold inside one calendar period of the display, as the dashboard sums them.
+    """
+    horizon = residuals.shape[1]
+    n_series = residuals.shape[0] // max(len(positions), 1)
+    out: dict[str, float] = {}
+    for display in coarser_or_equal(freq)[1:]:
+        alias = frequency(display).display_alias
+        windows = []
+        for k, pos in enumerate(positions):
+            periods = dates[pos + 1 : pos + 1 + horizon].to_period(alias)
+            rows = np.arange(k * n_series, (k + 1) * n_series)
+            for p in periods.unique():
+                windows.append((rows, np.flatnonzero(periods == p)))
+        out[display] = calibrate_rho(residuals, windows, cal)
+    return out

@@ -20,11 +20,13 @@ from sqlalchemy import Engine
 from sqlalchemy.exc import SQLAlchemyError
 
 from data.db import check_writable
+from data.events import event_pairs
 from data.progress import Progress
-from data.queries import date_range
+from data.queries import date_range, list_products
 from data.reporting import Reporting, load_reporting
 from data.schema import LEVELS
 from data.storage import dataset_frequency
+from models.artifacts import load_artifact
 from models.compute import ClusterUnavailable, check_cluster
 from models.features import parse_holidays
 from models.partitions import PartitionedSales
@@ -39,7 +41,15 @@ from models.promotion import (
     should_refresh,
 )
 from models.publishing import publish_masters
-from models.registry import master_version, promote_many, record_decision, register_version
+from models.reconciliation import reconcile_masters
+from models.registry import (
+    get_version,
+    master_version,
+    promote_many,
+    record_decision,
+    record_report_section,
+    register_version,
+)
 from models.reports import params_key
 from models.training import TrainedLevel, TrainingConfig, train_level
 
@@ -71,6 +81,7 @@ class LevelOutcome:
     params: dict[str, Any] = dataclasses.field(default_factory=dict)
     n_series: int = 0
     trained_through: str | None = None  # ISO date of the last sales date the level was trained on
+    reconciliation: dict[str, Any] | None = None  # Coherence.to_dict() of this run's three versions
 
     @property
     def ok(self) -> bool:
@@ -188,7 +199,7 @@ def run_training(
     if not model_dir:
         raise TrainingError("TRENDSALES_MODEL_DIR is not set: nowhere to save models")
     check_can_save(engine, model_dir)
-    train_config = training_config(config)
+    train_config = dataclasses.replace(training_config(config), events=event_pairs(engine))
     if train_config.dask_address:
         try:
             check_cluster(train_config.dask_address)
@@ -215,6 +226,7 @@ def run_training(
             tracker.engine(index, level),
             tracker.pipeline(index, level),
         )
+    staged = _with_coherence(engine, staged)
     outcomes = _settle(engine, staged, allow_promotion=promote, announce=tracker.announce)
     _publish_promoted(engine, config, outcomes, tracker.announce)
     tracker.finish()
@@ -240,6 +252,31 @@ def _publish_promoted(
         publish_masters(engine, config, reason="promotion", levels=promoted)
     except Exception:
         logger.error("publishing the forecasts of %s failed", ", ".join(promoted), exc_info=True)
+
+
+def _with_coherence(engine: Engine, staged: dict[str, LevelOutcome]) -> dict[str, LevelOutcome]:
+    """When the run trained every level, reconcile its three versions on their CV folds and record,
+    per level, which method was chosen and whether it helped accuracy (outcome and report).
+
+    The published (served and archived) numbers are reconciled again from the MASTERs when they are
+    published (``models.publishing.publish_masters``), on their newest origin; this is the run's
+    evidence. Never fails the run: a problem is logged and the outcomes are unchanged.
+    """
+    if set(staged) != set(LEVELS) or not all(o.ok for o in staged.values()):
+        return staged
+    try:
+        models = {
+            lv: load_artifact(get_version(engine, o.version_id).artifact_path, expected_level=lv)
+            for lv, o in staged.items()
+        }
+        categories = dict(list_products(engine))
+        coherence = reconcile_masters(models, categories).coherence.to_dict()
+        for outcome in staged.values():
+            record_report_section(engine, outcome.version_id, "reconciliation", coherence)
+    except Exception:
+        logger.error("checking the run's reconciliation failed", exc_info=True)
+        return staged
+    return {lv: dataclasses.replace(o, reconciliation=coherence) for lv, o in staged.items()}
 
 
 @dataclasses.dataclass(frozen=True)

@@ -11,11 +11,15 @@ scores it against the actuals that arrive) and what the dashboard, the API and t
   selection, no CV);
 - at least every ``forecast_publish_hours`` (the leader's scheduler, ``publish_due``).
 
-``published_paths`` is the one place where the published point paths are computed: it receives the
-forecasters of every level being published together, so a reconciliation across levels (store →
-category → product) plugs in there; everything else — the bounds, the archive, what workers serve —
-derives from its result. (A level served from its artifact, before its first publication, serves the
-unpublished paths.)
+Published numbers add up across levels. ``published_paths`` is the one place where the published point
+paths are computed: it receives the forecasters of every level being published together, on their
+newest origin, and reconciles them (``models.reconciliation.reconcile_masters``: hierarchicalforecast,
+method chosen by CV on the forecasters' back-tests); everything else — the bounds, the archive the
+monitoring scores, what workers and the CLI serve — derives from its result, and each snapshot records
+how (``coherence`` in its serving meta). Because a level's reconciled numbers depend on the other
+levels, publishing one level re-forecasts and re-publishes the other MASTERs with it (reason
+``coherence``) whenever the set can be reconciled. (A level served from its artifact, before its first
+publication, is reconciled by the holder when every level is.)
 """
 
 from __future__ import annotations
@@ -44,6 +48,7 @@ from data.forecast_store import (
     served_snapshots,
     write_snapshot,
 )
+from data.queries import list_products
 from data.reporting import complete_sales, load_reporting
 from data.schema import utc_now
 from data.storage import load_sales
@@ -51,12 +56,13 @@ from models.artifacts import load_artifact
 from models.forecaster import LevelForecaster
 from models.intervals import INTERVAL_LEVELS
 from models.origin import move_origin
+from models.reconciliation import Coherence, reconcile_masters
 from models.registry import get_version, master_versions
 from models.series import future_dates
 
 logger = logging.getLogger(__name__)
 
-REASONS = ("promotion", "data", "daily")
+REASONS = ("promotion", "data", "daily", "coherence")
 
 
 class PublishSettings(Protocol):
@@ -82,14 +88,25 @@ class Published:
     n_series: int
 
 
-def published_paths(models: Mapping[str, LevelForecaster]) -> dict[str, np.ndarray]:
+def published_paths(
+    models: Mapping[str, LevelForecaster], categories: Mapping[str, str] | None = None
+) -> tuple[dict[str, np.ndarray], Coherence | None]:
     """The point paths published and served, ``{level: series x max_horizon}``, for ``models`` (the
-    forecasters of the levels published together, each on its newest origin).
+    forecasters of the levels published together, each on its newest origin), and how they add up.
 
-    Why one function: a reconciliation of the levels replaces the paths here, and the bounds, the
-    archive and the served forecasts all follow from its result. Today: each model's own paths.
+    With ``categories`` (product → category) the levels are reconciled (``reconcile_masters``); when
+    they cannot be (a level missing, different origins) each keeps its own paths and the coherence
+    says why. Without ``categories`` (one level alone) each model's own paths, coherence None.
+    Why one function: the bounds, the archive and the served forecasts all follow from its result.
     """
-    return {level: np.asarray(model.tables.points, dtype=np.float32) for level, model in models.items()}
+    if categories is None:
+        own = {level: np.asarray(model.tables.points, dtype=np.float32) for level, model in models.items()}
+        return own, None
+    result = reconcile_masters(models, categories)
+    paths = {
+        level: np.asarray(model.tables.points, dtype=np.float32) for level, model in result.models.items()
+    }
+    return paths, result.coherence
 
 
 def _bounds(paths: np.ndarray, scales: np.ndarray, lo: np.ndarray, hi: np.ndarray) -> tuple[np.ndarray, ...]:
@@ -107,7 +124,7 @@ def published_points(model: LevelForecaster, paths: np.ndarray | None = None) ->
     The frame has ``data.forecast_store.POINT_COLUMNS``; the bounds are the ones a request would be
     served for the same series and step.
     """
-    paths = published_paths({model.level: model})[model.level] if paths is None else paths
+    paths = published_paths({model.level: model})[0][model.level] if paths is None else paths
     n, steps = paths.shape
     t = model.tables
     frame = {
@@ -161,8 +178,9 @@ def _finite(value: Any) -> Any:
     return value
 
 
-def serving_meta(model: LevelForecaster) -> dict[str, Any]:
-    """The level's tables a ``StoredForecaster`` needs: model facts, calibration, date grids, series ids.
+def serving_meta(model: LevelForecaster, coherence: Coherence | None = None) -> dict[str, Any]:
+    """The level's tables a ``StoredForecaster`` needs: model facts, calibration, date grids, series ids,
+    and how the published paths were made to add up across levels (``coherence``).
 
     The per-series choice of a selection (``params["assignment"]``) stays in the artifact: it grows
     with the series and only training and ``move_origin`` read it.
@@ -187,6 +205,8 @@ def serving_meta(model: LevelForecaster) -> dict[str, Any]:
             "hi": {str(lv): t.hi[lv].astype(float).tolist() for lv in INTERVAL_LEVELS},
             "center": None if t.center is None else t.center.astype(float).tolist(),
             "rho": float(t.rho),
+            "rho_by": None if t.rho_by is None else {str(k): float(v) for k, v in t.rho_by.items()},
+            "coherence": None if coherence is None else coherence.to_dict(),
             "history_dates": iso,
             "backtest_dates": [d.isoformat() for d in t.backtest_dates],
             "backtest_folds": [int(f) for f in t.backtest_folds],
@@ -196,10 +216,17 @@ def serving_meta(model: LevelForecaster) -> dict[str, Any]:
 
 
 def publish_forecaster(
-    engine: Engine, folder: str, model: LevelForecaster, *, reason: str, paths: np.ndarray | None = None
+    engine: Engine,
+    folder: str,
+    model: LevelForecaster,
+    *,
+    reason: str,
+    paths: np.ndarray | None = None,
+    coherence: Coherence | None = None,
 ) -> SnapshotInfo:
     """Write ``model``'s published forecasts (``paths``, default ``published_paths`` of the model alone)
-    with their serving companions as a new snapshot; the served paths become ``paths``.
+    with their serving companions as a new snapshot; the served paths become ``paths`` (reconciled as
+    ``coherence`` says).
 
     Registering the row is the pointer change every worker picks up (``served_snapshots``).
     """
@@ -207,7 +234,7 @@ def publish_forecaster(
         raise ValueError(f"unknown publishing reason {reason!r}; expected one of {', '.join(REASONS)}")
     if not model.version:
         raise ValueError("only a registered version can be published (the forecaster has no version id)")
-    paths = published_paths({model.level: model})[model.level] if paths is None else paths
+    paths = published_paths({model.level: model})[0][model.level] if paths is None else paths
     return write_snapshot(
         engine,
         folder,
@@ -218,7 +245,7 @@ def publish_forecaster(
         reason=reason,
         points=published_points(model, paths),
         series_rows=serving_rows(model),
-        meta=serving_meta(model),
+        meta=serving_meta(model, coherence),
         row_group_rows=SERVING_ROW_GROUP_ROWS,
     )
 
@@ -255,24 +282,49 @@ def publish_masters(
     reason: str,
     levels: Iterable[str] | None = None,
 ) -> list[Published]:
-    """Publish the MASTER of each level (default: every level with one), moving its origin first.
+    """Publish the MASTER of each of ``levels`` (default: every level with one) for ``reason``.
 
-    The origin moves (``move_origin``) for a data change or a daily run, and for a promotion when the
-    complete data ends after the model's last date (e.g. a rollback to an older version). Then the
-    retention (``forecast_retention_days``) is applied. A level that fails is logged and skipped: the
-    others still publish, and the level keeps serving its previous snapshot.
+    The other MASTERs are re-published with them (reason ``coherence``) when the set can be
+    reconciled, since their reconciled numbers change too. See ``publish_levels``.
     """
-    wanted = None if levels is None else set(levels)
+    versions = master_versions(engine)
+    wanted = set(versions) if levels is None else set(levels) & set(versions)
+    return publish_levels(engine, settings, {level: reason for level in wanted}, versions=versions)
+
+
+def publish_levels(
+    engine: Engine,
+    settings: PublishSettings,
+    reasons: Mapping[str, str],
+    *,
+    versions: Mapping[str, str] | None = None,
+) -> list[Published]:
+    """Publish the MASTER of each level of ``reasons`` (level → reason) reconciled with the other
+    MASTERs, moving origins first, then apply the retention.
+
+    Every MASTER is re-forecast (a level's reconciled numbers depend on the others): the origin moves
+    (``move_origin``) for a data change or a daily run, and otherwise when the complete data ends after
+    the model's last date (e.g. a rollback to an older version, or a level left on its training origin),
+    so the levels share one origin. The paths are reconciled together (``published_paths``); the levels
+    not asked for are published too (reason ``coherence``) when that succeeded, and left alone when the
+    set cannot be reconciled. A level that fails is logged and skipped: the others still publish, and
+    the level keeps serving its previous snapshot.
+    """
+    for why in reasons.values():
+        if why not in REASONS:
+            raise ValueError(f"unknown publishing reason {why!r}; expected one of {', '.join(REASONS)}")
+    versions = master_versions(engine) if versions is None else versions
+    if not any(level in versions for level in reasons):
+        apply_retention(engine, settings)
+        return []
     sales = _CompleteSales(engine, settings.store_silent_days)
     models: dict[str, tuple[LevelForecaster, bool, float]] = {}
-    for level, version in sorted(master_versions(engine).items()):
-        if wanted is not None and level not in wanted:
-            continue
+    for level, version in sorted(versions.items()):
         started = time.perf_counter()
         try:
             info = get_version(engine, version)
             model = load_artifact(info.artifact_path, expected_level=level).with_version(version)
-            moved = _should_move(model, sales.through(), reason)
+            moved = _should_move(model, sales.through(), reasons.get(level, "coherence"))
             frame = sales.get() if moved else None
             moved = frame is not None
             if moved:
@@ -283,18 +335,32 @@ def publish_masters(
             )
             continue
         models[level] = (model, moved, time.perf_counter() - started)
-    paths = published_paths({level: m for level, (m, _, _) in models.items()})
+    paths, coherence = _reconciled_paths(engine, {level: m for level, (m, _, _) in models.items()})
     done = []
     for level, (model, moved, spent) in models.items():
+        if level not in reasons and (coherence is None or not coherence.coherent):
+            continue  # its own numbers did not change: its snapshot stays
         started = time.perf_counter()
         try:
-            snap = publish_forecaster(engine, settings.model_dir, model, reason=reason, paths=paths[level])
+            snap = publish_forecaster(
+                engine,
+                settings.model_dir,
+                model,
+                reason=reasons.get(level, "coherence"),
+                paths=paths[level],
+                coherence=coherence,
+            )
         except Exception:
             logger.error("publishing the forecasts of level %s failed", level, exc_info=True)
             continue
         seconds = spent + time.perf_counter() - started
         logger.info(
-            "published %s %s (%s, origin %s) in %.1fs", level, model.version, reason, snap.origin, seconds
+            "published %s %s (%s, origin %s) in %.1fs",
+            level,
+            model.version,
+            snap.reason,
+            snap.origin,
+            seconds,
         )
         done.append(
             Published(
@@ -305,12 +371,26 @@ def publish_masters(
     return done
 
 
+def _reconciled_paths(
+    engine: Engine, models: Mapping[str, LevelForecaster]
+) -> tuple[dict[str, np.ndarray], Coherence | None]:
+    """``published_paths`` reconciled with the catalogue's categories; each level's own paths (and
+    the reason) when reconciling raises, so a reconciliation bug never stops publishing."""
+    try:
+        return published_paths(models, dict(list_products(engine)))
+    except Exception as exc:
+        logger.error("reconciling the published forecasts failed; publishing each level's own", exc_info=True)
+        own, _ = published_paths(models)
+        return own, Coherence(None, f"reconciliation failed: {type(exc).__name__}: {exc}")
+
+
 def _should_move(model: LevelForecaster, through: pd.Timestamp | None, reason: str) -> bool:
-    """Data changes and daily runs always re-forecast; a promotion only when the complete data ends
-    after the model's last date (the sales are then read; otherwise they are not)."""
+    """Data changes and daily runs always re-forecast; a promotion (or a level re-published for
+    coherence) only when the complete data ends after the model's last date (the sales are then read;
+    otherwise they are not)."""
     if through is None:
         return False
-    if reason != "promotion":
+    if reason in ("data", "daily"):
         return True
     return through > pd.Timestamp(model.data_range[1])
 
@@ -319,19 +399,18 @@ def publish_due(
     engine: Engine, settings: PublishSettings, *, now: dt.datetime | None = None
 ) -> list[Published]:
     """Publish the levels whose MASTER has no servable snapshot (reason ``promotion``) or only one older
-    than ``forecast_publish_hours`` (reason ``daily``); the leader's scheduler calls this periodically."""
+    than ``forecast_publish_hours`` (reason ``daily``), in one reconciled run; the leader's scheduler
+    calls this periodically."""
     now = now or utc_now()
     versions = master_versions(engine)
     served = served_snapshots(engine, versions)
     missing = [lv for lv in versions if lv not in served or not servable(served[lv])]
     max_age = dt.timedelta(hours=settings.forecast_publish_hours)
     stale = [lv for lv in versions if lv not in missing and now - served[lv].created_at >= max_age]
-    done = []
-    if missing:
-        done += publish_masters(engine, settings, reason="promotion", levels=missing)
-    if stale:
-        done += publish_masters(engine, settings, reason="daily", levels=stale)
-    return done
+    reasons = {**{lv: "daily" for lv in stale}, **{lv: "promotion" for lv in missing}}
+    if not reasons:
+        return []
+    return publish_levels(engine, settings, reasons, versions=versions)
 
 
 def apply_retention(engine: Engine, settings: PublishSettings, *, now: dt.datetime | None = None) -> int:

@@ -220,3 +220,13 @@ def record_decision(engine: Engine, version_id: str, decision: dict[str, Any]) -
         if report_file.name == REPORT_JSON and report_file.is_file():
             report = json.loads(report_file.read_text(encoding="utf-8"))
             write_reports(report_file.parent, with_decision(report, decision))
+
+
+def record_report_section(engine: Engine, version_id: str, key: str, value: Any) -> None:
+    """Add a section (e.g. the run's reconciliation check) to a version's report files, atomically."""
+    info = get_version(engine, version_id)
+    if info.report_path:
+        report_file = Path(info.report_path)
+        if report_file.name == REPORT_JSON and report_file.is_file():
+            report = json.loads(report_file.read_text(encoding="utf-8"))
+            write_reports(report_file.parent, {**report, key: value})

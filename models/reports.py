@@ -27,6 +27,7 @@ import pandas as pd
 
 from data.i18n import N_, format_number, format_percent, format_timestamp, translate
 from models.artifacts import write_json_atomic, write_text_atomic
+from models.reconciliation import coherence_line
 
 MODEL_FILE = "model.joblib"
 PARAMS_FILE = "best_parameters.json"
@@ -35,7 +36,7 @@ REPORT_MD = "report.md"
 SEASONAL_NAIVE = "seasonal_naive"
 METRIC_COLUMNS = ("wape", "mase", "smape", "bias", "coverage_80", "coverage_95", "width_80")
 _PERCENT_METRICS = {"wape", "smape", "bias", "coverage_80", "coverage_95"}
-_LIBRARIES = ("numpy", "pandas", "scikit-learn", "statsmodels", "joblib")
+_LIBRARIES = ("numpy", "pandas", "scikit-learn", "statsmodels", "joblib", "hierarchicalforecast")
 
 
 def library_versions() -> dict[str, str]:
@@ -365,6 +366,11 @@ def render_markdown(report: dict[str, Any], language: str = "en", timezone: str 
             report["per_fold"][SEASONAL_NAIVE], ["fold", "cutoff", "wape", "mase", "coverage_80"], language
         ),
         "",
+        translate(language, "## Coherence across levels"),
+        "",
+        coherence_line(report.get("reconciliation"), report["level"]),
+        *_coherence_table(report.get("reconciliation"), report["level"]),
+        "",
         translate(language, "## Durations (seconds)"),
         "",
         ", ".join(f"{k}: {format_number(float(v), 2, language)}" for k, v in report["durations"].items())
@@ -400,6 +406,14 @@ def _created(created_at: str, language: str, timezone: str) -> str:
     if when.tzinfo is not None:
         when = when.astimezone(dt.UTC).replace(tzinfo=None)
     return format_timestamp(when, timezone, language)
+
+
+def _coherence_table(coherence: dict[str, Any] | None, level: str) -> list[str]:
+    """Back-test WAPE of this level per reconciliation method tried (empty when not checked)."""
+    row = ((coherence or {}).get("scores") or {}).get(level)
+    if not row:
+        return []
+    return ["", "| method | WAPE |", "|---|---|", *(f"| {m} | {_pct(w)} |" for m, w in row.items())]
 
 
 def _decision_reason(decision: dict[str, Any], language: str) -> str:

@@ -132,6 +132,7 @@ class Panel:
     freq: str
     alias: str
     holidays: str = "BR"  # country[-subdivision] of the holidays package, or "none"
+    events: tuple[tuple[pd.Timestamp, str | None], ...] = ()  # (date, store or None = every store)
 
     @property
     def n_series(self) -> int:
@@ -236,11 +237,13 @@ def level_panel(
     freq: str,
     holidays: str = "BR",
     grid: tuple[str, pd.DatetimeIndex] | None = None,
+    events: tuple[tuple[pd.Timestamp, str | None], ...] = (),
 ) -> Panel:
     """All series of ``level`` (each store's and all stores') as a Panel on the dataset's regular grid.
 
     ``grid`` (alias, dates) places a partition of the sales on the whole dataset's grid (``sales_grid``
-    of every date); by default the grid is the one of ``sales`` itself.
+    of every date); by default the grid is the one of ``sales`` itself. ``events`` (date, store or
+    None) ride along for the models that take them as features.
     """
     check_level(level)
     clean = validate_sales(sales, freq)
@@ -266,7 +269,7 @@ def level_panel(
     seen = seen.reshape(len(ids), length)
     first = np.where(seen.any(axis=1), seen.argmax(axis=1), length)
     values[np.arange(length)[None, :] < first[:, None]] = np.nan
-    return Panel(tuple(ids[i] for i in order), dates, values, freq, alias, holidays)
+    return Panel(tuple(ids[i] for i in order), dates, values, freq, alias, holidays, tuple(events))
 
 
 def build_level_series(sales: pd.DataFrame, level: str, freq: str) -> pd.DataFrame:
@@ -334,12 +337,19 @@ class SalesSource(Protocol):
 Sales = pd.DataFrame | SalesSource
 
 
-def sales_panel(sales: Sales, level: str, freq: str, holidays: str = "BR") -> Panel:
-    """The panel of ``level`` from a sales frame or a partitioned source."""
+def sales_panel(
+    sales: Sales,
+    level: str,
+    freq: str,
+    holidays: str = "BR",
+    events: tuple[tuple[pd.Timestamp, str | None], ...] = (),
+) -> Panel:
+    """The panel of ``level`` from a sales frame or a partitioned source, carrying ``events``."""
     if isinstance(sales, pd.DataFrame):
-        return level_panel(sales, level, freq, holidays)
+        return level_panel(sales, level, freq, holidays, events=events)
     check_level(level)
-    return sales.panel(level, freq, holidays)
+    panel = sales.panel(level, freq, holidays)
+    return dataclasses.replace(panel, events=tuple(events)) if events else panel
 
 
 def sales_fingerprint(sales: Sales, freq: str, n_series: int) -> dict:

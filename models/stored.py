@@ -40,6 +40,7 @@ from data.forecast_store import (
 from models.artifacts import load_artifact
 from models.forecaster import ForecastTables, LevelForecaster
 from models.intervals import INTERVAL_LEVELS, Calibration
+from models.reconciliation import Coherence
 from models.registry import get_version
 
 logger = logging.getLogger(__name__)
@@ -72,6 +73,11 @@ class StoredForecaster:
         self._hi = {lv: np.asarray(meta["hi"][str(lv)], dtype=f32) for lv in INTERVAL_LEVELS}
         self._center = None if meta["center"] is None else np.asarray(meta["center"], dtype=f32)
         self._rho = float(meta["rho"])
+        rho_by = meta.get("rho_by")  # snapshots published before the calibrated ρ have none
+        self._rho_by = None if rho_by is None else {str(k): float(v) for k, v in rho_by.items()}
+        # How the published numbers were made to add up across levels (None: published unreconciled
+        # by an older version, not checked).
+        self.coherence = Coherence.from_dict(meta.get("coherence"))
         self._history_dates = _grid(meta["history_dates"], self.alias)
         self._backtest_dates = pd.DatetimeIndex(pd.to_datetime(meta["backtest_dates"]))
         self._backtest_folds = np.asarray(meta["backtest_folds"], dtype=int)
@@ -180,6 +186,7 @@ class StoredForecaster:
             backtest_dates=self._backtest_dates,
             backtest_folds=self._backtest_folds,
             center=self._center,
+            rho_by=self._rho_by,
         )
         return LevelForecaster(
             level=self.level,

@@ -68,6 +68,7 @@ class TrainingConfig:
     local_budget: float | None = None  # cost units of local fits per level (None: selection.LOCAL_BUDGET)
     scored_horizons: tuple[int, ...] | None = None  # horizons the selection scores (None: per frequency)
     dask_address: str | None = None  # run the per-series work on this Dask cluster (None: joblib here)
+    events: tuple[tuple[pd.Timestamp, str | None], ...] = ()  # (date, store or None): model features
 
 
 DEFAULT_CONFIG = TrainingConfig()
@@ -252,7 +253,7 @@ def _train_level(
     compute: Compute,
 ) -> TrainedLevel:
     t0 = time.perf_counter()
-    panel = sales_panel(sales, level, freq, config.holidays)
+    panel = sales_panel(sales, level, freq, config.holidays, config.events)
     horizon = config.horizon or fold_horizon(freq, len(panel.dates), config.n_folds)
     max_horizon = config.max_horizon or default_max_horizon(freq)
     if max_horizon < 1:
@@ -351,7 +352,7 @@ def rescore(
     check_level(level)
     if "family" not in best_params:
         raise ValueError("best_params lacks 'family'")
-    panel = sales_panel(sales, level, freq, config.holidays)
+    panel = sales_panel(sales, level, freq, config.holidays, config.events)
     positions = folds.positions(panel.dates)
     with compute_backend(config.n_jobs, config.dask_address) as compute:
         preds = backtest(

@@ -20,7 +20,7 @@ from sqlalchemy.exc import IntegrityError
 from data.schema import JOB_STATUSES, LEVELS, Lock, ModelVersion, TrainingJob, utc_now
 
 SLOT_LOCK = "training-slot"
-TRIGGERS = ("manual", "schedule", "cli")
+TRIGGERS = ("manual", "schedule", "cli", "model_refused")  # model_refused: a MASTER artifact was unreadable
 ACTIVE = ("queued", "running")
 FINISHED = ("succeeded", "failed", "skipped", "cancelled")
 SLOT_DAYS = 3650  # the slot never expires by time: it is freed when its job ends or is recovered

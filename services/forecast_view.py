@@ -28,7 +28,9 @@ import pandas as pd
 from sqlalchemy.engine import Engine
 
 from data import storage
+from data.queries import list_products
 from data.reporting import Reporting
+from models.artifacts import ArtifactError
 from models.holder import ModelUnavailableError
 from models.periods import (
     aggregate_backtest,
@@ -39,8 +41,9 @@ from models.periods import (
     period_sums,
     window,
 )
+from models.reconciliation import coherent_served, reconcile_masters
 from models.registry import master_versions
-from models.stored import load_served
+from models.stored import StoredForecaster, load_served
 from services.scoping import ALL_STORES, StoreScope
 
 VIEW_INTERVALS = (0.8, 0.95)  # the two bands the dashboard draws and exports
@@ -97,7 +100,8 @@ class HolderSource:
 @dataclass
 class RegistrySource:
     """The MASTER of each level as the registry records it now, as workers serve it: its newest
-    published snapshot (``models.stored.load_served``), else loaded and validated from its artifact.
+    published snapshot (``models.stored.load_served``, reconciled when published), else loaded from
+    its artifact and reconciled here when every level is (``coherent_served``, the holder's rule).
 
     Raises ``ModelUnavailableError`` when a level has no MASTER, ``RegistryError``/``ArtifactError``
     when its version or artifact cannot be read. Each level is loaded at most once.
@@ -106,6 +110,7 @@ class RegistrySource:
     engine: Engine
     _models: dict[str, Any] = field(default_factory=dict, repr=False)
     _versions: dict[str, str] = field(default_factory=dict, repr=False)
+    coherence: Any = field(default=None, repr=False)  # how the served levels add up (after ``model``)
 
     def version(self, level: str) -> str | None:
         """The MASTER version id of ``level``."""
@@ -119,9 +124,22 @@ class RegistrySource:
         return self._versions[level]
 
     def model(self, level: str) -> Any:
-        """The MASTER forecaster of ``level``, loaded from its artifact."""
+        """The MASTER forecaster of ``level`` as served: loaded and reconciled with the other levels'
+        MASTERs (``models.reconciliation``), so the CLI prints the numbers the dashboard shows."""
         if level not in self._models:
-            self._models[level] = load_served(self.engine, level, self.version(level))
+            self.version(level)  # ModelUnavailableError when the level has no MASTER
+            base = {}
+            for lv, version in master_versions(self.engine).items():
+                try:
+                    base[lv] = load_served(self.engine, lv, version)
+                except ArtifactError:
+                    if lv == level:
+                        raise  # another level's broken artifact only costs coherence, not this forecast
+            from_store = {lv for lv, m in base.items() if isinstance(m, StoredForecaster)}
+            served, self.coherence = coherent_served(
+                base, from_store, lambda ms: reconcile_masters(ms, dict(list_products(self.engine)))
+            )
+            self._models.update(served)
         return self._models[level]
 
     def forecast(

@@ -34,6 +34,7 @@ __all__ = [
     "get_job",
     "list_jobs",
     "request_retrain",
+    "retrain_after_refusal",
     "run_here",
     "schedule_facts",
     "scheduler_alive",
@@ -64,6 +65,37 @@ def request_retrain(
         services, trigger=trigger, requested_by=actor, levels=list(levels) if levels else None
     )
     _audit(services, actor, "retrain_requested", job=request.job_id, created=request.created)
+    return request
+
+
+REFUSAL_ACTOR = "model holder"
+
+
+def retrain_after_refusal(
+    services: RetrainServices, level: str, version_id: str, error: Exception
+) -> RetrainRequest | None:
+    """Queue a retrain of every level when a MASTER artifact's format cannot be read (audited).
+
+    Why: an artifact written by a newer engine (or a corrupt format field) will never load in this
+    process; retraining replaces it with one this engine reads. Every level is retrained so the served
+    levels keep one forecast origin (reconciliation needs it). Other refusals (a broken file, a failed
+    trial forecast) queue nothing: retraining would not explain them. Returns the request or None.
+    """
+    from models.artifacts import ArtifactFormatError
+
+    if not isinstance(error, ArtifactFormatError):
+        return None
+    request = jobs.request_retrain(services, trigger="model_refused", requested_by=REFUSAL_ACTOR)
+    _audit(
+        services,
+        REFUSAL_ACTOR,
+        "retrain_requested",
+        job=request.job_id,
+        created=request.created,
+        level=level,
+        refused_version=version_id,
+        reason=str(error)[:300],
+    )
     return request
 
 

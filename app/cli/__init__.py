@@ -56,6 +56,10 @@ def _register_optional(server: Flask) -> None:
 
     server.cli.add_command(monitor_cmd)
 
+    from app.cli.events_commands import events_cli
+
+    server.cli.add_command(events_cli)
+
     from app.cli.token_commands import tokens_cli
 
     server.cli.add_command(tokens_cli)

@@ -23,6 +23,7 @@ from data.schema import LEVELS
 from models.artifacts import ArtifactError
 from models.holder import ModelUnavailableError
 from models.promotion import describe
+from models.reconciliation import coherence_line
 from models.registry import RegistryError, list_versions
 from models.series import series_id
 from services.forecast_view import RegistrySource, forecast_series
@@ -108,6 +109,11 @@ def format_outcome(outcome: LevelOutcome) -> str:
                 cov=_pct(b.get("coverage_80")),
             ),
             f"  {verdict}: {reason}",
+            *(
+                [f"  {coherence_line(outcome.reconciliation, outcome.level)}"]
+                if outcome.reconciliation
+                else []
+            ),
             "  "
             + _(
                 "took %(seconds)s s",

@@ -6,12 +6,13 @@ from typing import Any
 
 from dash import Dash
 
-from callbacks.admin import audit, registry, training, uploads, users
+from callbacks.admin import audit, events, registry, training, uploads, users
 
 
 def register(app: Dash, services: Any) -> None:
     """Register every admin-tab callback on ``app``."""
     uploads.register(app, services)
+    events.register(app, services)
     training.register(app, services)
     registry.register(app, services)
     users.register(app, services)

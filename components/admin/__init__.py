@@ -12,6 +12,7 @@ from dash import html
 from components import ids
 from components.admin.audit import audit_section
 from components.admin.common import summary_cards
+from components.admin.events import events_section
 from components.admin.registry import registry_section
 from components.admin.reporting import reporting_section
 from components.admin.training import jobs_section, retrain_section
@@ -44,6 +45,7 @@ def admin_page() -> html.Div:
                     html.Div(id=ids.ADMIN_SUMMARY, className="mb-3"),
                     reporting_section(),
                     upload_section(),
+                    events_section(),
                     history_section(),
                 ],
                 label=_("Data"),

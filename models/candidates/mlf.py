@@ -2,8 +2,9 @@
 
 Features (per frequency, see ``_FEATURES``): lags of the target, rolling means of lagged values, date
 features of the target date and, for daily data, the holiday and holiday-eve flags of the configured
-country. Targets are standardised per series (``LocalStandardScaler``) so one model serves large and
-small series; rows are weighted by the series' mean level so the fit follows what WAPE counts.
+country, and an ``event`` flag from the events calendar when it has events in the data. Targets are
+standardised per series (``LocalStandardScaler``) so one model serves large and small series; rows are
+weighted by the series' mean level so the fit follows what WAPE counts.
 """
 
 from __future__ import annotations
@@ -16,8 +17,8 @@ from mlforecast import MLForecast
 from mlforecast.lag_transforms import RollingMean
 from mlforecast.target_transforms import Differences, LocalStandardScaler
 
-from models.features import holiday_flags
-from models.series import Panel
+from models.features import event_features, holiday_flags
+from models.series import Panel, future_dates
 
 # Observed values a fit reads at most (mlforecast's feature frame is ~25 columns per value): above it
 # the regressor is fitted on a seeded sample of series and every series is forecast part by part.
@@ -150,16 +151,18 @@ class MLForecastGlobal:
             return self
         long = long.assign(weight=np.maximum(level, 1e-9) / max(float(np.mean(level)), 1e-9))
         mlf = self._pipeline(panel)
+        long, x_df = event_features(panel, long, horizon)  # the events calendar, when it has any
         with warnings.catch_warnings():  # lags longer than a young series are NaN on purpose
             warnings.simplefilter("ignore", UserWarning)
             mlf.fit(long, dropna=False, weight_col="weight", static_features=[])
             del long
             if len(parts) == 1:
-                self._store(panel.ids, mlf.predict(horizon))
+                self._store(panel.ids, mlf.predict(horizon, X_df=x_df))
             for rows in parts if len(parts) > 1 else []:  # every series, one bounded part at a time
                 new, _ = _usable(panel.take(rows).to_long())
                 if len(new):
-                    self._store(panel.ids, mlf.predict(horizon, new_df=new.assign(weight=1.0)))
+                    new, part_x = _part_events(panel.take(rows), new.assign(weight=1.0), horizon, x_df)
+                    self._store(panel.ids, mlf.predict(horizon, new_df=new, X_df=part_x))
         self.paths_ = np.clip(self.paths_, 0.0, None)
         return self
 
@@ -205,6 +208,26 @@ def _usable(long: pd.DataFrame) -> tuple[pd.DataFrame, np.ndarray]:
     usable = spread.index[(spread["std"] > 0) & (spread["size"] >= 3)]
     long = long[long["unique_id"].isin(usable)]
     return long, spread.loc[long["unique_id"], "mean"].to_numpy()
+
+
+def _part_events(
+    part: Panel, new: pd.DataFrame, horizon: int, x_df: pd.DataFrame | None
+) -> tuple[pd.DataFrame, pd.DataFrame | None]:
+    """A forecast part's ``new_df`` and ``X_df`` with the event feature when the model was fitted with it.
+
+    A part whose own dates hold no event still needs the (all-zero) column the regressor was fitted on.
+    """
+    if x_df is None:
+        return new, None
+    new, part_x = event_features(part, new, horizon)
+    if part_x is None:
+        ahead = future_dates(part.dates[-1], part.alias, horizon)
+        ids = new["unique_id"].unique()
+        part_x = pd.DataFrame(
+            {"unique_id": np.repeat(ids, horizon), "ds": np.tile(ahead, len(ids)), "event": 0.0}
+        )
+        new = new.assign(event=0.0)
+    return new, part_x
 
 
 def _row_parts(panel: Panel, max_rows: int) -> list[np.ndarray]:

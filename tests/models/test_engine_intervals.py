@@ -9,7 +9,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from models.intervals import aggregate_bounds, calibrate
+from models.intervals import aggregate_bounds, calibrate, calibrate_rho
 from models.training import TrainingConfig, train_level
 
 N_SERIES, DAYS, FUTURE = 30, 364, 56
@@ -137,3 +137,50 @@ def test_artifacts_from_before_the_center_still_aggregate(simulated) -> None:
     old.validate()
     weekly = old.forecast(next(iter(f.series_ids)), 4, freq="W")
     assert ((weekly["lower"] <= weekly["forecast"]) & (weekly["forecast"] <= weekly["upper"])).all()
+
+
+def _decaying(rng: np.random.Generator, n: int, steps: int = 91) -> np.ndarray:
+    """Residuals whose correlation decays with the lag (white noise + an AR(1), φ = 0.9): no single
+    equicorrelation describes both 30-day and 91-day sums."""
+    ar = np.zeros((n, steps))
+    x = rng.standard_normal(n) * np.sqrt(1 / (1 - 0.81))
+    for h in range(steps):
+        x = 0.9 * x + rng.standard_normal(n)
+        ar[:, h] = x
+    return 2 * rng.standard_normal((n, steps)) + 0.5 * ar
+
+
+def _month_coverage(cal, rho: float, fresh: np.ndarray, level: float) -> float:
+    hits = []
+    for start in (0, 30, 60):
+        cols = np.arange(start, start + 30)
+        _, lower, upper = aggregate_bounds(
+            np.full(30, 1000.0), 1.0, cal.lo[level][cols], cal.hi[level][cols], rho, cal.center[cols]
+        )
+        sums = 30_000 + fresh[:, cols].sum(axis=1)
+        hits.append(np.mean((sums >= lower) & (sums <= upper)))
+    return float(np.mean(hits))
+
+
+def test_rho_calibrated_on_month_sums_covers_fresh_months_where_the_moment_rho_does_not() -> None:
+    rng = np.random.default_rng(3)
+    train, fresh = _decaying(rng, 1500), _decaying(rng, 3000)
+    cal = calibrate(train)
+    windows = [(np.arange(1500), np.arange(s, min(s + 30, 91))) for s in (0, 30, 60)]
+    rho = calibrate_rho(train, windows, cal)
+    assert rho > cal.rho  # 91-day fold sums understate the correlation inside a month
+    assert _month_coverage(cal, cal.rho, fresh, 0.8) < 0.72
+    assert 0.76 <= _month_coverage(cal, rho, fresh, 0.8) <= 0.86
+    assert 0.93 <= _month_coverage(cal, rho, fresh, 0.95) <= 0.99
+    few = [(np.arange(5), np.arange(30))]
+    assert calibrate_rho(train[:5], few, cal) == cal.rho  # too few sums: keep the moment estimate
+
+
+def test_served_forecasters_carry_a_rho_per_display_frequency(simulated) -> None:
+    f, _ = simulated
+    assert set(f.tables.rho_by) == {"W", "M", "Q"}
+    assert all(0.0 <= r <= 1.0 for r in f.tables.rho_by.values())
+    older = dataclasses.replace(f, tables=dataclasses.replace(f.tables, rho_by=None))
+    older.validate()  # artifacts from before the calibrated ρ aggregate with the moment one
+    sid = f.series_ids[0]
+    assert older.forecast(sid, 2, freq="M")["forecast"].equals(f.forecast(sid, 2, freq="M")["forecast"])

@@ -5,6 +5,7 @@ from __future__ import annotations
 import threading
 from pathlib import Path
 
+import joblib
 import pytest
 from sqlalchemy.orm import Session
 
@@ -13,9 +14,13 @@ from callbacks.forecast import render_view
 from components.state import ViewState
 from data.audit import audit_events
 from data.forecast_store import META_SUFFIX, companion, served_snapshots
+from models.artifacts import save_artifact
+from models.forecaster import FORMAT_VERSION
 from models.holder import ModelHolder, ModelUnavailableError, Snapshot, load_validated
 from models.pipeline import run_training
+from models.publishing import publish_masters
 from models.registry import get_version, master_versions, promote
+from services.retraining import list_jobs, retrain_after_refusal
 from tests.ops.conftest import OpsServices
 
 
@@ -59,9 +64,12 @@ def test_loads_every_master_and_forecasts(trained: OpsServices) -> None:
 
 
 def test_swap_after_ttl_and_old_snapshot_stays_whole(trained: OpsServices) -> None:
+    """Served from artifacts (nothing published): the holder reconciles the MASTERs itself."""
     clock = Clock()
-    holder = ModelHolder(trained.engine, poll_seconds=2, clock=clock)
+    loader = CountingLoader()
+    holder = ModelHolder(trained.engine, poll_seconds=2, clock=clock, loader=loader, serve_store=False)
     before = holder.snapshot()
+    assert before.coherence is not None and before.coherence.coherent, before.coherence
     new = _candidates(trained)
     promote(trained.engine, new["store"], reason="test", actor="test")
     assert holder.snapshot() is before  # TTL not expired: no registry check yet
@@ -69,12 +77,44 @@ def test_swap_after_ttl_and_old_snapshot_stays_whole(trained: OpsServices) -> No
     after = holder.snapshot()
     assert after is not before
     assert after.versions["store"] == new["store"]
-    assert after.versions["product"] == before.versions["product"]  # unchanged levels keep their object
-    assert after.models["product"] is before.models["product"]
+    assert after.versions["product"] == before.versions["product"]
+    assert len(loader.calls) == 4  # unchanged levels are not reloaded (only re-reconciled with the new one)
+    assert after.coherence is not None and after.coherence.coherent, after.coherence
     # A reader holding the old snapshot still sees one consistent version per level.
     assert before.versions["store"] != new["store"]
     assert before.get("store").version == before.versions["store"]
     assert after.get("store").version == new["store"]
+
+
+def test_published_snapshots_serve_the_reconciled_numbers(trained: OpsServices) -> None:
+    """Served from the store: a new MASTER serves its artifact (own numbers, said so) until it is
+    published; publishing it re-publishes the other levels reconciled with it, and every level then
+    serves a snapshot whose numbers add up."""
+    clock = Clock()
+    holder = ModelHolder(trained.engine, poll_seconds=1, clock=clock)
+    before = holder.snapshot()
+    assert all(before.served[lv] is not None for lv in before.versions)
+    assert before.coherence is not None and before.coherence.coherent, before.coherence
+    new = _candidates(trained)["store"]
+    promote(trained.engine, new, reason="test", actor="test")
+    clock.now += 1.5
+    mixed = holder.snapshot()
+    assert mixed.served["store"] is None and mixed.coherence is not None and not mixed.coherence.coherent
+    assert "store" in mixed.coherence.reason
+    done = publish_masters(trained.engine, trained.config, reason="promotion", levels=["store"])
+    assert sorted(p.level for p in done) == ["category", "product", "store"]
+    reasons = {
+        lv: s.reason for lv, s in served_snapshots(trained.engine, master_versions(trained.engine)).items()
+    }
+    assert reasons == {"store": "promotion", "category": "coherence", "product": "coherence"}
+    clock.now += 1.5
+    after = holder.snapshot()
+    assert after.versions["store"] == new and all(after.served[lv] is not None for lv in after.versions)
+    assert after.coherence is not None and after.coherence.coherent, after.coherence
+    total = holder.forecast("store", "store=*", 14, snapshot=after)["forecast"].sum()
+    stores = [sid for sid in after.get("store").series_ids if sid != "store=*"]
+    by_store = sum(holder.forecast("store", sid, 14, snapshot=after)["forecast"].sum() for sid in stores)
+    assert by_store == pytest.approx(total, rel=1e-5)
 
 
 def test_forecast_cache_is_per_version(trained: OpsServices) -> None:
@@ -192,3 +232,52 @@ def test_broken_master_with_nothing_to_fall_back_on_says_so_on_the_page(trained:
         ("system", "store", version)
     ]
     assert holder.status()["refused"]["store"]["version"] == version
+
+
+def _refusing_holder(services: OpsServices, clock: Clock) -> ModelHolder:
+    """A holder wired as the app wires it: a refused format queues a retrain."""
+    return ModelHolder(
+        services.engine,
+        poll_seconds=1,
+        clock=clock,
+        on_refused=lambda level, version, error: retrain_after_refusal(services, level, version, error),
+    )
+
+
+def test_artifact_of_a_newer_format_is_refused_clearly_and_queues_a_retrain(trained: OpsServices) -> None:
+    clock = Clock()
+    holder = _refusing_holder(trained, clock)
+    old = holder.snapshot().versions["product"]
+    assert list_jobs(trained, limit=5) == []
+    new = _candidates(trained)["product"]
+    promote(trained.engine, new, reason="test", actor="test")
+    path = get_version(trained.engine, new).artifact_path
+    newer = joblib.load(path)
+    object.__setattr__(newer, "format_version", FORMAT_VERSION + 1)  # rewritten by a later release
+    save_artifact(newer, path)
+    clock.now += 1.5
+    snap = holder.snapshot()
+    assert snap.versions["product"] == old  # the previous MASTER keeps serving
+    error = holder.status()["refused"]["product"]["error"]
+    assert f"format {FORMAT_VERSION + 1}, newer than this engine reads" in error and "retrain" in error
+    jobs = list_jobs(trained, limit=5)
+    assert [(j.trigger, j.status, j.levels) for j in jobs] == [("model_refused", "queued", None)]
+    clock.now += 120  # retried after the back-off: refused again, but no second job
+    holder.snapshot()
+    assert len(list_jobs(trained, limit=5)) == 1
+    with Session(trained.engine) as session:
+        actions = [e.action for e in audit_events(session)]
+    assert "model_refused" in actions and "retrain_requested" in actions
+
+
+def test_a_corrupt_artifact_queues_no_retrain(trained: OpsServices) -> None:
+    clock = Clock()
+    holder = _refusing_holder(trained, clock)
+    holder.snapshot()
+    new = _candidates(trained)["store"]
+    promote(trained.engine, new, reason="test", actor="test")
+    Path(get_version(trained.engine, new).artifact_path).write_bytes(b"not a joblib file")
+    clock.now += 1.5
+    holder.snapshot()
+    assert holder.refused_version("store") == new
+    assert list_jobs(trained, limit=5) == []

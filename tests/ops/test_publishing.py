@@ -20,6 +20,7 @@ from data.forecast_store import (
     read_points,
     served_snapshots,
 )
+from data.queries import list_products
 from data.reporting import load_reporting
 from data.schema import ForecastSnapshot, ModelVersion
 from data.storage import import_sales_frame
@@ -27,6 +28,7 @@ from models.artifacts import load_artifact
 from models.holder import ModelHolder
 from models.pipeline import run_training
 from models.publishing import apply_retention, publish_due, publish_masters
+from models.reconciliation import reconcile_masters
 from models.registry import get_version, master_versions
 from models.stored import StoredForecaster, load_served
 from services import imports, undo
@@ -78,10 +80,18 @@ def test_a_promotion_publishes_every_level_and_the_holder_serves_the_snapshot(da
     holder = ModelHolder(engine, poll_seconds=3600, cache_series=2)
     snap = holder.snapshot()
     assert dict(snap.served) == {lv: s.id for lv, s in served.items()}
+    # What is published (served and archived) is the three MASTERs reconciled together.
+    reconciled = reconcile_masters(
+        {lv: load_artifact(get_version(engine, v).artifact_path) for lv, v in masters.items()},
+        dict(list_products(engine)),
+    )
+    assert reconciled.coherence.coherent, reconciled.coherence
+    assert snap.coherence is not None and snap.coherence.method == reconciled.coherence.method
     for level, version in masters.items():
         model = snap.get(level)
         assert isinstance(model, StoredForecaster) and model.version == version
-        artifact = load_artifact(get_version(engine, version).artifact_path)
+        assert model.coherence == snap.coherence
+        artifact = reconciled.models[level]
         assert model.series_ids == tuple(sorted(artifact.series_ids))
         assert model.data_range == artifact.data_range
         for sid in artifact.series_ids:
@@ -187,12 +197,19 @@ def test_the_leader_publishes_what_is_missing_or_older_than_the_setting(daily: O
             .values(created_at=now - dt.timedelta(hours=30))
         )
     done = publish_due(engine, config, now=now)
-    assert sorted((p.level, p.moved) for p in done) == [("category", False), ("store", True)]
+    # One reconciled run: the missing and the stale level, and the product level with them (its
+    # reconciled numbers change too), all on one origin.
+    assert sorted((p.level, p.moved) for p in done) == [
+        ("category", False),
+        ("product", False),
+        ("store", True),
+    ]
+    assert len({p.origin for p in done}) == 1
     newest = served_snapshots(engine, master_versions(engine))
     assert (newest["category"].reason, newest["store"].reason, newest["product"].reason) == (
         "promotion",
         "daily",
-        "promotion",
+        "coherence",
     )
     assert publish_due(engine, config, now=now) == []
 

@@ -1,0 +1,56 @@
+"""Admin › Data › Events: import an uploaded events file, show the stored calendar (admin-only)."""
+
+from __future__ import annotations
+
+import base64
+import binascii
+from typing import Any
+
+from dash import Dash, Input, Output, State, ctx, no_update
+from flask_login import current_user
+
+from callbacks.guards import admin_only
+from components import ids
+from components.admin.events import events_result, events_table
+from services.events import EventsFileError, import_events, list_events
+
+
+def import_upload(services: Any, contents: str, filename: str, *, actor: str) -> tuple[str, bool]:
+    """Decode the upload and import it; return the sentence to show and whether it was imported."""
+    try:
+        payload = base64.b64decode(contents.split(",", 1)[1], validate=True)
+    except (IndexError, ValueError, binascii.Error):
+        return f"{filename}: the upload could not be read; nothing was imported.", False
+    if len(payload) > services.config.max_upload_bytes:
+        return f"{filename}: larger than the upload limit; nothing was imported.", False
+    try:
+        result = import_events(services, payload, filename, actor=actor)
+    except EventsFileError as exc:
+        return str(exc), False
+    return (
+        f"{result.file}: {result.events} events stored ({result.replaced} previous events replaced). "
+        "The models use them from the next training.",
+        True,
+    )
+
+
+def register(app: Dash, services: Any) -> None:
+    """Register the events callback (admin-only on the server)."""
+
+    @app.callback(
+        Output(ids.ADMIN_EVENTS_RESULT, "children"),
+        Output(ids.ADMIN_EVENTS_LIST, "children"),
+        Output(ids.ADMIN_EVENTS_UPLOAD, "contents"),
+        Input(ids.ADMIN_EVENTS_UPLOAD, "contents"),
+        Input(ids.ADMIN_REFRESH, "n_clicks"),
+        State(ids.ADMIN_EVENTS_UPLOAD, "filename"),
+    )
+    @admin_only
+    def events_flow(contents: str | None, _refresh: int | None, filename: str | None) -> tuple:
+        note: Any = no_update
+        if ctx.triggered_id == ids.ADMIN_EVENTS_UPLOAD and contents:
+            text, ok = import_upload(
+                services, contents, filename or "events.csv", actor=current_user.username
+            )
+            note = events_result(text, ok)
+        return note, events_table(list_events(services)), None
