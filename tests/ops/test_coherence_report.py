@@ -10,10 +10,11 @@ from models.holder import ModelHolder
 from models.pipeline import run_training
 from models.registry import get_version
 from tests.ops.conftest import OpsServices
+from tests.support.apps import make_test_app
 
 
 def test_run_reports_reconciliation_per_level_and_the_holder_serves_coherent_numbers(
-    services: OpsServices,
+    services: OpsServices, tmp_path: Path
 ) -> None:
     outcomes = run_training(services.engine, services.config, source="test")
     methods = {o.reconciliation["method"] for o in outcomes.values()}
@@ -26,7 +27,8 @@ def test_run_reports_reconciliation_per_level_and_the_holder_serves_coherent_num
         assert json.loads(report.read_text())["reconciliation"] == coherence
         markdown = (report.parent / "report.md").read_text()
         assert "## Coherence across levels" in markdown and "Reconciled with the other levels" in markdown
-        assert "Reconciled with the other levels" in format_outcome(outcome)
+        with make_test_app(tmp_path / "app").server.app_context():  # the CLI's language lives in the app
+            assert "Reconciled with the other levels" in format_outcome(outcome)
     holder = ModelHolder(services.engine, poll_seconds=60)
     snap = holder.snapshot()
     assert snap.coherence.coherent
