@@ -19,7 +19,7 @@ import json
 import os
 import threading
 import uuid
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -145,6 +145,47 @@ def write_snapshot(
     Why this order: every file is complete before the row exists, so a reader that sees the row can
     always read them; if a write or the insert fails the files are removed and nothing is registered.
     """
+    staged = stage_snapshot(
+        folder,
+        level=level,
+        model_version=model_version,
+        origin=origin,
+        freq=freq,
+        reason=reason,
+        points=points,
+        series_rows=series_rows,
+        meta=meta,
+        row_group_rows=row_group_rows,
+    )
+    return register_snapshots(engine, [staged])[0]
+
+
+@dataclass(frozen=True)
+class StagedSnapshot:
+    """A snapshot's files written completely but not registered yet (``register_snapshots``)."""
+
+    values: dict
+
+
+def stage_snapshot(
+    folder: str | os.PathLike[str],
+    *,
+    level: str,
+    model_version: str,
+    origin: dt.date | pd.Timestamp,
+    freq: str,
+    reason: str,
+    points: pd.DataFrame,
+    series_rows: pd.DataFrame | None = None,
+    meta: Mapping | None = None,
+    row_group_rows: int = ROW_GROUP_ROWS,
+) -> StagedSnapshot:
+    """The files of a snapshot (as ``write_snapshot``) written, the row not inserted yet.
+
+    Why separate: snapshots of several levels that belong together (reconciled with each other) are
+    registered in one transaction, so a reader never sees some levels' new numbers with the others' old.
+    A failed write removes its files.
+    """
     table = _table(points)
     extra = None if series_rows is None else _series_table(series_rows)
     payload = None if meta is None else json.dumps(dict(meta), allow_nan=False).encode("utf-8")
@@ -163,26 +204,40 @@ def write_snapshot(
         for file in _files(path):
             file.unlink(missing_ok=True)
         raise
-    origin_date = pd.Timestamp(origin).date()
-    values = {
-        "level": level,
-        "model_version": str(model_version),
-        "origin": origin_date,
-        "freq": freq,
-        "reason": reason,
-        "created_at": created,
-        "path": str(path),
-        "n_series": int(pc.count_distinct(table["series_id"]).as_py()) if len(table) else 0,
-        "n_rows": len(table),
-    }
+    return StagedSnapshot(
+        {
+            "level": level,
+            "model_version": str(model_version),
+            "origin": pd.Timestamp(origin).date(),
+            "freq": freq,
+            "reason": reason,
+            "created_at": created,
+            "path": str(path),
+            "n_series": int(pc.count_distinct(table["series_id"]).as_py()) if len(table) else 0,
+            "n_rows": len(table),
+        }
+    )
+
+
+def discard_staged(staged: Iterable[StagedSnapshot]) -> None:
+    """Remove the files of snapshots that will not be registered."""
+    for one in staged:
+        for file in _files(Path(one.values["path"])):
+            file.unlink(missing_ok=True)
+
+
+def register_snapshots(engine: Engine, staged: Sequence[StagedSnapshot]) -> list[SnapshotInfo]:
+    """Register ``staged`` snapshots in one transaction (all or none; the files are removed on failure)."""
     try:
         with engine.begin() as conn:
-            new_id = conn.execute(insert(ForecastSnapshot).values(**values)).inserted_primary_key[0]
+            ids = [
+                conn.execute(insert(ForecastSnapshot).values(**one.values)).inserted_primary_key[0]
+                for one in staged
+            ]
     except BaseException:
-        for file in _files(path):
-            file.unlink(missing_ok=True)
+        discard_staged(staged)
         raise
-    return SnapshotInfo(id=int(new_id), **values)
+    return [SnapshotInfo(id=int(i), **one.values) for i, one in zip(ids, staged, strict=True)]
 
 
 def list_snapshots(

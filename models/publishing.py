@@ -43,10 +43,12 @@ from data.forecast_store import (
     SERVING_FORMAT,
     SERVING_ROW_GROUP_ROWS,
     SnapshotInfo,
+    StagedSnapshot,
     prune_snapshots,
+    register_snapshots,
     servable,
     served_snapshots,
-    write_snapshot,
+    stage_snapshot,
 )
 from data.queries import list_products
 from data.reporting import complete_sales, load_reporting
@@ -230,13 +232,26 @@ def publish_forecaster(
 
     Registering the row is the pointer change every worker picks up (``served_snapshots``).
     """
+    staged = stage_forecaster(folder, model, reason=reason, paths=paths, coherence=coherence)
+    return register_snapshots(engine, [staged])[0]
+
+
+def stage_forecaster(
+    folder: str,
+    model: LevelForecaster,
+    *,
+    reason: str,
+    paths: np.ndarray | None = None,
+    coherence: Coherence | None = None,
+) -> StagedSnapshot:
+    """The files of ``publish_forecaster``'s snapshot, written but not registered (levels published
+    together are registered in one transaction: ``register_snapshots``)."""
     if reason not in REASONS:
         raise ValueError(f"unknown publishing reason {reason!r}; expected one of {', '.join(REASONS)}")
     if not model.version:
         raise ValueError("only a registered version can be published (the forecaster has no version id)")
     paths = published_paths({model.level: model})[0][model.level] if paths is None else paths
-    return write_snapshot(
-        engine,
+    return stage_snapshot(
         folder,
         level=model.level,
         model_version=model.version,
@@ -336,14 +351,13 @@ def publish_levels(
             continue
         models[level] = (model, moved, time.perf_counter() - started)
     paths, coherence = _reconciled_paths(engine, {level: m for level, (m, _, _) in models.items()})
-    done = []
-    for level, (model, moved, spent) in models.items():
+    staged: dict[str, tuple[StagedSnapshot, float]] = {}
+    for level, (model, _moved, spent) in models.items():
         if level not in reasons and (coherence is None or not coherence.coherent):
             continue  # its own numbers did not change: its snapshot stays
         started = time.perf_counter()
         try:
-            snap = publish_forecaster(
-                engine,
+            one = stage_forecaster(
                 settings.model_dir,
                 model,
                 reason=reasons.get(level, "coherence"),
@@ -353,10 +367,20 @@ def publish_levels(
         except Exception:
             logger.error("publishing the forecasts of level %s failed", level, exc_info=True)
             continue
-        seconds = spent + time.perf_counter() - started
+        staged[level] = (one, spent + time.perf_counter() - started)
+    # One transaction: every worker swaps to the whole reconciled set at once, never to part of it.
+    try:
+        registered = register_snapshots(engine, [one for one, _ in staged.values()])
+    except Exception:
+        logger.error("registering the published forecasts of %s failed", ", ".join(staged), exc_info=True)
+        registered = []
+    done = []
+    for snap in registered:
+        model, moved, _ = models[snap.level]
+        seconds = staged[snap.level][1]
         logger.info(
             "published %s %s (%s, origin %s) in %.1fs",
-            level,
+            snap.level,
             model.version,
             snap.reason,
             snap.origin,
@@ -364,7 +388,7 @@ def publish_levels(
         )
         done.append(
             Published(
-                level, str(model.version), snap.id, snap.origin, moved, round(seconds, 3), snap.n_series
+                snap.level, str(model.version), snap.id, snap.origin, moved, round(seconds, 3), snap.n_series
             )
         )
     apply_retention(engine, settings)

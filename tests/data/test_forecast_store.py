@@ -17,6 +17,8 @@ from data.forecast_store import (
     list_snapshots,
     prune_snapshots,
     read_points,
+    register_snapshots,
+    stage_snapshot,
     write_snapshot,
 )
 from data.schema import ForecastSnapshot
@@ -51,6 +53,27 @@ def test_a_snapshot_round_trips_and_is_registered(engine, tmp_path):
     back = read_points(info)
     expected = _points(["store=A|product=x", "store=B|product=y"])
     pd.testing.assert_frame_equal(back, expected)
+
+
+def test_snapshots_published_together_are_registered_all_or_none(engine, tmp_path):
+    """Levels reconciled together become visible in one transaction; a failed registration leaves
+    no row and no file of any of them."""
+    args = {"model_version": "v1", "origin": dt.date(2023, 12, 31), "freq": "D", "reason": "coherence"}
+    staged = [
+        stage_snapshot(tmp_path, level=lv, points=_points([f"{lv}-series"]), **args)
+        for lv in ("store", "category")
+    ]
+    assert list_snapshots(engine) == []  # files written, nothing visible yet
+    infos = register_snapshots(engine, staged)
+    assert [i.level for i in infos] == ["store", "category"]
+    assert [i.id for i in list_snapshots(engine)] == [i.id for i in infos]
+    good = stage_snapshot(tmp_path, level="product", points=_points(["p"]), **args)
+    bad = stage_snapshot(tmp_path, level="store", points=_points(["s"]), **args)
+    bad.values["model_version"] = None  # NOT NULL: the insert fails after the first row of the batch
+    with pytest.raises(Exception):  # noqa: B017 - the driver's integrity error
+        register_snapshots(engine, [good, bad])
+    assert [i.id for i in list_snapshots(engine)] == [i.id for i in infos]
+    assert not os.path.exists(good.values["path"]) and not os.path.exists(bad.values["path"])
 
 
 def test_reading_some_series_returns_only_those(engine, tmp_path):
