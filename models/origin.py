@@ -28,16 +28,22 @@ from models.training import fit_predict
 
 
 def move_origin(
-    model: LevelForecaster, sales: pd.DataFrame, *, holidays: str, random_state: int = 0
+    model: LevelForecaster,
+    sales: pd.DataFrame,
+    *,
+    holidays: str,
+    random_state: int = 0,
+    events: tuple[tuple[pd.Timestamp, str | None], ...] = (),
 ) -> LevelForecaster:
-    """``model`` re-forecast from the history in ``sales`` (the complete sales of every level).
+    """``model`` re-forecast from the history in ``sales`` (the complete sales of every level), with the
+    events calendar ``events`` as the global models' feature (as in training).
 
     The result has the same version, parameters, metrics and calibration; its history, scales,
     paths and ``data_range`` come from ``sales``. Series new since training get the selection's
     default configuration; series that disappeared are no longer served. Raises ``ValueError`` when
     ``sales`` is at another frequency than the model.
     """
-    panel = level_panel(sales, model.level, model.freq, holidays)
+    panel = level_panel(sales, model.level, model.freq, holidays, events)
     if panel.alias != model.alias:
         raise ValueError(f"the sales are on the {panel.alias!r} grid, the model on {model.alias!r}")
     with threadpool_limits(1):

@@ -36,6 +36,7 @@ import numpy as np
 import pandas as pd
 from sqlalchemy import Engine
 
+from data.events import event_pairs
 from data.forecast_store import (
     BACKTEST_KIND,
     HISTORY_KIND,
@@ -271,6 +272,7 @@ class _CompleteSales:
     def __init__(self, engine: Engine, silent_days: int) -> None:
         self._engine, self._silent, self._frame = engine, silent_days, None
         self._reporting = None
+        self._events: tuple[tuple[pd.Timestamp, str | None], ...] | None = None
 
     def through(self) -> pd.Timestamp | None:
         """The newest complete date (one grouped query, no sales read); None without sales."""
@@ -278,6 +280,12 @@ class _CompleteSales:
             self._reporting = load_reporting(self._engine, silent_days=self._silent)
         through = self._reporting.complete_through
         return None if through is None else pd.Timestamp(through)
+
+    def events(self) -> tuple[tuple[pd.Timestamp, str | None], ...]:
+        """The events calendar (the global models' feature), read once per publishing run."""
+        if self._events is None:
+            self._events = event_pairs(self._engine)
+        return self._events
 
     def get(self) -> pd.DataFrame | None:
         """The sales up to the newest complete date (None without sales)."""
@@ -343,7 +351,7 @@ def publish_levels(
             frame = sales.get() if moved else None
             moved = frame is not None
             if moved:
-                model = move_origin(model, frame, holidays=settings.holidays)
+                model = move_origin(model, frame, holidays=settings.holidays, events=sales.events())
         except Exception:
             logger.error(
                 "re-forecasting level %s failed; it keeps its published forecasts", level, exc_info=True

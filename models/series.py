@@ -236,8 +236,8 @@ def level_panel(
     level: str,
     freq: str,
     holidays: str = "BR",
-    grid: tuple[str, pd.DatetimeIndex] | None = None,
     events: tuple[tuple[pd.Timestamp, str | None], ...] = (),
+    grid: tuple[str, pd.DatetimeIndex] | None = None,
 ) -> Panel:
     """All series of ``level`` (each store's and all stores') as a Panel on the dataset's regular grid.
 
