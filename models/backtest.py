@@ -230,7 +230,8 @@ def cross_validate(
 ) -> list[list[np.ndarray]]:
     """CV in two passes: expensive local families first on a sample of their series, on the rest only
     where the sample shows they can pay for themselves (``selection.screen_split``, ``pays_off``)."""
-    first, rest = screen_split(panel, configs, scopes)
+    named = config.families is not None  # families named explicitly run on every series, unscreened
+    first, rest = (scopes, {}) if named else screen_split(panel, configs, scopes)
     preds = run_cv(panel, configs, first, positions, folds.horizon, config, report)
     if not rest:
         return preds
@@ -247,11 +248,13 @@ def cross_validate(
 
 
 def task_count(
-    panel: Panel, configs: list[dict], scopes: dict[int, np.ndarray], n_folds: int, n_jobs: int
+    panel: Panel, configs: list[dict], scopes: dict[int, np.ndarray], n_folds: int, config: TrainingConfig
 ) -> int:
     """Most CV tasks ``cross_validate`` reports (for the progress total; screened-out rows report none)."""
+    n_jobs = config.n_jobs
     workers = max(1, (os.cpu_count() or 1) if n_jobs < 0 else n_jobs)
-    first, rest = screen_split(panel, configs, scopes)
+    named = config.families is not None
+    first, rest = (scopes, {}) if named else screen_split(panel, configs, scopes)
     total = sum(min(len(rows), 2 * workers) for rows in rest.values())
     for ci in range(len(configs)):
         if ci in first:

@@ -260,7 +260,7 @@ def train_level(
     tasks = (
         len(configs)
         if config.fixed is not None
-        else task_count(panel, configs, scopes, len(positions), config.n_jobs)
+        else task_count(panel, configs, scopes, len(positions), config)
     )
     total = tasks + 1
     step = [0]
