@@ -8,11 +8,13 @@ keyed by the variable name without the prefix (``{"DATABASE_URL": ..., "TRAIN_FO
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import datetime as dt
 import json
 import os
 import secrets
+import tempfile
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, fields
 from pathlib import Path
@@ -294,17 +296,27 @@ def _from_overrides(overrides: Mapping[str, Any]) -> dict[str, Any]:
 
 
 def _demo_secret_key(instance_dir: Path) -> str:
-    """Read the demo secret key from instance/, generating it once so sessions survive restarts."""
+    """Read the demo secret key from instance/, generating it once so sessions survive restarts.
+
+    Several gunicorn workers may start on a fresh instance at once: each writes its candidate to a
+    private temporary file and hard-links it to the final name, which only the first one wins; the
+    others read the winner's key, so every worker signs sessions with the same key.
+    """
     path = instance_dir / "secret_key"
     if path.exists():
         return path.read_text().strip()
     instance_dir.mkdir(parents=True, exist_ok=True)
-    key = secrets.token_hex(32)
-    tmp = path.with_suffix(".tmp")
-    tmp.write_text(key)
-    tmp.chmod(0o600)
-    tmp.replace(path)
-    return key
+    fd, tmp_name = tempfile.mkstemp(prefix=".secret_key.", dir=instance_dir)
+    tmp = Path(tmp_name)
+    try:
+        with os.fdopen(fd, "w") as handle:
+            handle.write(secrets.token_hex(32))
+        tmp.chmod(0o600)
+        with contextlib.suppress(FileExistsError):
+            os.link(tmp, path)
+    finally:
+        tmp.unlink(missing_ok=True)
+    return path.read_text().strip()
 
 
 def _with_paths(values: dict[str, Any]) -> dict[str, Any]:

@@ -252,7 +252,7 @@ def cluster(mode: str) -> Iterator[tuple[str | None, list[int]]]:
         return
     from distributed import Client, LocalCluster
 
-    with LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None) as local:
+    with LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=":0") as local:
         with Client(local) as client:
             pids = list(client.run(lambda: __import__("os").getpid()).values())
             client.run(lambda: __import__("models.training") and None)  # a running cluster has it loaded

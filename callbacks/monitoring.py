@@ -14,11 +14,13 @@ import pandas as pd
 from dash import ALL, Dash, Input, Output, State, ctx, dcc, no_update
 
 from callbacks.catalogue import CatalogueCache
-from callbacks.export import export_filename
+from callbacks.export import XLSX_HEADINGS, export_filename
 from callbacks.forecast import filter_values, selection, view_series_id
 from callbacks.guards import admin_only, current_scope
 from callbacks.inputs import view_state
 from components import ids
+from components.formatting import freq_text
+from components.i18n import N_, _
 from components.monitoring import (
     accuracy_figure,
     accuracy_note,
@@ -38,6 +40,8 @@ from services.monitoring import (
 )
 from services.scoping import StoreNotAllowed, StoreScope
 
+HEADINGS = {"origin": N_("Forecast made with sales up to"), "actual": N_("Actual (R$)"), **XLSX_HEADINGS}
+ABOUT_FIELDS = (N_("level"), N_("series"), N_("complete through"), N_("granularity"))
 SHOWN = {"display": "block"}
 HIDDEN = {"display": "none"}
 
@@ -73,17 +77,17 @@ def accuracy_download(view: ForecastVsActual | None, state: ViewState, kind: str
     if kind == "csv":
         return dcc.send_data_frame(frame.to_csv, name, index=False)
     buffer = io.BytesIO()
+    values = (_(view.level), view.series_id, str(view.through), freq_text(view.freq).name)
     about = pd.DataFrame(
         {
-            "field": ["level", "series", "complete through", "frequency"],
-            "value": [
-                spreadsheet_safe(v) for v in (view.level, view.series_id, str(view.through), view.freq)
-            ],
+            _("field"): [_(name) for name in ABOUT_FIELDS],
+            _("value"): [spreadsheet_safe(v) for v in values],  # ids hold names typed in uploaded files
         }
     )
+    headings = {column: _(heading) for column, heading in HEADINGS.items()}
     with pd.ExcelWriter(buffer, engine="openpyxl") as writer:
-        frame.to_excel(writer, sheet_name="Forecast vs actual", index=False)
-        about.to_excel(writer, sheet_name="View", index=False)
+        frame.rename(columns=headings).to_excel(writer, sheet_name=_("Forecast vs actual")[:31], index=False)
+        about.to_excel(writer, sheet_name=_("View")[:31], index=False)
     return dcc.send_bytes(buffer.getvalue(), name)
 
 

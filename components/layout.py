@@ -16,6 +16,7 @@ TABS = (
     ("product", N_("Product"), "bi-box-seam"),
 )
 ADMIN_TAB = ("admin", N_("Admin"), "bi-gear")
+LANGUAGE_CODES = {"pt_BR": "PT", "en": "EN"}
 ROLE_NAMES = {"admin": N_("admin"), "manager": N_("manager")}
 BRAND_COLOR = "primary"
 
@@ -39,22 +40,23 @@ def logout_form(csrf_token: str) -> html.Form:
 
 
 def language_form(csrf_token: str) -> html.Form:
-    """The navbar's language switch: a POST (with the CSRF token) that saves the user's choice; the
-    current language is marked and not offered again."""
+    """The navbar's language switch: a POST (with the CSRF token) that saves the user's choice. It
+    offers the other language by its short code (``EN`` / ``PT``, narrow enough for a phone's bar),
+    named in full for screen readers and as a tooltip."""
     current = language()
     return html.Form(
         [
             dcc.Input(type="hidden", name="csrf_token", value=csrf_token, id="nav-language-token"),
-            html.Span(LANGUAGE_NAMES[current], className="small", id="nav-language", lang=html_lang(current)),
             *[
                 html.Button(
-                    LANGUAGE_NAMES[code],
+                    [html.I(className="bi bi-translate me-1"), LANGUAGE_CODES[code]],
                     type="submit",
                     name="language",
                     value=code,
                     lang=html_lang(code),
-                    title=_("Change the language"),
-                    className="btn btn-link btn-sm link-light p-0 ms-2 align-baseline",
+                    title=LANGUAGE_NAMES[code],
+                    **{"aria-label": LANGUAGE_NAMES[code]},
+                    className="btn btn-link btn-sm link-light p-0 align-baseline",
                     id=f"nav-language-{code}",
                 )
                 for code in LANGUAGES

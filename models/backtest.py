@@ -267,7 +267,8 @@ def cross_validate(
     """CV in two passes: expensive local families first on a sample of their series, on the rest only
     where the sample shows they can pay for themselves (``selection.screen_split``, ``pays_off``)."""
     compute = compute or LocalCompute(config.n_jobs)
-    first, rest = screen_split(panel, configs, scopes)
+    named = config.families is not None  # families named explicitly run on every series, unscreened
+    first, rest = (scopes, {}) if named else screen_split(panel, configs, scopes)
     preds = run_cv(panel, configs, first, positions, folds.horizon, config, report, compute)
     if not rest:
         return preds
@@ -286,10 +287,16 @@ def cross_validate(
 
 
 def task_count(
-    panel: Panel, configs: list[dict], scopes: dict[int, np.ndarray], n_folds: int, workers: int
+    panel: Panel,
+    configs: list[dict],
+    scopes: dict[int, np.ndarray],
+    n_folds: int,
+    config: TrainingConfig,
+    workers: int,
 ) -> int:
     """Most CV tasks ``cross_validate`` reports (for the progress total; screened-out rows report none)."""
-    first, rest = screen_split(panel, configs, scopes)
+    named = config.families is not None
+    first, rest = (scopes, {}) if named else screen_split(panel, configs, scopes)
     total = sum(len(chunks(rows, workers)) for rows in rest.values())
     for ci in range(len(configs)):
         if ci in first:

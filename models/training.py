@@ -273,7 +273,7 @@ def _train_level(
     tasks = (
         len(configs)
         if config.fixed is not None
-        else task_count(panel, configs, scopes, len(positions), compute.workers)
+        else task_count(panel, configs, scopes, len(positions), config, compute.workers)
     )
     total = tasks + 1
     step = [0]

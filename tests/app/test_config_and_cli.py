@@ -154,3 +154,17 @@ def test_cli_commands_need_no_secret_key_but_serving_does(tmp_path):
     served = _run(env, str(BIN / "python"), "-c", "import wsgi")  # what gunicorn and `flask run` do
     assert served.returncode == 1 and "TRENDSALES_SECRET_KEY is not set" in served.stderr
     assert not (tmp_path / "secret_key").exists()  # no key was generated or kept for production
+
+
+def test_workers_starting_together_on_a_fresh_instance_share_one_secret_key(tmp_path):
+    """Sixteen processes generate the demo key at once: all end with the same key, no temp file left."""
+    import multiprocessing
+
+    from app.config import _demo_secret_key
+
+    context = multiprocessing.get_context("fork")
+    with context.Pool(8) as pool:
+        keys = pool.map(_demo_secret_key, [tmp_path] * 16)
+    assert len(set(keys)) == 1
+    assert (tmp_path / "secret_key").read_text().strip() == keys[0]
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["secret_key"]

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import numpy as np
+import pandas as pd
 
-from models.selection import select_per_series
+from models.selection import pays_off, screen_split, select_per_series
+from models.series import Panel
 
 WEIGHTS = np.ones(1)
 
@@ -66,3 +68,33 @@ def test_seasonal_naive_serves_a_series_where_it_is_clearly_best() -> None:
     actual, preds = _case(errors)
     choice, best = select_per_series(actual, preds, WEIGHTS)
     assert best == 1 and choice[7] == 0 and (np.delete(choice, 7) == 1).all()
+
+
+def _panel(n: int) -> Panel:
+    """n daily series whose recent volume falls with their index (series 0 is the largest)."""
+    dates = pd.date_range("2024-01-01", periods=120, freq="D")
+    values = np.outer(np.arange(n, 0, -1), np.ones(len(dates))).astype(float)
+    return Panel(tuple(f"s{i}" for i in range(n)), dates, values, "D", "D")
+
+
+def test_screening_samples_the_largest_series_of_expensive_local_families() -> None:
+    panel = _panel(60)
+    configs = [{"family": "seasonal_naive"}, {"family": "ets"}, {"family": "intermittent", "model": "TSB"}]
+    scopes = {1: np.arange(60), 2: np.arange(10)}
+    first, rest = screen_split(panel, configs, scopes)
+    assert list(first[1]) == list(range(12))  # 20% of 60, the largest first
+    assert list(rest[1]) == list(range(12, 60))
+    assert list(first[2]) == list(range(10)) and 2 not in rest  # cheap families are not screened
+    small, none_left = screen_split(_panel(8), configs, {1: np.arange(8)})
+    assert list(small[1]) == list(range(8)) and not none_left
+
+
+def test_a_screened_family_extends_only_when_close_to_the_best_full_model() -> None:
+    n = 20
+    sample = np.arange(n) < 4
+    full_err = np.full((3, n), 1.0)
+    close = np.where(sample, 1.01, np.nan)[None, :].repeat(3, axis=0)
+    far = np.where(sample, 1.3, np.nan)[None, :].repeat(3, axis=0)
+    actual, preds = _case(np.stack([full_err + 1.0, full_err, close, far]))
+    assert pays_off(actual, preds, WEIGHTS, 2, [0, 1])
+    assert not pays_off(actual, preds, WEIGHTS, 3, [0, 1])

@@ -96,6 +96,8 @@ def test_the_export_lists_each_origin_up_to_the_complete_date(archived):
 
     sheets = pd.read_excel(io.BytesIO(base64.b64decode(xlsx["content"])), sheet_name=None)
     assert list(sheets) == ["Forecast vs actual", "View"] and len(sheets["Forecast vs actual"]) == 35
+    headings = list(sheets["Forecast vs actual"].columns)  # outside a request: the source language
+    assert headings[:4] == ["Forecast made with sales up to", "Date", "Actual (R$)", "Forecast (R$)"]
 
 
 def test_a_store_outside_the_scope_is_refused_and_nothing_archived_hides_the_card(archived, engine):

@@ -21,7 +21,7 @@ def local_cluster(workers: int = 2) -> Iterator[str]:
         threads_per_worker=1,
         processes=True,
         host="127.0.0.1",
-        dashboard_address=None,
+        dashboard_address=":0",
         memory_limit="2GiB",
     )
     try:
