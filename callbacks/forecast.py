@@ -15,7 +15,7 @@ from typing import Any
 
 import dash_bootstrap_components as dbc
 import pandas as pd
-from dash import ALL, Dash, Input, Output, ctx, html
+from dash import ALL, Dash, Input, Output, ctx, dcc, html
 
 from callbacks.catalogue import CatalogueCache
 from callbacks.guards import current_scope
@@ -23,10 +23,10 @@ from callbacks.inputs import pattern_values, view_state
 from components import ids
 from components.figures import empty_figure
 from components.forecast_figures import breakdown_figure, forecast_figure
-from components.formatting import FREQ_TEXT, format_brl, format_percent, periods_text
+from components.formatting import FREQ_TEXT, format_brl, format_brl_short, format_percent, periods_text
 from components.kpis import compute_kpis, kpi_cards
 from components.model_card import ModelFacts, model_card
-from components.state import Catalogue, ViewState
+from components.state import Catalogue, ViewState, drill_target, to_query
 from data.reporting import Reporting
 from models.holder import ModelUnavailableError
 from models.series import series_id
@@ -44,7 +44,10 @@ from services.forecast_view import (
 from services.scoping import ALL_STORES, StoreScope, scoped
 
 TOP_PRODUCTS = 10
+GRAPH_STYLE = {"minHeight": "440px"}
+EMPTY_GRAPH_STYLE = {"height": "160px"}  # an empty state is a message, not a large blank box
 TRAIN_HINT = "An administrator trains models with `flask --app wsgi train` (or from the Admin tab)."
+EMPTY_HINT = "Nothing to forecast or export here: choose another store or product above."
 MODEL_BROKEN = "The served model could not be loaded; the administrator has been told."
 
 
@@ -60,9 +63,14 @@ class ViewOutput:
     breakdown: Any
     alert: Any
     breakdown_note: Any = None
+    exportable: bool = False  # a forecast is drawn: the CSV/Excel/PNG buttons work
+    chart: bool = False  # the figure is a chart (else a short message: the graph shrinks to it)
+    breakdown_list: Any = None
 
     def as_tuple(self) -> tuple[Any, ...]:
-        """The outputs in the order the callback declares them."""
+        """The outputs in the order the callback declares them (the three export buttons get
+        ``disabled`` = not exportable; the chart shrinks to its message when nothing is drawn)."""
+        blocked = not self.exportable
         return (
             self.figure,
             self.title,
@@ -72,6 +80,11 @@ class ViewOutput:
             self.breakdown,
             self.alert,
             self.breakdown_note,
+            blocked,
+            blocked,
+            blocked,
+            GRAPH_STYLE if self.exportable or self.chart else EMPTY_GRAPH_STYLE,
+            self.breakdown_list,
         )
 
 
@@ -148,6 +161,21 @@ def selection_history(
     return recorded_history(engine, state.freq, through=through, scope=scope, **selection(state))
 
 
+def view_reported(
+    holder: Any, engine: Any, cache: CatalogueCache, state: ViewState, scope: StoreScope = ALL_STORES
+) -> Any:
+    """The recorded sales the chart of ``state`` continues its model's history with (None when the
+    view has no model or no reporting facts), so an export holds the history as drawn."""
+    catalogue = cache.get().within(scope.stores)
+    if holder is None or catalogue.reporting is None or not scope.allows(state.store):
+        return None
+    try:
+        model = scoped(HolderSource.of(holder), scope).model(state.tab)
+    except ModelUnavailableError:
+        return None
+    return reported_sales(engine, catalogue.reporting, model.data_range[1], scope=scope, **selection(state))
+
+
 def history_only_figure(history: pd.Series, freq: str) -> Any:
     """The recorded history alone (when no model serves the selection)."""
     if history.empty:
@@ -193,6 +221,27 @@ def breakdown_view(source: ModelSource, state: ViewState, catalogue: Catalogue) 
     shown = totals.head(TOP_PRODUCTS) if state.tab == "category" else totals
     title = f"Next {periods_text(state.horizon, state.freq)}"
     return breakdown_figure(shown, title=title, drill=drill), totals
+
+
+def breakdown_links(totals: pd.Series, state: ViewState) -> html.Div | None:
+    """The breakdown as a list of links, largest first, each opening the same view as clicking its bar:
+    the drill-down for keyboards and screen readers (a bar of the chart cannot take the focus)."""
+    if totals.empty:
+        return None
+    shown = totals.head(TOP_PRODUCTS) if state.tab == "category" else totals
+    items = []
+    for label, value in shown.items():
+        path, target = drill_target(state, str(label))
+        items.append(
+            html.Li(
+                [dcc.Link(str(label), href=path + to_query(target)), f" {format_brl_short(float(value))}"],
+                className="list-inline-item me-3",
+            )
+        )
+    return html.Div(
+        [html.Span("Open: ", className="me-1"), html.Ul(items, className="list-inline d-inline mb-0")],
+        className="small px-1",
+    )
 
 
 def breakdown_note(
@@ -288,14 +337,26 @@ def render_view(
     if not scope.allows(state.store):
         message = f"The store {state.store} is not available to you. Choose one of your stores."
         return ViewOutput(
-            empty_figure(message), title, "", [], None, empty_figure(""), _alert(message, icon="bi-lock")
+            empty_figure(message, height=160),
+            title,
+            "",
+            [],
+            None,
+            empty_figure(""),
+            _alert(message, icon="bi-lock"),
         )
     if catalogue.empty:
         message = "No sales data yet. " + TRAIN_HINT.replace(
             "trains models", "imports sales and trains models"
         )
         return ViewOutput(
-            empty_figure("No sales data yet."), title, "", [], None, empty_figure(""), _alert(message)
+            empty_figure("No sales data yet.", height=160),
+            title,
+            "",
+            [],
+            None,
+            empty_figure(""),
+            _alert(message),
         )
     source = scoped(HolderSource.of(holder), scope) if holder is not None else None
     try:
@@ -311,27 +372,46 @@ def render_view(
         if state.tab == "product" and state.product and source is not None:
             breakdown, totals = breakdown_view(source, state, catalogue)
         return ViewOutput(
-            empty_figure(problem),
+            empty_figure(problem, height=160),
             title,
             "",
-            [],
+            empty_kpis(problem),
             card,
             breakdown,
             _alert(problem),
             breakdown_note(totals, None, state),
+            breakdown_list=breakdown_links(totals, state),
         )
     if model is None and source is not None and source.refused_version(state.tab):
         history = selection_history(engine, state, catalogue.reporting, scope)
         message = f"{MODEL_BROKEN} Only recorded sales are shown until it is fixed."
         card = _alert(MODEL_BROKEN, "danger")
         figure = history_only_figure(history, state.freq)
-        return ViewOutput(figure, title, "", [], card, empty_figure(MODEL_BROKEN), _alert(message, "danger"))
+        return ViewOutput(
+            figure,
+            title,
+            "",
+            [],
+            card,
+            empty_figure(MODEL_BROKEN),
+            _alert(message, "danger"),
+            chart=not history.empty,
+        )
     if model is None:
         history = selection_history(engine, state, catalogue.reporting, scope)
         message = f"No {state.tab} forecasting model yet, so only recorded sales are shown. {TRAIN_HINT}"
         card = _alert("No model yet. " + TRAIN_HINT, "secondary", "bi-info-circle")
         figure = history_only_figure(history, state.freq)
-        return ViewOutput(figure, title, "", [], card, empty_figure("No model yet."), _alert(message, "info"))
+        return ViewOutput(
+            figure,
+            title,
+            "",
+            [],
+            card,
+            empty_figure("No model yet."),
+            _alert(message, "info"),
+            chart=not history.empty,
+        )
     sid = view_series_id(state)
     if sid not in model.series_ids:
         history = selection_history(engine, state, catalogue.reporting, scope)
@@ -340,7 +420,9 @@ def render_view(
             f"arrived. It appears after the next training. {TRAIN_HINT}"
         )
         figure = history_only_figure(history, state.freq)
-        return ViewOutput(figure, title, "", [], card, empty_figure(""), _alert(message, "info"))
+        return ViewOutput(
+            figure, title, "", [], card, empty_figure(""), _alert(message, "info"), chart=not history.empty
+        )
     reported = None
     if catalogue.reporting is not None:
         reported = reported_sales(
@@ -349,7 +431,9 @@ def render_view(
     try:
         view = forecast_view(source, view_query(state), reported)
     except ValueError as exc:  # e.g. a horizon longer than the model serves
-        return ViewOutput(empty_figure(str(exc)), title, "", [], None, empty_figure(""), _alert(str(exc)))
+        return ViewOutput(
+            empty_figure(str(exc), height=160), title, "", [], None, empty_figure(""), _alert(str(exc))
+        )
     figure = forecast_figure(
         view.history,
         view.forecast80,
@@ -368,7 +452,40 @@ def render_view(
     note = breakdown_note(totals, headline, state, catalogue.all_stores_label.lower())
     alerts = [newer_sales_notice(model, catalogue, state.tab), reporting_note(catalogue.reporting)]
     alerts = [a for a in alerts if a is not None] or None
-    return ViewOutput(figure, title, forecast_note(view, state), kpis, card, breakdown, alerts, note)
+    return ViewOutput(
+        figure,
+        title,
+        forecast_note(view, state),
+        kpis,
+        card,
+        breakdown,
+        alerts,
+        note,
+        exportable=True,
+        breakdown_list=breakdown_links(totals, state),
+    )
+
+
+def empty_kpis(message: str) -> list[dbc.Col]:
+    """The KPI row of a selection with nothing to forecast: one card saying why and what to do."""
+    return [
+        dbc.Col(
+            dbc.Card(
+                dbc.CardBody(
+                    [
+                        html.I(className="bi bi-info-circle me-2", **{"aria-hidden": "true"}),
+                        html.Span(message),
+                        html.Div(EMPTY_HINT, className="small text-body-secondary mt-1"),
+                    ],
+                    className="py-2 px-3",
+                ),
+                className="shadow-sm border-0",
+                id="kpi-empty",
+            ),
+            xs=12,
+            className="mb-3",
+        )
+    ]
 
 
 def reporting_note(reporting: Reporting | None) -> dbc.Alert | None:
@@ -429,6 +546,11 @@ def register(app: Dash, services: Any, cache: CatalogueCache) -> None:
         Output(ids.BREAKDOWN_GRAPH, "figure"),
         Output(ids.VIEW_ALERT, "children"),
         Output(ids.BREAKDOWN_NOTE, "children"),
+        Output(ids.EXPORT_CSV, "disabled"),
+        Output(ids.EXPORT_XLSX, "disabled"),
+        Output(ids.EXPORT_PNG, "disabled"),
+        Output(ids.FORECAST_GRAPH, "style"),
+        Output(ids.BREAKDOWN_LIST, "children"),
         Input({"type": ids.FILTER, "name": ALL}, "value"),
     )
     def update_view(_values: list[Any]) -> tuple[Any, ...]:

@@ -31,7 +31,6 @@ class FrequencyText:
     many: str  # "weeks"
     axis_title: str  # x axis of the forecast chart
     hover_date: str  # strftime of a period in the chart's hover
-    range_buttons: tuple[tuple[int, str, str], ...]  # chart zoom buttons: (count, label, step)
     naive_rule: str  # what the seasonal-naive baseline does, for the model card
     horizon_presets: tuple[int, ...]  # horizon dropdown choices (the model's limit cuts them)
     default_horizon: int  # horizon of a view that names none
@@ -44,7 +43,6 @@ _TEXT = {
         many="days",
         axis_title="Day",
         hover_date="%a %d %b %Y",
-        range_buttons=((1, "1m", "month"), (3, "3m", "month"), (6, "6m", "month"), (1, "1y", "year")),
         naive_rule="repeating last week",
         horizon_presets=(7, 14, 28, 56, 91, 182, 364),
         default_horizon=28,
@@ -55,7 +53,6 @@ _TEXT = {
         many="weeks",
         axis_title="Week (Mon–Sun)",
         hover_date="week of %d %b %Y",
-        range_buttons=((3, "3m", "month"), (6, "6m", "month"), (1, "1y", "year")),
         naive_rule="repeating the same week last year",
         horizon_presets=(4, 8, 13, 26, 52),
         default_horizon=13,
@@ -66,7 +63,6 @@ _TEXT = {
         many="months",
         axis_title="Month",
         hover_date="%b %Y",
-        range_buttons=((1, "1y", "year"), (2, "2y", "year")),
         naive_rule="repeating the same month last year",
         horizon_presets=(1, 3, 6, 12),
         default_horizon=3,
@@ -77,7 +73,6 @@ _TEXT = {
         many="quarters",
         axis_title="Quarter",
         hover_date="%b %Y (quarter)",
-        range_buttons=((2, "2y", "year"), (4, "4y", "year")),
         naive_rule="repeating the same quarter last year",
         horizon_presets=(1, 2, 4, 8),
         default_horizon=2,

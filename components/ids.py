@@ -111,6 +111,11 @@ BREAKDOWN_GRAPH = "breakdown-graph"
 BREAKDOWN_NOTE = "breakdown-note"
 EXPORT_CSV = "export-csv"
 EXPORT_XLSX = "export-xlsx"
+EXPORT_PNG = "export-png"
+COPY_LINK = "copy-link"
+COPY_LINK_STATUS = "copy-link-status"
+COPY_LINK_DONE = "copy-link-done"  # dcc.Store with the "Link copied" text shown after a copy
+BREAKDOWN_LIST = "breakdown-list"  # the keyboard-operable list of the breakdown's bars (drill-down links)
 DOWNLOAD = "forecast-download"
 
 

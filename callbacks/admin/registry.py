@@ -14,6 +14,7 @@ from callbacks.guards import admin_only
 from components import ids
 from components.admin.common import format_number, format_pct, message
 from components.admin.registry import backtest_figure, compare_table, report_view
+from components.forecast_figures import GRAPH_CONFIG
 from models.artifacts import ArtifactError, load_artifact
 from models.registry import RegistryError, VersionInfo, get_version, list_versions
 from models.reports import METRIC_COLUMNS, REPORT_MD, render_markdown
@@ -133,7 +134,7 @@ def compare_versions(engine: Any, first_id: str, second_id: str) -> html.Div:
         return html.Div(parts)
     backtests = {v.id: m.backtest(series) for v, m in zip((first, second), models, strict=True)}
     figure = backtest_figure(backtests, f"Backtest on {series} (out-of-sample CV forecasts)")
-    parts.append(dcc.Graph(figure=figure, config={"displaylogo": False}))
+    parts.append(dcc.Graph(figure=figure, config=GRAPH_CONFIG))
     return html.Div(parts)
 
 

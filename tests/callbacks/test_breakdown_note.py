@@ -55,4 +55,4 @@ def test_rendered_store_view_compares_the_bars_with_the_headline(holder, trained
     headline = float(forecast_view(source, view_query(state)).forecast80["forecast"].sum())
     assert format_brl(float(totals.sum())) in out.breakdown_note
     assert f"the forecast for all stores is {format_brl(headline)}" in out.breakdown_note
-    assert out.as_tuple()[-1] == out.breakdown_note
+    assert out.as_tuple()[7] == out.breakdown_note
