@@ -31,6 +31,27 @@ def _layout() -> html.Div:
     return page_frame(current_user.username, current_user.role, current_user.is_admin, generate_csrf())
 
 
+# Dash's page template with the document language set (screen readers pick their voice from it).
+INDEX_HTML = """<!DOCTYPE html>
+<html lang="en">
+    <head>
+        {%metas%}
+        <title>{%title%}</title>
+        {%favicon%}
+        {%css%}
+    </head>
+    <body>
+        {%app_entry%}
+        <footer>
+            {%config%}
+            {%scripts%}
+            {%renderer%}
+        </footer>
+    </body>
+</html>
+"""
+
+
 def create_dash(server: Flask, services: Services) -> Dash:
     """Build the Dash app on ``server`` with locally served assets and every callback registered."""
     app = Dash(
@@ -42,6 +63,7 @@ def create_dash(server: Flask, services: Services) -> Dash:
         update_title=None,
         serve_locally=True,
         compress=False,
+        index_string=INDEX_HTML,
     )
     app.layout = _layout
     app.validation_layout = html.Div([page_frame("user", "admin", True), *validation_pages(), admin_page()])

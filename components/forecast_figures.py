@@ -288,6 +288,7 @@ def forecast_figure(
     if has_forecast and len(history):
         traces.append(_connector(history, forecast80))
     start = _dates(forecast80["date"][:1])[0] if has_forecast else None
+    shown_range = x_range(history, forecast80, freq)
     layout = base_layout(
         height=440,
         # The legend sits at the top of the figure, above the plot, and wraps inside the plot's width;
@@ -324,8 +325,8 @@ def forecast_figure(
             "ticklabelstandoff": X_TICK_STANDOFF_PX,
             # From the first period of "History shown" (which counts back from the last actual) to the
             # last forecast period: no empty band after the forecast.
-            **x_range(history, forecast80, freq),
-            "rangeslider": {"visible": True, "thickness": 0.07},
+            **shown_range,
+            "rangeslider": {"visible": True, "thickness": 0.07, **shown_range},
         },
         shapes=([_partial_shape(partial, freq)] if has_partial else [])
         + (

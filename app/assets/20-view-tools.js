@@ -11,6 +11,18 @@
         }
         return window.dash_clientside.no_update;
       },
+      // Admin sub-tabs: select the clicked tab, show its panel, hide the others.
+      adminTab: function () {
+        var tabs = ["admin-tab-data", "admin-tab-models", "admin-tab-users", "admin-tab-audit"];
+        var ctx = window.dash_clientside.callback_context;
+        var clicked = ctx.triggered.length ? ctx.triggered[0].prop_id.split(".")[0] : tabs[0];
+        var chosen = tabs.map(function (tab) { return tab === clicked; });
+        return [].concat(
+          chosen.map(function (on) { return on ? "nav-link active" : "nav-link"; }),
+          chosen.map(function (on) { return on ? "true" : "false"; }),
+          chosen.map(function (on) { return !on; })
+        );
+      },
       // Copy the address of the current view (its filters are in the query string).
       copyLink: function (clicks, copiedText) {
         if (!clicks) { return window.dash_clientside.no_update; }
@@ -44,6 +56,28 @@
       }
     });
   }
-  new MutationObserver(function () { labelControls(document); })
+  // Dash's dropdown also keeps an aria-hidden input in the tab order that forwards focus to its button:
+  // take the input out of the tab order and put the (labelled) button in it instead.
+  function focusButtons(root) {
+    root.querySelectorAll("button.dash-dropdown").forEach(function (button) {
+      var proxy = button.previousElementSibling;
+      if (proxy && proxy.classList.contains("dash-dropdown-focus-target") && proxy.tabIndex !== -1) {
+        proxy.tabIndex = -1;
+      }
+      if (!button.disabled && button.tabIndex !== 0) { button.tabIndex = 0; }
+    });
+  }
+  document.addEventListener("focusout", function (event) {
+    if (event.target.matches && event.target.matches("button.dash-dropdown")) {
+      window.setTimeout(function () { focusButtons(document); }, 0);
+    }
+  }, true);
+  // dcc.Upload's file input has no label of its own: name it after its drop zone's text.
+  function labelUploads(root) {
+    root.querySelectorAll("[data-ts-upload] input[type=file]:not([aria-label])").forEach(function (input) {
+      input.setAttribute("aria-label", input.closest("[data-ts-upload]").getAttribute("data-ts-upload"));
+    });
+  }
+  new MutationObserver(function () { labelControls(document); focusButtons(document); labelUploads(document); })
     .observe(document.documentElement, {childList: true, subtree: true});
 })();
