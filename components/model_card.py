@@ -12,15 +12,7 @@ import pandas as pd
 from dash import html
 
 from components.formatting import FREQ_TEXT, format_percent
-
-FAMILY_NAMES = {
-    "theta": "Theta method",
-    "seasonal_naive": "Seasonal naive",
-    "ets": "Exponential smoothing",
-    "hgb": "Gradient boosting",
-    "ridge": "Ridge regression",
-    "combination": "Average of the best models",
-}
+from models.vocabulary import family_name
 
 
 @dataclass(frozen=True)
@@ -47,8 +39,7 @@ def _number(value: Any) -> float | None:
 
 def model_name(params: dict[str, Any]) -> str:
     """A readable name of the model family (``Theta method``), or ``Unknown`` without params."""
-    family = str(params.get("family") or "")
-    return FAMILY_NAMES.get(family, family.replace("_", " ").capitalize() or "Unknown")
+    return family_name(params.get("family"))
 
 
 def accuracy_sentences(facts: ModelFacts) -> list[str]:

@@ -18,6 +18,7 @@ from __future__ import annotations
 import json
 import math
 import platform
+import re
 from importlib import metadata
 from pathlib import Path
 from typing import Any
@@ -25,6 +26,7 @@ from typing import Any
 import pandas as pd
 
 from models.artifacts import write_json_atomic, write_text_atomic
+from models.vocabulary import family_name, metric_name, settings_text
 
 MODEL_FILE = "model.joblib"
 PARAMS_FILE = "best_parameters.json"
@@ -215,21 +217,43 @@ def with_decision(report: dict[str, Any], decision: dict[str, Any]) -> dict[str,
     return {**report, "decision": _jsonable(decision)}
 
 
+COLUMN_NAMES = {
+    "family": "Model",
+    "params": "Settings",
+    "n_folds": "Folds",
+    "fold": "Fold",
+    "cutoff": "Cut-off",
+}
+_MARKDOWN = re.compile(r"([\\`*_{}\[\]()#+!|<>])")
+
+
+def markdown_text(value: Any) -> str:
+    """``value`` as literal Markdown text (brackets, pipes, stars… escaped): a configuration such as
+    ``members=[…](…)`` must not render as a link or break a table."""
+    return _MARKDOWN.sub(r"\\\1", str(value))
+
+
+def _column_name(column: str) -> str:
+    return metric_name(column) if column in METRIC_COLUMNS else COLUMN_NAMES.get(column, column)
+
+
 def _table(rows: list[dict[str, Any]], columns: list[str]) -> list[str]:
     if not rows:
         return ["(none)"]
-    lines = ["| " + " | ".join(columns) + " |", "|" + "---|" * len(columns)]
+    lines = ["| " + " | ".join(_column_name(c) for c in columns) + " |", "|" + "---|" * len(columns)]
     for row in rows:
         cells = []
         for col in columns:
             value = row.get(col)
             if col in METRIC_COLUMNS:
                 cells.append(_fmt(col, value))
+            elif col == "family":
+                cells.append(markdown_text(family_name(value)))
             elif isinstance(value, dict):
                 inner = {k: v for k, v in value.items() if k != "family"}
-                cells.append(", ".join(f"{k}={v}" for k, v in inner.items()) or "-")
+                cells.append(markdown_text(settings_text(inner)) if inner else "-")
             else:
-                cells.append("-" if value is None else str(value))
+                cells.append("-" if value is None else markdown_text(value))
         lines.append("| " + " | ".join(cells) + " |")
     return lines
 
@@ -253,17 +277,17 @@ def render_markdown(report: dict[str, Any]) -> str:
         "",
         "## Winner",
         "",
-        f"Configuration: `{json.dumps(report['best_parameters'], sort_keys=True)}`",
+        f"Configuration: {markdown_text(settings_text(report['best_parameters']))}.",
         "",
         report["baseline_comparison"],
         "",
-        "| metric | winner | seasonal naive |",
+        "| Metric | Winner | Seasonal naive |",
         "|---|---|---|",
     ]
     base = report["baseline_metrics"]
     for m in METRIC_COLUMNS:
         if m in metrics or m in base:
-            lines.append(f"| {m} | {_fmt(m, metrics.get(m))} | {_fmt(m, base.get(m))} |")
+            lines.append(f"| {metric_name(m)} | {_fmt(m, metrics.get(m))} | {_fmt(m, base.get(m))} |")
     iv = report["intervals"]
     lines += [
         "",

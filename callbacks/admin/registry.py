@@ -18,6 +18,7 @@ from components.forecast_figures import GRAPH_CONFIG
 from models.artifacts import ArtifactError, load_artifact
 from models.registry import RegistryError, VersionInfo, get_version, list_versions
 from models.reports import METRIC_COLUMNS, REPORT_MD, render_markdown
+from models.vocabulary import family_name, metric_name, settings_text
 from services.promotion import plan_promotion, promote_version
 
 REPORT_URL = "/admin/models/{id}/report.{ext}"
@@ -55,7 +56,7 @@ def version_rows(versions: list[VersionInfo]) -> list[dict[str, Any]]:
                 "mase_text": _text(mase, 3),
                 "baseline_wape": baseline,
                 "baseline_wape_text": _text(baseline, 2),
-                "family": (v.params or {}).get("family", ""),
+                "family": family_name((v.params or {}).get("family")),
                 "data_range": f"{fp.get('date_min', '?')} → {fp.get('date_max', '?')}",
                 "created_at": f"{v.created_at:%Y-%m-%d %H:%M:%S}",
                 "source": v.source,
@@ -82,20 +83,20 @@ def metric_rows(first: VersionInfo, second: VersionInfo) -> list[dict[str, Any]]
     for m in METRIC_COLUMNS:
         a, b = (first.metrics or {}).get(m), (second.metrics or {}).get(m)
         if a is not None or b is not None:
-            rows.append({"metric": m, "values": [_fmt(m, a), _fmt(m, b)]})
+            rows.append({"metric": metric_name(m), "values": [_fmt(m, a), _fmt(m, b)]})
     for label, get in (
         (
-            "seasonal naive WAPE",
+            "Seasonal naive: typical error (WAPE)",
             lambda v: _fmt("wape", ((v.metrics or {}).get("baseline") or {}).get("wape")),
         ),
-        ("status", lambda v: v.status),
-        ("model", lambda v: json.dumps(v.params or {}, sort_keys=True)),
+        ("Status", lambda v: v.status),
+        ("Model", lambda v: settings_text(v.params)),
         (
-            "data range",
+            "Data range",
             lambda v: f"{(v.data_fingerprint or {}).get('date_min')} → "
             f"{(v.data_fingerprint or {}).get('date_max')}",
         ),
-        ("created (UTC)", lambda v: f"{v.created_at:%Y-%m-%d %H:%M:%S}"),
+        ("Created (UTC)", lambda v: f"{v.created_at:%Y-%m-%d %H:%M:%S}"),
     ):
         rows.append({"metric": label, "values": [get(first), get(second)]})
     return rows

@@ -12,8 +12,8 @@ AUDIT_EXPORT_URL = "/admin/audit.csv"
 AUDIT_COLUMNS = [
     {"field": "at", "headerName": "When (UTC)", "minWidth": 175, "flex": 0.6, "sort": "desc"},
     {"field": "actor", "headerName": "Who", "minWidth": 120, "flex": 0.5},
-    {"field": "action", "headerName": "Action", "minWidth": 170, "flex": 0.6},
-    {"field": "detail", "headerName": "What", "minWidth": 260, "flex": 3, "tooltipField": "detail"},
+    {"field": "action_text", "headerName": "Action", "minWidth": 170, "flex": 0.6},
+    {"field": "summary", "headerName": "What", "minWidth": 260, "flex": 3, "tooltipField": "summary"},
 ]
 
 

@@ -31,7 +31,8 @@ def test_grid_rows_show_metrics_status_and_data_range(trained):
 def test_compare_two_versions_shows_metrics_and_both_backtests(trained):
     services, first, second = trained
     table = metric_rows(get_version(services.engine, first), get_version(services.engine, second))
-    assert table[0]["metric"] == "wape" and len(table[0]["values"]) == 2
+    assert table[0]["metric"] == "Typical error (WAPE)" and len(table[0]["values"]) == 2
+    assert not any("_" in row["metric"] or "{" in str(row["values"]) for row in table)  # no keys, no JSON
     panel = compare_versions(services.engine, first, second)
     graph = next(c for c in panel.children if type(c).__name__ == "Graph")
     names = [trace.name for trace in graph.figure.data]
@@ -71,7 +72,7 @@ def test_admin_downloads_report_raw_upload_and_audit(admin_client, trained, tmp_
     assert admin_client.get("/admin/uploads/999/raw").status_code == 404
     audit = admin_client.get("/admin/audit.csv")
     assert audit.status_code == 200 and audit.mimetype == "text/csv"
-    assert audit.get_data(as_text=True).splitlines()[0] == "at,actor,action,detail"
+    assert audit.get_data(as_text=True).splitlines()[0] == "at,actor,action,detail,summary"
 
 
 @pytest.mark.parametrize("rows", [None, [], [{"id": "a"}, {"id": "b"}, {"id": "c"}]])
