@@ -9,8 +9,8 @@ import pytest
 
 from tests.browser.conftest import ARTIFACTS, login_in_browser, wait_for_dash_idle
 from tests.browser.forecast_server import serve_instance
-from tests.support.live_server import LiveServer
 from tests.support.a11y import PageWatch, axe_violations, sideways_scroll
+from tests.support.live_server import LiveServer
 
 pytestmark = pytest.mark.browser
 ADMIN = ("admin", "admin-pass-123")
