@@ -55,6 +55,7 @@ def retrain_section() -> dbc.Card:
                 style={"height": "1.4rem"},
             ),
             html.Div(id=ids.ADMIN_JOB_OUTCOME),
+            html.Div(id=ids.ADMIN_JOB_CANCEL_MESSAGE),
         ]
     )
     return section(
@@ -66,6 +67,14 @@ def retrain_section() -> dbc.Card:
                         [html.I(className="bi bi-cpu me-1"), "Retrain now"],
                         id=ids.ADMIN_RETRAIN,
                         color="primary",
+                        className="me-2",
+                    ),
+                    dbc.Button(
+                        [html.I(className="bi bi-stop-circle me-1"), "Cancel training"],
+                        id=ids.ADMIN_JOB_CANCEL,
+                        color="danger",
+                        outline=True,
+                        disabled=True,
                         className="me-3",
                     ),
                     html.Div(id=ids.ADMIN_SCHEDULE, className="small"),
@@ -93,7 +102,14 @@ def jobs_section() -> dbc.Card:
 def status_line(view: dict[str, Any]) -> html.Div:
     """'Job 12 · running · step 3/9: training store · 0:42 elapsed', with a colored status badge."""
     if not view.get("job_id"):
-        return html.Div("No training has run yet.", className="text-body-secondary small")
+        trained = view.get("trained_at")
+        text = (
+            f"No training job has run from here yet; the models in use were trained on "
+            f"{trained:%Y-%m-%d %H:%M} UTC (first run or the command line)."
+            if trained is not None
+            else "No model has been trained yet: press Retrain now."
+        )
+        return html.Div(text, className="text-body-secondary small")
     color = {
         "running": "primary",
         "queued": "info",
@@ -109,7 +125,8 @@ def status_line(view: dict[str, Any]) -> html.Div:
                 f"Job {view['job_id']} ({view['trigger']}, by {view['requested_by']})", className="me-2"
             ),
             html.Span(view.get("label") or "", className="me-2 fw-semibold"),
-            html.Span(view.get("elapsed_text") or "", className="text-body-secondary"),
+            html.Span(view.get("elapsed_text") or "", className="text-body-secondary me-2"),
+            html.Span(view.get("eta_text") or "", className="text-body-secondary", id="admin-job-eta"),
         ],
         className="small",
     )
