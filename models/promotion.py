@@ -40,6 +40,16 @@ class Outcome(StrEnum):
     REFRESHED = "refreshed"  # loses, but the MASTER's configuration refitted on the newer data replaces it
 
 
+# The rule of ``decide`` in plain words, shown next to the registry's numbers.
+TIE_RULE = (
+    "WAPE % is each version's own back-test error, on the data it was trained with, so versions "
+    'trained on different data are not comparable by it. "On MASTER\'s folds" puts versions on the '
+    "same folds (back-test windows) as the current MASTER. A new model replaces the MASTER only when "
+    "its error on the same folds is lower; when both are equal, it replaces the MASTER only if it was "
+    "trained on newer sales, so forecasts start from the latest data."
+)
+
+
 WINNING = frozenset(
     {Outcome.FIRST_MODEL, Outcome.FIRST_NAIVE, Outcome.PROMOTED, Outcome.TIE_NEWER_DATA, Outcome.REFRESHED}
 )
@@ -240,8 +250,18 @@ def held(
     return dataclasses.replace(decision, hold=hold, failed_levels=failed_levels, promotion_error=error)
 
 
-def _pct(value: float | None) -> str:
-    return "n/a" if value is None else f"{100 * value:.1f}%"
+def _pct(value: float | None, decimals: int = 1) -> str:
+    return "n/a" if value is None else f"{100 * value:.{decimals}f}%"
+
+
+def _pcts(first: float | None, second: float | None) -> tuple[str, str]:
+    """Two percentages with just enough decimals to tell them apart (``11.08%`` vs ``11.09%``), so a
+    win by a hair never reads "11.1% vs 11.1% → promoted"."""
+    for decimals in (1, 2, 3, 4):
+        a, b = _pct(first, decimals), _pct(second, decimals)
+        if a != b:
+            break
+    return a, b
 
 
 def _versus_naive(d: PromotionDecision) -> str:
@@ -271,11 +291,16 @@ def _verdict(d: PromotionDecision) -> str:
         return f"first model of level {d.level}: {_versus_naive(d)}"
     n = len(d.windows)
     folds = f"the same {n} fold{'s' if n != 1 else ''}"
-    cand, master = _pct(d.candidate_wape), d.master_version
+    master = d.master_version
     if d.same_config:
-        versus = f"candidate uses MASTER {master}'s configuration (WAPE {cand} on {folds})"
+        versus = f"candidate uses MASTER {master}'s configuration (WAPE {_pct(d.candidate_wape)} on {folds})"
+    elif d.outcome in (Outcome.TIE_NEWER_DATA, Outcome.TIE_KEPT):
+        versus = (
+            f"candidate WAPE {_pct(d.candidate_wape)} vs MASTER {master} {_pct(d.master_wape)} on {folds}"
+        )
     else:
-        versus = f"candidate WAPE {cand} vs MASTER {master} {_pct(d.master_wape)} on {folds}"
+        cand, theirs = _pcts(d.candidate_wape, d.master_wape)
+        versus = f"candidate WAPE {cand} vs MASTER {master} {theirs} on {folds}"
     return {
         Outcome.PROMOTED: f"{versus} → promoted",
         Outcome.TIE_NEWER_DATA: f"{versus}: a tie, but the candidate is trained on newer data (to "

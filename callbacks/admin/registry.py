@@ -19,7 +19,7 @@ from models.artifacts import ArtifactError, load_artifact
 from models.registry import RegistryError, VersionInfo, get_version, list_versions
 from models.reports import METRIC_COLUMNS, REPORT_MD, render_markdown
 from models.vocabulary import family_name, metric_name, settings_text
-from services.promotion import plan_promotion, promote_version
+from services.promotion import plan_promotion, promote_version, scores_on_master_folds
 
 REPORT_URL = "/admin/models/{id}/report.{ext}"
 _PERCENT = {"wape", "smape", "bias", "coverage_80", "coverage_95"}
@@ -33,13 +33,18 @@ def _text(value: float | None, decimals: int) -> str:
     return "" if value is None else format_number(value, decimals)
 
 
-def version_rows(versions: list[VersionInfo]) -> list[dict[str, Any]]:
-    """Rows of the registry grid: id, level, status, WAPE/MASE vs seasonal naive, data range, created.
+def version_rows(
+    versions: list[VersionInfo], same_folds: dict[str, float] | None = None
+) -> list[dict[str, Any]]:
+    """Rows of the registry grid: id, level, status, WAPE/MASE vs seasonal naive, the WAPE on the
+    current MASTER's folds (``same_folds``, when known), data range, created.
 
     Numbers stay numbers (the grid sorts them); ``<field>_text`` is what the grid shows (pt-BR).
     """
     rows = []
+    same_folds = same_folds or {}
     for v in versions:
+        on_master = _round_pct(same_folds.get(v.id))
         metrics = v.metrics or {}
         fp = v.data_fingerprint or {}
         wape = _round_pct(metrics.get("wape"))
@@ -56,6 +61,8 @@ def version_rows(versions: list[VersionInfo]) -> list[dict[str, Any]]:
                 "mase_text": _text(mase, 3),
                 "baseline_wape": baseline,
                 "baseline_wape_text": _text(baseline, 2),
+                "master_folds_wape": on_master,
+                "master_folds_wape_text": _text(on_master, 2) or "not scored",
                 "family": family_name((v.params or {}).get("family")),
                 "data_range": f"{fp.get('date_min', '?')} → {fp.get('date_max', '?')}",
                 "created_at": f"{v.created_at:%Y-%m-%d %H:%M:%S}",
@@ -209,7 +216,8 @@ def register(app: Dash, services: Any) -> None:
     )
     @admin_only
     def versions(level: str | None, _job: Any, _changed: Any, _clicks: Any) -> list[dict]:
-        return version_rows(list_versions(engine, None if level in (None, "all") else level))
+        chosen = None if level in (None, "all") else level
+        return version_rows(list_versions(engine, chosen), scores_on_master_folds(engine))
 
     @app.callback(
         Output(ids.ADMIN_PROMOTE_MODAL, "is_open"),

@@ -14,24 +14,35 @@ from components.admin.common import grid, pt_br_column, section
 from components.figures import TEMPLATE
 from components.forecast_figures import money_ticks
 from components.formatting import PLOTLY_SEPARATORS, plotly_text
+from models.promotion import TIE_RULE
 
 LEVEL_OPTIONS = [{"label": "All levels", "value": "all"}] + [
     {"label": lv.capitalize(), "value": lv} for lv in ("store", "category", "product")
 ]
-# Minimum widths hold each header with its menu icon and the longest usual value; the key columns
-# come first, so a narrow screen scrolls sideways only to the details.
+# Column priority: the version stays pinned at the left and the columns that decide (status, the
+# comparable WAPE, the decision) come first; on a narrow screen the grid scrolls sideways inside its
+# card, never the page.
 VERSION_COLUMNS = [
-    {"field": "id", "headerName": "Version", "minWidth": 300, "flex": 2},
-    {"field": "status", "minWidth": 125, "flex": 0.5},
-    {"field": "level", "minWidth": 105, "flex": 0.5},
-    pt_br_column("wape", headerName="WAPE %", minWidth=120, flex=0.5),
-    pt_br_column("baseline_wape", headerName="Naive WAPE %", minWidth=150, flex=0.5),
-    pt_br_column("mase", headerName="MASE", minWidth=105, flex=0.5),
-    {"field": "family", "headerName": "Model", "minWidth": 130, "flex": 0.5},
-    {"field": "created_at", "headerName": "Created (UTC)", "minWidth": 170, "flex": 1},
-    {"field": "data_range", "headerName": "Data range", "minWidth": 210, "flex": 1},
-    {"field": "source", "minWidth": 110, "flex": 0.5},
+    {"field": "id", "headerName": "Version", "minWidth": 200, "flex": 1.5, "pinned": "left"},
+    {"field": "status", "minWidth": 110, "flex": 0.5},
+    pt_br_column(
+        "master_folds_wape",
+        headerName="WAPE % on MASTER's folds",
+        minWidth=140,
+        flex=0.6,
+        headerTooltip="Error on the same back-test windows as the current MASTER (comparable)",
+    ),
     {"field": "decision", "headerName": "Decision", "minWidth": 240, "flex": 3, "tooltipField": "decision"},
+    pt_br_column(
+        "wape", headerName="Own WAPE %", minWidth=115, flex=0.5, headerTooltip="On its own folds and data"
+    ),
+    pt_br_column("baseline_wape", headerName="Naive WAPE %", minWidth=125, flex=0.5),
+    pt_br_column("mase", headerName="MASE", minWidth=95, flex=0.4),
+    {"field": "family", "headerName": "Model", "minWidth": 150, "flex": 0.6},
+    {"field": "level", "minWidth": 95, "flex": 0.4},
+    {"field": "created_at", "headerName": "Created (UTC)", "minWidth": 165, "flex": 0.8},
+    {"field": "data_range", "headerName": "Data range", "minWidth": 200, "flex": 0.8},
+    {"field": "source", "minWidth": 100, "flex": 0.4},
 ]
 COMPARE_COLORS = ("#0d6efd", "#fd7e14")
 
@@ -110,6 +121,7 @@ def registry_section() -> dbc.Card:
         "Model registry",
         [
             toolbar,
+            html.P(TIE_RULE, className="small text-body-secondary mb-2", id="admin-registry-rule"),
             html.Div(id=ids.ADMIN_REGISTRY_MESSAGE),
             grid(ids.ADMIN_REGISTRY_GRID, VERSION_COLUMNS, selection="multiRow", row_id="id"),
             dcc.Store(id=ids.ADMIN_MODELS_CHANGED, data=0),
