@@ -24,7 +24,7 @@ from components import ids
 from components.figures import empty_figure
 from components.forecast_figures import breakdown_figure, forecast_figure
 from components.formatting import FREQ_TEXT, format_brl, format_brl_short, format_percent, periods_text
-from components.kpis import compute_kpis, kpi_cards
+from components.kpis import Kpis, compute_kpis, kpi_cards
 from components.model_card import ModelFacts, model_card
 from components.state import Catalogue, ViewState, drill_target, to_query
 from data.reporting import Reporting
@@ -299,9 +299,15 @@ def model_facts(model: Any, version: str, cache: CatalogueCache) -> ModelFacts:
     )
 
 
-def forecast_note(view: ForecastView, state: ViewState) -> str:
+def forecast_note(view: ForecastView, state: ViewState, kpis: Kpis | None = None) -> str:
     """The line under the chart explaining what is drawn (and how the backtest did)."""
     text = "Shaded: the 80% (darker) and 95% likely ranges. Dotted grey: the same period last year."
+    if kpis is not None and kpis.recorded_days > 0 and kpis.period_days > 1:
+        one = FREQ_TEXT[state.freq].one
+        text += (
+            f" The first {one} already has {kpis.recorded_days} of its {kpis.period_days} days recorded: "
+            f"its point is those sales plus the forecast of the rest."
+        )
     if not view.partial.empty:
         text += " Grey band, open circles: partially reported (not every store yet)."
     if state.backtest:
@@ -312,7 +318,10 @@ def forecast_note(view: ForecastView, state: ViewState) -> str:
                 "choose a finer granularity to see the back-test."
             )
         else:
-            text += f" Dashed purple: recent out-of-sample forecasts (typical error {format_percent(wape)})."
+            text += (
+                " Dashed purple: recent out-of-sample forecasts (typical error per "
+                f"{FREQ_TEXT[state.freq].one} in them: {format_percent(wape)})."
+            )
     return text
 
 
@@ -443,9 +452,15 @@ def render_view(
         backtest=view.backtest,
         partial=view.partial,
     )
-    kpis = kpi_cards(
-        compute_kpis(view.full_history, view.forecast80, view.forecast95, view.last_year, state.freq)
+    facts = compute_kpis(
+        view.full_history,
+        view.forecast80,
+        view.forecast95,
+        view.last_year,
+        state.freq,
+        data_end=pd.Timestamp(model.data_range[1]),
     )
+    kpis = kpi_cards(facts)
     title = f"{title}, next {periods_text(state.horizon, state.freq)}"
     breakdown, totals = breakdown_view(source, state, catalogue)
     headline = float(view.forecast80["forecast"].sum())
@@ -455,7 +470,7 @@ def render_view(
     return ViewOutput(
         figure,
         title,
-        forecast_note(view, state),
+        forecast_note(view, state, facts),
         kpis,
         card,
         breakdown,

@@ -49,21 +49,25 @@ def accuracy_sentences(facts: ModelFacts) -> list[str]:
     """
     text = FREQ_TEXT.get(facts.data_freq)
     rule = text.naive_rule if text else "repeating the last season"
+    unit = text.one if text else "period"  # the model is trained and tested on its data's periods
     wape = _number(facts.metrics.get("wape"))
     base = _number(facts.baseline.get("wape"))
     lines = []
     if wape is None:
         lines.append("Accuracy was not measured for this model.")
     else:
-        lines.append(f"Typical error: {format_percent(wape)} of revenue (WAPE in back-tests).")
+        lines.append(f"Typical error per {unit}: {format_percent(wape)} of revenue (WAPE in back-tests).")
     if wape is not None and base:
         gain = 1.0 - wape / base
+        naive = f"the simple rule of {rule} on {text.name.lower() if text else 'its'} data"
         if abs(gain) < 0.005:
-            lines.append(f"As accurate as simply {rule} (its typical error: {format_percent(base)}).")
+            lines.append(f"As accurate as {naive} (its typical error per {unit}: {format_percent(base)}).")
         else:
             word = "better" if gain > 0 else "worse"
             share = format_percent(abs(gain))
-            lines.append(f"{share} {word} than simply {rule} (its typical error: {format_percent(base)}).")
+            lines.append(
+                f"{share} {word} than {naive} (its typical error per {unit}: {format_percent(base)})."
+            )
     mase = _number(facts.metrics.get("mase"))
     base_mase = _number(facts.baseline.get("mase"))
     if mase is not None:
