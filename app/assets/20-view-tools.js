@@ -78,6 +78,14 @@
       input.setAttribute("aria-label", input.closest("[data-ts-upload]").getAttribute("data-ts-upload"));
     });
   }
-  new MutationObserver(function () { labelControls(document); focusButtons(document); labelUploads(document); })
+  // dbc.Progress draws its bar without a name: name it after its data-ts-label.
+  function labelProgress(root) {
+    root.querySelectorAll("[data-ts-progress] [role=progressbar]:not([aria-label])").forEach(function (bar) {
+      bar.setAttribute("aria-label", bar.closest("[data-ts-progress]").getAttribute("data-ts-progress"));
+    });
+  }
+  new MutationObserver(function () {
+    labelControls(document); focusButtons(document); labelUploads(document); labelProgress(document);
+  })
     .observe(document.documentElement, {childList: true, subtree: true});
 })();

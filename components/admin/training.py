@@ -46,13 +46,16 @@ def retrain_section() -> dbc.Card:
     progress = html.Div(
         [
             html.Div(id=ids.ADMIN_JOB_STATUS, className="mb-1"),
-            dbc.Progress(
-                id=ids.ADMIN_JOB_PROGRESS,
-                value=0,
-                striped=True,
-                animated=False,
-                className="mb-2",
-                style={"height": "1.4rem"},
+            html.Div(
+                dbc.Progress(
+                    id=ids.ADMIN_JOB_PROGRESS,
+                    value=0,
+                    striped=True,
+                    animated=False,
+                    className="mb-2",
+                    style={"height": "1.4rem"},
+                ),
+                **{"data-ts-progress": "Training progress"},
             ),
             html.Div(id=ids.ADMIN_JOB_OUTCOME),
             html.Div(id=ids.ADMIN_JOB_CANCEL_MESSAGE),
@@ -67,7 +70,6 @@ def retrain_section() -> dbc.Card:
                         [html.I(className="bi bi-cpu me-1"), "Retrain now"],
                         id=ids.ADMIN_RETRAIN,
                         color="primary",
-                        className="me-2",
                     ),
                     dbc.Button(
                         [html.I(className="bi bi-stop-circle me-1"), "Cancel training"],
@@ -75,11 +77,10 @@ def retrain_section() -> dbc.Card:
                         color="danger",
                         outline=True,
                         disabled=True,
-                        className="me-3",
                     ),
-                    html.Div(id=ids.ADMIN_SCHEDULE, className="small"),
+                    html.Div(id=ids.ADMIN_SCHEDULE, className="small", style={"minWidth": 0}),
                 ],
-                className="d-flex align-items-center mb-2",
+                className="d-flex flex-wrap align-items-center gap-2 mb-2",
             ),
             html.Div(id=ids.ADMIN_RETRAIN_MESSAGE),
             progress,
