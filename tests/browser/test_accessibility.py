@@ -32,6 +32,7 @@ def check(page, watch: PageWatch, where: str, problems: list[str]) -> None:
     """Record what is wrong with the page as it is now (and save a screenshot of it)."""
     if page.evaluate("() => !!window.store"):  # a Dash page: wait until no callback is pending
         wait_for_dash_idle(page)
+    page.wait_for_load_state("networkidle")
     for violation in axe_violations(page):
         problems.append(
             f"{where}: axe {violation['impact']} {violation['id']} ({violation['help']}) "
@@ -61,6 +62,11 @@ def test_every_page_is_accessible_and_fits(browser, server, width):
             page.wait_for_load_state("networkidle")
             check(page, watch, f"{width}{path}", problems)
         login_in_browser(page, server.url, *ADMIN)
+        # The landing page's own loads end before the next page is opened (else they are aborted).
+        wait_for_dash_idle(page)
+        page.wait_for_load_state("networkidle")
+        watch.errors.clear()
+        watch.failed.clear()
         for path in FORECAST_PAGES:
             page.goto(server.url + path)
             page.wait_for_function(FORECAST_DRAWN)
