@@ -23,20 +23,20 @@ LEVEL_OPTIONS = [{"label": "All levels", "value": "all"}] + [
 # comparable WAPE, the decision) come first; on a narrow screen the grid scrolls sideways inside its
 # card, never the page.
 VERSION_COLUMNS = [
-    {"field": "id", "headerName": "Version", "minWidth": 200, "flex": 1.5, "pinned": "left"},
+    {"field": "id", "headerName": "Version", "minWidth": 265, "flex": 1.5, "pinned": "left"},
     {"field": "status", "minWidth": 110, "flex": 0.5},
     pt_br_column(
         "master_folds_wape",
         headerName="WAPE % on MASTER's folds",
-        minWidth=140,
+        minWidth=205,
         flex=0.6,
         headerTooltip="Error on the same back-test windows as the current MASTER (comparable)",
     ),
     {"field": "decision", "headerName": "Decision", "minWidth": 240, "flex": 3, "tooltipField": "decision"},
     pt_br_column(
-        "wape", headerName="Own WAPE %", minWidth=115, flex=0.5, headerTooltip="On its own folds and data"
+        "wape", headerName="Own WAPE %", minWidth=140, flex=0.5, headerTooltip="On its own folds and data"
     ),
-    pt_br_column("baseline_wape", headerName="Naive WAPE %", minWidth=125, flex=0.5),
+    pt_br_column("baseline_wape", headerName="Naive WAPE %", minWidth=150, flex=0.5),
     pt_br_column("mase", headerName="MASE", minWidth=95, flex=0.4),
     {"field": "family", "headerName": "Model", "minWidth": 150, "flex": 0.6},
     {"field": "level", "minWidth": 95, "flex": 0.4},
