@@ -23,7 +23,7 @@ LEVEL_OPTIONS = [{"label": "All levels", "value": "all"}] + [
 # comparable WAPE, the decision) come first; on a narrow screen the grid scrolls sideways inside its
 # card, never the page.
 VERSION_COLUMNS = [
-    {"field": "id", "headerName": "Version", "minWidth": 265, "flex": 1.5, "pinned": "left"},
+    {"field": "id", "headerName": "Version", "minWidth": 295, "flex": 1.5, "pinned": "left"},
     {"field": "status", "minWidth": 110, "flex": 0.5},
     pt_br_column(
         "master_folds_wape",
