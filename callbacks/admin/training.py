@@ -185,6 +185,12 @@ def start_retrain(services: Any, actor: str) -> tuple[str, str]:
     return request.message, "success" if request.created else "info"
 
 
+def clears_request_message(state: dict[str, Any], seen: dict | None) -> bool:
+    """True when the "Job N queued" message under Retrain must go: the followed job started or ended
+    (the status line then says more; a message left up read "queued" through the whole run)."""
+    return state != seen and state.get("status") not in (None, "queued")
+
+
 def cancel_training(services: Any, job_id: Any, actor: str) -> tuple[str, str]:
     """Cancel the active job ``job_id`` for ``actor`` (audited; the MASTER models stay as they are);
     returns (message, color)."""
@@ -273,8 +279,7 @@ def register(app: Dash, services: Any) -> None:
             ACTIVE_POLL_MS if view["active"] else IDLE_POLL_MS,
             state if changed else no_update,
             not view["active"],
-            # "Job N queued" answers the click; once the job runs or ends the status line says more.
-            None if changed and view["status"] not in (None, "queued") else no_update,
+            None if clears_request_message(state, seen) else no_update,
         )
 
     @app.callback(

@@ -6,7 +6,14 @@ import datetime as dt
 
 from sqlalchemy import select
 
-from callbacks.admin.training import cancel_training, job_rows, job_view, schedule_info, start_retrain
+from callbacks.admin.training import (
+    cancel_training,
+    clears_request_message,
+    job_rows,
+    job_view,
+    schedule_info,
+    start_retrain,
+)
 from components.admin.training import status_line
 from data.schema import AuditEvent
 from models.registry import master_versions
@@ -127,3 +134,12 @@ def test_status_line_says_when_the_models_in_use_were_trained_without_a_job(trai
     text = str(status_line(view))
     assert "No training has run yet" not in text and "the models in use were trained on" in text
     assert "No model has been trained yet" in str(status_line(job_view(None)))
+
+
+def test_the_queued_message_goes_once_the_job_runs_or_ends():
+    queued = {"job_id": 4, "status": "queued"}
+    assert not clears_request_message(queued, None)  # just requested: the message answers the click
+    assert clears_request_message({"job_id": 4, "status": "running"}, queued)
+    assert clears_request_message({"job_id": 4, "status": "succeeded"}, {"job_id": 4, "status": "running"})
+    running = {"job_id": 4, "status": "running"}
+    assert not clears_request_message(running, running)  # no change: a later message (an error) stays
