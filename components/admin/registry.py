@@ -19,11 +19,11 @@ from models.promotion import TIE_RULE
 LEVEL_OPTIONS = [{"label": "All levels", "value": "all"}] + [
     {"label": lv.capitalize(), "value": lv} for lv in ("store", "category", "product")
 ]
-# Column priority: the version stays pinned at the left and the columns that decide (status, the
-# comparable WAPE, the decision) come first; on a narrow screen the grid scrolls sideways inside its
+# Column priority: the version first, then the columns that decide (status, the
+# comparable WAPE, the decision); on a narrow screen the grid scrolls sideways inside its
 # card, never the page.
 VERSION_COLUMNS = [
-    {"field": "id", "headerName": "Version", "minWidth": 295, "flex": 1.5, "pinned": "left"},
+    {"field": "id", "headerName": "Version", "minWidth": 295, "flex": 1.5},
     {"field": "status", "minWidth": 110, "flex": 0.5},
     pt_br_column(
         "master_folds_wape",
