@@ -1,8 +1,10 @@
 """Screenshots of every tab and the admin console for the README, taken with the browser tests' tooling.
 
-Run: ``.venv/bin/python -m tests.browser.screenshots [--out docs/screenshots]`` (about a minute): builds a
-small trained demo instance, serves it with gunicorn, logs in as an administrator in Debian's headless
-Chromium and saves ``<page>.png`` (1366 px wide) and ``store-phone.png`` (390 px).
+Run: ``.venv/bin/python -m tests.browser.screenshots [--out docs/screenshots] [--language pt_BR en]``
+(about a minute per language): builds a small trained demo instance, serves it with gunicorn in each
+language, logs in as an administrator in Debian's headless Chromium and saves ``<page>.png`` (1366 px
+wide) and ``store-phone.png`` (390 px): Portuguese (the default language) in ``--out``, English in
+``--out/en``.
 """
 
 from __future__ import annotations
@@ -25,16 +27,17 @@ PAGES = {
     "category": "/category?freq=M&horizon=6&history=730",
     "product": "/product?freq=W&horizon=13&backtest=1",
 }
-ADMIN_TABS = {
-    "admin-data": "Data",
-    "admin-models": "Models",
-    "admin-users": "Users",
-    "admin-audit": "Audit log",
+ADMIN_TABS = {  # file name: tab id (the tabs' names are in the server's language)
+    "admin-data": "admin-tab-data",
+    "admin-models": "admin-tab-models",
+    "admin-users": "admin-tab-users",
+    "admin-audit": "admin-tab-audit",
 }
+LANGUAGES = ("pt_BR", "en")
 
 
-def take(out: Path) -> list[Path]:
-    """Build, serve and photograph; returns the files written."""
+def take(out: Path, language: str = "pt_BR") -> list[Path]:
+    """Build, serve in ``language`` and photograph; returns the files written."""
     from playwright.sync_api import sync_playwright
 
     out.mkdir(parents=True, exist_ok=True)
@@ -46,7 +49,10 @@ def take(out: Path) -> list[Path]:
         with session_scope(make_session_factory(engine)) as session:
             create_user(session, *ADMIN, role="admin")
         engine.dispose()
-        server = start_server(app_environment(instance, TRENDSALES_ADMIN_PASSWORD=ADMIN[1]), workers=1)
+        server = start_server(
+            app_environment(instance, TRENDSALES_ADMIN_PASSWORD=ADMIN[1], TRENDSALES_LANGUAGE=language),
+            workers=1,
+        )
         try:
             with sync_playwright() as pw:
                 browser = pw.chromium.launch(executable_path=chromium_path(), args=CHROMIUM_ARGS)
@@ -68,8 +74,8 @@ def take(out: Path) -> list[Path]:
                         continue
                     page.goto(server.url + "/admin")
                     for name, tab in ADMIN_TABS.items():
-                        page.get_by_role("tab", name=tab).click()
-                        page.wait_for_selector(f"[role=tab][aria-selected=true]:text-is('{tab}')")
+                        page.click(f"#{tab}")
+                        page.wait_for_selector(f"#{tab}[role=tab][aria-selected=true]")
                         wait_for_dash_idle(page)
                         page.wait_for_timeout(500)  # the grids draw their rows after the data arrives
                         written.append(out / f"{name}.png")
@@ -87,8 +93,12 @@ def main() -> None:
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
     parser.add_argument("--out", type=Path, default=PROJECT_ROOT / "docs" / "screenshots")
-    for path in take(parser.parse_args().out):
-        print(path.relative_to(PROJECT_ROOT) if path.is_relative_to(PROJECT_ROOT) else path)
+    parser.add_argument("--language", nargs="+", choices=LANGUAGES, default=list(LANGUAGES))
+    args = parser.parse_args()
+    for language in args.language:
+        folder = args.out if language == "pt_BR" else args.out / language
+        for path in take(folder, language):
+            print(path.relative_to(PROJECT_ROOT) if path.is_relative_to(PROJECT_ROOT) else path)
 
 
 if __name__ == "__main__":
