@@ -21,7 +21,7 @@ from tests.support.live_server import PROJECT_ROOT, app_environment, start_serve
 
 ADMIN = ("admin", "admin-pass-123")
 FORECAST_DRAWN = """() => { const g = document.querySelector('#forecast-graph .js-plotly-plot');
-  return g && g.data && g.data.some(t => t.name === 'Forecast'); }"""
+  return g && g.data && g.data.some(t => t.name === 'Forecast' || t.name === 'Previsão'); }"""
 PAGES = {
     "store": "/store?freq=W&horizon=13",
     "category": "/category?freq=M&horizon=6&history=730",

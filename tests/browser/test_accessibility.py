@@ -18,7 +18,7 @@ WIDTHS = {"laptop": 1366, "tablet": 820, "phone": 390}
 FORECAST_PAGES = ("/store", "/category", "/product")
 ADMIN_TABS = ("admin-tab-data", "admin-tab-models", "admin-tab-users", "admin-tab-audit")
 FORECAST_DRAWN = """() => { const g = document.querySelector('#forecast-graph .js-plotly-plot');
-  return g && g.data && g.data.some(t => t.name === 'Forecast'); }"""
+  return g && g.data && g.data.some(t => t.name === 'Forecast' || t.name === 'Previsão'); }"""
 
 
 @pytest.fixture(scope="module", params=["pt_BR", "en"])
