@@ -112,8 +112,7 @@ def breakdown_note(
     if count > TOP_BARS + 1:
         bars = _(ALL_BARS[state.tab], count=count, top=TOP_BARS)
     else:
-        singular, plural = BARS[state.tab]
-        bars = ngettext(singular, plural, count)
+        bars = bars_text(state.tab, count)
     return _(
         BARS_SUM[state.tab],
         bars=bars,
@@ -134,11 +133,19 @@ ALL_BARS = {  # more items than bars: the chart draws the largest and the others
     "category": N_("all %(count)s products (the chart shows the %(top)s largest and the others together)"),
     "product": N_("all %(count)s stores (the chart shows the %(top)s largest and the others together)"),
 }
-BARS = {
-    "store": (N_("the one category"), N_("the %(num)s categories")),
-    "category": (N_("the one product"), N_("the %(num)s products")),
-    "product": (N_("the one store"), N_("the %(num)s stores")),
-}
+
+
+def bars_text(tab: str, count: int) -> str:
+    """``the one category`` / ``the 6 categories`` in the reader's language: literal ``ngettext`` calls,
+    so the catalogue holds them as plural entries (an ``N_`` pair is extracted as two singular
+    messages, which ``ngettext`` never finds: the note stayed English in Portuguese)."""
+    if tab == "store":
+        return ngettext("the one category", "the %(num)s categories", count)
+    if tab == "category":
+        return ngettext("the one product", "the %(num)s products", count)
+    return ngettext("the one store", "the %(num)s stores", count)
+
+
 BARS_SUM = {
     "store": N_(
         "Each category is forecast on its own, so the bars need not add up to the total above: "

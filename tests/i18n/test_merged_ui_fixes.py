@@ -44,3 +44,20 @@ def test_a_narrow_win_shows_the_decimals_that_separate_it_in_each_format():
     )
     assert "WAPE 11.08% vs MASTER v1 11.09%" in describe(decision)
     assert "11,08% vs MASTER v1 11,09%" in describe(decision, "pt_BR")
+
+
+def test_breakdown_note_and_links_are_portuguese_in_pt_br(tmp_path):
+    """The bar count is a real plural entry (an N_ pair never reached ngettext: "the 6 categories")."""
+    import pandas as pd
+
+    from callbacks.breakdown import breakdown_links, breakdown_note
+    from components.state import ViewState
+    from tests.support.apps import make_test_app
+
+    app = make_test_app(tmp_path, LANGUAGE="pt_BR")
+    totals = pd.Series({"Bebidas": 600.0, "Limpeza": 400.0})
+    state = ViewState("store", freq="M", horizon=3)
+    with app.server.test_request_context("/"):
+        note = breakdown_note(totals, 950.0, state)
+        assert "o total de 2 categorias é R$ 1.000" in note and "the " not in note
+        assert "Abrir:" in str(breakdown_links(totals, state))
