@@ -119,23 +119,24 @@ def request_access() -> str | Response:
     if request.method == "POST":
         username = request.form.get("username", "")
         password = request.form.get("password", "")
+        note = request.form.get("note", "")
         if password != request.form.get("confirm_password", ""):
             flash(_("The two passwords differ."), "danger")
-            return render_template("request_access.html", username=username), 400
+            return render_template("request_access.html", username=username, note=note), 400
         services = get_services()
         try:
             accounts.request_access(
                 services.sessions,
                 username,
                 password,
-                request.form.get("note", ""),
+                note,
                 address=client_address(),
                 limit=services.config.login_max_failures,
                 window_minutes=services.config.login_window_minutes,
             )
         except accounts.AccountError as exc:
             flash(_(str(exc)), "danger")
-            return render_template("request_access.html", username=username), 400
+            return render_template("request_access.html", username=username, note=note), 400
         flash(_("Request sent. You can log in once an administrator approves it."), "success")
         return redirect(url_for("auth.login"))
-    return render_template("request_access.html", username="")
+    return render_template("request_access.html", username="", note="")

@@ -60,6 +60,11 @@ VIEW_OUTPUTS = [
     ("breakdown-graph", "figure"),
     ("view-alert", "children"),
     ("breakdown-note", "children"),
+    ("export-csv", "disabled"),
+    ("export-xlsx", "disabled"),
+    ("export-png", "disabled"),
+    ("forecast-graph", "style"),
+    ("breakdown-list", "children"),
 ]
 HORIZONS = {"D": [14, 28, 91], "W": [8, 13, 26], "M": [3, 6, 12]}
 

@@ -24,6 +24,6 @@ def register_callbacks(app: Dash, services: Any) -> None:
     navigation.register(app, services, cache)
     forecast.register(app, services, cache)
     filters.register(app, services, cache)
-    export.register(app, services)
+    export.register(app, services, cache)
     monitoring.register(app, services, cache)
     admin.register(app, services)

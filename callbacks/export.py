@@ -1,4 +1,5 @@
-"""Export of the forecast shown: CSV and XLSX downloads (the chart PNG comes from Plotly's toolbar)."""
+"""Export of the view shown: CSV and XLSX downloads of its history and forecast, the chart as PNG and a
+copied link to the view (the last two in the browser)."""
 
 from __future__ import annotations
 
@@ -7,9 +8,10 @@ import re
 from typing import Any
 
 import pandas as pd
-from dash import ALL, Dash, Input, Output, State, ctx, dcc, no_update
+from dash import ALL, ClientsideFunction, Dash, Input, Output, State, ctx, dcc, no_update
 
-from callbacks.forecast import filter_values, view_series_id
+from callbacks.catalogue import CatalogueCache
+from callbacks.forecast import filter_values, view_query, view_reported, view_series_id
 from callbacks.guards import current_scope
 from callbacks.inputs import view_state
 from components import ids
@@ -18,11 +20,24 @@ from components.i18n import N_, _
 from components.state import ViewState
 from data.cells import spreadsheet_safe
 from models.holder import ModelUnavailableError
-from services.forecast_view import HolderSource, band_forecasts
+from services.forecast_view import HolderSource, ReportedSales, forecast_view
 from services.scoping import ALL_STORES, StoreScope, scoped
 
-EXPORT_COLUMNS = ["date", "forecast", "lower_80", "upper_80", "lower_95", "upper_95"]
-# The workbook's headings for people (the CSV keeps the column names above: a stable data format).
+FORECAST_COLUMNS = ["date", "forecast", "lower_80", "upper_80", "lower_95", "upper_95"]
+# The forecast's columns first (as before), then the history and the selection the rows belong to.
+# The CSV keeps these English names (a stable data format); the workbook shows XLSX_HEADINGS.
+EXPORT_COLUMNS = [
+    *FORECAST_COLUMNS,
+    "actual",
+    "kind",
+    "store",
+    "category",
+    "product",
+    "granularity",
+    "model_version",
+]
+NUMBERS = ["forecast", "lower_80", "upper_80", "lower_95", "upper_95", "actual"]
+# The workbook's headings for people (the CSV keeps the column names above).
 XLSX_HEADINGS = {
     "date": N_("Date"),
     "forecast": N_("Forecast (R$)"),
@@ -30,15 +45,37 @@ XLSX_HEADINGS = {
     "upper_80": N_("Upper 80% (R$)"),
     "lower_95": N_("Lower 95% (R$)"),
     "upper_95": N_("Upper 95% (R$)"),
+    "actual": N_("Actual sales (R$)"),
+    "kind": N_("Row"),
+    "store": N_("Store"),
+    "category": N_("Category"),
+    "product": N_("Product"),
+    "granularity": N_("Granularity"),
+    "model_version": N_("Model version"),
 }
-VIEW_FIELDS = (N_("tab"), N_("store"), N_("category"), N_("product"), N_("granularity"), N_("horizon"))
+VIEW_FIELDS = (
+    N_("tab"),
+    N_("store"),
+    N_("category"),
+    N_("product"),
+    N_("granularity"),
+    N_("horizon"),
+    N_("model version"),
+)
 
 
-def export_frame(forecast80: pd.DataFrame, forecast95: pd.DataFrame) -> pd.DataFrame:
-    """One row per forecast period: date (ISO), forecast and both intervals, rounded to centavos."""
+def export_frame(
+    forecast80: pd.DataFrame,
+    forecast95: pd.DataFrame,
+    history: pd.Series | None = None,
+    selection: dict[str, Any] | None = None,
+) -> pd.DataFrame:
+    """The rows of an export: the ``history`` shown (``kind`` = actual, revenue in ``actual``), then one
+    row per forecast period (``kind`` = forecast, with both intervals), rounded to centavos; every row
+    carries the ``selection`` (store, category, product, granularity, model_version) as columns."""
     if len(forecast80) != len(forecast95) or not forecast80["date"].equals(forecast95["date"]):
         raise ValueError("the 80% and 95% forecasts cover different periods; cannot export them together")
-    frame = pd.DataFrame(
+    forecast = pd.DataFrame(
         {
             "date": pd.DatetimeIndex(forecast80["date"]).strftime("%Y-%m-%d"),
             "forecast": forecast80["forecast"].to_numpy(),
@@ -46,11 +83,35 @@ def export_frame(forecast80: pd.DataFrame, forecast95: pd.DataFrame) -> pd.DataF
             "upper_80": forecast80["upper"].to_numpy(),
             "lower_95": forecast95["lower"].to_numpy(),
             "upper_95": forecast95["upper"].to_numpy(),
+            "kind": "forecast",
         }
     )
-    numbers = EXPORT_COLUMNS[1:]
-    frame[numbers] = frame[numbers].astype(float).round(2)
+    parts = [forecast]
+    if history is not None and len(history):
+        actual = pd.DataFrame(
+            {
+                "date": pd.DatetimeIndex(history.index).strftime("%Y-%m-%d"),
+                "actual": history.to_numpy(dtype=float),
+                "kind": "actual",
+            }
+        )
+        parts.insert(0, actual)
+    frame = pd.concat(parts, ignore_index=True).reindex(columns=EXPORT_COLUMNS)
+    frame[NUMBERS] = frame[NUMBERS].astype(float).round(2)
+    for column, value in (selection or {}).items():
+        frame[column] = "" if value is None else spreadsheet_safe(value)
     return frame
+
+
+def export_selection(state: ViewState, version: str | None, *, scoped_view: bool = False) -> dict[str, Any]:
+    """The selection columns of an export (a store omitted = all stores, or the user's stores)."""
+    return {
+        "store": state.store or ("my stores" if scoped_view else "all stores"),
+        "category": state.category if state.tab in ("category", "product") and state.category else "",
+        "product": state.product if state.tab == "product" and state.product else "",
+        "granularity": state.freq,
+        "model_version": version or "",
+    }
 
 
 def export_filename(state: ViewState, extension: str) -> str:
@@ -65,7 +126,9 @@ def export_filename(state: ViewState, extension: str) -> str:
     return "_".join(safe) + f".{extension}"
 
 
-def xlsx_bytes(frame: pd.DataFrame, state: ViewState, *, scoped_view: bool = False) -> bytes:
+def xlsx_bytes(
+    frame: pd.DataFrame, state: ViewState, *, scoped_view: bool = False, version: str | None = None
+) -> bytes:
     """The export as an Excel workbook (sheet ``Forecast``, plus a ``View`` sheet naming the selection)."""
     buffer = io.BytesIO()
     view = pd.DataFrame(
@@ -80,6 +143,7 @@ def xlsx_bytes(frame: pd.DataFrame, state: ViewState, *, scoped_view: bool = Fal
                     state.product or "",
                     freq_text(state.freq).name,
                     state.horizon,
+                    version or "",
                 )
             ],
         }
@@ -92,10 +156,16 @@ def xlsx_bytes(frame: pd.DataFrame, state: ViewState, *, scoped_view: bool = Fal
 
 
 def forecast_download(
-    holder: Any, state: ViewState, kind: str, scope: StoreScope = ALL_STORES
+    holder: Any,
+    state: ViewState,
+    kind: str,
+    scope: StoreScope = ALL_STORES,
+    reported: ReportedSales | None = None,
 ) -> dict[str, Any] | None:
-    """The ``dcc.Download`` payload of the view's forecast as ``csv`` or ``xlsx`` (None when unavailable,
-    also for a store outside the user's ``scope``; "all stores" is then the sum of their stores)."""
+    """The ``dcc.Download`` payload of the view as ``csv`` or ``xlsx``: the history shown and the
+    forecast with both intervals, as drawn (``reported``: the recorded sales the chart continues the
+    model's history with). None when there is no forecast, also for a store outside the user's
+    ``scope`` ("all stores" is then the sum of their stores)."""
     if kind not in ("csv", "xlsx"):
         raise ValueError(f"unknown export format {kind!r}; expected csv or xlsx")
     if holder is None or not scope.allows(state.store):
@@ -107,16 +177,34 @@ def forecast_download(
             return None
     except ModelUnavailableError:
         return None
-    frame = export_frame(*band_forecasts(source, state.tab, sid, state.horizon, state.freq))
+    view = forecast_view(source, view_query(state), reported)
+    version = source.version(state.tab)
+    selection = export_selection(state, version, scoped_view=not scope.everything)
+    frame = export_frame(view.forecast80, view.forecast95, view.history, selection)
     if kind == "csv":
         return dcc.send_data_frame(frame.to_csv, export_filename(state, "csv"), index=False)
     return dcc.send_bytes(
-        xlsx_bytes(frame, state, scoped_view=not scope.everything), export_filename(state, "xlsx")
+        xlsx_bytes(frame, state, scoped_view=not scope.everything, version=version),
+        export_filename(state, "xlsx"),
     )
 
 
-def register(app: Dash, services: Any) -> None:
-    """Register the export callback."""
+def register(app: Dash, services: Any, cache: CatalogueCache) -> None:
+    """Register the export callbacks: CSV/XLSX from the server, the chart's PNG and the copied link in
+    the browser (``app/assets/20-view-tools.js``)."""
+
+    app.clientside_callback(
+        ClientsideFunction(namespace="trendsales", function_name="png"),
+        Input(ids.EXPORT_PNG, "n_clicks"),
+        prevent_initial_call=True,
+    )
+    app.clientside_callback(
+        ClientsideFunction(namespace="trendsales", function_name="copyLink"),
+        Output(ids.COPY_LINK_STATUS, "children"),
+        Input(ids.COPY_LINK, "n_clicks"),
+        State(ids.COPY_LINK_DONE, "data"),
+        prevent_initial_call=True,
+    )
 
     @app.callback(
         Output(ids.DOWNLOAD, "data"),
@@ -128,5 +216,7 @@ def register(app: Dash, services: Any) -> None:
     def export(_csv: int | None, _xlsx: int | None, _values: list[Any]) -> Any:
         kind = "xlsx" if ctx.triggered_id == ids.EXPORT_XLSX else "csv"
         state = view_state(filter_values(ctx.states_list[0]))
-        payload = forecast_download(services.holder, state, kind, current_scope(services))
+        scope = current_scope(services)
+        reported = view_reported(services.holder, services.engine, cache, state, scope)
+        payload = forecast_download(services.holder, state, kind, scope, reported)
         return payload if payload is not None else no_update

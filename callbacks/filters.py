@@ -30,7 +30,7 @@ from components.state import (
 from components.state import (
     Catalogue,
     ViewState,
-    drill_state,
+    drill_target,
     horizon_options,
     max_preset,
     parse_query,
@@ -81,15 +81,6 @@ def names_view(search: str | None, shown: ViewState, catalogue: Catalogue, limit
     if parse_qs((search or "").lstrip("?")) == parse_qs(to_query(shown).lstrip("?")):
         return True
     return parse_query(search, shown.tab, catalogue, limits)[0] == shown
-
-
-def drill_target(state: ViewState, label: str) -> tuple[str, ViewState]:
-    """Where a click on the breakdown bar ``label`` leads: (path, view) with the filters set."""
-    if state.tab == "store":
-        return "/category", drill_state(state, "category", category=label, product=None)
-    if state.tab == "category":
-        return "/product", drill_state(state, "product", product=label)
-    return "/product", drill_state(state, "product", store=label)
 
 
 def register(app: Dash, services: Any, cache: CatalogueCache) -> None:

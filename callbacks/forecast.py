@@ -19,16 +19,17 @@ import pandas as pd
 from dash import ALL, Dash, Input, Output, ctx, html
 from sqlalchemy.exc import SQLAlchemyError
 
+from callbacks.breakdown import breakdown_links, breakdown_note, breakdown_view
 from callbacks.catalogue import CatalogueCache
 from callbacks.guards import current_scope
 from callbacks.inputs import pattern_values, view_state
 from components import ids
 from components.figures import empty_figure
-from components.forecast_figures import TOP_BARS, breakdown_figure, forecast_figure
-from components.formatting import format_brl, format_percent, freq_text, periods_text
+from components.forecast_figures import forecast_figure
+from components.formatting import format_percent, freq_text, periods_text
 from components.i18n import N_, _, ngettext
 from components.i18n import date as format_day
-from components.kpis import compute_kpis, kpi_cards
+from components.kpis import Kpis, compute_kpis, kpi_cards
 from components.model_card import ModelFacts, model_card
 from components.state import Catalogue, ViewState
 from data.reporting import Reporting
@@ -38,10 +39,8 @@ from services.events import chart_events
 from services.forecast_view import (
     ForecastView,
     HolderSource,
-    ModelSource,
     ViewQuery,
     backtest_wape,
-    breakdown_totals,
     forecast_view,
     recorded_history,
     reported_sales,
@@ -54,6 +53,9 @@ TRAIN_HINT = N_("An administrator trains models with `flask --app wsgi train` (o
 MODEL_BROKEN = N_("The served model could not be loaded; the administrator has been told.")
 LEVEL_WORDS = (N_("store"), N_("category"), N_("product"))  # ``_(level)`` in sentences
 DAY = "dd MMM y"  # the Babel pattern of a day in sentences: 05 Oct 2025 / 05 out. 2025
+GRAPH_STYLE = {"minHeight": "440px"}
+EMPTY_GRAPH_STYLE = {"height": "160px"}  # an empty state is a message, not a large blank box
+EMPTY_HINT = N_("Nothing to forecast or export here: choose another store or product above.")
 
 
 @dataclass(frozen=True)
@@ -68,9 +70,14 @@ class ViewOutput:
     breakdown: Any
     alert: Any
     breakdown_note: Any = None
+    exportable: bool = False  # a forecast is drawn: the CSV/Excel/PNG buttons work
+    chart: bool = False  # the figure is a chart (else a short message: the graph shrinks to it)
+    breakdown_list: Any = None
 
     def as_tuple(self) -> tuple[Any, ...]:
-        """The outputs in the order the callback declares them."""
+        """The outputs in the order the callback declares them (the three export buttons get
+        ``disabled`` = not exportable; the chart shrinks to its message when nothing is drawn)."""
+        blocked = not self.exportable
         return (
             self.figure,
             self.title,
@@ -80,6 +87,11 @@ class ViewOutput:
             self.breakdown,
             self.alert,
             self.breakdown_note,
+            blocked,
+            blocked,
+            blocked,
+            GRAPH_STYLE if self.exportable or self.chart else EMPTY_GRAPH_STYLE,
+            self.breakdown_list,
         )
 
 
@@ -166,122 +178,27 @@ def selection_history(
     return recorded_history(engine, state.freq, through=through, scope=scope, **selection(state))
 
 
+def view_reported(
+    holder: Any, engine: Any, cache: CatalogueCache, state: ViewState, scope: StoreScope = ALL_STORES
+) -> Any:
+    """The recorded sales the chart of ``state`` continues its model's history with (None when the
+    view has no model or no reporting facts), so an export holds the history as drawn."""
+    catalogue = cache.get().within(scope.stores)
+    if holder is None or catalogue.reporting is None or not scope.allows(state.store):
+        return None
+    try:
+        model = scoped(HolderSource.of(holder), scope).model(state.tab)
+    except ModelUnavailableError:
+        return None
+    return reported_sales(engine, catalogue.reporting, model.data_range[1], scope=scope, **selection(state))
+
+
 def history_only_figure(history: pd.Series, freq: str) -> Any:
     """The recorded history alone (when no model serves the selection)."""
     if history.empty:
         return empty_figure(_("No sales recorded for this selection yet."))
     empty = pd.DataFrame({"date": [], "forecast": [], "lower": [], "upper": []})
     return forecast_figure(history, empty, empty, freq=freq)
-
-
-def breakdown_series(state: ViewState, catalogue: Catalogue) -> tuple[str, dict[str, str], str | None]:
-    """Level, ``label -> series id`` and drill target of the tab's breakdown."""
-    if state.tab == "store":
-        cats = catalogue.store_categories(state.store)
-        return (
-            "category",
-            {c: series_id("category", store=state.store, category=c) for c in cats},
-            _("category tab"),
-        )
-    if state.tab == "category":
-        products = catalogue.products(state.category, state.store)
-        return (
-            "product",
-            {p: series_id("product", store=state.store, product=p) for p in products},
-            _("product tab"),
-        )
-    stores = catalogue.stores_carrying(state.product) if state.product else []
-    return (
-        "product",
-        {s: series_id("product", store=s, product=state.product) for s in stores},
-        _("store's view"),
-    )
-
-
-def breakdown_view(source: ModelSource, state: ViewState, catalogue: Catalogue) -> tuple[Any, pd.Series]:
-    """The breakdown figure of the tab (forecast revenue over the horizon), or an empty-state figure,
-    and the totals of every bar (also those left off the figure)."""
-    level, series, drill = breakdown_series(state, catalogue)
-    try:
-        totals = breakdown_totals(source, level, series, freq=state.freq, horizon=state.horizon)
-    except ModelUnavailableError:
-        return empty_figure(_("No %(level)s model yet.", level=_(level))), pd.Series(dtype=float)
-    if totals.empty:
-        return empty_figure(_("Nothing to break down for this selection.")), totals
-    title = _("Next %(periods)s", periods=periods_text(state.horizon, state.freq))
-    return breakdown_figure(totals, title=title, drill=drill), totals
-
-
-def breakdown_note(
-    totals: pd.Series, headline: float | None, state: ViewState, all_stores: str | None = None
-) -> str | None:
-    """Why the bars need not add up to the headline, with both sums.
-
-    Every series (the store, each of its categories, each product in it) is forecast on its own, so
-    a category's forecast is not a share of the store's. We show each bar's own forecast and say how
-    far their sum is from the headline, rather than rescaling the bars to it: rescaling would make a
-    category's bar disagree with the same category's headline on its own tab. No sum is compared on
-    the product tab of one store (the bars are the other stores too).
-    """
-    if totals.empty:
-        return None
-    if state.tab == "product" and state.store:
-        return _("Each bar is this product's own forecast in that store.")
-    all_stores = all_stores or _("all stores")
-    if headline is None:
-        return _(BAR_ALONE[state.tab])
-    whole = {
-        "store": state.store or all_stores,
-        "category": _("%(category)s in %(store)s", category=state.category, store=state.store)
-        if state.store
-        else state.category,
-        "product": all_stores,
-    }[state.tab]
-    count = len(totals)
-    if count > TOP_BARS + 1:
-        bars = _(ALL_BARS[state.tab], count=count, top=TOP_BARS)
-    else:
-        singular, plural = BARS[state.tab]
-        bars = ngettext(singular, plural, count)
-    return _(
-        BARS_SUM[state.tab],
-        bars=bars,
-        total=format_brl(float(totals.sum())),
-        whole=whole,
-        headline=format_brl(headline),
-    )
-
-
-# The breakdown note's words per tab (whole sentences, so each language can order them).
-BAR_ALONE = {
-    "store": N_("Each category is forecast on its own."),
-    "category": N_("Each product is forecast on its own."),
-    "product": N_("Each store is forecast on its own."),
-}
-ALL_BARS = {  # more items than bars: the chart draws the largest and the others together
-    "store": N_("all %(count)s categories (the chart shows the %(top)s largest and the others together)"),
-    "category": N_("all %(count)s products (the chart shows the %(top)s largest and the others together)"),
-    "product": N_("all %(count)s stores (the chart shows the %(top)s largest and the others together)"),
-}
-BARS = {
-    "store": (N_("the one category"), N_("the %(num)s categories")),
-    "category": (N_("the one product"), N_("the %(num)s products")),
-    "product": (N_("the one store"), N_("the %(num)s stores")),
-}
-BARS_SUM = {
-    "store": N_(
-        "Each category is forecast on its own, so the bars need not add up to the total above: "
-        "%(bars)s come to %(total)s; the forecast for %(whole)s is %(headline)s."
-    ),
-    "category": N_(
-        "Each product is forecast on its own, so the bars need not add up to the total above: "
-        "%(bars)s come to %(total)s; the forecast for %(whole)s is %(headline)s."
-    ),
-    "product": N_(
-        "Each store is forecast on its own, so the bars need not add up to the total above: "
-        "%(bars)s come to %(total)s; the forecast for %(whole)s is %(headline)s."
-    ),
-}
 
 
 def model_facts(model: Any, version: str, cache: CatalogueCache, coherence: Any = None) -> ModelFacts:
@@ -303,9 +220,17 @@ def model_facts(model: Any, version: str, cache: CatalogueCache, coherence: Any 
     )
 
 
-def forecast_note(view: ForecastView, state: ViewState) -> str:
+def forecast_note(view: ForecastView, state: ViewState, kpis: Kpis | None = None) -> str:
     """The line under the chart explaining what is drawn (and how the backtest did)."""
     text = _("Shaded: likely ranges, 80% (darker) and 95%. Dotted grey: the same period last year.")
+    if kpis is not None and kpis.recorded_days > 0 and kpis.period_days > 1:
+        text += " " + _(
+            "The first %(period)s already has %(recorded)s of its %(days)s days recorded: "
+            "its point is those sales plus the forecast of the rest.",
+            period=freq_text(state.freq).one,
+            recorded=kpis.recorded_days,
+            days=kpis.period_days,
+        )
     if not view.partial.empty:
         text += " " + _("Grey band, open circles: partially reported (not every store yet).")
     if state.backtest:
@@ -317,7 +242,9 @@ def forecast_note(view: ForecastView, state: ViewState) -> str:
             )
         else:
             text += " " + _(
-                "Dashed purple: recent out-of-sample forecasts (typical error %(wape)s).",
+                "Dashed purple: recent out-of-sample forecasts (typical error per %(period)s in them: "
+                "%(wape)s).",
+                period=freq_text(state.freq).one,
                 wape=format_percent(wape),
             )
     return text
@@ -348,7 +275,13 @@ def render_view(
             "The store %(store)s is not available to you. Choose one of your stores.", store=state.store
         )
         return ViewOutput(
-            empty_figure(message), title, "", [], None, empty_figure(""), _alert(message, icon="bi-lock")
+            empty_figure(message, height=160),
+            title,
+            "",
+            [],
+            None,
+            empty_figure(""),
+            _alert(message, icon="bi-lock"),
         )
     if catalogue.empty:
         message = _(
@@ -356,7 +289,13 @@ def render_view(
             "`flask --app wsgi train` (or from the Admin tab)."
         )
         return ViewOutput(
-            empty_figure(_("No sales data yet.")), title, "", [], None, empty_figure(""), _alert(message)
+            empty_figure(_("No sales data yet."), height=160),
+            title,
+            "",
+            [],
+            None,
+            empty_figure(""),
+            _alert(message),
         )
     source = scoped(HolderSource.of(holder), scope) if holder is not None else None
     try:
@@ -377,14 +316,15 @@ def render_view(
         if state.tab == "product" and state.product and source is not None:
             breakdown, totals = breakdown_view(source, state, catalogue)
         return ViewOutput(
-            empty_figure(problem),
+            empty_figure(problem, height=160),
             title,
             "",
-            [],
+            empty_kpis(problem),
             card,
             breakdown,
             _alert(problem),
             breakdown_note(totals, None, state),
+            breakdown_list=breakdown_links(totals, state),
         )
     if model is None and source is not None and source.refused_version(state.tab):
         history = selection_history(engine, state, catalogue.reporting, scope)
@@ -392,7 +332,14 @@ def render_view(
         card = _alert(_(MODEL_BROKEN), "danger")
         figure = history_only_figure(history, state.freq)
         return ViewOutput(
-            figure, title, "", [], card, empty_figure(_(MODEL_BROKEN)), _alert(message, "danger")
+            figure,
+            title,
+            "",
+            [],
+            card,
+            empty_figure(_(MODEL_BROKEN)),
+            _alert(message, "danger"),
+            chart=not history.empty,
         )
     if model is None:
         history = selection_history(engine, state, catalogue.reporting, scope)
@@ -404,7 +351,14 @@ def render_view(
         card = _alert(_("No model yet.") + " " + _(TRAIN_HINT), "secondary", "bi-info-circle")
         figure = history_only_figure(history, state.freq)
         return ViewOutput(
-            figure, title, "", [], card, empty_figure(_("No model yet.")), _alert(message, "info")
+            figure,
+            title,
+            "",
+            [],
+            card,
+            empty_figure(_("No model yet.")),
+            _alert(message, "info"),
+            chart=not history.empty,
         )
     sid = view_series_id(state)
     if sid not in model.series_ids:
@@ -418,7 +372,9 @@ def render_view(
             + _(TRAIN_HINT)
         )
         figure = history_only_figure(history, state.freq)
-        return ViewOutput(figure, title, "", [], card, empty_figure(""), _alert(message, "info"))
+        return ViewOutput(
+            figure, title, "", [], card, empty_figure(""), _alert(message, "info"), chart=not history.empty
+        )
     reported = None
     if catalogue.reporting is not None:
         reported = reported_sales(
@@ -427,7 +383,9 @@ def render_view(
     try:
         view = forecast_view(source, view_query(state), reported)
     except ValueError as exc:  # e.g. a horizon longer than the model serves
-        return ViewOutput(empty_figure(str(exc)), title, "", [], None, empty_figure(""), _alert(str(exc)))
+        return ViewOutput(
+            empty_figure(str(exc), height=160), title, "", [], None, empty_figure(""), _alert(str(exc))
+        )
     figure = forecast_figure(
         view.history,
         view.forecast80,
@@ -438,16 +396,55 @@ def render_view(
         partial=view.partial,
         events=view_events(engine, state, view, scope),
     )
-    kpis = kpi_cards(
-        compute_kpis(view.full_history, view.forecast80, view.forecast95, view.last_year, state.freq)
+    facts = compute_kpis(
+        view.full_history,
+        view.forecast80,
+        view.forecast95,
+        view.last_year,
+        state.freq,
+        data_end=pd.Timestamp(model.data_range[1]),
     )
+    kpis = kpi_cards(facts)
     title = _("%(title)s, next %(periods)s", title=title, periods=periods_text(state.horizon, state.freq))
     breakdown, totals = breakdown_view(source, state, catalogue)
     headline = float(view.forecast80["forecast"].sum())
     note = breakdown_note(totals, headline, state, catalogue.all_stores_label.lower())
     alerts = [newer_sales_notice(model, catalogue, state.tab), reporting_note(catalogue.reporting)]
     alerts = [a for a in alerts if a is not None] or None
-    return ViewOutput(figure, title, forecast_note(view, state), kpis, card, breakdown, alerts, note)
+    return ViewOutput(
+        figure,
+        title,
+        forecast_note(view, state, facts),
+        kpis,
+        card,
+        breakdown,
+        alerts,
+        note,
+        exportable=True,
+        breakdown_list=breakdown_links(totals, state),
+    )
+
+
+def empty_kpis(message: str) -> list[dbc.Col]:
+    """The KPI row of a selection with nothing to forecast: one card saying why and what to do."""
+    return [
+        dbc.Col(
+            dbc.Card(
+                dbc.CardBody(
+                    [
+                        html.I(className="bi bi-info-circle me-2", **{"aria-hidden": "true"}),
+                        html.Span(message),
+                        html.Div(_(EMPTY_HINT), className="small text-body-secondary mt-1"),
+                    ],
+                    className="py-2 px-3",
+                ),
+                className="shadow-sm border-0",
+                id="kpi-empty",
+            ),
+            xs=12,
+            className="mb-3",
+        )
+    ]
 
 
 def view_events(engine: Any, state: ViewState, view: Any, scope: StoreScope) -> pd.DataFrame | None:
@@ -539,6 +536,11 @@ def register(app: Dash, services: Any, cache: CatalogueCache) -> None:
         Output(ids.BREAKDOWN_GRAPH, "figure"),
         Output(ids.VIEW_ALERT, "children"),
         Output(ids.BREAKDOWN_NOTE, "children"),
+        Output(ids.EXPORT_CSV, "disabled"),
+        Output(ids.EXPORT_XLSX, "disabled"),
+        Output(ids.EXPORT_PNG, "disabled"),
+        Output(ids.FORECAST_GRAPH, "style"),
+        Output(ids.BREAKDOWN_LIST, "children"),
         Input({"type": ids.FILTER, "name": ALL}, "value"),
     )
     def update_view(_values: list[Any]) -> tuple[Any, ...]:

@@ -9,7 +9,7 @@ from components.formatting import plotly_text
 TEMPLATE = "plotly_white"
 
 
-def empty_figure(message: str) -> go.Figure:
+def empty_figure(message: str, *, height: int = 380) -> go.Figure:
     """A blank chart with a message in the middle (for empty states); the message is drawn as text."""
     fig = go.Figure()
     fig.update_layout(
@@ -18,6 +18,6 @@ def empty_figure(message: str) -> go.Figure:
         yaxis={"visible": False},
         annotations=[{"text": plotly_text(message), "showarrow": False, "font": {"size": 15}}],
         margin={"l": 20, "r": 20, "t": 20, "b": 20},
-        height=380,
+        height=height,
     )
     return fig

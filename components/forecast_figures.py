@@ -35,10 +35,26 @@ MONEY = "R$ %{y:,.0f}"
 GRID = "#e9ecef"
 Y_TICKS = 5  # about this many intervals on the y axis
 LEGEND_ROW_PX = 26
-BUTTONS_ROW_PX = 34
+TOP_GAP_PX = 12  # between the legend and the plot (the "Forecast →" label sits there)
+MODEBAR_PX = 40  # right margin kept free for the vertical chart toolbar, so it never covers the legend
+X_TICK_STANDOFF_PX = 10  # keeps the first date label below the "R$ 0" tick instead of beside it
 LEGEND_ENTRIES_PER_ROW = 5  # all of them fit one row on a tablet (820 px) except the backtest's
 EVENTS = N_("Events")
 EVENT_COLOR = "#6f42c1"
+# The chart toolbar without Plotly's cloud ("Share chart") button, its logo or selection tools.
+GRAPH_CONFIG: dict[str, Any] = {
+    "displaylogo": False,
+    "showSendToCloud": False,
+    "showEditInChartStudio": False,
+    "modeBarButtonsToRemove": [
+        "sendChartToCloud",
+        "sendDataToCloud",
+        "editInChartStudio",
+        "lasso2d",
+        "select2d",
+    ],
+    "toImageButtonOptions": {"format": "png", "filename": "trendsales-forecast", "scale": 2},
+}
 Figure = dict[str, Any]
 
 
@@ -102,9 +118,10 @@ def short_money(value: float, step: float) -> str:
     return format_brl_short(value, step)
 
 
-def money_ticks(traces: list[dict[str, Any]]) -> dict[str, Any]:
-    """``tickvals``/``ticktext`` of the y axis covering every value drawn (empty: Plotly's own ticks)."""
-    values = [v for t in traces for v in t.get("y") or [] if v is not None]
+def money_ticks(traces: list[dict[str, Any]], axis: str = "y") -> dict[str, Any]:
+    """``tickvals``/``ticktext`` of the money axis (``y``, or ``x`` for horizontal bars) covering every
+    value drawn, in the short form every chart uses (empty: Plotly's own ticks)."""
+    values = [v for t in traces for v in t.get(axis) or [] if v is not None]
     if not values:
         return {}
     low, high = min(0.0, min(values)), max(values)
@@ -215,6 +232,29 @@ def _events_trace(events: pd.DataFrame) -> dict[str, Any]:
     )
 
 
+def _connector(history: pd.Series, forecast: pd.DataFrame) -> dict[str, Any]:
+    """A thin line from the last actual to the first forecast point, so the two lines meet (a monthly
+    chart otherwise shows a gap of a whole period between them); no legend entry, no hover."""
+    return _scatter(
+        x=_dates([history.index[-1], forecast["date"].iloc[0]]),
+        y=_values([history.iloc[-1], forecast["forecast"].iloc[0]]),
+        mode="lines",
+        name="Forecast start",
+        line={"color": FORECAST_COLOR, "width": 1.2, "dash": "dot"},
+        showlegend=False,
+        hoverinfo="skip",
+    )
+
+
+def x_range(history: pd.Series, forecast: pd.DataFrame, freq: str) -> dict[str, Any]:
+    """The x axis range from the first drawn period to the last (half a period of air at each end)."""
+    dates = pd.DatetimeIndex([*history.index[:1], *history.index[-1:], *pd.DatetimeIndex(forecast["date"])])
+    if dates.empty:
+        return {}
+    pad = pd.Timedelta(days=frequency(freq).period_days / 2)
+    return {"range": _dates([dates.min() - pad, dates.max() + pad]), "autorange": False}
+
+
 def forecast_figure(
     history: pd.Series,
     forecast80: pd.DataFrame,
@@ -232,7 +272,7 @@ def forecast_figure(
 
     Trace names (what the browser tests read): ``History``, ``Forecast``, ``80% interval``,
     ``95% interval``, ``Same period last year``, ``Backtest forecast``, ``Partially reported``,
-    ``Events``.
+    ``Events`` (and the legend-less ``Forecast start`` joining the last actual to the first forecast).
     """
     has_forecast = not forecast80.empty
     traces: list[dict[str, Any]] = []
@@ -279,22 +319,25 @@ def forecast_figure(
         traces.append(_partial_trace(partial))
     if events is not None and not events.empty:
         traces.append(_events_trace(events))
+    if has_forecast and len(history):
+        traces.append(_connector(history, forecast80))
     start = _dates(forecast80["date"][:1])[0] if has_forecast else None
-    buttons = [
-        {"count": count, "label": label, "step": step, "stepmode": "backward"}
-        for count, label, step in freq_text(freq).range_buttons
-    ]
+    shown_range = x_range(history, forecast80, freq)
     layout = base_layout(
         height=440,
-        # The legend sits at the top of the figure, the range buttons and the "Forecast →" label on a
-        # row below it, just above the plot: below the plot the legend fought the range slider and the
-        # x-axis title for room on a tablet. Plotly grows a margin for the largest item pushing it, not
-        # for their sum, so the top margin is reserved here for both rows.
-        margin={"l": 8, "r": 16, "t": legend_rows(traces) * LEGEND_ROW_PX + BUTTONS_ROW_PX, "b": 8},
+        # The legend sits at the top of the figure, above the plot, and wraps inside the plot's width;
+        # the vertical toolbar keeps to the right margin beside it, so neither covers the other.
+        margin={
+            "l": 8,
+            "r": MODEBAR_PX,
+            "t": legend_rows(traces) * LEGEND_ROW_PX + TOP_GAP_PX,
+            "b": 8,
+        },
+        modebar={"orientation": "v"},
         hovermode="x unified",
         legend={
             "orientation": "h",
-            "xref": "container",
+            "xref": "paper",
             "yref": "container",
             "x": 0,
             "y": 1,
@@ -313,13 +356,11 @@ def forecast_figure(
             "title": {"text": freq_text(freq).axis_title},
             "hoverformat": freq_text(freq).hover_date,
             "gridcolor": GRID,
-            "rangeselector": {
-                "buttons": [*buttons, {"step": "all", "label": _("all")}],
-                "x": 0,
-                "y": 1,
-                "yanchor": "bottom",
-            },
-            "rangeslider": {"visible": True, "thickness": 0.07},
+            "ticklabelstandoff": X_TICK_STANDOFF_PX,
+            # From the first period of "History shown" (which counts back from the last actual) to the
+            # last forecast period: no empty band after the forecast.
+            **shown_range,
+            "rangeslider": {"visible": True, "thickness": 0.07, **shown_range},
         },
         shapes=([_partial_shape(partial, freq)] if has_partial else [])
         + (
@@ -410,7 +451,7 @@ def breakdown_figure(totals: pd.Series, *, title: str, drill: str | None, top: i
     layout = base_layout(
         height=max(220, 40 * len(ordered) + 60),
         margin={"l": 8, "r": 16, "t": 8, "b": 30},
-        xaxis={"tickformat": ",.0f", "tickprefix": "R$ ", "rangemode": "tozero", "gridcolor": GRID},
+        xaxis={"rangemode": "tozero", "gridcolor": GRID, **money_ticks([bar], axis="x")},
         yaxis={"automargin": True},
         showlegend=False,
         clickmode="event",

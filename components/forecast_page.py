@@ -6,10 +6,14 @@ the same view in one round trip; the callbacks then fill the chart, cards and br
 
 from __future__ import annotations
 
+import json
+from typing import Any
+
 import dash_bootstrap_components as dbc
 from dash import dcc, html
 
 from components import ids
+from components.forecast_figures import GRAPH_CONFIG
 from components.formatting import freq_text, periods_text, plotly_locale
 from components.i18n import N_, _
 from components.monitoring import accuracy_card
@@ -32,15 +36,11 @@ TITLES = {
 }
 # The store and product pickers search on the server as the user types (callbacks.filters).
 PICKER_PLACEHOLDERS = {"store": N_("Type to search stores…"), "product": N_("Type to search products…")}
+LINK_COPIED = N_("Link copied: paste it to share this view.")
 BREAKDOWN_TITLES = {
     "store": N_("Forecast by category"),
     "category": N_("Top products in this category"),
     "product": N_("This product by store"),
-}
-GRAPH_CONFIG = {
-    "displaylogo": False,
-    "modeBarButtonsToRemove": ["lasso2d", "select2d"],
-    "toImageButtonOptions": {"format": "png", "filename": "trendsales-forecast", "scale": 2},
 }
 
 
@@ -91,8 +91,34 @@ def horizon_dropdown_options(values: list[int], freq: str) -> list[dict[str, obj
     return [{"label": periods_text(v, freq), "value": v} for v in values]
 
 
-def _field(label: str, control: object, width: dict[str, int]) -> dbc.Col:
-    return dbc.Col([dbc.Label(label, className="small fw-semibold mb-1"), control], className="mb-2", **width)
+def control_dom_id(name: str) -> str:
+    """The DOM id Dash gives the filter control ``name`` (its pattern id as sorted, compact JSON)."""
+    return json.dumps(ids.filter_id(name), sort_keys=True, separators=(",", ":"))
+
+
+def _field(label: str, control: Any, width: dict[str, Any]) -> dbc.Col:
+    """A filter under its visible label, tied to the control: ``for`` names the control's element and
+    the group is labelled by it; ``view-tools.js`` also puts the label first in the dropdown's own
+    ``aria-labelledby`` (Dash's dropdown names itself by its value only), so "Store, Loja Centro" is read."""
+    name = control.id["name"]
+    label_id = f"filter-label-{name}"
+    return dbc.Col(
+        html.Div(
+            [
+                html.Label(
+                    label,
+                    id=label_id,
+                    htmlFor=control_dom_id(name),
+                    className="form-label small fw-semibold mb-1",
+                ),
+                control,
+            ],
+            role="group",
+            **{"aria-labelledby": label_id, "data-ts-label": label_id},
+        ),
+        className="mb-2",
+        **width,
+    )
 
 
 def filter_bar(state: ViewState, catalogue: Catalogue, *, freqs: list[str], horizons: list[int]) -> dbc.Card:
@@ -209,9 +235,27 @@ def chart_card(state: ViewState) -> dbc.Card:
                         color="secondary",
                         size="sm",
                     ),
+                    dbc.Button(
+                        [html.I(className="bi bi-image me-1"), "PNG"],
+                        id=ids.EXPORT_PNG,
+                        outline=True,
+                        color="secondary",
+                        size="sm",
+                        title=_("Download the chart as a picture"),
+                    ),
                 ],
                 size="sm",
             ),
+            dbc.Button(
+                [html.I(className="bi bi-link-45deg me-1"), _("Copy link")],
+                id=ids.COPY_LINK,
+                outline=True,
+                color="secondary",
+                size="sm",
+                title=_("Copy a link to this view (same filters)"),
+            ),
+            html.Span(id=ids.COPY_LINK_STATUS, className="small text-body-secondary", role="status"),
+            dcc.Store(id=ids.COPY_LINK_DONE, data=_(LINK_COPIED)),
             dcc.Download(id=ids.DOWNLOAD),
         ],
         className="d-flex flex-wrap align-items-center gap-2",
@@ -249,10 +293,13 @@ def breakdown_card(tab: str) -> dbc.Card:
                     dcc.Loading(
                         dcc.Graph(
                             id=ids.BREAKDOWN_GRAPH,
-                            config={"displaylogo": False, "displayModeBar": False, "locale": plotly_locale()},
+                            config={**GRAPH_CONFIG, "displayModeBar": False, "locale": plotly_locale()},
                         ),
                         type="default",
                         delay_show=250,
+                    ),
+                    html.Nav(
+                        id=ids.BREAKDOWN_LIST, className="mt-1", **{"aria-label": _(BREAKDOWN_TITLES[tab])}
                     ),
                     # Why the bars need not add up to the headline (each level has its own model).
                     html.Div(id=ids.BREAKDOWN_NOTE, className="small text-body-secondary mt-1 px-1"),

@@ -40,7 +40,6 @@ class FrequencyText:
     many: str  # "weeks"
     axis_title: str  # x axis of the forecast chart
     hover_date: str  # strftime of a period in the chart's hover
-    range_buttons: tuple[tuple[int, str, str], ...]  # chart zoom buttons: (count, label, step)
     naive_rule: str  # what the seasonal-naive baseline does, for the model card
     horizon_presets: tuple[int, ...]  # horizon dropdown choices (the model's limit cuts them)
     default_horizon: int  # horizon of a view that names none
@@ -53,12 +52,6 @@ _TEXT = {
         many=N_("days"),
         axis_title=N_("Day"),
         hover_date=N_("%a %d %b %Y"),
-        range_buttons=(
-            (1, N_("1m"), "month"),
-            (3, N_("3m"), "month"),
-            (6, N_("6m"), "month"),
-            (1, N_("1y"), "year"),
-        ),
         naive_rule=N_("repeating last week"),
         horizon_presets=(7, 14, 28, 56, 91, 182, 364),
         default_horizon=28,
@@ -69,7 +62,6 @@ _TEXT = {
         many=N_("weeks"),
         axis_title=N_("Week (Mon–Sun)"),
         hover_date=N_("week of %d %b %Y"),
-        range_buttons=((3, N_("3m"), "month"), (6, N_("6m"), "month"), (1, N_("1y"), "year")),
         naive_rule=N_("repeating the same week last year"),
         horizon_presets=(4, 8, 13, 26, 52),
         default_horizon=13,
@@ -80,7 +72,6 @@ _TEXT = {
         many=N_("months"),
         axis_title=N_("Month"),
         hover_date=N_("%b %Y"),
-        range_buttons=((1, N_("1y"), "year"), (2, N_("2y"), "year")),
         naive_rule=N_("repeating the same month last year"),
         horizon_presets=(1, 3, 6, 12),
         default_horizon=3,
@@ -91,7 +82,6 @@ _TEXT = {
         many=N_("quarters"),
         axis_title=N_("Quarter"),
         hover_date=N_("%b %Y (quarter)"),
-        range_buttons=((2, N_("2y"), "year"), (4, N_("4y"), "year")),
         naive_rule=N_("repeating the same quarter last year"),
         horizon_presets=(1, 2, 4, 8),
         default_horizon=2,
@@ -109,7 +99,6 @@ def freq_text(code: str) -> FrequencyText:
     return dataclasses.replace(
         entry,
         **{name: _(getattr(entry, name)) for name in _TRANSLATED},
-        range_buttons=tuple((count, _(label), step) for count, label, step in entry.range_buttons),
     )
 
 

@@ -42,6 +42,8 @@ ADMIN_RETRAIN_CANCEL = "admin-retrain-cancel"
 ADMIN_RETRAIN_MESSAGE = "admin-retrain-message"
 ADMIN_RETRAIN_REQUESTED = "admin-retrain-requested"
 ADMIN_JOB_POLL = "admin-job-poll"
+ADMIN_JOB_CANCEL = "admin-job-cancel"
+ADMIN_JOB_CANCEL_MESSAGE = "admin-job-cancel-message"
 ADMIN_JOB_PROGRESS = "admin-job-progress"
 ADMIN_JOB_STATUS = "admin-job-status"
 ADMIN_JOB_OUTCOME = "admin-job-outcome"
@@ -111,6 +113,11 @@ BREAKDOWN_GRAPH = "breakdown-graph"
 BREAKDOWN_NOTE = "breakdown-note"
 EXPORT_CSV = "export-csv"
 EXPORT_XLSX = "export-xlsx"
+EXPORT_PNG = "export-png"
+COPY_LINK = "copy-link"
+COPY_LINK_STATUS = "copy-link-status"
+COPY_LINK_DONE = "copy-link-done"  # dcc.Store with the "Link copied" text shown after a copy
+BREAKDOWN_LIST = "breakdown-list"  # the keyboard-operable list of the breakdown's bars (drill-down links)
 DOWNLOAD = "forecast-download"
 
 

@@ -11,6 +11,7 @@ from dash import html
 
 from components.formatting import format_brl, format_percent, period_label, periods_text
 from components.i18n import _
+from models.series import display_alias
 
 
 @dataclass(frozen=True)
@@ -30,6 +31,8 @@ class Kpis:
     upper95: float
     horizon: int
     horizon_total: float
+    recorded_days: int = 0  # days of the next period already recorded (its total includes them)
+    period_days: int = 0  # days in the next period
 
 
 def compute_kpis(
@@ -38,10 +41,13 @@ def compute_kpis(
     forecast95: pd.DataFrame,
     last_year: pd.Series,
     freq: str,
+    data_end: pd.Timestamp | None = None,
 ) -> Kpis:
     """Headline numbers from the aggregated history and the forecasts at one display granularity.
 
     Why a pure function: the cards, the export and the tests must agree on the same figures.
+    ``data_end`` (the model's last day) tells how much of the next period is already recorded: a week
+    or month the data ends in is "recorded so far + forecast of the rest".
     """
     if forecast80.empty:
         raise ValueError("cannot compute KPIs of an empty forecast")
@@ -51,7 +57,10 @@ def compute_kpis(
     last_value = float(history.iloc[-1]) if len(history) else None
     previous = float(last_year.iloc[0]) if len(last_year) else math.nan
     has_previous = math.isfinite(previous) and previous > 0
+    recorded, days = recorded_share(pd.Timestamp(first80["date"]), freq, data_end)
     return Kpis(
+        recorded_days=recorded,
+        period_days=days,
         freq=freq,
         last_period=pd.Timestamp(history.index[-1]) if len(history) else None,
         last_value=last_value,
@@ -65,6 +74,28 @@ def compute_kpis(
         upper95=float(first95["upper"]),
         horizon=len(forecast80),
         horizon_total=float(forecast80["forecast"].sum()),
+    )
+
+
+def recorded_share(start: pd.Timestamp, freq: str, data_end: pd.Timestamp | None) -> tuple[int, int]:
+    """(days of the period starting ``start`` up to ``data_end``, days in the period)."""
+    end = (start.to_period(display_alias(freq)) + 1).start_time
+    days = int((end - start).days)
+    if data_end is None or pd.Timestamp(data_end) < start:
+        return 0, days
+    return min(days, int((pd.Timestamp(data_end).normalize() - start).days) + 1), days
+
+
+def next_period_text(kpis: Kpis) -> str:
+    """``week of 27 Oct 2025``, with how much of it is already recorded when the data ends inside it."""
+    label = period_label(kpis.next_period, kpis.freq)
+    if kpis.recorded_days <= 0 or kpis.period_days <= 1:
+        return label
+    return _(
+        "%(period)s (%(recorded)s of %(days)s days already recorded, the rest forecast)",
+        period=label,
+        recorded=kpis.recorded_days,
+        days=kpis.period_days,
     )
 
 
@@ -119,7 +150,7 @@ def kpi_cards(kpis: Kpis) -> list[dbc.Col]:
             _("Forecast, next period"),
             format_brl(kpis.next_value),
             [
-                period_label(kpis.next_period, freq),
+                next_period_text(kpis),
                 html.Br(),
                 _(
                     "next %(periods)s: %(total)s",

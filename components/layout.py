@@ -42,7 +42,7 @@ def logout_form(csrf_token: str) -> html.Form:
 def language_form(csrf_token: str) -> html.Form:
     """The navbar's language switch: a POST (with the CSRF token) that saves the user's choice. It
     offers the other language by its short code (``EN`` / ``PT``, narrow enough for a phone's bar),
-    named in full for screen readers and as a tooltip."""
+    named in full (with the code shown) for screen readers and as a tooltip."""
     current = language()
     return html.Form(
         [
@@ -55,7 +55,8 @@ def language_form(csrf_token: str) -> html.Form:
                     value=code,
                     lang=html_lang(code),
                     title=LANGUAGE_NAMES[code],
-                    **{"aria-label": LANGUAGE_NAMES[code]},
+                    # the name starts with the visible code (WCAG 2.5.3; axe label-content-name-mismatch)
+                    **{"aria-label": f"{LANGUAGE_CODES[code]}, {LANGUAGE_NAMES[code]}"},
                     className="btn btn-link btn-sm link-light p-0 align-baseline",
                     id=f"nav-language-{code}",
                 )

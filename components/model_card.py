@@ -12,19 +12,11 @@ import pandas as pd
 from dash import html
 
 from components.formatting import format_number, format_percent, freq_text
-from components.i18n import N_, _, timestamp
+from components.i18n import N_, _, text_language, timestamp
 from components.i18n import date as format_day
 from data.frequency import FREQUENCIES
 from models.reconciliation import coherence_line
-
-FAMILY_NAMES = {
-    "theta": N_("Theta method"),
-    "seasonal_naive": N_("Seasonal naive"),
-    "ets": N_("Exponential smoothing"),
-    "hgb": N_("Gradient boosting"),
-    "ridge": N_("Ridge regression"),
-    "combination": N_("Average of the best models"),
-}
+from models.vocabulary import family_name
 
 
 @dataclass(frozen=True)
@@ -52,10 +44,7 @@ def _number(value: Any) -> float | None:
 
 def model_name(params: dict[str, Any]) -> str:
     """A readable name of the model family (``Theta method``), or ``Unknown`` without params."""
-    family = str(params.get("family") or "")
-    if family in FAMILY_NAMES:
-        return _(FAMILY_NAMES[family])
-    return family.replace("_", " ").capitalize() or _("Unknown")
+    return family_name(params.get("family"), text_language())
 
 
 def accuracy_sentences(facts: ModelFacts) -> list[str]:
@@ -63,35 +52,53 @@ def accuracy_sentences(facts: ModelFacts) -> list[str]:
 
     E.g. "Typical error: 8% of revenue." and "35% better than repeating last week (its typical error: 12%)."
     """
-    rule = (
-        freq_text(facts.data_freq).naive_rule
-        if facts.data_freq in FREQUENCIES
-        else _("repeating the last season")
-    )
+    text = freq_text(facts.data_freq) if facts.data_freq in FREQUENCIES else None
+    rule = text.naive_rule if text else _("repeating the last season")
+    unit = text.one if text else _("period")  # the model is trained and tested on its data's periods
     wape = _number(facts.metrics.get("wape"))
     base = _number(facts.baseline.get("wape"))
     lines = []
     if wape is None:
         lines.append(_("Accuracy was not measured for this model."))
     else:
-        lines.append(_("Typical error: %(wape)s of revenue (WAPE in back-tests).", wape=format_percent(wape)))
+        lines.append(
+            _(
+                "Typical error per %(unit)s: %(wape)s of revenue (WAPE in back-tests).",
+                unit=unit,
+                wape=format_percent(wape),
+            )
+        )
     if wape is not None and base:
         gain = 1.0 - wape / base
+        naive = (
+            _("the simple rule of %(rule)s on %(freq)s data", rule=rule, freq=text.name.lower())
+            if text
+            else _("the simple rule of %(rule)s on its data", rule=rule)
+        )
         if abs(gain) < 0.005:
             lines.append(
                 _(
-                    "As accurate as simply %(rule)s (its typical error: %(base)s).",
-                    rule=rule,
+                    "As accurate as %(naive)s (its typical error per %(unit)s: %(base)s).",
+                    naive=naive,
+                    unit=unit,
                     base=format_percent(base),
                 )
             )
         else:
             sentence = (
-                N_("%(share)s better than simply %(rule)s (its typical error: %(base)s).")
+                N_("%(share)s better than %(naive)s (its typical error per %(unit)s: %(base)s).")
                 if gain > 0
-                else N_("%(share)s worse than simply %(rule)s (its typical error: %(base)s).")
+                else N_("%(share)s worse than %(naive)s (its typical error per %(unit)s: %(base)s).")
             )
-            lines.append(_(sentence, share=format_percent(abs(gain)), rule=rule, base=format_percent(base)))
+            lines.append(
+                _(
+                    sentence,
+                    share=format_percent(abs(gain)),
+                    naive=naive,
+                    unit=unit,
+                    base=format_percent(base),
+                )
+            )
     mase = _number(facts.metrics.get("mase"))
     base_mase = _number(facts.baseline.get("mase"))
     if mase is not None:

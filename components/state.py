@@ -334,3 +334,16 @@ def state_from_controls(values: Mapping[str, object]) -> ViewState:
 def drill_state(state: ViewState, target_tab: str, **filters: str | None) -> ViewState:
     """The view after a drill-down: same store, granularity, horizon and history on ``target_tab``."""
     return replace(state, tab=target_tab, **filters)
+
+
+DRILL_PATHS = {"store": "/category", "category": "/product", "product": "/product"}
+
+
+def drill_target(state: ViewState, label: str) -> tuple[str, ViewState]:
+    """Where the breakdown item ``label`` leads (a bar clicked, or its link in the list beside the chart):
+    (path, view) with the filters set."""
+    if state.tab == "store":
+        return DRILL_PATHS["store"], drill_state(state, "category", category=label, product=None)
+    if state.tab == "category":
+        return DRILL_PATHS["category"], drill_state(state, "product", product=label)
+    return DRILL_PATHS["product"], drill_state(state, "product", store=label)

@@ -41,6 +41,16 @@ class Outcome(StrEnum):
     REFRESHED = "refreshed"  # loses, but the MASTER's configuration refitted on the newer data replaces it
 
 
+# The rule of ``decide`` in plain words, shown next to the registry's numbers.
+TIE_RULE = N_(
+    "Own WAPE (%) is each version's back-test error, on the data it was trained with, so versions "
+    'trained on different data are not comparable by it. "On MASTER\'s folds" puts versions on the '
+    "same folds (back-test windows) as the current MASTER. A new model replaces the MASTER only when "
+    "its error on the same folds is lower; when both are equal, it replaces the MASTER only if it was "
+    "trained on newer sales, so forecasts start from the latest data."
+)
+
+
 WINNING = frozenset(
     {Outcome.FIRST_MODEL, Outcome.FIRST_NAIVE, Outcome.PROMOTED, Outcome.TIE_NEWER_DATA, Outcome.REFRESHED}
 )
@@ -241,8 +251,18 @@ def held(
     return dataclasses.replace(decision, hold=hold, failed_levels=failed_levels, promotion_error=error)
 
 
-def _pct(value: float | None, language: str) -> str:
-    return translate(language, "n/a") if value is None else format_percent(value, 1, language)
+def _pct(value: float | None, language: str, decimals: int = 1) -> str:
+    return translate(language, "n/a") if value is None else format_percent(value, decimals, language)
+
+
+def _pcts(first: float | None, second: float | None, language: str) -> tuple[str, str]:
+    """Two percentages with just enough decimals to tell them apart (``11,08%`` vs ``11,09%``), so a
+    win by a hair never reads "11,1% vs 11,1% → promoted"."""
+    for decimals in (1, 2, 3, 4):
+        a, b = _pct(first, language, decimals), _pct(second, language, decimals)
+        if a != b:
+            break
+    return a, b
 
 
 def _versus_naive(d: PromotionDecision, language: str) -> str:
@@ -311,22 +331,32 @@ def _verdict(d: PromotionDecision, language: str) -> str:
             verdict=_versus_naive(d, language),
         )
     folds = translate_plural(language, "the same %(num)s fold", "the same %(num)s folds", len(d.windows))
-    cand, master = _pct(d.candidate_wape, language), d.master_version
+    master = d.master_version
     if d.same_config:
         versus = translate(
             language,
             "candidate uses MASTER %(master)s's configuration (WAPE %(cand)s on %(folds)s)",
             master=master,
-            cand=cand,
+            cand=_pct(d.candidate_wape, language),
+            folds=folds,
+        )
+    elif d.outcome in (Outcome.TIE_NEWER_DATA, Outcome.TIE_KEPT):
+        versus = translate(
+            language,
+            "candidate WAPE %(cand)s vs MASTER %(master)s %(master_wape)s on %(folds)s",
+            cand=_pct(d.candidate_wape, language),
+            master=master,
+            master_wape=_pct(d.master_wape, language),
             folds=folds,
         )
     else:
+        cand, theirs = _pcts(d.candidate_wape, d.master_wape, language)
         versus = translate(
             language,
             "candidate WAPE %(cand)s vs MASTER %(master)s %(master_wape)s on %(folds)s",
             cand=cand,
             master=master,
-            master_wape=_pct(d.master_wape, language),
+            master_wape=theirs,
             folds=folds,
         )
     return translate(

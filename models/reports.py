@@ -19,6 +19,7 @@ import datetime as dt
 import json
 import math
 import platform
+import re
 from importlib import metadata
 from pathlib import Path
 from typing import Any
@@ -28,6 +29,7 @@ import pandas as pd
 from data.i18n import N_, format_number, format_percent, format_timestamp, translate
 from models.artifacts import write_json_atomic, write_text_atomic
 from models.reconciliation import coherence_line
+from models.vocabulary import family_name, metric_name, settings_text
 
 MODEL_FILE = "model.joblib"
 PARAMS_FILE = "best_parameters.json"
@@ -236,10 +238,33 @@ def with_decision(report: dict[str, Any], decision: dict[str, Any]) -> dict[str,
     return {**report, "decision": _jsonable(decision)}
 
 
+# Column headings of the report's tables (metrics are named by ``metric_name``).
+COLUMN_NAMES = {
+    "family": N_("Model"),
+    "params": N_("Settings"),
+    "n_folds": N_("Folds"),
+    "fold": N_("Fold"),
+    "cutoff": N_("Cut-off"),
+}
+_MARKDOWN = re.compile(r"([\\`*_{}\[\]()#+!|<>])")
+
+
+def markdown_text(value: Any) -> str:
+    """``value`` as literal Markdown text (brackets, pipes, stars… escaped): a configuration such as
+    ``members=[…](…)`` must not render as a link or break a table."""
+    return _MARKDOWN.sub(r"\\\1", str(value))
+
+
+def _column_name(column: str, language: str) -> str:
+    if column in METRIC_COLUMNS:
+        return metric_name(column, language)
+    return translate(language, COLUMN_NAMES[column]) if column in COLUMN_NAMES else column
+
+
 def _table(rows: list[dict[str, Any]], columns: list[str], language: str = "en") -> list[str]:
     if not rows:
         return [translate(language, "(none)")]
-    header = [translate(language, COLUMN_NAMES.get(col, col)) for col in columns]
+    header = [_column_name(c, language) for c in columns]
     lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(columns)]
     for row in rows:
         cells = []
@@ -247,23 +272,15 @@ def _table(rows: list[dict[str, Any]], columns: list[str], language: str = "en")
             value = row.get(col)
             if col in METRIC_COLUMNS:
                 cells.append(_fmt(col, value, language))
+            elif col == "family":
+                cells.append(markdown_text(family_name(value, language)))
             elif isinstance(value, dict):
                 inner = {k: v for k, v in value.items() if k != "family"}
-                cells.append(", ".join(f"{k}={v}" for k, v in inner.items()) or "-")
+                cells.append(markdown_text(settings_text(inner, language)) if inner else "-")
             else:
-                cells.append("-" if value is None else str(value))
+                cells.append("-" if value is None else markdown_text(value))
         lines.append("| " + " | ".join(cells) + " |")
     return lines
-
-
-# Column headings of the report's tables (metric keys stay as they are: WAPE, MASE… are their names).
-COLUMN_NAMES = {
-    "family": N_("family"),
-    "params": N_("parameters"),
-    "n_folds": N_("folds"),
-    "fold": N_("fold"),
-    "cutoff": N_("cutoff"),
-}
 
 
 def render_markdown(report: dict[str, Any], language: str = "en", timezone: str = "UTC") -> str:
@@ -309,25 +326,24 @@ def render_markdown(report: dict[str, Any], language: str = "en", timezone: str 
         "",
         translate(
             language,
-            "Configuration: `%(config)s`",
-            config=json.dumps(report["best_parameters"], sort_keys=True),
+            "Configuration: %(config)s.",
+            config=markdown_text(settings_text(report["best_parameters"], language)),
         ),
         "",
         baseline_sentence(metrics, report["baseline_metrics"], language),
         "",
         "| "
-        + translate(language, "metric")
-        + " | "
-        + translate(language, "winner")
-        + " | "
-        + translate(language, "seasonal naive")
+        + " | ".join(translate(language, h) for h in (N_("Metric"), N_("Winner"), N_("Seasonal naive")))
         + " |",
         "|---|---|---|",
     ]
     base = report["baseline_metrics"]
     for m in METRIC_COLUMNS:
         if m in metrics or m in base:
-            lines.append(f"| {m} | {_fmt(m, metrics.get(m), language)} | {_fmt(m, base.get(m), language)} |")
+            lines.append(
+                f"| {metric_name(m, language)} | {_fmt(m, metrics.get(m), language)} "
+                f"| {_fmt(m, base.get(m), language)} |"
+            )
     iv = report["intervals"]
     cutoffs = ", ".join(map(str, report["folds"].get("cutoffs", [])))
     lines += [

@@ -19,6 +19,7 @@ import numpy as np
 
 from models.candidates.local import COST, default_window
 from models.series import Panel, season_lengths
+from models.vocabulary import family_name
 
 SELECTION = "per_series"
 LOCAL_BUDGET = 30_000.0  # cost units per level (AutoETS on one observation = 1)
@@ -27,28 +28,18 @@ SHRINK_FOLDS = 2.0  # pseudo-folds of the level's best configuration (when too f
 SHRINK_GRID = (0.5, 2.0, 8.0, float("inf"))
 INTERMITTENT_ZEROS = 0.3  # share of zero periods that makes a series intermittent
 _SCORED = {"D": (7, 28, 91), "W": (4, 13), "M": (3, 12), "Q": (4, 8)}
-_LABELS = {
-    "seasonal_naive": "SeasonalNaive",
-    "lgbm": "LightGBM",
-    "hgb": "HistGradientBoosting",
-    "ridge": "Ridge",
-    "ets": "AutoETS",
-    "theta": "AutoTheta",
-    "mstl": "MSTL",
-    "arima": "AutoARIMA",
-    "combination": "Combination",
-}
 _LOCAL_MODEL = {"ets": "AutoETS", "theta": "AutoTheta", "mstl": "MSTL", "arima": "AutoARIMA"}
 
 
 def member_label(config: dict) -> str:
-    """Readable name of a configuration for the mix (``AutoETS``, ``LightGBM``, ``CrostonOptimized``)."""
+    """Readable name of a configuration for the mix, in the one family vocabulary
+    (``Exponential smoothing``, ``Gradient boosting``; the method for ``CrostonOptimized``-like ones)."""
     family = config.get("family", "")
     if family in ("intermittent", "simple"):
         return str(config.get("model"))
     if family == "lgbm" and config.get("regressor", "lightgbm") != "lightgbm":
-        return f"mlforecast-{config['regressor']}"
-    return _LABELS.get(family, family)
+        return f"{family_name(family)} ({config['regressor']})"
+    return family_name(family)
 
 
 def horizon_weights(freq: str, horizon: int, scored: tuple[int, ...] | None = None) -> np.ndarray:
@@ -274,7 +265,7 @@ def intermittent_series(panel: Panel) -> np.ndarray:
 
 
 def mix(configs: list[dict], choice: np.ndarray) -> dict[str, int]:
-    """How many series each model serves, largest first (``{"AutoETS": 212, "LightGBM": 140}``)."""
+    """How many series each model serves, largest first (``{"Exponential smoothing": 212, …}``)."""
     counts = Counter(member_label(configs[c]) for c in choice)
     return dict(sorted(counts.items(), key=lambda kv: (-kv[1], kv[0])))
 

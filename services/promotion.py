@@ -7,15 +7,25 @@ promote`` and Admin › Models call this module, so both act and audit the same 
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
 
 from sqlalchemy import Engine
 
 from models.publishing import PublishSettings
-from models.registry import RegistryError, get_version, master_versions, promote
+from models.registry import RegistryError, VersionInfo, get_version, master_versions, promote
+from models.reports import REPORT_JSON
 from services.publishing import publish_after
 
-__all__ = ["PromotionPlan", "RegistryError", "plan_promotion", "promote_version"]
+__all__ = [
+    "PromotionPlan",
+    "RegistryError",
+    "plan_promotion",
+    "promote_version",
+    "scores_on_master_folds",
+]
 
 
 @dataclass(frozen=True)
@@ -67,3 +77,35 @@ class _Publisher:
 
     engine: Engine
     config: PublishSettings
+
+
+def _decision(info: VersionInfo) -> dict[str, Any] | None:
+    """The promotion decision recorded in the version's report.json (None when there is none)."""
+    path = Path(info.report_path or "")
+    if path.name != REPORT_JSON or not path.is_file():
+        return None
+    try:
+        decision = json.loads(path.read_text(encoding="utf-8")).get("decision")
+    except (OSError, ValueError):
+        return None
+    return decision if isinstance(decision, dict) else None
+
+
+def scores_on_master_folds(engine: Engine) -> dict[str, float]:
+    """WAPE of versions on the current MASTER's folds, per version id: each MASTER's own back-test
+    and the MASTER it replaced re-scored on the same windows when it was judged (from the recorded
+    decision). Versions never scored on those windows are absent."""
+    scores: dict[str, float] = {}
+    for version_id in master_versions(engine).values():
+        info = get_version(engine, version_id)
+        decision = _decision(info) or {}
+        own = decision.get("refreshed_wape") if decision.get("refreshed_version") == info.id else None
+        own = own if own is not None else decision.get("candidate_wape")
+        if own is None:
+            own = (info.metrics or {}).get("wape")
+        if own is not None:
+            scores[info.id] = float(own)
+        previous, previous_wape = decision.get("master_version"), decision.get("master_wape")
+        if previous and previous != info.id and previous_wape is not None:
+            scores[previous] = float(previous_wape)
+    return scores

@@ -32,6 +32,8 @@ __all__ = [
     "cancel_retrain",
     "current_job",
     "get_job",
+    "last_run_seconds",
+    "last_trained_at",
     "list_jobs",
     "request_retrain",
     "retrain_after_refusal",
@@ -139,6 +141,20 @@ def current_job(services: RetrainServices) -> JobInfo | None:
     if job is not None:
         return job
     return next((j for j in jobstore.list_jobs(services.engine, limit=20) if j.status != "skipped"), None)
+
+
+def last_run_seconds(services: RetrainServices) -> float | None:
+    """How long the newest succeeded training job ran (the ETA of the next one), None without one."""
+    done = jobstore.list_jobs(services.engine, limit=1, status="succeeded")
+    if not done or done[0].started_at is None or done[0].finished_at is None:
+        return None
+    return (done[0].finished_at - done[0].started_at).total_seconds()
+
+
+def last_trained_at(services: RetrainServices) -> dt.datetime | None:
+    """When the newest training started (a job's start, or a version created outside the job queue,
+    e.g. by ``flask train`` or the first run), None when no model was ever trained."""
+    return jobstore.last_training_at(services.engine)
 
 
 @dataclass(frozen=True)

@@ -10,7 +10,7 @@ from dash import Dash, Input, Output
 
 from callbacks.guards import admin_only
 from components import ids
-from components.i18n import timestamp
+from components.i18n import text_language, timestamp
 from services.audit import audit_log
 
 
@@ -27,7 +27,10 @@ def register(app: Dash, services: Any) -> None:
     )
     @admin_only
     def grid(*_triggers: Any) -> list[dict[str, Any]]:
-        return [audit_row(dataclasses.asdict(entry)) for entry in audit_log(services.sessions)]
+        return [
+            audit_row(dataclasses.asdict(entry))
+            for entry in audit_log(services.sessions, language=text_language())
+        ]
 
 
 def audit_row(entry: dict[str, Any]) -> dict[str, Any]:

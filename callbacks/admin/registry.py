@@ -14,13 +14,15 @@ from callbacks.guards import admin_only
 from components import ids
 from components.admin.common import format_number, format_pct, message
 from components.admin.registry import backtest_figure, compare_table, report_view
+from components.forecast_figures import GRAPH_CONFIG
 from components.formatting import plotly_locale
 from components.i18n import _, day, text_language, timestamp, timezone
 from models.artifacts import ArtifactError, load_artifact
 from models.promotion import decision_from_dict, describe
 from models.registry import RegistryError, VersionInfo, get_version, list_versions
 from models.reports import METRIC_COLUMNS, REPORT_MD, render_markdown
-from services.promotion import plan_promotion, promote_version
+from models.vocabulary import family_name, metric_name, settings_text
+from services.promotion import plan_promotion, promote_version, scores_on_master_folds
 
 REPORT_URL = "/admin/models/{id}/report.{ext}"
 _PERCENT = {"wape", "smape", "bias", "coverage_80", "coverage_95"}
@@ -34,13 +36,18 @@ def _text(value: float | None, decimals: int) -> str:
     return "" if value is None else format_number(value, decimals)
 
 
-def version_rows(versions: list[VersionInfo]) -> list[dict[str, Any]]:
-    """Rows of the registry grid: id, level, status, WAPE/MASE vs seasonal naive, data range, created.
+def version_rows(
+    versions: list[VersionInfo], same_folds: dict[str, float] | None = None
+) -> list[dict[str, Any]]:
+    """Rows of the registry grid: id, level, status, WAPE/MASE vs seasonal naive, the WAPE on the
+    current MASTER's folds (``same_folds``, when known), data range, created.
 
     Numbers stay numbers (the grid sorts them); ``<field>_text`` is what the grid shows (pt-BR).
     """
     rows = []
+    same_folds = same_folds or {}
     for v in versions:
+        on_master = _round_pct(same_folds.get(v.id))
         metrics = v.metrics or {}
         fp = v.data_fingerprint or {}
         wape = _round_pct(metrics.get("wape"))
@@ -57,7 +64,9 @@ def version_rows(versions: list[VersionInfo]) -> list[dict[str, Any]]:
                 "mase_text": _text(mase, 3),
                 "baseline_wape": baseline,
                 "baseline_wape_text": _text(baseline, 2),
-                "family": (v.params or {}).get("family", ""),
+                "master_folds_wape": on_master,
+                "master_folds_wape_text": _text(on_master, 2) or _("not scored"),
+                "family": family_name((v.params or {}).get("family"), text_language()),
                 "data_range": f"{day(fp.get('date_min'))} → {day(fp.get('date_max'))}",
                 "created_at": v.created_at.isoformat(sep=" ", timespec="seconds"),
                 "created_at_text": timestamp(v.created_at, zone=False),
@@ -100,20 +109,20 @@ def metric_rows(first: VersionInfo, second: VersionInfo) -> list[dict[str, Any]]
     for m in METRIC_COLUMNS:
         a, b = (first.metrics or {}).get(m), (second.metrics or {}).get(m)
         if a is not None or b is not None:
-            rows.append({"metric": m, "values": [_fmt(m, a), _fmt(m, b)]})
+            rows.append({"metric": metric_name(m, text_language()), "values": [_fmt(m, a), _fmt(m, b)]})
     for label, get in (
         (
-            _("seasonal naive WAPE"),
+            _("Seasonal naive: typical error (WAPE)"),
             lambda v: _fmt("wape", ((v.metrics or {}).get("baseline") or {}).get("wape")),
         ),
-        (_("status"), lambda v: v.status),
-        (_("model"), lambda v: json.dumps(v.params or {}, sort_keys=True)),
+        (_("Status"), lambda v: _(v.status)),
+        (_("Model"), lambda v: settings_text(v.params, text_language())),
         (
-            _("data range"),
+            _("Data range"),
             lambda v: f"{day((v.data_fingerprint or {}).get('date_min'))} → "
             f"{day((v.data_fingerprint or {}).get('date_max'))}",
         ),
-        (_("created"), lambda v: timestamp(v.created_at)),
+        (_("Created"), lambda v: timestamp(v.created_at)),
     ):
         rows.append({"metric": label, "values": [get(first), get(second)]})
     return rows
@@ -156,7 +165,7 @@ def compare_versions(engine: Any, first_id: str, second_id: str) -> html.Div:
     figure = backtest_figure(
         backtests, _("Backtest on %(series)s (out-of-sample CV forecasts)", series=series)
     )
-    parts.append(dcc.Graph(figure=figure, config={"displaylogo": False, "locale": plotly_locale()}))
+    parts.append(dcc.Graph(figure=figure, config={**GRAPH_CONFIG, "locale": plotly_locale()}))
     return html.Div(parts)
 
 
@@ -246,7 +255,8 @@ def register(app: Dash, services: Any) -> None:
     )
     @admin_only
     def versions(level: str | None, _job: Any, _changed: Any, _clicks: Any) -> list[dict]:
-        return version_rows(list_versions(engine, None if level in (None, "all") else level))
+        chosen = None if level in (None, "all") else level
+        return version_rows(list_versions(engine, chosen), scores_on_master_folds(engine))
 
     @app.callback(
         Output(ids.ADMIN_PROMOTE_MODAL, "is_open"),

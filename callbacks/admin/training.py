@@ -24,7 +24,10 @@ from services.retraining import (
     JobError,
     JobInfo,
     ScheduleFacts,
+    cancel_retrain,
     current_job,
+    last_run_seconds,
+    last_trained_at,
     list_jobs,
     request_retrain,
     schedule_facts,
@@ -85,10 +88,39 @@ def level_outcomes(job: JobInfo) -> list[dict[str, Any]]:
     return rows
 
 
-def job_view(job: JobInfo | None, now: dt.datetime | None = None) -> dict[str, Any]:
-    """Everything the progress panel shows for ``job`` (None: no job yet)."""
+def eta_text(job: JobInfo, seconds: float | None, previous: float | None) -> str:
+    """The time left of an active ``job`` estimated from the ``previous`` run's duration (seconds)."""
+    if not job.active or previous is None:
+        return ""
+    if seconds is None:
+        return _("the last run took %(time)s", time=_duration(previous))
+    left = previous - seconds
+    if left <= 0:
+        return _("taking longer than the last run (%(time)s)", time=_duration(previous))
+    return _(
+        "about %(left)s left (the last run took %(time)s)", left=_duration(left), time=_duration(previous)
+    )
+
+
+def job_view(
+    job: JobInfo | None,
+    now: dt.datetime | None = None,
+    *,
+    previous: float | None = None,
+    trained_at: dt.datetime | None = None,
+) -> dict[str, Any]:
+    """Everything the progress panel shows for ``job`` (None: no job yet; ``trained_at`` then says when
+    the models in use were trained outside the job queue); ``previous``: the last run's seconds (ETA)."""
     if job is None:
-        return {"job_id": None, "status": None, "active": False, "percent": 0, "label": "", "levels": []}
+        return {
+            "job_id": None,
+            "status": None,
+            "active": False,
+            "percent": 0,
+            "label": "",
+            "levels": [],
+            "trained_at": trained_at,
+        }
     total = job.progress_total or 0
     percent = 100 if job.status == "succeeded" else (round(100 * job.progress_step / total) if total else 0)
     seconds = job_seconds(job, now)
@@ -113,6 +145,7 @@ def job_view(job: JobInfo | None, now: dt.datetime | None = None) -> dict[str, A
         ),
         "levels": level_outcomes(job),
         "error": job.error,
+        "eta_text": eta_text(job, seconds, previous),
     }
 
 
@@ -177,6 +210,31 @@ def start_retrain(services: Any, actor: str) -> tuple[str, str]:
     return request.message, "success" if request.created else "info"
 
 
+def clears_request_message(state: dict[str, Any], seen: dict | None) -> bool:
+    """True when the "Job N queued" message under Retrain must go: the followed job started or ended
+    (the status line then says more; a message left up read "queued" through the whole run)."""
+    return state != seen and state.get("status") not in (None, "queued")
+
+
+def cancel_training(services: Any, job_id: Any, actor: str) -> tuple[str, str]:
+    """Cancel the active job ``job_id`` for ``actor`` (audited; the MASTER models stay as they are);
+    returns (message, color)."""
+    if not isinstance(job_id, int):
+        return _("There is no training to cancel."), "secondary"
+    try:
+        job = cancel_retrain(services, job_id, actor=actor)
+    except JobError as exc:
+        return str(exc), "secondary"
+    return (
+        _(
+            "Training job %(job)s cancelled (%(why)s). The models in use are unchanged.",
+            job=job.id,
+            why=job.error,
+        ),
+        "warning",
+    )
+
+
 def register(app: Dash, services: Any) -> None:
     """Register the retrain, progress and job-history callbacks (admin-only on the server)."""
 
@@ -199,6 +257,19 @@ def register(app: Dash, services: Any) -> None:
         return False, no_update, no_update
 
     @app.callback(
+        Output(ids.ADMIN_JOB_CANCEL_MESSAGE, "children"),
+        Output(ids.ADMIN_RETRAIN_REQUESTED, "data", allow_duplicate=True),
+        Input(ids.ADMIN_JOB_CANCEL, "n_clicks"),
+        State(ids.ADMIN_JOB_STATE, "data"),
+        prevent_initial_call=True,
+    )
+    @admin_only
+    def cancel(_clicks: Any, seen: dict | None) -> tuple:
+        job_id = (seen or {}).get("job_id") if isinstance(seen, dict) else None
+        text, color = cancel_training(services, job_id, current_user.username)
+        return message(text, color), time.time()
+
+    @app.callback(
         Output(ids.ADMIN_JOB_STATUS, "children"),
         Output(ids.ADMIN_JOB_PROGRESS, "value"),
         Output(ids.ADMIN_JOB_PROGRESS, "label"),
@@ -208,15 +279,24 @@ def register(app: Dash, services: Any) -> None:
         Output(ids.ADMIN_RETRAIN, "disabled"),
         Output(ids.ADMIN_JOB_POLL, "interval"),
         Output(ids.ADMIN_JOB_STATE, "data"),
+        Output(ids.ADMIN_JOB_CANCEL, "disabled"),
+        Output(ids.ADMIN_RETRAIN_MESSAGE, "children", allow_duplicate=True),
         Input(ids.ADMIN_JOB_POLL, "n_intervals"),
         Input(ids.ADMIN_RETRAIN_REQUESTED, "data"),
         State(ids.ADMIN_JOB_STATE, "data"),
+        prevent_initial_call="initial_duplicate",
     )
     @admin_only
     def poll(_ticks: Any, _requested: Any, seen: dict | None) -> tuple:
-        view = job_view(current_job(services))
+        job = current_job(services)
+        view = job_view(
+            job,
+            previous=last_run_seconds(services) if job is not None and job.active else None,
+            trained_at=last_trained_at(services) if job is None else None,
+        )
         color = {"failed": "danger", "succeeded": "success"}.get(view["status"] or "", "primary")
         state = {"job_id": view["job_id"], "status": view["status"]}
+        changed = state != seen
         return (
             status_line(view),
             view["percent"],
@@ -226,7 +306,9 @@ def register(app: Dash, services: Any) -> None:
             None if view["active"] else outcome_list(view),
             view["active"],
             ACTIVE_POLL_MS if view["active"] else IDLE_POLL_MS,
-            state if state != seen else no_update,
+            state if changed else no_update,
+            not view["active"],
+            None if clears_request_message(state, seen) else no_update,
         )
 
     @app.callback(

@@ -23,6 +23,48 @@ from components.i18n import _
 __all__ = ["admin_page", "summary_cards", "uploads_table"]
 
 
+ADMIN_TAB_IDS = ("admin-tab-data", "admin-tab-models", "admin-tab-users", "admin-tab-audit")
+
+
+def admin_tab_list(sections: list[tuple[str, str, list]]) -> html.Div:
+    """The sub-tab buttons (ARIA tabs: each a focusable button naming its panel; the first selected).
+
+    Plain buttons rather than ``dbc.Tabs``, whose links rendered every tab with the same id, an
+    ``aria-controls`` naming no element and ``tabindex=-1`` (out of reach of the keyboard).
+    """
+    return html.Div(
+        [
+            html.Button(
+                label,
+                id=tab_id,
+                type="button",
+                role="tab",
+                className="nav-link" + (" active" if i == 0 else ""),
+                **{"aria-selected": "true" if i == 0 else "false", "aria-controls": f"{tab_id}-panel"},
+            )
+            for i, (tab_id, label, _) in enumerate(sections)
+        ],
+        role="tablist",
+        id=ids.ADMIN_TABS,
+        className="nav nav-tabs mb-3",
+        **{"aria-label": _("Administration sections")},
+    )
+
+
+def admin_panels(sections: list[tuple[str, str, list]]) -> list[html.Div]:
+    """One panel per sub-tab, always in the layout (only hidden), labelled by its tab button."""
+    return [
+        html.Div(
+            children,
+            id=f"{tab_id}-panel",
+            role="tabpanel",
+            hidden=i != 0,
+            **{"aria-labelledby": tab_id},
+        )
+        for i, (tab_id, _, children) in enumerate(sections)
+    ]
+
+
 def admin_page() -> html.Div:
     """Layout of the admin tab (sub-tabs: Data, Models, Users, Audit)."""
     header = html.Div(
@@ -38,29 +80,21 @@ def admin_page() -> html.Div:
         ],
         className="d-flex justify-content-between align-items-center mb-3",
     )
-    tabs = dbc.Tabs(
-        [
-            dbc.Tab(
-                [
-                    html.Div(id=ids.ADMIN_SUMMARY, className="mb-3"),
-                    reporting_section(),
-                    upload_section(),
-                    events_section(),
-                    history_section(),
-                ],
-                label=_("Data"),
-                tab_id="admin-tab-data",
-            ),
-            dbc.Tab(
-                [retrain_section(), registry_section(), jobs_section()],
-                label=_("Models"),
-                tab_id="admin-tab-models",
-            ),
-            dbc.Tab(users_section(), label=_("Users"), tab_id="admin-tab-users"),
-            dbc.Tab(audit_section(), label=_("Audit log"), tab_id="admin-tab-audit"),
-        ],
-        id=ids.ADMIN_TABS,
-        active_tab="admin-tab-data",
-        className="mb-3",
-    )
+    sections = [
+        (
+            "admin-tab-data",
+            _("Data"),
+            [
+                html.Div(id=ids.ADMIN_SUMMARY, className="mb-3"),
+                reporting_section(),
+                upload_section(),
+                events_section(),
+                history_section(),
+            ],
+        ),
+        ("admin-tab-models", _("Models"), [retrain_section(), registry_section(), jobs_section()]),
+        ("admin-tab-users", _("Users"), [users_section()]),
+        ("admin-tab-audit", _("Audit log"), [audit_section()]),
+    ]
+    tabs = html.Div([admin_tab_list(sections), *admin_panels(sections)])
     return html.Div([header, tabs])

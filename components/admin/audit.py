@@ -13,8 +13,8 @@ AUDIT_EXPORT_URL = "/admin/audit.csv"
 AUDIT_COLUMNS = [
     time_column("at", headerName=N_("When"), minWidth=175, flex=0.6, sort="desc"),
     {"field": "actor", "headerName": N_("Who"), "minWidth": 120, "flex": 0.5},
-    {"field": "action", "headerName": N_("Action"), "minWidth": 170, "flex": 0.6},
-    {"field": "detail", "headerName": N_("What"), "minWidth": 260, "flex": 3, "tooltipField": "detail"},
+    {"field": "action_text", "headerName": N_("Action"), "minWidth": 200, "flex": 0.7},
+    {"field": "summary", "headerName": N_("What"), "minWidth": 260, "flex": 3, "tooltipField": "summary"},
 ]
 
 

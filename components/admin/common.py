@@ -35,6 +35,8 @@ def translated_column(column: dict[str, Any]) -> dict[str, Any]:
     translated = {key: value for key, value in column.items() if key != "zone"}
     if "headerName" in column:
         translated["headerName"] = _(column["headerName"])
+    if "headerTooltip" in column:
+        translated["headerTooltip"] = _(column["headerTooltip"])
     if column.get("zone"):
         translated["headerTooltip"] = _("Times in %(zone)s", zone=zone_name())
     return translated

@@ -16,24 +16,25 @@ from components.forecast_figures import money_ticks
 from components.formatting import plotly_separators, plotly_text
 from components.i18n import N_, _
 from data.schema import LEVELS
+from models.promotion import TIE_RULE
 
 LEVEL_OPTIONS = [{"label": N_("All levels"), "value": "all"}] + [
     {"label": label, "value": lv}
     for lv, label in zip(LEVELS, (N_("Store"), N_("Category"), N_("Product")), strict=True)
 ]
-# Minimum widths hold each header with its menu icon and the longest usual value; the key columns
-# come first, so a narrow screen scrolls sideways only to the details.
+# Column priority: the version first, then the columns that decide (status, the
+# comparable WAPE, the decision); on a narrow screen the grid scrolls sideways inside its
+# card, never the page.
 VERSION_COLUMNS = [
-    {"field": "id", "headerName": N_("Version"), "minWidth": 300, "flex": 2},
-    {"field": "status", "headerName": N_("Status"), "minWidth": 125, "flex": 0.5},
-    {"field": "level", "headerName": N_("Level"), "minWidth": 105, "flex": 0.5},
-    pt_br_column("wape", headerName=N_("WAPE %"), minWidth=120, flex=0.5),
-    pt_br_column("baseline_wape", headerName=N_("Naive WAPE %"), minWidth=150, flex=0.5),
-    pt_br_column("mase", headerName=N_("MASE"), minWidth=105, flex=0.5),
-    {"field": "family", "headerName": N_("Model"), "minWidth": 130, "flex": 0.5},
-    time_column("created_at", headerName=N_("Created"), minWidth=170, flex=1),
-    {"field": "data_range", "headerName": N_("Data range"), "minWidth": 210, "flex": 1},
-    {"field": "source", "headerName": N_("Source"), "minWidth": 110, "flex": 0.5},
+    {"field": "id", "headerName": N_("Version"), "minWidth": 300, "flex": 1.5},
+    {"field": "status", "headerName": N_("Status"), "minWidth": 120, "flex": 0.5},
+    pt_br_column(
+        "master_folds_wape",
+        headerName=N_("WAPE on MASTER's folds (%)"),
+        minWidth=205,
+        flex=0.6,
+        headerTooltip=N_("Error on the same back-test windows as the current MASTER (comparable)"),
+    ),
     {
         "field": "decision",
         "headerName": N_("Decision"),
@@ -41,6 +42,20 @@ VERSION_COLUMNS = [
         "flex": 3,
         "tooltipField": "decision",
     },
+    pt_br_column(
+        "wape",
+        headerName=N_("Own WAPE %"),
+        minWidth=140,
+        flex=0.5,
+        headerTooltip=N_("On its own folds and data"),
+    ),
+    pt_br_column("baseline_wape", headerName=N_("Naive WAPE %"), minWidth=150, flex=0.5),
+    pt_br_column("mase", headerName=N_("MASE"), minWidth=95, flex=0.4),
+    {"field": "family", "headerName": N_("Model"), "minWidth": 150, "flex": 0.6},
+    {"field": "level", "headerName": N_("Level"), "minWidth": 95, "flex": 0.4},
+    time_column("created_at", headerName=N_("Created"), minWidth=165, flex=0.8),
+    {"field": "data_range", "headerName": N_("Data range"), "minWidth": 200, "flex": 0.8},
+    {"field": "source", "headerName": N_("Source"), "minWidth": 100, "flex": 0.4},
 ]
 COMPARE_COLORS = ("#0d6efd", "#fd7e14")
 
@@ -106,7 +121,7 @@ def registry_section() -> dbc.Card:
     )
     report_modal = dbc.Modal(
         [
-            dbc.ModalHeader(dbc.ModalTitle("Training report")),
+            dbc.ModalHeader(dbc.ModalTitle(_("Training report"))),
             dbc.ModalBody(html.Div(id=ids.ADMIN_REPORT_BODY)),
             dbc.ModalFooter(dbc.Button(_("Close"), id=ids.ADMIN_REPORT_CLOSE, color="secondary")),
         ],
@@ -119,6 +134,7 @@ def registry_section() -> dbc.Card:
         _("Model registry"),
         [
             toolbar,
+            html.P(_(TIE_RULE), className="small text-body-secondary mb-2", id="admin-registry-rule"),
             html.Div(id=ids.ADMIN_REGISTRY_MESSAGE),
             html.Div(id=ids.ADMIN_DRIFT),
             grid(ids.ADMIN_REGISTRY_GRID, VERSION_COLUMNS, selection="multiRow", row_id="id"),

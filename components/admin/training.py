@@ -9,7 +9,7 @@ from dash import dcc, html
 
 from components import ids
 from components.admin.common import grid, section, time_column
-from components.i18n import N_, _
+from components.i18n import N_, _, timestamp
 
 # Job statuses and triggers as stored (scheduler.jobstore), translated where shown.
 JOB_WORDS = (
@@ -61,15 +61,19 @@ def retrain_section() -> dbc.Card:
     progress = html.Div(
         [
             html.Div(id=ids.ADMIN_JOB_STATUS, className="mb-1"),
-            dbc.Progress(
-                id=ids.ADMIN_JOB_PROGRESS,
-                value=0,
-                striped=True,
-                animated=False,
-                className="mb-2",
-                style={"height": "1.4rem"},
+            html.Div(
+                dbc.Progress(
+                    id=ids.ADMIN_JOB_PROGRESS,
+                    value=0,
+                    striped=True,
+                    animated=False,
+                    className="mb-2",
+                    style={"height": "1.4rem"},
+                ),
+                **{"data-ts-progress": _("Training progress")},
             ),
             html.Div(id=ids.ADMIN_JOB_OUTCOME),
+            html.Div(id=ids.ADMIN_JOB_CANCEL_MESSAGE),
         ]
     )
     return section(
@@ -81,11 +85,17 @@ def retrain_section() -> dbc.Card:
                         [html.I(className="bi bi-cpu me-1"), _("Retrain now")],
                         id=ids.ADMIN_RETRAIN,
                         color="primary",
-                        className="me-3",
                     ),
-                    html.Div(id=ids.ADMIN_SCHEDULE, className="small"),
+                    dbc.Button(
+                        [html.I(className="bi bi-stop-circle me-1"), _("Cancel training")],
+                        id=ids.ADMIN_JOB_CANCEL,
+                        color="danger",
+                        outline=True,
+                        disabled=True,
+                    ),
+                    html.Div(id=ids.ADMIN_SCHEDULE, className="small", style={"minWidth": 0}),
                 ],
-                className="d-flex align-items-center mb-2",
+                className="d-flex flex-wrap align-items-center gap-2 mb-2",
             ),
             html.Div(id=ids.ADMIN_RETRAIN_MESSAGE),
             progress,
@@ -108,7 +118,17 @@ def jobs_section() -> dbc.Card:
 def status_line(view: dict[str, Any]) -> html.Div:
     """'Job 12 · running · step 3/9: training store · 0:42 elapsed', with a colored status badge."""
     if not view.get("job_id"):
-        return html.Div(_("No training has run yet."), className="text-body-secondary small")
+        trained = view.get("trained_at")
+        text = (
+            _(
+                "No training job has run from here yet; the models in use were trained on %(when)s "
+                "(first run or the command line).",
+                when=timestamp(trained),
+            )
+            if trained is not None
+            else _("No model has been trained yet: press Retrain now.")
+        )
+        return html.Div(text, className="text-body-secondary small")
     color = {
         "running": "primary",
         "queued": "info",
@@ -130,7 +150,8 @@ def status_line(view: dict[str, Any]) -> html.Div:
                 className="me-2",
             ),
             html.Span(view.get("label") or "", className="me-2 fw-semibold"),
-            html.Span(view.get("elapsed_text") or "", className="text-body-secondary"),
+            html.Span(view.get("elapsed_text") or "", className="text-body-secondary me-2"),
+            html.Span(view.get("eta_text") or "", className="text-body-secondary", id="admin-job-eta"),
         ],
         className="small",
     )

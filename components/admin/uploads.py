@@ -24,19 +24,22 @@ SCROLL_BOX = {"maxHeight": "420px", "overflowY": "auto"}
 
 def upload_section() -> html.Div:
     """Drop zone (several CSV/XLSX files), preview area with confirm/cancel, and the import result."""
-    drop_zone = dcc.Upload(
-        id=ids.ADMIN_UPLOAD,
-        multiple=True,  # no ``accept``: a file it filtered out would be dropped without any answer
-        children=html.Div(
-            [
-                html.I(className="bi bi-cloud-arrow-up fs-3 d-block mb-1"),
-                _("Drag and drop sales files here, or "),
-                html.A(_("choose files"), className="link-primary"),
-                html.Div(id=ids.ADMIN_UPLOAD_LIMIT, className="small text-body-secondary mt-1"),
-            ]
+    drop_zone = html.Div(
+        dcc.Upload(
+            id=ids.ADMIN_UPLOAD,
+            multiple=True,  # no ``accept``: a file it filtered out would be dropped without any answer
+            children=html.Div(
+                [
+                    html.I(className="bi bi-cloud-arrow-up fs-3 d-block mb-1"),
+                    _("Drag and drop sales files here, or "),
+                    html.A(_("choose files"), className="link-primary"),
+                    html.Div(id=ids.ADMIN_UPLOAD_LIMIT, className="small text-body-secondary mt-1"),
+                ]
+            ),
+            className="border border-2 rounded-3 p-4 text-center bg-white",
+            style={"borderStyle": "dashed", "cursor": "pointer"},
         ),
-        className="border border-2 rounded-3 p-4 text-center bg-white",
-        style={"borderStyle": "dashed", "cursor": "pointer"},
+        **{"data-ts-upload": _("Sales files to upload (CSV or XLSX)")},
     )
     actions = html.Div(
         [

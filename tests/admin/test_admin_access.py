@@ -29,6 +29,8 @@ def admin_payloads() -> list[tuple[str, dict]]:
     app = create_app({"TESTING": True, "INSTANCE_DIR": folder, "DATABASE_URL": f"sqlite:///{folder}/x.db"})
     payloads = []
     for key, spec in app.callback_map.items():
+        if "callback" not in spec:  # a clientside callback (runs in the browser, never posted)
+            continue
         outputs = _parse_outputs(key)
         ids_ = [o["id"] for o in (outputs if isinstance(outputs, list) else [outputs])]
         if not any(str(i).startswith("admin-") for i in ids_):

@@ -26,6 +26,8 @@ def test_every_column_has_a_minimum_width_and_no_maximum(columns):
 
 def test_registry_key_columns_come_first_and_are_wide_enough():
     fields = [c["field"] for c in VERSION_COLUMNS]
-    assert fields[:4] == ["id", "status", "level", "wape"]
+    # the columns that decide first: the version, its status, the comparable WAPE and the decision
+    assert fields[:4] == ["id", "status", "master_folds_wape", "decision"]
     width = {c["field"]: c["minWidth"] for c in VERSION_COLUMNS}
-    assert width["id"] >= 300 and width["status"] >= 120 and width["wape"] >= 120
+    assert width["id"] >= 300 and width["status"] >= 120 and width["master_folds_wape"] >= 120
+    assert width["wape"] >= 120

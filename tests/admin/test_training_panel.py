@@ -8,10 +8,19 @@ from zoneinfo import ZoneInfo
 from apscheduler.triggers.cron import CronTrigger
 from sqlalchemy import select
 
-from callbacks.admin.training import job_rows, job_view, schedule_info, start_retrain
+from callbacks.admin.training import (
+    cancel_training,
+    clears_request_message,
+    job_rows,
+    job_view,
+    schedule_info,
+    start_retrain,
+)
+from components.admin.training import status_line
 from data.schema import AuditEvent
+from models.registry import master_versions
 from scheduler.jobstore import claim_job, finish_job, get_job, list_jobs, record_skipped, set_progress
-from services.retraining import current_job, schedule_facts
+from services.retraining import current_job, last_run_seconds, last_trained_at, schedule_facts
 
 
 def test_retrain_request_creates_one_job_and_later_requests_join_it(services):
@@ -90,3 +99,54 @@ def test_schedule_info_names_the_next_run_and_the_gate(services):
     expected = f"{shown.hour % 12 or 12}:{shown.minute:02d}"  # en: 12-hour clock (e.g. 11:30 PM for UTC)
     assert info["next_run"].startswith("Next scheduled run:") and expected in info["next_run"]
     assert info["next_run"].endswith("(Brasilia Time)")
+
+
+def test_an_active_job_can_be_cancelled_and_leaves_the_masters_alone(trained):
+    services, first, _ = trained
+    masters = master_versions(services.engine)
+    start_retrain(services, "admin")
+    job = current_job(services)
+    assert claim_job(services.engine, job.id, "test-runner")
+    text, color = cancel_training(services, job.id, "ana")
+    assert color == "warning" and f"Training job {job.id} cancelled (cancelled by ana)" in text
+    ended = get_job(services.engine, job.id)
+    assert ended.status == "cancelled" and ended.error == "cancelled by ana"
+    assert master_versions(services.engine) == masters == {"store": first}
+    assert cancel_training(services, job.id, "ana")[1] == "secondary"  # already ended: said, not raised
+    assert cancel_training(services, None, "ana") == ("There is no training to cancel.", "secondary")
+
+
+def test_progress_shows_an_eta_from_the_previous_run(services):
+    engine = services.engine
+    start_retrain(services, "admin")
+    first = current_job(services)
+    claim_job(engine, first.id, "test-runner")
+    finish_job(engine, first.id, "succeeded", outcome={})
+    assert last_run_seconds(services) is not None
+    start_retrain(services, "admin")
+    job = current_job(services)
+    assert job_view(job, previous=150)["eta_text"] == "the last run took 2:30"
+    claim_job(engine, job.id, "test-runner")
+    started = get_job(engine, job.id).started_at
+    running = job_view(get_job(engine, job.id), now=started + dt.timedelta(seconds=60), previous=150)
+    assert running["eta_text"] == "about 1:30 left (the last run took 2:30)"
+    late = job_view(get_job(engine, job.id), now=started + dt.timedelta(seconds=200), previous=150)
+    assert late["eta_text"] == "taking longer than the last run (2:30)"
+
+
+def test_status_line_says_when_the_models_in_use_were_trained_without_a_job(trained):
+    services, _, _ = trained
+    assert current_job(services) is None
+    view = job_view(None, trained_at=last_trained_at(services))
+    text = str(status_line(view))
+    assert "No training has run yet" not in text and "the models in use were trained on" in text
+    assert "No model has been trained yet" in str(status_line(job_view(None)))
+
+
+def test_the_queued_message_goes_once_the_job_runs_or_ends():
+    queued = {"job_id": 4, "status": "queued"}
+    assert not clears_request_message(queued, None)  # just requested: the message answers the click
+    assert clears_request_message({"job_id": 4, "status": "running"}, queued)
+    assert clears_request_message({"job_id": 4, "status": "succeeded"}, {"job_id": 4, "status": "running"})
+    running = {"job_id": 4, "status": "running"}
+    assert not clears_request_message(running, running)  # no change: a later message (an error) stays

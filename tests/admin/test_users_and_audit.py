@@ -13,7 +13,7 @@ from data.accounts import find_user, request_access
 from data.db import session_scope
 from data.schema import AuditEvent
 from services import accounts
-from services.audit import audit_csv, audit_log, detail_text
+from services.audit import action_text, audit_csv, audit_log, detail_text, summary_text
 
 
 def act(services, action, **kwargs):
@@ -86,6 +86,22 @@ def test_audit_rows_and_csv_export(services):
     assert "user=dora" in rows[0].detail and "role=admin" in rows[0].detail
     assert exported[0]["action"] == "user_created" and exported[0]["actor"] == "admin"
     assert detail_text({"files": ["a.csv"], "n": 2}) == 'files=["a.csv"], n=2'
+    assert rows[0].action_text == "Account created" and rows[0].summary == "user: dora; role: admin"
+    assert exported[0]["summary"] == "user: dora; role: admin"
+
+
+def test_audit_entries_read_as_sentences():
+    """No internal codes or empty values in what the grid shows (``model_promote``, ``previous=None``)."""
+    first = {"level": "store", "version": "store-v1", "previous": None, "reason": "first model"}
+    assert action_text("model_promote") == "Model made MASTER"
+    assert summary_text("model_promote", first) == (
+        "store model store-v1 now serves (the first model of this level). Why: first model"
+    )
+    later = {"level": "store", "version": "store-v2", "previous": "store-v1", "reason": None}
+    assert summary_text("model_promote", later) == "store model store-v2 now serves, replacing store-v1"
+    upload = {"files": ["jan.csv", "feb.csv"], "rows_new": 12, "rows_replaced": 0, "note": None}
+    assert summary_text("upload", upload) == "files: jan.csv, feb.csv; new rows: 12; replaced rows: 0"
+    assert action_text("something_new") == "Something new"
 
 
 def _rows(services):

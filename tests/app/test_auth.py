@@ -209,6 +209,23 @@ def test_access_request_creates_inactive_account_until_approved(client, server):
     assert login(client, "newbie", "newbie-pass-1").status_code == 302
 
 
+def test_access_request_keeps_the_name_and_note_on_a_password_mismatch(client):
+    token = csrf_from(client.get("/request-access").get_data(as_text=True))
+    note = "Gerente da Loja Centro <precisa> dos relatórios"
+    form = {
+        "csrf_token": token,
+        "username": "newbie",
+        "password": "newbie-pass-1",
+        "confirm_password": "newbie-pass-2",
+        "note": note,
+    }
+    response = client.post("/request-access", data=form)
+    page = response.get_data(as_text=True)
+    assert response.status_code == 400 and "The two passwords differ." in page
+    assert 'value="newbie"' in page
+    assert ">Gerente da Loja Centro &lt;precisa&gt; dos relatórios</textarea>" in page  # kept, escaped
+
+
 def test_access_requests_are_limited_per_address(client, server):
     limit = server.extensions["trendsales"].config.login_max_failures
 

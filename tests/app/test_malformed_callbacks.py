@@ -21,6 +21,11 @@ VIEW_OUTPUTS = [
     ("breakdown-graph", "figure"),
     ("view-alert", "children"),
     ("breakdown-note", "children"),
+    ("export-csv", "disabled"),
+    ("export-xlsx", "disabled"),
+    ("export-png", "disabled"),
+    ("forecast-graph", "style"),
+    ("breakdown-list", "children"),
 ]
 
 

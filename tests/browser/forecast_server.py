@@ -62,10 +62,25 @@ def build_trained_instance(
 
 def serve_trained_instance(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
     """gunicorn (1 worker) on a fresh instance with trained store/category/product models (for a fixture)."""
-    instance = tmp_path_factory.mktemp("forecast-instance")
+    yield from serve_instance(tmp_path_factory.mktemp("forecast-instance"))
+
+
+def serve_instance(
+    instance: Path, *, admin: tuple[str, str] | None = None, **extra: str
+) -> Iterator[LiveServer]:
+    """gunicorn (1 worker) on a trained instance built in ``instance``, with an ``admin`` (name, password)
+    account too when given; ``extra`` environment variables override the test defaults (e.g.
+    ``TRENDSALES_LANGUAGE="pt_BR"``, the product's default language)."""
     build_trained_instance(instance)
+    if admin is not None:
+        engine = make_engine(f"sqlite:///{instance / 'trendsales.db'}")
+        try:
+            with session_scope(make_session_factory(engine)) as session:
+                create_user(session, admin[0], admin[1], role="admin")
+        finally:
+            engine.dispose()
     env = app_environment(
-        instance, TRENDSALES_ADMIN_PASSWORD="admin-pass-123", TRENDSALES_SCHEDULER_ENABLED="0"
+        instance, TRENDSALES_ADMIN_PASSWORD="admin-pass-123", TRENDSALES_SCHEDULER_ENABLED="0", **extra
     )
     server = start_server(env, workers=1)
     yield server

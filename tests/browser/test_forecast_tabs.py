@@ -151,10 +151,12 @@ def test_csv_export_has_the_rows_shown(page, forecast_server):
     path = ARTIFACTS / download.suggested_filename
     ARTIFACTS.mkdir(exist_ok=True)
     download.save_as(path)
-    rows = list(csv.DictReader(io.StringIO(path.read_text())))
-    assert len(rows) == 6
-    assert list(rows[0]) == ["date", "forecast", "lower_80", "upper_80", "lower_95", "upper_95"]
+    every = list(csv.DictReader(io.StringIO(path.read_text())))
+    rows = [r for r in every if r["kind"] == "forecast"]
+    assert len(rows) == 6 and len(every) == 6 + 12  # the year of history shown, then the forecast
+    assert list(rows[0])[:6] == ["date", "forecast", "lower_80", "upper_80", "lower_95", "upper_95"]
     assert all(float(r["lower_95"]) <= float(r["forecast"]) <= float(r["upper_95"]) for r in rows)
+    assert {(r["category"], r["granularity"]) for r in every} == {("Bebidas", "M")}
     no_console_errors(page)
 
 

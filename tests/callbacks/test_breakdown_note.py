@@ -5,7 +5,8 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
-from callbacks.forecast import breakdown_note, breakdown_series, render_view, view_query
+from callbacks.breakdown import breakdown_links, breakdown_note, breakdown_series
+from callbacks.forecast import render_view, view_query
 from components.forecast_figures import TOP_BARS
 from components.formatting import format_brl
 from components.state import ViewState
@@ -57,4 +58,17 @@ def test_rendered_store_view_compares_the_bars_with_the_headline(holder, trained
     headline = float(forecast_view(source, view_query(state)).forecast80["forecast"].sum())
     assert format_brl(float(totals.sum())) in out.breakdown_note
     assert f"the forecast for all stores is {format_brl(headline)}" in out.breakdown_note
-    assert out.as_tuple()[-1] == out.breakdown_note
+    assert out.as_tuple()[7] == out.breakdown_note
+
+
+def test_breakdown_links_follow_the_charts_bars_and_skip_others():
+    """The keyboard list is the chart's list: the TOP_BARS largest, largest first, no "Others" link
+    (that bar opens nothing); with one item left over, it is drawn and listed as itself."""
+    totals = pd.Series({f"P{i:02d}": float(100 - i) for i in range(TOP_BARS + 5)})
+    state = ViewState("category", category="Bebidas", freq="M", horizon=3)
+    items = breakdown_links(totals.sample(frac=1, random_state=1), state).children[1].children
+    labels = [item.children[0].children for item in items]
+    assert labels == [f"P{i:02d}" for i in range(TOP_BARS)]
+    assert all("product=" in item.children[0].href for item in items)
+    one_over = totals.head(TOP_BARS + 1)
+    assert len(breakdown_links(one_over, state).children[1].children) == TOP_BARS + 1

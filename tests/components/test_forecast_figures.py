@@ -6,8 +6,11 @@ import pandas as pd
 import pytest
 
 from components.forecast_figures import (
-    BUTTONS_ROW_PX,
+    GRAPH_CONFIG,
     LEGEND_ROW_PX,
+    MODEBAR_PX,
+    TOP_GAP_PX,
+    breakdown_figure,
     forecast_figure,
     money_ticks,
     nice_step,
@@ -77,17 +80,54 @@ def test_y_axis_labels_are_short_and_make_room_for_themselves():
     assert "tickprefix" not in yaxis and "R$ 4 mi" in yaxis["ticktext"]
 
 
-def test_legend_is_above_the_plot_with_room_for_its_rows_and_the_range_buttons():
+def test_legend_is_above_the_plot_with_room_for_its_rows_and_beside_the_toolbar():
     layout = monthly(300_000.0, 50_000.0)["layout"]
     legend = layout["legend"]
     assert legend["yref"] == "container" and legend["y"] == 1 and legend["yanchor"] == "top"
-    assert layout["xaxis"]["rangeselector"]["yanchor"] == "bottom"  # just above the plot, under the legend
-    assert layout["margin"]["t"] == LEGEND_ROW_PX + BUTTONS_ROW_PX
+    # The legend wraps inside the plot's width; the vertical toolbar has the right margin to itself.
+    assert legend["xref"] == "paper" and layout["modebar"]["orientation"] == "v"
+    assert layout["margin"]["r"] == MODEBAR_PX
+    assert layout["margin"]["t"] == LEGEND_ROW_PX + TOP_GAP_PX
     # With the backtest the six entries wrap to two rows on a tablet: both are reserved.
     assert (
-        monthly(300_000.0, 50_000.0, backtest=True)["layout"]["margin"]["t"]
-        == 2 * LEGEND_ROW_PX + BUTTONS_ROW_PX
+        monthly(300_000.0, 50_000.0, backtest=True)["layout"]["margin"]["t"] == 2 * LEGEND_ROW_PX + TOP_GAP_PX
     )
+
+
+def test_toolbar_offers_no_cloud_upload_and_no_logo():
+    assert GRAPH_CONFIG["displaylogo"] is False
+    assert GRAPH_CONFIG["showSendToCloud"] is False and GRAPH_CONFIG["showEditInChartStudio"] is False
+    assert {"sendChartToCloud", "sendDataToCloud", "editInChartStudio"} <= set(
+        GRAPH_CONFIG["modeBarButtonsToRemove"]
+    )
+
+
+def test_x_axis_spans_the_history_shown_and_the_forecast_only():
+    """No range buttons counting back from the axis end; the range ends half a month after the forecast."""
+    xaxis = monthly(300_000.0, 50_000.0)["layout"]["xaxis"]
+    assert "rangeselector" not in xaxis
+    assert xaxis["autorange"] is False
+    first, last = (pd.Timestamp(v) for v in xaxis["range"])
+    assert pd.Timestamp("2025-10-15") <= first < pd.Timestamp("2025-11-01")
+    assert pd.Timestamp("2027-01-01") < last <= pd.Timestamp("2027-01-17")
+
+
+def test_last_actual_and_first_forecast_are_joined():
+    data = monthly(300_000.0, 50_000.0)["data"]
+    joint = next(t for t in data if t["name"] == "Forecast start")
+    assert joint["x"] == ["2026-10-01", "2026-11-01"] and joint["showlegend"] is False
+    assert joint["y"] == [300_000.0, 300_000.0]
+
+
+def test_first_date_label_stands_clear_of_the_zero_tick():
+    assert monthly(300_000.0, 50_000.0)["layout"]["xaxis"]["ticklabelstandoff"] >= 8
+
+
+def test_breakdown_ticks_use_the_same_short_money_form_as_the_main_chart():
+    totals = pd.Series({"Bebidas": 420_000.0, "Eletro": 180_000.0})
+    xaxis = breakdown_figure(totals, title="Next 3 months", drill=None)["layout"]["xaxis"]
+    assert "tickformat" not in xaxis and "tickprefix" not in xaxis
+    assert xaxis["ticktext"] == ["R$ 0", "R$ 100 mil", "R$ 200 mil", "R$ 300 mil", "R$ 400 mil", "R$ 500 mil"]
 
 
 def test_legend_lists_history_and_forecast_first():

@@ -103,6 +103,19 @@ def test_kpis_without_last_year_say_so():
         compute_kpis(HISTORY, forecast(1, 1).iloc[:0], forecast(1, 1).iloc[:0], pd.Series(dtype=float), "W")
 
 
+def test_next_period_says_how_much_of_it_is_already_recorded():
+    """A week the data ends in is mostly recorded sales: the KPI and the chart note say so."""
+    week = pd.DataFrame(
+        {"date": pd.to_datetime(["2025-10-27", "2025-11-03"]), "forecast": 7.0, "lower": 6.0, "upper": 8.0}
+    )
+    no_year = pd.Series([float("nan")] * 2, index=week["date"])
+    kpis = compute_kpis(HISTORY, week, week, no_year, "W", data_end=pd.Timestamp("2025-11-01"))
+    assert (kpis.recorded_days, kpis.period_days) == (6, 7)
+    assert "week of 27 Oct 2025 (6 of 7 days already recorded, the rest forecast)" in str(kpi_cards(kpis))
+    whole = compute_kpis(HISTORY, week, week, no_year, "W", data_end=pd.Timestamp("2025-10-26"))
+    assert whole.recorded_days == 0 and "already recorded" not in str(kpi_cards(whole))
+
+
 def test_model_card_in_plain_words():
     facts = ModelFacts(
         level="store",
@@ -115,8 +128,12 @@ def test_model_card_in_plain_words():
         trained_at=dt.datetime(2025, 7, 1, 2, 30),
     )
     lines = accuracy_sentences(facts)
-    assert lines[0] == "Typical error: 8% of revenue (WAPE in back-tests)."
-    assert lines[1].startswith("35% better than simply repeating last week")
+    # The units are said, so a monthly view's card does not read as a monthly error or a weekly rule.
+    assert lines[0] == "Typical error per day: 8% of revenue (WAPE in back-tests)."
+    assert lines[1] == (
+        "35% better than the simple rule of repeating last week on daily data "
+        "(its typical error per day: 12%)."
+    )
     assert "MASE 0,70 vs 0,95" in lines[2]  # one number format: the card's percentages are pt-BR too
     assert "79%" in lines[3] and "94%" in lines[3]
     card = str(model_card(facts))
@@ -128,5 +145,8 @@ def test_model_card_in_plain_words():
         and "store-1" in card
     )
     worse = ModelFacts("store", "v", "W", facts.data_range, {"wape": 0.2}, {"wape": 0.1})
-    assert "100% worse than simply repeating the same week last year" in accuracy_sentences(worse)[1]
+    assert (
+        "100% worse than the simple rule of repeating the same week last year on weekly data"
+        in (accuracy_sentences(worse)[1])
+    )
     assert model_name({}) == "Unknown" and model_name({"family": "new_family"}) == "New family"

@@ -46,6 +46,7 @@ def test_dashboard_api_and_cli_show_the_service_numbers(holder, cache, trained_e
     line = next(t for t in figure["data"] if t.get("name") == "Forecast")
     assert line["y"] == [round(v, 2) for v in frame["forecast"]]
     export = pd.read_csv(io.StringIO(forecast_download(holder, state, "csv")["content"]))
+    export = export[export["kind"] == "forecast"]
     assert list(export["forecast"]) == [round(v, 2) for v in frame["forecast"]]
     assert list(export["lower_80"]) == [round(v, 2) for v in frame["lower"]]
 

@@ -54,7 +54,7 @@ def test_unsold_product_says_so_and_lists_the_stores_that_sell_it(holder, traine
     problem = combination_problem(state, cache.get())
     assert problem.startswith(f"{product} is not sold in {store}")
     out = render_view(holder, trained_engine, cache, state)
-    assert problem in str(out.alert) and out.kpis == []
+    assert problem in str(out.alert)
     assert set(out.breakdown["data"][0]["customdata"]) == set(cache.get().stores_carrying(product))
 
 
@@ -66,14 +66,26 @@ def test_no_model_shows_recorded_history(trained_engine, cache):
     assert "flask --app wsgi train" in str(out.alert)
 
 
-def test_export_matches_the_forecast_shown(holder):
-    state = ViewState("store", store=None, freq="W", horizon=6)
+def test_export_holds_the_history_shown_the_forecast_and_the_selection(holder, trained_engine, cache):
+    state = ViewState("store", store=None, freq="W", horizon=6, history=182)
     payload = forecast_download(holder, state, "csv")
-    frame = pd.read_csv(io.StringIO(payload["content"]))
-    assert list(frame.columns) == ["date", "forecast", "lower_80", "upper_80", "lower_95", "upper_95"]
-    assert len(frame) == 6 and payload["filename"] == "forecast_store_all-stores_W6.csv"
+    frame = pd.read_csv(io.StringIO(payload["content"]), keep_default_na=False, na_values=[""])
+    assert list(frame.columns) == [
+        *["date", "forecast", "lower_80", "upper_80", "lower_95", "upper_95"],
+        *["actual", "kind", "store", "category", "product", "granularity", "model_version"],
+    ]
+    assert payload["filename"] == "forecast_store_all-stores_W6.csv"
+    forecast, actual = frame[frame["kind"] == "forecast"], frame[frame["kind"] == "actual"]
     shown = holder.forecast("store", "store=*", 6, freq="W", interval=0.8)
-    assert frame["forecast"].tolist() == pytest.approx(shown["forecast"].round(2).tolist())
+    assert forecast["forecast"].tolist() == pytest.approx(shown["forecast"].round(2).tolist())
+    assert forecast["actual"].isna().all() and actual["forecast"].isna().all()
+    # The history rows are the chart's History line, date for date.
+    figure = render_view(holder, trained_engine, cache, state).figure
+    history = next(t for t in figure["data"] if t["name"] == "History")
+    assert actual["date"].tolist() == history["x"] and actual["actual"].tolist() == history["y"]
+    assert len(actual) == 26  # 182 days of whole weeks
+    assert set(frame["store"]) == {"all stores"} and set(frame["granularity"]) == {"W"}
+    assert set(frame["model_version"]) == {holder.snapshot().versions["store"]}
     xlsx = forecast_download(holder, state, "xlsx")
     assert xlsx["filename"].endswith(".xlsx") and xlsx["base64"]
     with pytest.raises(ValueError, match="unknown export format"):
@@ -85,7 +97,7 @@ def test_export_frame_and_names():
         {"date": pd.to_datetime(["2025-07-07"]), "forecast": [1.234], "lower": [1.0], "upper": [2.0]}
     )
     frame = export_frame(f, f.assign(lower=0.5, upper=3.0))
-    assert frame.iloc[0].to_dict() == {
+    assert frame.iloc[0][["date", "forecast", "lower_80", "upper_80", "lower_95", "upper_95"]].to_dict() == {
         "date": "2025-07-07",
         "forecast": 1.23,
         "lower_80": 1.0,
@@ -93,13 +105,18 @@ def test_export_frame_and_names():
         "lower_95": 0.5,
         "upper_95": 3.0,
     }
+    history = pd.Series([10.004], index=pd.to_datetime(["2025-06-30"]))
+    selection = {"store": "=HYPERLINK(1)", "granularity": "W"}
+    frame = export_frame(f, f.assign(lower=0.5, upper=3.0), history, selection)
+    assert frame["kind"].tolist() == ["actual", "forecast"] and frame["actual"].iloc[0] == 10.0
+    assert not frame["store"].iloc[0].startswith("=")  # names from files never run as formulas
     with pytest.raises(ValueError, match="different periods"):
         export_frame(f, f.assign(date=pd.to_datetime(["2025-07-14"])))
     state = ViewState(
         "product", store="Loja Centro", product="Papel Higiênico 12/rolos", freq="D", horizon=28
     )
     assert export_filename(state, "csv") == "forecast_product_Loja-Centro_Papel-Higi-nico-12-rolos_D28.csv"
-    assert pd.read_excel(io.BytesIO(xlsx_bytes(frame, state)), sheet_name="View").shape == (6, 2)
+    assert pd.read_excel(io.BytesIO(xlsx_bytes(frame, state)), sheet_name="View").shape == (7, 2)
 
 
 def test_drill_down_targets_keep_the_shared_filters():
@@ -183,3 +200,38 @@ def test_sales_newer_than_the_model_are_announced(trained_engine, tmp_path):
         assert dt.date(2025, 7, 7) == CatalogueCache(engine, silent_days=SILENT_DAYS).get().last_date
     finally:
         engine.dispose()
+
+
+def test_unsold_product_is_an_empty_state_with_exports_disabled(holder, trained_engine, cache):
+    """A short message instead of a large blank chart, a KPI card saying why, and no live export button."""
+    store, product = first_store_and_missing_product(cache)
+    out = render_view(holder, trained_engine, cache, ViewState("product", store=store, product=product))
+    (
+        _figure,
+        _title,
+        _note,
+        kpis,
+        _card,
+        _breakdown,
+        _alert,
+        _bnote,
+        csv_off,
+        xlsx_off,
+        png_off,
+        style,
+        links,
+    ) = out.as_tuple()
+    assert csv_off and xlsx_off and png_off
+    assert style == {"height": "160px"} and out.figure.layout.height == 160
+    assert "is not sold in" in str(kpis) and "choose another store" in str(kpis)
+    # The stores that sell it are keyboard links to their view of the product.
+    assert all(s in str(links) for s in cache.get().stores_carrying(product))
+    shown = render_view(holder, trained_engine, cache, ViewState("store", freq="W", horizon=4)).as_tuple()
+    assert shown[8:11] == (False, False, False) and shown[11] == {"minHeight": "440px"}
+
+
+def test_breakdown_links_open_the_same_views_as_the_bars(holder, trained_engine, cache):
+    out = render_view(holder, trained_engine, cache, ViewState("store", store=None, freq="M", horizon=3))
+    hrefs = [link.href for item in out.breakdown_list.children[1].children for link in item.children[:1]]
+    labels = out.breakdown["data"][0]["customdata"][::-1]  # the chart draws the largest last
+    assert hrefs == [f"/category?category={c}&freq=M&horizon=3&history=365" for c in labels]

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import io
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -102,7 +104,10 @@ def test_export_refuses_another_store_and_sums_mine(holder, stores):
     assert forecast_download(holder, ViewState("store", store=other), "csv", scope) is None
     together = forecast_download(holder, ViewState("store", freq="W", horizon=4), "csv", scope)
     alone = forecast_download(holder, ViewState("store", store=mine, freq="W", horizon=4), "csv")
-    assert together["content"] == alone["content"]
+    together, alone = (pd.read_csv(io.StringIO(p["content"])) for p in (together, alone))
+    assert set(together["store"]) == {"my stores"} and set(alone["store"]) == {mine}
+    numbers = ["date", "actual", "forecast", "lower_80", "upper_95"]
+    pd.testing.assert_frame_equal(together[numbers], alone[numbers])
 
 
 def test_dropdowns_list_only_my_stores(cache, stores):

@@ -176,6 +176,16 @@ def test_describe_renders_each_outcome(changes: dict, text: str) -> None:
     assert describe(dataclasses.replace(BASE, **changes)) == text
 
 
+def test_a_win_by_a_hair_shows_the_decimals_that_tell_the_scores_apart() -> None:
+    """Never "11.1% vs 11.1% → promoted": a narrow win shows as many decimals as it takes."""
+    narrow = dataclasses.replace(BASE, candidate_wape=0.11084, master_wape=0.11091)
+    assert describe(narrow).startswith("candidate WAPE 11.08% vs MASTER store-a 11.09% on the same 2 folds")
+    # Four decimals when three still read the same.
+    assert "11.0913% vs MASTER store-a 11.0910%" in describe(
+        dataclasses.replace(narrow, outcome=Outcome.KEPT, candidate_wape=0.110913, master_wape=0.11091)
+    )
+
+
 def test_held_decisions_say_why_and_are_not_promoted() -> None:
     off = held(BASE, Hold.SWITCHED_OFF)
     assert off.wins and not off.promoted

@@ -135,3 +135,19 @@ def test_library_versions_are_real() -> None:
     versions = library_versions()
     assert versions["pandas"] == pd.__version__
     assert versions["numpy"] == np.__version__
+
+
+def test_markdown_names_models_settings_and_metrics_in_words(report: dict) -> None:
+    """No raw JSON configuration, metric keys or Markdown-active characters from a configuration."""
+    combo = {
+        "family": "combination",
+        "method": "mean",
+        "members": [{"family": "theta", "theta": 2.0}, {"family": "ets"}],
+    }
+    text = render_markdown({**report, "best_parameters": combo})
+    assert "Configuration: Average of the best models — method: mean; averages: Theta method \\+ " in text
+    assert '{"family"' not in text and "](" not in text.replace("\\](", "")
+    assert "| Metric | Winner | Seasonal naive |" in text
+    assert "| Typical error (WAPE) |" in text and "| Inside the likely range (80%) |" in text
+    assert "| wape |" not in text and "coverage_80" not in text
+    assert "| Model | Settings | Folds |" in text and "| Theta method |" in text

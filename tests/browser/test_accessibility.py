@@ -1,0 +1,82 @@
+"""Every page and tab at laptop, tablet and phone widths in real Chromium: no axe-core violation of
+critical or serious impact, no console error, no failed request, no sideways page scroll."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+
+from tests.browser.conftest import ARTIFACTS, login_in_browser, wait_for_dash_idle
+from tests.browser.forecast_server import serve_instance
+from tests.support.a11y import PageWatch, axe_violations, sideways_scroll
+from tests.support.live_server import LiveServer
+
+pytestmark = pytest.mark.browser
+ADMIN = ("admin", "admin-pass-123")
+WIDTHS = {"laptop": 1366, "tablet": 820, "phone": 390}
+FORECAST_PAGES = ("/store", "/category", "/product")
+ADMIN_TABS = ("admin-tab-data", "admin-tab-models", "admin-tab-users", "admin-tab-audit")
+FORECAST_DRAWN = """() => { const g = document.querySelector('#forecast-graph .js-plotly-plot');
+  return g && g.data && g.data.some(t => t.name === 'Forecast' || t.name === 'Previsão'); }"""
+
+
+@pytest.fixture(scope="module", params=["pt_BR", "en"])
+def server(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
+    """gunicorn on a small trained demo instance with an admin, in the product's default language
+    (Portuguese) and in English: translated labels must keep every rule (names, contrast, fit)."""
+    instance = tmp_path_factory.mktemp(f"a11y-instance-{request.param}")
+    yield from serve_instance(instance, admin=ADMIN, TRENDSALES_LANGUAGE=request.param)
+
+
+def check(page, watch: PageWatch, where: str, problems: list[str]) -> None:
+    """Record what is wrong with the page as it is now (and save a screenshot of it)."""
+    if page.evaluate("() => !!window.store"):  # a Dash page: wait until no callback is pending
+        wait_for_dash_idle(page)
+    page.wait_for_load_state("networkidle")
+    for violation in axe_violations(page):
+        problems.append(
+            f"{where}: axe {violation['impact']} {violation['id']} ({violation['help']}) "
+            f"at {violation['targets']}"
+        )
+    scroll = sideways_scroll(page)
+    if scroll > 0:
+        problems.append(f"{where}: the page scrolls {scroll}px sideways")
+    problems += [f"{where}: console error {e}" for e in watch.errors]
+    problems += [f"{where}: failed request {r}" for r in watch.failed]
+    watch.errors.clear()
+    watch.failed.clear()
+    ARTIFACTS.mkdir(exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / f"a11y_{where.replace('/', '_').replace(' ', '_')}.png"))
+
+
+@pytest.mark.parametrize("width", WIDTHS.values(), ids=WIDTHS.keys())
+def test_every_page_is_accessible_and_fits(browser, server, width):
+    problems: list[str] = []
+    context = browser.new_context(viewport={"width": width, "height": 900})
+    context.set_default_timeout(30_000)
+    page = context.new_page()
+    watch = PageWatch.on(page)
+    try:
+        for path in ("/login", "/request-access"):
+            page.goto(server.url + path)
+            page.wait_for_load_state("networkidle")
+            check(page, watch, f"{width}{path}", problems)
+        login_in_browser(page, server.url, *ADMIN)
+        # The landing page's own loads end before the next page is opened (else they are aborted).
+        wait_for_dash_idle(page)
+        page.wait_for_load_state("networkidle")
+        watch.errors.clear()
+        watch.failed.clear()
+        for path in FORECAST_PAGES:
+            page.goto(server.url + path)
+            page.wait_for_function(FORECAST_DRAWN)
+            check(page, watch, f"{width}{path}", problems)
+        page.goto(server.url + "/admin")
+        for tab in ADMIN_TABS:  # by id: the tabs' names are in the server's language
+            page.click(f"#{tab}")
+            page.wait_for_selector(f"#{tab}[role=tab][aria-selected=true]")
+            check(page, watch, f"{width}/admin {tab}", problems)
+    finally:
+        context.close()
+    assert not problems, "\n".join(problems)
