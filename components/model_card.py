@@ -138,7 +138,7 @@ def accuracy_sentences(facts: ModelFacts) -> list[str]:
                 )
             )
     if facts.coherence is not None:
-        lines.append(coherence_line(facts.coherence, facts.level))
+        lines.append(coherence_line(facts.coherence, facts.level, text_language()))
     return lines
 
 

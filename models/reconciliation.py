@@ -27,6 +27,7 @@ import numpy as np
 from scipy import sparse
 from threadpoolctl import threadpool_limits
 
+from data.i18n import N_, format_percent, translate
 from data.schema import LEVELS
 from models.series import series_id
 
@@ -391,22 +392,34 @@ def coherent_served(
     return dict(result.models), result.coherence
 
 
-def coherence_line(coherence: Mapping[str, Any] | None, level: str) -> str:
+def coherence_line(coherence: Mapping[str, Any] | None, level: str, language: str = "en") -> str:
     """One plain sentence on how ``level``'s numbers were made to add up and whether that helped.
 
-    ``coherence`` is ``Coherence.to_dict()`` (or None). Shared by the CLI, the report and the model card.
+    ``coherence`` is ``Coherence.to_dict()`` (or None). Shared by the CLI, the report and the model card;
+    ``language`` is the reader's (words and number format).
     """
     if not coherence:
-        return "Coherence across levels was not checked for this model."
+        return translate(language, "Coherence across levels was not checked for this model.")
     method = coherence.get("method")
     if method is None:
-        return f"Not reconciled with the other levels: {coherence.get('reason')}."
+        return translate(
+            language, "Not reconciled with the other levels: %(reason)s.", reason=coherence.get("reason")
+        )
     row = (coherence.get("scores") or {}).get(level) or {}
     base, rec = row.get("base"), row.get(method)
     if base is None or rec is None or not (math.isfinite(base) and math.isfinite(rec)):
-        return f"Reconciled with the other levels ({method}); accuracy effect not measured."
-    verdict = "helps" if rec < base else ("no change" if rec == base else "costs accuracy")
-    return (
-        f"Reconciled with the other levels ({method}, chosen by CV): back-test WAPE {rec:.1%} "
-        f"vs {base:.1%} unreconciled ({verdict})."
+        return translate(
+            language,
+            "Reconciled with the other levels (%(method)s); accuracy effect not measured.",
+            method=method,
+        )
+    verdict = N_("helps") if rec < base else (N_("no change") if rec == base else N_("costs accuracy"))
+    return translate(
+        language,
+        "Reconciled with the other levels (%(method)s, chosen by CV): back-test WAPE %(reconciled)s "
+        "vs %(base)s unreconciled (%(verdict)s).",
+        method=method,
+        reconciled=format_percent(rec, 1, language),
+        base=format_percent(base, 1, language),
+        verdict=translate(language, verdict),
     )

@@ -384,7 +384,7 @@ def render_markdown(report: dict[str, Any], language: str = "en", timezone: str 
         "",
         translate(language, "## Coherence across levels"),
         "",
-        coherence_line(report.get("reconciliation"), report["level"]),
+        coherence_line(report.get("reconciliation"), report["level"], language),
         *_coherence_table(report.get("reconciliation"), report["level"]),
         "",
         translate(language, "## Durations (seconds)"),
