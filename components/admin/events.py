@@ -8,8 +8,9 @@ from dash import dcc, html
 
 from components import ids
 from components.admin.common import message, section
+from components.i18n import N_, _
 
-EVENTS_HELP = (
+EVENTS_HELP = N_(
     "CSV or XLSX with the columns date (YYYY-MM-DD or DD/MM/YYYY), name and, optionally, store "
     "(empty = every store). The file replaces the stored calendar; the models use it from the next "
     "training and the charts mark it at once."
@@ -19,23 +20,24 @@ SHOWN_EVENTS = 50
 
 def events_section() -> dbc.Card:
     """Drop zone for one events file, the import result and the stored calendar."""
-    drop_zone = dcc.Upload(
+    upload = dcc.Upload(
         id=ids.ADMIN_EVENTS_UPLOAD,
         multiple=False,
         children=html.Div(
             [
                 html.I(className="bi bi-calendar-event fs-4 d-block mb-1"),
-                "Drag and drop an events file here, or ",
-                html.A("choose a file", className="link-primary"),
+                _("Drag and drop an events file here, or "),
+                html.A(_("choose a file"), className="link-primary"),
             ]
         ),
         className="border border-2 rounded-3 p-3 text-center bg-white",
         style={"borderStyle": "dashed", "cursor": "pointer"},
     )
+    drop_zone = html.Div(upload, **{"data-ts-upload": _("Events file to upload (CSV or XLSX)")})
     return section(
-        "Events calendar",
+        _("Events calendar"),
         [
-            html.P(EVENTS_HELP, className="small text-body-secondary"),
+            html.P(_(EVENTS_HELP), className="small text-body-secondary"),
             drop_zone,
             dcc.Loading(html.Div(id=ids.ADMIN_EVENTS_RESULT, className="mt-2"), type="dot"),
             html.Div(id=ids.ADMIN_EVENTS_LIST, className="mt-2"),
@@ -47,10 +49,10 @@ def events_section() -> dbc.Card:
 def events_table(events: pd.DataFrame) -> html.Div:
     """The next stored events (or a line saying there are none)."""
     if events.empty:
-        return html.Div("No events stored.", className="small text-body-secondary")
+        return html.Div(_("No events stored."), className="small text-body-secondary")
     shown = events.head(SHOWN_EVENTS)
     rows = [
-        html.Tr([html.Td(f"{d:%Y-%m-%d}"), html.Td(n), html.Td(s if isinstance(s, str) else "all stores")])
+        html.Tr([html.Td(f"{d:%Y-%m-%d}"), html.Td(n), html.Td(s if isinstance(s, str) else _("all stores"))])
         for d, n, s in shown.itertuples(index=False)
     ]
     more = len(events) - len(shown)
@@ -58,13 +60,15 @@ def events_table(events: pd.DataFrame) -> html.Div:
         [
             dbc.Table(
                 [
-                    html.Thead(html.Tr([html.Th("Date"), html.Th("Event"), html.Th("Store")])),
+                    html.Thead(html.Tr([html.Th(_("Date")), html.Th(_("Event")), html.Th(_("Store"))])),
                     html.Tbody(rows),
                 ],
                 size="sm",
                 className="small mb-1",
             ),
-            html.Div(f"… and {more} more", className="small text-body-secondary") if more > 0 else None,
+            html.Div(_("… and %(count)s more", count=more), className="small text-body-secondary")
+            if more > 0
+            else None,
         ]
     )
 
