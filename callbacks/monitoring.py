@@ -40,7 +40,7 @@ from services.monitoring import (
 )
 from services.scoping import StoreNotAllowed, StoreScope
 
-HEADINGS = {"origin": N_("Forecast made with sales up to"), "actual": N_("Actual (R$)"), **XLSX_HEADINGS}
+HEADINGS = {**XLSX_HEADINGS, "origin": N_("Forecast made with sales up to"), "actual": N_("Actual (R$)")}
 ABOUT_FIELDS = (N_("level"), N_("series"), N_("complete through"), N_("granularity"))
 SHOWN = {"display": "block"}
 HIDDEN = {"display": "none"}
