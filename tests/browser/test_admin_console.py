@@ -9,6 +9,7 @@ who, in a second browser context, has no admin tab and is refused every admin ac
 from __future__ import annotations
 
 import datetime as dt
+import re
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -142,12 +143,18 @@ def test_retrain_shows_progress_to_completion_then_rollback_is_served(page, cons
     page.wait_for_selector("#admin-registry-grid .ag-row")
     page.click("#admin-retrain")
     page.click("#admin-retrain-confirm")
-    page.wait_for_selector("#admin-retrain-message .alert")
+    queued = page.wait_for_selector("#admin-retrain-message .alert").inner_text()
+    job = re.search(r"\d+", queued).group()
     widths: list[str] = []
 
     def finished() -> bool:
+        # Until the poll answers, the status line still shows the previous job (succeeded, 100%):
+        # read the bar only once it follows the job just queued.
+        status = page.inner_text("#admin-job-status")
+        if f"Job {job} " not in status:
+            return False
         widths.append(page.eval_on_selector("#admin-job-progress .progress-bar", "e => e.style.width"))
-        return "succeeded" in page.inner_text("#admin-job-status")
+        return "succeeded" in status
 
     wait_for(finished, timeout=120, interval=0.2, what="the retrain job to succeed in the page")
     seen = [float(w.rstrip("%") or 0) for w in widths]
