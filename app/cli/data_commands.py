@@ -10,7 +10,7 @@ from flask.cli import AppGroup
 from flask_babel import gettext as _
 
 from app.services import get_services
-from components.formatting import FREQ_TEXT
+from components.formatting import freq_text
 from data.i18n import format_number
 from data.storage import ImportResult
 from services import imports, undo
@@ -95,31 +95,54 @@ def sample_cmd(seed: int) -> None:
 
 
 def status_lines(status: DataStatus) -> list[str]:
-    """The ``data status`` report: one table row per store, then "complete through"."""
+    """The ``data status`` report in the configured language: one table row per store, then
+    "complete through" (dates stay ISO, as in every CLI output)."""
     if not status.stores:
-        return ["No sales data yet: import sales files (data import PATH…) or load the demo (data sample)."]
-    unit = FREQ_TEXT[status.frequency].many
+        return [
+            _("No sales data yet: import sales files (data import PATH…) or load the demo (data sample).")
+        ]
+    unit = freq_text(status.frequency).many
     periods = status.periods
-    width = max(len("store"), *(len(s.store) for s in status.stores))
-    lines = [
-        f"Reporting by store, {unit} of the last {RECENT_WEEKS} weeks: {periods[0]} to {periods[-1]} "
-        f"({len(periods)} {unit})",
-        f"{'store':<{width}}  first       last        unreported {unit}",
+    heads = [_("store"), _("first report"), _("last report"), _("unreported %(unit)s", unit=unit)]
+    widths = [
+        max(len(heads[0]), *(len(s.store) for s in status.stores)),
+        *(max(len(h), 10) for h in heads[1:3]),
     ]
-    lines += [f"{s.store:<{width}}  {s.first_date}  {s.last_date}  {s.unreported}" for s in status.stores]
-    behind = status.behind
-    tail = (
-        f"; behind: {', '.join(f'{s.store} (last {s.last_date})' for s in behind)}"
-        if behind
-        else f"; every {'other ' if status.silent else ''}store reported through the newest date"
+
+    def row(*values: object) -> str:
+        return "  ".join(str(v).ljust(w) for v, w in zip(values, [*widths, 0], strict=True)).rstrip()
+
+    lines = [
+        _(
+            "Reporting by store, %(unit)s of the last %(weeks)s weeks: "
+            "%(start)s to %(end)s (%(count)s %(unit)s)",
+            unit=unit,
+            weeks=RECENT_WEEKS,
+            start=periods[0],
+            end=periods[-1],
+            count=len(periods),
+        ),
+        row(*heads),
+    ]
+    lines += [row(s.store, s.first_date, s.last_date, s.unreported) for s in status.stores]
+    text = _(
+        "Complete through %(date)s (the newest date every store has reported)", date=status.complete_through
     )
+    if status.behind:
+        named = ", ".join(
+            _("%(store)s (last report %(date)s)", store=s.store, date=s.last_date) for s in status.behind
+        )
+        text += _("; behind: %(stores)s", stores=named)
+    elif status.silent:
+        text += _("; every other store reported through the newest date")
+    else:
+        text += _("; every store reported through the newest date")
     if status.silent:
-        named = ", ".join(f"{s.store} (last {s.last_date})" for s in status.silent)
-        tail += f"; silent long enough to count as closed: {named}"
-    lines.append(
-        f"Complete through {status.complete_through} (the newest date every store has reported){tail}"
-    )
-    return lines
+        named = ", ".join(
+            _("%(store)s (last report %(date)s)", store=s.store, date=s.last_date) for s in status.silent
+        )
+        text += _("; silent long enough to count as closed: %(stores)s", stores=named)
+    return [*lines, text]
 
 
 @data_cli.command("status")
@@ -138,11 +161,16 @@ def undo_cmd(upload_id: int, actor: str) -> None:
     """Undo an upload: restore the values it replaced and delete the rows it added; exit 1 if refused."""
     outcome = undo.undo_upload(get_services(), upload_id, actor=actor)
     if outcome.done is None:
-        click.echo(f"Refused: {outcome.refusal}; nothing was changed.", err=True)
+        click.echo(_("Refused: %(reason)s; nothing was changed.", reason=outcome.refusal), err=True)
         sys.exit(1)
     done = outcome.done
     click.echo(
-        f"Upload {done.upload_id} ({done.filename}) undone: {done.restores} replaced values restored, "
-        f"{done.deletes} added rows deleted."
+        _(
+            "Upload %(id)s (%(file)s) undone: %(restores)s values restored, %(deletes)s rows deleted.",
+            id=done.upload_id,
+            file=done.filename,
+            restores=done.restores,
+            deletes=done.deletes,
+        )
     )
     _echo_published(outcome.published)

@@ -19,6 +19,7 @@ from data.schema import utc_now
 from data.storage import import_sales_frame
 from services.data_status import data_status
 from services.imports import import_sales, preview_import, upload_history
+from tests.support.apps import make_test_app
 
 START, END = dt.date(2025, 9, 1), dt.date(2025, 10, 31)
 NEW_DAYS = pd.date_range("2025-11-01", periods=3, freq="D")
@@ -119,7 +120,7 @@ def test_data_status_prints_each_stores_span_gaps_and_complete_through(services,
     assert lines[4].split() == ["Loja", "Parque", "2025-10-02", "2025-10-31", "0"]  # opened 02/10
     assert lines[-1] == (
         "Complete through 2025-10-28 (the newest date every store has reported); "
-        "behind: Loja Oeste (last 2025-10-28)"
+        "behind: Loja Oeste (last report 2025-10-28)"
     )
     status = data_status(services.engine, silent_days=services.config.store_silent_days)
     parque = next(s for s in status.stores if s.store == "Loja Parque")
@@ -153,8 +154,7 @@ def test_data_undo_restores_audits_and_reopens_the_gate(services, server, demo, 
     done = runner.invoke(args=["data", "undo", str(result.upload_id), "--user", "ana"])
     assert done.exit_code == 0, done.output
     assert done.output == (
-        f"Upload {result.upload_id} (b.csv) undone: {len(correction)} replaced values restored, "
-        "6 added rows deleted.\n"
+        f"Upload {result.upload_id} (b.csv) undone: {len(correction)} values restored, 6 rows deleted.\n"
     )
     assert _values(services) == before
     assert rows_changed_since(services.engine, mark) == len(correction) + 6
@@ -214,9 +214,42 @@ def test_a_store_silent_past_the_threshold_counts_as_closed_in_the_status(servic
     assert result.exit_code == 0, result.output
     assert result.output.splitlines()[-1] == (
         "Complete through 2025-10-31 (the newest date every store has reported); every other store reported "
-        "through the newest date; silent long enough to count as closed: Loja Oeste (last 2025-09-20)"
+        "through the newest date; silent long enough to count as closed: Loja Oeste (last report 2025-09-20)"
     )
     status = data_status(services.engine, silent_days=services.config.store_silent_days)
     assert "Silent long enough to count as closed: Loja Oeste (last report 20/09/2025)" in _texts(
         status_panel(status)
+    )
+
+
+def test_data_status_and_undo_speak_the_configured_language(tmp_path):
+    """pt_BR (the default language): the status table, complete-through and the undo lines are Portuguese;
+    dates stay ISO and the exit codes stay the same."""
+    app = make_test_app(tmp_path, LANGUAGE="pt_BR")
+    services, runner = app.server.extensions["trendsales"], app.server.test_cli_runner()
+    assert runner.invoke(args=["data", "status"]).output.startswith("Ainda não há dados de vendas: importe")
+    sales = generate_demo_sales(3, n_stores=4, n_products=6, start=START, end=END)
+    import_sales_frame(services.engine, sales, filename="demo.csv", uploaded_by="test")
+    outcome = import_sales(
+        services, [_csv(tmp_path, "b.csv", _new_days(sales, ["Loja Centro"], 2))], actor="a"
+    )
+    upload_id = outcome.results[0].upload_id
+    lines = runner.invoke(args=["data", "status"]).output.splitlines()
+    assert lines[0] == "Informes por loja, dias das últimas 8 semanas: 2025-09-09 a 2025-11-03 (56 dias)"
+    assert lines[1].split() == ["loja", "primeiro", "informe", "último", "informe", "dias", "sem", "informe"]
+    assert lines[2].split() == ["Loja", "Centro", "2025-09-01", "2025-11-03", "0"]
+    assert lines[-1].startswith(
+        "Completo até 2025-10-31 (a data mais recente que todas as lojas informaram); atrasadas: "
+        "Loja Oeste (último informe 2025-10-31)"
+    )
+    done = runner.invoke(args=["data", "undo", str(upload_id)])
+    assert done.exit_code == 0
+    assert done.output.startswith(
+        f"Envio {upload_id} (b.csv) desfeito: 0 valores repostos, 6 linhas apagadas."
+    )
+    again = runner.invoke(args=["data", "undo", str(upload_id)])
+    assert (
+        again.exit_code == 1
+        and again.output.startswith("Recusado: upload")
+        and "nada foi alterado" in again.output
     )
