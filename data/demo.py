@@ -26,7 +26,6 @@ if TYPE_CHECKING:
 
 DEFAULT_START = dt.date(2023, 11, 1)
 DEFAULT_END = dt.date(2026, 10, 31)
-COLUMNS = ("date", "store", "category", "product", "revenue", "units")
 
 DEMO_DESCRIPTION = """\
 Demo data: three years (2023-11-01 to 2026-10-31) of daily sales of "Rede Tendencia", a fictional

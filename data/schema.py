@@ -28,7 +28,6 @@ from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 ROLES = ("admin", "manager")
 LEVELS = ("store", "category", "product")
-MODEL_STATUSES = ("MASTER", "candidate", "archived")
 JOB_STATUSES = ("queued", "running", "succeeded", "failed", "skipped", "cancelled")
 UPLOAD_STATUSES = ("imported", "unchanged", "rejected", "undone")
 
