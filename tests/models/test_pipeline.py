@@ -23,7 +23,7 @@ from sqlalchemy import Engine, func, select
 from app.config import ConfigError, Settings, load_config
 from data.db import make_engine
 from data.demo import generate_demo_sales
-from data.schema import ModelVersion
+from data.schema import AuditEvent, ModelVersion
 from data.storage import import_sales_frame
 from models import pipeline
 from models.artifacts import load_artifact
@@ -326,6 +326,19 @@ def test_cli_models_list_and_promote_rollback(cli_app) -> None:
     assert result.exit_code == 0 and master_versions(engine) == {"store": first_id}
     result = runner.invoke(args=["models", "promote", "store-nope"])
     assert result.exit_code != 0 and "no model version 'store-nope'" in result.output
+    assert runner.invoke(args=["models", "promote", first_id]).exit_code == 0  # already MASTER: no row
+    with engine.connect() as conn:  # the promotion and the rollback are audited like the console's
+        rows = conn.execute(
+            select(AuditEvent.actor, AuditEvent.detail)
+            .where(AuditEvent.action == "model_promote")
+            .order_by(AuditEvent.id)
+        ).all()
+    reason = "manual promotion by CLI"
+    assert [(actor, d["version"], d["previous"], d["reason"]) for actor, d in rows[-2:]] == [
+        ("cli", second_id, first_id, reason),
+        ("cli", first_id, second_id, reason),
+    ]
+    assert len(rows) == 3  # the first training's promotion, then the two above
 
 
 def test_cli_train_without_sales_fails_cleanly(cli_app) -> None:
