@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from data.frequency import FREQUENCIES
+
 ERROR = {"$ref": "#/components/schemas/Error"}
 
 
@@ -39,7 +41,7 @@ def openapi_document(*, max_horizon: int) -> dict[str, Any]:
         _query(
             "freq",
             "Display frequency (default: the data's own).",
-            {"type": "string", "enum": ["D", "W", "M", "Q"]},
+            {"type": "string", "enum": list(FREQUENCIES)},
         ),
         _query(
             "interval",

@@ -135,6 +135,8 @@ def test_session_users_are_scoped_too_and_admins_are_not(app, manager, stores):
         "401",
         "403",
     }
+    params = {p["name"]: p["schema"] for p in spec["paths"]["/api/forecast"]["get"]["parameters"]}
+    assert params["freq"]["enum"] == ["D", "W", "M", "Q"]  # the frequency table's codes, in its order
     assert app.server.test_client().get("/api/openapi.json").status_code == 401
 
 
