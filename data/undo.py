@@ -14,6 +14,7 @@ from dataclasses import dataclass
 
 from sqlalchemy import Connection, Row, bindparam, delete, exists, func, select, text, update
 
+from data.i18n import N_, translate, translate_plural
 from data.schema import Product, ReplacedSale, Sale, Setting, Store, StoreProduct, Upload
 from data.staging import lock_sales
 
@@ -38,17 +39,40 @@ class UndoPlan:
 
 
 class UndoRefused(ValueError):
-    """The upload cannot be undone; the message says why, ``later`` names blocking uploads."""
+    """The upload cannot be undone: ``reason`` (an English msgid with ``%(name)s`` placeholders) filled
+    from ``values``; ``later`` names the blocking uploads. ``str()`` is the English sentence (audit
+    log); ``text(language)`` the same sentence for a reader."""
 
-    def __init__(self, message: str, *, later: tuple[LaterChange, ...] = ()) -> None:
-        super().__init__(message)
-        self.later = later
+    def __init__(self, reason: str, *, later: tuple[LaterChange, ...] = (), **values: object) -> None:
+        self.reason, self.values, self.later = reason, values, later
+        super().__init__(self.text("en"))
+
+    def text(self, language: str) -> str:
+        """Why, in ``language`` (the later uploads, if any, listed in it too)."""
+        values = dict(self.values)
+        if "status" in values:
+            values["status"] = translate(language, str(values["status"]))
+        if self.later:
+            values["named"] = "; ".join(
+                translate(
+                    language,
+                    N_("upload %(id)s (%(file)s) changed %(keys)s of them"),
+                    id=c.upload_id,
+                    file=c.filename,
+                    keys=c.keys,
+                )
+                for c in self.later
+            )
+            values["first"] = translate_plural(
+                language, "Undo that upload first.", "Undo those uploads first.", len(self.later)
+            )
+        return translate(language, self.reason, **values)
 
 
 def _upload(conn: Connection, upload_id: int) -> Row:
     row = conn.execute(select(Upload.__table__).where(Upload.id == upload_id)).first()
     if row is None:
-        raise UndoRefused(f"upload {upload_id} does not exist")
+        raise UndoRefused(N_("upload %(id)s does not exist"), id=upload_id)
     return row
 
 
@@ -66,11 +90,14 @@ def later_changes(conn: Connection, upload_id: int) -> tuple[LaterChange, ...]:
 
 
 def _blocked(upload: Row, later: tuple[LaterChange, ...]) -> UndoRefused:
-    named = "; ".join(f"upload {c.upload_id} ({c.filename}) changed {c.keys} of them" for c in later)
     return UndoRefused(
-        f"upload {upload.id} ({upload.filename}) cannot be undone: later uploads changed keys it "
-        f"wrote ({named}). Undo {'that upload' if len(later) == 1 else 'those uploads'} first.",
+        N_(
+            "upload %(id)s (%(file)s) cannot be undone: later uploads changed keys it wrote "
+            "(%(named)s). %(first)s"
+        ),
         later=later,
+        id=upload.id,
+        file=upload.filename,
     )
 
 
@@ -85,14 +112,29 @@ def _owned(upload: Row) -> list:
 def plan_undo(conn: Connection, upload_id: int) -> UndoPlan:
     """What undoing ``upload_id`` would do; raises ``UndoRefused`` when it cannot be undone."""
     upload = _upload(conn, upload_id)
-    name = f"upload {upload.id} ({upload.filename})"
+    name = {"id": upload.id, "file": upload.filename}
     if upload.status == "undone":
-        when = f"{upload.undone_at:%Y-%m-%d %H:%M} UTC" if upload.undone_at else "earlier"
-        raise UndoRefused(f"{name} was already undone ({when} by {upload.undone_by or '?'})")
+        when = f"{upload.undone_at:%Y-%m-%d %H:%M} UTC" if upload.undone_at else "?"
+        raise UndoRefused(
+            N_("upload %(id)s (%(file)s) was already undone (%(when)s by %(who)s)"),
+            **name,
+            when=when,
+            who=upload.undone_by or "?",
+        )
     if upload.status != "imported":
-        raise UndoRefused(f"{name} is {upload.status}: it wrote no sales, so there is nothing to undo")
+        raise UndoRefused(
+            N_("upload %(id)s (%(file)s) is %(status)s: it wrote no sales, so there is nothing to undo"),
+            **name,
+            status=upload.status,
+        )
     if not upload.keeps_replaced:
-        raise UndoRefused(f"{name} was imported before replaced values were kept, so they cannot be put back")
+        raise UndoRefused(
+            N_(
+                "upload %(id)s (%(file)s) was imported before replaced values were kept, "
+                "so they cannot be put back"
+            ),
+            **name,
+        )
     later = later_changes(conn, upload_id)
     if later:
         raise _blocked(upload, later)
@@ -128,7 +170,9 @@ def undo_upload(conn: Connection, upload_id: int, *, actor: str, now: dt.datetim
         .values(status="undone", undone_at=now, undone_by=actor)
     )
     if claimed.rowcount != 1:
-        raise UndoRefused(f"upload {upload_id} ({plan.filename}) was undone meanwhile")
+        raise UndoRefused(
+            N_("upload %(id)s (%(file)s) was undone meanwhile"), id=upload_id, file=plan.filename
+        )
     upload = _upload(conn, upload_id)
     later = later_changes(conn, upload_id)
     if later:

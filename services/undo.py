@@ -28,8 +28,13 @@ class UndoOutcome:
     """What an undo did (``done``), or why it was refused (``refusal``; then nothing changed)."""
 
     done: UndoPlan | None = None
-    refusal: str = ""
+    refusal: str = ""  # why, in English (as audited)
     published: tuple[Published, ...] = ()  # the forecasts re-published on the changed data
+    refused: UndoRefused | None = None
+
+    def refusal_text(self, language: str) -> str:
+        """Why the undo was refused, in ``language`` (empty when it was not)."""
+        return self.refused.text(language) if self.refused is not None else self.refusal
 
 
 class UndoServices(Protocol):
@@ -50,7 +55,7 @@ def undo_preview(services: UndoServices, upload_id: int) -> UndoOutcome:
         with services.engine.connect() as conn:
             return UndoOutcome(done=undo.plan_undo(conn, upload_id))
     except UndoRefused as err:
-        return UndoOutcome(refusal=str(err))
+        return UndoOutcome(refusal=str(err), refused=err)
 
 
 def undo_upload(services: UndoServices, upload_id: int, *, actor: str) -> UndoOutcome:
@@ -70,5 +75,5 @@ def undo_upload(services: UndoServices, upload_id: int, *, actor: str) -> UndoOu
     except UndoRefused as err:
         with session_scope(services.sessions) as session:
             audit(session, actor, "upload_undo_refused", upload_id=upload_id, reason=str(err))
-        return UndoOutcome(refusal=str(err))
+        return UndoOutcome(refusal=str(err), refused=err)
     return UndoOutcome(done=done, published=publish_after(services, reason="data"))

@@ -161,7 +161,8 @@ def undo_cmd(upload_id: int, actor: str) -> None:
     """Undo an upload: restore the values it replaced and delete the rows it added; exit 1 if refused."""
     outcome = undo.undo_upload(get_services(), upload_id, actor=actor)
     if outcome.done is None:
-        click.echo(_("Refused: %(reason)s; nothing was changed.", reason=outcome.refusal), err=True)
+        reason = outcome.refusal_text(get_services().config.language)
+        click.echo(_("Refused: %(reason)s; nothing was changed.", reason=reason), err=True)
         sys.exit(1)
     done = outcome.done
     click.echo(

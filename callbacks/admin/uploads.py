@@ -16,7 +16,7 @@ from components.admin.common import message, summary_cards
 from components.admin.reporting import reporting_panel
 from components.admin.uploads import import_results, limit_text, preview_card, problems_table, uploads_table
 from components.formatting import format_number
-from components.i18n import _, timestamp
+from components.i18n import _, text_language, timestamp
 from data.validation import first_problem
 from services import imports, undo
 from services.data_status import DataStatus, data_status
@@ -94,7 +94,9 @@ def undo_step(services: Any, trigger: Any, clicked: bool, *, actor: str, pending
         check = undo.undo_preview(services, int(trigger["upload"]))
         if check.done is None:
             refused = message(
-                _("Cannot undo: %(why)s.", why=check.refusal), "danger", extra_class="admin-undo-result"
+                _("Cannot undo: %(why)s.", why=check.refusal_text(text_language())),
+                "danger",
+                extra_class="admin-undo-result",
             )
             return refused, False, no_update, None, no_update
         return None, True, undo_question(check.done), {"upload": check.done.upload_id}, no_update
@@ -102,7 +104,9 @@ def undo_step(services: Any, trigger: Any, clicked: bool, *, actor: str, pending
         outcome = undo.undo_upload(services, int(pending["upload"]), actor=actor)
         if outcome.done is None:
             refused = message(
-                _("Cannot undo: %(why)s.", why=outcome.refusal), "danger", extra_class="admin-undo-result"
+                _("Cannot undo: %(why)s.", why=outcome.refusal_text(text_language())),
+                "danger",
+                extra_class="admin-undo-result",
             )
             return refused, False, no_update, None, no_update
         done = outcome.done

@@ -8,14 +8,14 @@ from typing import Any
 
 import pandas as pd
 import pytest
-from sqlalchemy import text
+from sqlalchemy import select, text
 
 from callbacks.admin.uploads import history_rows, status_panel, undo_step
 from components import ids
 from components.admin.uploads import coverage_warning, preview_card
 from data.demo import generate_demo_sales
 from data.queries import rows_changed_since
-from data.schema import utc_now
+from data.schema import AuditEvent, utc_now
 from data.storage import import_sales_frame
 from services.data_status import data_status
 from services.imports import import_sales, preview_import, upload_history
@@ -242,14 +242,35 @@ def test_data_status_and_undo_speak_the_configured_language(tmp_path):
         "Completo até 2025-10-31 (a data mais recente que todas as lojas informaram); atrasadas: "
         "Loja Oeste (último informe 2025-10-31)"
     )
+    later = import_sales(
+        services,
+        [_csv(tmp_path, "c.csv", _new_days(sales, ["Loja Centro"], 1).assign(revenue=7.0))],
+        actor="a",
+    )
+    later_id = later.results[0].upload_id
+    blocked = runner.invoke(args=["data", "undo", str(upload_id)])
+    assert blocked.exit_code == 1
+    assert blocked.output == (
+        f"Recusado: o envio {upload_id} (b.csv) não pode ser desfeito: envios posteriores alteraram chaves "
+        f"que ele gravou (o envio {later_id} (c.csv) alterou 3 delas). Desfaça esse envio primeiro.; "
+        "nada foi alterado.\n"
+    )
+    assert runner.invoke(args=["data", "undo", str(later_id)]).exit_code == 0
     done = runner.invoke(args=["data", "undo", str(upload_id)])
     assert done.exit_code == 0
     assert done.output.startswith(
         f"Envio {upload_id} (b.csv) desfeito: 0 valores repostos, 6 linhas apagadas."
     )
     again = runner.invoke(args=["data", "undo", str(upload_id)])
-    assert (
-        again.exit_code == 1
-        and again.output.startswith("Recusado: upload")
-        and "nada foi alterado" in again.output
-    )
+    assert again.exit_code == 1
+    assert again.output.startswith(f"Recusado: o envio {upload_id} (b.csv) já foi desfeito (")
+    assert again.output.endswith(" por cli); nada foi alterado.\n")
+    [event] = [e for e in audit_rows(services) if e[0] == "upload_undo_refused"][-1:]
+    assert event[1]["reason"].startswith(f"upload {upload_id} (b.csv) was already undone (")  # audit: English
+
+
+def audit_rows(services) -> list[tuple[str, dict]]:
+    """(action, detail) of every audit event, oldest first."""
+    with services.engine.connect() as conn:
+        rows = conn.execute(select(AuditEvent.action, AuditEvent.detail).order_by(AuditEvent.id)).all()
+    return [(action, detail or {}) for action, detail in rows]
