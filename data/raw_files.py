@@ -40,7 +40,7 @@ def keep_raw_file(path: str | Path, sha256: str, upload_dir: str | Path) -> Path
     """Keep a copy of an uploaded file as ``<upload_dir>/<sha256>.<ext>`` (atomic; no-op if present)."""
     path = Path(path)
     suffix = path.suffix.lower() if path.suffix.lower() in _SAFE_SUFFIXES else ".bin"
-    target = Path(upload_dir) / f"{sha256}{suffix}"
+    target = _folder(upload_dir) / f"{sha256}{suffix}"
 
     def copy(fh: IO[bytes]) -> None:
         with open(path, "rb") as src:
@@ -52,8 +52,17 @@ def keep_raw_file(path: str | Path, sha256: str, upload_dir: str | Path) -> Path
 
 def keep_raw_frame(frame: pd.DataFrame, sha256: str, upload_dir: str | Path) -> Path:
     """Keep an imported frame as CSV ``<upload_dir>/<sha256>.csv`` (atomic; no-op if present)."""
-    target = Path(upload_dir) / f"{sha256}.csv"
+    target = _folder(upload_dir) / f"{sha256}.csv"
     return _write_once(target, lambda fh: frame.to_csv(fh, index=False, date_format="%Y-%m-%d"))
+
+
+def _folder(upload_dir: str | Path) -> Path:
+    """The upload folder; an empty one is refused (``Path("")`` is the working directory: raw files
+    landed in whatever folder the process ran from, e.g. a checkout, when settings were built without
+    ``load_config``)."""
+    if not str(upload_dir).strip():
+        raise ValueError("no upload folder is set (TRENDSALES_UPLOAD_DIR is empty); raw files are not kept")
+    return Path(upload_dir)
 
 
 def _write_once(target: Path, write: Callable[[IO[bytes]], None]) -> Path:

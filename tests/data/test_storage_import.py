@@ -226,3 +226,15 @@ def test_a_correction_of_one_weekday_is_accepted_into_daily_data(engine, sales_c
     sales = load_sales(engine).set_index("date")["revenue"]
     assert sales[pd.Timestamp("2024-01-02")] == 7.0 and sales[pd.Timestamp("2024-01-09")] == 8.0
     assert len(sales) == 14 and dataset_frequency(engine) == "D"
+
+
+def test_an_empty_upload_folder_is_refused_and_nothing_is_written(
+    engine, sales_csv, db_counts, monkeypatch, tmp_path
+):
+    """``Path("")`` is the working directory: raw files landed in a checkout when settings were built
+    without ``load_config``. An empty folder is refused before any sales are written."""
+    path = sales_csv("jan.csv", "2024-01-01,S1,C,P,1", "2024-01-02,S1,C,P,2")
+    monkeypatch.chdir(tmp_path)
+    with pytest.raises(ValueError, match="no upload folder is set"):
+        import_sales_files(engine, [path], uploaded_by="test", upload_dir="")
+    assert db_counts()["sales"] == 0 and list(tmp_path.glob("*.csv")) == []

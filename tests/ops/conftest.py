@@ -21,11 +21,12 @@ from tests.support.apps import FAST_TRAINING
 
 
 def ops_config(tmp_path: Path, database_url: str, **extra: Any) -> Settings:
-    """The settings job functions read: fast training, models under ``tmp_path``."""
+    """The settings job functions read: fast training, models and uploads under ``tmp_path``."""
     return Settings().with_overrides(
         {
             "DATABASE_URL": database_url,
             "MODEL_DIR": str(tmp_path / "models"),
+            "UPLOAD_DIR": str(tmp_path / "uploads"),
             "TRAIN_TIMEOUT_SECONDS": 120,
             "JOB_HEARTBEAT_SECONDS": 0.5,
             "RETRAIN_MIN_NEW_ROWS": 30,
