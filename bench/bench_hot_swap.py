@@ -36,9 +36,9 @@ from data.demo import generate_demo_sales
 from data.storage import import_sales_frame
 from models.pipeline import run_training
 from models.registry import promote
-from tests.ops.live import Client, health, start_ops_server, worker_pids
+from tests.ops.live import Client
 from tests.support.apps import FAST_TRAINING
-from tests.support.live_server import app_environment
+from tests.support.live_server import app_environment, health, start_server, worker_pids
 
 PASSWORD = "bench-admin-pass-123"
 
@@ -185,7 +185,7 @@ def main() -> None:
     args = parser.parse_args()
     with tempfile.TemporaryDirectory(prefix="bench-hot-swap-") as tmp:
         env, engine, config = prepare(Path(tmp), args.stores, args.products)
-        server = start_ops_server(env, workers=2)
+        server = start_server(env, workers=2)
         try:
             catalogue = series_catalogue(engine)
             mem_before = memory(server)

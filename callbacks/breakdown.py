@@ -1,6 +1,6 @@
 """The breakdown under the chart: the tab's bars (forecast revenue per category, product or store over
-the horizon), the same items as keyboard links, and the note on why the bars need not add up to the
-headline (each series has its own model)."""
+the horizon), the same items as keyboard links, and the note on whether the bars add up to the
+headline (they do once the levels are reconciled)."""
 
 from __future__ import annotations
 
@@ -86,11 +86,12 @@ def breakdown_links(totals: pd.Series, state: ViewState) -> html.Div | None:
 def breakdown_note(
     totals: pd.Series, headline: float | None, state: ViewState, all_stores: str | None = None
 ) -> str | None:
-    """Why the bars need not add up to the headline, with both sums.
+    """Whether the bars add up to the headline, with both sums.
 
-    Every series (the store, each of its categories, each product in it) is forecast on its own, so
-    a category's forecast is not a share of the store's. We show each bar's own forecast and say how
-    far their sum is from the headline, rather than rescaling the bars to it: rescaling would make a
+    Published forecasts are reconciled (``models.reconciliation``): the bars then add up to the headline
+    and the note says so. When the levels are served unreconciled (their models have different
+    origins, or a snapshot could not be read) each series' forecast is its own, and the note says how
+    far the bars' sum is from the headline rather than rescaling the bars: rescaling would make a
     category's bar disagree with the same category's headline on its own tab. No sum is compared on
     the product tab of one store (the bars are the other stores too).
     """
@@ -113,6 +114,9 @@ def breakdown_note(
         bars = _(ALL_BARS[state.tab], count=count, top=TOP_BARS)
     else:
         bars = bars_text(state.tab, count)
+    total = float(totals.sum())
+    if abs(total - headline) < ADD_UP_REAIS:
+        return _(BARS_ADD_UP, bars=bars, total=format_brl(total), whole=whole)
     return _(
         BARS_SUM[state.tab],
         bars=bars,
@@ -146,6 +150,10 @@ def bars_text(tab: str, count: int) -> str:
     return ngettext("the one store", "the %(num)s stores", count)
 
 
+ADD_UP_REAIS = 0.5  # sums equal once shown in whole reais (reconciled paths differ by float rounding)
+BARS_ADD_UP = N_(
+    "The bars add up to the total above: %(bars)s come to %(total)s, the forecast for %(whole)s."
+)
 BARS_SUM = {
     "store": N_(
         "Each category is forecast on its own, so the bars need not add up to the total above: "

@@ -13,6 +13,7 @@ import dash_bootstrap_components as dbc
 from dash import dcc, html
 
 from components import ids
+from components.export_buttons import export_buttons
 from components.forecast_figures import GRAPH_CONFIG
 from components.formatting import freq_text, periods_text, plotly_locale
 from components.i18n import N_, _
@@ -219,33 +220,7 @@ def chart_card(state: ViewState) -> dbc.Card:
                 value=state.backtest,
                 className="mb-0 me-3 small",
             ),
-            dbc.ButtonGroup(
-                [
-                    dbc.Button(
-                        [html.I(className="bi bi-filetype-csv me-1"), "CSV"],
-                        id=ids.EXPORT_CSV,
-                        outline=True,
-                        color="secondary",
-                        size="sm",
-                    ),
-                    dbc.Button(
-                        [html.I(className="bi bi-file-earmark-excel me-1"), "Excel"],
-                        id=ids.EXPORT_XLSX,
-                        outline=True,
-                        color="secondary",
-                        size="sm",
-                    ),
-                    dbc.Button(
-                        [html.I(className="bi bi-image me-1"), "PNG"],
-                        id=ids.EXPORT_PNG,
-                        outline=True,
-                        color="secondary",
-                        size="sm",
-                        title=_("Download the chart as a picture"),
-                    ),
-                ],
-                size="sm",
-            ),
+            export_buttons(ids.EXPORT_CSV, ids.EXPORT_XLSX, ids.EXPORT_PNG),
             dbc.Button(
                 [html.I(className="bi bi-link-45deg me-1"), _("Copy link")],
                 id=ids.COPY_LINK,

@@ -13,6 +13,7 @@ import pandas as pd
 from dash import dcc, html
 
 from components import ids
+from components.export_buttons import export_buttons
 from components.formatting import format_percent, plotly_locale, plotly_separators
 from components.i18n import N_, _, day
 
@@ -35,25 +36,7 @@ def accuracy_card() -> dbc.Card:
                 [html.I(className="bi bi-bullseye me-2"), _("Forecast vs actual")],
                 className="fw-semibold me-auto",
             ),
-            dbc.ButtonGroup(
-                [
-                    dbc.Button(
-                        [html.I(className="bi bi-filetype-csv me-1"), "CSV"],
-                        id=ids.ACCURACY_CSV,
-                        outline=True,
-                        color="secondary",
-                        size="sm",
-                    ),
-                    dbc.Button(
-                        [html.I(className="bi bi-file-earmark-excel me-1"), "Excel"],
-                        id=ids.ACCURACY_XLSX,
-                        outline=True,
-                        color="secondary",
-                        size="sm",
-                    ),
-                ],
-                size="sm",
-            ),
+            export_buttons(ids.ACCURACY_CSV, ids.ACCURACY_XLSX),
             dcc.Download(id=ids.ACCURACY_DOWNLOAD),
         ],
         className="d-flex flex-wrap align-items-center gap-2",

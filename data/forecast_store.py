@@ -22,6 +22,7 @@ import uuid
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import pandas as pd
 import pyarrow as pa
@@ -122,21 +123,9 @@ def _files(path: Path) -> list[Path]:
     return [path, companion(path, SERIES_SUFFIX), companion(path, META_SUFFIX)]
 
 
-def write_snapshot(
-    engine: Engine,
-    folder: str | os.PathLike[str],
-    *,
-    level: str,
-    model_version: str,
-    origin: dt.date | pd.Timestamp,
-    freq: str,
-    reason: str,
-    points: pd.DataFrame,
-    series_rows: pd.DataFrame | None = None,
-    meta: Mapping | None = None,
-    row_group_rows: int = ROW_GROUP_ROWS,
-) -> SnapshotInfo:
-    """Write ``points`` (``POINT_COLUMNS``) as a new snapshot of ``level`` and register it.
+def write_snapshot(engine: Engine, folder: str | os.PathLike[str], **snapshot: Any) -> SnapshotInfo:
+    """Write a new snapshot (the keywords of ``stage_snapshot``: level, model_version, origin, freq,
+    reason, points, ...) and register it.
 
     ``series_rows`` (``SERIES_COLUMNS``) and ``meta`` (JSON-able), when given, are written as the
     serving companions (see the module docstring); ``row_group_rows`` is the Parquet row-group size
@@ -145,19 +134,7 @@ def write_snapshot(
     Why this order: every file is complete before the row exists, so a reader that sees the row can
     always read them; if a write or the insert fails the files are removed and nothing is registered.
     """
-    staged = stage_snapshot(
-        folder,
-        level=level,
-        model_version=model_version,
-        origin=origin,
-        freq=freq,
-        reason=reason,
-        points=points,
-        series_rows=series_rows,
-        meta=meta,
-        row_group_rows=row_group_rows,
-    )
-    return register_snapshots(engine, [staged])[0]
+    return register_snapshots(engine, [stage_snapshot(folder, **snapshot)])[0]
 
 
 @dataclass(frozen=True)

@@ -5,6 +5,7 @@ The codes (``hgb``, ``wape``) stay in files, URLs and the database."""
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from data.i18n import N_, translate
@@ -86,3 +87,63 @@ def settings_text(params: dict[str, Any] | None, language: str = "en") -> str:
 
 def _setting_name(key: str, language: str) -> str:
     return translate(language, SETTING_NAMES[key]) if key in SETTING_NAMES else key.replace("_", " ")
+
+
+# The training's progress labels, as the engine and the pipeline write them (English, in the job
+# table), and their message ids: a label is translated when it is shown, so a job started by an
+# English CLI reads in Portuguese on a pt-BR console and the other way round.
+_PROGRESS = (
+    (
+        re.compile(r"^CV (?P<family>\S+) \((?P<count>\d+) series\)$"),
+        N_("cross-validation of %(family)s (%(count)s series)"),
+    ),
+    (
+        re.compile(r"^CV (?P<family>\S+) \(fitted once, (?P<count>\d+) folds\)$"),
+        N_("cross-validation of %(family)s (fitted once, %(count)s folds)"),
+    ),
+    (
+        re.compile(r"^CV (?P<family>\S+) fold (?P<fold>\d+)/(?P<count>\d+)$"),
+        N_("cross-validation of %(family)s, fold %(fold)s of %(count)s"),
+    ),
+    (re.compile(r"^CV (?P<family>\S+)$"), N_("cross-validation of %(family)s")),
+    (re.compile(r"^refit (?P<family>\S+)$"), N_("fitting %(family)s on all the data")),
+    (re.compile(r"^saving version$"), N_("saving the version")),
+    (re.compile(r"^comparing with MASTER$"), N_("comparing with the MASTER")),
+    (re.compile(r"^promoting (?P<levels>.+)$"), N_("promoting %(levels)s")),
+    (
+        re.compile(r"^publishing the forecasts of (?P<levels>.+)$"),
+        N_("publishing the forecasts of %(levels)s"),
+    ),
+    (re.compile(r"^done$"), N_("done")),
+    (re.compile(r"^starting$"), N_("starting")),
+    (re.compile(r"^waiting for the scheduler$"), N_("waiting for the scheduler")),
+    (
+        re.compile(r"^queued by the nightly gate: (?P<reason>.+)$"),
+        N_("queued by the nightly gate: %(reason)s"),
+    ),
+)
+_LEVEL_WORDS = {"store": N_("store"), "category": N_("category"), "product": N_("product")}
+
+
+def _levels_text(levels: str, language: str) -> str:
+    return ", ".join(translate(language, _LEVEL_WORDS.get(level, level)) for level in levels.split(", "))
+
+
+def progress_text(label: str | None, language: str = "en") -> str:
+    """A training job's progress label (``"store: CV ets fold 2/3"``) for people in ``language``:
+    the level and the model family named as everywhere else; a label we do not know is shown as is."""
+    text = str(label or "")
+    level, sep, rest = text.partition(": ")
+    if sep and level in _LEVEL_WORDS:
+        return f"{translate(language, _LEVEL_WORDS[level])}: {progress_text(rest, language)}"
+    for pattern, message in _PROGRESS:
+        found = pattern.match(text)
+        if found is None:
+            continue
+        values = found.groupdict()
+        if "family" in values:
+            values["family"] = family_name(values["family"], language)
+        if "levels" in values:
+            values["levels"] = _levels_text(values["levels"], language)
+        return translate(language, message, **values)
+    return text

@@ -142,6 +142,31 @@ def active_job(engine: Engine) -> JobInfo | None:
     return None if row is None else _info(row)
 
 
+def _insert_holding_slot(engine: Engine, values: dict, *, started: bool) -> int | None:
+    """Insert a job with ``values`` and take the training slot for it in one transaction; the job id,
+    or None when the slot is held (the insert of the slot row failed and nothing was written)."""
+    now = utc_now()
+    times = {"started_at": now, "heartbeat_at": now} if started else {}
+    try:
+        with engine.begin() as conn:
+            job_id = conn.execute(
+                insert(TrainingJob)
+                .values(**values, **times, created_at=now, progress_step=0, progress_total=0)
+                .returning(TrainingJob.id)
+            ).scalar_one()
+            conn.execute(
+                insert(Lock).values(
+                    name=SLOT_LOCK,
+                    holder=f"job:{job_id}",
+                    acquired_at=now,
+                    expires_at=now + dt.timedelta(days=SLOT_DAYS),
+                )
+            )
+    except IntegrityError:
+        return None
+    return job_id
+
+
 def request_job(
     engine: Engine,
     *,
@@ -156,44 +181,27 @@ def request_job(
     may exist, and each requester must learn which job serves it.
     """
     chosen = check_request(trigger, requested_by, levels)
+    values = {
+        "trigger": trigger,
+        "requested_by": requested_by,
+        "status": "queued",
+        "levels": chosen,
+        "progress_label": (label or "waiting for the scheduler")[:255],
+    }
     for _ in range(5):  # the active job may end between our failed insert and our read: try again
-        now = utc_now()
-        try:
-            with engine.begin() as conn:
-                job_id = conn.execute(
-                    insert(TrainingJob)
-                    .values(
-                        trigger=trigger,
-                        requested_by=requested_by,
-                        status="queued",
-                        created_at=now,
-                        levels=chosen,
-                        progress_step=0,
-                        progress_total=0,
-                        progress_label=(label or "waiting for the scheduler")[:255],
-                    )
-                    .returning(TrainingJob.id)
-                ).scalar_one()
-                conn.execute(
-                    insert(Lock).values(
-                        name=SLOT_LOCK,
-                        holder=f"job:{job_id}",
-                        acquired_at=now,
-                        expires_at=now + dt.timedelta(days=SLOT_DAYS),
-                    )
-                )
+        job_id = _insert_holding_slot(engine, values, started=False)
+        if job_id is not None:
             return RetrainRequest(job_id, True, "queued", f"retrain job {job_id} queued")
-        except IntegrityError:
-            existing = active_job(engine)
-            if existing is not None:
-                return RetrainRequest(
-                    existing.id,
-                    False,
-                    existing.status,
-                    f"a retrain is already {existing.status} (job {existing.id}, requested by "
-                    f"{existing.requested_by}); your request joins it",
-                )
-            release_orphan_slot(engine)
+        existing = active_job(engine)
+        if existing is not None:
+            return RetrainRequest(
+                existing.id,
+                False,
+                existing.status,
+                f"a retrain is already {existing.status} (job {existing.id}, requested by "
+                f"{existing.requested_by}); your request joins it",
+            )
+        release_orphan_slot(engine)
     raise JobError("could not record the retrain request: the training slot stayed busy; try again")
 
 
@@ -206,41 +214,22 @@ def start_job_here(
     heartbeat while it trains and ends it with ``finish_job``.
     """
     chosen = check_request(trigger, requested_by, levels)
+    values = {
+        "trigger": trigger,
+        "requested_by": requested_by,
+        "status": "running",
+        "runner": runner[:128],
+        "levels": chosen,
+        "progress_label": "starting",
+    }
     for _ in range(5):  # the active job may end between our failed insert and our read: try again
-        now = utc_now()
-        try:
-            with engine.begin() as conn:
-                job_id = conn.execute(
-                    insert(TrainingJob)
-                    .values(
-                        trigger=trigger,
-                        requested_by=requested_by,
-                        status="running",
-                        created_at=now,
-                        started_at=now,
-                        heartbeat_at=now,
-                        runner=runner[:128],
-                        levels=chosen,
-                        progress_step=0,
-                        progress_total=0,
-                        progress_label="starting",
-                    )
-                    .returning(TrainingJob.id)
-                ).scalar_one()
-                conn.execute(
-                    insert(Lock).values(
-                        name=SLOT_LOCK,
-                        holder=f"job:{job_id}",
-                        acquired_at=now,
-                        expires_at=now + dt.timedelta(days=SLOT_DAYS),
-                    )
-                )
+        job_id = _insert_holding_slot(engine, values, started=True)
+        if job_id is not None:
             return get_job(engine, job_id)
-        except IntegrityError:
-            existing = active_job(engine)
-            if existing is not None:
-                raise SlotBusyError(existing) from None
-            release_orphan_slot(engine)
+        existing = active_job(engine)
+        if existing is not None:
+            raise SlotBusyError(existing)
+        release_orphan_slot(engine)
     raise JobError("the training slot stayed busy; try again")
 
 

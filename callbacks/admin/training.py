@@ -20,6 +20,7 @@ from components.admin.training import ACTIVE_POLL_MS, IDLE_POLL_MS, outcome_list
 from components.i18n import _, text_language, timestamp
 from data.schema import utc_now
 from models.promotion import decision_from_dict, describe
+from models.vocabulary import progress_text
 from services.retraining import (
     JobError,
     JobInfo,
@@ -125,7 +126,7 @@ def job_view(
     percent = 100 if job.status == "succeeded" else (round(100 * job.progress_step / total) if total else 0)
     seconds = job_seconds(job, now)
 
-    label = job.progress_label or ""
+    label = progress_text(job.progress_label, text_language())
     if job.active and total:
         label = _("step %(step)s/%(total)s: %(label)s", step=job.progress_step, total=total, label=label)
     return {
@@ -162,7 +163,7 @@ def job_rows(jobs: list[JobInfo], now: dt.datetime | None = None) -> list[dict[s
                 for lv in levels
             )
         else:
-            outcome = (job.outcome or {}).get("reason") or job.progress_label or ""
+            outcome = (job.outcome or {}).get("reason") or progress_text(job.progress_label, text_language())
         rows.append(
             {
                 "id": job.id,
@@ -207,7 +208,16 @@ def start_retrain(services: Any, actor: str) -> tuple[str, str]:
         request = request_retrain(services, actor=actor, trigger="manual")
     except JobError as exc:
         return str(exc), "danger"
-    return request.message, "success" if request.created else "info"
+    if request.created:
+        return _("Retrain job %(job)s queued.", job=request.job_id), "success"
+    return (
+        _(
+            "A retrain is already %(status)s (job %(job)s); your request joins it.",
+            status=_(request.status),
+            job=request.job_id,
+        ),
+        "info",
+    )
 
 
 def clears_request_message(state: dict[str, Any], seen: dict | None) -> bool:

@@ -336,14 +336,12 @@ def test_chart_labels_fit_and_do_not_overlap(browser, forecast_server, width, ex
         context.close()
 
 
-def test_breakdown_note_explains_the_sum_of_the_bars(page, forecast_server):
+def test_breakdown_note_says_the_reconciled_bars_add_up(page, forecast_server):
     login_in_browser(page, forecast_server.url, *MANAGER)
     page.goto(forecast_server.url + "/store?freq=M&horizon=12")
-    page.wait_for_function(
-        "() => document.querySelector('#breakdown-note')?.textContent.includes('forecast on its own')"
-    )
+    page.wait_for_function("() => document.querySelector('#breakdown-note')?.textContent.includes('R$')")
     note = page.inner_text("#breakdown-note")
-    assert "need not add up to the total above" in note and note.count("R$ ") == 2
+    assert note.startswith("The bars add up to the total above") and note.count("R$ ") == 1, note
     no_console_errors(page)
 
 

@@ -23,6 +23,18 @@ def test_store_tab_note_gives_both_sums():
     )
 
 
+def test_reconciled_bars_are_said_to_add_up():
+    # Published forecasts are reconciled: the bars' sum is the headline up to float rounding.
+    totals = pd.Series({"Bebidas": 12_000_000.25, "Mercearia": 9_482_749.0, "Limpeza": 6_000_000.0})
+    note = breakdown_note(totals, 27_482_749.2500001, ViewState("store", freq="M", horizon=12))
+    assert note == (
+        "The bars add up to the total above: the 3 categories come to R$ 27.482.749, "
+        "the forecast for all stores."
+    )
+    off_by_one = breakdown_note(totals, 27_482_750.25, ViewState("store", freq="M", horizon=12))
+    assert "need not add up" in off_by_one
+
+
 def test_category_tab_counts_every_product_not_only_the_bars_drawn():
     totals = pd.Series({f"P{i}": 10.0 for i in range(TOP_BARS + 2)})
     note = breakdown_note(totals, 100.0, ViewState("category", store="Loja A", category="Bebidas"))
@@ -49,15 +61,19 @@ def test_no_sum_is_compared_when_the_headline_is_another_series(state, headline,
     assert breakdown_note(pd.Series(dtype=float), headline, state) is None
 
 
-def test_rendered_store_view_compares_the_bars_with_the_headline(holder, trained_engine, cache):
+def test_rendered_store_view_bars_add_up_to_the_headline(holder, trained_engine, cache):
+    """The served (reconciled) category bars sum to the all-stores headline, and the note says so."""
     state = ViewState("store", freq="M", horizon=6)
     out = render_view(holder, trained_engine, cache, state)
     level, series, _ = breakdown_series(state, cache.get())
     source = HolderSource.of(holder)
     totals = breakdown_totals(source, level, series, freq=state.freq, horizon=state.horizon)
     headline = float(forecast_view(source, view_query(state)).forecast80["forecast"].sum())
-    assert format_brl(float(totals.sum())) in out.breakdown_note
-    assert f"the forecast for all stores is {format_brl(headline)}" in out.breakdown_note
+    assert float(totals.sum()) == pytest.approx(headline, rel=1e-6)
+    assert out.breakdown_note == (
+        f"The bars add up to the total above: the {len(totals)} categories come to "
+        f"{format_brl(headline)}, the forecast for all stores."
+    )
     assert out.as_tuple()[7] == out.breakdown_note
 
 
