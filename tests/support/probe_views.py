@@ -318,3 +318,23 @@ def probe_markup(out: Probes, s: ProbeSetup, ctx: dict[str, Any]) -> None:
     answer = post_callback(admin, s.url, view.body(view_values("store")))
     drawn = json.dumps(figure(answer, "forecast-graph"))
     out.add(group, "event marker with HTML is escaped", "&lt;a" in drawn and "<a" not in drawn, "")
+    overview = find(cbs, "admin-summary", "children")
+    answer = post_callback(admin, s.url, overview.body())
+    graphs = list(_figures_in(answer.json()["response"]["admin-data-status"]["children"]))
+    drawn = json.dumps([{k: v for k, v in t.items() if k != "customdata"} for g in graphs for t in g["data"]])
+    drawn += json.dumps([g.get("layout", {}) for g in graphs])
+    ok = bool(graphs) and "&lt;a" in drawn and "<a" not in drawn
+    out.add(group, "admin reporting chart: store names are text", ok, f"{len(graphs)} figures")
+
+
+def _figures_in(tree: Any) -> Any:
+    """Every Plotly figure inside a rendered Dash component tree."""
+    if isinstance(tree, dict):
+        props = tree.get("props", {})
+        if isinstance(props.get("figure"), dict):
+            yield props["figure"]
+        for value in (*props.values(), *(v for k, v in tree.items() if k != "props")):
+            yield from _figures_in(value)
+    elif isinstance(tree, list):
+        for item in tree:
+            yield from _figures_in(item)
