@@ -150,7 +150,7 @@ def probe_server(workers: int = 2, log_copy: Path | None = None) -> Probes:
                 markup_event=MARKUP_EVENT,
                 admin_ids=admin_ids(),
                 product=PRODUCT,
-                rate_limit=RATE_LIMIT * workers,  # counted per worker (services.tokens.RateLimiter)
+                rate_limit=RATE_LIMIT,  # shared by the workers (services.tokens.SharedRateLimiter)
                 login_limit=LOGIN_LIMIT,
             )
             probes = run_probes(setup, routes)
