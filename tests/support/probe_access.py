@@ -199,8 +199,12 @@ def probe_tokens(out: Probes, s: ProbeSetup, ctx: dict[str, Any]) -> None:
         out.add(group, f"{name} token refused", get(api, token).status_code == 401, "")
     anon = requests.get(s.url + "/api/openapi.json", timeout=20)
     out.add(group, "/api/openapi.json needs login or token", anon.status_code == 401, str(anon.status_code))
+    # A burst of the limit + 2 (the token's earlier requests this minute count too): at most the limit
+    # answered, whichever worker took each request, and the last ones refused.
     statuses = [get(api, s.token).status_code for _ in range(s.rate_limit + 2)]
-    out.add(group, f"more than {s.rate_limit} requests a minute: 429", 429 in statuses, str(statuses[-3:]))
+    answered = sum(code != 429 for code in statuses)
+    ok = answered <= s.rate_limit and statuses[-2:] == [429, 429]
+    out.add(group, f"a burst over {s.rate_limit} a minute: the rest 429", ok, f"{answered} answered")
 
 
 def probe_throttle(out: Probes, s: ProbeSetup, ctx: dict[str, Any]) -> None:
