@@ -13,6 +13,7 @@ maths does the same over time (``models.intervals``). Without back-tests rho is 
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import cached_property
@@ -80,6 +81,15 @@ def _combined_width(halves: list[np.ndarray], rho: float) -> np.ndarray:
     return np.sqrt(squares + rho * (sum(halves) ** 2 - squares))
 
 
+def _errors_by_key(backtest: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
+    """A back-test's errors (``actual - forecast``) keyed by (fold, day) as sorted whole numbers."""
+    days = pd.DatetimeIndex(backtest["date"]).asi8 // 86_400_000_000_000
+    keys = backtest["fold"].to_numpy(dtype=np.int64) * 10_000_000 + days
+    errors = backtest["actual"].to_numpy(dtype=float) - backtest["forecast"].to_numpy(dtype=float)
+    order = np.argsort(keys, kind="stable")
+    return keys[order], errors[order]
+
+
 def error_correlation(backtests: list[pd.DataFrame]) -> float:
     """One correlation between the parts' back-test errors (``actual - forecast``), in [0, 1].
 
@@ -87,23 +97,18 @@ def error_correlation(backtests: list[pd.DataFrame]) -> float:
     squared error against the parts' own, ``(E[S^2] - sum E[e_i^2]) / ((sum rms_i)^2 - sum E[e_i^2])``.
     0 with fewer than 2 parts or 2 shared pairs (nothing to estimate from).
     """
-    errors = [
-        (b["actual"].astype(float) - b["forecast"].astype(float)).set_axis(
-            pd.MultiIndex.from_arrays([b["fold"], b["date"]])
-        )
-        for b in backtests
-        if not b.empty
-    ]
-    if len(errors) < 2:
+    parts = [_errors_by_key(b) for b in backtests if not b.empty]
+    if len(parts) < 2:
         return 0.0
-    joined = pd.concat(errors, axis=1, join="inner")
-    if len(joined) < 2:
+    shared = functools.reduce(np.intersect1d, (keys for keys, _ in parts))
+    if len(shared) < 2:
         return 0.0
-    own = (joined**2).mean().to_numpy()
+    joined = np.stack([errors[np.searchsorted(keys, shared)] for keys, errors in parts])
+    own = (joined**2).mean(axis=1)
     spread = np.sqrt(own).sum() ** 2 - own.sum()
     if spread <= 0:
         return 0.0
-    rho = ((joined.sum(axis=1) ** 2).mean() - own.sum()) / spread
+    rho = ((joined.sum(axis=0) ** 2).mean() - own.sum()) / spread
     return float(np.clip(rho, 0.0, 1.0))
 
 
@@ -229,7 +234,15 @@ class ScopedSource:
         model = ScopedModel(self.inner.model(level), self.scope)
         ids = model.parts(series_id)
         frames = [self.inner.forecast(level, s, horizon, freq=freq, interval=interval) for s in ids]
-        return frames[0] if len(frames) == 1 else combine_forecasts(frames, model.correlation(ids))
+        if len(frames) == 1:
+            return frames[0]
+        remember = getattr(self.inner, "remember", None)  # the holder keeps it per served version
+        rho = (
+            remember(("error_correlation", level, ids), lambda: model.correlation(ids))
+            if remember is not None
+            else model.correlation(ids)
+        )
+        return combine_forecasts(frames, rho)
 
 
 def scoped(source: Any, scope: StoreScope) -> Any:

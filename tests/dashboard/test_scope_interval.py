@@ -7,6 +7,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from models.holder import ModelHolder
 from models.series import series_id
 from services.forecast_view import HolderSource
 from services.scoping import StoreScope, combine_forecasts, error_correlation, scoped
@@ -76,3 +77,22 @@ def test_my_two_stores_band_lies_between_independent_and_the_plain_sum(holder, c
     narrow, wide = combine_forecasts(parts, 0.0), combine_forecasts(parts, 1.0)
     assert (mine["upper"] >= narrow["upper"] - 1e-9).all() and (mine["upper"] <= wide["upper"] + 1e-9).all()
     print(f"demo stores {first} + {second}: back-test error correlation {rho:.3f}")
+
+
+def test_the_holder_computes_a_remembered_value_once_per_served_state(trained_engine):
+    """The correlation of a manager's stores is computed once per served version, not per request."""
+    holder = ModelHolder(trained_engine, poll_seconds=3600, cache_size=4)
+    calls = []
+
+    def compute() -> float:
+        calls.append(1)
+        return 0.25
+
+    first = holder.remember(("k",), compute)
+    again = HolderSource.of(holder).remember(("k",), compute)
+    assert first == again == 0.25 and len(calls) == 1
+    assert holder.remember(("other",), compute) == 0.25 and len(calls) == 2
+    unbounded = ModelHolder(trained_engine, poll_seconds=3600, cache_size=0)
+    unbounded.remember(("k",), compute)
+    unbounded.remember(("k",), compute)
+    assert len(calls) == 4  # no cache: computed every time
