@@ -231,6 +231,8 @@ def refused(status: int) -> bool:
 
 
 def set_input(body: dict[str, Any], name: str, prop: str, value: Any) -> dict[str, Any]:
+    """Set ``value`` on every input/state entry of ``body`` for component ``name`` (a plain id, or a
+    pattern id's ``name``) and ``prop``; returns the body."""
     for entry in body["inputs"] + body["state"]:
         items = entry if isinstance(entry, list) else [entry]
         for item in items:
@@ -243,4 +245,5 @@ def set_input(body: dict[str, Any], name: str, prop: str, value: Any) -> dict[st
 
 
 def figure(answer: Any, output: str, prop: str = "figure") -> dict[str, Any]:
+    """The figure a callback answer wrote to ``output``."""
     return answer.json()["response"][output][prop]
