@@ -81,7 +81,7 @@ def _combined_width(halves: list[np.ndarray], rho: float) -> np.ndarray:
     return np.sqrt(squares + rho * (sum(halves) ** 2 - squares))
 
 
-def _errors_by_key(backtest: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
+def errors_by_key(backtest: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
     """A back-test's errors (``actual - forecast``) keyed by (fold, day) as sorted whole numbers."""
     days = pd.DatetimeIndex(backtest["date"]).asi8 // 86_400_000_000_000
     keys = backtest["fold"].to_numpy(dtype=np.int64) * 10_000_000 + days
@@ -97,7 +97,7 @@ def error_correlation(backtests: list[pd.DataFrame]) -> float:
     squared error against the parts' own, ``(E[S^2] - sum E[e_i^2]) / ((sum rms_i)^2 - sum E[e_i^2])``.
     0 with fewer than 2 parts or 2 shared pairs (nothing to estimate from).
     """
-    parts = [_errors_by_key(b) for b in backtests if not b.empty]
+    parts = [errors_by_key(b) for b in backtests if not b.empty]
     if len(parts) < 2:
         return 0.0
     shared = functools.reduce(np.intersect1d, (keys for keys, _ in parts))
