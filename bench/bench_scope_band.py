@@ -26,7 +26,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from data.db import make_engine
 from models.series import series_id
 from services.forecast_view import RegistrySource
-from services.scoping import errors_by_key, error_correlation
+from services.scoping import error_correlation, errors_by_key
 from tests.browser.forecast_server import build_trained_instance
 
 
