@@ -10,6 +10,7 @@ from dash import Dash, Input, Output, State, ctx, no_update
 from flask_login import current_user
 
 from callbacks.guards import admin_only
+from callbacks.inputs import text
 from components import ids
 from components.admin.events import events_result, events_table
 from services.events import EventsFileError, import_events, list_events
@@ -47,10 +48,11 @@ def register(app: Dash, services: Any) -> None:
     )
     @admin_only
     def events_flow(contents: str | None, _refresh: int | None, filename: str | None) -> tuple:
+        contents, filename = text(contents, "contents"), text(filename, "filename")  # else a 400
         note: Any = no_update
         if ctx.triggered_id == ids.ADMIN_EVENTS_UPLOAD and contents:
-            text, ok = import_upload(
+            sentence, ok = import_upload(
                 services, contents, filename or "events.csv", actor=current_user.username
             )
-            note = events_result(text, ok)
+            note = events_result(sentence, ok)
         return note, events_table(list_events(services)), None
