@@ -110,6 +110,7 @@ def _holiday_index(spec: str | None, year_from: int, year_to: int) -> pd.Datetim
 
 
 _AHEAD = 512  # days of date-feature values computed at once by a recursive forecast's first step
+_FEW_DATES = 16  # at most this many distinct dates in a call: a recursive step (values cached)
 
 
 def per_date(name: str, compute: Callable[[pd.DatetimeIndex], np.ndarray]) -> Callable:
@@ -122,19 +123,24 @@ def per_date(name: str, compute: Callable[[pd.DatetimeIndex], np.ndarray]) -> Ca
 
     seen: dict[int, np.ndarray] = {}  # the value of each single date met so far (recursive steps)
 
+    def one(idx: pd.DatetimeIndex, at: int) -> np.ndarray:
+        """The value of the date at position ``at`` (with the next days' values when first met)."""
+        stamp = int(idx.asi8[at])
+        if stamp not in seen:  # this date and the next ones: a recursive forecast asks for them next
+            ahead = idx[at : at + 1].repeat(_AHEAD) + pd.to_timedelta(np.arange(_AHEAD), unit="D")
+            seen.update(zip(ahead.asi8.tolist(), np.asarray(compute(ahead)), strict=True))
+        return seen[stamp]
+
     def feature(dates: pd.DatetimeIndex | pd.Series) -> np.ndarray:
         idx = dates if isinstance(dates, pd.DatetimeIndex) else pd.DatetimeIndex(dates)
         stamps = idx.asi8
-        if len(stamps) and stamps[0] == stamps.min() == stamps.max():
-            one = seen.get(int(stamps[0]))
-            if one is None:  # this date and the next ones: a recursive forecast asks for them next
-                ahead = idx[:1].repeat(_AHEAD) + pd.to_timedelta(np.arange(_AHEAD), unit="D")
-                seen.update(zip(ahead.asi8.tolist(), np.asarray(compute(ahead)), strict=True))
-                one = seen[int(stamps[0])]
-            return np.repeat(one, len(stamps))
         if len(stamps) == 0:
             return np.asarray(compute(idx))
+        if stamps[0] == stamps.min() == stamps.max():
+            return np.repeat(one(idx, 0), len(stamps))
         _, first, inverse = np.unique(stamps, return_index=True, return_inverse=True)
+        if len(first) <= _FEW_DATES:  # a recursive step from several cutoffs at once
+            return np.asarray([one(idx, int(f)) for f in first])[inverse]
         return np.asarray(compute(idx[first]))[inverse]
 
     feature.__name__ = feature.__qualname__ = name

@@ -199,16 +199,34 @@ class MLForecastGlobal:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", UserWarning)
             mlf.fit(long, dropna=False, weight_col="weight", static_features=[], as_numpy=True)
-            out[0] = self._paths(panel, mlf.predict(horizon), horizon)
+            # every cutoff's history as its own series in one recursive pass: a step's cost is mostly
+            # per call, so one pass over the folds costs about what one fold did
+            frames = [_tagged(long, 0)]
             for k, pos in enumerate(positions[1:], start=1):
-                later = self._long(panel.truncate(pos))
-                if not later.empty:
-                    out[k] = self._paths(panel, mlf.predict(horizon, new_df=later), horizon)
+                frames.append(_tagged(self._long(panel.truncate(pos)), k))
+            pred = mlf.predict(horizon, new_df=pd.concat(frames, ignore_index=True))
+        codes, tagged = pd.factorize(pred["unique_id"])
+        split = [str(t).rsplit(_FOLD_TAG, 1) for t in tagged]
+        ids = np.array([uid for uid, _ in split], dtype=object)[codes]
+        fold = np.array([int(k) for _, k in split])[codes]
+        for k in range(len(positions)):
+            mine = fold == k
+            out[k] = self._paths(panel, pred[mine].assign(unique_id=ids[mine]), horizon)
         return out
 
     def predict(self) -> np.ndarray:
         """Forecast paths (series x horizon)."""
         return self.paths_.copy()
+
+
+_FOLD_TAG = "|@fold="  # suffix of a series id in the backtest's joint forecast of every cutoff
+
+
+def _tagged(long: pd.DataFrame, fold: int) -> pd.DataFrame:
+    """``long`` with each series id suffixed by its fold (one forecast pass serves every cutoff)."""
+    ids = long["unique_id"]
+    names = {uid: f"{uid}{_FOLD_TAG}{fold}" for uid in pd.unique(ids)}
+    return long.assign(unique_id=ids.map(names))
 
 
 def _usable(long: pd.DataFrame) -> tuple[pd.DataFrame, np.ndarray]:
