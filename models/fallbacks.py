@@ -99,7 +99,9 @@ def apply_fallbacks(panel: Panel, paths: np.ndarray) -> tuple[np.ndarray, np.nda
 
     bad = ~np.isfinite(out)
     if bad.any():
-        recent = np.array([_recent_mean(values[i], n_obs[i], m) for i in range(n_series)])
+        recent = np.zeros(n_series)
+        for i in np.flatnonzero(bad.any(axis=1)):  # only the series that need it
+            recent[i] = _recent_mean(values[i], n_obs[i], m)
         out = np.where(bad, recent[:, None], out)
     return np.clip(out, 0.0, None), labels
 

@@ -213,6 +213,7 @@ def select_per_series(
     intermittent: np.ndarray | None = None,
     shrink: float | None = None,
     combination: int | None = None,
+    combination_held_out: list[np.ndarray] | None = None,
 ) -> tuple[np.ndarray, int]:
     """Index of the configuration serving each series, and the level's best (full-coverage) configuration.
 
@@ -230,7 +231,10 @@ def select_per_series(
     configuration) is one more rule in that comparison: every series it covers takes the combination.
     Choosing among many candidates on a few folds is noisy, and a combination is the forecasting
     literature's robust default (M3/M4); it serves the regular series when its held-out error is at
-    least as low (intermittent series keep the choice of their own kind).
+    least as low (intermittent series keep the choice of their own kind). ``combination_held_out``:
+    the combination's fold paths with its members chosen without each fold
+    (``combination.held_out_combination``); when given, that is the combination's held-out error in
+    the comparison, so both rules are judged on folds they did not see.
     """
     n_series = actual[0].shape[0]
     sparse = np.zeros(n_series, dtype=bool) if intermittent is None else np.asarray(intermittent, bool)
@@ -244,7 +248,13 @@ def select_per_series(
         if len(actual) >= 2:
             honest = {s: _honest_error(err, den, has, sparse, s) for s in SHRINK_GRID}
             shrink = min(SHRINK_GRID[::-1], key=lambda s: honest[s])
-            combo = None if combination is None else _honest_error(err, den, has, sparse, shrink, combination)
+            if combination is not None and combination_held_out is not None:
+                held_err, _, _ = _fold_errors(actual, combination_held_out, weights, power)
+                held_err = np.where(sparse[None, :], np.nan, held_err)  # regular series only
+                stacked = np.concatenate([err, held_err[None]], axis=0)
+                combo = _honest_error(stacked, den, has, sparse, shrink, len(err))
+            elif combination is not None:
+                combo = _honest_error(err, den, has, sparse, shrink, combination)
     with np.errstate(invalid="ignore"):
         total = np.where(np.isnan(err).any(axis=1), np.nan, np.nansum(err, axis=1))
     choice, best = _choose(total, den.sum(axis=0), has.sum(axis=0), sparse, shrink)

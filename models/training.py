@@ -24,7 +24,7 @@ from models.candidates import (
     expand_grid,
     make_candidate,
 )
-from models.candidates.combination import combination_of, combine
+from models.candidates.combination import combination_of, combine, held_out_combination
 from models.compute import Compute, compute_backend
 from models.evaluation import Folds, fold_truth, make_folds, score_predictions
 from models.forecaster import LevelForecaster
@@ -210,7 +210,22 @@ def _select(
     weights = horizon_weights(panel.freq, folds.horizon, scored)
     actual = [fold_truth(panel.values, pos, folds.horizon) for pos in positions]
     combo = next((i for i, c in enumerate(configs) if c.get("family") == COMBINATION), None)
-    choice, best = select_per_series(actual, preds, weights, intermittent_series(panel), combination=combo)
+    held_out = None
+    if combo is not None:
+        full = [
+            i
+            for i, c in enumerate(configs)
+            if c.get("family") != COMBINATION and _n_scored(preds[i]) == _n_scored(preds[0])
+        ]
+        held_out = held_out_combination([configs[i] for i in full], [preds[i] for i in full], actual)
+    choice, best = select_per_series(
+        actual,
+        preds,
+        weights,
+        intermittent_series(panel),
+        combination=combo,
+        combination_held_out=held_out,
+    )
     used = sorted(set(int(c) for c in choice))
     if len(used) == 1:
         return configs[used[0]], preds[used[0]]

@@ -5,6 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from models.candidates.combination import combine, held_out_combination
 from models.selection import pays_off, screen_split, select_per_series
 from models.series import Panel
 
@@ -58,6 +59,40 @@ def test_combination_serves_when_the_winner_changes_from_fold_to_fold() -> None:
     assert best == 3 and (choice == 3).all()
     choice, _ = select_per_series(actual, preds, WEIGHTS)  # without the combination rule: A (fewest errors)
     assert (choice == 1).all()
+
+
+def test_the_combination_is_judged_on_members_chosen_without_the_held_out_fold() -> None:
+    """Same turns as above; the combination's held-out paths decide: worse than the picking rule on
+    held-out folds (1.5 vs ~1.33), it does not serve; as good as before (1.25), it does."""
+    n = 30
+    a = np.array([1.0, 1.4, 1.2])
+    b = np.array([1.4, 1.0, 1.2])
+    combo = np.array([1.25, 1.25, 1.25])
+    errors = np.stack([np.full(3, 2.0), a, b, combo])[:, :, None].repeat(n, axis=2)
+    actual, preds = _case(errors)
+    worse = [10.0 + np.full((n, 1), 1.5) for _ in range(3)]
+    choice, best = select_per_series(actual, preds, WEIGHTS, combination=3, combination_held_out=worse)
+    assert best != 3 and not (choice == 3).any()
+    same = [10.0 + np.full((n, 1), 1.25) for _ in range(3)]
+    choice, best = select_per_series(actual, preds, WEIGHTS, combination=3, combination_held_out=same)
+    assert best == 3 and (choice == 3).all()
+
+
+def test_held_out_combination_ranks_members_on_the_other_folds() -> None:
+    """Four families; D is the worst on folds 1-2 but the best on fold 0, so fold 0's members are the top
+    three of folds 1-2 (A, B, C) while the later folds' members include D."""
+    fams = [{"family": f} for f in ("ets", "theta", "arima", "lgbm")]
+    err = np.array(
+        [[1.0, 1.0, 1.0], [1.1, 1.1, 1.1], [1.2, 1.2, 1.2], [0.1, 5.0, 0.1]]  # A, B, C, D (fold 0-2)
+    )
+    n = 5
+    actual = [np.full((n, 2), 10.0) for _ in range(3)]
+    preds = [[10.0 + np.full((n, 2), err[c, k]) for k in range(3)] for c in range(4)]
+    out = held_out_combination(fams, preds, actual)
+    median = {"method": "median"}
+    np.testing.assert_allclose(out[0], combine([preds[0][0], preds[1][0], preds[2][0]], median))
+    np.testing.assert_allclose(out[1], combine([preds[3][1], preds[0][1], preds[1][1]], median))
+    assert held_out_combination(fams, [p[:1] for p in preds], actual[:1]) is None  # one fold: none
 
 
 def test_seasonal_naive_serves_a_series_where_it_is_clearly_best() -> None:
