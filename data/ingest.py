@@ -51,7 +51,7 @@ MAX_NAME_CHARS = 255
 _KEYS = ["date", "store", "product"]
 _UTF16_BOMS = (b"\xff\xfe", b"\xfe\xff")
 _SEPARATORS = (",", ";", "\t", "|")
-_SEPARATOR_NAMES = {",": "','", ";": "';'", "\t": message(N_("tab")), "|": "'|'"}
+_SEPARATOR_NAMES = {",": "','", ";": "';'", "\t": "tab", "|": "'|'"}
 # Reading stops after this many rows with a wrong field count (the file is refused anyway).
 _MAX_BAD_ROWS = 10_000
 
@@ -211,7 +211,8 @@ def _field_count_problems(bad: _BadRows, sep: str, out: ProblemCollector) -> Non
         msgid = _FIELDS_ONE if actual == 1 else _FIELDS_MANY
         out.add(message(msgid, actual=actual, width=bad.width, hint=hint), row=number)
     for first, last, other in runs:
-        msgid = _SEPARATOR_ROW if first == last else _SEPARATOR_ROWS
+        tab = "other" if other == "\t" else "sep" if sep == "\t" else None
+        msgid = _SEPARATOR_RUN[first == last, tab]
         seps = {"other": _SEPARATOR_NAMES[other], "sep": _SEPARATOR_NAMES[sep]}
         out.add(message(msgid, first=str(first), last=str(last), **seps), row=first)
     if len(bad.rows) >= _MAX_BAD_ROWS:
@@ -224,10 +225,33 @@ def _field_count_problems(bad: _BadRows, sep: str, out: ProblemCollector) -> Non
 
 _FIELDS_ONE = N_("%(actual)s field, the header has %(width)s%(hint)s")
 _FIELDS_MANY = N_("%(actual)s fields, the header has %(width)s%(hint)s")
-_SEPARATOR_ROW = N_(
-    "row %(first)s uses %(other)s as separator but the header uses %(sep)s; "
-    "use one separator in the whole file"
-)
+# (one row?, which separator is a tab: "other" the rows', "sep" the header's, None) -> msgid. A tab is
+# named inside the sentence: the word alone ("tab") is already the catalogue's UI tab ("aba").
+_SEPARATOR_RUN = {
+    (True, None): N_(
+        "row %(first)s uses %(other)s as separator but the header uses %(sep)s; "
+        "use one separator in the whole file"
+    ),
+    (False, None): N_(
+        "rows %(first)s–%(last)s use %(other)s as separator but the header uses %(sep)s; "
+        "use one separator in the whole file"
+    ),
+    (True, "other"): N_(
+        "row %(first)s uses tab as separator but the header uses %(sep)s; use one separator in the whole file"
+    ),
+    (False, "other"): N_(
+        "rows %(first)s–%(last)s use tab as separator but the header uses %(sep)s; "
+        "use one separator in the whole file"
+    ),
+    (True, "sep"): N_(
+        "row %(first)s uses %(other)s as separator but the header uses tab; "
+        "use one separator in the whole file"
+    ),
+    (False, "sep"): N_(
+        "rows %(first)s–%(last)s use %(other)s as separator but the header uses tab; "
+        "use one separator in the whole file"
+    ),
+}
 _COMMA_HINT = N_(" — an unquoted decimal comma? (quote such values, e.g. \"10,50\", or use ';' as separator)")
 _SEPARATOR_ROWS = N_(
     "rows %(first)s–%(last)s use %(other)s as separator but the header uses %(sep)s; "

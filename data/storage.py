@@ -57,7 +57,7 @@ from data.staging import (
     upsert_catalogue,
     upsert_sales,
 )
-from data.validation import Problem, ProblemCollector, SalesFileError, check_totals, merge_errors
+from data.validation import DecimalMark, Problem, ProblemCollector, SalesFileError, check_totals, merge_errors
 
 __all__ = [
     "ImportPreview",
@@ -128,8 +128,9 @@ class ImportPreview:
     rows_new: int
     rows_replaced: int
     rows_unchanged: int
-    decimal_mark: str = ""
+    decimal_mark: str = ""  # in English; ``decimal`` says the same for a reader in any language
     coverage: Coverage | None = None
+    decimal: DecimalMark | None = None
 
 
 @dataclass
@@ -552,7 +553,7 @@ def _preview(
         date_max=frame["date"].max().date(), stores=sorted(frame["store"].unique().tolist()),
         categories=sorted(frame["category"].unique().tolist()), products=int(frame["product"].nunique()),
         rows_new=counts.new, rows_replaced=counts.replaced, rows_unchanged=counts.unchanged,
-        decimal_mark=str(table.decimal_mark), coverage=coverage,
+        decimal_mark=str(table.decimal_mark), coverage=coverage, decimal=table.decimal_mark,
     )  # fmt: skip
 
 
