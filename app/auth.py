@@ -67,7 +67,7 @@ def login() -> str | Response:
                 flash(_("Your password was reset. Choose a new one to continue."), "warning")
                 return redirect(url_for("auth.change_password"))
             return redirect(safe_next(request.form.get("next") or request.args.get("next")))
-        flash(_(result.message), "danger")
+        flash(_(result.message, **result.params), "danger")
         return render_template("login.html", username=username, next=request.form.get("next", "")), 401
     return render_template("login.html", username="", next=request.args.get("next", ""))
 

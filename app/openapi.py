@@ -99,7 +99,7 @@ def openapi_document(*, max_horizon: int) -> dict[str, Any]:
                         "401": _error("No session, or the API token is invalid, expired or revoked."),
                         "403": _error("The series belongs to a store that is not available to you."),
                         "404": _error("No model serves this level or series yet."),
-                        "429": _error("Too many requests with this token (per worker, per minute)."),
+                        "429": _error("Too many requests with this token in a minute (see Retry-After)."),
                     },
                 }
             },

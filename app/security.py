@@ -12,6 +12,7 @@ import datetime as dt
 import functools
 import time
 from collections.abc import Callable
+from pathlib import Path
 from typing import ParamSpec, TypeVar
 
 from flask import Flask, flash, g, jsonify, redirect, render_template, request, session, url_for
@@ -35,7 +36,8 @@ CSRF_COOKIE = "_csrf_token"
 LOGIN_AT = "login_at"  # session key: when the user logged in (epoch seconds)
 STATIC_BUNDLE_PREFIX = "/_dash-component-suites/"
 API_PREFIX = "/api/"
-LIMITER_KEY = "api_limiter"  # Services.extras key of the per-process token rate limiter
+LIMITER_KEY = "api_limiter"  # Services.extras key of the token rate limiter (shared by the host's workers)
+RATE_DIRNAME = "api-rate"  # its per-token counts, inside the instance folder
 FORM_TEMPLATES = {  # server-rendered forms, shown again when their CSRF token is refused
     "auth.login": "login.html",
     "auth.change_password": "password.html",
@@ -83,7 +85,12 @@ def _token_guard(secret: str) -> Response | tuple[Response, int] | None:
     found = tokens.token_user(services.sessions, secret)
     if found is None:
         return jsonify(error="invalid, expired or revoked API token"), 401
-    limiter = services.extras.setdefault(LIMITER_KEY, tokens.RateLimiter(services.config.api_rate_per_minute))
+    limiter = services.extras.get(LIMITER_KEY)
+    if limiter is None:
+        folder = Path(services.config.instance_dir) / RATE_DIRNAME
+        limiter = services.extras.setdefault(
+            LIMITER_KEY, tokens.SharedRateLimiter(services.config.api_rate_per_minute, folder)
+        )
     if not limiter.allow(found.token_id):
         response = jsonify(error="too many requests with this API token; try again in a minute")
         response.headers["Retry-After"] = "60"

@@ -17,7 +17,7 @@ from callbacks.catalogue import CatalogueCache
 from callbacks.export import XLSX_HEADINGS, export_filename
 from callbacks.forecast import filter_values, selection, view_series_id
 from callbacks.guards import admin_only, current_scope
-from callbacks.inputs import view_state
+from callbacks.inputs import text, view_state
 from components import ids
 from components.formatting import freq_text
 from components.i18n import N_, _
@@ -126,7 +126,8 @@ def register(app: Dash, services: Any, cache: CatalogueCache) -> None:
         *[Output(ids.drift_badge(tab), "children") for tab in TABS],
         Input(ids.URL, "pathname"),
     )
-    def badges(_path: str | None) -> tuple[Any, ...]:
+    def badges(path: str | None) -> tuple[Any, ...]:
+        text(path, "pathname")  # a hand-made body gets a 400 like the other callbacks of the URL
         flagged = set(flagged_levels(services))
         return tuple(drift_badge_content(tab in flagged) for tab in TABS)
 

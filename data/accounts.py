@@ -8,8 +8,8 @@ from __future__ import annotations
 
 import datetime as dt
 import secrets
-from collections.abc import Callable
-from dataclasses import dataclass
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
 
 from sqlalchemy import func, select, true, update
 from sqlalchemy.orm import Session, aliased
@@ -42,7 +42,8 @@ class LoginResult:
     """Outcome of a login attempt: the user on success, else a message safe to show."""
 
     user: User | None
-    message: str = ""
+    message: str = ""  # a msgid: the page shows ``_(message, **params)``
+    params: Mapping[str, object] = field(default_factory=dict)
 
 
 def hash_password(password: str) -> str:
@@ -192,7 +193,11 @@ def authenticate(
     window = dt.timedelta(minutes=window_minutes)
     attempt = _claim_attempt(session, username, address=address, max_failures=max_failures, window=window)
     if attempt is None:
-        return LoginResult(None, f"Too many failed attempts. Try again in {window_minutes} minutes.")
+        return LoginResult(
+            None,
+            N_("Too many failed attempts. Try again in %(minutes)s minutes."),
+            {"minutes": window_minutes},
+        )
     user = find_user(session, username)
     ok = verify(user.password_hash if user else _DUMMY_HASH, password) and user is not None
     if not ok:

@@ -177,6 +177,7 @@ class ModelHolder:
         self._refresh_lock = threading.Lock()
         self._cache_lock = threading.Lock()
         self._cache: OrderedDict[tuple, pd.DataFrame] = OrderedDict()
+        self._memo: OrderedDict[tuple, Any] = OrderedDict()  # small values derived from a served state
         self._state = _State()
         self._stop = threading.Event()
         self._poller: threading.Thread | None = None
@@ -241,6 +242,24 @@ class ModelHolder:
                 while len(self._cache) > self._cache_size:
                     self._cache.popitem(last=False)
         return frame
+
+    def remember(self, key: tuple, compute: Callable[[], Any], *, snapshot: Snapshot | None = None) -> Any:
+        """``compute()`` once per served state and ``key`` (a value derived from the MASTERs, e.g. the
+        error correlation of a manager's stores), kept like the cached forecasts (LRU of ``cache_size``,
+        dropped when the state is no longer served)."""
+        snap = snapshot or self.snapshot()
+        full = (snap.key, *key)
+        with self._cache_lock:
+            if full in self._memo:
+                self._memo.move_to_end(full)
+                return self._memo[full]
+        value = compute()
+        if self._cache_size:
+            with self._cache_lock:
+                self._memo[full] = value
+                while len(self._memo) > self._cache_size:
+                    self._memo.popitem(last=False)
+        return value
 
     def status(self) -> dict[str, Any]:
         """Loaded versions, refused versions with their errors, and the age of the last check."""
@@ -397,6 +416,8 @@ class ModelHolder:
         with self._cache_lock:
             for key in [k for k in self._cache if k[0] != live_key]:
                 del self._cache[key]
+            for key in [k for k in self._memo if k[0] != live_key]:
+                del self._memo[key]
 
     # ----- optional background poller --------------------------------------------------------
     def start_polling(self) -> None:

@@ -88,6 +88,10 @@ class HolderSource:
         """The MASTER version of ``level`` that could not be loaded (broken artifact), if any."""
         return self.holder.refused_version(level)
 
+    def remember(self, key: tuple, compute: Any) -> Any:
+        """A value derived from this snapshot's models, computed once per served state (the holder's)."""
+        return self.holder.remember(key, compute, snapshot=self.snapshot)
+
     def forecast(
         self, level: str, series_id: str, horizon: int, *, freq: str | None, interval: float
     ) -> pd.DataFrame:

@@ -3,14 +3,17 @@
 A ``StoreScope`` is every store (admins, and managers by default) or a set of stores. Every forecast
 a scoped manager gets goes through a ``ScopedSource``: a series of another store raises
 ``StoreNotAllowed``, and a chain-wide series (``store=*…``) becomes the sum of the allowed stores'
-series ("my stores"). The interval of that sum combines the stores' bands assuming independent
-errors: the half-widths below and above the point forecast are added in quadrature
-(``sqrt(sum(h_i**2))``). Stores that move together make the true band wider than this (at most the
-plain sum of half-widths), so the band is an approximation, on the narrow side.
+series ("my stores"). The interval of that sum combines the stores' bands with one correlation ``rho``
+between the stores' errors, estimated from their back-tests (``error_correlation``: the moment estimate
+over the folds and dates every store was back-tested on, clipped to [0, 1]): each half-width is
+``sqrt(sum h_i**2 + rho * ((sum h_i)**2 - sum h_i**2))`` — the quadrature sum of independent stores
+(rho = 0) up to the plain sum of stores that move together (rho = 1). The intervals' own per-step
+maths does the same over time (``models.intervals``). Without back-tests rho is 0 (the narrow side).
 """
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import cached_property
@@ -72,15 +75,53 @@ def split_series_id(series_id: str) -> tuple[str, str]:
     return head[len("store=") :], sep + rest
 
 
-def combine_forecasts(frames: list[pd.DataFrame]) -> pd.DataFrame:
-    """The sum of several series' forecasts (same periods), bands added in quadrature (see above)."""
+def _combined_width(halves: list[np.ndarray], rho: float) -> np.ndarray:
+    """Half-width of a sum of parts with half-widths ``halves`` and error correlation ``rho``."""
+    squares = sum(h**2 for h in halves)
+    return np.sqrt(squares + rho * (sum(halves) ** 2 - squares))
+
+
+def errors_by_key(backtest: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
+    """A back-test's errors (``actual - forecast``) keyed by (fold, day) as sorted whole numbers."""
+    days = pd.DatetimeIndex(backtest["date"]).asi8 // 86_400_000_000_000
+    keys = backtest["fold"].to_numpy(dtype=np.int64) * 10_000_000 + days
+    errors = backtest["actual"].to_numpy(dtype=float) - backtest["forecast"].to_numpy(dtype=float)
+    order = np.argsort(keys, kind="stable")
+    return keys[order], errors[order]
+
+
+def error_correlation(backtests: list[pd.DataFrame]) -> float:
+    """One correlation between the parts' back-test errors (``actual - forecast``), in [0, 1].
+
+    The moment estimate over the (fold, date) pairs every part was back-tested on: the sum's mean
+    squared error against the parts' own, ``(E[S^2] - sum E[e_i^2]) / ((sum rms_i)^2 - sum E[e_i^2])``.
+    0 with fewer than 2 parts or 2 shared pairs (nothing to estimate from).
+    """
+    parts = [errors_by_key(b) for b in backtests if not b.empty]
+    if len(parts) < 2:
+        return 0.0
+    shared = functools.reduce(np.intersect1d, (keys for keys, _ in parts))
+    if len(shared) < 2:
+        return 0.0
+    joined = np.stack([errors[np.searchsorted(keys, shared)] for keys, errors in parts])
+    own = (joined**2).mean(axis=1)
+    spread = np.sqrt(own).sum() ** 2 - own.sum()
+    if spread <= 0:
+        return 0.0
+    rho = ((joined.sum(axis=0) ** 2).mean() - own.sum()) / spread
+    return float(np.clip(rho, 0.0, 1.0))
+
+
+def combine_forecasts(frames: list[pd.DataFrame], rho: float = 0.0) -> pd.DataFrame:
+    """The sum of several series' forecasts (same periods); bands combined with the parts' error
+    correlation ``rho`` (0: in quadrature; see the module docstring)."""
     first = frames[0]
     point = sum(f["forecast"].to_numpy(dtype=float) for f in frames)
-    below = np.sqrt(
-        sum((f["forecast"].to_numpy(dtype=float) - f["lower"].to_numpy(dtype=float)) ** 2 for f in frames)
+    below = _combined_width(
+        [f["forecast"].to_numpy(dtype=float) - f["lower"].to_numpy(dtype=float) for f in frames], rho
     )
-    above = np.sqrt(
-        sum((f["upper"].to_numpy(dtype=float) - f["forecast"].to_numpy(dtype=float)) ** 2 for f in frames)
+    above = _combined_width(
+        [f["upper"].to_numpy(dtype=float) - f["forecast"].to_numpy(dtype=float) for f in frames], rho
     )
     lower = point - below
     if all((f["lower"] >= 0).all() for f in frames):
@@ -126,13 +167,22 @@ class ScopedModel:
             raise KeyError(f"no series {series_id!r} among the stores available to you")
         return self._parts[rest]
 
+    def correlation(self, ids: tuple[str, ...]) -> float:
+        """The back-test error correlation of the parts ``ids`` (0 when they have no back-test)."""
+        if len(ids) < 2:
+            return 0.0
+        try:
+            return error_correlation([self._model.backtest(s) for s in ids])
+        except (KeyError, AttributeError, ValueError):
+            return 0.0
+
     def forecast(
         self, series_id: str, horizon: int, *, freq: str | None = None, interval: float = 0.8
     ) -> Any:
         """The forecast of an allowed series, or the combined forecast of "my stores"."""
         ids = self.parts(series_id)
         frames = [self._model.forecast(s, horizon, freq=freq, interval=interval) for s in ids]
-        return frames[0] if len(frames) == 1 else combine_forecasts(frames)
+        return frames[0] if len(frames) == 1 else combine_forecasts(frames, self.correlation(ids))
 
     def horizon_total(self, series_id: str, horizon: int, *, freq: str | None = None) -> float:
         """Point forecast over the horizon (the sum of the parts' totals)."""
@@ -181,9 +231,18 @@ class ScopedSource:
         self, level: str, series_id: str, horizon: int, *, freq: str | None, interval: float
     ) -> pd.DataFrame:
         """An allowed series' (cached) forecast, or "my stores" combined from the parts' forecasts."""
-        ids = ScopedModel(self.inner.model(level), self.scope).parts(series_id)
+        model = ScopedModel(self.inner.model(level), self.scope)
+        ids = model.parts(series_id)
         frames = [self.inner.forecast(level, s, horizon, freq=freq, interval=interval) for s in ids]
-        return frames[0] if len(frames) == 1 else combine_forecasts(frames)
+        if len(frames) == 1:
+            return frames[0]
+        remember = getattr(self.inner, "remember", None)  # the holder keeps it per served version
+        rho = (
+            remember(("error_correlation", level, ids), lambda: model.correlation(ids))
+            if remember is not None
+            else model.correlation(ids)
+        )
+        return combine_forecasts(frames, rho)
 
 
 def scoped(source: Any, scope: StoreScope) -> Any:

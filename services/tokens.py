@@ -4,8 +4,8 @@ A token's secret (``ts_`` + 256 random bits) is shown once; only its sha256 is s
 as its owner (same role, same store scope) until it expires or is revoked, and never outlives an
 active owner. Users manage their own tokens; admins manage anyone's (service accounts). Creating and
 revoking are audited (``token_created``, ``token_revoked``). The last-used time is written at most
-once a minute per token. ``RateLimiter`` counts requests per token in this process only: with N
-workers a token can make up to N times the limit.
+once a minute per token. ``SharedRateLimiter`` (what the app uses) counts a token's requests of
+every worker of the host together (``data.rate_window``); ``RateLimiter`` counts in one process.
 """
 
 from __future__ import annotations
@@ -17,12 +17,14 @@ import time
 from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass
+from pathlib import Path
 
 from sqlalchemy.orm import Session, sessionmaker
 
 from data import access, accounts
 from data.audit import audit
 from data.db import session_scope
+from data.rate_window import allow_request
 from data.schema import ApiToken, User, utc_now
 
 Sessions = sessionmaker[Session]
@@ -180,3 +182,17 @@ class RateLimiter:
                 return False
             seen.append(now)
             return True
+
+
+class SharedRateLimiter:
+    """At most ``limit`` requests per token in any 60 s, counted by every process of this host together
+    (a locked file per token under ``folder``, see ``data.rate_window``)."""
+
+    def __init__(self, limit: int, folder: Path, *, clock: Callable[[], float] = time.time) -> None:
+        self._limit = limit
+        self._folder = Path(folder)
+        self._clock = clock
+
+    def allow(self, token_id: int) -> bool:
+        """Count one request of ``token_id``; False when it is over the limit."""
+        return allow_request(self._folder, f"token-{int(token_id)}", self._limit, now=self._clock())

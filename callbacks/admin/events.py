@@ -10,8 +10,10 @@ from dash import Dash, Input, Output, State, ctx, no_update
 from flask_login import current_user
 
 from callbacks.guards import admin_only
+from callbacks.inputs import text
 from components import ids
 from components.admin.events import events_result, events_table
+from components.i18n import _
 from services.events import EventsFileError, import_events, list_events
 
 
@@ -20,16 +22,21 @@ def import_upload(services: Any, contents: str, filename: str, *, actor: str) ->
     try:
         payload = base64.b64decode(contents.split(",", 1)[1], validate=True)
     except (IndexError, ValueError, binascii.Error):
-        return f"{filename}: the upload could not be read; nothing was imported.", False
+        return _("%(file)s: the upload could not be read; nothing was imported.", file=filename), False
     if len(payload) > services.config.max_upload_bytes:
-        return f"{filename}: larger than the upload limit; nothing was imported.", False
+        return _("%(file)s: larger than the upload limit; nothing was imported.", file=filename), False
     try:
         result = import_events(services, payload, filename, actor=actor)
     except EventsFileError as exc:
         return str(exc), False
     return (
-        f"{result.file}: {result.events} events stored ({result.replaced} previous events replaced). "
-        "The models use them from the next training.",
+        _(
+            "%(file)s: %(events)s events stored (%(replaced)s previous events replaced). "
+            "The models use them from the next training.",
+            file=result.file,
+            events=result.events,
+            replaced=result.replaced,
+        ),
         True,
     )
 
@@ -47,10 +54,11 @@ def register(app: Dash, services: Any) -> None:
     )
     @admin_only
     def events_flow(contents: str | None, _refresh: int | None, filename: str | None) -> tuple:
+        contents, filename = text(contents, "contents"), text(filename, "filename")  # else a 400
         note: Any = no_update
         if ctx.triggered_id == ids.ADMIN_EVENTS_UPLOAD and contents:
-            text, ok = import_upload(
+            sentence, ok = import_upload(
                 services, contents, filename or "events.csv", actor=current_user.username
             )
-            note = events_result(text, ok)
+            note = events_result(sentence, ok)
         return note, events_table(list_events(services)), None

@@ -15,7 +15,7 @@ from dash import dcc, html
 from components import ids
 from components.admin.common import section
 from components.figures import TEMPLATE
-from components.formatting import format_number, freq_text, plotly_locale, plotly_separators
+from components.formatting import format_number, freq_text, plotly_locale, plotly_separators, plotly_text
 from components.i18n import N_, _
 from components.i18n import day as i18n_day
 
@@ -57,16 +57,18 @@ def reporting_figure(
     periods: Sequence[dt.date], stores: Sequence[str], reported: Sequence[Sequence[bool | None]], *, freq: str
 ) -> go.Figure:
     """Stores (rows) × recent periods (columns): blue reported, orange not reported, grey before the
-    store's first report, with a legend naming the three. Sized for the number of stores.
+    store's first report, with a legend naming the three. Sized for the number of stores; store names
+    are drawn as text (``plotly_text``).
 
     Drawn as one horizontal bar per cell (one trace per state), which the app's basic Plotly bundle
     renders (it has no heatmap trace); the cells scale with the width down to 390 px.
     """
     fig = go.Figure()
+    names = [plotly_text(store) for store in stores]  # names from uploaded files: text, never markup
     for state, color in ((True, REPORTED_COLOR), (False, MISSING_COLOR), (None, BLANK_COLOR)):
         cells = [
             (store, i, f"{store} · {br_date(p)}: {_(STATES[state])}")
-            for store, row in zip(stores, reported, strict=True)
+            for store, row in zip(names, reported, strict=True)
             for i, (p, flag) in enumerate(zip(periods, row, strict=True))
             if flag is state
         ]
@@ -116,7 +118,7 @@ def reporting_figure(
         yaxis={
             "type": "category",
             "categoryorder": "array",
-            "categoryarray": list(stores),
+            "categoryarray": names,
             "autorange": "reversed",
             "automargin": True,
             "fixedrange": True,

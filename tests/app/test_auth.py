@@ -64,6 +64,17 @@ def test_repeated_failures_lock_the_account_for_a_while(client, server):
     response = login(client, "manager", MANAGER_PASSWORD)
     assert response.status_code == 401
     assert "Too many failed attempts" in response.get_data(as_text=True)
+    assert "Try again in 15 minutes" in response.get_data(as_text=True)
+
+
+def test_the_throttle_message_is_in_the_reader_s_language(tmp_path):
+    """pt-BR (the default language) reads the throttle in Portuguese, with the window's minutes."""
+    app = make_test_app(tmp_path, LANGUAGE="pt_BR", LOGIN_MAX_FAILURES=1, LOGIN_WINDOW_MINUTES=7)
+    client = app.server.test_client()
+    assert login(client, "nobody", "wrong-password").status_code == 401
+    page = login(client, "nobody", "wrong-password").get_data(as_text=True)
+    assert "Muitas tentativas sem sucesso. Tente de novo em 7 minutos." in page
+    app.server.extensions["trendsales"].engine.dispose()
 
 
 def test_next_parameter_cannot_redirect_off_site(client):

@@ -1,4 +1,4 @@
-"""Training progress labels, stored in English in the job table, are read in the viewer's language."""
+"""Text stored or built in English (training progress, upload answers) is read in the viewer's language."""
 
 from __future__ import annotations
 
@@ -37,3 +37,19 @@ def test_an_unknown_label_is_shown_as_it_is():
     assert progress_text("store: something new", "pt_BR") == "loja: something new"
     assert progress_text("gate said so", "pt_BR") == "gate said so"
     assert progress_text(None, "pt_BR") == ""
+
+
+def test_the_events_upload_answers_in_the_readers_language(tmp_path):
+    from callbacks.admin.events import import_upload
+    from tests.support.apps import make_test_app
+
+    unreadable = "data:text/csv;base64,@@not base64@@"
+    app = make_test_app(tmp_path, LANGUAGE="pt_BR")
+    with app.server.test_request_context("/admin"):
+        text, imported = import_upload(None, unreadable, "promo.csv", actor="admin")
+    assert not imported
+    assert text == "promo.csv: não foi possível ler o envio; nada foi importado."
+    english = make_test_app(tmp_path / "en", LANGUAGE="en")
+    with english.server.test_request_context("/admin"):
+        text, _ = import_upload(None, unreadable, "promo.csv", actor="admin")
+    assert text == "promo.csv: the upload could not be read; nothing was imported."
