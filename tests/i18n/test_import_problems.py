@@ -215,3 +215,39 @@ def _texts(component) -> list[str]:
 
     walk(component)
     return found
+
+
+def test_an_events_file_is_refused_in_the_readers_language(tmp_path):
+    from callbacks.admin.events import import_upload
+
+    content = "date,name,store\n2026-13-01,Black Friday,\n2026-11-27,,\n2026-11-28,Liquidação,S09\n"
+    app = make_test_app(tmp_path, LANGUAGE="pt_BR")
+    services = app.server.extensions["trendsales"]
+    sales_file = _write(
+        tmp_path / "in", "sales.csv", f"{HEADER}\n2025-01-06,S1,C1,P1,1,1\n2025-01-07,S1,C1,P1,2,1\n"
+    )
+    assert app.server.test_cli_runner().invoke(args=["data", "import", str(sales_file)]).exit_code == 0
+    result = app.server.test_cli_runner().invoke(
+        args=["events", "import", str(_write(tmp_path / "in", "promos.csv", content))]
+    )
+    assert result.exit_code == 1
+    assert result.output.splitlines() == [
+        "Arquivo de eventos recusado (3 problemas); nada foi importado.",
+        "  - promos.csv, linha 2, coluna 'date': '2026-13-01' não é uma data (AAAA-MM-DD ou DD/MM/AAAA)",
+        "  - promos.csv, linha 3, coluna 'name': nome do evento vazio",
+        "  - promos.csv, linha 4, coluna 'store': loja desconhecida 'S09' (não está nos dados de vendas)",
+    ]
+    with app.server.test_request_context("/admin"):
+        text, imported = import_upload(
+            services, "data:text/csv;base64," + _b64(content), "promos.csv", actor="ana"
+        )
+    assert not imported and text.startswith("Arquivo de eventos recusado (3 problemas)")
+    english = make_test_app(tmp_path / "en", LANGUAGE="en")
+    with english.server.test_request_context("/admin"):
+        text, _ = import_upload(
+            english.server.extensions["trendsales"],
+            "data:text/csv;base64," + _b64(content),
+            "promos.csv",
+            actor="a",
+        )
+    assert "promos.csv, row 3, column 'name': empty event name" in text
