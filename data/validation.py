@@ -176,8 +176,9 @@ def parse_dates(
     bad = parsed.isna()
     if bad.any():
         shown = text[bad]
-        msgids = pd.Series(
-            np.where(shown.eq(""), _MISSING["date"], _UNPARSABLE_DATE), index=shown.index, dtype=object
+        # object Series, not np.where: that would copy each msgid into a fixed-width unicode array
+        msgids = pd.Series(_UNPARSABLE_DATE, index=shown.index, dtype=object).where(
+            ~shown.eq(""), _MISSING["date"]
         )
         msgids = msgids.where(~_far_dates(day[bad], iso[bad]), _OUTSIDE_WINDOW)
         out.add_rows(
@@ -355,8 +356,8 @@ def parse_amounts(
         other = _OTHER_MARK[decimal.mark]
         compact = text[bad].str.replace(_SPACES, "", regex=True)
         other_mark = compact.str.match(_NUMBER[other]) & compact.str.contains(r"\d")
-        msgids = pd.Series(
-            np.where(other_mark, _OTHER_MARK_ONLY, _NOT_A_NUMBER), index=shown.index, dtype=object
+        msgids = pd.Series(_NOT_A_NUMBER, index=shown.index, dtype=object).where(
+            ~other_mark, _OTHER_MARK_ONLY
         )
         msgids = _explain_not_numbers(compact, msgids)
         out.add_rows(raw.loc[bad, "_row"], msgids, column, value=shown, other=repr(other), mark=decimal)
