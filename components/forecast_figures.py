@@ -60,7 +60,8 @@ Figure = dict[str, Any]
 
 def interval_name(level: int) -> str:
     """The legend name of a prediction interval: ``80% interval`` (translated)."""
-    return _("%(level)s interval", level=f"{level}%")
+    percent = f"{level}%"  # a variable, not an f-string inside _(): pybabel skips calls holding f-strings
+    return _("%(level)s interval", level=percent)
 
 
 def legend_ranks() -> dict[str, int]:

@@ -17,6 +17,7 @@ from pathlib import Path
 import pandas as pd
 from sqlalchemy import Engine, delete, insert, select
 
+from data.i18n import N_, Message, format_number, message, translate, translate_plural
 from data.schema import Event, Sale, utc_now
 from data.validation import MAX_NAME_LENGTH, Problem, normalise_header
 
@@ -30,16 +31,33 @@ MAX_EVENT_NAME = 200
 
 
 class EventsFileError(ValueError):
-    """An events file was rejected; the message lists every problem (file, row, column, reason)."""
+    """An events file was rejected; the message lists every problem (file, row, column, reason).
+
+    ``str()`` is English (logs); ``text(language)`` the same for a reader (CLI, Admin › Events).
+    """
 
     def __init__(self, problems: list[Problem]) -> None:
         self.problems = problems
-        count = f"{len(problems)} problem{'s' if len(problems) != 1 else ''}"
-        lines = [f"Events file rejected ({count}); nothing was imported."]
-        lines += [f"  - {p}" for p in problems[:200]]
-        if len(problems) > 200:
-            lines.append(f"  ... and {len(problems) - 200} more problems not listed")
-        super().__init__("\n".join(lines))
+        super().__init__(self.text("en"))
+
+    def text(self, language: str) -> str:
+        """Every problem (up to 200) in ``language``, under a headline."""
+        count = len(self.problems)
+        total = str(count) if language == "en" else format_number(count, 0, language)
+        head = translate_plural(language, "%(num)s problem", "%(num)s problems", count, num=total)
+        lines = [
+            translate(language, N_("Events file rejected (%(count)s); nothing was imported."), count=head)
+        ]
+        lines += [f"  - {p.text(language)}" for p in self.problems[:200]]
+        if count > 200:
+            more = translate(language, N_("... and %(count)s more problems not listed"), count=count - 200)
+            lines.append(f"  {more}")
+        return "\n".join(lines)
+
+
+def _problem(file: str, row: int | None, column: str | None, why: Message) -> Problem:
+    """A problem whose reason is shown in the reader's language (``Problem.text``)."""
+    return Problem(file, row, column, str(why), why)
 
 
 @dataclass(frozen=True)
@@ -72,6 +90,9 @@ def _parse_date(text: str) -> dt.date | None:
     return None
 
 
+_LONGER = N_("longer than %(max)s characters")
+
+
 def read_events(content: bytes, name: str, *, known_stores: set[str] | None = None) -> pd.DataFrame:
     """Parse and check an events file; return ``date, name, store`` (store None = every store).
 
@@ -82,9 +103,11 @@ def read_events(content: bytes, name: str, *, known_stores: set[str] | None = No
     try:
         raw = _read_table(content, file)
     except UnicodeDecodeError:
-        raise EventsFileError([Problem(file, None, None, "not UTF-8 text (save the CSV as UTF-8)")]) from None
+        why = message(N_("not UTF-8 text (save the CSV as UTF-8)"))
+        raise EventsFileError([_problem(file, None, None, why)]) from None
     except Exception as exc:  # a parser error names the line; keep the reader's own words
-        raise EventsFileError([Problem(file, None, None, f"cannot be read: {exc}")]) from None
+        why = message(N_("cannot be read: %(error)s"), error=str(exc))
+        raise EventsFileError([_problem(file, None, None, why)]) from None
     columns: dict[str, str] = {}
     for col in raw.columns:
         key = normalise_header(col)
@@ -93,24 +116,27 @@ def read_events(content: bytes, name: str, *, known_stores: set[str] | None = No
                 columns[field] = col
     missing = [f for f in ("date", "name") if f not in columns]
     if missing:
-        found = ", ".join(map(str, raw.columns)) or "none"
+        found = ", ".join(map(str, raw.columns)) or message(N_("none"))
+        why = N_("missing column %(field)s (accepted: %(accepted)s; found: %(found)s)")
         raise EventsFileError(
             [
-                Problem(
+                _problem(
                     file,
                     1,
                     None,
-                    f"missing column {f!r} (accepted: {', '.join(EVENT_ALIASES[f])}; found: {found})",
+                    message(why, field=repr(f), accepted=", ".join(EVENT_ALIASES[f]), found=found),
                 )
                 for f in missing
             ]
         )
     if raw.empty:
-        raise EventsFileError([Problem(file, None, None, "no events: the file has a header but no rows")])
+        why = message(N_("no events: the file has a header but no rows"))
+        raise EventsFileError([_problem(file, None, None, why)])
     if len(raw) > MAX_EVENT_ROWS:
-        raise EventsFileError(
-            [Problem(file, None, None, f"{len(raw)} rows; at most {MAX_EVENT_ROWS} events per file")]
+        why = message(
+            N_("%(count)s rows; at most %(max)s events per file"), count=len(raw), max=MAX_EVENT_ROWS
         )
+        raise EventsFileError([_problem(file, None, None, why)])
     problems: list[Problem] = []
     rows = []
     for i, record in enumerate(raw.to_dict("records")):
@@ -118,22 +144,24 @@ def read_events(content: bytes, name: str, *, known_stores: set[str] | None = No
         text_date = str(record[columns["date"]]).strip()
         date = _parse_date(text_date)
         if date is None:
-            why = "empty" if not text_date else f"{text_date!r} is not a date (YYYY-MM-DD or DD/MM/YYYY)"
-            problems.append(Problem(file, line, columns["date"], why))
+            why = (
+                message(N_("empty"))
+                if not text_date
+                else message(N_("%(value)s is not a date (YYYY-MM-DD or DD/MM/YYYY)"), value=repr(text_date))
+            )
+            problems.append(_problem(file, line, columns["date"], why))
         label = str(record[columns["name"]]).strip()
         if not label:
-            problems.append(Problem(file, line, columns["name"], "empty event name"))
+            problems.append(_problem(file, line, columns["name"], message(N_("empty event name"))))
         elif len(label) > MAX_EVENT_NAME:
-            problems.append(Problem(file, line, columns["name"], f"longer than {MAX_EVENT_NAME} characters"))
+            why = message(_LONGER, max=MAX_EVENT_NAME)
+            problems.append(_problem(file, line, columns["name"], why))
         store = str(record[columns["store"]]).strip() if "store" in columns else ""
         if len(store) > MAX_NAME_LENGTH:
-            problems.append(
-                Problem(file, line, columns["store"], f"longer than {MAX_NAME_LENGTH} characters")
-            )
+            problems.append(_problem(file, line, columns["store"], message(_LONGER, max=MAX_NAME_LENGTH)))
         elif store and known_stores is not None and store not in known_stores:
-            problems.append(
-                Problem(file, line, columns["store"], f"unknown store {store!r} (not in the sales data)")
-            )
+            why = message(N_("unknown store %(store)s (not in the sales data)"), store=repr(store))
+            problems.append(_problem(file, line, columns["store"], why))
         rows.append((date, label, store or None))
     if problems:
         raise EventsFileError(problems)

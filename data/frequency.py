@@ -19,6 +19,8 @@ from types import MappingProxyType
 import numpy as np
 import pandas as pd
 
+from data.i18n import N_, Joined, Message, Weekday, message
+
 
 @dataclass(frozen=True)
 class Frequency:
@@ -29,7 +31,7 @@ class Frequency:
     """
 
     code: str  # "D", "W", "M" or "Q": the key used everywhere (URLs, CLI, artifacts)
-    name: str  # lower-case English adjective for messages: "daily"
+    name: str  # lower-case English adjective for messages: "daily" (a msgid: pt_BR "diária")
     pandas_alias: str  # offset alias of the canonical stored dates (period starts; weeks start Monday)
     display_alias: str  # period alias that sums steps into display periods (weeks run Mon-Sun)
     season_lengths: tuple[int, ...]  # seasonal periods in steps; the first is the primary season
@@ -48,7 +50,7 @@ FREQUENCIES: Mapping[str, Frequency] = MappingProxyType(
         # that missed the yearly swing); 400 served days fit 12 whole months after any date.
         "D": Frequency(
             code="D",
-            name="daily",
+            name=N_("daily"),
             pandas_alias="D",
             display_alias="D",
             season_lengths=(7, 365),
@@ -61,7 +63,7 @@ FREQUENCIES: Mapping[str, Frequency] = MappingProxyType(
         ),
         "W": Frequency(
             code="W",
-            name="weekly",
+            name=N_("weekly"),
             pandas_alias="W-MON",
             display_alias="W-SUN",
             season_lengths=(52,),
@@ -74,7 +76,7 @@ FREQUENCIES: Mapping[str, Frequency] = MappingProxyType(
         ),
         "M": Frequency(
             code="M",
-            name="monthly",
+            name=N_("monthly"),
             pandas_alias="MS",
             display_alias="M",
             season_lengths=(12,),
@@ -87,7 +89,7 @@ FREQUENCIES: Mapping[str, Frequency] = MappingProxyType(
         ),
         "Q": Frequency(
             code="Q",
-            name="quarterly",
+            name=N_("quarterly"),
             pandas_alias="QS",
             display_alias="Q-DEC",
             season_lengths=(4,),
@@ -117,11 +119,20 @@ def coarser_or_equal(code: str) -> tuple[str, ...]:
     return codes[codes.index(frequency(code).code) :]
 
 
-_WEEKDAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
-
-
 class FrequencyError(ValueError):
-    """The dates do not form a regular daily, weekly, monthly or quarterly grid."""
+    """The dates do not form a regular daily, weekly, monthly or quarterly grid (or not the stored one).
+
+    ``message`` says why in any language (``message.text(language)``); ``str()`` is the English sentence.
+    """
+
+    def __init__(self, why: Message) -> None:
+        self.message = why
+        super().__init__(str(why))
+
+
+def _name(code: str) -> Message:
+    """The frequency's adjective, translated where it is shown."""
+    return message(FREQUENCIES[code].name)
 
 
 def _unique_dates(dates: Iterable) -> pd.DatetimeIndex:
@@ -149,7 +160,13 @@ def detect_frequency(dates: Iterable) -> str:
     d = _unique_dates(dates)
     if len(d) < 2:
         raise FrequencyError(
-            f"cannot detect the frequency from {len(d)} distinct date(s); at least two periods are needed"
+            message(
+                N_(
+                    "cannot detect the frequency from %(count)s distinct date(s); "
+                    "at least two periods are needed"
+                ),
+                count=len(d),
+            )
         )
     quarter_months = np.isin(d.month, (1, 4, 7, 10)) if _all_month_starts(d) else None
     if quarter_months is not None:
@@ -164,12 +181,15 @@ def detect_frequency(dates: Iterable) -> str:
     if common == 1:
         return "D"
     counts = weekdays.value_counts()
-    found = ", ".join(f"{_WEEKDAYS[k]} ({v})" for k, v in counts.items())
-    raise FrequencyError(
-        "dates are not on a regular daily, weekly (one weekday), monthly (all month starts or all "
-        "month ends) or quarterly grid: the most common gap is "
-        f"{common} days (gaps range {int(gaps.min())}–{int(gaps.max())} days); weekdays found: {found}"
+    found = Joined(
+        tuple(message("%(day)s (%(count)s)", day=Weekday(k), count=int(v)) for k, v in counts.items())
     )
+    why = N_(
+        "dates are not on a regular daily, weekly (one weekday), monthly (all month starts or all "
+        "month ends) or quarterly grid: the most common gap is %(common)s days (gaps range "
+        "%(low)s–%(high)s days); weekdays found: %(found)s"
+    )
+    raise FrequencyError(message(why, common=common, low=int(gaps.min()), high=int(gaps.max()), found=found))
 
 
 def fits_frequency(dates: Iterable, freq: str) -> bool:
@@ -218,27 +238,41 @@ def resolve_frequency(dates: Iterable, stored: str | None, *, source: str | None
     if len(d) < 2:
         if stored is None:
             raise FrequencyError(
-                "cannot detect the frequency from a single date and the database holds no data yet; "
-                "import at least two periods first"
+                message(
+                    N_(
+                        "cannot detect the frequency from a single date and the database holds no data yet; "
+                        "import at least two periods first"
+                    )
+                )
             )
         if not fits_frequency(d, stored):
-            where = (
-                f"the stored {FREQUENCIES[stored].name} data"
+            why = (
+                N_("date %(date)s does not fit the stored %(freq)s data (expected a period start or end)")
                 if source is None
-                else f"the {FREQUENCIES[stored].name} dates of {source} (earlier in this batch)"
+                else N_(
+                    "date %(date)s does not fit the %(freq)s dates of %(source)s (earlier in this batch) "
+                    "(expected a period start or end)"
+                )
             )
-            raise FrequencyError(f"date {d[0].date()} does not fit {where} (expected a period start or end)")
+            raise FrequencyError(message(why, date=d[0].date(), freq=_name(stored), source=str(source)))
         return stored
     detected = detect_frequency(d)
     if stored is None or detected == stored:
         return detected
     if stored == "M" and detected == "Q":
         return "M"
-    where = "the stored data is" if source is None else f"those of {source} (earlier in this batch) are"
-    raise FrequencyError(
-        f"the file's dates are {FREQUENCIES[detected].name} but {where} "
-        f"{FREQUENCIES[stored].name}; all sales data must share one frequency"
+    why = (
+        N_(
+            "the file's dates are %(found)s but the stored data is %(stored)s; "
+            "all sales data must share one frequency"
+        )
+        if source is None
+        else N_(
+            "the file's dates are %(found)s but those of %(source)s (earlier in this batch) are %(stored)s; "
+            "all sales data must share one frequency"
+        )
     )
+    raise FrequencyError(message(why, found=_name(detected), stored=_name(stored), source=str(source)))
 
 
 def recent_periods(end: pd.Timestamp | str, freq: str, *, weeks: int) -> list[pd.Timestamp]:

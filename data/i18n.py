@@ -15,6 +15,8 @@ from __future__ import annotations
 import datetime as dt
 import math
 import zoneinfo
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
@@ -173,3 +175,127 @@ def format_timestamp(
     aware = value if value.tzinfo else value.replace(tzinfo=dt.UTC)
     when = babel.dates.format_datetime(aware, "short", tzinfo=parse_timezone(timezone), locale=language)
     return f"{when} ({timezone_name(timezone, language)})" if zone else when
+
+
+def format_day(value: Any, language: str = DEFAULT_LANGUAGE) -> str:
+    """A calendar date inside a sentence: ``2026-11-30`` in English (ISO, as the files and the logs
+    write it), ``30/11/2026`` in pt_BR (the Brazilian order, also accepted in sales files)."""
+    day = _as_date(value)
+    if day is None:
+        return MISSING
+    return day.isoformat() if language == "en" else format_skeleton(day, "ddMMyyyy", language)
+
+
+def _format_general(value: float, language: str) -> str:
+    """``1.2e+12`` / ``2.5`` written with the language's decimal mark (``1,2e+12`` in pt_BR)."""
+    return f"{value:g}".replace(".", babel.numbers.get_decimal_symbol(language))
+
+
+@dataclass(frozen=True)
+class Count:
+    """A bound or a value in a message (a limit such as ``1e12`` or ``5,000,000``): whole numbers
+    below ten million with the language's group separator, larger or fractional ones in ``%g``
+    form, infinity as "unlimited"."""
+
+    value: float
+
+    def text(self, language: str) -> str:
+        """The count written in ``language``."""
+        value = float(self.value)
+        if math.isinf(value):
+            return translate(language, N_("unlimited"))
+        if value >= 1e7 and value.is_integer():
+            return f"{value:.6g}".replace(".", babel.numbers.get_decimal_symbol(language))
+        return format_number(value, 0, language) if value.is_integer() else _format_general(value, language)
+
+
+@dataclass(frozen=True)
+class Size:
+    """A size in bytes in a message: ``100.0 MB`` (MB = 1024² bytes) from 1 MB up, else ``2,048 bytes``,
+    with the language's separators (``100,0 MB`` in pt_BR)."""
+
+    value: float
+
+    def text(self, language: str) -> str:
+        """The size written in ``language``."""
+        mb = 1024 * 1024
+        if self.value >= mb:
+            return f"{format_number(self.value / mb, 1, language)} MB"
+        return translate(language, N_("%(count)s bytes"), count=format_number(self.value, 0, language))
+
+
+@dataclass(frozen=True)
+class Message:
+    """A sentence to show in the reader's language later: its English msgid (marked with ``N_``) and
+    the values of its ``%(name)s`` placeholders. Layers without a request (``data/``) build these;
+    the edge (a page, the CLI) renders them with ``text(language)``; ``str()`` is the English
+    sentence (logs, the audit trail, stored records).
+
+    Values are written in the language at render time: ints with its group separator, floats in
+    ``%g`` form with its decimal mark, dates as ``format_day``, ``Count``/``Size``/nested
+    ``Message`` through their own ``text``; strings (file names, cell values as written) as they are.
+    """
+
+    msgid: str
+    values: Mapping[str, Any] = field(default_factory=dict)
+
+    def text(self, language: str) -> str:
+        """The sentence in ``language``."""
+        if not self.values:
+            return translate(language, self.msgid)
+        return translate(
+            language, self.msgid, **{k: render_value(v, language) for k, v in self.values.items()}
+        )
+
+    def __str__(self) -> str:
+        """The English sentence."""
+        return self.text("en")
+
+
+def message(msgid: str, **values: Any) -> Message:
+    """``Message(msgid, values)`` written like a call to ``translate`` (``msgid`` marked with ``N_``)."""
+    return Message(msgid, values)
+
+
+def render_value(value: Any, language: str) -> str:
+    """One placeholder value of a ``Message`` written in ``language`` (see ``Message``)."""
+    if hasattr(value, "text") and callable(value.text):
+        return value.text(language)
+    if isinstance(value, str | bool) or value is None:
+        return str(value)
+    if isinstance(value, dt.date):
+        return format_day(value, language)
+    if isinstance(value, int) or (hasattr(value, "dtype") and getattr(value.dtype, "kind", "") in "iu"):
+        return format_number(int(value), 0, language)
+    if isinstance(value, float) or hasattr(value, "dtype"):
+        number = float(value)
+        if not math.isfinite(number):
+            return str(number)
+        return (
+            format_number(number, 0, language) if number.is_integer() else _format_general(number, language)
+        )
+    return str(value)
+
+
+@dataclass(frozen=True)
+class Joined:
+    """Several values of one placeholder, each written in the language, joined by ``separator``
+    (itself translated when it is a msgid such as ``N_(" and ")``)."""
+
+    items: tuple[Any, ...]
+    separator: str = "; "
+
+    def text(self, language: str) -> str:
+        """The items written in ``language``, joined."""
+        return translate(language, self.separator).join(render_value(i, language) for i in self.items)
+
+
+@dataclass(frozen=True)
+class Weekday:
+    """A weekday (0 = Monday) in a message: its abbreviated name in the language (``Mon``, ``seg.``)."""
+
+    index: int
+
+    def text(self, language: str) -> str:
+        """The abbreviated name in ``language`` (Babel's CLDR data)."""
+        return babel.dates.get_day_names("abbreviated", locale=language)[self.index]

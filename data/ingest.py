@@ -26,7 +26,8 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.csv as pacsv
 
-from data.limits import MB, SalesLimits, format_count, format_size
+from data.i18n import N_, Count, Size, message
+from data.limits import MB, SalesLimits
 from data.validation import (
     FIELDS,
     DecimalMark,
@@ -73,26 +74,39 @@ def check_file_name(name: str) -> str:
     Shared by the CLI import and the UI upload, so both refuse the same names with the same words.
     """
     if len(name) > MAX_NAME_CHARS:
-        reason = f"file name longer than {MAX_NAME_CHARS} characters ({len(name)}); rename the file"
+        reason = message(
+            N_("file name longer than %(max)s characters (%(length)s); rename the file"),
+            max=MAX_NAME_CHARS,
+            length=len(name),
+        )
         raise fail(name[:60] + "...", reason)
     suffix = Path(name).suffix.lower()
     if suffix in SUFFIXES:
         return SUFFIXES[suffix]
     hint = {
-        ".xls": " (old .xls files are not supported: save as .xlsx or CSV)",
-        ".txt": " (if it is comma- or semicolon-separated text, rename it to .csv)",
+        ".xls": message(N_(" (old .xls files are not supported: save as .xlsx or CSV)")),
+        ".txt": message(N_(" (if it is comma- or semicolon-separated text, rename it to .csv)")),
     }.get(suffix, "")
-    raise fail(name, f"unsupported file type {suffix or '(no extension)'!r}{hint}; expected .csv or .xlsx")
+    kind = repr(suffix) if suffix else message(N_("'(no extension)'"))
+    raise fail(
+        name,
+        message(N_("unsupported file type %(kind)s%(hint)s; expected .csv or .xlsx"), kind=kind, hint=hint),
+    )
 
 
 def check_file(path: Path, name: str, max_bytes: int | None) -> str:
     """Check the name, existence and size of a file; return ``"csv"`` or ``"xlsx"`` or raise."""
     kind = check_file_name(name)
     if not path.is_file():
-        raise fail(name, f"file not found: {path}")
+        raise fail(name, message(N_("file not found: %(path)s"), path=str(path)))
     size = path.stat().st_size
     if max_bytes is not None and size > max_bytes:
-        raise fail(name, f"file is {format_size(size)}, over the upload limit of {format_size(max_bytes)}")
+        raise fail(
+            name,
+            message(
+                N_("file is %(size)s, over the upload limit of %(max)s"), size=Size(size), max=Size(max_bytes)
+            ),
+        )
     return kind
 
 
@@ -111,23 +125,29 @@ def _utf16_without_bom(head: bytes) -> str | None:
 def decode_text(content: bytes, name: str) -> tuple[str, bytes]:
     """(text, its UTF-8 bytes without a BOM) of a CSV file: UTF-8, or UTF-16 (with or without BOM)."""
     if content.startswith(ZIP_MAGIC):
-        raise fail(name, "the content is an Excel/ZIP file, not CSV text; save it with the .xlsx extension")
+        raise fail(
+            name,
+            message(N_("the content is an Excel/ZIP file, not CSV text; save it with the .xlsx extension")),
+        )
     utf16 = "utf-16" if content.startswith(_UTF16_BOMS) else _utf16_without_bom(content[:4096])
     if utf16:
         try:
             text = content.decode(utf16).removeprefix("\ufeff")
         except UnicodeDecodeError as exc:
-            raise fail(name, f"damaged UTF-16 text ({exc.reason}); save the file as UTF-8 CSV") from None
+            why = message(N_("damaged UTF-16 text (%(why)s); save the file as UTF-8 CSV"), why=exc.reason)
+            raise fail(name, why) from None
         return text, text.encode("utf-8")
     if b"\x00" in content[:65536]:
-        raise fail(name, "the content is binary, not CSV text")
+        raise fail(name, message(N_("the content is binary, not CSV text")))
     try:
         text = content.decode("utf-8")
     except UnicodeDecodeError as exc:
         line = content.count(b"\n", 0, exc.start) + 1
-        raise fail(
-            name, f"not UTF-8 text (byte 0x{content[exc.start]:02x}); save the file as UTF-8 CSV", row=line
-        ) from None
+        why = message(
+            N_("not UTF-8 text (byte %(byte)s); save the file as UTF-8 CSV"),
+            byte=f"0x{content[exc.start]:02x}",
+        )
+        raise fail(name, why, row=line) from None
     if text.startswith("\ufeff"):
         return text[1:], content[3:]
     return text, content
@@ -183,24 +203,60 @@ def _field_count_problems(bad: _BadRows, sep: str, out: ProblemCollector) -> Non
             else:
                 runs.append([number, number, other])
             continue
-        hint = ""
+        hint: object = ""
         if actual > bad.width and sep == ",":
-            hint = (
-                " — an unquoted decimal comma? (quote such values, e.g. \"10,50\", or use ';' as separator)"
-            )
+            hint = message(_COMMA_HINT)
         elif actual < bad.width:
-            hint = " — a missing value or separator?"
-        plural = "s" if actual != 1 else ""
-        out.add(f"{actual} field{plural}, the header has {bad.width}{hint}", row=number)
+            hint = message(N_(" — a missing value or separator?"))
+        msgid = _FIELDS_ONE if actual == 1 else _FIELDS_MANY
+        out.add(message(msgid, actual=actual, width=bad.width, hint=hint), row=number)
     for first, last, other in runs:
-        rows = f"row {first} uses" if first == last else f"rows {first}–{last} use"
-        out.add(
-            f"{rows} {_SEPARATOR_NAMES[other]} as separator but the header uses {_SEPARATOR_NAMES[sep]}; "
-            "use one separator in the whole file",
-            row=first,
-        )
+        tab = "other" if other == "\t" else "sep" if sep == "\t" else None
+        msgid = _SEPARATOR_RUN[first == last, tab]
+        seps = {"other": _SEPARATOR_NAMES[other], "sep": _SEPARATOR_NAMES[sep]}
+        out.add(message(msgid, first=str(first), last=str(last), **seps), row=first)
     if len(bad.rows) >= _MAX_BAD_ROWS:
-        out.add(f"reading stopped after {_MAX_BAD_ROWS:,} rows with a wrong number of fields")
+        out.add(
+            message(
+                N_("reading stopped after %(count)s rows with a wrong number of fields"), count=_MAX_BAD_ROWS
+            )
+        )
+
+
+_FIELDS_ONE = N_("%(actual)s field, the header has %(width)s%(hint)s")
+_FIELDS_MANY = N_("%(actual)s fields, the header has %(width)s%(hint)s")
+# (one row?, which separator is a tab: "other" the rows', "sep" the header's, None) -> msgid. A tab is
+# named inside the sentence: the word alone ("tab") is already the catalogue's UI tab ("aba").
+_SEPARATOR_RUN = {
+    (True, None): N_(
+        "row %(first)s uses %(other)s as separator but the header uses %(sep)s; "
+        "use one separator in the whole file"
+    ),
+    (False, None): N_(
+        "rows %(first)s–%(last)s use %(other)s as separator but the header uses %(sep)s; "
+        "use one separator in the whole file"
+    ),
+    (True, "other"): N_(
+        "row %(first)s uses tab as separator but the header uses %(sep)s; use one separator in the whole file"
+    ),
+    (False, "other"): N_(
+        "rows %(first)s–%(last)s use tab as separator but the header uses %(sep)s; "
+        "use one separator in the whole file"
+    ),
+    (True, "sep"): N_(
+        "row %(first)s uses %(other)s as separator but the header uses tab; "
+        "use one separator in the whole file"
+    ),
+    (False, "sep"): N_(
+        "rows %(first)s–%(last)s use %(other)s as separator but the header uses tab; "
+        "use one separator in the whole file"
+    ),
+}
+_COMMA_HINT = N_(" — an unquoted decimal comma? (quote such values, e.g. \"10,50\", or use ';' as separator)")
+_SEPARATOR_ROWS = N_(
+    "rows %(first)s–%(last)s use %(other)s as separator but the header uses %(sep)s; "
+    "use one separator in the whole file"
+)
 
 
 def _row_numbers(count: int, skipped: list[int]) -> pd.Series:
@@ -215,7 +271,7 @@ def _read_csv(content: bytes, name: str, out: ProblemCollector, limits: SalesLim
     """Parse CSV text with pyarrow, which never infers an index: a row must have the header's field count."""
     text, data = decode_text(content, name)
     if not text.strip():
-        raise fail(name, "the file is empty")
+        raise fail(name, message(N_("the file is empty")))
     first_line = text.split("\n", 1)[0].rstrip("\r")
     del text
     sep, header = _sniff_header(first_line)
@@ -242,18 +298,18 @@ def _read_csv(content: bytes, name: str, out: ProblemCollector, limits: SalesLim
         )
     except pa.ArrowInvalid as exc:
         if not bad.rows:
-            raise fail(name, f"cannot parse CSV: {exc}") from None
+            raise fail(name, message(N_("cannot parse CSV: %(why)s"), why=str(exc))) from None
         table = None
     if bad.rows:
         _field_count_problems(bad, sep, out)
         out.raise_if_any()
     assert table is not None
     if table.num_rows > limits.max_rows:
-        raise fail(
-            name,
-            f"{table.num_rows:,} data rows, over the limit of {format_count(limits.max_rows)} "
-            "(setting TRENDSALES_MAX_ROWS_PER_FILE); split the file",
+        too_many = N_(
+            "%(count)s data rows, over the limit of %(max)s (setting TRENDSALES_MAX_ROWS_PER_FILE); "
+            "split the file"
         )
+        raise fail(name, message(too_many, count=table.num_rows, max=Count(limits.max_rows)))
     body = table.rename_columns([f for f in positions]).to_pandas()
     body["_row"] = _row_numbers(len(body), bad.blank).to_numpy()
     return {f: header[p] for f, p in positions.items()}, body, _DECIMAL_HINT.get(sep)
@@ -261,13 +317,14 @@ def _read_csv(content: bytes, name: str, out: ProblemCollector, limits: SalesLim
 
 def _read_xlsx(content: bytes, name: str, out: ProblemCollector, limits: SalesLimits) -> _Read:
     if not content.startswith(ZIP_MAGIC):
-        raise fail(name, "the content is not an XLSX workbook (not a ZIP archive)")
+        raise fail(name, message(N_("the content is not an XLSX workbook (not a ZIP archive)")))
     try:
         header, cells, header_line = read_first_sheet(content, name, limits)
     except SalesFileError:
         raise
     except Exception as exc:  # openpyxl, zipfile, zlib and XML errors of a damaged or unusual file
-        raise fail(name, f"cannot read the XLSX file: {describe_xlsx_error(exc)}") from None
+        why = message(N_("cannot read the XLSX file: %(why)s"), why=describe_xlsx_error(exc))
+        raise fail(name, why) from None
     positions = map_columns(header, out)
     out.raise_if_any()
     # openpyxl hands out Python objects per cell: turning them into text is per cell by nature.
@@ -298,7 +355,7 @@ def validate_raw(
     empty = pd.concat([blank(raw[f]) for f in present], axis=1).all(axis=1)
     raw = raw[~empty].copy() if empty.any() else raw
     if raw.empty:
-        out.add("the file has a header but no data rows", row=1)
+        out.add(message(N_("the file has a header but no data rows")), row=1)
         out.raise_if_any()
     check_identifiers(raw, columns, out)
     dates = parse_dates(raw, columns["date"], out, limits)
@@ -383,11 +440,11 @@ def table_from_frame(frame: pd.DataFrame, *, filename: str, limits: SalesLimits 
     """
     missing = [c for c in ("date", "store", "category", "product", "revenue") if c not in frame.columns]
     if missing:
-        raise fail(
-            filename, f"missing required column(s) {', '.join(missing)}; columns found: {list(frame.columns)}"
-        )
+        why = N_("missing required column(s) %(missing)s; columns found: %(found)s")
+        raise fail(filename, message(why, missing=", ".join(missing), found=str(list(frame.columns))))
     if len(frame) > (limits or SalesLimits()).max_rows:
-        raise fail(filename, f"{len(frame):,} rows, over the limit (setting TRENDSALES_MAX_ROWS_PER_FILE)")
+        why = N_("%(count)s rows, over the limit (setting TRENDSALES_MAX_ROWS_PER_FILE)")
+        raise fail(filename, message(why, count=len(frame)))
     raw = pd.DataFrame({c: frame[c] for c in FIELDS if c in frame.columns}).reset_index(drop=True)
     if not pd.api.types.is_datetime64_any_dtype(raw["date"]):
         raw["date"] = raw["date"].astype(str)

@@ -13,6 +13,8 @@ import datetime as dt
 import math
 from dataclasses import dataclass
 
+from data.i18n import N_, Message, message
+
 MB = 1024 * 1024
 DEFAULT_MIN_DATE = dt.date(1990, 1, 1)
 DEFAULT_MAX_FUTURE_DAYS = 1
@@ -63,8 +65,13 @@ class SalesLimits:
         return (self.today or dt.date.today()) + dt.timedelta(days=self.max_future_days)
 
     def window(self) -> str:
-        """The accepted date window as written in messages, with the settings that move it."""
-        return (
-            f"{self.min_date:%Y-%m-%d} to {self.max_date:%Y-%m-%d} "
-            f"(settings TRENDSALES_MIN_SALES_DATE, TRENDSALES_MAX_FUTURE_DAYS)"
+        """The accepted date window as written in English messages, with the settings that move it."""
+        return str(self.window_message())
+
+    def window_message(self) -> Message:
+        """The accepted date window as a translatable message (dates in the reader's format)."""
+        return message(
+            N_("%(start)s to %(end)s (settings TRENDSALES_MIN_SALES_DATE, TRENDSALES_MAX_FUTURE_DAYS)"),
+            start=self.min_date,
+            end=self.max_date,
         )

@@ -22,6 +22,7 @@ from sqlalchemy import Connection, Engine, func, insert, select
 
 from data.coverage import CatalogueState, Coverage, file_coverage
 from data.frequency import FrequencyError, normalise_dates, resolve_frequency
+from data.i18n import N_, Message, message
 from data.ingest import SalesTable, aggregate, check_file, read_sales_table, table_from_frame
 from data.limits import SalesLimits
 from data.progress import Progress
@@ -56,7 +57,7 @@ from data.staging import (
     upsert_catalogue,
     upsert_sales,
 )
-from data.validation import Problem, ProblemCollector, SalesFileError, check_totals, merge_errors
+from data.validation import DecimalMark, Problem, ProblemCollector, SalesFileError, check_totals, merge_errors
 
 __all__ = [
     "ImportPreview",
@@ -93,7 +94,12 @@ class ImportResult:
     sha256: str | None = None
     stored_path: str | None = None
     upload_id: int | None = None
-    note: str = ""
+    note: str = ""  # in English; ``note_text(language)`` for a reader
+    note_message: Message | None = None
+
+    def note_text(self, language: str) -> str:
+        """The note in ``language`` ("" when there is none)."""
+        return self.note_message.text(language) if self.note_message else self.note
 
     def summary(self) -> str:
         """One line for the CLI and the admin page."""
@@ -122,8 +128,9 @@ class ImportPreview:
     rows_new: int
     rows_replaced: int
     rows_unchanged: int
-    decimal_mark: str = ""
+    decimal_mark: str = ""  # in English; ``decimal`` says the same for a reader in any language
     coverage: Coverage | None = None
+    decimal: DecimalMark | None = None
 
 
 @dataclass
@@ -216,22 +223,18 @@ def _check_against_database(
         try:
             item.frequency = resolve_frequency(table.frame["date"], freq, source=freq_from)
         except FrequencyError as exc:
-            out.add(str(exc), column=table.columns.get("date"))
+            out.add(exc.message, column=table.columns.get("date"))
         pairs = table.frame.drop_duplicates("product")[["product", "category"]]
         pairs = pairs.assign(stored=pairs["product"].map(catalogue))
         clashes = pairs[pairs["stored"].notna() & pairs["stored"].ne(pairs["category"])]
         for product, category, old in clashes.itertuples(index=False):
+            names = {"product": repr(product), "category": repr(category), "old": repr(old)}
             if product in added:
                 source, row = added[product]
-                where = f"in category {old!r} in {source} (row {row}), earlier in this batch"
+                why = message(_CLASH_IN_BATCH, source=source, row=str(row), **names)
             else:
-                where = f"already stored under category {old!r}"
-            out.add(
-                f"product {product!r} is in category {category!r} here but {where}; "
-                "a product belongs to one category",
-                row=table.product_rows.get(product),
-                column=table.columns.get("category"),
-            )
+                why = message(_CLASH_STORED, **names)
+            out.add(why, row=table.product_rows.get(product), column=table.columns.get("category"))
         if out.total:
             errors.append(SalesFileError(out.problems, total=out.total))
             continue
@@ -242,6 +245,16 @@ def _check_against_database(
         added.update((p, (item.filename, table.product_rows.get(p))) for p in new)
         catalogue.update(zip(pairs["product"], pairs["category"], strict=True))
     return freq, errors
+
+
+_CLASH_IN_BATCH = N_(
+    "product %(product)s is in category %(category)s here but in category %(old)s in %(source)s "
+    "(row %(row)s), earlier in this batch; a product belongs to one category"
+)
+_CLASH_STORED = N_(
+    "product %(product)s is in category %(category)s here but already stored under category %(old)s; "
+    "a product belongs to one category"
+)
 
 
 def _staged_frame(item: _Item) -> pd.DataFrame:
@@ -292,14 +305,14 @@ def _import_one(conn: Connection, item: _Item, uploaded_by: str, progress: Progr
         prev = item.same_as
         keys = prev.rows_new + prev.rows_replaced + prev.rows_unchanged
         counts = {"rows_read": prev.rows_read, "rows_unchanged": keys, "frequency": prev.frequency}
-        note = f"identical to upload #{prev.id}; nothing to do"
+        note = message(N_("identical to upload #%(id)s; nothing to do"), id=str(prev.id))
         span = {"date_min": prev.date_min, "date_max": prev.date_max}
         uid = _insert_upload(
             conn, _upload_row(item, uploaded_by, status="unchanged", error=None, **counts, **span)
         )
         return ImportResult(
             item.filename, "unchanged", **counts, **span, sha256=item.sha256, stored_path=item.stored_path,
-            upload_id=uid, note=note,
+            upload_id=uid, note=str(note), note_message=note,
         )  # fmt: skip
     assert item.table is not None and item.frequency is not None
     frame = _staged_frame(item)
@@ -315,6 +328,7 @@ def _import_one(conn: Connection, item: _Item, uploaded_by: str, progress: Progr
         date_min=dmin, date_max=dmax, error=None,
     )  # fmt: skip
     uid = _insert_upload(conn, row)
+    note = _note(item, status, counts.replaced)
     if status == "imported":
         if progress:
             progress(
@@ -326,19 +340,23 @@ def _import_one(conn: Connection, item: _Item, uploaded_by: str, progress: Progr
         upsert_catalogue(conn)
     return ImportResult(
         item.filename, status, item.table.rows_read, counts.new, counts.replaced, counts.unchanged,
-        item.frequency, dmin, dmax, item.sha256, item.stored_path, uid, _note(item, status, counts.replaced),
+        item.frequency, dmin, dmax, item.sha256, item.stored_path, uid, str(note or ""), note,
     )  # fmt: skip
 
 
-def _note(item: _Item, status: str, replaced: int) -> str:
+def _note(item: _Item, status: str, replaced: int) -> Message | None:
     if status != "imported":
-        return "every row already stored with the same values"
+        return message(N_("every row already stored with the same values"))
     if item.earlier is not None and replaced:
-        return (
-            f"same content as upload #{item.earlier}; {replaced} of its rows, replaced by later uploads "
-            "since, now hold this file's values again"
+        return message(
+            N_(
+                "same content as upload #%(id)s; %(count)s of its rows, replaced by later uploads since, "
+                "now hold this file's values again"
+            ),
+            id=str(item.earlier),
+            count=replaced,
         )
-    return ""
+    return None
 
 
 def _record_rejections(engine: Engine, items: list[_Item], uploaded_by: str) -> None:
@@ -355,7 +373,8 @@ def _record_rejections(engine: Engine, items: list[_Item], uploaded_by: str) -> 
 def _record_failure(engine: Engine, items: list[_Item], uploaded_by: str, exc: Exception) -> None:
     """Record every file of a batch that failed for a reason other than its content (disk, database)."""
     for item in items:
-        item.error = SalesFileError([Problem(item.filename, None, None, f"import failed: {exc}")])
+        why = message(N_("import failed: %(error)s"), error=str(exc))
+        item.error = SalesFileError([Problem(item.filename, None, None, str(why), why)])
     with contextlib.suppress(Exception):  # the database may be what failed; the cause is re-raised
         _record_rejections(engine, items, uploaded_by)
 
@@ -534,7 +553,7 @@ def _preview(
         date_max=frame["date"].max().date(), stores=sorted(frame["store"].unique().tolist()),
         categories=sorted(frame["category"].unique().tolist()), products=int(frame["product"].nunique()),
         rows_new=counts.new, rows_replaced=counts.replaced, rows_unchanged=counts.unchanged,
-        decimal_mark=str(table.decimal_mark), coverage=coverage,
+        decimal_mark=str(table.decimal_mark), coverage=coverage, decimal=table.decimal_mark,
     )  # fmt: skip
 
 

@@ -1,24 +1,29 @@
-"""Validation of sales files: problems, the error that carries them, and the vectorised checks.
+"""Validation of sales files: the vectorised checks (problems and their error: ``data.problems``).
 
 Every check works on whole pandas columns (no Python loop over rows) and reports each bad
 row with the file name, its 1-based line number (header = line 1), the column as written in
-the file and a reason. A bad file produces at most ``MAX_LISTED`` listed problems plus a
-count of the rest, so a million bad rows never become a million-line message.
+the file and a reason given as a msgid (marked with ``N_``) and its values, so the reader sees it
+in their language (``data.problems``).
 """
 
 from __future__ import annotations
 
 import re
 import unicodedata
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
 
-from data.limits import SalesLimits, format_count
-
-MAX_LISTED = 200
+from data.i18n import N_, Count, Joined, message, translate
+from data.limits import SalesLimits
+from data.problems import MAX_LISTED as MAX_LISTED  # re-exported: callers import them from here
+from data.problems import Problem as Problem
+from data.problems import ProblemCollector
+from data.problems import SalesFileError as SalesFileError
+from data.problems import first_problem as first_problem
+from data.problems import merge_errors as merge_errors
 
 FIELDS = ("date", "store", "category", "product", "revenue", "units")
 REQUIRED = ("date", "store", "category", "product", "revenue")
@@ -53,110 +58,6 @@ _SPREADSHEET_ERRORS = (
 )  # fmt: skip
 
 
-@dataclass(frozen=True)
-class Problem:
-    """One thing wrong with a sales file; ``row`` is the file line (header = 1), None for file-level."""
-
-    file: str
-    row: int | None
-    column: str | None
-    reason: str
-
-    def __str__(self) -> str:
-        """Human-readable form used in CLI output and the upload page."""
-        parts = [self.file]
-        if self.row is not None:
-            parts.append(f"row {self.row}")
-        if self.column is not None:
-            parts.append(f"column {self.column!r}")
-        return f"{', '.join(parts)}: {self.reason}"
-
-
-_ITEM = "  - "  # how each problem is listed in a ``SalesFileError`` message
-
-
-class SalesFileError(ValueError):
-    """A sales file (or batch) was rejected; the message lists every problem (up to ``MAX_LISTED``)."""
-
-    def __init__(self, problems: Sequence[Problem], *, total: int | None = None) -> None:
-        self.problems = list(problems)
-        self.total = max(total or 0, len(self.problems))
-        super().__init__(self._message())
-
-    @property
-    def omitted(self) -> int:
-        """How many problems were found but not listed (beyond ``MAX_LISTED``)."""
-        return self.total - len(self.problems)
-
-    def _message(self) -> str:
-        count = f"{self.total} problem{'s' if self.total != 1 else ''}"
-        lines = [f"Sales file rejected ({count}); nothing was imported."]
-        lines += [f"{_ITEM}{p}" for p in self.problems]
-        if self.omitted:
-            lines.append(f"  ... and {self.omitted} more problems not listed")
-        return "\n".join(lines)
-
-
-def first_problem(message: str) -> str:
-    """One line for a stored rejection message: its first problem (file, row, column, reason) and how
-    many more there are; a message that lists no problems (e.g. another file of the batch was bad)
-    gives its first line."""
-    lines = message.splitlines()
-    listed = [line[len(_ITEM) :] for line in lines if line.startswith(_ITEM)]
-    if not listed:
-        return lines[0] if lines else ""
-    found = re.search(r"\((\d+) problems?\)", lines[0])
-    more = (int(found.group(1)) if found else len(listed)) - 1
-    return f"{listed[0]} (+{more} more problem{'s' if more != 1 else ''})" if more > 0 else listed[0]
-
-
-def merge_errors(errors: Iterable[SalesFileError]) -> SalesFileError:
-    """Combine the errors of several files into one (each file's problems stay in order)."""
-    errors = list(errors)
-    problems = [p for err in errors for p in err.problems]
-    return SalesFileError(problems, total=sum(err.total for err in errors))
-
-
-class ProblemCollector:
-    """Accumulates problems from vectorised checks, keeping at most ``limit`` and counting the rest."""
-
-    def __init__(self, file: str, limit: int = MAX_LISTED) -> None:
-        self.file = file
-        self.limit = limit
-        self.problems: list[Problem] = []
-        self.total = 0
-
-    def add(self, reason: str, *, row: int | None = None, column: str | None = None) -> None:
-        """Record one problem (file-level when ``row`` is None)."""
-        self.total += 1
-        if len(self.problems) < self.limit:
-            self.problems.append(Problem(self.file, row, column, reason))
-
-    def add_rows(self, rows: pd.Series, reasons: pd.Series | str, column: str) -> None:
-        """Record one problem per entry of ``rows`` (line numbers), building objects only for listed ones."""
-        count = len(rows)
-        if not count:
-            return
-        self.total += count
-        room = self.limit - len(self.problems)
-        if room <= 0:
-            return
-        head_rows = rows.iloc[:room].tolist()
-        if isinstance(reasons, str):
-            head_reasons = [reasons] * len(head_rows)
-        else:
-            head_reasons = reasons.iloc[:room].tolist()
-        self.problems.extend(
-            Problem(self.file, int(r), column, str(m)) for r, m in zip(head_rows, head_reasons, strict=True)
-        )
-
-    def raise_if_any(self) -> None:
-        """Raise ``SalesFileError`` when anything was recorded; problems are sorted by row."""
-        if self.total:
-            ordered = sorted(self.problems, key=lambda p: p.row or 0)
-            raise SalesFileError(ordered, total=self.total)
-
-
 def normalise_header(name: object) -> str:
     """Header as compared with aliases: accents removed, lower case, spaces/underscores trimmed."""
     text = unicodedata.normalize("NFKD", str(name))
@@ -172,18 +73,27 @@ def map_columns(header: Sequence[object], out: ProblemCollector) -> dict[str, in
         field = _ALIAS_TO_FIELD.get(normalise_header(name))
         if field:
             found.setdefault(field, []).append(pos)
-    shown = ", ".join(repr(str(h)) for h in header) or "(none)"
+    shown = ", ".join(repr(str(h)) for h in header) or message(N_("(none)"))
     for field, positions in found.items():
         if len(positions) > 1:
-            names = " and ".join(repr(str(header[p])) for p in positions)
-            out.add(f"ambiguous columns: {names} both mean {field!r}; keep only one", row=1)
+            names = Joined(tuple(repr(str(header[p])) for p in positions), N_(" and "))
+            out.add(
+                message(N_("ambiguous columns: %(names)s both mean %(field)s; keep only one"), names=names,
+                        field=repr(field)),
+                row=1,
+            )  # fmt: skip
     for field in REQUIRED:
         if field not in found:
-            accepted = ", ".join(ALIASES[field])
             out.add(
-                f"missing required column {field!r} (accepted names: {accepted}); columns found: {shown}",
+                message(
+                    N_(
+                        "missing required column %(field)s (accepted names: %(accepted)s); "
+                        "columns found: %(found)s"
+                    ),
+                    field=repr(field), accepted=", ".join(ALIASES[field]), found=shown,
+                ),
                 row=1,
-            )
+            )  # fmt: skip
     return {field: positions[0] for field, positions in found.items()}
 
 
@@ -198,6 +108,26 @@ def blank(values: pd.Series) -> pd.Series:
     return _strip(values).eq("")
 
 
+_MISSING = {
+    "date": N_("missing date"),
+    "store": N_("missing store"),
+    "category": N_("missing category"),
+    "product": N_("missing product"),
+    "revenue": N_("missing revenue"),
+    "units": N_("missing units"),
+}
+_TOO_LONG = {
+    "store": N_("store name of %(length)s characters is longer than %(max)s: '%(start)s...'"),
+    "category": N_("category name of %(length)s characters is longer than %(max)s: '%(start)s...'"),
+    "product": N_("product name of %(length)s characters is longer than %(max)s: '%(start)s...'"),
+}
+_CONTROL_IN = {
+    "store": N_("control character %(code)s in the store name"),
+    "category": N_("control character %(code)s in the category name"),
+    "product": N_("control character %(code)s in the product name"),
+}
+
+
 def check_identifiers(raw: pd.DataFrame, columns: dict[str, str], out: ProblemCollector) -> None:
     """Store, category and product must be non-empty text of at most ``MAX_NAME_LENGTH`` characters
     without control characters (they are stored in columns of that size and shown in the dashboard);
@@ -206,20 +136,19 @@ def check_identifiers(raw: pd.DataFrame, columns: dict[str, str], out: ProblemCo
         values = _strip(raw[field])
         raw[field] = values
         empty = values.eq("")
-        out.add_rows(raw.loc[empty, "_row"], f"missing {field}", columns[field])
+        out.add_rows(raw.loc[empty, "_row"], _MISSING[field], columns[field])
         long = values.str.len().gt(MAX_NAME_LENGTH)
         if long.any():
-            reasons = (
-                f"{field} name of " + values[long].str.len().astype(str).astype(object)
-                + f" characters is longer than {MAX_NAME_LENGTH}: '" + values[long].str.slice(0, 40) + "...'"
+            out.add_rows(
+                raw.loc[long, "_row"], _TOO_LONG[field], columns[field],
+                length=values[long].str.len().astype(int), max=MAX_NAME_LENGTH,
+                start=values[long].str.slice(0, 40),
             )  # fmt: skip
-            out.add_rows(raw.loc[long, "_row"], reasons, columns[field])
         control = values.str.contains(_CONTROL, regex=True)
         if control.any():
             found = values[control].str.extract(f"({_CONTROL})", expand=False)
             codes = found.map(lambda c: f"U+{ord(c):04X}").astype(object)
-            reasons = "control character " + codes + f" in the {field} name"
-            out.add_rows(raw.loc[control, "_row"], reasons, columns[field])
+            out.add_rows(raw.loc[control, "_row"], _CONTROL_IN[field], columns[field], code=codes)
 
 
 def parse_dates(
@@ -230,7 +159,7 @@ def parse_dates(
     if pd.api.types.is_datetime64_any_dtype(raw["date"]):
         parsed = raw["date"].dt.tz_localize(None) if raw["date"].dt.tz is not None else raw["date"]
         parsed = parsed.dt.normalize().astype("datetime64[s]")
-        out.add_rows(raw.loc[parsed.isna(), "_row"], "missing date", column)
+        out.add_rows(raw.loc[parsed.isna(), "_row"], _MISSING["date"], column)
         return parsed
     text = _strip(raw["date"])
     iso = text.str.match(_ISO_DATE)
@@ -247,29 +176,30 @@ def parse_dates(
     bad = parsed.isna()
     if bad.any():
         shown = text[bad]
-        reasons = np.where(
-            shown.eq(""),
-            "missing date",
-            "unparsable date " + ("'" + shown + "'").astype(object) + " (expected YYYY-MM-DD or DD/MM/YYYY)",
+        # object Series, not np.where: that would copy each msgid into a fixed-width unicode array
+        msgids = pd.Series(_UNPARSABLE_DATE, index=shown.index, dtype=object).where(
+            ~shown.eq(""), _MISSING["date"]
         )
-        reasons = _explain_far_dates(
-            day[bad], iso[bad], pd.Series(reasons, index=shown.index), limits or SalesLimits()
-        )
-        out.add_rows(raw.loc[bad, "_row"], reasons, column)
+        msgids = msgids.where(~_far_dates(day[bad], iso[bad]), _OUTSIDE_WINDOW)
+        out.add_rows(
+            raw.loc[bad, "_row"], msgids, column,
+            value="'" + shown + "'", date=day[bad], window=(limits or SalesLimits()).window_message(),
+        )  # fmt: skip
     return parsed
 
 
-def _explain_far_dates(day: pd.Series, iso: pd.Series, reasons: pd.Series, limits: SalesLimits) -> pd.Series:
+_UNPARSABLE_DATE = N_("unparsable date %(value)s (expected YYYY-MM-DD or DD/MM/YYYY)")
+_OUTSIDE_WINDOW = N_("date %(date)s is outside the allowed window %(window)s")
+
+
+def _far_dates(day: pd.Series, iso: pd.Series) -> pd.Series:
     """Well-formed dates pandas cannot hold (years before 1678 or after 2261, e.g. 0001-01-01 or
-    9999-12-31) are outside any allowed window: say so instead of "unparsable"."""
+    9999-12-31) are outside any allowed window: they are reported so instead of "unparsable"."""
     year = day.str.extract(r"^(\d{4})-\d{2}-\d{2}$")[0].where(
         iso, day.str.extract(r"^\d{2}/\d{2}/(\d{4})$")[0]
     )
     far = pd.to_numeric(year, errors="coerce")
-    far = far.lt(pd.Timestamp.min.year + 1) | far.gt(pd.Timestamp.max.year - 1)
-    return reasons.where(
-        ~far, "date " + day.astype(object) + " is outside the allowed window " + limits.window()
-    )
+    return far.lt(pd.Timestamp.min.year + 1) | far.gt(pd.Timestamp.max.year - 1)
 
 
 def check_date_window(
@@ -278,9 +208,10 @@ def check_date_window(
     """Report rows dated outside ``limits``' window (before the minimum date or too far in the future)."""
     outside = dates.lt(pd.Timestamp(limits.min_date)) | dates.gt(pd.Timestamp(limits.max_date))
     if outside.any():
-        shown = dates[outside].astype(str).str.slice(0, 10).astype(object)
-        reasons = "date " + shown + " is outside the allowed window " + limits.window()
-        out.add_rows(raw.loc[outside, "_row"], reasons, column)
+        days = dates[outside].dt.date
+        out.add_rows(
+            raw.loc[outside, "_row"], _OUTSIDE_WINDOW, column, date=days, window=limits.window_message()
+        )
 
 
 @dataclass(frozen=True)
@@ -293,13 +224,23 @@ class DecimalMark:
     column: str | None = None
     hint_from: str | None = None
 
-    def __str__(self) -> str:
-        """E.g. ``',' (as in '1.234,56' on row 2, column 'valor')``; shown in previews and problems."""
+    def text(self, language: str) -> str:
+        """E.g. ``',' (as in '1.234,56' on row 2, column 'valor')`` in ``language``."""
         if self.example is not None:
-            return f"{self.mark!r} (as in {self.example!r} on row {self.row}, column {self.column!r})"
+            return translate(
+                language, N_("%(mark)s (as in %(example)s on row %(row)s, column %(column)s)"),
+                mark=repr(self.mark), example=repr(self.example), row=str(self.row), column=repr(self.column),
+            )  # fmt: skip
         if self.hint_from is not None:
-            return f"{self.mark!r} (no value shows it; assumed from the {self.hint_from!r} field separator)"
-        return f"{self.mark!r} (no value shows it; the default)"
+            return translate(
+                language, N_("%(mark)s (no value shows it; assumed from the %(sep)s field separator)"),
+                mark=repr(self.mark), sep=repr(self.hint_from),
+            )  # fmt: skip
+        return translate(language, N_("%(mark)s (no value shows it; the default)"), mark=repr(self.mark))
+
+    def __str__(self) -> str:
+        """The English form (shown in previews and problems)."""
+        return self.text("en")
 
 
 def _number_text(values: pd.Series) -> tuple[pd.Series, pd.Series]:
@@ -408,36 +349,48 @@ def parse_amounts(
             text = text.where(~typed, values.astype(str))
         empty = text.eq("")
     if required:
-        out.add_rows(raw.loc[empty, "_row"], f"missing {field}", column)
+        out.add_rows(raw.loc[empty, "_row"], _MISSING[field], column)
     bad = numbers.isna() & ~empty
     if bad.any():
         shown = ("'" + text[bad] + "'").astype(object)
         other = _OTHER_MARK[decimal.mark]
         compact = text[bad].str.replace(_SPACES, "", regex=True)
         other_mark = compact.str.match(_NUMBER[other]) & compact.str.contains(r"\d")
-        reasons = pd.Series(
-            np.where(
-                other_mark,
-                shown + f" only reads as a number with {other!r} as decimal mark, but this file uses "
-                f"{decimal}; use one decimal mark in the whole file",
-                "not a number: " + shown,
-            ),
-            index=shown.index,
+        msgids = pd.Series(_NOT_A_NUMBER, index=shown.index, dtype=object).where(
+            ~other_mark, _OTHER_MARK_ONLY
         )
-        reasons = _explain_not_numbers(compact, shown, reasons)
-        out.add_rows(raw.loc[bad, "_row"], reasons, column)
+        msgids = _explain_not_numbers(compact, msgids)
+        out.add_rows(raw.loc[bad, "_row"], msgids, column, value=shown, other=repr(other), mark=decimal)
     too_big = numbers.abs().gt(max_value)
     if too_big.any():
-        reasons = (
-            f"{field} " + text[too_big].astype(object) + " is above the maximum of "
-            f"{format_count(max_value)} per row (setting TRENDSALES_MAX_SALES_VALUE)"
+        out.add_rows(
+            raw.loc[too_big, "_row"], _ABOVE_MAXIMUM[field], column, value=text[too_big], max=Count(max_value)
         )
-        out.add_rows(raw.loc[too_big, "_row"], reasons, column)
     negative = numbers.lt(0)
     if required and negative.any():
-        reasons = "negative " + field + " (" + text[negative].astype(object) + "); must be 0 or more"
-        out.add_rows(raw.loc[negative, "_row"], reasons, column)
+        out.add_rows(raw.loc[negative, "_row"], _NEGATIVE[field], column, value=text[negative])
     return numbers
+
+
+_OTHER_MARK_ONLY = N_(
+    "%(value)s only reads as a number with %(other)s as decimal mark, but this file uses %(mark)s; "
+    "use one decimal mark in the whole file"
+)
+_NOT_A_NUMBER = N_("not a number: %(value)s")
+_NOT_FINITE = N_("not a finite number: %(value)s (infinite or NaN values cannot be summed or stored)")
+_SPREADSHEET_ERROR = N_("spreadsheet error %(value)s (a formula that failed in the workbook)")
+_ABOVE_MAXIMUM = {
+    "revenue": N_(
+        "revenue %(value)s is above the maximum of %(max)s per row (setting TRENDSALES_MAX_SALES_VALUE)"
+    ),
+    "units": N_(
+        "units %(value)s is above the maximum of %(max)s per row (setting TRENDSALES_MAX_SALES_VALUE)"
+    ),
+}
+_NEGATIVE = {
+    "revenue": N_("negative revenue (%(value)s); must be 0 or more"),
+    "units": N_("negative units (%(value)s); must be 0 or more"),
+}
 
 
 def _float_or_nan(text: str) -> float:
@@ -447,16 +400,14 @@ def _float_or_nan(text: str) -> float:
         return float("nan")
 
 
-def _explain_not_numbers(compact: pd.Series, shown: pd.Series, reasons: pd.Series) -> pd.Series:
+def _explain_not_numbers(compact: pd.Series, msgids: pd.Series) -> pd.Series:
     """Sharper reasons for values that are numbers of a kind we refuse: infinite/NaN, spreadsheet errors."""
     lowered = compact.str.lower()
     special = pd.to_numeric(compact.map(_float_or_nan), errors="coerce")  # '1e309' → inf on any pandas
     infinite = (special.notna() & ~np.isfinite(special)) | lowered.str.fullmatch(r"[+-]?(nan|inf|infinity)")
-    reasons = reasons.where(
-        ~infinite, "not a finite number: " + shown + " (infinite or NaN values cannot be summed or stored)"
-    )
+    msgids = msgids.where(~infinite, _NOT_FINITE)
     failed = compact.str.upper().isin(_SPREADSHEET_ERRORS)
-    return reasons.where(~failed, "spreadsheet error " + shown + " (a formula that failed in the workbook)")
+    return msgids.where(~failed, _SPREADSHEET_ERROR)
 
 
 def check_totals(
@@ -490,15 +441,38 @@ def check_totals(
         for (date, store, product, total), row in zip(
             keys.itertuples(index=False), first_rows.head(out.limit), strict=False
         ):
-            what = "overflows to a non-finite number" if not np.isfinite(total) else f"is {total:g}"
+            msgid = _SUM_OVERFLOWS[field] if not np.isfinite(total) else _SUM_ABOVE[field]
             out.add(
-                f"the sum of {field} for date {pd.Timestamp(date):%Y-%m-%d}, store {store!r}, product "
-                f"{product!r} {what}, above the maximum of {format_count(limits.max_value)} "
-                "(setting TRENDSALES_MAX_SALES_VALUE)",
+                message(
+                    msgid, date=pd.Timestamp(date).date(), store=repr(store), product=repr(product),
+                    total=Count(float(total)), max=Count(limits.max_value),
+                ),
                 row=None if pd.isna(row) else int(row),
                 column=columns.get(field, field),
-            )
+            )  # fmt: skip
         out.total += max(0, len(keys) - out.limit)
+
+
+_SUM_OVERFLOWS = {
+    "revenue": N_(
+        "the sum of revenue for date %(date)s, store %(store)s, product %(product)s overflows to a "
+        "non-finite number, above the maximum of %(max)s (setting TRENDSALES_MAX_SALES_VALUE)"
+    ),
+    "units": N_(
+        "the sum of units for date %(date)s, store %(store)s, product %(product)s overflows to a "
+        "non-finite number, above the maximum of %(max)s (setting TRENDSALES_MAX_SALES_VALUE)"
+    ),
+}
+_SUM_ABOVE = {
+    "revenue": N_(
+        "the sum of revenue for date %(date)s, store %(store)s, product %(product)s is %(total)s, above the "
+        "maximum of %(max)s (setting TRENDSALES_MAX_SALES_VALUE)"
+    ),
+    "units": N_(
+        "the sum of units for date %(date)s, store %(store)s, product %(product)s is %(total)s, above the "
+        "maximum of %(max)s (setting TRENDSALES_MAX_SALES_VALUE)"
+    ),
+}
 
 
 def check_product_categories(frame: pd.DataFrame, column: str, out: ProblemCollector) -> None:
@@ -509,11 +483,18 @@ def check_product_categories(frame: pd.DataFrame, column: str, out: ProblemColle
     if clash.empty:
         return
     for product, group in clash.groupby("product", sort=True):
-        listing = "; ".join(
-            f"{c!r} (e.g. row {r})" for c, r in zip(group["category"], group["_row"], strict=True)
+        listing = Joined(
+            tuple(
+                message(N_("%(category)s (e.g. row %(row)s)"), category=repr(c), row=str(r))
+                for c, r in zip(group["category"], group["_row"], strict=True)
+            )
         )
         out.add(
-            f"product {product!r} appears in several categories: {listing}",
+            message(
+                N_("product %(product)s appears in several categories: %(listing)s"),
+                product=repr(product),
+                listing=listing,
+            ),
             row=int(group["_row"].iloc[1]),
             column=column,
         )

@@ -19,8 +19,9 @@ from collections.abc import Iterator
 
 import pandas as pd
 
-from data.limits import SalesLimits, format_count, format_size
-from data.validation import ProblemCollector, SalesFileError
+from data.i18n import N_, Count, Message, Size, message
+from data.limits import SalesLimits
+from data.problems import ProblemCollector, SalesFileError
 
 ZIP_MAGIC = b"PK\x03\x04"
 # The most rows one Excel or LibreOffice sheet holds: a workbook with more was not made by either.
@@ -35,8 +36,10 @@ _ROW_NUMBER = re.compile(rb'\sr="(\d+)"')
 _ROW_TAG_MAX = 24  # longest text _ROW_TAG matches: a tag cut by a block boundary is carried over whole
 
 
-def fail(name: str, reason: str, row: int | None = None, column: str | None = None) -> SalesFileError:
-    """A ``SalesFileError`` with one problem."""
+def fail(
+    name: str, reason: str | Message, row: int | None = None, column: str | None = None
+) -> SalesFileError:
+    """A ``SalesFileError`` with one problem (``reason`` a translatable ``Message``, or plain text)."""
     out = ProblemCollector(name)
     out.add(reason, row=row, column=column)
     return SalesFileError(out.problems, total=out.total)
@@ -53,20 +56,27 @@ def cell_text(value: object) -> str:
     return str(value)
 
 
-def describe_xlsx_error(exc: Exception) -> str:
+def describe_xlsx_error(exc: Exception) -> Message:
     """What went wrong inside a workbook, in words, with the library's own message."""
     kind = "zlib.error" if isinstance(exc, zlib.error) else type(exc).__name__
     if isinstance(exc, zlib.error | EOFError) or (isinstance(exc, zipfile.BadZipFile) and "CRC" in str(exc)):
-        what = "the compressed data is damaged"
+        what = N_("the compressed data is damaged")
     elif isinstance(exc, zipfile.BadZipFile):
-        what = "the ZIP archive is damaged"
+        what = N_("the ZIP archive is damaged")
     elif kind == "ParseError" or kind.endswith("SyntaxError"):  # xml.etree or lxml
-        what = "the XML inside the workbook is damaged"
+        what = N_("the XML inside the workbook is damaged")
     elif isinstance(exc, KeyError):
-        what = "a part of the workbook is missing"
+        what = N_("a part of the workbook is missing")
     else:
-        what = "unexpected content"
-    return f"{what} ({kind}: {exc}); open it in Excel or LibreOffice and save it again, or export CSV"
+        what = N_("unexpected content")
+    return message(
+        N_(
+            "%(what)s (%(kind)s: %(error)s); open it in Excel or LibreOffice and save it again, or export CSV"
+        ),
+        what=message(what),
+        kind=kind,
+        error=str(exc),
+    )
 
 
 def check_archive(content: bytes, name: str, limits: SalesLimits) -> None:
@@ -76,12 +86,12 @@ def check_archive(content: bytes, name: str, limits: SalesLimits) -> None:
     total = sum(p.file_size for p in parts)
     if total > limits.max_xlsx_bytes:
         largest = max(parts, key=lambda p: p.file_size)
-        raise fail(
-            name,
-            f"the workbook expands to {format_size(total)} when decompressed (part {largest.filename!r}: "
-            f"{format_size(largest.file_size)}), over the limit of {format_size(limits.max_xlsx_bytes)} "
-            "(setting TRENDSALES_MAX_XLSX_UNCOMPRESSED_MB); split it or export CSV",
+        why = N_(
+            "the workbook expands to %(total)s when decompressed (part %(part)s: %(size)s), "
+            "over the limit of %(max)s (setting TRENDSALES_MAX_XLSX_UNCOMPRESSED_MB); split it or export CSV"
         )
+        sizes = {"total": Size(total), "size": Size(largest.file_size), "max": Size(limits.max_xlsx_bytes)}
+        raise fail(name, message(why, part=repr(largest.filename), **sizes))
 
 
 def first_sheet_part(archive: zipfile.ZipFile) -> str | None:
@@ -146,11 +156,13 @@ def check_row_count(content: bytes, name: str, limits: SalesLimits) -> None:
         raise fail(name, _too_many_rows(limit), row=row)
 
 
-def _too_many_rows(limit: int) -> str:
-    return (
-        f"more than {format_count(limit)} data rows in an XLSX file (limits: settings "
-        "TRENDSALES_MAX_XLSX_ROWS and TRENDSALES_MAX_ROWS_PER_FILE); save it as CSV, which "
-        "reads much faster, or split it"
+def _too_many_rows(limit: int) -> Message:
+    return message(
+        N_(
+            "more than %(max)s data rows in an XLSX file (limits: settings TRENDSALES_MAX_XLSX_ROWS and "
+            "TRENDSALES_MAX_ROWS_PER_FILE); save it as CSV, which reads much faster, or split it"
+        ),
+        max=Count(limit),
     )
 
 
@@ -244,7 +256,7 @@ def read_first_sheet(
     book = load_workbook(io.BytesIO(content), read_only=True, data_only=True)
     try:
         if not book.worksheets:
-            raise fail(name, "the workbook has no sheets")
+            raise fail(name, message(N_("the workbook has no sheets")))
         sheet = book.worksheets[0]
         sheet.reset_dimensions()  # the stored <dimension> may be wrong; rows come as long as their last cell
         rows = sheet.iter_rows(values_only=True)
@@ -268,12 +280,20 @@ def read_first_sheet(
     return header, {p: data[p] for p in range(width)}, header_line
 
 
-def _empty_sheet_reason(book) -> str:
+def _empty_sheet_reason(book) -> Message:
     """Why the first sheet gave no header, naming another sheet that has data."""
     sheet = book.worksheets[0]
-    reason = f"the first sheet {sheet.title!r} is empty (only the first sheet is read)"
     for other in book.worksheets[1:]:
         other.reset_dimensions()
         if any(_has_values(r) for r in other.iter_rows(values_only=True, max_row=1000)):
-            return reason + f"; the data seems to be on sheet {other.title!r}: move it to the first sheet"
-    return reason
+            return message(
+                N_(
+                    "the first sheet %(sheet)s is empty (only the first sheet is read); the data seems to be "
+                    "on sheet %(other)s: move it to the first sheet"
+                ),
+                sheet=repr(sheet.title),
+                other=repr(other.title),
+            )
+    return message(
+        N_("the first sheet %(sheet)s is empty (only the first sheet is read)"), sheet=repr(sheet.title)
+    )

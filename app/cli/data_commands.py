@@ -44,7 +44,7 @@ def _echo_result(result: ImportResult) -> None:
             if result.date_min
             else ""
         )
-        + (f" ({result.note})" if result.note else "")
+        + (f" ({note})" if (note := result.note_text(language)) else "")
     )
 
 
@@ -65,16 +65,15 @@ def import_cmd(paths: tuple[Path, ...], uploaded_by: str, quiet: bool) -> None:
         get_services(), paths, actor=uploaded_by, progress=None if quiet else _progress
     )
     if outcome.rejection is not None:
-        for problem in outcome.rejection.problems:
-            click.echo(str(problem), err=True)
-        if outcome.rejection.omitted:
-            click.echo(
-                _("... and %(count)s more problems not listed", count=outcome.rejection.omitted), err=True
-            )
-        click.echo(
-            _("Rejected: %(count)s problem(s); no sales data was changed.", count=outcome.rejection.total),
-            err=True,
-        )
+        language = get_services().config.language
+        rejection = outcome.rejection
+        for problem in rejection.problems:
+            click.echo(problem.text(language), err=True)
+        if rejection.omitted:
+            more = format_number(rejection.omitted, 0, language)
+            click.echo(_("... and %(count)s more problems not listed", count=more), err=True)
+        total = format_number(rejection.total, 0, language)
+        click.echo(_("Rejected: %(count)s problem(s); no sales data was changed.", count=total), err=True)
         sys.exit(1)
     for result in outcome.results:
         _echo_result(result)
@@ -82,9 +81,17 @@ def import_cmd(paths: tuple[Path, ...], uploaded_by: str, quiet: bool) -> None:
 
 
 def _echo_published(published: tuple) -> None:
-    """One line per level whose forecasts were re-published on the changed data (origin moved)."""
+    """One line per level whose forecasts were re-published on the changed data (origin moved), in the
+    configured language (the date ISO, as in the import line above it)."""
     for p in published:
-        click.echo(f"Forecasts of level {p.level} ({p.version}) now start after {p.origin} (no retraining).")
+        click.echo(
+            _(
+                "Forecasts of level %(level)s (%(version)s) now start after %(origin)s (no retraining).",
+                level=p.level,
+                version=p.version,
+                origin=p.origin,
+            )
+        )
 
 
 @data_cli.command("sample")

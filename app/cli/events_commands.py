@@ -24,7 +24,7 @@ def import_cmd(path: Path, actor: str) -> None:
     try:
         result = import_events(get_services(), path.read_bytes(), path.name, actor=actor)
     except EventsFileError as exc:
-        click.echo(str(exc), err=True)
+        click.echo(exc.text(get_services().config.language), err=True)
         sys.exit(1)
     click.echo(
         f"{result.file}: {result.rows} rows read, {result.events} events stored "

@@ -13,7 +13,7 @@ from callbacks.guards import admin_only
 from callbacks.inputs import text
 from components import ids
 from components.admin.events import events_result, events_table
-from components.i18n import _
+from components.i18n import _, text_language
 from services.events import EventsFileError, import_events, list_events
 
 
@@ -28,7 +28,7 @@ def import_upload(services: Any, contents: str, filename: str, *, actor: str) ->
     try:
         result = import_events(services, payload, filename, actor=actor)
     except EventsFileError as exc:
-        return str(exc), False
+        return exc.text(text_language()), False
     return (
         _(
             "%(file)s: %(events)s events stored (%(replaced)s previous events replaced). "

@@ -15,9 +15,10 @@ import shutil
 import time
 from collections.abc import Sequence
 from pathlib import Path
+from typing import Protocol
 
+from data.i18n import N_, Message, Size, message
 from data.ingest import check_file_name
-from data.limits import format_size
 from data.validation import SalesFileError
 
 STAGING_DIRNAME = "upload-staging"
@@ -26,8 +27,28 @@ _TOKEN = re.compile(r"^[A-Za-z0-9_-]{16,64}$")
 _UNSAFE = re.compile(r"[^\w\-. ()]+")
 
 
+class _Readable(Protocol):
+    def text(self, language: str) -> str: ...
+
+
 class UploadError(ValueError):
-    """An uploaded file cannot be staged (too large, not base64, bad name); the message says which."""
+    """An uploaded file cannot be staged (too large, not base64, bad name); the message says which.
+
+    ``str()`` is English; ``text(language)`` the same in the reader's language (the upload panel).
+    """
+
+    def __init__(self, why: _Readable) -> None:
+        self.why = why
+        super().__init__(str(why))
+
+    def text(self, language: str) -> str:
+        """Why, in ``language``."""
+        return self.why.text(language)
+
+
+def _about(filename: str, why: Message) -> Message:
+    """``file: why`` (the importer's way of naming the file a refusal is about)."""
+    return message(N_("%(file)s: %(reason)s"), file=filename, reason=why)
 
 
 def staging_root(instance_dir: str | Path) -> Path:
@@ -56,33 +77,37 @@ def check_upload_name(filename: str) -> None:
     try:
         check_file_name(base_name(filename))
     except SalesFileError as err:
-        raise UploadError(str(err.problems[0])) from None
+        raise UploadError(err.problems[0]) from None
 
 
 def decode_upload(contents: str, filename: str, *, max_bytes: int | None) -> bytes:
     """Bytes of one ``dcc.Upload`` data URL; refuses files above ``max_bytes`` before decoding them."""
     if not isinstance(contents, str) or "," not in contents:
-        raise UploadError(f"{filename}: the browser sent no file content")
+        raise UploadError(_about(filename, message(N_("the browser sent no file content"))))
     header, payload = contents.split(",", 1)
     if ";base64" not in header:
-        raise UploadError(f"{filename}: the file content is not base64-encoded")
+        raise UploadError(_about(filename, message(N_("the file content is not base64-encoded"))))
     estimated = len(payload) * 3 // 4
     if max_bytes is not None and estimated > max_bytes + 3:
         raise UploadError(_too_large(filename, estimated, max_bytes))
     try:
         data = base64.b64decode(payload, validate=True)
     except (binascii.Error, ValueError) as exc:
-        raise UploadError(f"{filename}: the file content is not valid base64 ({exc})") from None
+        why = message(N_("the file content is not valid base64 (%(error)s)"), error=str(exc))
+        raise UploadError(_about(filename, why)) from None
     if not data:
-        raise UploadError(f"{filename}: the file is empty")
+        raise UploadError(_about(filename, message(N_("the file is empty"))))
     if max_bytes is not None and len(data) > max_bytes:
         raise UploadError(_too_large(filename, len(data), max_bytes))
     return data
 
 
-def _too_large(filename: str, size: int, max_bytes: int) -> str:
-    """The size refusal in the CLI importer's words (``data.limits.format_size``: MB = 1024² bytes)."""
-    return f"{filename}: file is {format_size(size)}, over the upload limit of {format_size(max_bytes)}"
+def _too_large(filename: str, size: int, max_bytes: int) -> Message:
+    """The size refusal in the CLI importer's words (``data.i18n.Size``: MB = 1024² bytes)."""
+    why = message(
+        N_("file is %(size)s, over the upload limit of %(max)s"), size=Size(size), max=Size(max_bytes)
+    )
+    return _about(filename, why)
 
 
 def stage_files(
@@ -94,9 +119,9 @@ def stage_files(
     and ``UploadError`` raised.
     """
     if not contents:
-        raise UploadError("no file was uploaded")
+        raise UploadError(message(N_("no file was uploaded")))
     if len(contents) != len(filenames):
-        raise UploadError("the browser sent file contents and names that do not match")
+        raise UploadError(message(N_("the browser sent file contents and names that do not match")))
     for filename in filenames:
         check_upload_name(filename)
     purge_old(root)
@@ -120,10 +145,10 @@ def stage_files(
 def staged_paths(root: Path, token: str | None) -> list[Path]:
     """The staged files of ``token`` (in upload order); ``UploadError`` for an unknown or expired token."""
     if not token or not _TOKEN.match(str(token)):
-        raise UploadError("no upload is waiting for confirmation; upload the files again")
+        raise UploadError(message(N_("no upload is waiting for confirmation; upload the files again")))
     folder = root / token
     if not folder.is_dir():
-        raise UploadError("this upload expired or was already imported; upload the files again")
+        raise UploadError(message(N_("this upload expired or was already imported; upload the files again")))
     return [
         f for sub in sorted(folder.iterdir()) if sub.is_dir() for f in sorted(sub.iterdir()) if f.is_file()
     ]

@@ -129,7 +129,7 @@ def stage_and_preview(
     try:
         token, paths = stage_files(root, contents, filenames, max_bytes=services.config.max_upload_bytes)
     except UploadError as err:
-        return message(str(err), "danger"), None, False
+        return message(err.text(text_language()), "danger"), None, False
     outcome = imports.preview_import(services, paths, actor=actor)
     cards: list[Any] = [preview_card(p) for p in outcome.previews]
     if outcome.rejection is not None:
@@ -162,7 +162,7 @@ def confirm_import(services: Any, token: str | None, actor: str) -> Any:
     try:
         outcome = imports.import_sales(services, staged_paths(root, token), actor=actor)
     except UploadError as err:
-        return message(str(err), "warning")
+        return message(err.text(text_language()), "warning")
     finally:
         discard(root, token)
     if outcome.rejection is not None:

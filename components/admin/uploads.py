@@ -12,7 +12,7 @@ from dash import dcc, html
 from components import ids
 from components.admin.common import section
 from components.formatting import format_number, freq_text
-from components.i18n import N_, _
+from components.i18n import N_, _, text_language
 from data.coverage import Coverage
 from data.frequency import FREQUENCIES
 from data.storage import ImportPreview, ImportResult
@@ -257,7 +257,7 @@ def preview_card(preview: ImportPreview) -> dbc.Card:
             *scope,
             dbc.Col(_fact(_("Categories:"), ", ".join(preview.categories)), md=12),
             dbc.Col(_fact(_("Columns:"), mapping), md=12),
-            dbc.Col(_fact(_("Decimal mark:"), preview.decimal_mark), md=12),
+            dbc.Col(_fact(_("Decimal mark:"), _decimal_text(preview)), md=12),
         ],
         className="small g-1 mb-2",
     )
@@ -281,8 +281,15 @@ def preview_card(preview: ImportPreview) -> dbc.Card:
     )
 
 
+def _decimal_text(preview: ImportPreview) -> str:
+    """The file's decimal mark and why, in the reader's language."""
+    return preview.decimal.text(text_language()) if preview.decimal else preview.decimal_mark
+
+
 def problems_table(problems: Sequence[Problem], omitted: int = 0, *, title: str = "") -> html.Div:
-    """Every problem of a rejected file as a readable table (file, row, column, reason)."""
+    """Every problem of a rejected file as a readable table (file, row, column, reason), the reasons
+    in the reader's language with its number and date formats."""
+    language = text_language()
     header = html.Thead(
         html.Tr([html.Th(_("File")), html.Th(_("Row")), html.Th(_("Column")), html.Th(_("Reason"))])
     )
@@ -293,7 +300,7 @@ def problems_table(problems: Sequence[Problem], omitted: int = 0, *, title: str 
                     html.Td(p.file),
                     html.Td("" if p.row is None else p.row),
                     html.Td(p.column or ""),
-                    html.Td(p.reason),
+                    html.Td(p.reason_text(language)),
                 ]
             )
             for p in problems
@@ -347,7 +354,8 @@ def import_line(result: ImportResult) -> str:
         if result.frequency in FREQUENCIES
         else (result.frequency or "-"),
     )
-    return f"{text} ({result.note})" if result.note else text
+    note = result.note_text(text_language())
+    return f"{text} ({note})" if note else text
 
 
 def import_results(results: Sequence[ImportResult]) -> dbc.Alert:

@@ -21,6 +21,7 @@ from tests.support.live_server import LiveServer, app_environment, start_server
 
 pytestmark = pytest.mark.browser
 ADMIN = ("ana", "ana-admin-pass-123")
+UPLOADER = ("bia", "bia-admin-pass-123")  # stays in pt_BR (the first test turns ana to English)
 PT_MONEY = re.compile(r"R\$ [1-9]\d{0,2}(?:\.\d{3})+\b")  # R$ 12.345 (thousands with dots)
 EN_MONEY = re.compile(r"R\$ [1-9]\d{0,2}(?:,\d{3})+\b")  # R$ 12,345
 PT_PERCENT = re.compile(r"\d+,\d%")
@@ -35,6 +36,7 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
     engine = make_engine(f"sqlite:///{instance / 'trendsales.db'}")
     with session_scope(make_session_factory(engine)) as session:
         create_user(session, *ADMIN, role="admin")
+        create_user(session, *UPLOADER, role="admin")
     engine.dispose()
     live = start_server(app_environment(instance, TRENDSALES_LANGUAGE="pt_BR"), workers=1)
     yield live
@@ -122,3 +124,26 @@ def test_portuguese_by_default_then_english_for_that_user(browser, server):
     login_in_browser(again, server.url, *ADMIN)
     assert _lang(again) == "en" and "Store" in again.inner_text("#tab-store")
     other.close()
+
+
+def test_a_bad_upload_is_explained_in_portuguese(page, server, tmp_path):
+    """The rejection table of Admin › Dados names row, column and value in Portuguese, the limits with
+    Brazilian thousands separators; nothing can be confirmed."""
+    bad = tmp_path / "ruim.csv"
+    bad.write_text(
+        "date,store,category,product,revenue\n2025-01-06,,C1,P1,10\n2025-01-07,S1,C1,P1,abc\n"
+        "2025-01-08,S1,C1,P1,-4\n",
+        encoding="utf-8",
+    )
+    page.set_default_timeout(60_000)
+    login_in_browser(page, server.url, *UPLOADER)
+    page.click("#tab-admin")
+    page.wait_for_selector("#admin-tabs")
+    page.get_by_role("tab", name="Dados").click()
+    page.set_input_files("#admin-upload input[type=file]", str(bad))
+    problems = page.wait_for_selector(".admin-problems").inner_text()
+    assert "Linha" in problems and "Motivo" in problems
+    assert "loja ausente" in problems and "não é um número: 'abc'" in problems
+    assert "faturamento negativo (-4); deve ser 0 ou mais" in problems
+    assert "3 problema(s) em ruim.csv; nada foi gravado." in page.inner_text("#admin-upload-preview")
+    assert "missing store" not in problems and page.is_disabled("#admin-upload-confirm")
