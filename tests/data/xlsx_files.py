@@ -4,9 +4,16 @@ from __future__ import annotations
 
 import io
 import struct
+import tracemalloc
 import zipfile
+from pathlib import Path
 
 import openpyxl
+import pytest
+
+from data.ingest import read_sales_table
+from data.limits import MB, SalesLimits
+from data.validation import SalesFileError
 
 SHEET = "xl/worksheets/sheet1.xml"
 HEADER = ["date", "store", "category", "product", "revenue"]
@@ -66,3 +73,20 @@ def understate_size(content: bytes, member: str = SHEET, declared: int = 1000) -
             break
         central = data.find(b"PK\x01\x02", central + 4)
     return bytes(data)
+
+
+def refusal(path: Path, limits: SalesLimits) -> tuple[SalesFileError, float]:
+    """(the SalesFileError of reading ``path`` under ``limits``, peak traced MB while reading it).
+
+    Memory, not time, is what the tests bound: the wall time of a refusal is a benchmark's figure (a
+    loaded machine makes any time limit flaky), while a file that was parsed instead of refused early
+    leaves a peak of hundreds of MB, whatever the machine.
+    """
+    tracemalloc.start()
+    try:
+        with pytest.raises(SalesFileError) as info:
+            read_sales_table(path, limits=limits)
+        peak = tracemalloc.get_traced_memory()[1] / MB
+    finally:
+        tracemalloc.stop()
+    return info.value, peak
