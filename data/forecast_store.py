@@ -32,6 +32,7 @@ from sqlalchemy import Engine, delete, func, insert, select
 
 from data.files import write_atomic
 from data.schema import ForecastSnapshot, utc_now
+from data.series_ids import SeriesIds
 
 POINT_COLUMNS = ("series_id", "date", "forecast", "lo80", "hi80", "lo95", "hi95")
 _VALUE_COLUMNS = POINT_COLUMNS[2:]
@@ -52,6 +53,7 @@ HISTORY_KIND, SCALE_KIND, BACKTEST_KIND = (
 SERVING_FORMAT = 1  # version of the companions' layout (``meta_format`` in the meta file)
 SERIES_SUFFIX = ".series.parquet"
 META_SUFFIX = ".meta.json"
+IDS_SUFFIX = ".ids.arrow"  # the sorted series ids, memory-mapped by serving workers (data.series_ids)
 
 
 @dataclass(frozen=True)
@@ -112,14 +114,14 @@ def _series_table(rows: pd.DataFrame) -> pa.Table:
 
 
 def companion(snapshot: SnapshotInfo | str | os.PathLike[str], suffix: str) -> Path:
-    """Path of a snapshot's companion file (``SERIES_SUFFIX`` or ``META_SUFFIX``)."""
+    """Path of a snapshot's companion file (``SERIES_SUFFIX``, ``META_SUFFIX`` or ``IDS_SUFFIX``)."""
     path = Path(snapshot.path if isinstance(snapshot, SnapshotInfo) else snapshot)
     return path.with_name(path.name.removesuffix(".parquet") + suffix)
 
 
 def _files(path: Path) -> list[Path]:
     """The points file of a snapshot and its companions."""
-    return [path, companion(path, SERIES_SUFFIX), companion(path, META_SUFFIX)]
+    return [path, *(companion(path, suffix) for suffix in (SERIES_SUFFIX, META_SUFFIX, IDS_SUFFIX))]
 
 
 def write_snapshot(
@@ -200,6 +202,8 @@ def stage_snapshot(
             )
         if payload is not None:
             write_atomic(companion(path, META_SUFFIX), lambda handle: handle.write(payload))
+        if extra is not None or payload is not None:  # a serving snapshot: its ids for the workers' map
+            _write_ids(companion(path, IDS_SUFFIX), SeriesIds.from_arrow(table["series_id"]))
     except BaseException:
         for file in _files(path):
             file.unlink(missing_ok=True)
@@ -421,6 +425,27 @@ class SeriesReader:
         """The rows of ``series_id`` (in file order; empty when the series is absent)."""
         table = self.groups(series_id)
         return table.filter(pc.equal(table["series_id"], series_id))
+
+
+def _write_ids(path: Path, ids: SeriesIds) -> None:
+    """Write ``ids`` atomically (a temporary file renamed into place)."""
+    temporary = path.with_name(f".{path.name}.{uuid.uuid4().hex[:8]}.tmp")
+    try:
+        ids.write(temporary)
+        os.replace(temporary, path)
+    finally:
+        temporary.unlink(missing_ok=True)
+
+
+def open_series_ids(snapshot: SnapshotInfo, meta: Mapping | None = None) -> SeriesIds:
+    """The snapshot's sorted series ids as served: its ``IDS_SUFFIX`` file memory-mapped; for a snapshot
+    published before that file existed, the ids listed in ``meta`` or read from the points file."""
+    path = companion(snapshot, IDS_SUFFIX)
+    if path.exists():
+        return SeriesIds.open(path)
+    if meta is not None and "series_ids" in meta:
+        return SeriesIds.from_values(meta["series_ids"])
+    return SeriesIds.from_arrow(pq.read_table(snapshot.path, columns=["series_id"])["series_id"])
 
 
 def read_series_ids(snapshot: SnapshotInfo) -> tuple[str, ...]:

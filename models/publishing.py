@@ -58,7 +58,6 @@ from data.storage import load_sales
 from models.artifacts import load_artifact
 from models.forecaster import LevelForecaster
 from models.intervals import INTERVAL_LEVELS
-from models.origin import move_origin
 from models.reconciliation import Coherence, reconcile_masters
 from models.registry import get_version, master_versions
 from models.series import future_dates
@@ -182,8 +181,9 @@ def _finite(value: Any) -> Any:
 
 
 def serving_meta(model: LevelForecaster, coherence: Coherence | None = None) -> dict[str, Any]:
-    """The level's tables a ``StoredForecaster`` needs: model facts, calibration, date grids, series ids,
-    and how the published paths were made to add up across levels (``coherence``).
+    """The level's tables a ``StoredForecaster`` needs: model facts, calibration, date grids, and how the
+    published paths were made to add up across levels (``coherence``). The series ids are not listed
+    here: ``stage_snapshot`` writes them as the ids companion that workers memory-map.
 
     The per-series choice of a selection (``params["assignment"]``) stays in the artifact: it grows
     with the series and only training and ``move_origin`` read it.
@@ -213,7 +213,6 @@ def serving_meta(model: LevelForecaster, coherence: Coherence | None = None) -> 
             "history_dates": iso,
             "backtest_dates": [d.isoformat() for d in t.backtest_dates],
             "backtest_folds": [int(f) for f in t.backtest_folds],
-            "series_ids": sorted(model.series_ids),
         }
     )
 
@@ -351,6 +350,8 @@ def publish_levels(
             frame = sales.get() if moved else None
             moved = frame is not None
             if moved:
+                from models.origin import move_origin  # the training engine: only loaded to move an origin
+
                 model = move_origin(model, frame, holidays=settings.holidays, events=sales.events())
         except Exception:
             logger.error(

@@ -5,15 +5,15 @@ A ``StoredForecaster`` answers like a ``LevelForecaster`` (``forecast``, ``horiz
 so ``services.forecast_view`` and every adapter work unchanged. It keeps only the level's small
 tables (interval calibration, date grids, model facts: ``META_SUFFIX``) and the sorted series ids;
 a series' path, scale, history and back-test are read from the snapshot's files when first asked
-for and kept in an LRU of ``cache_series`` one-series ``LevelForecaster`` objects. So a worker's
-memory grows with the cache, not with the number of series, and the numbers served are computed by
-the very same code as before (the one-series forecaster's methods).
+for and kept in an LRU of ``cache_series`` one-series ``LevelForecaster`` objects. The series ids are
+a ``data.series_ids.SeriesIds`` memory-mapped from the snapshot's ids file (no Python string per
+series; the pages are the host's file cache, shared by its workers). So a worker's memory grows with
+the cache, not with the number of series, and the numbers served are computed by the very same code
+as before (the one-series forecaster's methods).
 """
 
 from __future__ import annotations
 
-import bisect
-import difflib
 import logging
 import threading
 from collections import OrderedDict
@@ -32,11 +32,12 @@ from data.forecast_store import (
     SeriesReader,
     SnapshotInfo,
     companion,
+    open_series_ids,
     read_meta,
-    read_series_ids,
     servable,
     served_snapshots,
 )
+from data.series_ids import SeriesIds
 from models.artifacts import load_artifact
 from models.forecaster import ForecastTables, LevelForecaster
 from models.intervals import INTERVAL_LEVELS, Calibration
@@ -51,9 +52,7 @@ DEFAULT_CACHE_SERIES = 1024
 class StoredForecaster:
     """The MASTER of one level as published in ``snapshot`` (see the module docstring); thread-safe."""
 
-    def __init__(
-        self, snapshot: SnapshotInfo, meta: dict, series_ids: tuple[str, ...], cache_series: int
-    ) -> None:
+    def __init__(self, snapshot: SnapshotInfo, meta: dict, series_ids: SeriesIds, cache_series: int) -> None:
         if meta.get("meta_format") != SERVING_FORMAT:
             raise ValueError(f"snapshot {snapshot.id} has serving format {meta.get('meta_format')!r}")
         self.snapshot = snapshot
@@ -95,7 +94,8 @@ class StoredForecaster:
     def open(cls, snapshot: SnapshotInfo, *, cache_series: int = DEFAULT_CACHE_SERIES) -> StoredForecaster:
         """Open ``snapshot`` for serving, validated and proven by a one-step trial forecast."""
         meta = read_meta(snapshot)
-        ids = tuple(meta["series_ids"]) if "series_ids" in meta else read_series_ids(snapshot)
+        ids = open_series_ids(snapshot, meta)
+        meta.pop("series_ids", None)  # an older snapshot's list: the SeriesIds replaces it
         model = cls(snapshot, meta, ids, cache_series)
         model.validate()
         if not model.series_ids:
@@ -136,10 +136,9 @@ class StoredForecaster:
     # ----- the per-series forecasters ----------------------------------------------------------
     def _check(self, series_id: str) -> None:
         """KeyError naming the count of valid ids and close matches when ``series_id`` is not served."""
-        i = bisect.bisect_left(self.series_ids, series_id)
-        if i < len(self.series_ids) and self.series_ids[i] == series_id:
+        if series_id in self.series_ids:
             return
-        close = difflib.get_close_matches(str(series_id), self.series_ids, n=3)
+        close = self.series_ids.close_matches(str(series_id))
         hint = f"; did you mean {', '.join(close)}?" if close else ""
         raise KeyError(
             f"unknown series {series_id!r} for level {self.level!r} "
@@ -261,7 +260,7 @@ class StoredForecaster:
     def validate(self) -> None:
         """Raise ValueError when the level's tables are inconsistent (checked before a hot swap)."""
         problems = []
-        if list(self.series_ids) != sorted(self.series_ids):
+        if not self.series_ids.is_sorted():
             problems.append("series ids not sorted")
         for lv in INTERVAL_LEVELS:
             lo, hi = self._lo[lv], self._hi[lv]

@@ -10,12 +10,10 @@ weighted by the series' mean level so the fit follows what WAPE counts.
 from __future__ import annotations
 
 import warnings
+from typing import Any
 
 import numpy as np
 import pandas as pd
-from mlforecast import MLForecast
-from mlforecast.lag_transforms import RollingMean
-from mlforecast.target_transforms import Differences, LocalStandardScaler
 
 from models.features import event_features, holiday_flags
 from models.series import Panel, future_dates
@@ -24,23 +22,25 @@ from models.series import Panel, future_dates
 # the regressor is fitted on a seeded sample of series and every series is forecast part by part.
 MAX_FIT_ROWS = 3_000_000
 
+# Rolling means are given as {lag: window sizes} and become mlforecast ``RollingMean`` transforms in
+# ``_pipeline`` (mlforecast is imported only when a model is built: a serving worker never loads it).
 _FEATURES = {
     "D": {
         "lags": [1, 2, 3, 4, 5, 6, 7, 14, 21, 28, 364],
-        "lag_transforms": {1: [RollingMean(7), RollingMean(28)], 7: [RollingMean(4), RollingMean(13)]},
+        "lag_transforms": {1: [7, 28], 7: [4, 13]},
         "date_features": ["dayofweek", "month", "day", "dayofyear"],
     },
     "W": {
         "lags": [1, 2, 3, 4, 8, 13, 26, 52],
-        "lag_transforms": {1: [RollingMean(4), RollingMean(13)]},
+        "lag_transforms": {1: [4, 13]},
         "date_features": ["month", "week"],
     },
     "M": {
         "lags": [1, 2, 3, 6, 12],
-        "lag_transforms": {1: [RollingMean(3), RollingMean(12)]},
+        "lag_transforms": {1: [3, 12]},
         "date_features": ["month"],
     },
-    "Q": {"lags": [1, 2, 3, 4, 8], "lag_transforms": {1: [RollingMean(4)]}, "date_features": ["quarter"]},
+    "Q": {"lags": [1, 2, 3, 4, 8], "lag_transforms": {1: [4]}, "date_features": ["quarter"]},
 }
 
 
@@ -96,7 +96,11 @@ class MLForecastGlobal:
         self.random_state = random_state
         self.max_rows = max_rows
 
-    def _pipeline(self, panel: Panel) -> MLForecast:
+    def _pipeline(self, panel: Panel) -> Any:
+        from mlforecast import MLForecast
+        from mlforecast.lag_transforms import RollingMean
+        from mlforecast.target_transforms import Differences, LocalStandardScaler
+
         spec = _FEATURES[panel.freq]
         dates = list(spec["date_features"])
         if panel.freq == "D":
@@ -109,7 +113,12 @@ class MLForecastGlobal:
             models={"model": make_regressor(self.regressor, self.random_state, self.threads)},
             freq=panel.alias,
             lags=lags or [1],
-            lag_transforms={k: v for k, v in spec["lag_transforms"].items() if k < panel.length} or None,
+            lag_transforms={
+                k: [RollingMean(w) for w in windows]
+                for k, windows in spec["lag_transforms"].items()
+                if k < panel.length
+            }
+            or None,
             date_features=dates,
             target_transforms=transforms,
         )
