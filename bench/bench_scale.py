@@ -9,9 +9,9 @@ What it measures (markdown on stdout, every figure also in ``bench/results/scale
    promotion), each level in a fresh spawned process: **wall s** and **peak RSS** of that process
    (``ru_maxrss``) — in-process (joblib) and on a 2-worker ``distributed.LocalCluster`` (**peak RSS of
    each worker process**, sampled every 0.2 s).
-3. **Forecast-store size** per level: the MASTER's points (every series, the longest served horizon,
-   80%/95% bounds) written with ``data.forecast_store.write_snapshot`` for a sample of ≤ 2,000 series,
-   scaled to all series (said so in the table).
+3. **Forecast-store size** per level: the files of the MASTER's published snapshot (points of every
+   series at the longest served horizon with 80%/95% bounds, and the serving companions); without one,
+   the points of a sample of ≤ 2,000 series staged (never registered) and scaled to all series.
 4. Serving: gunicorn (2 workers × 4 threads) on the instance, 100 sequential view callbacks of a
    logged-in client (``bench_dashboard``'s payloads): **callback p50/p95** and **worker RSS** after them.
 
@@ -140,12 +140,20 @@ def train_levels(url: str, model_dir: str, levels: list[str], overrides: dict[st
 
 
 def store_size(engine: Any, folder: Path, level: str) -> dict[str, float]:
-    """Forecast-store bytes of the level's MASTER: a sample of series written, scaled to all of them."""
-    from data.forecast_store import write_snapshot
+    """Forecast-store bytes of the level's MASTER: the files of its published snapshot (points and the
+    serving companions). Without one, a sample of series is written (staged, never registered: a
+    registered points-only snapshot would hide the servable one from the workers), scaled to all."""
+    from data.forecast_store import discard_staged, served_snapshots, stage_snapshot
     from models.artifacts import load_artifact
     from models.registry import get_version, master_versions
 
     version = master_versions(engine)[level]
+    published = served_snapshots(engine, {level: version}).get(level)
+    if published is not None:
+        main = Path(published.path)
+        files = [f for f in main.parent.glob(main.name.removesuffix(".parquet") + ".*") if f.is_file()]
+        size = sum(f.stat().st_size for f in files)
+        return {"sampled": published.n_series, "series": published.n_series, "mb": size / 2**20}
     forecaster = load_artifact(get_version(engine, version).artifact_path, expected_level=level)
     ids = list(forecaster.series_ids)
     sample = (
@@ -170,8 +178,7 @@ def store_size(engine: Any, folder: Path, level: str) -> dict[str, float]:
                 }
             )
         )
-    info = write_snapshot(
-        engine,
+    staged = stage_snapshot(
         folder,
         level=level,
         model_version=version,
@@ -180,7 +187,8 @@ def store_size(engine: Any, folder: Path, level: str) -> dict[str, float]:
         reason="bench",
         points=pd.concat(frames, ignore_index=True),
     )
-    size = Path(info.path).stat().st_size
+    size = Path(staged.values["path"]).stat().st_size
+    discard_staged([staged])
     return {"sampled": len(sample), "series": len(ids), "mb": size * len(ids) / len(sample) / 2**20}
 
 

@@ -14,19 +14,19 @@ from typing import Any
 
 from components.state import Catalogue
 from data import storage
-from data.queries import carried_products, last_import_stamp
+from data.queries import carried_index, last_import_stamp
 from data.reporting import load_reporting
 from models.registry import VersionInfo, get_version
 
 
 def load_catalogue(engine: Any, *, silent_days: int) -> Catalogue:
     """Read the catalogue and the stores' reporting (``silent_days``: the silence threshold setting)
-    from the database (a handful of indexed queries; what each store carries is one ordered read of
-    the series catalogue)."""
+    from the database (a handful of indexed queries; what each store carries is one streamed read of
+    the series catalogue into a compact ``CarriedIndex``: each worker holds it)."""
     stores = storage.list_stores(engine)
     pairs = storage.list_products(engine)
     span = storage.date_range(engine)
-    carried = {s: frozenset(p) for s, p in carried_products(engine).items()}
+    carried = carried_index(engine)
     return Catalogue(
         stores=tuple(stores),
         categories=tuple(storage.list_categories(engine)),

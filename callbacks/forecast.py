@@ -127,7 +127,7 @@ def combination_problem(state: ViewState, catalogue: Catalogue) -> str | None:
             category=state.category,
             sold=sold,
         )
-    if state.tab == "product" and state.product not in catalogue.carried.get(state.store, frozenset()):
+    if state.tab == "product" and not catalogue.carries(state.store, state.product):
         stores = ", ".join(catalogue.stores_carrying(state.product)) or _("no store")
         return _(
             "%(product)s is not sold in %(store)s. Stores that sell it: %(stores)s.",

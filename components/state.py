@@ -14,6 +14,7 @@ from urllib.parse import parse_qs, urlencode
 
 from components.formatting import FREQ_TEXT
 from components.i18n import N_, _
+from data.carried import CarriedIndex
 from data.frequency import FREQUENCIES, coarser_or_equal
 from data.reporting import Reporting
 
@@ -43,6 +44,10 @@ class Catalogue:
     reporting: Reporting | None = None  # up to when each store has reported (None: not read)
     scoped: bool = False  # True when limited to one user's stores ("All stores" means "my stores")
 
+    def __post_init__(self) -> None:
+        if not isinstance(self.carried, CarriedIndex):  # kept compact whatever the caller passed
+            object.__setattr__(self, "carried", CarriedIndex.from_mapping(self.carried))
+
     @property
     def all_stores_label(self) -> str:
         """What the stores together are called: ``All stores``, or ``My stores`` for a scoped user."""
@@ -52,7 +57,7 @@ class Catalogue:
         """The catalogue as a user limited to ``stores`` sees it (itself for None: every store)."""
         if stores is None:
             return self
-        carried = {s: p for s, p in self.carried.items() if s in stores}
+        carried = {s: self.carried[s] for s in sorted(stores) if s in self.carried}
         products = set().union(*carried.values()) if carried else set()
         product_category = {p: c for p, c in self.product_category.items() if p in products}
         return replace(
@@ -85,7 +90,11 @@ class Catalogue:
 
     def stores_carrying(self, product: str) -> list[str]:
         """Stores that sell ``product``."""
-        return [s for s in self.stores if product in self.carried.get(s, frozenset())]
+        return [s for s in self.stores if self.carried.carries(s, product)]
+
+    def carries(self, store: str, product: str | None) -> bool:
+        """True when ``store`` sells ``product`` (no set of the store's products built)."""
+        return product is not None and self.carried.carries(store, product)
 
 
 @dataclass(frozen=True)

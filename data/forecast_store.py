@@ -14,6 +14,7 @@ first, then registered; a file without a row is an orphan that ``prune_snapshots
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import json
 import os
@@ -31,8 +32,9 @@ import pyarrow.dataset as pads
 import pyarrow.parquet as pq
 from sqlalchemy import Engine, delete, func, insert, select
 
-from data.files import write_atomic
+from data.files import fsync_dir
 from data.schema import ForecastSnapshot, utc_now
+from data.series_ids import SeriesIds
 
 POINT_COLUMNS = ("series_id", "date", "forecast", "lo80", "hi80", "lo95", "hi95")
 _VALUE_COLUMNS = POINT_COLUMNS[2:]
@@ -53,6 +55,7 @@ HISTORY_KIND, SCALE_KIND, BACKTEST_KIND = (
 SERVING_FORMAT = 1  # version of the companions' layout (``meta_format`` in the meta file)
 SERIES_SUFFIX = ".series.parquet"
 META_SUFFIX = ".meta.json"
+IDS_SUFFIX = ".ids.arrow"  # the sorted series ids, memory-mapped by serving workers (data.series_ids)
 
 
 @dataclass(frozen=True)
@@ -113,14 +116,14 @@ def _series_table(rows: pd.DataFrame) -> pa.Table:
 
 
 def companion(snapshot: SnapshotInfo | str | os.PathLike[str], suffix: str) -> Path:
-    """Path of a snapshot's companion file (``SERIES_SUFFIX`` or ``META_SUFFIX``)."""
+    """Path of a snapshot's companion file (``SERIES_SUFFIX``, ``META_SUFFIX`` or ``IDS_SUFFIX``)."""
     path = Path(snapshot.path if isinstance(snapshot, SnapshotInfo) else snapshot)
     return path.with_name(path.name.removesuffix(".parquet") + suffix)
 
 
 def _files(path: Path) -> list[Path]:
     """The points file of a snapshot and its companions."""
-    return [path, companion(path, SERIES_SUFFIX), companion(path, META_SUFFIX)]
+    return [path, *(companion(path, suffix) for suffix in (SERIES_SUFFIX, META_SUFFIX, IDS_SUFFIX))]
 
 
 def write_snapshot(engine: Engine, folder: str | os.PathLike[str], **snapshot: Any) -> SnapshotInfo:
@@ -163,22 +166,85 @@ def stage_snapshot(
     registered in one transaction, so a reader never sees some levels' new numbers with the others' old.
     A failed write removes its files.
     """
-    table = _table(points)
-    extra = None if series_rows is None else _series_table(series_rows)
+    return stage_snapshot_parts(
+        folder,
+        level=level,
+        model_version=model_version,
+        origin=origin,
+        freq=freq,
+        reason=reason,
+        parts=[(points, series_rows)],
+        serving=series_rows is not None or meta is not None,
+        meta=meta,
+        row_group_rows=row_group_rows,
+    )
+
+
+def stage_snapshot_parts(
+    folder: str | os.PathLike[str],
+    *,
+    level: str,
+    model_version: str,
+    origin: dt.date | pd.Timestamp,
+    freq: str,
+    reason: str,
+    parts: Iterable[tuple[pd.DataFrame, pd.DataFrame | None]],
+    serving: bool,
+    meta: Mapping | None = None,
+    row_group_rows: int = ROW_GROUP_ROWS,
+) -> StagedSnapshot:
+    """As ``stage_snapshot``, with the points (and companion rows, or None) given as ``parts`` of whole
+    series in increasing series order, written one part at a time (``serving``: also write the
+    companions and the ids file).
+
+    Why: a level's points are series × up to 400 steps (15M rows at 37,550 series); one frame of them
+    with its sorted and Arrow copies was the training process's peak. Here one part is in memory at a
+    time. A part repeating or going back on a series of an earlier part is a ValueError.
+    """
     payload = None if meta is None else json.dumps(dict(meta), allow_nan=False).encode("utf-8")
     created = utc_now()
     path = Path(folder) / "forecasts" / level / f"{created:%Y%m%dT%H%M%S}-{uuid.uuid4().hex[:8]}.parquet"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    temporary = {p: p.with_name(f".{p.name}.{uuid.uuid4().hex[:8]}.tmp") for p in _files(path)}
+    n_rows, chunks, last = 0, [], None
     try:
-        write_atomic(path, lambda handle: pq.write_table(table, handle, row_group_size=row_group_rows))
-        if extra is not None:
-            write_atomic(
-                companion(path, SERIES_SUFFIX),
-                lambda handle: pq.write_table(extra, handle, row_group_size=row_group_rows),
-            )
+        with contextlib.ExitStack() as stack:
+            writers: dict[Path, pq.ParquetWriter] = {}
+
+            def writer(target: Path, schema: pa.Schema) -> pq.ParquetWriter:
+                if target not in writers:
+                    writers[target] = stack.enter_context(pq.ParquetWriter(temporary[target], schema))
+                return writers[target]
+
+            for points, rows in parts:
+                table = _table(points)
+                if len(table):
+                    ids = pc.unique(table["series_id"])
+                    if last is not None and ids[0].as_py() <= last:
+                        raise ValueError("snapshot parts must hold whole series in increasing series order")
+                    last = ids[-1].as_py()
+                    chunks.append(ids)
+                    n_rows += len(table)
+                writer(path, _SCHEMA).write_table(table, row_group_size=row_group_rows)
+                if serving and rows is not None:
+                    series = companion(path, SERIES_SUFFIX)
+                    writer(series, _SERIES_SCHEMA).write_table(
+                        _series_table(rows), row_group_size=row_group_rows
+                    )
+            writer(path, _SCHEMA)  # an empty snapshot is still a (0-row) file
+        ids = SeriesIds(pa.concat_arrays(chunks) if chunks else pa.array([], type=pa.string()))
+        if serving:
+            ids.write(temporary[companion(path, IDS_SUFFIX)])
         if payload is not None:
-            write_atomic(companion(path, META_SUFFIX), lambda handle: handle.write(payload))
+            temporary[companion(path, META_SUFFIX)].write_bytes(payload)
+        for final, tmp in temporary.items():
+            if tmp.exists():
+                with open(tmp, "rb") as handle:
+                    os.fsync(handle.fileno())
+                os.replace(tmp, final)
+        fsync_dir(path.parent)
     except BaseException:
-        for file in _files(path):
+        for file in [*_files(path), *temporary.values()]:
             file.unlink(missing_ok=True)
         raise
     return StagedSnapshot(
@@ -190,8 +256,8 @@ def stage_snapshot(
             "reason": reason,
             "created_at": created,
             "path": str(path),
-            "n_series": int(pc.count_distinct(table["series_id"]).as_py()) if len(table) else 0,
-            "n_rows": len(table),
+            "n_series": len(ids),
+            "n_rows": n_rows,
         }
     )
 
@@ -394,10 +460,30 @@ class SeriesReader:
         with self._lock:
             return self._file.read_row_groups(groups, use_threads=False)
 
+    def between(self, first: str, last: str) -> pa.Table:
+        """Every row of the row groups that can hold series sorting from ``first`` to ``last`` (those
+        series' rows complete; used to warm a cache a slice of series at a time)."""
+        groups = [i for i, r in enumerate(self._ranges) if r is None or (r[0] <= last and r[1] >= first)]
+        if not groups:
+            return self._file.schema_arrow.empty_table()
+        with self._lock:
+            return self._file.read_row_groups(groups, use_threads=False)
+
     def rows(self, series_id: str) -> pa.Table:
         """The rows of ``series_id`` (in file order; empty when the series is absent)."""
         table = self.groups(series_id)
         return table.filter(pc.equal(table["series_id"], series_id))
+
+
+def open_series_ids(snapshot: SnapshotInfo, meta: Mapping | None = None) -> SeriesIds:
+    """The snapshot's sorted series ids as served: its ``IDS_SUFFIX`` file memory-mapped; for a snapshot
+    published before that file existed, the ids listed in ``meta`` or read from the points file."""
+    path = companion(snapshot, IDS_SUFFIX)
+    if path.exists():
+        return SeriesIds.open(path)
+    if meta is not None and "series_ids" in meta:
+        return SeriesIds.from_values(meta["series_ids"])
+    return SeriesIds.from_arrow(pq.read_table(snapshot.path, columns=["series_id"])["series_id"])
 
 
 def read_series_ids(snapshot: SnapshotInfo) -> tuple[str, ...]:

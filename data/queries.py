@@ -19,6 +19,7 @@ from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.sql import Select
 from sqlalchemy.sql.functions import FunctionElement
 
+from data.carried import CarriedIndex
 from data.db import UNICODE_LOWER
 from data.schema import Product, Sale, Setting, Store, StoreProduct, Upload
 
@@ -145,6 +146,15 @@ def carried_products(engine: Engine | Connection) -> dict[str, list[str]]:
         for store, product in conn.execute(stmt):
             carried.setdefault(store, []).append(product)
     return carried
+
+
+def carried_index(engine: Engine | Connection, *, batch: int = 10_000) -> CarriedIndex:
+    """What each store carries as a compact ``CarriedIndex`` (4 bytes per pair in memory), streamed
+    from the series catalogue ``batch`` rows at a time (no list of every pair is made)."""
+    stmt = select(StoreProduct.store, StoreProduct.product).order_by(StoreProduct.store)
+    with _connect(engine) as conn:
+        rows = conn.execution_options(yield_per=batch).execute(stmt)
+        return CarriedIndex.from_sorted((store, product) for store, product in rows)
 
 
 class folded(FunctionElement):

@@ -49,7 +49,7 @@ from data.forecast_store import (
     register_snapshots,
     servable,
     served_snapshots,
-    stage_snapshot,
+    stage_snapshot_parts,
 )
 from data.queries import list_products
 from data.reporting import complete_sales, load_reporting
@@ -58,7 +58,6 @@ from data.storage import load_sales
 from models.artifacts import load_artifact
 from models.forecaster import LevelForecaster
 from models.intervals import INTERVAL_LEVELS
-from models.origin import move_origin
 from models.reconciliation import Coherence, reconcile_masters
 from models.registry import get_version, master_versions
 from models.series import future_dates
@@ -66,6 +65,9 @@ from models.series import future_dates
 logger = logging.getLogger(__name__)
 
 REASONS = ("promotion", "data", "daily", "coherence")
+# Series written per part of a snapshot (~400 steps each): the publishing process holds one part's
+# frames, not a frame of every series × step (15M rows at 100× the demo's product level).
+PUBLISH_PART_SERIES = 1_000
 
 
 class PublishSettings(Protocol):
@@ -121,39 +123,45 @@ def _bounds(paths: np.ndarray, scales: np.ndarray, lo: np.ndarray, hi: np.ndarra
     return np.minimum(lower, point), upper
 
 
-def published_points(model: LevelForecaster, paths: np.ndarray | None = None) -> pd.DataFrame:
-    """Every series' forecast at the data's frequency for the longest served horizon, with 80/95% bounds.
+def published_points(
+    model: LevelForecaster, paths: np.ndarray | None = None, rows: np.ndarray | None = None
+) -> pd.DataFrame:
+    """Every series' forecast (or the series at positions ``rows``) at the data's frequency for the
+    longest served horizon, with 80/95% bounds.
 
     The frame has ``data.forecast_store.POINT_COLUMNS``; the bounds are the ones a request would be
     served for the same series and step.
     """
     paths = published_paths({model.level: model})[0][model.level] if paths is None else paths
-    n, steps = paths.shape
     t = model.tables
+    pick = slice(None) if rows is None else rows
+    paths, scales = paths[pick], t.scales[pick]
+    n, steps = paths.shape
     frame = {
-        "series_id": pd.Categorical(np.repeat(np.asarray(model.series_ids, dtype=object), steps)),
+        "series_id": pd.Categorical(np.repeat(np.asarray(model.series_ids, dtype=object)[pick], steps)),
         "date": np.tile(future_dates(model.data_range[1], model.alias, steps).to_numpy(), n),
         "forecast": paths.reshape(-1).astype(float),
     }
     for level, name in zip(INTERVAL_LEVELS, ("80", "95"), strict=True):
-        lower, upper = _bounds(paths, t.scales, t.lo[level], t.hi[level])
+        lower, upper = _bounds(paths, scales, t.lo[level], t.hi[level])
         frame[f"lo{name}"], frame[f"hi{name}"] = lower.reshape(-1), upper.reshape(-1)
     return pd.DataFrame(frame)
 
 
-def serving_rows(model: LevelForecaster) -> pd.DataFrame:
-    """Per-series companion rows: history (kind 0), scale (kind 1), back-test (kind 2 + fold)."""
+def serving_rows(model: LevelForecaster, series: np.ndarray | None = None) -> pd.DataFrame:
+    """Per-series companion rows (of every series, or those at positions ``series``): history (kind 0),
+    scale (kind 1), back-test (kind 2 + fold)."""
     t = model.tables
-    ids = np.asarray(model.series_ids, dtype=object)
+    pick = slice(None) if series is None else series
+    ids = np.asarray(model.series_ids, dtype=object)[pick]
+    history, backtest, scales = t.history[pick], t.backtest[pick], t.scales[pick]
     parts = []
-    rows, cols = np.nonzero(~np.isnan(t.history))
-    parts.append((rows, HISTORY_KIND, t.history_dates[cols], t.history[rows, cols]))
+    rows, cols = np.nonzero(~np.isnan(history))
+    parts.append((rows, HISTORY_KIND, t.history_dates[cols], history[rows, cols]))
     every = np.arange(len(ids))
-    parts.append((every, SCALE_KIND, np.repeat(model.data_range[1], len(ids)), t.scales))
-    rows, cols = np.nonzero(~np.isnan(t.backtest))
-    parts.append(
-        (rows, BACKTEST_KIND + t.backtest_folds[cols], t.backtest_dates[cols], t.backtest[rows, cols])
-    )
+    parts.append((every, SCALE_KIND, np.repeat(model.data_range[1], len(ids)), scales))
+    rows, cols = np.nonzero(~np.isnan(backtest))
+    parts.append((rows, BACKTEST_KIND + t.backtest_folds[cols], t.backtest_dates[cols], backtest[rows, cols]))
     frames = [
         pd.DataFrame(
             {
@@ -182,8 +190,9 @@ def _finite(value: Any) -> Any:
 
 
 def serving_meta(model: LevelForecaster, coherence: Coherence | None = None) -> dict[str, Any]:
-    """The level's tables a ``StoredForecaster`` needs: model facts, calibration, date grids, series ids,
-    and how the published paths were made to add up across levels (``coherence``).
+    """The level's tables a ``StoredForecaster`` needs: model facts, calibration, date grids, and how the
+    published paths were made to add up across levels (``coherence``). The series ids are not listed
+    here: ``stage_snapshot`` writes them as the ids companion that workers memory-map.
 
     The per-series choice of a selection (``params["assignment"]``) stays in the artifact: it grows
     with the series and only training and ``move_origin`` read it.
@@ -213,7 +222,6 @@ def serving_meta(model: LevelForecaster, coherence: Coherence | None = None) -> 
             "history_dates": iso,
             "backtest_dates": [d.isoformat() for d in t.backtest_dates],
             "backtest_folds": [int(f) for f in t.backtest_folds],
-            "series_ids": sorted(model.series_ids),
         }
     )
 
@@ -252,15 +260,17 @@ def stage_forecaster(
     if not model.version:
         raise ValueError("only a registered version can be published (the forecaster has no version id)")
     paths = published_paths({model.level: model})[0][model.level] if paths is None else paths
-    return stage_snapshot(
+    order = np.argsort(np.asarray(model.series_ids, dtype=object), kind="stable")  # the files' order
+    chunks = [order[i : i + PUBLISH_PART_SERIES] for i in range(0, len(order), PUBLISH_PART_SERIES)]
+    return stage_snapshot_parts(
         folder,
         level=model.level,
         model_version=model.version,
         origin=model.data_range[1],
         freq=model.freq,
         reason=reason,
-        points=published_points(model, paths),
-        series_rows=serving_rows(model),
+        parts=((published_points(model, paths, c), serving_rows(model, c)) for c in chunks or [order]),
+        serving=True,
         meta=serving_meta(model, coherence),
         row_group_rows=SERVING_ROW_GROUP_ROWS,
     )
@@ -351,6 +361,8 @@ def publish_levels(
             frame = sales.get() if moved else None
             moved = frame is not None
             if moved:
+                from models.origin import move_origin  # the training engine: only loaded to move an origin
+
                 model = move_origin(model, frame, holidays=settings.holidays, events=sales.events())
         except Exception:
             logger.error(

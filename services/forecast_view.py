@@ -30,6 +30,7 @@ from sqlalchemy.engine import Engine
 from data import storage
 from data.queries import list_products
 from data.reporting import Reporting
+from data.series_ids import SeriesIds
 from models.artifacts import ArtifactError
 from models.holder import ModelUnavailableError
 from models.periods import (
@@ -344,7 +345,8 @@ def breakdown_totals(
     Each total equals the sum of that series' displayed periods (``LevelForecaster.horizon_total``).
     """
     model = source.model(level)
-    served = set(model.series_ids)
+    ids = model.series_ids  # a served snapshot's ids answer `in` by binary search; a tuple needs a set
+    served = ids if isinstance(ids, SeriesIds) else set(ids)
     totals = {
         label: model.horizon_total(sid, horizon, freq=freq) for label, sid in series.items() if sid in served
     }

@@ -9,8 +9,6 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from sklearn.model_selection import ParameterGrid
-
 from models.candidates.combination import COMBINATION as COMBINATION
 from models.candidates.global_models import GradientBoostingGlobal, RidgeGlobal
 from models.candidates.local import ARIMALocal, ETSLocal, MSTLLocal, StatsForecastLocal, ThetaLocal
@@ -53,6 +51,8 @@ def expand_grid(family: str, grid: dict[str, list[Any]] | list[dict] | None) -> 
     if grid is None:
         grid = DEFAULT_GRIDS[family]
     if isinstance(grid, dict):
+        from sklearn.model_selection import ParameterGrid  # scikit-learn only when training
+
         return [dict(p) for p in ParameterGrid(grid)] if grid else [{}]
     return [dict(p) for p in grid] or [{}]
 

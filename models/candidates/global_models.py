@@ -11,8 +11,6 @@ import math
 from typing import Any
 
 import numpy as np
-from sklearn.ensemble import HistGradientBoostingRegressor
-from sklearn.linear_model import Ridge
 
 from models.features import CATEGORICAL, feature_names, feature_spec, origin_rows
 from models.series import Panel, default_horizon
@@ -146,7 +144,9 @@ class RidgeGlobal(GlobalModel):
         super().__init__(max_rows=max_rows, max_train_steps=max_train_steps, random_state=random_state)
         self.alpha = alpha
 
-    def _estimator(self) -> Ridge:
+    def _estimator(self) -> Any:
+        from sklearn.linear_model import Ridge  # scikit-learn only where a model is fitted
+
         return Ridge(alpha=self.alpha)
 
     def _design(self, cols: dict[str, np.ndarray], names: list[str], fit: bool) -> np.ndarray:
@@ -188,7 +188,9 @@ class GradientBoostingGlobal(GlobalModel):
         self.l2_regularization = l2_regularization
         self.loss = loss
 
-    def _estimator(self) -> HistGradientBoostingRegressor:
+    def _estimator(self) -> Any:
+        from sklearn.ensemble import HistGradientBoostingRegressor  # only where a model is fitted
+
         kept = [n for n, k in zip(self.names_, self.keep_, strict=True) if k]
         categorical = [i for i, n in enumerate(kept) if n in CATEGORICAL]
         return HistGradientBoostingRegressor(

@@ -17,19 +17,6 @@ import warnings
 from typing import Any
 
 import numpy as np
-from statsforecast.models import (
-    ADIDA,
-    IMAPA,
-    MSTL,
-    TSB,
-    AutoARIMA,
-    AutoETS,
-    AutoTheta,
-    CrostonOptimized,
-    HistoricAverage,
-    Naive,
-    RandomWalkWithDrift,
-)
 
 from models.series import Panel, season_lengths
 
@@ -66,7 +53,24 @@ def _season(freq: str, n_obs: int, model: str) -> int:
 
 
 def build_model(model: str, freq: str, n_obs: int, options: dict | None = None) -> Any:
-    """A fresh statsforecast model for one series of ``n_obs`` observations (``options``: ETS/Theta form)."""
+    """A fresh statsforecast model for one series of ``n_obs`` observations (``options``: ETS/Theta form).
+
+    statsforecast is imported here, not with the module: a serving worker never fits (and saves ~100 MB).
+    """
+    from statsforecast.models import (
+        ADIDA,
+        IMAPA,
+        MSTL,
+        TSB,
+        AutoARIMA,
+        AutoETS,
+        AutoTheta,
+        CrostonOptimized,
+        HistoricAverage,
+        Naive,
+        RandomWalkWithDrift,
+    )
+
     options = options or {}
     m = _season(freq, n_obs, model)
     if model == "AutoETS":
@@ -243,6 +247,8 @@ class ThetaLocal(StatsForecastLocal):
 
 def _nonseasonal(model: ThetaLocal, y: np.ndarray, horizon: int) -> tuple[Any, np.ndarray]:
     """Theta without seasonal adjustment (season length 1)."""
+    from statsforecast.models import AutoTheta
+
     if len(y) < 2:
         return None, np.full(horizon, np.nan)
     with warnings.catch_warnings():

@@ -10,54 +10,40 @@ weighted by the series' mean level so the fit follows what WAPE counts.
 from __future__ import annotations
 
 import warnings
+from typing import Any
 
 import numpy as np
 import pandas as pd
-from lightgbm import LGBMRegressor
-from mlforecast import MLForecast
-from mlforecast.lag_transforms import RollingMean
-from mlforecast.target_transforms import Differences, LocalStandardScaler
 
 from models.features import date_features, event_features, holiday_flags
 from models.series import Panel, future_dates
 
 # Observed values a fit reads at most (mlforecast's feature frame is ~25 columns per value): above it
 # the regressor is fitted on a seeded sample of series and every series is forecast part by part.
-MAX_FIT_ROWS = 3_000_000
+# 1.5M: the fit's memory grows faster than its rows (measured, 2026-12-01: +205 MB at 0.63M values,
+# +982 MB at 1.9M, +422 MB at 1.9M capped to 1.5M); at 3M the 100x chain's training passed 2 GB.
+MAX_FIT_ROWS = 1_500_000
 
+# Rolling means are given as {lag: window sizes} and become mlforecast ``RollingMean`` transforms in
+# ``_pipeline`` (mlforecast is imported only when a model is built: a serving worker never loads it).
 _FEATURES = {
     "D": {
         "lags": [1, 2, 3, 4, 5, 6, 7, 14, 21, 28, 364],
-        "lag_transforms": {1: [RollingMean(7), RollingMean(28)], 7: [RollingMean(4), RollingMean(13)]},
+        "lag_transforms": {1: [7, 28], 7: [4, 13]},
         "date_features": ["dayofweek", "month", "day", "dayofyear"],
     },
     "W": {
         "lags": [1, 2, 3, 4, 8, 13, 26, 52],
-        "lag_transforms": {1: [RollingMean(4), RollingMean(13)]},
+        "lag_transforms": {1: [4, 13]},
         "date_features": ["month", "week"],
     },
     "M": {
         "lags": [1, 2, 3, 6, 12],
-        "lag_transforms": {1: [RollingMean(3), RollingMean(12)]},
+        "lag_transforms": {1: [3, 12]},
         "date_features": ["month"],
     },
-    "Q": {"lags": [1, 2, 3, 4, 8], "lag_transforms": {1: [RollingMean(4)]}, "date_features": ["quarter"]},
+    "Q": {"lags": [1, 2, 3, 4, 8], "lag_transforms": {1: [4]}, "date_features": ["quarter"]},
 }
-
-
-class FastPredictLGBM(LGBMRegressor):
-    """``LGBMRegressor`` whose plain ``predict`` on a NumPy matrix goes straight to the booster.
-
-    Why: a recursive forecast calls ``predict`` once per step on a few hundred rows, and the
-    scikit-learn wrapper's parameter handling and input validation cost more than the trees
-    (1.3 of 3.6 CPU s of the demo product level's predictions); the booster returns the same values.
-    """
-
-    def predict(self, X, **kwargs):
-        """Predictions for ``X`` (the booster's own call for a plain NumPy matrix)."""
-        if kwargs or not isinstance(X, np.ndarray):
-            return super().predict(X, **kwargs)
-        return self.booster_.predict(X, num_threads=self._process_n_jobs(self.n_jobs))
 
 
 def make_regressor(name: str, random_state: int, threads: int = 1):
@@ -70,6 +56,8 @@ def make_regressor(name: str, random_state: int, threads: int = 1):
         # 0.908 (small sets move either way with the trees' randomness: tourism_m 8.8% -> 10.5%,
         # us_gasoline 3.5% -> 3.1%; bagging only small sets did not help: elecdaily 6.9% -> 9.5%).
         # Lags 4-6 stay: dropping them cost the bench's daily electricity series 7.0% -> 9.5% WAPE.
+        from models.candidates.fast_lgbm import FastPredictLGBM  # LightGBM loads only when a model is built
+
         return FastPredictLGBM(
             n_estimators=100,
             learning_rate=0.075,
@@ -113,7 +101,11 @@ class MLForecastGlobal:
         self.random_state = random_state
         self.max_rows = max_rows
 
-    def _pipeline(self, panel: Panel) -> MLForecast:
+    def _pipeline(self, panel: Panel) -> Any:
+        from mlforecast import MLForecast
+        from mlforecast.lag_transforms import RollingMean
+        from mlforecast.target_transforms import Differences, LocalStandardScaler
+
         spec = _FEATURES[panel.freq]
         dates = date_features(list(spec["date_features"]))
         if panel.freq == "D":
@@ -126,7 +118,12 @@ class MLForecastGlobal:
             models={"model": make_regressor(self.regressor, self.random_state, self.threads)},
             freq=panel.alias,
             lags=lags or [1],
-            lag_transforms={k: v for k, v in spec["lag_transforms"].items() if k < panel.length} or None,
+            lag_transforms={
+                k: [RollingMean(w) for w in windows]
+                for k, windows in spec["lag_transforms"].items()
+                if k < panel.length
+            }
+            or None,
             date_features=dates,
             target_transforms=transforms,
         )

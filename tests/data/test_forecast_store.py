@@ -15,10 +15,12 @@ from data.forecast_store import (
     SeriesReader,
     latest_snapshot,
     list_snapshots,
+    open_series_ids,
     prune_snapshots,
     read_points,
     register_snapshots,
     stage_snapshot,
+    stage_snapshot_parts,
     write_snapshot,
 )
 from data.schema import ForecastSnapshot
@@ -158,3 +160,33 @@ def test_a_series_reader_finds_series_that_straddle_row_groups(engine, tmp_path)
         assert len(rows) == 500 and set(rows["series_id"]) == {sid}
         assert np.allclose(rows["forecast"], read_points(info, [sid])["forecast"])
     assert reader.rows("store=S999|product=p").num_rows == 0
+
+
+def test_a_snapshot_written_in_parts_equals_the_one_written_whole(engine, tmp_path):
+    """Publishing writes a level a part of series at a time (bounded memory): same rows, same ids."""
+    series = [f"store=S{i}|product=p" for i in range(5)]
+    args = {"level": "product", "model_version": "v1", "origin": dt.date(2023, 12, 31), "freq": "D"}
+    points = _points(series)
+    whole = write_snapshot(engine, tmp_path, reason="promotion", points=points, **args)
+    first = points["series_id"].isin(series[:2])
+    staged = stage_snapshot_parts(
+        tmp_path,
+        reason="promotion",
+        parts=[(points[first], None), (points.iloc[:0], None), (points[~first], None)],
+        serving=True,
+        row_group_rows=4,
+        **args,
+    )
+    (parted,) = register_snapshots(engine, [staged])
+    assert (parted.n_series, parted.n_rows) == (whole.n_series, whole.n_rows) == (5, 35)
+    back = read_points(parted)
+    pd.testing.assert_frame_equal(back, read_points(whole))
+    assert open_series_ids(parted) == tuple(series)
+
+
+def test_parts_out_of_series_order_are_refused_and_leave_no_file(engine, tmp_path):
+    args = {"level": "product", "model_version": "v1", "origin": dt.date(2023, 12, 31), "freq": "D"}
+    parts = [(_points(["store=B|product=p"]), None), (_points(["store=A|product=p"]), None)]
+    with pytest.raises(ValueError, match="increasing series order"):
+        stage_snapshot_parts(tmp_path, reason="promotion", parts=parts, serving=True, **args)
+    assert not [p for p in (tmp_path / "forecasts").rglob("*") if p.is_file()]

@@ -8,7 +8,8 @@ import numpy as np
 import pandas as pd
 from lightgbm import LGBMRegressor
 
-from models.candidates.mlf import FastPredictLGBM, MLForecastGlobal
+from models.candidates.fast_lgbm import FastPredictLGBM
+from models.candidates.mlf import MLForecastGlobal
 from models.series import level_panel
 
 

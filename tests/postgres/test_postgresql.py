@@ -180,3 +180,21 @@ def test_undo_restores_refuses_and_status_reports_on_postgresql(pg_engine, tmp_p
     assert rows_changed_since(pg_engine, mark) == 3
     assert actions == ["upload_undo_refused", "upload_undo"]
     assert undo_upload(services, second.upload_id, actor="ana").refusal.endswith("by ana)")
+
+
+def test_the_compact_catalogue_reads_stores_in_the_servers_collation_order(pg_engine):
+    """``carried_index`` relies only on each store's rows being contiguous (PostgreSQL's ORDER BY may
+    follow a linguistic collation: 'b' before 'C', accents folded) and answers as ``carried_products``."""
+    from data.queries import carried_index, carried_products
+    from data.storage import import_sales_frame
+
+    pairs = [("b", "Rice"), ("C", "Beans"), ("a", "Rice"), ("Ágape", "Açúcar"), ("B", "Cola"), ("b", "Cola")]
+    days = pd.date_range("2025-01-06", periods=2, freq="D")
+    frame = pd.DataFrame(
+        [(d, s, "Food", p, 5.0) for s, p in pairs for d in days],
+        columns=["date", "store", "category", "product", "revenue"],
+    )
+    import_sales_frame(pg_engine, frame, filename="a.csv", uploaded_by="t")
+    index = carried_index(pg_engine, batch=2)
+    assert index == {s: frozenset(p) for s, p in carried_products(pg_engine).items()}
+    assert index.carries("b", "Cola") and index.carries("Ágape", "Açúcar") and not index.carries("B", "Rice")
