@@ -44,9 +44,11 @@ system-deps:
 	    echo "Could not install:$$missing (the tests that need them will fail)"; \
 	fi
 
-## Whole test suite, browser and multi-process tests included.
+## Whole test suite, browser and multi-process tests included: two pytest-xdist workers, each test file
+## on one worker (module fixtures such as a served instance are built once); TEST_WORKERS=0 runs serially.
+TEST_WORKERS ?= 2
 test: dev-deps system-deps
-	$(BIN)/python -m pytest -q
+	$(BIN)/python -m pytest -q $(if $(filter 0,$(TEST_WORKERS)),,-n $(TEST_WORKERS) --dist loadfile)
 
 lint: dev-deps
 	$(BIN)/ruff check .
