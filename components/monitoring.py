@@ -14,13 +14,12 @@ from dash import dcc, html
 
 from components import ids
 from components.export_buttons import export_buttons
-from components.formatting import format_percent, plotly_locale, plotly_separators
-from components.i18n import N_, _, day
+from components.formatting import format_percent, freq_text, plotly_locale, plotly_separators
+from components.i18n import _, day
 
 ACTUAL_COLOR = "#212529"
 ORIGIN_COLORS = ("#fd7e14", "#6f42c1", "#20c997")
 BAND_FILLS = ("rgba(253, 126, 20, 0.18)", "rgba(111, 66, 193, 0.14)", "rgba(32, 201, 151, 0.14)")
-PERIOD_WORDS = {"D": N_("days"), "W": N_("weeks"), "M": N_("months"), "Q": N_("quarters")}
 
 
 def _date(value: Any) -> str:
@@ -61,7 +60,7 @@ def live_error_text(live: Any, freq: str) -> str:
     """ "Last 4 weeks: forecast 3,1% above actual; 80% range held 78% of days." (``live``: LiveError)."""
     if live is None:
         return ""
-    words = _(PERIOD_WORDS.get(freq, "days"))
+    words = freq_text(freq).many
     if abs(live.bias) < 0.0005:
         level = _("forecast on target")
     elif live.bias > 0:
@@ -85,9 +84,7 @@ def live_error_line(live: Any, freq: str) -> html.Div | None:
     if not text:
         return None
     band = live.band
-    ahead = _(
-        "forecasts made up to %(n)s %(words)s ahead", n=band.last, words=_(PERIOD_WORDS.get(freq, "days"))
-    )
+    ahead = _("forecasts made up to %(n)s %(words)s ahead", n=band.last, words=freq_text(freq).many)
     return html.Div(
         [html.I(className="bi bi-activity me-2"), html.Strong(_("Live: ")), text, html.Span(f" ({ahead})")],
         className="small border rounded bg-body-tertiary px-2 py-1 mt-2",

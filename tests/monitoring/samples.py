@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
-import pandas as pd
+from pathlib import Path
 
-from data.forecast_store import POINT_COLUMNS
+import pandas as pd
+from sqlalchemy import Engine
+
+from data.forecast_store import POINT_COLUMNS, SnapshotInfo, write_snapshot
 from tests.monitoring.conftest import T
 
 # Actuals of the all-stores series for T+1..T+7 (S1 + S2 below) and a flat forecast of 100
@@ -31,4 +34,20 @@ def flat_points(series: list[str], steps: int = 10) -> pd.DataFrame:
     return pd.DataFrame(
         [(sid, d, 100.0, 90.0, 110.0, 80.0, 120.0) for sid in series for d in dates],
         columns=list(POINT_COLUMNS),
+    )
+
+
+def archive_flat(
+    engine: Engine, folder: Path, series: list[str], *, reason: str = "promotion", steps: int = 10
+) -> SnapshotInfo:
+    """Archive ``flat_points(series, steps)`` as store-level version ``v1`` published at ``T`` (daily)."""
+    return write_snapshot(
+        engine,
+        folder,
+        level="store",
+        model_version="v1",
+        origin=T,
+        freq="D",
+        reason=reason,
+        points=flat_points(series, steps=steps),
     )

@@ -8,12 +8,11 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from data.forecast_store import write_snapshot
 from data.storage import import_sales_frame
 from models.monitoring import horizon_bands, horizon_steps, score_points
 from services.monitoring import accuracy_report
 from tests.monitoring.conftest import T
-from tests.monitoring.samples import flat_points, week_sales
+from tests.monitoring.samples import archive_flat, flat_points, week_sales
 
 
 def test_bands_follow_the_frequency_table():
@@ -33,16 +32,7 @@ def test_horizons_count_calendar_periods():
 
 def test_a_week_of_actuals_gives_the_hand_computed_scores(engine, tmp_path, make_services):
     import_sales_frame(engine, week_sales(), filename="sales.csv", uploaded_by="test")
-    write_snapshot(
-        engine,
-        tmp_path,
-        level="store",
-        model_version="v1",
-        origin=T,
-        freq="D",
-        reason="promotion",
-        points=flat_points(["store=*", "store=S1", "store=S2"]),
-    )
+    archive_flat(engine, tmp_path, ["store=*", "store=S1", "store=S2"])
     report = accuracy_report(make_services(engine), level="store")
     assert report.through == pd.Timestamp(T).date() + pd.Timedelta(days=7)
     (row,) = report.rows  # only the first band has complete actuals; T+8.. are not scored yet
@@ -65,16 +55,7 @@ def test_only_complete_days_are_scored(engine, tmp_path, make_services):
     # S2 has not reported T+6 and T+7 yet: those days are incomplete for the chain
     late = (sales["store"] == "S2") & (sales["date"] > pd.Timestamp(T) + pd.Timedelta(days=5))
     import_sales_frame(engine, sales.loc[~late], filename="sales.csv", uploaded_by="test")
-    write_snapshot(
-        engine,
-        tmp_path,
-        level="store",
-        model_version="v1",
-        origin=T,
-        freq="D",
-        reason="promotion",
-        points=flat_points(["store=*"]),
-    )
+    archive_flat(engine, tmp_path, ["store=*"])
     (row,) = accuracy_report(make_services(engine), level="store").rows
     assert row.points == 5
     assert row.wape == pytest.approx(60 / 500)  # |e| 0+10+10+20+20 over 100+110+90+120+80
@@ -83,16 +64,7 @@ def test_only_complete_days_are_scored(engine, tmp_path, make_services):
 def test_the_same_origin_archived_twice_counts_once(engine, tmp_path, make_services):
     import_sales_frame(engine, week_sales(), filename="sales.csv", uploaded_by="test")
     for reason in ("promotion", "daily"):
-        write_snapshot(
-            engine,
-            tmp_path,
-            level="store",
-            model_version="v1",
-            origin=T,
-            freq="D",
-            reason=reason,
-            points=flat_points(["store=*"]),
-        )
+        archive_flat(engine, tmp_path, ["store=*"], reason=reason)
     (row,) = accuracy_report(make_services(engine), level="store").rows
     assert row.points == 7
 
@@ -118,16 +90,7 @@ def test_the_monitor_command_prints_the_table(tmp_path):
     runner = app.server.test_cli_runner()
     empty = runner.invoke(args=["monitor"])
     assert empty.exit_code == 0 and "No archived forecasts" in empty.output
-    write_snapshot(
-        services.engine,
-        tmp_path,
-        level="store",
-        model_version="v1",
-        origin=T,
-        freq="D",
-        reason="promotion",
-        points=flat_points(["store=*", "store=S1", "store=S2"]),
-    )
+    archive_flat(services.engine, tmp_path, ["store=*", "store=S1", "store=S2"])
     result = runner.invoke(args=["monitor", "--level", "store"])
     assert result.exit_code == 0, result.output
     line = next(row for row in result.output.splitlines() if row.startswith("store"))
@@ -144,16 +107,7 @@ def test_the_monitor_command_prints_the_table(tmp_path):
 def test_reading_a_date_range_keeps_only_those_points(engine, tmp_path):
     from data.forecast_store import read_points
 
-    info = write_snapshot(
-        engine,
-        tmp_path,
-        level="store",
-        model_version="v1",
-        origin=T,
-        freq="D",
-        reason="daily",
-        points=flat_points(["store=*", "store=S1"], steps=10),
-    )
+    info = archive_flat(engine, tmp_path, ["store=*", "store=S1"], reason="daily")
     day = pd.Timestamp(T)
     some = read_points(
         info, ["store=S1"], dates=((day + pd.Timedelta(days=3)).date(), (day + pd.Timedelta(days=5)).date())

@@ -8,13 +8,12 @@ import datetime as dt
 import pytest
 
 from data.drift import drift_states
-from data.forecast_store import write_snapshot
 from data.storage import import_sales_frame
 from models.live import check_drift
 from scheduler.jobs import nightly_gate
 from services.monitoring import accuracy_report
-from tests.monitoring.conftest import MonitorServices, T, audit_actions, monitor_config, train_and_archive
-from tests.monitoring.samples import flat_points, week_sales
+from tests.monitoring.conftest import MonitorServices, audit_actions, monitor_config, train_and_archive
+from tests.monitoring.samples import archive_flat, week_sales
 
 
 def _services(engine, tmp_path) -> MonitorServices:
@@ -23,16 +22,7 @@ def _services(engine, tmp_path) -> MonitorServices:
 
 def test_a_week_of_actuals_scores_as_by_hand_on_postgresql(pg_engine, tmp_path):
     import_sales_frame(pg_engine, week_sales(), filename="sales.csv", uploaded_by="test")
-    write_snapshot(
-        pg_engine,
-        tmp_path,
-        level="store",
-        model_version="v1",
-        origin=T,
-        freq="D",
-        reason="promotion",
-        points=flat_points(["store=*", "store=S1", "store=S2"]),
-    )
+    archive_flat(pg_engine, tmp_path, ["store=*", "store=S1", "store=S2"])
     (row,) = accuracy_report(_services(pg_engine, tmp_path), level="store").rows
     assert (row.band, row.points) == ("1-7 D", 7)
     assert row.wape == pytest.approx(65 / 705)
