@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import datetime as dt
-import time
-from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
@@ -61,9 +59,7 @@ def test_canonical_columns_dtypes_and_values() -> None:
     assert keys == sorted(keys)
 
 
-def test_small_configuration_is_fast_and_keeps_the_hard_cases() -> None:
-    best = min(_timed(lambda: generate_demo_sales(**SMALL)) for _ in range(3))
-    assert best < 0.5
+def test_small_configuration_keeps_the_hard_cases() -> None:
     small = demo_catalogue(**SMALL)
     frame = generate_demo_sales(**SMALL)
     assert small.late_store and small.late_product and small.discontinued_product and small.slow_movers
@@ -73,19 +69,10 @@ def test_small_configuration_is_fast_and_keeps_the_hard_cases() -> None:
     assert gone.max() < pd.Timestamp(SMALL["end"])
 
 
-def _timed(func: Callable[[], object]) -> float:
-    """Wall time of one call, in seconds."""
-    began = time.perf_counter()
-    func()
-    return time.perf_counter() - began
-
-
-def test_default_size_and_speed() -> None:
-    seconds = _timed(generate_demo_sales)
+def test_default_size() -> None:
+    """The default demo is big enough to look like a chain; its generation time is in bench_training."""
     frame = generate_demo_sales()
-    print(f"default demo: {len(frame)} rows in {seconds:.2f} s")
     assert 300_000 <= len(frame) <= 450_000
-    assert seconds < 5
 
 
 def test_catalogue_matches_frame(demo: pd.DataFrame, catalogue: DemoCatalogue) -> None:

@@ -1,18 +1,18 @@
-"""Every page and tab at laptop, tablet and phone widths in real Chromium: no axe-core violation of
-critical or serious impact, no console error, no failed request, no sideways page scroll."""
+"""The accessibility tour shared by the per-language test files (one file per language so that the
+two served instances are built on different pytest-xdist workers): every page and tab at a width in real
+Chromium, no axe-core violation of critical or serious impact, no console error, no failed request, no
+sideways page scroll."""
 
 from __future__ import annotations
 
 from collections.abc import Iterator
-
-import pytest
+from pathlib import Path
 
 from tests.browser.conftest import ARTIFACTS, login_in_browser, wait_for_dash_idle
 from tests.browser.forecast_server import serve_instance
 from tests.support.a11y import PageWatch, axe_violations, sideways_scroll
 from tests.support.live_server import LiveServer
 
-pytestmark = pytest.mark.browser
 ADMIN = ("admin", "admin-pass-123")
 WIDTHS = {"laptop": 1366, "tablet": 820, "phone": 390}
 FORECAST_PAGES = ("/store", "/category", "/product")
@@ -21,12 +21,10 @@ FORECAST_DRAWN = """() => { const g = document.querySelector('#forecast-graph .j
   return g && g.data && g.data.some(t => t.name === 'Forecast' || t.name === 'Previsão'); }"""
 
 
-@pytest.fixture(scope="module", params=["pt_BR", "en"])
-def server(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
-    """gunicorn on a small trained demo instance with an admin, in the product's default language
-    (Portuguese) and in English: translated labels must keep every rule (names, contrast, fit)."""
-    instance = tmp_path_factory.mktemp(f"a11y-instance-{request.param}")
-    yield from serve_instance(instance, admin=ADMIN, TRENDSALES_LANGUAGE=request.param)
+def serve_in_language(instance: Path, language: str) -> Iterator[LiveServer]:
+    """gunicorn on a small trained demo instance with an admin, in ``language``: translated labels
+    must keep every rule (names, contrast, fit)."""
+    yield from serve_instance(instance, admin=ADMIN, TRENDSALES_LANGUAGE=language)
 
 
 def check(page, watch: PageWatch, where: str, problems: list[str]) -> None:
@@ -50,8 +48,8 @@ def check(page, watch: PageWatch, where: str, problems: list[str]) -> None:
     page.screenshot(path=str(ARTIFACTS / f"a11y_{where.replace('/', '_').replace(' ', '_')}.png"))
 
 
-@pytest.mark.parametrize("width", WIDTHS.values(), ids=WIDTHS.keys())
-def test_every_page_is_accessible_and_fits(browser, server, width):
+def tour_every_page(browser, server: LiveServer, width: int) -> None:
+    """Open every page and admin tab at ``width`` and fail listing everything wrong with them."""
     problems: list[str] = []
     context = browser.new_context(viewport={"width": width, "height": 900})
     context.set_default_timeout(30_000)
