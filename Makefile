@@ -67,7 +67,7 @@ bench: dev-deps
 PYBABEL := $(BIN)/pybabel
 translations: venv
 	$(PYBABEL) extract -F babel.cfg -k N_ -k _l -k translate:2 -k translate_plural:2,3 --no-location --sort-output -o translations/messages.pot --ignore-dirs='.* _* tests bench translations' .
-	$(PYBABEL) update --no-fuzzy-matching -i translations/messages.pot -d translations
+	$(PYBABEL) update --no-fuzzy-matching -w 120 -i translations/messages.pot -d translations
 	$(PYBABEL) compile --statistics -d translations
 
 clean:

@@ -18,7 +18,7 @@ from typing import Any
 
 import pandas as pd
 
-from data.i18n import N_, Count, Message, translate, translate_plural
+from data.i18n import LANGUAGES, N_, Count, Message, translate, translate_plural
 
 MAX_LISTED = 200
 
@@ -118,6 +118,28 @@ def first_problem(message: str) -> str:
     found = re.search(r"\((\d+) problems?\)", lines[0])
     more = (int(found.group(1)) if found else len(listed)) - 1
     return f"{listed[0]} (+{more} more problem{'s' if more != 1 else ''})" if more > 0 else listed[0]
+
+
+def rejection_texts(error: SalesFileError | Message) -> dict[str, dict[str, str]]:
+    """What the upload history shows of a rejection, in every language we translate, written when the
+    rejection is recorded (``uploads.error_texts``): ``first`` is the history cell (the first problem
+    and how many more), ``full`` the whole message (the cell's tooltip). The English ``uploads.error``
+    stays the record of truth for logs and support; older uploads without these texts show it."""
+    texts = {}
+    for language in LANGUAGES:
+        if isinstance(error, SalesFileError):
+            full = error.text(language)
+            first = error.problems[0].text(language) if error.problems else full.splitlines()[0]
+            more = error.total - 1
+            if error.problems and more > 0:
+                count = Count(more).text(language)
+                first += " " + translate_plural(
+                    language, "(+%(num)s more problem)", "(+%(num)s more problems)", more, num=count
+                )
+        else:
+            full = first = error.text(language)
+        texts[language] = {"first": first, "full": full}
+    return texts
 
 
 def merge_errors(errors: Iterable[SalesFileError]) -> SalesFileError:

@@ -176,6 +176,9 @@ class Upload(Base):
     date_min: Mapped[dt.date | None] = mapped_column(Date)
     date_max: Mapped[dt.date | None] = mapped_column(Date)
     error: Mapped[str | None] = mapped_column(Text)
+    # The rejection in every translated language: {language: {"first": cell, "full": tooltip}}
+    # (``data.problems.rejection_texts``; migration 0013). ``error`` above stays the English record.
+    error_texts: Mapped[dict | None] = mapped_column(JSON)
     # The values this upload replaced are in ``replaced_sales`` (imports since migration 0003), so it
     # can be undone; older uploads cannot.
     keeps_replaced: Mapped[bool] = mapped_column(

@@ -25,6 +25,7 @@ from data.frequency import FrequencyError, normalise_dates, resolve_frequency
 from data.i18n import N_, Message, message
 from data.ingest import SalesTable, aggregate, check_file, read_sales_table, table_from_frame
 from data.limits import SalesLimits
+from data.problems import rejection_texts
 from data.progress import Progress
 from data.queries import (
     dataset_frequency,
@@ -360,14 +361,16 @@ def _note(item: _Item, status: str, replaced: int) -> Message | None:
 
 
 def _record_rejections(engine: Engine, items: list[_Item], uploaded_by: str) -> None:
-    bad = [i.filename for i in items if i.error is not None]
+    bad = ", ".join(i.filename for i in items if i.error is not None)
     with engine.begin() as conn:
         for item in items:
-            if item.error is not None:
-                error = str(item.error)
-            else:
-                error = f"not imported: {', '.join(bad)} was rejected and a batch is all-or-nothing"
-            _insert_upload(conn, _upload_row(item, uploaded_by, status="rejected", error=error))
+            why = item.error or message(
+                N_("not imported: %(files)s was rejected and a batch is all-or-nothing"), files=bad
+            )
+            row = _upload_row(
+                item, uploaded_by, status="rejected", error=str(why), error_texts=rejection_texts(why)
+            )
+            _insert_upload(conn, row)
 
 
 def _record_failure(engine: Engine, items: list[_Item], uploaded_by: str, exc: Exception) -> None:

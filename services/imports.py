@@ -20,6 +20,7 @@ from data import demo, queries, storage
 from data.audit import audit
 from data.db import session_scope
 from data.limits import SalesLimits
+from data.problems import first_problem
 from data.progress import Progress
 from data.raw_files import is_file_inside
 from data.storage import ImportPreview, ImportResult
@@ -117,6 +118,17 @@ class UploadRecord:
     has_raw_file: bool
     undone_at: dt.datetime | None = None
     undone_by: str = ""
+    # The rejection in each translated language ({language: {"first", "full"}}); empty for uploads
+    # recorded before migration 0013, which show ``error`` (English).
+    error_texts: dict[str, dict[str, str]] = field(default_factory=dict)
+
+    def error_in(self, language: str) -> tuple[str, str]:
+        """(history cell, tooltip) of the rejection in ``language``: the first problem and how many
+        more, and the whole message; the English record for uploads stored without translations."""
+        texts = self.error_texts.get(language)
+        if texts:
+            return texts["first"], texts["full"]
+        return first_problem(self.error), self.error
 
 
 def preview_import(services: ImportServices, paths: Sequence[Path], *, actor: str) -> PreviewOutcome:
@@ -219,6 +231,7 @@ def upload_history(services: ImportServices, *, limit: int = HISTORY_LIMIT) -> l
             has_raw_file=bool(row.stored_path),
             undone_at=row.undone_at,
             undone_by=row.undone_by or "",
+            error_texts=row.error_texts or {},
         )
         for row in queries.recent_uploads(services.engine, limit=limit)
     ]

@@ -17,7 +17,6 @@ from components.admin.reporting import reporting_panel
 from components.admin.uploads import import_results, limit_text, preview_card, problems_table, uploads_table
 from components.formatting import format_number
 from components.i18n import _, text_language, timestamp
-from data.validation import first_problem
 from services import imports, undo
 from services.data_status import DataStatus, data_status
 from services.imports import UploadRecord
@@ -29,8 +28,9 @@ def history_rows(records: list[UploadRecord]) -> list[dict]:
     """The upload history as plain rows for the table (with the raw-file download link).
 
     ``error`` is the first problem of a rejection (file, row, column, reason, and how many more);
-    ``error_full`` the whole message, for the cell's tooltip.
+    ``error_full`` the whole message, for the cell's tooltip; both in the reader's language.
     """
+    language = text_language()
     return [
         {
             "id": u.id,
@@ -41,8 +41,8 @@ def history_rows(records: list[UploadRecord]) -> list[dict]:
             "rows_read": u.rows_read,
             "rows_new": u.rows_new,
             "rows_replaced": u.rows_replaced,
-            "error": _note(u),
-            "error_full": u.error,
+            "error": _note(u, language),
+            "error_full": u.error_in(language)[1],
             "download": RAW_DOWNLOAD_URL.format(id=u.id) if u.has_raw_file else None,
             "can_undo": u.status == "imported",
         }
@@ -50,10 +50,10 @@ def history_rows(records: list[UploadRecord]) -> list[dict]:
     ]
 
 
-def _note(u: UploadRecord) -> str:
+def _note(u: UploadRecord, language: str) -> str:
     if u.status == "undone" and u.undone_at is not None:
         return _("undone %(when)s by %(who)s", when=timestamp(u.undone_at), who=u.undone_by)
-    return first_problem(u.error)
+    return u.error_in(language)[0]
 
 
 def status_panel(status: DataStatus) -> Any:

@@ -11,16 +11,16 @@ import zipfile
 from pathlib import Path
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import select, update
 
 from callbacks.admin.staging import UploadError, decode_upload
-from callbacks.admin.uploads import stage_and_preview
+from callbacks.admin.uploads import history_rows, stage_and_preview
 from data.ingest import check_file, read_sales_table
 from data.limits import SalesLimits
-from data.schema import AuditEvent
+from data.schema import AuditEvent, Upload
 from data.validation import SalesFileError
 from data.xlsx import check_archive
-from services.imports import preview_import, upload_history
+from services.imports import import_sales, preview_import, upload_history
 from tests.support.apps import make_test_app
 
 HEADER = "date,store,category,product,revenue,units"
@@ -251,3 +251,28 @@ def test_an_events_file_is_refused_in_the_readers_language(tmp_path):
             actor="a",
         )
     assert "promos.csv, row 3, column 'name': empty event name" in text
+
+
+def test_the_upload_history_shows_a_rejection_in_the_readers_language(tmp_path):
+    """The history's cell and tooltip are the reader's language; the stored record stays English, and
+    an upload recorded before translations were stored (no ``error_texts``) still shows its English."""
+    app = make_test_app(tmp_path, LANGUAGE="pt_BR", MAX_SALES_VALUE=1_500_000)
+    services = app.server.extensions["trendsales"]
+    good = _write(tmp_path / "in", "good.csv", f"{HEADER}\n2025-01-06,S1,C1,P1,10,1\n")
+    bad = _write(tmp_path / "in", "bad.csv", BAD)
+    assert import_sales(services, [good, bad], actor="ana").rejection is not None
+    with app.server.test_request_context("/admin"):
+        rows = {r["filename"]: r for r in history_rows(upload_history(services))}
+    assert rows["bad.csv"]["error"] == f"{PT_LINES[0]} (+4 outros problemas)"
+    assert rows["bad.csv"]["error_full"].startswith("Arquivo de vendas recusado (5 problemas)")
+    assert rows["good.csv"]["error"] == "não importado: bad.csv foi recusado e um lote é tudo ou nada"
+    with services.engine.connect() as conn:
+        stored = dict(conn.execute(select(Upload.filename, Upload.error)).all())
+    assert stored["bad.csv"].startswith("Sales file rejected (5 problems)")  # the English record
+    assert stored["good.csv"].startswith("not imported: bad.csv was rejected")
+    with services.engine.begin() as conn:  # as an upload recorded before migration 0013
+        conn.execute(update(Upload).where(Upload.filename == "bad.csv").values(error_texts=None))
+    with app.server.test_request_context("/admin"):
+        older = {r["filename"]: r for r in history_rows(upload_history(services))}["bad.csv"]
+    assert older["error"] == "bad.csv, row 3, column 'revenue': not a number: 'abc' (+4 more problems)"
+    assert older["error_full"] == stored["bad.csv"]
