@@ -177,7 +177,7 @@ class Settings:
     login_window_minutes: int = _setting(15, _positive_int, "window of the login throttle")
     proxy_fix: int = _setting(0, _non_negative_int, "trusted reverse proxies in front (X-Forwarded-*)")
     api_rate_per_minute: int = _setting(
-        120, _positive_int, "API requests per token per minute (all workers of a host)"
+        120, _positive_int, "API requests per token per minute (every worker; every host on PostgreSQL)"
     )
     api_token_days: int = _setting(90, _positive_int, "default lifetime of a new API token, days")
     catalogue_ttl_seconds: float = _setting(10.0, _positive_float, "dropdown catalogue cache")

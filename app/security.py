@@ -89,7 +89,7 @@ def _token_guard(secret: str) -> Response | tuple[Response, int] | None:
     if limiter is None:
         folder = Path(services.config.instance_dir) / RATE_DIRNAME
         limiter = services.extras.setdefault(
-            LIMITER_KEY, tokens.SharedRateLimiter(services.config.api_rate_per_minute, folder)
+            LIMITER_KEY, tokens.rate_limiter(services.config.api_rate_per_minute, services.engine, folder)
         )
     if not limiter.allow(found.token_id):
         response = jsonify(error="too many requests with this API token; try again in a minute")

@@ -386,3 +386,14 @@ class Event(Base):
     imported_by: Mapped[str] = mapped_column(String(80), nullable=False)
 
     __table_args__ = (UniqueConstraint("date", "name", "store", name="uq_events_date_name_store"),)
+
+
+class RateWindow(Base):
+    """The request times of one rate-limit key inside the last window, when the database is shared by
+    several hosts (PostgreSQL): every worker of every host counts in this row, under a row lock
+    (``data.rate_window.allow_request_in_database``). SQLite deployments count in host files."""
+
+    __tablename__ = "rate_windows"
+
+    key: Mapped[str] = mapped_column(String(64), primary_key=True)
+    times: Mapped[str] = mapped_column(Text, nullable=False, default="")

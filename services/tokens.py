@@ -4,8 +4,10 @@ A token's secret (``ts_`` + 256 random bits) is shown once; only its sha256 is s
 as its owner (same role, same store scope) until it expires or is revoked, and never outlives an
 active owner. Users manage their own tokens; admins manage anyone's (service accounts). Creating and
 revoking are audited (``token_created``, ``token_revoked``). The last-used time is written at most
-once a minute per token. ``SharedRateLimiter`` (what the app uses) counts a token's requests of
-every worker of the host together (``data.rate_window``); ``RateLimiter`` counts in one process.
+once a minute per token. ``rate_limiter`` picks what the app counts with: on PostgreSQL
+``DatabaseRateLimiter`` (every worker of every host together, in the database), on SQLite
+``SharedRateLimiter`` (every worker of the one host, in locked files; ``data.rate_window``);
+``RateLimiter`` counts in one process.
 """
 
 from __future__ import annotations
@@ -19,12 +21,13 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
+from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
 from data import access, accounts
 from data.audit import audit
 from data.db import session_scope
-from data.rate_window import allow_request
+from data.rate_window import allow_request, allow_request_in_database
 from data.schema import ApiToken, User, utc_now
 
 Sessions = sessionmaker[Session]
@@ -196,3 +199,29 @@ class SharedRateLimiter:
     def allow(self, token_id: int) -> bool:
         """Count one request of ``token_id``; False when it is over the limit."""
         return allow_request(self._folder, f"token-{int(token_id)}", self._limit, now=self._clock())
+
+
+class DatabaseRateLimiter:
+    """At most ``limit`` requests per token in any 60 s, counted in the database by every worker of
+    every host together (a locked ``rate_windows`` row per token, see ``data.rate_window``)."""
+
+    def __init__(self, limit: int, engine: Engine, *, clock: Callable[[], float] = time.time) -> None:
+        self._limit = limit
+        self._engine = engine
+        self._clock = clock
+
+    def allow(self, token_id: int) -> bool:
+        """Count one request of ``token_id``; False when it is over the limit."""
+        key = f"token-{int(token_id)}"
+        return allow_request_in_database(self._engine, key, self._limit, now=self._clock())
+
+
+def rate_limiter(limit: int, engine: Engine, folder: Path | None) -> SharedRateLimiter | DatabaseRateLimiter:
+    """The per-token limiter for a deployment: counted in the database when it is PostgreSQL (the one
+    store several hosts share), in host files under ``folder`` on SQLite (one host by design, and no
+    database write on every API request)."""
+    if engine.dialect.name == "postgresql":
+        return DatabaseRateLimiter(limit, engine)
+    if folder is None:
+        raise ValueError("counting API requests on SQLite needs the instance's rate-limit folder")
+    return SharedRateLimiter(limit, folder)

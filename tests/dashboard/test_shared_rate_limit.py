@@ -11,7 +11,8 @@ from pathlib import Path
 
 import pytest
 
-from data.rate_window import allow_request
+from data.db import make_engine, upgrade_database
+from data.rate_window import allow_request, allow_request_in_database
 from services import tokens
 from tests.browser.forecast_server import MANAGER, build_trained_instance
 from tests.support.live_server import app_environment, start_server
@@ -24,6 +25,23 @@ def test_the_window_counts_a_minute_per_key(tmp_path):
     assert allow_request(tmp_path, "k", 2, now=160.5)  # 100.0 left the window
     with pytest.raises(ValueError, match="rate-limit key"):
         allow_request(tmp_path, "../escape", 2, now=1.0)
+
+
+def test_the_database_window_counts_the_same_minute_per_key(tmp_path):
+    """The cluster-wide count (a ``rate_windows`` row per key; PostgreSQL in production, checked here on
+    SQLite for the rule and in tests/postgres for concurrency) keeps the same sliding window."""
+    engine = make_engine(f"sqlite:///{tmp_path / 'rate.db'}")
+    upgrade_database(engine)
+    allow = [allow_request_in_database(engine, "k", 2, now=100.0 + i) for i in range(3)]
+    assert allow == [True, True, False]
+    assert allow_request_in_database(engine, "other", 2, now=102.0)
+    assert not allow_request_in_database(engine, "k", 2, now=159.5)
+    assert allow_request_in_database(engine, "k", 2, now=160.5)
+    with pytest.raises(ValueError, match="rate-limit key"):
+        allow_request_in_database(engine, "../escape", 2, now=1.0)
+    assert isinstance(
+        tokens.rate_limiter(5, engine, tmp_path), tokens.SharedRateLimiter
+    )  # SQLite: host files
 
 
 def test_a_damaged_window_file_is_read_as_empty_lines_skipped(tmp_path):
