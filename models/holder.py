@@ -187,17 +187,23 @@ class ModelHolder:
         """The current immutable snapshot, after a registry check when the TTL has expired.
 
         Only one thread checks and loads at a time; the others keep the current snapshot instead of
-        waiting (they wait only while nothing at all has been loaded yet).
+        waiting. While nothing at all is served yet (a worker that has just started), a request waits
+        for the load in progress (the poller's first one) instead of answering "no MASTER loaded":
+        the registry check's time is taken when a load *starts*, so without this wait the requests of
+        a fresh worker saw a fresh check and an empty snapshot for as long as the first load took.
         """
+        if self._snapshot is EMPTY:
+            with self._refresh_lock:  # waits for a load in progress
+                if self._snapshot is EMPTY and self._clock() - self._state.checked_at >= self._poll:
+                    self._refresh_locked()
+            return self._snapshot
         expired = self._clock() - self._state.checked_at >= self._poll
-        if expired and (self._snapshot is EMPTY or not self._poller_alive()):
-            blocking = self._snapshot is EMPTY
-            if self._refresh_lock.acquire(blocking=blocking):
-                try:
-                    if self._clock() - self._state.checked_at >= self._poll:
-                        self._refresh_locked()
-                finally:
-                    self._refresh_lock.release()
+        if expired and not self._poller_alive() and self._refresh_lock.acquire(blocking=False):
+            try:
+                if self._clock() - self._state.checked_at >= self._poll:
+                    self._refresh_locked()
+            finally:
+                self._refresh_lock.release()
         return self._snapshot
 
     def get(self, level: str) -> Any:

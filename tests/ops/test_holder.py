@@ -210,6 +210,41 @@ def test_poller_thread_picks_up_a_promotion(trained: OpsServices) -> None:
         holder.stop_polling()
 
 
+class GatedLoader:
+    """The real loader, held at a gate: the first load of a fresh worker taking as long as the test says."""
+
+    def __init__(self) -> None:
+        self.entered = threading.Event()
+        self.gate = threading.Event()
+
+    def __call__(self, path: str, level: str) -> object:
+        self.entered.set()
+        assert self.gate.wait(60), "the test never opened the gate"
+        return load_validated(path, level)
+
+
+def test_a_fresh_worker_waits_for_its_first_load_instead_of_answering_no_model(trained: OpsServices) -> None:
+    """A request that reaches a just-started worker while its poller is loading the MASTERs gets them
+    once loaded; before the fix it got "no MASTER model is loaded (loaded levels: none)" (404 from the
+    API: 26 of the first 40 requests of a fresh 2-worker gunicorn in one trial)."""
+    loader = GatedLoader()
+    holder = ModelHolder(trained.engine, poll_seconds=60, loader=loader, serve_store=False)
+    holder.start_polling()
+    try:
+        assert loader.entered.wait(60)  # the poller's first load is under way
+        seen: list[Snapshot] = []
+        reader = threading.Thread(target=lambda: seen.append(holder.snapshot()))
+        reader.start()
+        reader.join(timeout=0.5)  # the old code answered (empty) at once; the fix keeps it waiting
+        loader.gate.set()
+        reader.join(timeout=60)
+        assert seen and set(seen[0].models) == {"store", "category", "product"}
+        assert dict(seen[0].versions) == master_versions(trained.engine)
+    finally:
+        loader.gate.set()
+        holder.stop_polling()
+
+
 def test_broken_master_with_nothing_to_fall_back_on_says_so_on_the_page(trained: OpsServices) -> None:
     """A worker that starts on a broken MASTER artifact: the page says the model could not be loaded
     (not "no model yet"), the refusal is audited once, and /admin/health lists it."""
