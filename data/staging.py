@@ -19,7 +19,7 @@ import numpy as np
 import pandas as pd
 from sqlalchemy import Column, Connection, Date, Float, MetaData, String, Table, insert, text
 
-from data.progress import Progress
+from data.progress import Label, Progress
 
 STAGING = "ts_import_staging"
 OVERLAY = "ts_import_batch_overlay"
@@ -198,7 +198,7 @@ def fill_staging(
     frame: pd.DataFrame,
     *,
     progress: Progress | None = None,
-    label: str = "staging",
+    label: Label = "staging",
     use_copy: bool | None = None,
 ) -> None:
     """Empty the staging table and bulk-load ``frame`` (canonical columns) in chunks.

@@ -317,9 +317,11 @@ def _import_one(conn: Connection, item: _Item, uploaded_by: str, progress: Progr
         )  # fmt: skip
     assert item.table is not None and item.frequency is not None
     frame = _staged_frame(item)
-    fill_staging(conn, frame, progress=progress, label=f"staging {item.filename}")
+    fill_staging(conn, frame, progress=progress, label=message(N_("staging %(file)s"), file=item.filename))
     if progress:
-        progress(len(frame), len(frame), f"comparing {item.filename} with stored sales")
+        progress(
+            len(frame), len(frame), message(N_("comparing %(file)s with stored sales"), file=item.filename)
+        )
     counts = count_keys(conn)
     status = "imported" if counts.new or counts.replaced else "unchanged"
     dmin, dmax = frame["date"].min().date(), frame["date"].max().date()
@@ -332,8 +334,11 @@ def _import_one(conn: Connection, item: _Item, uploaded_by: str, progress: Progr
     note = _note(item, status, counts.replaced)
     if status == "imported":
         if progress:
+            rows = counts.new + counts.replaced
             progress(
-                len(frame), len(frame), f"writing {counts.new + counts.replaced} rows of {item.filename}"
+                len(frame),
+                len(frame),
+                message(N_("writing %(rows)s rows of %(file)s"), rows=rows, file=item.filename),
             )
         if counts.replaced:
             keep_replaced(conn, uid)
@@ -400,7 +405,7 @@ def _run_batch(
                 create_staging(conn)
                 for n, item in enumerate(items, start=1):
                     if progress:
-                        progress(n - 1, len(items), f"importing {item.filename}")
+                        progress(n - 1, len(items), message(N_("importing %(file)s"), file=item.filename))
                     results.append(_import_one(conn, item, uploaded_by, progress))
                 drop_staging(conn)
             if freq is not None:
@@ -416,7 +421,7 @@ def _run_batch(
         _record_failure(engine, items, uploaded_by, exc)
         raise
     if progress:
-        progress(len(items), len(items), "import finished")
+        progress(len(items), len(items), message(N_("import finished")))
     return results
 
 
@@ -446,7 +451,7 @@ def import_sales_files(
     try:
         for n, path in enumerate(paths):
             if progress:
-                progress(n, len(paths), f"reading {path.name}")
+                progress(n, len(paths), message(N_("reading %(file)s"), file=path.name))
             # Skipping an already-stored file is safe only before the batch's first write: an earlier
             # file of the batch may replace its rows, and then this (later) file must win again.
             shortcut = all(i.same_as is not None for i in items)

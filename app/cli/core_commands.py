@@ -9,6 +9,7 @@ import click
 from flask.cli import AppGroup, with_appcontext
 from flask_babel import gettext as _
 
+from app.cli.progress import ProgressLine
 from app.services import get_services
 from data.db import upgrade_database
 from data.i18n import format_number
@@ -170,18 +171,8 @@ def train_if_no_master() -> None:
     # Nothing is being served yet, so the first training may use every core.
     n_jobs = max(services.config.train_n_jobs, os.cpu_count() or 1)
     config = services.config.replace(train_n_jobs=n_jobs)
-    outcomes = train_now(services.engine, config, source="init", progress=progress_printer())
-    click.echo("")
+    progress = ProgressLine(services.config.language)
+    outcomes = train_now(services.engine, config, source="init", progress=progress)
+    progress.close()
     for level, outcome in outcomes.items():
         click.echo(f"  {level}: {outcome.version_id} — {outcome.reason}")
-
-
-def progress_printer():
-    """A progress callback that rewrites one terminal line: `[step/total] label`."""
-
-    def show(step: int, total: int, label: str) -> None:
-        width = 30
-        done = int(width * step / total) if total else width
-        click.echo(f"\r[{'#' * done}{'.' * (width - done)}] {step}/{total} {label[:60]:<60}", nl=False)
-
-    return show

@@ -9,6 +9,7 @@ import click
 from flask.cli import AppGroup
 from flask_babel import gettext as _
 
+from app.cli.progress import ProgressLine
 from app.services import get_services
 from components.formatting import freq_text
 from data.i18n import format_number
@@ -48,11 +49,6 @@ def _echo_result(result: ImportResult) -> None:
     )
 
 
-def _progress(step: int, total: int, label: str) -> None:
-    if total > 1 and step < total:
-        click.echo(f"  {label}: {step:,}/{total:,}", err=True)
-
-
 @data_cli.command("import")
 @click.argument("paths", nargs=-1, required=True, type=click.Path(dir_okay=False, path_type=Path))
 @click.option(
@@ -61,9 +57,10 @@ def _progress(step: int, total: int, label: str) -> None:
 @click.option("--quiet", is_flag=True, help="Do not report progress on stderr.")
 def import_cmd(paths: tuple[Path, ...], uploaded_by: str, quiet: bool) -> None:
     """Import sales files (CSV or XLSX) all-or-nothing; on a bad file list every problem and exit 1."""
-    outcome = imports.import_sales(
-        get_services(), paths, actor=uploaded_by, progress=None if quiet else _progress
-    )
+    progress = None if quiet else ProgressLine(get_services().config.language)
+    outcome = imports.import_sales(get_services(), paths, actor=uploaded_by, progress=progress)
+    if progress is not None:
+        progress.close()
     if outcome.rejection is not None:
         language = get_services().config.language
         rejection = outcome.rejection

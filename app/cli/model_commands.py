@@ -9,13 +9,13 @@ from __future__ import annotations
 
 import difflib
 import sys
-import time
 from typing import Any
 
 import click
 from flask.cli import AppGroup, with_appcontext
 from flask_babel import gettext as _
 
+from app.cli.progress import ProgressLine
 from app.services import get_services
 from data.frequency import FREQUENCIES
 from data.i18n import format_number, format_percent
@@ -44,44 +44,6 @@ def _pct(value: Any) -> str:
 
 def _num(value: Any) -> str:
     return _("n/a") if value is None else format_number(float(value), 3, _language())
-
-
-class _ProgressLine:
-    """A single carriage-return progress line on stderr (quiet when stderr is not a terminal)."""
-
-    def __init__(self, stream: Any = None, min_interval: float = 0.2) -> None:
-        self._stream = stream or sys.stderr
-        self._interactive = bool(getattr(self._stream, "isatty", lambda: False)())
-        self._min_interval = min_interval
-        self._last_time = 0.0
-        self._last_label = ""
-        self._width = 0
-
-    def __call__(self, step: int, total: int, label: str) -> None:
-        """Show ``[ 42%] label``; in a pipe, print only when the level or phase changes."""
-        percent = 100 * step / total if total else 100.0
-        text = f"[{percent:3.0f}%] {label}"
-        if self._interactive:
-            now = time.monotonic()
-            if now - self._last_time < self._min_interval and step < total:
-                return
-            self._last_time = now
-            pad = max(0, self._width - len(text))
-            self._stream.write("\r" + text + " " * pad)
-            self._stream.flush()
-            self._width = len(text)
-            return
-        phase = label.split(" ", 2)[:2]
-        if phase != self._last_label:
-            self._last_label = phase
-            self._stream.write(text + "\n")
-            self._stream.flush()
-
-    def close(self) -> None:
-        """End the progress line so the summary starts on a fresh line."""
-        if self._interactive and self._width:
-            self._stream.write("\n")
-            self._stream.flush()
 
 
 def format_outcome(outcome: LevelOutcome) -> str:
@@ -139,7 +101,7 @@ def train_cmd(levels: tuple[str, ...], no_promote: bool, wait: bool) -> None:
     fails naming it (exit code 1), or waits for it with ``--wait``.
     """
     services = get_services()
-    progress = _ProgressLine()
+    progress = ProgressLine(services.config.language)
     try:
         _job, outcomes = train_in_slot(
             services.engine,

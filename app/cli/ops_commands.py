@@ -17,6 +17,7 @@ from flask.cli import AppGroup, with_appcontext
 
 from app.services import get_services
 from data.schema import JOB_STATUSES, LEVELS
+from models.vocabulary import progress_text
 from services.retraining import (
     JobError,
     JobInfo,
@@ -63,7 +64,8 @@ def follow_job(job_id: int, *, timeout: float | None = None) -> JobInfo:
     last = None
     while True:
         job = get_job(services, job_id)
-        line = f"[{_percent(job)}] job {job.id} {job.status}: {job.progress_label or ''}"
+        label = progress_text(job.progress_label, services.config.language)
+        line = f"[{_percent(job)}] job {job.id} {job.status}: {label}"
         if line != last:
             click.echo(line)
             last = line

@@ -152,7 +152,9 @@ def test_a_frequency_conflict_reads_in_portuguese_in_the_cli(tmp_path):
     weeks = f"{HEADER}\n2025-04-07,S1,C1,P1,10,1\n2025-04-14,S1,C1,P1,11,1\n"
     result = runner.invoke(args=["data", "import", str(_write(tmp_path / "in", "w.csv", weeks))])
     assert result.exit_code == 1
-    assert result.output.splitlines()[0] == (
+    progress, problem = result.output.splitlines()[:2]  # the progress line (stderr), then the problem
+    assert progress == "[........................]   0% lendo w.csv"
+    assert problem == (
         "w.csv, coluna 'date': as datas do arquivo têm frequência semanal, mas os dados armazenados têm "
         "frequência mensal; todos os dados de vendas devem ter a mesma frequência"
     )
