@@ -92,7 +92,7 @@ def test_a_failed_first_load_leaves_no_rows_and_every_index(pg_engine):
     before = schema_of_sales(pg_engine)
 
     def fail_while_writing(step: int, total: int, label: str) -> None:
-        if label.startswith("writing"):
+        if str(label).startswith("writing"):
             raise RuntimeError("disk full")
 
     with pytest.raises(RuntimeError, match="disk full"):
