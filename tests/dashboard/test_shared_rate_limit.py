@@ -4,7 +4,6 @@ servers on one instance) together get the limit, not twice it."""
 from __future__ import annotations
 
 import json
-import multiprocessing
 import urllib.error
 import urllib.request
 from pathlib import Path
@@ -16,6 +15,7 @@ from data.rate_window import allow_request, allow_request_in_database
 from services import tokens
 from tests.browser.forecast_server import MANAGER, build_trained_instance
 from tests.support.live_server import app_environment, start_server
+from tests.support.races import requests_allowed_by_two_processes
 
 
 def test_the_window_counts_a_minute_per_key(tmp_path):
@@ -57,14 +57,7 @@ def _hammer(folder: str, start, results) -> None:
 
 
 def test_two_processes_share_one_limit(tmp_path):
-    context = multiprocessing.get_context("spawn")
-    start, results = context.Barrier(2), context.Queue()
-    workers = [context.Process(target=_hammer, args=(str(tmp_path), start, results)) for _ in range(2)]
-    for w in workers:
-        w.start()
-    allowed = [results.get(timeout=120) for _ in workers]
-    for w in workers:
-        w.join(timeout=60)
+    allowed = requests_allowed_by_two_processes(_hammer, str(tmp_path))
     assert sum(allowed) == 30, allowed  # a per-process count would allow 60
 
 

@@ -3,11 +3,10 @@ hosts (here: two processes with their own connections and no shared folder) toge
 
 from __future__ import annotations
 
-import multiprocessing
-
 from sqlalchemy import Engine
 
 from services import tokens
+from tests.support.races import requests_allowed_by_two_processes
 
 
 def _hammer(url: str, start, results) -> None:
@@ -23,12 +22,5 @@ def _hammer(url: str, start, results) -> None:
 def test_two_hosts_share_one_limit_through_postgresql(pg_engine: Engine):
     assert isinstance(tokens.rate_limiter(30, pg_engine, folder=None), tokens.DatabaseRateLimiter)
     url = pg_engine.url.render_as_string(hide_password=False)
-    context = multiprocessing.get_context("spawn")
-    start, results = context.Barrier(2), context.Queue()
-    workers = [context.Process(target=_hammer, args=(url, start, results)) for _ in range(2)]
-    for w in workers:
-        w.start()
-    allowed = [results.get(timeout=120) for _ in workers]
-    for w in workers:
-        w.join(timeout=60)
+    allowed = requests_allowed_by_two_processes(_hammer, url)
     assert sum(allowed) == 30, allowed  # a per-host count would allow 60

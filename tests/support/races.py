@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import multiprocessing
 import threading
 
 from sqlalchemy.orm import Session, sessionmaker
@@ -98,3 +99,19 @@ def assert_concurrent_wrong_passwords_are_throttled(
     assert len(messages) == attempts
     assert verify.calls <= limit, f"{verify.calls} password checks for a limit of {limit}"
     assert sum(m.startswith("Too many") for m in messages) == attempts - verify.calls
+
+
+def requests_allowed_by_two_processes(hammer, *args: object) -> list[int]:
+    """Start two spawned processes that each run ``hammer(*args, start, results)`` (a module-level
+    function: wait on the ``start`` barrier, then put how many of its requests were allowed on
+    ``results``) and return the two counts. Two processes share no memory, as two gunicorn workers or
+    two hosts do, so a limit counted per process shows up as twice the limit."""
+    context = multiprocessing.get_context("spawn")
+    start, results = context.Barrier(2), context.Queue()
+    workers = [context.Process(target=hammer, args=(*args, start, results)) for _ in range(2)]
+    for w in workers:
+        w.start()
+    allowed = [results.get(timeout=120) for _ in workers]
+    for w in workers:
+        w.join(timeout=60)
+    return allowed
