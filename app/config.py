@@ -165,7 +165,7 @@ class Settings:
     log_level: str = _setting("INFO", _log_level, "Python logging level")
     max_upload_mb: float = _setting(100.0, _positive_float, "largest accepted sales file, MB")
     # Sales files (data.limits.SalesLimits): plausible dates and values, bounded work per file.
-    min_sales_date: dt.date = _setting(dt.date(1990, 1, 1), _date, "earliest accepted sales date")  # noqa: RUF009
+    min_sales_date: dt.date = _setting(dt.date(1901, 1, 1), _date, "earliest accepted sales date")  # noqa: RUF009
     max_future_days: int = _setting(1, _non_negative_int, "accepted sales dates end today + this")
     max_sales_value: float = _setting(1e12, _positive_float, "largest revenue/units of a row or key")
     max_rows_per_file: int = _setting(5_000_000, _positive_int, "data rows per sales file")

@@ -16,7 +16,10 @@ from dataclasses import dataclass
 from data.i18n import N_, Message, message
 
 MB = 1024 * 1024
-DEFAULT_MIN_DATE = dt.date(1990, 1, 1)
+# Not before 1901: refuses the typos that matter (0001-01-01 made a 2,000-year daily grid) and
+# Excel's empty or small-number date cells (serials 0-366 read as 1899-12-30 ... 1900-12-31), while
+# long public series load as they are (airline passengers 1949, Australian beer 1956, tourism 1983).
+DEFAULT_MIN_DATE = dt.date(1901, 1, 1)
 DEFAULT_MAX_FUTURE_DAYS = 1
 DEFAULT_MAX_VALUE = 1e12
 DEFAULT_MAX_ROWS = 5_000_000

@@ -19,7 +19,7 @@ from tests.data.xlsx_files import HEADER, bomb, book, understate_size
 
 TODAY = dt.date(2026, 6, 15)
 LIMITS = SalesLimits(today=TODAY)
-WINDOW = "outside the allowed window 1990-01-01 to 2026-06-16"
+WINDOW = "outside the allowed window 1901-01-01 to 2026-06-16"
 H = "date,store,category,product,revenue"
 HU = "date,store,category,product,revenue,units"
 OK = "2024-01-01,S1,C,P,10"
@@ -94,7 +94,7 @@ CASES = [
     case("year-1", csv(row("0001-01-01")), 2, "date", "date 0001-01-01 is " + WINDOW),
     case("year-9999", csv(row("9999-12-31")), 2, "date", "date 9999-12-31 is " + WINDOW),
     case("year-2099", csv(OK, row("2099-01-01")), 3, "date", "date 2099-01-01 is " + WINDOW),
-    case("before-1990", csv(row("1989-12-31")), 2, "date", WINDOW),
+    case("before-1901", csv(row("1900-12-31")), 2, "date", WINDOW),
     case("today-plus-2", csv(row("2026-06-17")), 2, "date", WINDOW),
     case("dmy-1900", csv(row("01/01/1900")), 2, "date", "date 1900-01-01 is " + WINDOW),
     case("date-word", csv(row("yesterday")), 2, "date", "unparsable date 'yesterday'"),

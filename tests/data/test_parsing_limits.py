@@ -66,7 +66,7 @@ def test_preview_and_import_share_the_date_window(write_file, engine, upload_dir
         import_sales_files(engine, [path], uploaded_by="t", upload_dir=upload_dir, limits=limits)
     assert previewed.value.problems == imported.value.problems
     assert str(imported.value.problems[0]) == (
-        "d.csv, row 3, column 'date': date 0001-01-01 is outside the allowed window 1990-01-01 to 2026-01-02 "
+        "d.csv, row 3, column 'date': date 0001-01-01 is outside the allowed window 1901-01-01 to 2026-01-02 "
         "(settings TRENDSALES_MIN_SALES_DATE, TRENDSALES_MAX_FUTURE_DAYS)"
     )
 

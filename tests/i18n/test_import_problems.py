@@ -67,7 +67,7 @@ def test_a_bad_file_reads_in_english_and_in_portuguese(tmp_path):
     assert portuguese[0] == "Arquivo de vendas recusado (5 problemas); nada foi importado."
     assert [line.removeprefix("  - ") for line in portuguese[1:]] == [
         *PT_LINES[:3],
-        "bad.csv, linha 6, coluna 'date': a data 0001-01-01 está fora do intervalo permitido de 01/01/1990 a "
+        "bad.csv, linha 6, coluna 'date': a data 0001-01-01 está fora do intervalo permitido de 01/01/1901 a "
         "16/06/2026 (ajustes TRENDSALES_MIN_SALES_DATE, TRENDSALES_MAX_FUTURE_DAYS)",
         PT_LINES[3],
     ]
@@ -127,7 +127,7 @@ def test_the_cli_import_speaks_the_configured_language(tmp_path):
     for line in PT_LINES:
         assert line in lines
     window = (
-        "bad.csv, linha 6, coluna 'date': a data 0001-01-01 está fora do intervalo permitido de 01/01/1990 a "
+        "bad.csv, linha 6, coluna 'date': a data 0001-01-01 está fora do intervalo permitido de 01/01/1901 a "
     )
     assert any(line.startswith(window) for line in lines)
     assert lines[-1] == "Recusado: 5 problema(s); nenhum dado de vendas foi alterado."
