@@ -190,6 +190,11 @@ def parse_dates(
 
 _UNPARSABLE_DATE = N_("unparsable date %(value)s (expected YYYY-MM-DD or DD/MM/YYYY)")
 _OUTSIDE_WINDOW = N_("date %(date)s is outside the allowed window %(window)s")
+_ISOLATED_DATE = N_(
+    "date %(date)s is more than %(years)s years away from the file's other dates (nearest %(nearest)s); "
+    "a mistyped year?"
+)
+MAX_DATE_GAP_DAYS = 3653  # ten years: no real sales file has such a hole between its dates
 
 
 def _far_dates(day: pd.Series, iso: pd.Series) -> pd.Series:
@@ -205,13 +210,45 @@ def _far_dates(day: pd.Series, iso: pd.Series) -> pd.Series:
 def check_date_window(
     raw: pd.DataFrame, dates: pd.Series, column: str, out: ProblemCollector, limits: SalesLimits
 ) -> None:
-    """Report rows dated outside ``limits``' window (before the minimum date or too far in the future)."""
+    """Report rows dated outside ``limits``' window (before the minimum date or too far in the future),
+    and rows whose date is isolated from the file's other dates by more than ``MAX_DATE_GAP_DAYS``."""
     outside = dates.lt(pd.Timestamp(limits.min_date)) | dates.gt(pd.Timestamp(limits.max_date))
     if outside.any():
         days = dates[outside].dt.date
         out.add_rows(
             raw.loc[outside, "_row"], _OUTSIDE_WINDOW, column, date=days, window=limits.window_message()
         )
+    isolated, nearest = _isolated_dates(dates.where(~outside))
+    if isolated.any():
+        out.add_rows(
+            raw.loc[isolated, "_row"], _ISOLATED_DATE, column,
+            date=dates[isolated].dt.date, nearest=nearest[isolated].dt.date, years=MAX_DATE_GAP_DAYS // 365,
+        )  # fmt: skip
+
+
+def _isolated_dates(dates: pd.Series) -> tuple[pd.Series, pd.Series]:
+    """Which ``dates`` lie outside the file's main block of dates (the block with the most distinct
+    dates, when gaps longer than ``MAX_DATE_GAP_DAYS`` split them), and the nearest date of that block.
+
+    Why: a mistyped year inside the window (``1926-10-29`` for ``2026-10-29``) passes the window
+    check but stretches the series' grid over a century of zeros (the training of issue 12's
+    ``0001-01-01`` row never ended). Counting distinct dates, not rows, gives the same answer when the
+    file's distinct values are checked (the fast path) as when every row is.
+    """
+    distinct = np.sort(dates.dropna().unique())
+    none = pd.Series(False, index=dates.index), pd.Series(pd.NaT, index=dates.index)
+    if len(distinct) < 2:
+        return none
+    gaps = np.flatnonzero(np.diff(distinct) > np.timedelta64(MAX_DATE_GAP_DAYS, "D"))
+    if not len(gaps):
+        return none
+    # The largest block between gaps is the file's data; every other block is isolated from it.
+    bounds = np.concatenate([[0], gaps + 1, [len(distinct)]])
+    main = int(np.argmax(np.diff(bounds)))
+    low, high = distinct[bounds[main]], distinct[bounds[main + 1] - 1]
+    isolated = dates.lt(low) | dates.gt(high)
+    nearest = pd.Series(np.where(dates.lt(low), low, high), index=dates.index).where(isolated)
+    return isolated.fillna(False), pd.to_datetime(nearest)
 
 
 @dataclass(frozen=True)

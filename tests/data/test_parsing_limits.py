@@ -93,19 +93,19 @@ def test_settings_move_the_limits(monkeypatch, tmp_path):
     )
 
 
-def test_a_file_inside_the_window_and_bounds_imports(write_file, engine, upload_dir):
+def test_files_at_the_edges_of_the_window_and_bounds_import(write_file, engine, upload_dir):
+    """The first accepted day and tomorrow import (in two files: one file spanning them both would be
+    refused as a century between its dates, a mistyped year)."""
     tomorrow = dt.date.today() + dt.timedelta(days=1)
-    # Two consecutive days make the file daily whatever weekday tomorrow is (two lone dates would
+    header = "date,store,category,product,revenue,units"
+    # Two consecutive days make each file daily whatever weekday tomorrow is (two lone dates would
     # read as weekly on some days and as an irregular grid on others).
-    lines = [
-        "date,store,category,product,revenue,units",
-        "1990-01-01,S1,C,P,1e12,3",
-        "1990-01-02,S1,C,P,1,1",
-        f"{tomorrow},S1,C,P,0,",
-    ]
-    path = write_file("edge.csv", "\n".join(lines) + "\n")
-    (result,) = import_sales_files(engine, [path], uploaded_by="t", upload_dir=upload_dir)
-    assert (result.status, result.rows_new) == ("imported", 3)
+    first = write_file("first.csv", f"{header}\n1901-01-01,S1,C,P,1e12,3\n1901-01-02,S1,C,P,1,1\n")
+    last = write_file(
+        "last.csv", f"{header}\n{tomorrow - dt.timedelta(days=1)},S1,C,P,2,\n{tomorrow},S1,C,P,0,\n"
+    )
+    results = import_sales_files(engine, [first, last], uploaded_by="t", upload_dir=upload_dir)
+    assert [(r.status, r.rows_new) for r in results] == [("imported", 2), ("imported", 2)]
 
 
 @pytest.mark.parametrize("encoding", ["utf-16", "utf-16-le", "utf-16-be"])
