@@ -41,8 +41,11 @@ from data.queries import (
 from data.raw_files import frame_sha256, keep_raw_file, keep_raw_frame, sha256_file
 from data.schema import Product, Sale, Setting, Upload, utc_now
 from data.staging import (
+    DeferredKey,
     KeyCounts,
     bulk_session,
+    copy_into_empty_sales,
+    copy_supported,
     count_keys,
     count_new_series,
     create_overlay,
@@ -53,6 +56,7 @@ from data.staging import (
     indexes_built_after_load,
     keep_replaced,
     lock_sales,
+    sales_empty,
     stage_into_overlay,
     upsert_catalogue,
     upsert_sales,
@@ -300,7 +304,9 @@ def _insert_upload(conn: Connection, row: dict) -> int:
     return int(conn.execute(insert(Upload.__table__).values(**row)).inserted_primary_key[0])
 
 
-def _import_one(conn: Connection, item: _Item, uploaded_by: str, progress: Progress | None) -> ImportResult:
+def _import_one(
+    conn: Connection, item: _Item, uploaded_by: str, progress: Progress | None, key: DeferredKey
+) -> ImportResult:
     if item.same_as is not None:
         prev = item.same_as
         keys = prev.rows_new + prev.rows_replaced + prev.rows_unchanged
@@ -316,10 +322,15 @@ def _import_one(conn: Connection, item: _Item, uploaded_by: str, progress: Progr
         )  # fmt: skip
     assert item.table is not None and item.frequency is not None
     frame = _staged_frame(item)
-    fill_staging(conn, frame, progress=progress, label=f"staging {item.filename}")
-    if progress:
-        progress(len(frame), len(frame), f"comparing {item.filename} with stored sales")
-    counts = count_keys(conn)
+    first_load = copy_supported(conn) and sales_empty(conn)
+    if first_load:  # every row is new: nothing to stage and compare (see copy_into_empty_sales)
+        counts = KeyCounts(new=len(frame), replaced=0, unchanged=0)
+    else:
+        key.restore(conn)
+        fill_staging(conn, frame, progress=progress, label=f"staging {item.filename}")
+        if progress:
+            progress(len(frame), len(frame), f"comparing {item.filename} with stored sales")
+        counts = count_keys(conn)
     status = "imported" if counts.new or counts.replaced else "unchanged"
     dmin, dmax = frame["date"].min().date(), frame["date"].max().date()
     row = _upload_row(
@@ -330,14 +341,16 @@ def _import_one(conn: Connection, item: _Item, uploaded_by: str, progress: Progr
     uid = _insert_upload(conn, row)
     note = _note(item, status, counts.replaced)
     if status == "imported":
+        writing = f"writing {counts.new + counts.replaced} rows of {item.filename}"
         if progress:
-            progress(
-                len(frame), len(frame), f"writing {counts.new + counts.replaced} rows of {item.filename}"
-            )
-        if counts.replaced:
-            keep_replaced(conn, uid)
-        upsert_sales(conn, uid)
-        upsert_catalogue(conn)
+            progress(0 if first_load else len(frame), len(frame), writing)
+        if first_load:
+            copy_into_empty_sales(conn, frame, uid, progress=progress, label=writing)
+        else:
+            if counts.replaced:
+                keep_replaced(conn, uid)
+            upsert_sales(conn, uid)
+            upsert_catalogue(conn)
     return ImportResult(
         item.filename, status, item.table.rows_read, counts.new, counts.replaced, counts.unchanged,
         item.frequency, dmin, dmax, item.sha256, item.stored_path, uid, str(note or ""), note,
@@ -393,12 +406,12 @@ def _run_batch(
             freq, errors = _check_against_database(conn, items, dataset_frequency(conn))
             if errors:
                 raise merge_errors(errors)
-            with bulk_session(conn), indexes_built_after_load(conn):
+            with bulk_session(conn), indexes_built_after_load(conn) as key:
                 create_staging(conn)
                 for n, item in enumerate(items, start=1):
                     if progress:
                         progress(n - 1, len(items), f"importing {item.filename}")
-                    results.append(_import_one(conn, item, uploaded_by, progress))
+                    results.append(_import_one(conn, item, uploaded_by, progress, key))
                 drop_staging(conn)
             if freq is not None:
                 _write_frequency(conn, freq)
