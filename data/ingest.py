@@ -412,10 +412,14 @@ def read_sales_table(
     display_name: str | None = None,
     max_bytes: int | None = None,
     limits: SalesLimits | None = None,
+    distinct: bool = True,
 ) -> SalesTable:
     """Read and validate a CSV/XLSX sales file, keeping row counts and example lines for reports.
 
-    ``limits`` bounds dates, values, rows and XLSX expansion (default: ``SalesLimits()``).
+    ``limits`` bounds dates, values, rows and XLSX expansion (default: ``SalesLimits()``). A CSV file
+    is checked once per distinct value first (``data.fast_validation``) and row by row only when
+    that finds a problem; ``distinct=False`` checks it row by row from the start (the reference the
+    tests and the import benchmark compare the fast path with). Both give the same table or error.
     """
     path = Path(path)
     name = display_name or path.name
@@ -429,7 +433,11 @@ def read_sales_table(
         return validate_raw(raw, columns, out, decimal_hint, limits)
     parsed = _parse_csv(content, name, out, limits)
     del content
-    fast = validate_distinct(parsed.table, parsed.rows, parsed.columns, parsed.hint, limits, name)
+    fast = (
+        validate_distinct(parsed.table, parsed.rows, parsed.columns, parsed.hint, limits, name)
+        if distinct
+        else None
+    )
     if fast is not None:
         return SalesTable(
             frame=fast.frame, filename=name, rows_read=fast.rows_read, columns=parsed.columns,
