@@ -112,12 +112,29 @@ def indexes_built_after_load(conn: Connection) -> Iterator[DeferredKey]:
     reader loses anything: the dropped indexes and constraints are recreated from their own
     definitions before the transaction ends, and a failed import rolls the whole change back
     (PostgreSQL's DDL is transactional). The primary key is dropped too when the rows arrive by
-    ``copy_into_empty_sales``; the ``DeferredKey`` given to the block puts it back early when a later
-    file of the batch needs it (its upsert's ``ON CONFLICT``). Other dialects and a non-empty table:
-    nothing changes.
+    ``load_into_empty_sales``; the ``DeferredKey`` given to the block puts it back early when a later
+    file of the batch needs it (its upsert's ``ON CONFLICT``). SQLite (transactional DDL as well):
+    the named indexes only. Other dialects and a non-empty table: nothing changes.
     """
-    if conn.dialect.name != "postgresql" or not sales_empty(conn):
+    if conn.dialect.name not in ("postgresql", "sqlite") or not sales_empty(conn):
         yield DeferredKey()
+        return
+    if conn.dialect.name == "sqlite":  # its named indexes only (the key is the table's own index)
+        # pysqlite opens its transaction at the first write, and DDL outside one commits at once: a
+        # write that changes nothing opens it, so a failed load rolls the dropped indexes back too.
+        conn.exec_driver_sql("DELETE FROM sales WHERE 0")
+        if not getattr(conn.connection.dbapi_connection, "in_transaction", False):
+            yield DeferredKey()
+            return
+        named = conn.exec_driver_sql(
+            "SELECT name, sql FROM sqlite_master "
+            "WHERE type = 'index' AND tbl_name = 'sales' AND sql IS NOT NULL"
+        ).all()
+        for name, _ in named:
+            conn.exec_driver_sql(f'DROP INDEX "{name}"')
+        yield DeferredKey()
+        for _, definition in named:
+            conn.exec_driver_sql(definition)
         return
     indexes = conn.exec_driver_sql(
         "SELECT i.relname, pg_get_indexdef(i.oid) FROM pg_index x "
@@ -276,13 +293,25 @@ def fill_staging(
         conn.exec_driver_sql(f"ANALYZE {STAGING}")
 
 
-def _insert_rows(conn: Connection, frame: pd.DataFrame, *, progress: Progress | None, label: str) -> None:
-    """Row inserts into the staging table in batches of ``CHUNK_ROWS`` (SQLite: DBAPI ``executemany``)."""
+def _insert_rows(
+    conn: Connection,
+    frame: pd.DataFrame,
+    *,
+    progress: Progress | None,
+    label: str,
+    table: str = STAGING,
+    upload_id: int | None = None,
+) -> None:
+    """Row inserts in batches of ``CHUNK_ROWS``: SQLite by DBAPI ``executemany`` (into ``table``, with
+    ``upload_id`` when given), other dialects into the staging table by a Core insert."""
     sqlite = conn.dialect.name == "sqlite"
-    sql = f"INSERT INTO {STAGING} ({', '.join(_COLUMNS)}) VALUES ({', '.join('?' * len(_COLUMNS))})"
+    names = _COLUMNS + (("upload_id",) if upload_id is not None else ())
+    sql = f"INSERT INTO {table} ({', '.join(names)}) VALUES ({', '.join('?' * len(names))})"
     total = len(frame)
     for start in range(0, total, CHUNK_ROWS):
         records = _records(frame.iloc[start : start + CHUNK_ROWS], sqlite)
+        if upload_id is not None:
+            records = [(*r, upload_id) for r in records]
         if sqlite:
             conn.exec_driver_sql(sql, records)
         else:
@@ -301,7 +330,12 @@ def sales_empty(conn: Connection) -> bool:
     return conn.exec_driver_sql("SELECT 1 FROM sales LIMIT 1").first() is None
 
 
-def copy_into_empty_sales(
+def direct_load_supported(conn: Connection) -> bool:
+    """True when a first load can write ``sales`` directly (``load_into_empty_sales``)."""
+    return copy_supported(conn) or conn.dialect.name == "sqlite"
+
+
+def load_into_empty_sales(
     conn: Connection,
     frame: pd.DataFrame,
     upload_id: int,
@@ -309,14 +343,18 @@ def copy_into_empty_sales(
     progress: Progress | None = None,
     label: str = "writing",
 ) -> None:
-    """A first load: ``COPY`` the rows of ``frame`` (unique keys) straight into an empty ``sales`` table.
+    """A first load: the rows of ``frame`` (unique keys) straight into an empty ``sales`` table.
 
-    PostgreSQL through psycopg 3 only (``copy_supported``), and only while ``sales_empty`` under
-    ``lock_sales``: every row is new, so there is nothing to compare or replace, and staging the rows
-    first would only write them twice. The catalogue is then filled from one staged row per series.
+    Only while ``sales_empty`` under ``lock_sales`` (``direct_load_supported``): every row is new, so
+    there is nothing to compare or replace, and staging the rows first would only write them twice.
+    PostgreSQL gets one ``COPY``, SQLite ``executemany`` batches. The catalogue is then filled from
+    one staged row per series.
     """
     frame = _in_key_order(frame)
-    _copy_rows(conn, "sales", frame, upload_id, progress=progress, label=label)
+    if copy_supported(conn):
+        _copy_rows(conn, "sales", frame, upload_id, progress=progress, label=label)
+    else:
+        _insert_rows(conn, frame, progress=progress, label=label, table="sales", upload_id=upload_id)
     fill_staging(conn, frame.drop_duplicates(["store", "product"]))
     upsert_catalogue(conn)
 

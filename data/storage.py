@@ -44,17 +44,17 @@ from data.staging import (
     DeferredKey,
     KeyCounts,
     bulk_session,
-    copy_into_empty_sales,
-    copy_supported,
     count_keys,
     count_new_series,
     create_overlay,
     create_staging,
+    direct_load_supported,
     drop_overlay,
     drop_staging,
     fill_staging,
     indexes_built_after_load,
     keep_replaced,
+    load_into_empty_sales,
     lock_sales,
     sales_empty,
     stage_into_overlay,
@@ -322,8 +322,8 @@ def _import_one(
         )  # fmt: skip
     assert item.table is not None and item.frequency is not None
     frame = _staged_frame(item)
-    first_load = copy_supported(conn) and sales_empty(conn)
-    if first_load:  # every row is new: nothing to stage and compare (see copy_into_empty_sales)
+    first_load = direct_load_supported(conn) and sales_empty(conn)
+    if first_load:  # every row is new: nothing to stage and compare (see load_into_empty_sales)
         counts = KeyCounts(new=len(frame), replaced=0, unchanged=0)
     else:
         key.restore(conn)
@@ -345,7 +345,7 @@ def _import_one(
         if progress:
             progress(0 if first_load else len(frame), len(frame), writing)
         if first_load:
-            copy_into_empty_sales(conn, frame, uid, progress=progress, label=writing)
+            load_into_empty_sales(conn, frame, uid, progress=progress, label=writing)
         else:
             if counts.replaced:
                 keep_replaced(conn, uid)
