@@ -267,3 +267,15 @@ def test_the_distinct_path_is_what_accepts_a_clean_file(tmp_path):
     assert result is not None and result.frame["revenue"].tolist() == [1.5, 2.0]
     refused = table.set_column(4, "revenue", pa.array(["1,5", "-2"]))
     assert validate_distinct(refused, np.array([2, 3]), columns, ",", LIMITS, "f.csv") is None
+
+
+def test_a_column_read_in_several_blocks_is_coded_against_one_dictionary():
+    """Arrow reads a large file in blocks: codes must point into one dictionary, in order of first use."""
+    import pyarrow as pa
+
+    from data.fast_validation import _encoded
+
+    column = _encoded(pa.chunked_array([["b", "a", "b"], [], ["c", "a", "d"]], pa.string()))
+    assert column.values.tolist() == ["b", "a", "c", "d"]
+    assert column.codes.tolist() == [0, 1, 0, 2, 1, 3]
+    assert column.first.tolist() == [0, 1, 3, 5]
