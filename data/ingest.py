@@ -20,12 +20,14 @@ import csv
 import io
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import NamedTuple
 
 import numpy as np
 import pandas as pd
 import pyarrow as pa
 import pyarrow.csv as pacsv
 
+from data.fast_validation import validate_distinct
 from data.i18n import N_, Count, Size, message
 from data.limits import MB, SalesLimits
 from data.validation import (
@@ -33,6 +35,7 @@ from data.validation import (
     DecimalMark,
     ProblemCollector,
     SalesFileError,
+    aggregate,
     blank,
     check_date_window,
     check_identifiers,
@@ -46,9 +49,7 @@ from data.validation import (
 from data.xlsx import ZIP_MAGIC, cell_text, describe_xlsx_error, fail, read_first_sheet
 
 SUFFIXES = {".csv": "csv", ".xlsx": "xlsx"}
-CANONICAL_COLUMNS = ["date", "store", "category", "product", "revenue", "units"]
 MAX_NAME_CHARS = 255
-_KEYS = ["date", "store", "product"]
 _UTF16_BOMS = (b"\xff\xfe", b"\xfe\xff")
 _SEPARATORS = (",", ";", "\t", "|")
 _SEPARATOR_NAMES = {",": "','", ";": "';'", "\t": "tab", "|": "'|'"}
@@ -164,6 +165,18 @@ def _sniff_header(first_line: str) -> tuple[str, list[str]]:
 
 # (file column of each field, raw text columns plus ``_row``, decimal-mark hint from the field separator)
 _Read = tuple[dict[str, str], pd.DataFrame, str | None]
+
+
+class _Parsed(NamedTuple):
+    """A parsed CSV file: file column of each field, Arrow text columns by field, file line of each row,
+    decimal-mark hint from the field separator."""
+
+    columns: dict[str, str]
+    table: pa.Table
+    rows: np.ndarray
+    hint: str | None
+
+
 # A ';'-separated file comes from a locale that writes decimal commas; a ','-separated one cannot.
 _DECIMAL_HINT = {";": ",", ",": "."}
 
@@ -267,8 +280,11 @@ def _row_numbers(count: int, skipped: list[int]) -> pd.Series:
     return pd.Series(lines[~np.isin(lines, skipped)])
 
 
-def _read_csv(content: bytes, name: str, out: ProblemCollector, limits: SalesLimits) -> _Read:
-    """Parse CSV text with pyarrow, which never infers an index: a row must have the header's field count."""
+def _parse_csv(content: bytes, name: str, out: ProblemCollector, limits: SalesLimits) -> _Parsed:
+    """Parse CSV text with pyarrow, which never infers an index: a row must have the header's field count.
+
+    Returns the mapped columns as Arrow text columns named by field, with each row's file line.
+    """
     text, data = decode_text(content, name)
     if not text.strip():
         raise fail(name, message(N_("the file is empty")))
@@ -310,9 +326,16 @@ def _read_csv(content: bytes, name: str, out: ProblemCollector, limits: SalesLim
             "split the file"
         )
         raise fail(name, message(too_many, count=table.num_rows, max=Count(limits.max_rows)))
-    body = table.rename_columns([f for f in positions]).to_pandas()
-    body["_row"] = _row_numbers(len(body), bad.blank).to_numpy()
-    return {f: header[p] for f, p in positions.items()}, body, _DECIMAL_HINT.get(sep)
+    table = table.rename_columns(list(positions))
+    lines = _row_numbers(table.num_rows, bad.blank).to_numpy()
+    return _Parsed({f: header[p] for f, p in positions.items()}, table, lines, _DECIMAL_HINT.get(sep))
+
+
+def _parsed_frame(parsed: _Parsed) -> _Read:
+    """The parsed columns as a pandas frame of raw text plus ``_row`` (what ``validate_raw`` reads)."""
+    body = parsed.table.to_pandas()
+    body["_row"] = parsed.rows
+    return parsed.columns, body, parsed.hint
 
 
 def _read_xlsx(content: bytes, name: str, out: ProblemCollector, limits: SalesLimits) -> _Read:
@@ -383,28 +406,20 @@ def validate_raw(
     )  # fmt: skip
 
 
-def aggregate(frame: pd.DataFrame) -> pd.DataFrame:
-    """Sum transaction rows per (date, store, product); ``units`` stays NaN when all parts are NaN.
-
-    A sum may overflow to ``inf``: ``check_totals`` reports it, so numpy's warning is silenced here.
-    """
-    grouped = frame.groupby(_KEYS, sort=False)
-    with np.errstate(over="ignore"):
-        out = grouped.agg(category=("category", "first"), revenue=("revenue", "sum"))
-        out["units"] = grouped["units"].sum(min_count=1)
-    return out.reset_index()[CANONICAL_COLUMNS]
-
-
 def read_sales_table(
     path: str | Path,
     *,
     display_name: str | None = None,
     max_bytes: int | None = None,
     limits: SalesLimits | None = None,
+    distinct: bool = True,
 ) -> SalesTable:
     """Read and validate a CSV/XLSX sales file, keeping row counts and example lines for reports.
 
-    ``limits`` bounds dates, values, rows and XLSX expansion (default: ``SalesLimits()``).
+    ``limits`` bounds dates, values, rows and XLSX expansion (default: ``SalesLimits()``). A CSV file
+    is checked once per distinct value first (``data.fast_validation``) and row by row only when
+    that finds a problem; ``distinct=False`` checks it row by row from the start (the reference the
+    tests and the import benchmark compare the fast path with). Both give the same table or error.
     """
     path = Path(path)
     name = display_name or path.name
@@ -412,9 +427,25 @@ def read_sales_table(
     kind = check_file(path, name, max_bytes)
     content = path.read_bytes()
     out = ProblemCollector(name)
-    read = _read_csv if kind == "csv" else _read_xlsx
-    columns, raw, decimal_hint = read(content, name, out, limits)
+    if kind == "xlsx":
+        columns, raw, decimal_hint = _read_xlsx(content, name, out, limits)
+        del content
+        return validate_raw(raw, columns, out, decimal_hint, limits)
+    parsed = _parse_csv(content, name, out, limits)
     del content
+    fast = (
+        validate_distinct(parsed.table, parsed.rows, parsed.columns, parsed.hint, limits, name)
+        if distinct
+        else None
+    )
+    if fast is not None:
+        return SalesTable(
+            frame=fast.frame, filename=name, rows_read=fast.rows_read, columns=parsed.columns,
+            product_rows=fast.product_rows, decimal_mark=fast.decimal_mark,
+        )  # fmt: skip
+    # Some value is wrong (or unusual): the row-by-row checks name each bad row exactly.
+    columns, raw, decimal_hint = _parsed_frame(parsed)
+    del parsed
     return validate_raw(raw, columns, out, decimal_hint, limits)
 
 

@@ -17,6 +17,8 @@ from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.csv as pacsv
 from sqlalchemy import Column, Connection, Date, Float, MetaData, String, Table, insert, text
 
 from data.progress import Label, Progress
@@ -85,19 +87,54 @@ def bulk_session(conn: Connection) -> Iterator[None]:
 REBUILD_MEMORY = "256MB"
 
 
+@dataclass
+class DeferredKey:
+    """The sales primary key a first load dropped, to be put back before a statement needs it."""
+
+    name: str | None = None
+    definition: str | None = None
+
+    def restore(self, conn: Connection) -> None:
+        """Build the primary key again (one sort of the loaded rows; fails on a duplicate key)."""
+        if self.name is not None:
+            conn.exec_driver_sql(f"SET LOCAL maintenance_work_mem = '{REBUILD_MEMORY}'")
+            conn.exec_driver_sql(f'ALTER TABLE sales ADD CONSTRAINT "{self.name}" {self.definition}')
+            self.name = self.definition = None
+
+
 @contextmanager
-def indexes_built_after_load(conn: Connection) -> Iterator[None]:
-    """Load an empty ``sales`` table with only its primary key, then build the other indexes (PostgreSQL).
+def indexes_built_after_load(conn: Connection) -> Iterator[DeferredKey]:
+    """Load an empty ``sales`` table without its indexes, then build them (PostgreSQL).
 
     PostgreSQL's advice for populating a database: building an index once over loaded rows (one
     sort) is several times faster than growing it row by row, and so is checking the upload foreign
     key in one join instead of one trigger call per row. Only when ``sales`` holds no row, so no
-    reader loses anything: the dropped indexes and constraint are recreated from their own
+    reader loses anything: the dropped indexes and constraints are recreated from their own
     definitions before the transaction ends, and a failed import rolls the whole change back
-    (PostgreSQL's DDL is transactional). Other dialects and a non-empty table: nothing changes.
+    (PostgreSQL's DDL is transactional). The primary key is dropped too when the rows arrive by
+    ``load_into_empty_sales``; the ``DeferredKey`` given to the block puts it back early when a later
+    file of the batch needs it (its upsert's ``ON CONFLICT``). SQLite (transactional DDL as well):
+    the named indexes only. Other dialects and a non-empty table: nothing changes.
     """
-    if conn.dialect.name != "postgresql" or conn.exec_driver_sql("SELECT 1 FROM sales LIMIT 1").first():
-        yield
+    if conn.dialect.name not in ("postgresql", "sqlite") or not sales_empty(conn):
+        yield DeferredKey()
+        return
+    if conn.dialect.name == "sqlite":  # its named indexes only (the key is the table's own index)
+        # pysqlite opens its transaction at the first write, and DDL outside one commits at once: a
+        # write that changes nothing opens it, so a failed load rolls the dropped indexes back too.
+        conn.exec_driver_sql("DELETE FROM sales WHERE 0")
+        if not getattr(conn.connection.dbapi_connection, "in_transaction", False):
+            yield DeferredKey()
+            return
+        named = conn.exec_driver_sql(
+            "SELECT name, sql FROM sqlite_master "
+            "WHERE type = 'index' AND tbl_name = 'sales' AND sql IS NOT NULL"
+        ).all()
+        for name, _ in named:
+            conn.exec_driver_sql(f'DROP INDEX "{name}"')
+        yield DeferredKey()
+        for _, definition in named:
+            conn.exec_driver_sql(definition)
         return
     indexes = conn.exec_driver_sql(
         "SELECT i.relname, pg_get_indexdef(i.oid) FROM pg_index x "
@@ -105,20 +142,24 @@ def indexes_built_after_load(conn: Connection) -> Iterator[None]:
         "WHERE x.indrelid = 'sales'::regclass AND NOT x.indisprimary "
         "AND NOT EXISTS (SELECT 1 FROM pg_constraint c WHERE c.conindid = i.oid)"
     ).all()
-    foreign = conn.exec_driver_sql(
-        "SELECT conname, pg_get_constraintdef(oid) FROM pg_constraint "
-        "WHERE conrelid = 'sales'::regclass AND contype = 'f'"
+    kinds = "('f', 'p')" if copy_supported(conn) else "('f')"
+    constraints = conn.exec_driver_sql(
+        "SELECT conname, pg_get_constraintdef(oid), contype FROM pg_constraint "
+        f"WHERE conrelid = 'sales'::regclass AND contype IN {kinds}"
     ).all()
-    for name, _ in foreign:
+    for name, _, _ in constraints:
         conn.exec_driver_sql(f'ALTER TABLE sales DROP CONSTRAINT "{name}"')
     for name, _ in indexes:
         conn.exec_driver_sql(f'DROP INDEX "{name}"')
-    yield
+    key = next((DeferredKey(n, d) for n, d, kind in constraints if kind == "p"), DeferredKey())
+    yield key
+    key.restore(conn)
     conn.exec_driver_sql(f"SET LOCAL maintenance_work_mem = '{REBUILD_MEMORY}'")
     for _, definition in indexes:
         conn.exec_driver_sql(definition)
-    for name, definition in foreign:
-        conn.exec_driver_sql(f'ALTER TABLE sales ADD CONSTRAINT "{name}" {definition}')
+    for name, definition, kind in constraints:
+        if kind == "f":
+            conn.exec_driver_sql(f'ALTER TABLE sales ADD CONSTRAINT "{name}" {definition}')
 
 
 def create_staging(conn: Connection) -> None:
@@ -170,20 +211,53 @@ def _records(frame: pd.DataFrame, sqlite: bool) -> list[tuple]:
     )
 
 
-def _copy_rows(conn: Connection, frame: pd.DataFrame) -> None:
-    """Stream ``frame`` into the staging table with PostgreSQL's ``COPY ... FROM STDIN`` (CSV).
+_COLUMNS = ("store", "product", "date", "category", "revenue", "units")
 
-    pandas writes the CSV text in C (quoting names that contain separators or quotes; an empty
-    unquoted field is NULL), so no Python object is built per row; psycopg 3 sends it as it is.
+
+def _csv_block(frame: pd.DataFrame, upload_id: int | None = None) -> bytes:
+    """``frame`` (canonical columns) as the CSV text ``COPY ... (FORMAT csv)`` reads, written by Arrow in C++.
+
+    Names are always quoted (an empty unquoted field is NULL), NaN units are written as NULL, floats in
+    their shortest exact form and dates as ISO days; ``upload_id`` adds that column with one value.
     """
-    names = ("store", "product", "date", "category", "revenue", "units")
-    text_rows = frame.to_csv(
-        None, columns=list(names), header=False, index=False, date_format="%Y-%m-%d", lineterminator="\n"
-    )
+    columns = {
+        "store": pa.array(frame["store"].to_numpy(dtype=object), pa.string()),
+        "product": pa.array(frame["product"].to_numpy(dtype=object), pa.string()),
+        "date": pa.array(frame["date"].to_numpy(dtype="datetime64[s]")).cast(pa.date32()),
+        "category": pa.array(frame["category"].to_numpy(dtype=object), pa.string()),
+        "revenue": pa.array(frame["revenue"].to_numpy(dtype=float)),
+        "units": pa.array(frame["units"].to_numpy(dtype=float), from_pandas=True),
+    }
+    if upload_id is not None:
+        columns["upload_id"] = pa.array(np.full(len(frame), upload_id, dtype=np.int64))
+    sink = pa.BufferOutputStream()
+    pacsv.write_csv(pa.table(columns), sink, write_options=pacsv.WriteOptions(include_header=False))
+    return sink.getvalue().to_pybytes()
+
+
+def _copy_rows(
+    conn: Connection,
+    table: str,
+    frame: pd.DataFrame,
+    upload_id: int | None = None,
+    *,
+    progress: Progress | None = None,
+    label: Label = "",
+) -> None:
+    """Stream ``frame`` into ``table`` with one PostgreSQL ``COPY ... FROM STDIN`` (CSV text by Arrow).
+
+    No Python object is built per row; psycopg 3 sends each block of ``CHUNK_ROWS`` rows as it is, so
+    the server reads one block while the next is written.
+    """
+    names = _COLUMNS + (("upload_id",) if upload_id is not None else ())
+    total = len(frame)
     cursor = conn.connection.dbapi_connection.cursor()  # type: ignore[union-attr]
     try:
-        with cursor.copy(f"COPY {STAGING} ({', '.join(names)}) FROM STDIN WITH (FORMAT csv)") as copy:
-            copy.write(text_rows.encode("utf-8"))
+        with cursor.copy(f"COPY {table} ({', '.join(names)}) FROM STDIN WITH (FORMAT csv)") as copy:
+            for start in range(0, total, CHUNK_ROWS):
+                copy.write(_csv_block(frame.iloc[start : start + CHUNK_ROWS], upload_id))
+                if progress:
+                    progress(min(start + CHUNK_ROWS, total), total, label)
     finally:
         cursor.close()
 
@@ -209,26 +283,80 @@ def fill_staging(
     other dialects a Core insert, which batches through insertmanyvalues.
     """
     conn.exec_driver_sql(f"DELETE FROM {STAGING}")
-    # Staged in primary-key order, so the upsert walks the sales key index sequentially.
-    frame = frame.sort_values(["store", "product", "date"], ignore_index=True)
-    sqlite = conn.dialect.name == "sqlite"
+    frame = _in_key_order(frame)
     copy = copy_supported(conn) if use_copy is None else use_copy and copy_supported(conn)
-    names = ("store", "product", "date", "category", "revenue", "units")
-    sql = f"INSERT INTO {STAGING} ({', '.join(names)}) VALUES ({', '.join('?' * len(names))})"
-    total = len(frame)
-    for start in range(0, total, CHUNK_ROWS):
-        chunk = frame.iloc[start : start + CHUNK_ROWS]
-        if copy:
-            _copy_rows(conn, chunk)
-        elif sqlite:
-            conn.exec_driver_sql(sql, _records(chunk, sqlite))
-        else:
-            records = _records(chunk, sqlite)
-            conn.execute(insert(_staging_table), [dict(zip(names, r, strict=True)) for r in records])
-        if progress:
-            progress(min(start + CHUNK_ROWS, total), total, label)
+    if copy:
+        _copy_rows(conn, STAGING, frame, progress=progress, label=label)
+    else:
+        _insert_rows(conn, frame, progress=progress, label=label)
     if conn.dialect.name == "postgresql":  # temporary tables get no statistics unless asked
         conn.exec_driver_sql(f"ANALYZE {STAGING}")
+
+
+def _insert_rows(
+    conn: Connection,
+    frame: pd.DataFrame,
+    *,
+    progress: Progress | None,
+    label: Label,
+    table: str = STAGING,
+    upload_id: int | None = None,
+) -> None:
+    """Row inserts in batches of ``CHUNK_ROWS``: SQLite by DBAPI ``executemany`` (into ``table``, with
+    ``upload_id`` when given), other dialects into the staging table by a Core insert."""
+    sqlite = conn.dialect.name == "sqlite"
+    names = _COLUMNS + (("upload_id",) if upload_id is not None else ())
+    sql = f"INSERT INTO {table} ({', '.join(names)}) VALUES ({', '.join('?' * len(names))})"
+    total = len(frame)
+    for start in range(0, total, CHUNK_ROWS):
+        records = _records(frame.iloc[start : start + CHUNK_ROWS], sqlite)
+        if upload_id is not None:
+            records = [(*r, upload_id) for r in records]
+        if sqlite:
+            conn.exec_driver_sql(sql, records)
+        else:
+            conn.execute(insert(_staging_table), [dict(zip(_COLUMNS, r, strict=True)) for r in records])
+        if progress:
+            progress(min(start + CHUNK_ROWS, total), total, label)
+
+
+def _in_key_order(frame: pd.DataFrame) -> pd.DataFrame:
+    """Rows in primary-key order, so that writing them walks the sales key index sequentially."""
+    return frame.sort_values(["store", "product", "date"], ignore_index=True)
+
+
+def sales_empty(conn: Connection) -> bool:
+    """True when ``sales`` holds no row (as this transaction sees it)."""
+    return conn.exec_driver_sql("SELECT 1 FROM sales LIMIT 1").first() is None
+
+
+def direct_load_supported(conn: Connection) -> bool:
+    """True when a first load can write ``sales`` directly (``load_into_empty_sales``)."""
+    return copy_supported(conn) or conn.dialect.name == "sqlite"
+
+
+def load_into_empty_sales(
+    conn: Connection,
+    frame: pd.DataFrame,
+    upload_id: int,
+    *,
+    progress: Progress | None = None,
+    label: Label = "writing",
+) -> None:
+    """A first load: the rows of ``frame`` (unique keys) straight into an empty ``sales`` table.
+
+    Only while ``sales_empty`` under ``lock_sales`` (``direct_load_supported``): every row is new, so
+    there is nothing to compare or replace, and staging the rows first would only write them twice.
+    PostgreSQL gets one ``COPY``, SQLite ``executemany`` batches. The catalogue is then filled from
+    one staged row per series.
+    """
+    frame = _in_key_order(frame)
+    if copy_supported(conn):
+        _copy_rows(conn, "sales", frame, upload_id, progress=progress, label=label)
+    else:
+        _insert_rows(conn, frame, progress=progress, label=label, table="sales", upload_id=upload_id)
+    fill_staging(conn, frame.drop_duplicates(["store", "product"]))
+    upsert_catalogue(conn)
 
 
 def count_keys(conn: Connection, *, overlay: bool = False) -> KeyCounts:

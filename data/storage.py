@@ -42,18 +42,22 @@ from data.queries import (
 from data.raw_files import frame_sha256, keep_raw_file, keep_raw_frame, sha256_file
 from data.schema import Product, Sale, Setting, Upload, utc_now
 from data.staging import (
+    DeferredKey,
     KeyCounts,
     bulk_session,
     count_keys,
     count_new_series,
     create_overlay,
     create_staging,
+    direct_load_supported,
     drop_overlay,
     drop_staging,
     fill_staging,
     indexes_built_after_load,
     keep_replaced,
+    load_into_empty_sales,
     lock_sales,
+    sales_empty,
     stage_into_overlay,
     upsert_catalogue,
     upsert_sales,
@@ -301,7 +305,9 @@ def _insert_upload(conn: Connection, row: dict) -> int:
     return int(conn.execute(insert(Upload.__table__).values(**row)).inserted_primary_key[0])
 
 
-def _import_one(conn: Connection, item: _Item, uploaded_by: str, progress: Progress | None) -> ImportResult:
+def _import_one(
+    conn: Connection, item: _Item, uploaded_by: str, progress: Progress | None, key: DeferredKey
+) -> ImportResult:
     if item.same_as is not None:
         prev = item.same_as
         keys = prev.rows_new + prev.rows_replaced + prev.rows_unchanged
@@ -317,12 +323,18 @@ def _import_one(conn: Connection, item: _Item, uploaded_by: str, progress: Progr
         )  # fmt: skip
     assert item.table is not None and item.frequency is not None
     frame = _staged_frame(item)
-    fill_staging(conn, frame, progress=progress, label=message(N_("staging %(file)s"), file=item.filename))
-    if progress:
-        progress(
-            len(frame), len(frame), message(N_("comparing %(file)s with stored sales"), file=item.filename)
+    first_load = direct_load_supported(conn) and sales_empty(conn)
+    if first_load:  # every row is new: nothing to stage and compare (see load_into_empty_sales)
+        counts = KeyCounts(new=len(frame), replaced=0, unchanged=0)
+    else:
+        key.restore(conn)
+        fill_staging(
+            conn, frame, progress=progress, label=message(N_("staging %(file)s"), file=item.filename)
         )
-    counts = count_keys(conn)
+        if progress:
+            comparing = message(N_("comparing %(file)s with stored sales"), file=item.filename)
+            progress(len(frame), len(frame), comparing)
+        counts = count_keys(conn)
     status = "imported" if counts.new or counts.replaced else "unchanged"
     dmin, dmax = frame["date"].min().date(), frame["date"].max().date()
     row = _upload_row(
@@ -333,17 +345,17 @@ def _import_one(conn: Connection, item: _Item, uploaded_by: str, progress: Progr
     uid = _insert_upload(conn, row)
     note = _note(item, status, counts.replaced)
     if status == "imported":
+        rows = counts.new + counts.replaced
+        writing = message(N_("writing %(rows)s rows of %(file)s"), rows=rows, file=item.filename)
         if progress:
-            rows = counts.new + counts.replaced
-            progress(
-                len(frame),
-                len(frame),
-                message(N_("writing %(rows)s rows of %(file)s"), rows=rows, file=item.filename),
-            )
-        if counts.replaced:
-            keep_replaced(conn, uid)
-        upsert_sales(conn, uid)
-        upsert_catalogue(conn)
+            progress(0 if first_load else len(frame), len(frame), writing)
+        if first_load:
+            load_into_empty_sales(conn, frame, uid, progress=progress, label=writing)
+        else:
+            if counts.replaced:
+                keep_replaced(conn, uid)
+            upsert_sales(conn, uid)
+            upsert_catalogue(conn)
     return ImportResult(
         item.filename, status, item.table.rows_read, counts.new, counts.replaced, counts.unchanged,
         item.frequency, dmin, dmax, item.sha256, item.stored_path, uid, str(note or ""), note,
@@ -401,12 +413,12 @@ def _run_batch(
             freq, errors = _check_against_database(conn, items, dataset_frequency(conn))
             if errors:
                 raise merge_errors(errors)
-            with bulk_session(conn), indexes_built_after_load(conn):
+            with bulk_session(conn), indexes_built_after_load(conn) as key:
                 create_staging(conn)
                 for n, item in enumerate(items, start=1):
                     if progress:
                         progress(n - 1, len(items), message(N_("importing %(file)s"), file=item.filename))
-                    results.append(_import_one(conn, item, uploaded_by, progress))
+                    results.append(_import_one(conn, item, uploaded_by, progress, key))
                 drop_staging(conn)
             if freq is not None:
                 _write_frequency(conn, freq)

@@ -26,6 +26,8 @@ from data.problems import first_problem as first_problem
 from data.problems import merge_errors as merge_errors
 
 FIELDS = ("date", "store", "category", "product", "revenue", "units")
+CANONICAL_COLUMNS = list(FIELDS)
+SALES_KEYS = ["date", "store", "product"]
 REQUIRED = ("date", "store", "category", "product", "revenue")
 ALIASES: dict[str, tuple[str, ...]] = {
     "date": ("date", "data", "ds", "day", "dia"),
@@ -133,22 +135,27 @@ def check_identifiers(raw: pd.DataFrame, columns: dict[str, str], out: ProblemCo
     without control characters (they are stored in columns of that size and shown in the dashboard);
     strips them in place."""
     for field in ("store", "category", "product"):
-        values = _strip(raw[field])
-        raw[field] = values
-        empty = values.eq("")
-        out.add_rows(raw.loc[empty, "_row"], _MISSING[field], columns[field])
-        long = values.str.len().gt(MAX_NAME_LENGTH)
-        if long.any():
-            out.add_rows(
-                raw.loc[long, "_row"], _TOO_LONG[field], columns[field],
-                length=values[long].str.len().astype(int), max=MAX_NAME_LENGTH,
-                start=values[long].str.slice(0, 40),
-            )  # fmt: skip
-        control = values.str.contains(_CONTROL, regex=True)
-        if control.any():
-            found = values[control].str.extract(f"({_CONTROL})", expand=False)
-            codes = found.map(lambda c: f"U+{ord(c):04X}").astype(object)
-            out.add_rows(raw.loc[control, "_row"], _CONTROL_IN[field], columns[field], code=codes)
+        raw[field] = check_identifier(raw, field, columns[field], out)
+
+
+def check_identifier(raw: pd.DataFrame, field: str, column: str, out: ProblemCollector) -> pd.Series:
+    """One identifier column of ``check_identifiers``: records its problems, returns the stripped text."""
+    values = _strip(raw[field])
+    empty = values.eq("")
+    out.add_rows(raw.loc[empty, "_row"], _MISSING[field], column)
+    long = values.str.len().gt(MAX_NAME_LENGTH)
+    if long.any():
+        out.add_rows(
+            raw.loc[long, "_row"], _TOO_LONG[field], column,
+            length=values[long].str.len().astype(int), max=MAX_NAME_LENGTH,
+            start=values[long].str.slice(0, 40),
+        )  # fmt: skip
+    control = values.str.contains(_CONTROL, regex=True)
+    if control.any():
+        found = values[control].str.extract(f"({_CONTROL})", expand=False)
+        codes = found.map(lambda c: f"U+{ord(c):04X}").astype(object)
+        out.add_rows(raw.loc[control, "_row"], _CONTROL_IN[field], column, code=codes)
+    return values
 
 
 def parse_dates(
@@ -280,7 +287,7 @@ class DecimalMark:
         return self.text("en")
 
 
-def _number_text(values: pd.Series) -> tuple[pd.Series, pd.Series]:
+def number_text(values: pd.Series) -> tuple[pd.Series, pd.Series]:
     """(stripped text of the cells written as text, mask of cells that are numbers already).
 
     Object columns (XLSX) mix number cells, taken as they are, with text cells, which are parsed.
@@ -304,22 +311,49 @@ def decide_decimal_mark(raw: pd.DataFrame, columns: dict[str, str], hint: str | 
     CSV, ``.`` for ``,``-separated CSV), else ``.``: so ``1.234`` is 1234 in a ``;`` file and
     1.234 in a ``,`` file or an XLSX text cell.
     """
-    found: dict[str, list] = {",": [0, None], ".": [0, None]}
+    evidence = []
     for field in NUMBER_FIELDS:
         if field not in raw.columns or pd.api.types.is_numeric_dtype(raw[field]):
             continue
-        text, _ = _number_text(raw[field])
-        if not (text.str.contains(",", regex=False).any() or text.str.contains(".", regex=False).any()):
-            continue
-        compact = text.str.replace(_SPACES, "", regex=True)
-        valid = {mark: compact.str.match(pattern) for mark, pattern in _NUMBER.items()}
+        text, _ = number_text(raw[field])
+        evidence.append((columns.get(field, field), mark_evidence(text, raw["_row"])))
+    return choose_decimal_mark(evidence, hint)
+
+
+# Per decimal mark: how many values read as a number with that mark only, and the first (text, row).
+Evidence = dict[str, tuple[int, tuple[str, int] | None]]
+
+
+def mark_evidence(text: pd.Series, rows: pd.Series, weights: pd.Series | None = None) -> Evidence:
+    """The evidence of one column's stripped number text for each decimal mark (``decide_decimal_mark``).
+
+    ``rows`` are the values' file lines, ascending; ``weights`` how often each value occurs (default 1:
+    one entry per row), so distinct values with their counts give the same evidence as every row.
+    """
+    found: Evidence = {",": (0, None), ".": (0, None)}
+    if not (text.str.contains(",", regex=False).any() or text.str.contains(".", regex=False).any()):
+        return found
+    compact = text.str.replace(_SPACES, "", regex=True)
+    valid = {mark: compact.str.match(pattern) for mark, pattern in _NUMBER.items()}
+    for mark in found:
+        only = valid[mark] & ~valid[_OTHER_MARK[mark]]
+        if only.any():
+            first = only.idxmax()
+            count = int(only.sum()) if weights is None else int(weights[only].sum())
+            found[mark] = (count, (str(text[first]), int(rows.at[first])))
+    return found
+
+
+def choose_decimal_mark(evidence: Sequence[tuple[str, Evidence]], hint: str | None = None) -> DecimalMark:
+    """The file's decimal mark from each number column's evidence (column name, ``mark_evidence``)."""
+    found: dict[str, list] = {",": [0, None], ".": [0, None]}
+    for column, marks in evidence:
         for mark, count in found.items():
-            only = valid[mark] & ~valid[_OTHER_MARK[mark]]
-            if only.any():
-                first = only.idxmax()
-                count[0] += int(only.sum())
-                if count[1] is None or raw.at[first, "_row"] < count[1][1]:
-                    count[1] = (str(text[first]), int(raw.at[first, "_row"]), columns.get(field, field))
+            seen, example = marks[mark]
+            if seen and example is not None:
+                count[0] += seen
+                if count[1] is None or example[1] < count[1][1]:
+                    count[1] = (example[0], example[1], column)
     commas, dots = found[","][0], found["."][0]
     if not commas and not dots:
         mark = hint or "."
@@ -379,7 +413,7 @@ def parse_amounts(
         text = numbers.astype(str)
         numbers = numbers.where(np.isfinite(numbers))
     else:
-        text, typed = _number_text(values)
+        text, typed = number_text(values)
         numbers = parse_numbers(text, decimal.mark)
         if typed.any():
             numbers[typed] = values[typed].astype(float)
@@ -535,3 +569,15 @@ def check_product_categories(frame: pd.DataFrame, column: str, out: ProblemColle
             row=int(group["_row"].iloc[1]),
             column=column,
         )
+
+
+def aggregate(frame: pd.DataFrame) -> pd.DataFrame:
+    """Sum transaction rows per (date, store, product); ``units`` stays NaN when all parts are NaN.
+
+    A sum may overflow to ``inf``: ``check_totals`` reports it, so numpy's warning is silenced here.
+    """
+    grouped = frame.groupby(SALES_KEYS, sort=False)
+    with np.errstate(over="ignore"):
+        out = grouped.agg(category=("category", "first"), revenue=("revenue", "sum"))
+        out["units"] = grouped["units"].sum(min_count=1)
+    return out.reset_index()[CANONICAL_COLUMNS]

@@ -191,8 +191,16 @@ def test_progress_is_reported(engine, sales_csv, upload_dir):
     )
     labels = [str(label) for _, _, label in calls]  # Messages: str() is the English label
     assert labels[0] == "reading p.csv" and labels[-1] == "import finished"
-    assert any(label.startswith("staging p.csv") for label in labels)
+    # A first load writes the rows straight into the empty table; a later file is staged and compared.
+    assert ("writing 2 rows of p.csv" in labels) and not any(label.startswith("staging") for label in labels)
     assert all(0 <= step <= total for step, total, _ in calls)
+    calls.clear()
+    later = sales_csv("q.csv", "2024-01-02,S1,C,P,5", "2024-01-03,S1,C,P,2")
+    import_sales_files(
+        engine, [later], uploaded_by="t", upload_dir=upload_dir, progress=lambda *a: calls.append(a)
+    )
+    labels = [str(label) for _, _, label in calls]
+    assert any(label.startswith("staging q.csv") for label in labels) and "writing 2 rows of q.csv" in labels
 
 
 def test_reimporting_an_earlier_file_restores_the_keys_a_later_file_replaced(engine, sales_csv, upload_dir):
@@ -238,3 +246,37 @@ def test_an_empty_upload_folder_is_refused_and_nothing_is_written(
     with pytest.raises(ValueError, match="no upload folder is set"):
         import_sales_files(engine, [path], uploaded_by="test", upload_dir="")
     assert db_counts()["sales"] == 0 and list(tmp_path.glob("*.csv")) == []
+
+
+def _sales_indexes(engine) -> set[str]:
+    with engine.connect() as conn:
+        return set(conn.exec_driver_sql("SELECT sql FROM sqlite_master WHERE tbl_name = 'sales'").scalars())
+
+
+def test_a_first_load_batch_writes_directly_then_upserts_and_keeps_every_index(engine, sales_csv, upload_dir):
+    """SQLite: the first file of an empty database goes straight into sales with its named indexes
+    rebuilt after; the second file of the same batch is staged and replaces the first file's key."""
+    before = _sales_indexes(engine)
+    assert any("ix_sales_product_date" in (d or "") for d in before)
+    a = sales_csv("a.csv", "2024-01-01,S1,C,P,1", "2024-01-02,S1,C,P,2")
+    b = sales_csv("b.csv", "2024-01-02,S1,C,P,5", "2024-01-03,S2,C,P,7")
+    first, second = _import(engine, upload_dir, a, b)
+    assert (first.rows_new, second.rows_new, second.rows_replaced) == (2, 1, 1)
+    assert load_sales(engine)["revenue"].tolist() == [1.0, 5.0, 7.0]
+    assert _sales_indexes(engine) == before
+
+
+def test_a_failed_first_load_leaves_no_rows_and_every_index(engine, sales_csv, upload_dir):
+    before = _sales_indexes(engine)
+
+    def fail_while_writing(step: int, total: int, label: str) -> None:
+        if str(label).startswith("writing") and step:
+            raise RuntimeError("disk full")
+
+    path = sales_csv("a.csv", "2024-01-01,S1,C,P,1", "2024-01-02,S1,C,P,2")
+    with pytest.raises(RuntimeError, match="disk full"):
+        import_sales_files(
+            engine, [path], uploaded_by="t", upload_dir=upload_dir, progress=fail_while_writing
+        )
+    assert _sales_indexes(engine) == before and load_sales(engine).empty
+    assert [u.status for u in _uploads(engine)] == ["rejected"]

@@ -115,3 +115,24 @@ def test_picker_search_on_postgresql_is_trigram_indexed(pg_engine):
             conn.scalars(text("SELECT indexname FROM pg_indexes WHERE indexdef LIKE '%gin_trgm_ops%'"))
         )
     assert names == {"ix_products_product_trgm", "ix_stores_store_trgm", "ix_store_products_product_trgm"}
+
+
+def test_a_first_load_batch_copies_then_upserts_with_the_key_back(pg_engine, tmp_path):
+    """The first file of an empty database is copied into sales without any index; the second file of the
+    same batch needs the primary key for its upsert, which is built again before it; the schema ends equal."""
+    from data.storage import import_sales_files
+
+    before = schema_of_sales(pg_engine)
+    a, b = tmp_path / "a.csv", tmp_path / "b.csv"
+    a.write_text("date,store,category,product,revenue\n2024-01-01,S1,C,P,1\n2024-01-02,S1,C,P,2\n")
+    b.write_text("date,store,category,product,revenue\n2024-01-02,S1,C,P,5\n2024-01-03,S2,C,P,7\n")
+    first, second = import_sales_files(pg_engine, [a, b], uploaded_by="t", upload_dir=tmp_path / "up")
+    assert (first.rows_new, second.rows_new, second.rows_replaced) == (2, 1, 1)
+    with pg_engine.connect() as conn:
+        rows = conn.execute(text("SELECT store, date, revenue FROM sales ORDER BY store, date")).all()
+        kept = conn.execute(text("SELECT revenue FROM replaced_sales")).scalars().all()
+    assert [(s, str(d), r) for s, d, r in rows] == [
+        ("S1", "2024-01-01", 1.0), ("S1", "2024-01-02", 5.0), ("S2", "2024-01-03", 7.0)
+    ]  # fmt: skip
+    assert kept == [2.0]
+    assert schema_of_sales(pg_engine) == before
