@@ -129,7 +129,12 @@ def _fold_errors(
 
 
 def _choose(
-    err: np.ndarray, den: np.ndarray, n: np.ndarray, sparse: np.ndarray, shrink: float
+    err: np.ndarray,
+    den: np.ndarray,
+    n: np.ndarray,
+    sparse: np.ndarray,
+    shrink: float,
+    prior: int | None = None,
 ) -> tuple[np.ndarray, int]:
     """Each series' configuration from summed fold errors (configs x series), shrunk toward its kind's best.
 
@@ -147,6 +152,8 @@ def _choose(
             continue
         cover = [c for c in range(n_configs) if np.isfinite(err[c][kind]).all()]
         anchor = min(cover, key=lambda c: np.nansum(err[c][kind])) if cover else best
+        if prior is not None and prior in cover and not kind[sparse].any():
+            anchor = prior  # regular series lean on the prior (selection-free) configuration
         with np.errstate(all="ignore"):
             wape = err[:, kind] / den[kind][None, :]
             ratio = np.ones(n_configs)
@@ -174,6 +181,7 @@ def _honest_error(
     sparse: np.ndarray,
     shrink: float,
     fixed: int | None = None,
+    prior: int | None = None,
 ) -> float:
     """Leave-one-fold-out error of the selection rule: choose on the other folds, score on the held-out one.
 
@@ -186,7 +194,7 @@ def _honest_error(
     for k in range(folds):
         rest = [j for j in range(folds) if j != k]
         choice, _ = _choose(
-            err[:, rest].sum(axis=1), den[rest].sum(axis=0), has[rest].sum(axis=0), sparse, shrink
+            err[:, rest].sum(axis=1), den[rest].sum(axis=0), has[rest].sum(axis=0), sparse, shrink, prior
         )
         if fixed is not None:
             choice[~sparse] = fixed
@@ -206,6 +214,22 @@ def _honest_error(
     return out / weight if weight else 0.0
 
 
+def series_scale(den: np.ndarray) -> np.ndarray:
+    """Per-series factor 1/sqrt(sum|y|) on the errors of the level's pooled decisions (folds x series in).
+
+    Pooled WAPE weighs each series by its volume, so at the store level the all-stores total (half
+    the volume) and one or two large stores decide alone which configuration anchors the shrinkage,
+    how strongly to shrink and whether the combination serves: a decision resting on the few folds of
+    one or two series. Rescaled, each series weighs the square root of its volume: larger series
+    still count more, but the decision pools the evidence of every series (with equal weights a
+    handful of tiny, noisy series would decide for the large ones). Each series' own choice is a
+    ratio of its own errors and does not change.
+    """
+    total = den.sum(axis=0)
+    with np.errstate(all="ignore"):
+        return np.where(total > 0, 1.0 / np.sqrt(total), 0.0)
+
+
 def select_per_series(
     actual: list[np.ndarray],
     preds: list[list[np.ndarray]],
@@ -214,6 +238,7 @@ def select_per_series(
     shrink: float | None = None,
     combination: int | None = None,
     combination_held_out: list[np.ndarray] | None = None,
+    prior: int | None = None,
 ) -> tuple[np.ndarray, int]:
     """Index of the configuration serving each series, and the level's best (full-coverage) configuration.
 
@@ -242,22 +267,25 @@ def select_per_series(
     stats = [_fold_errors(actual, p, weights, power) for p in preds]
     err = np.array([e for e, _, _ in stats])  # configs x folds x series
     den, has = stats[0][1], stats[0][2]
+    scale = series_scale(den)
+    err, den = err * scale[None, None, :], den * scale[None, :]
     combo, honest = None, {}
     if shrink is None:
         shrink = SHRINK_FOLDS
         if len(actual) >= 2:
-            honest = {s: _honest_error(err, den, has, sparse, s) for s in SHRINK_GRID}
+            honest = {s: _honest_error(err, den, has, sparse, s, prior=prior) for s in SHRINK_GRID}
             shrink = min(SHRINK_GRID[::-1], key=lambda s: honest[s])
             if combination is not None and combination_held_out is not None:
                 held_err, _, _ = _fold_errors(actual, combination_held_out, weights, power)
+                held_err = held_err * scale[None, :]
                 held_err = np.where(sparse[None, :], np.nan, held_err)  # regular series only
                 stacked = np.concatenate([err, held_err[None]], axis=0)
-                combo = _honest_error(stacked, den, has, sparse, shrink, len(err))
+                combo = _honest_error(stacked, den, has, sparse, shrink, len(err), prior)
             elif combination is not None:
-                combo = _honest_error(err, den, has, sparse, shrink, combination)
+                combo = _honest_error(err, den, has, sparse, shrink, combination, prior)
     with np.errstate(invalid="ignore"):
         total = np.where(np.isnan(err).any(axis=1), np.nan, np.nansum(err, axis=1))
-    choice, best = _choose(total, den.sum(axis=0), has.sum(axis=0), sparse, shrink)
+    choice, best = _choose(total, den.sum(axis=0), has.sum(axis=0), sparse, shrink, prior)
     if combo is not None and combo <= honest[shrink]:
         covered = ~sparse & ~np.isnan(err[combination]).any(axis=0)
         choice[covered] = combination  # intermittent series keep their own kind's choice
