@@ -129,12 +129,7 @@ def _fold_errors(
 
 
 def _choose(
-    err: np.ndarray,
-    den: np.ndarray,
-    n: np.ndarray,
-    sparse: np.ndarray,
-    shrink: float,
-    prior: int | None = None,
+    err: np.ndarray, den: np.ndarray, n: np.ndarray, sparse: np.ndarray, shrink: float
 ) -> tuple[np.ndarray, int]:
     """Each series' configuration from summed fold errors (configs x series), shrunk toward its kind's best.
 
@@ -152,8 +147,6 @@ def _choose(
             continue
         cover = [c for c in range(n_configs) if np.isfinite(err[c][kind]).all()]
         anchor = min(cover, key=lambda c: np.nansum(err[c][kind])) if cover else best
-        if prior is not None and prior in cover and not kind[sparse].any():
-            anchor = prior  # regular series lean on the prior (selection-free) configuration
         with np.errstate(all="ignore"):
             wape = err[:, kind] / den[kind][None, :]
             ratio = np.ones(n_configs)
@@ -181,12 +174,12 @@ def _honest_error(
     sparse: np.ndarray,
     shrink: float,
     fixed: int | None = None,
-    prior: int | None = None,
 ) -> float:
     """Leave-one-fold-out error of the selection rule: choose on the other folds, score on the held-out one.
 
     ``err``/``den``/``has``: configs x folds x series (den, has: folds x series). Regular series count
-    as pooled WAPE, intermittent ones as relative squared error weighted by their share of the level.
+    as pooled WAPE (of errors rescaled by ``series_scale``), intermittent ones as relative squared error
+    weighted by their share of the level.
     ``fixed``: the rule "every regular series takes configuration ``fixed``" instead of the shrunk choice.
     """
     folds = err.shape[1]
@@ -194,7 +187,7 @@ def _honest_error(
     for k in range(folds):
         rest = [j for j in range(folds) if j != k]
         choice, _ = _choose(
-            err[:, rest].sum(axis=1), den[rest].sum(axis=0), has[rest].sum(axis=0), sparse, shrink, prior
+            err[:, rest].sum(axis=1), den[rest].sum(axis=0), has[rest].sum(axis=0), sparse, shrink
         )
         if fixed is not None:
             choice[~sparse] = fixed
@@ -238,7 +231,6 @@ def select_per_series(
     shrink: float | None = None,
     combination: int | None = None,
     combination_held_out: list[np.ndarray] | None = None,
-    prior: int | None = None,
 ) -> tuple[np.ndarray, int]:
     """Index of the configuration serving each series, and the level's best (full-coverage) configuration.
 
@@ -260,6 +252,10 @@ def select_per_series(
     the combination's fold paths with its members chosen without each fold
     (``combination.held_out_combination``); when given, that is the combination's held-out error in
     the comparison, so both rules are judged on folds they did not see.
+
+    The level-wide parts of the rule (the level's best, r_c, the leave-one-fold-out comparisons) pool
+    the series' errors weighted by the square root of each series' volume (``series_scale``), not by
+    the volume itself, so they rest on every series' folds rather than on the largest one's.
     """
     n_series = actual[0].shape[0]
     sparse = np.zeros(n_series, dtype=bool) if intermittent is None else np.asarray(intermittent, bool)
@@ -273,19 +269,19 @@ def select_per_series(
     if shrink is None:
         shrink = SHRINK_FOLDS
         if len(actual) >= 2:
-            honest = {s: _honest_error(err, den, has, sparse, s, prior=prior) for s in SHRINK_GRID}
+            honest = {s: _honest_error(err, den, has, sparse, s) for s in SHRINK_GRID}
             shrink = min(SHRINK_GRID[::-1], key=lambda s: honest[s])
             if combination is not None and combination_held_out is not None:
                 held_err, _, _ = _fold_errors(actual, combination_held_out, weights, power)
                 held_err = held_err * scale[None, :]
                 held_err = np.where(sparse[None, :], np.nan, held_err)  # regular series only
                 stacked = np.concatenate([err, held_err[None]], axis=0)
-                combo = _honest_error(stacked, den, has, sparse, shrink, len(err), prior)
+                combo = _honest_error(stacked, den, has, sparse, shrink, len(err))
             elif combination is not None:
-                combo = _honest_error(err, den, has, sparse, shrink, combination, prior)
+                combo = _honest_error(err, den, has, sparse, shrink, combination)
     with np.errstate(invalid="ignore"):
         total = np.where(np.isnan(err).any(axis=1), np.nan, np.nansum(err, axis=1))
-    choice, best = _choose(total, den.sum(axis=0), has.sum(axis=0), sparse, shrink, prior)
+    choice, best = _choose(total, den.sum(axis=0), has.sum(axis=0), sparse, shrink)
     if combo is not None and combo <= honest[shrink]:
         covered = ~sparse & ~np.isnan(err[combination]).any(axis=0)
         choice[covered] = combination  # intermittent series keep their own kind's choice
