@@ -207,6 +207,8 @@ def summarise(results: pd.DataFrame) -> pd.DataFrame:
         table["ours_vs_ets"] = wape[ENGINE] / wape["AutoETS"]
     if ENGINE in wape.columns and present:
         table["ours_vs_best"] = wape[ENGINE] / table["wape_best_peer"]
+    if ENGINE in wape.columns and "SeasonalNaive" in wape.columns:
+        table["ours_vs_naive"] = wape[ENGINE] / wape["SeasonalNaive"]
     if ENGINE in secs.columns and peers.ML_METHOD in secs.columns:
         table["time_vs_lgbm"] = secs[ENGINE] / secs[peers.ML_METHOD]
         if "cpu_seconds" in results.columns:
@@ -224,7 +226,7 @@ def geomean(values: pd.Series) -> float:
 def markdown(table: pd.DataFrame, methods: list[str]) -> str:
     """Two tables (WAPE with our ratios; MASE and seconds), then the suite's summary lines."""
     has_ours = ENGINE in methods
-    ratio_cols = ["ours/ETS", "ours/best"] if has_ours else []
+    ratio_cols = ["ours/ETS", "ours/best", "ours/naive"] if has_ours else []
     head = ["dataset", "freq", "series", "h×w", *[f"WAPE {m}" for m in methods], "best peer", *ratio_cols]
     lines = ["| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
     for name, r in table.iterrows():
@@ -235,7 +237,7 @@ def markdown(table: pd.DataFrame, methods: list[str]) -> str:
             cells.append(f"**{text}**" if m != ENGINE and r[f"wape_{m}"] == best else text)
         cells.append(str(r.get("best_peer", "")))
         if has_ours:
-            cells += [_num(r.get("ours_vs_ets")), _num(r.get("ours_vs_best"))]
+            cells += [_num(r.get(k)) for k in ("ours_vs_ets", "ours_vs_best", "ours_vs_naive")]
         lines.append("| " + " | ".join(cells) + " |")
     time_ratio = ["ours/LightGBM time"] if "time_vs_lgbm" in table.columns else []
     head = ["dataset", *[f"MASE {m}" for m in methods], *[f"s {m}" for m in methods], *time_ratio]

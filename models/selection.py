@@ -178,7 +178,8 @@ def _honest_error(
     """Leave-one-fold-out error of the selection rule: choose on the other folds, score on the held-out one.
 
     ``err``/``den``/``has``: configs x folds x series (den, has: folds x series). Regular series count
-    as pooled WAPE, intermittent ones as relative squared error weighted by their share of the level.
+    as pooled WAPE (of errors rescaled by ``series_scale``), intermittent ones as relative squared error
+    weighted by their share of the level.
     ``fixed``: the rule "every regular series takes configuration ``fixed``" instead of the shrunk choice.
     """
     folds = err.shape[1]
@@ -204,6 +205,22 @@ def _honest_error(
             out += share * e / d
             weight += share
     return out / weight if weight else 0.0
+
+
+def series_scale(den: np.ndarray) -> np.ndarray:
+    """Per-series factor 1/sqrt(sum|y|) on the errors of the level's pooled decisions (folds x series in).
+
+    Pooled WAPE weighs each series by its volume, so at the store level the all-stores total (half
+    the volume) and one or two large stores decide alone which configuration anchors the shrinkage,
+    how strongly to shrink and whether the combination serves: a decision resting on the few folds of
+    one or two series. Rescaled, each series weighs the square root of its volume: larger series
+    still count more, but the decision pools the evidence of every series (with equal weights a
+    handful of tiny, noisy series would decide for the large ones). Each series' own choice is a
+    ratio of its own errors and does not change.
+    """
+    total = den.sum(axis=0)
+    with np.errstate(all="ignore"):
+        return np.where(total > 0, 1.0 / np.sqrt(total), 0.0)
 
 
 def select_per_series(
@@ -235,6 +252,10 @@ def select_per_series(
     the combination's fold paths with its members chosen without each fold
     (``combination.held_out_combination``); when given, that is the combination's held-out error in
     the comparison, so both rules are judged on folds they did not see.
+
+    The level-wide parts of the rule (the level's best, r_c, the leave-one-fold-out comparisons) pool
+    the series' errors weighted by the square root of each series' volume (``series_scale``), not by
+    the volume itself, so they rest on every series' folds rather than on the largest one's.
     """
     n_series = actual[0].shape[0]
     sparse = np.zeros(n_series, dtype=bool) if intermittent is None else np.asarray(intermittent, bool)
@@ -242,6 +263,8 @@ def select_per_series(
     stats = [_fold_errors(actual, p, weights, power) for p in preds]
     err = np.array([e for e, _, _ in stats])  # configs x folds x series
     den, has = stats[0][1], stats[0][2]
+    scale = series_scale(den)
+    err, den = err * scale[None, None, :], den * scale[None, :]
     combo, honest = None, {}
     if shrink is None:
         shrink = SHRINK_FOLDS
@@ -250,6 +273,7 @@ def select_per_series(
             shrink = min(SHRINK_GRID[::-1], key=lambda s: honest[s])
             if combination is not None and combination_held_out is not None:
                 held_err, _, _ = _fold_errors(actual, combination_held_out, weights, power)
+                held_err = held_err * scale[None, :]
                 held_err = np.where(sparse[None, :], np.nan, held_err)  # regular series only
                 stacked = np.concatenate([err, held_err[None]], axis=0)
                 combo = _honest_error(stacked, den, has, sparse, shrink, len(err))

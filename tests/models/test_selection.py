@@ -133,3 +133,24 @@ def test_a_screened_family_extends_only_when_close_to_the_best_full_model() -> N
     actual, preds = _case(np.stack([full_err + 1.0, full_err, close, far]))
     assert pays_off(actual, preds, WEIGHTS, 2, [0, 1])
     assert not pays_off(actual, preds, WEIGHTS, 3, [0, 1])
+
+
+def test_the_level_choice_pools_every_series_not_only_the_largest() -> None:
+    """20 small series are served 10x better by A, one series twice as large as all of them together by B.
+
+    By pooled WAPE the large series alone would make B the level's choice; weighed by the square root
+    of their volume, the small series' evidence makes A the level's choice (the anchor every series is
+    shrunk toward), while the large series, consistent over its folds, keeps B.
+    """
+    n_small, folds = 20, 3
+    level = np.r_[np.full(n_small, 10.0), 400.0]
+    actual = [level[:, None].copy() for _ in range(folds)]
+    a_err = np.r_[np.full(n_small, 0.01), 0.10] * level  # A: 1% on the small series, 10% on the large
+    b_err = np.r_[np.full(n_small, 0.10), 0.01] * level
+    naive = 0.3 * level
+    preds = [[(level + e)[:, None] for _ in range(folds)] for e in (naive, a_err, b_err)]
+    pooled_a = a_err.sum()
+    assert pooled_a > b_err.sum()  # volume-weighted, B would be the level's best
+    choice, best = select_per_series(actual, preds, WEIGHTS)
+    assert best == 1
+    assert (choice[:n_small] == 1).all() and choice[-1] == 2
