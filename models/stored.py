@@ -17,6 +17,7 @@ from __future__ import annotations
 import logging
 import threading
 from collections import OrderedDict
+from collections.abc import Iterable
 from typing import Any
 
 import numpy as np
@@ -35,6 +36,7 @@ from data.forecast_store import (
     SnapshotInfo,
     companion,
     open_series_ids,
+    open_totals,
     read_meta,
     servable,
     served_snapshots,
@@ -45,6 +47,7 @@ from models.forecaster import ForecastTables, LevelForecaster
 from models.intervals import INTERVAL_LEVELS, Calibration
 from models.reconciliation import Coherence
 from models.registry import get_version
+from models.totals import totals_column
 
 logger = logging.getLogger(__name__)
 
@@ -55,7 +58,14 @@ WARM_SLICE = 128  # series read per pass when warming the LRU
 class StoredForecaster:
     """The MASTER of one level as published in ``snapshot`` (see the module docstring); thread-safe."""
 
-    def __init__(self, snapshot: SnapshotInfo, meta: dict, series_ids: SeriesIds, cache_series: int) -> None:
+    def __init__(
+        self,
+        snapshot: SnapshotInfo,
+        meta: dict,
+        series_ids: SeriesIds,
+        cache_series: int,
+        totals: pa.Table | None = None,
+    ) -> None:
         if meta.get("meta_format") != SERVING_FORMAT:
             raise ValueError(f"snapshot {snapshot.id} has serving format {meta.get('meta_format')!r}")
         self.snapshot = snapshot
@@ -90,6 +100,7 @@ class StoredForecaster:
         self._history_ns = self._history_dates.asi8
         self._points = SeriesReader(snapshot.path)
         self._rows = SeriesReader(companion(snapshot, SERIES_SUFFIX))
+        self._totals = totals  # per-series totals over the standard horizons (models.totals), mapped
         self._cache_size = max(1, int(cache_series))
         self._cache: OrderedDict[str, LevelForecaster] = OrderedDict()
         self._lock = threading.Lock()
@@ -100,7 +111,7 @@ class StoredForecaster:
         meta = read_meta(snapshot)
         ids = open_series_ids(snapshot, meta)
         meta.pop("series_ids", None)  # an older snapshot's list: the SeriesIds replaces it
-        model = cls(snapshot, meta, ids, cache_series)
+        model = cls(snapshot, meta, ids, cache_series, open_totals(snapshot))
         model.validate()
         if not model.series_ids:
             raise ValueError(f"snapshot {snapshot.id} serves no series")
@@ -257,6 +268,26 @@ class StoredForecaster:
         """As ``LevelForecaster.horizon_total``."""
         return self._one(series_id).horizon_total(series_id, horizon, freq=freq)
 
+    def horizon_totals(
+        self, series_ids: Iterable[str], horizon: int, *, freq: str | None = None
+    ) -> pd.Series:
+        """As ``LevelForecaster.horizon_totals`` (the served ids among ``series_ids``, in that order).
+
+        Over a standard horizon the totals are the snapshot's published ones (``models.totals``): one
+        vectorised id lookup and a ``take`` from the memory-mapped companion, whatever the number of
+        series; another horizon (or a snapshot published without totals) reads each series.
+        """
+        wanted = list(series_ids)
+        at = self.series_ids.positions(wanted)
+        keep = at >= 0
+        served = pd.Index([s for s, k in zip(wanted, keep.tolist(), strict=True) if k], dtype=object)
+        name = totals_column(freq or self.freq, horizon) if isinstance(horizon, int | np.integer) else None
+        if self._totals is not None and name in self._totals.column_names:
+            values = self._totals.column(name).take(pa.array(at[keep])).to_numpy()
+        else:
+            values = [self.horizon_total(s, horizon, freq=freq) for s in served]
+        return pd.Series(values, index=served, dtype=float)
+
     def history(self, series_id: str) -> pd.Series:
         """As ``LevelForecaster.history``: the actuals the published forecast saw."""
         return self._one(series_id).history(series_id)
@@ -286,6 +317,8 @@ class StoredForecaster:
             problems.append("data_range does not match the history dates")
         if len(self._backtest_dates) != len(self._backtest_folds):
             problems.append("back-test dates and folds differ in length")
+        if self._totals is not None and self._totals.num_rows != len(self.series_ids):
+            problems.append(f"totals of {self._totals.num_rows} series for {len(self.series_ids)} ids")
         if problems:
             raise ValueError(f"inconsistent snapshot {self.snapshot.id}: " + "; ".join(problems))
 
