@@ -268,6 +268,35 @@ def cluster(mode: str) -> Iterator[tuple[str | None, list[int]]]:
         yield local.scheduler_address, pids
 
 
+def republish_masters(url: str, model_dir: str) -> dict[str, float]:
+    """Publish every MASTER of a kept instance again with this code (reason ``promotion``: no origin
+    move), in a spawned process; its wall seconds and peak RSS."""
+    context = multiprocessing.get_context("spawn")
+    receive, send = context.Pipe(duplex=False)
+    child = context.Process(target=_republish_child, args=(url, model_dir, send))
+    child.start()
+    result = receive.recv()
+    child.join()
+    print(f"    republished: {result}", file=sys.stderr, flush=True)
+    return result
+
+
+def _republish_child(url: str, model_dir: str, out: Any) -> None:
+    from models.publishing import publish_masters
+
+    engine = make_engine(url)
+    started = time.perf_counter()
+    done = publish_masters(engine, Settings().with_overrides({"MODEL_DIR": model_dir}), reason="promotion")
+    out.send(
+        {
+            "wall": time.perf_counter() - started,
+            "peak_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
+            "levels": sorted(p.level for p in done),
+        }
+    )
+    engine.dispose()
+
+
 @contextmanager
 def instance_dir(workdir: str, copies: int, kind: str) -> Iterator[Path]:
     """A temporary instance folder, or ``workdir/scale<copies>-<kind>`` kept after the run (reused by
@@ -291,11 +320,13 @@ def run_scale(
     *,
     workdir: str = "",
     requests_n: int = 100,
+    republish: bool = False,
 ) -> dict:
     """Import the chain at ``copies`` blocks into a ``kind`` database, train in each mode, serve.
 
     With ``workdir`` (SQLite only) the instance is kept; a second run on it skips the import and the
-    training it already holds (their figures come from the first run's ``done.json``) and serves again.
+    training it already holds (their figures come from the first run's ``done.json``) and serves again
+    (after publishing the MASTERs again with this code when ``republish``).
     """
     out: dict[str, Any] = {"copies": copies, "db": kind}
     with instance_dir(workdir if kind == "sqlite" else "", copies, kind) as tmp:
@@ -304,6 +335,8 @@ def run_scale(
             out.update(json.loads(done_file.read_text()))
             url = f"sqlite:///{tmp / f'scale{copies}.db'}"
             print(f"  reusing ×{copies} {kind} in {tmp}", file=sys.stderr, flush=True)
+            if republish:
+                out["republish"] = republish_masters(url, str(tmp / "models-local"))
             out["serve"] = serve(tmp, url, requests_n)
             print(f"  = ×{copies} {kind}: {json.dumps(out, default=str)}", file=sys.stderr, flush=True)
             return out
@@ -410,6 +443,9 @@ def main(argv: list[str] | None = None) -> int:
         "--workdir", default="", help="keep SQLite instances here and reuse them (serve again only)"
     )
     parser.add_argument("--requests", type=int, default=100, help="view callbacks measured per scale")
+    parser.add_argument(
+        "--republish", action="store_true", help="with --workdir: publish the kept MASTERs again first"
+    )
     args = parser.parse_args(argv)
     levels = [lv for lv in args.levels.split(",") if lv]
     modes = [m for m in args.modes.split(",") if m]
@@ -434,6 +470,7 @@ def main(argv: list[str] | None = None) -> int:
                     train_env,
                     workdir=args.workdir,
                     requests_n=args.requests,
+                    republish=args.republish,
                 )
             )
             out_path.write_text(json.dumps({"args": vars(args), "results": results}, default=str, indent=1))
