@@ -148,3 +148,24 @@ def test_totals_of_another_length_than_the_part_write_nothing(tmp_path: Path) ->
             meta={},
         )
     assert not [p for p in tmp_path.rglob("*") if p.is_file()]
+
+
+def test_the_series_lru_is_bounded_in_bytes_and_keeps_the_most_recent(daily: OpsServices) -> None:
+    engine = daily.engine
+    snapshot = served_snapshots(engine, master_versions(engine))["product"]
+    roomy = StoredForecaster.open(snapshot)
+    ids = list(roomy.series_ids)
+    assert roomy.cached_series() == len(ids)  # the demo-sized level fits: warmed whole
+    one = roomy.cached_bytes() // len(ids)
+    assert one > 2_048  # arrays plus the per-entry overhead
+    tight = StoredForecaster.open(snapshot, cache_bytes=3 * one)
+    assert tight.cached_series() <= 3 and tight.cached_bytes() <= 3 * one
+    assert ids[0] in tight._cache  # the warm-up keeps the first ids (the all-stores series)
+    for sid in ids:  # every series still answers, read again when evicted
+        pd.testing.assert_series_equal(tight.history(sid), roomy.history(sid))
+        assert tight.cached_bytes() <= 3 * one
+    assert list(tight._cache)[-1] == ids[-1]  # the most recent stays
+    # One entry larger than the whole budget is still kept (the newest always stays).
+    tiny = StoredForecaster.open(snapshot, cache_bytes=1)
+    tiny.forecast(ids[-1], 7)
+    assert list(tiny._cache) == [ids[-1]]
