@@ -346,9 +346,10 @@ def breakdown_totals(
     horizon from its totals companion, whatever the number of series).
     """
     model = source.model(level)
-    found = model.horizon_totals(list(series.values()), horizon, freq=freq)
-    totals = {label: float(found[sid]) for label, sid in series.items() if sid in found.index}
-    return pd.Series(totals, dtype=float).sort_values(ascending=False)
+    label_of = {sid: label for label, sid in series.items()}
+    found = model.horizon_totals(list(label_of), horizon, freq=freq)  # served ids, in the order asked
+    totals = pd.Series(found.to_numpy(dtype=float), index=[label_of[sid] for sid in found.index], dtype=float)
+    return totals.sort_values(ascending=False)
 
 
 def horizon_limits(source: ModelSource, level: str) -> dict[str, int]:
