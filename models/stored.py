@@ -96,10 +96,12 @@ class StoredForecaster:
         self._history_dates = _grid(meta["history_dates"], self.alias)
         self._backtest_dates = pd.DatetimeIndex(pd.to_datetime(meta["backtest_dates"]))
         self._backtest_folds = np.asarray(meta["backtest_folds"], dtype=int)
-        self._columns = {  # (fold, date as int64 ns) -> back-test column
-            (int(f), int(d.value)): i
-            for i, (f, d) in enumerate(zip(self._backtest_folds, self._backtest_dates, strict=True))
-        }
+        # Back-test columns by (fold, date) as one sorted int64 key, so a series' back-test rows find
+        # their columns with one searchsorted (no Python object per row: those per-row objects, freed
+        # between long-lived cache entries, left the worker's small-object heap fragmented).
+        keys = _backtest_keys(self._backtest_folds, self._backtest_dates.asi8)
+        self._bt_order = np.argsort(keys, kind="stable")
+        self._bt_keys = keys[self._bt_order]
         self._history_ns = self._history_dates.asi8
         self._points = SeriesReader(snapshot.path)
         self._rows = SeriesReader(companion(snapshot, SERIES_SUFFIX))
@@ -256,9 +258,15 @@ class StoredForecaster:
         history[at] = values[mine]
         scale = values[kind == SCALE_KIND]
         backtest = np.full(len(self._backtest_dates), np.nan, dtype=f32)
-        for k, d, v in zip(kind.tolist(), dates.tolist(), values.tolist(), strict=True):
-            if k >= BACKTEST_KIND:
-                backtest[self._columns[(k - BACKTEST_KIND, d)]] = v
+        scored = kind >= BACKTEST_KIND
+        if scored.any():
+            keys = _backtest_keys(kind[scored].astype(np.int64) - BACKTEST_KIND, dates[scored])
+            at = np.minimum(np.searchsorted(self._bt_keys, keys), max(len(self._bt_keys) - 1, 0))
+            if not len(self._bt_keys) or (self._bt_keys[at] != keys).any():
+                raise ValueError(
+                    f"snapshot {self.snapshot.id} has back-test rows of {series_id!r} off its grid"
+                )
+            backtest[self._bt_order[at]] = values[scored]
         tables = ForecastTables(
             points=points[None, :],
             scales=np.asarray(scale[:1] if len(scale) else [0.0], dtype=f32),
@@ -361,6 +369,12 @@ class StoredForecaster:
         return (
             f"StoredForecaster(level={self.level!r}, version={self.version!r}, snapshot={self.snapshot.id})"
         )
+
+
+def _backtest_keys(folds: np.ndarray, dates_ns: np.ndarray) -> np.ndarray:
+    """One int64 per (fold, date): the fold in the high bits, the day number in the low 32."""
+    days = np.asarray(dates_ns, dtype=np.int64) // 86_400_000_000_000
+    return np.asarray(folds, dtype=np.int64) * 2**32 + days
 
 
 def _entry_bytes(model: LevelForecaster) -> int:
