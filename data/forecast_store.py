@@ -57,9 +57,9 @@ SERIES_SUFFIX = ".series.parquet"
 META_SUFFIX = ".meta.json"
 IDS_SUFFIX = ".ids.arrow"  # the sorted series ids, memory-mapped by serving workers (data.series_ids)
 # Row-group statistics are written for the series id only: readers prune row groups by series (each row
-# group holds whole series over every date, so date or value ranges prune nothing), and a serving worker
-# holds every row group's parsed statistics — with all columns' that was ~14 kB per row group (the 100×
-# product level's two files: 40 MB per worker), with the id's alone ~2 kB.
+# group holds whole series over every date, so date or value ranges prune nothing). The footer of the 100×
+# product points file: 2.75 -> 2.12 MB. (What a serving worker holds parsed per file is dominated by every
+# row group's column metadata, ~6 kB per row group either way: see bench/README.md, Scale.)
 STATISTICS_COLUMNS = ["series_id"]
 TOTALS_SUFFIX = ".totals.arrow"  # per-series totals over the standard horizons (models.totals), mapped too
 
