@@ -72,6 +72,7 @@ def attach_model_holder(services: Services) -> ModelHolder:
         poll_seconds=config.model_poll_seconds,
         serve_store=config.forecast_serve_store,
         cache_series=config.forecast_cache_series,
+        cache_bytes=int(config.forecast_cache_mb * 2**20),
         on_refused=lambda level, version, error: retrain_after_refusal(services, level, version, error),
     )
     services.extras["holder"] = holder

@@ -209,6 +209,7 @@ class Settings:
     drift_window_weeks: int = _setting(4, _positive_int, "weeks of complete data the drift check reads")
     monitoring_enabled: bool = _setting(True, _bool, "forecast-vs-actual view and drift badges")
     forecast_cache_series: int = _setting(1024, _positive_int, "series per level held in a worker's LRU")
+    forecast_cache_mb: float = _setting(16.0, _positive_float, "MiB of series per level in that LRU")
     # Training size (None = the engine's documented defaults); small values make fast trial runs.
     train_n_jobs: int = _setting(1, _positive_int, "training parallelism")
     train_folds: int | None = _setting(None, _optional_positive_int, "cross-validation folds")

@@ -196,13 +196,14 @@ def serve(instance: Path, url: str, requests_n: int = 100) -> dict[str, float]:
     """gunicorn on the instance: p50/p95 of view callbacks and the workers' RSS after them."""
     from bench_dashboard import USER, call_view, login, percentiles, random_views, timed
 
-    from data.accounts import create_user
+    from data.accounts import create_user, find_user
     from data.storage import list_categories, list_products, list_stores
     from tests.support.live_server import app_environment, start_server
 
     engine = make_engine(url)
     with session_scope(make_session_factory(engine)) as session:
-        create_user(session, USER[0], USER[1], role="manager")
+        if find_user(session, USER[0]) is None:  # a reused instance has the account already
+            create_user(session, USER[0], USER[1], role="manager")
     stores = list_stores(engine)[:20]
     catalogue = {
         "stores": stores,
@@ -267,13 +268,78 @@ def cluster(mode: str) -> Iterator[tuple[str | None, list[int]]]:
         yield local.scheduler_address, pids
 
 
+def republish_masters(url: str, model_dir: str) -> dict[str, float]:
+    """Publish every MASTER of a kept instance again with this code (reason ``promotion``: no origin
+    move), in a spawned process; its wall seconds and peak RSS."""
+    context = multiprocessing.get_context("spawn")
+    receive, send = context.Pipe(duplex=False)
+    child = context.Process(target=_republish_child, args=(url, model_dir, send))
+    child.start()
+    result = receive.recv()
+    child.join()
+    print(f"    republished: {result}", file=sys.stderr, flush=True)
+    return result
+
+
+def _republish_child(url: str, model_dir: str, out: Any) -> None:
+    from models.publishing import publish_masters
+
+    engine = make_engine(url)
+    started = time.perf_counter()
+    done = publish_masters(engine, Settings().with_overrides({"MODEL_DIR": model_dir}), reason="promotion")
+    out.send(
+        {
+            "wall": time.perf_counter() - started,
+            "peak_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
+            "levels": sorted(p.level for p in done),
+        }
+    )
+    engine.dispose()
+
+
+@contextmanager
+def instance_dir(workdir: str, copies: int, kind: str) -> Iterator[Path]:
+    """A temporary instance folder, or ``workdir/scale<copies>-<kind>`` kept after the run (reused by
+    a later run with the same ``--workdir``: import and training are skipped when it holds them)."""
+    if not workdir:
+        with tempfile.TemporaryDirectory(prefix=f"bench-scale-{copies}-{kind}-") as tmp_name:
+            yield Path(tmp_name)
+        return
+    folder = Path(workdir) / f"scale{copies}-{kind}"
+    folder.mkdir(parents=True, exist_ok=True)
+    yield folder
+
+
 def run_scale(
-    copies: int, kind: str, modes: list[str], levels: list[str], days: int, train_env: dict
+    copies: int,
+    kind: str,
+    modes: list[str],
+    levels: list[str],
+    days: int,
+    train_env: dict,
+    *,
+    workdir: str = "",
+    requests_n: int = 100,
+    republish: bool = False,
 ) -> dict:
-    """Import the chain at ``copies`` blocks into a ``kind`` database, train in each mode, serve."""
+    """Import the chain at ``copies`` blocks into a ``kind`` database, train in each mode, serve.
+
+    With ``workdir`` (SQLite only) the instance is kept; a second run on it skips the import and the
+    training it already holds (their figures come from the first run's ``done.json``) and serves again
+    (after publishing the MASTERs again with this code when ``republish``).
+    """
     out: dict[str, Any] = {"copies": copies, "db": kind}
-    with tempfile.TemporaryDirectory(prefix=f"bench-scale-{copies}-{kind}-") as tmp_name:
-        tmp = Path(tmp_name)
+    with instance_dir(workdir if kind == "sqlite" else "", copies, kind) as tmp:
+        done_file = tmp / "done.json"
+        if done_file.exists():
+            out.update(json.loads(done_file.read_text()))
+            url = f"sqlite:///{tmp / f'scale{copies}.db'}"
+            print(f"  reusing ×{copies} {kind} in {tmp}", file=sys.stderr, flush=True)
+            if republish:
+                out["republish"] = republish_masters(url, str(tmp / "models-local"))
+            out["serve"] = serve(tmp, url, requests_n)
+            print(f"  = ×{copies} {kind}: {json.dumps(out, default=str)}", file=sys.stderr, flush=True)
+            return out
         with database(kind, tmp, f"scale{copies}") as url:
             engine = make_engine(url)
             out["import"] = import_chain(engine, copies, days)
@@ -286,8 +352,10 @@ def run_scale(
                 out[mode]["worker_peak_mb"] = max(peaks.values()) if peaks else None
             out["store"] = {level: store_size(engine, tmp / "store", level) for level in levels}
             engine.dispose()
+            if workdir and kind == "sqlite":
+                done_file.write_text(json.dumps(out, default=str))
             try:
-                out["serve"] = serve(tmp, url)
+                out["serve"] = serve(tmp, url, requests_n)
             except Exception as exc:  # a serving failure is reported, the training figures are kept
                 out["serve"] = {"p50": float("nan"), "p95": float("nan"), "worker_rss_mb": float("nan")}
                 out["serve_error"] = f"{type(exc).__name__}: {exc}"
@@ -371,6 +439,13 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--days", type=int, default=365)
     parser.add_argument("--train-env", default="{}", help="JSON settings overrides for training")
     parser.add_argument("--from-json", default="", help="only print the tables of saved runs (comma list)")
+    parser.add_argument(
+        "--workdir", default="", help="keep SQLite instances here and reuse them (serve again only)"
+    )
+    parser.add_argument("--requests", type=int, default=100, help="view callbacks measured per scale")
+    parser.add_argument(
+        "--republish", action="store_true", help="with --workdir: publish the kept MASTERs again first"
+    )
     args = parser.parse_args(argv)
     levels = [lv for lv in args.levels.split(",") if lv]
     modes = [m for m in args.modes.split(",") if m]
@@ -385,7 +460,19 @@ def main(argv: list[str] | None = None) -> int:
     out_path.parent.mkdir(parents=True, exist_ok=True)
     for copies in (int(s) for s in args.scales.split(",") if s):
         for kind in (d for d in args.dbs.split(",") if d):
-            results.append(run_scale(copies, kind, modes, levels, args.days, train_env))
+            results.append(
+                run_scale(
+                    copies,
+                    kind,
+                    modes,
+                    levels,
+                    args.days,
+                    train_env,
+                    workdir=args.workdir,
+                    requests_n=args.requests,
+                    republish=args.republish,
+                )
+            )
             out_path.write_text(json.dumps({"args": vars(args), "results": results}, default=str, indent=1))
     print(report(results, levels, modes))
     print()

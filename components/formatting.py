@@ -41,7 +41,7 @@ class FrequencyText:
     axis_title: str  # x axis of the forecast chart
     hover_date: str  # strftime of a period in the chart's hover
     naive_rule: str  # what the seasonal-naive baseline does, for the model card
-    horizon_presets: tuple[int, ...]  # horizon dropdown choices (the model's limit cuts them)
+    horizon_presets: tuple[int, ...]  # horizon choices (``data.frequency``; the model's limit cuts them)
     default_horizon: int  # horizon of a view that names none
 
 
@@ -53,7 +53,7 @@ _TEXT = {
         axis_title=N_("Day"),
         hover_date=N_("%a %d %b %Y"),
         naive_rule=N_("repeating last week"),
-        horizon_presets=(7, 14, 28, 56, 91, 182, 364),
+        horizon_presets=FREQUENCIES["D"].horizon_presets,
         default_horizon=28,
     ),
     "W": FrequencyText(
@@ -63,7 +63,7 @@ _TEXT = {
         axis_title=N_("Week (Mon–Sun)"),
         hover_date=N_("week of %d %b %Y"),
         naive_rule=N_("repeating the same week last year"),
-        horizon_presets=(4, 8, 13, 26, 52),
+        horizon_presets=FREQUENCIES["W"].horizon_presets,
         default_horizon=13,
     ),
     "M": FrequencyText(
@@ -73,7 +73,7 @@ _TEXT = {
         axis_title=N_("Month"),
         hover_date=N_("%b %Y"),
         naive_rule=N_("repeating the same month last year"),
-        horizon_presets=(1, 3, 6, 12),
+        horizon_presets=FREQUENCIES["M"].horizon_presets,
         default_horizon=3,
     ),
     "Q": FrequencyText(
@@ -83,7 +83,7 @@ _TEXT = {
         axis_title=N_("Quarter"),
         hover_date=N_("%b %Y (quarter)"),
         naive_rule=N_("repeating the same quarter last year"),
-        horizon_presets=(1, 2, 4, 8),
+        horizon_presets=FREQUENCIES["Q"].horizon_presets,
         default_horizon=2,
     ),
 }

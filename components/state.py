@@ -89,8 +89,9 @@ class Catalogue:
         )
 
     def stores_carrying(self, product: str) -> list[str]:
-        """Stores that sell ``product``."""
-        return [s for s in self.stores if self.carried.carries(s, product)]
+        """Stores that sell ``product`` (in the catalogue's order)."""
+        carrying = set(self.carried.stores_with(product))
+        return [s for s in self.stores if s in carrying]
 
     def carries(self, store: str, product: str | None) -> bool:
         """True when ``store`` sells ``product`` (no set of the store's products built)."""

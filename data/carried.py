@@ -92,6 +92,16 @@ class CarriedIndex(Mapping[str, frozenset[str]]):
         j = int(np.searchsorted(row, p))
         return j < len(row) and int(row[j]) == p
 
+    def stores_with(self, product: str) -> list[str]:
+        """The stores carrying ``product``, in sorted order: one vectorised pass over the codes (a
+        ``carries`` call per store was 16 ms per view at 1,000 stores)."""
+        p = bisect.bisect_left(self._products, product)
+        if p >= len(self._products) or self._products[p] != product:
+            return []
+        hits = np.flatnonzero(self._codes == p)
+        rows = np.searchsorted(self._starts, hits, side="right") - 1
+        return [self._stores[i] for i in rows.tolist()]
+
     @property
     def pairs(self) -> int:
         """How many (store, product) pairs (the product level's store series)."""

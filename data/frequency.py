@@ -41,6 +41,9 @@ class Frequency:
     cv_horizon: int  # cross-validation fold length in steps (the default training horizon)
     max_horizon: int  # longest forecast served, in steps of data of this frequency
     dormant_after: int  # trailing periods without a sale after which a series counts as dormant
+    # The standard horizons (the dashboard's horizon choices): a published snapshot carries every
+    # series' total over each of them (``models.totals``), so a breakdown is a lookup, not N reads.
+    horizon_presets: tuple[int, ...] = ()
 
 
 FREQUENCIES: Mapping[str, Frequency] = MappingProxyType(
@@ -60,6 +63,7 @@ FREQUENCIES: Mapping[str, Frequency] = MappingProxyType(
             cv_horizon=91,
             max_horizon=400,
             dormant_after=91,
+            horizon_presets=(7, 14, 28, 56, 91, 182, 364),
         ),
         "W": Frequency(
             code="W",
@@ -73,6 +77,7 @@ FREQUENCIES: Mapping[str, Frequency] = MappingProxyType(
             cv_horizon=13,
             max_horizon=104,
             dormant_after=13,
+            horizon_presets=(4, 8, 13, 26, 52),
         ),
         "M": Frequency(
             code="M",
@@ -86,6 +91,7 @@ FREQUENCIES: Mapping[str, Frequency] = MappingProxyType(
             cv_horizon=12,
             max_horizon=24,
             dormant_after=3,
+            horizon_presets=(1, 3, 6, 12),
         ),
         "Q": Frequency(
             code="Q",
@@ -99,6 +105,7 @@ FREQUENCIES: Mapping[str, Frequency] = MappingProxyType(
             cv_horizon=8,
             max_horizon=12,
             dormant_after=2,
+            horizon_presets=(1, 2, 4, 8),
         ),
     }
 )

@@ -17,6 +17,7 @@ import os
 from collections.abc import Iterable, Iterator, Sequence
 from pathlib import Path
 
+import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
@@ -92,6 +93,29 @@ class SeriesIds(Sequence[str]):
             if i < len(self) and self[i] == value:
                 return i
         raise ValueError(f"{value!r} is not a served series id")
+
+    def positions(self, values: Iterable[str]) -> np.ndarray:
+        """Position of each of ``values`` among the ids (int64; -1 where absent).
+
+        Why: a breakdown looks up hundreds of ids at once; one binary search per id in Python costs
+        ~17 Arrow scalars each (57 ms for 1,000 ids among 37,000). Here every id is searched at once:
+        ~log2(n) passes of ``take`` + ``less`` over ``values``, no Python string of the ids made.
+        Arrow compares UTF-8 bytes, which orders strings as Python does (by code point).
+        """
+        wanted = pa.array(list(values), type=pa.string())
+        n, k = len(self), len(wanted)
+        if n == 0 or k == 0:
+            return np.full(k, -1, dtype=np.int64)
+        lo = np.zeros(k, dtype=np.int64)
+        hi = np.full(k, n, dtype=np.int64)
+        while (active := lo < hi).any():
+            mid = np.minimum((lo + hi) // 2, n - 1)
+            below = pc.less(self._array.take(pa.array(mid)), wanted).to_numpy(zero_copy_only=False)
+            lo = np.where(active & below, mid + 1, lo)
+            hi = np.where(active & ~below, mid, hi)
+        at = np.minimum(lo, n - 1)
+        equal = pc.equal(self._array.take(pa.array(at)), wanted).to_numpy(zero_copy_only=False)
+        return np.where((lo < n) & equal, lo, -1)
 
     def count(self, value: object) -> int:
         """1 when ``value`` is an id (ids are distinct), else 0."""

@@ -49,7 +49,12 @@ from data.queries import list_products
 from models.artifacts import ArtifactError, load_artifact
 from models.reconciliation import Coherence, Reconciled, coherent_served, reconcile_masters
 from models.registry import get_version, master_versions
-from models.stored import DEFAULT_CACHE_SERIES, StoredForecaster
+from models.stored import (
+    DEFAULT_CACHE_BYTES,
+    DEFAULT_CACHE_SERIES,
+    StoredForecaster,
+    release_unused_buffers,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -155,6 +160,7 @@ class ModelHolder:
         clock: Callable[[], float] = time.monotonic,
         serve_store: bool = True,
         cache_series: int = DEFAULT_CACHE_SERIES,
+        cache_bytes: int = DEFAULT_CACHE_BYTES,
         reconciler: Reconciler | None | str = "catalogue",
         on_refused: OnRefused | None = None,
     ) -> None:
@@ -169,6 +175,7 @@ class ModelHolder:
         self._clock = clock
         self._serve_store = bool(serve_store)
         self._cache_series = int(cache_series)
+        self._cache_bytes = int(cache_bytes)
         self._reconciler: Reconciler | None = (
             self._reconcile_with_catalogue if reconciler == "catalogue" else reconciler  # type: ignore[assignment]
         )
@@ -334,6 +341,7 @@ class ModelHolder:
             )
             self._state.swaps += 1
             self._drop_stale_cache(self._snapshot.key)
+            release_unused_buffers()  # the loads' decoded row groups are garbage now
             logger.info("now serving MASTER versions %s (snapshots %s)", versions, served)
         return changed
 
@@ -366,7 +374,9 @@ class ModelHolder:
         attempts = refused.attempts + 1 if same else 1
         try:
             if pointer is not None:
-                model = StoredForecaster.open(pointer, cache_series=self._cache_series)
+                model = StoredForecaster.open(
+                    pointer, cache_series=self._cache_series, cache_bytes=self._cache_bytes
+                )
             else:
                 info = get_version(self._engine, version_id)
                 model = self._loader(info.artifact_path, level)

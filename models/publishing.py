@@ -24,6 +24,7 @@ publication, is reconciled by the holder when every level is.)
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import logging
 import math
@@ -61,6 +62,7 @@ from models.intervals import INTERVAL_LEVELS
 from models.reconciliation import Coherence, reconcile_masters
 from models.registry import get_version, master_versions
 from models.series import future_dates
+from models.totals import standard_totals
 
 logger = logging.getLogger(__name__)
 
@@ -260,6 +262,7 @@ def stage_forecaster(
     if not model.version:
         raise ValueError("only a registered version can be published (the forecaster has no version id)")
     paths = published_paths({model.level: model})[0][model.level] if paths is None else paths
+    served = dataclasses.replace(model, tables=dataclasses.replace(model.tables, points=paths))
     order = np.argsort(np.asarray(model.series_ids, dtype=object), kind="stable")  # the files' order
     chunks = [order[i : i + PUBLISH_PART_SERIES] for i in range(0, len(order), PUBLISH_PART_SERIES)]
     return stage_snapshot_parts(
@@ -269,7 +272,10 @@ def stage_forecaster(
         origin=model.data_range[1],
         freq=model.freq,
         reason=reason,
-        parts=((published_points(model, paths, c), serving_rows(model, c)) for c in chunks or [order]),
+        parts=(
+            (published_points(model, paths, c), serving_rows(model, c), standard_totals(served, c))
+            for c in chunks or [order]
+        ),
         serving=True,
         meta=serving_meta(model, coherence),
         row_group_rows=SERVING_ROW_GROUP_ROWS,

@@ -17,6 +17,7 @@ from __future__ import annotations
 import logging
 import threading
 from collections import OrderedDict
+from collections.abc import Iterable
 from typing import Any
 
 import numpy as np
@@ -35,6 +36,7 @@ from data.forecast_store import (
     SnapshotInfo,
     companion,
     open_series_ids,
+    open_totals,
     read_meta,
     servable,
     served_snapshots,
@@ -45,17 +47,28 @@ from models.forecaster import ForecastTables, LevelForecaster
 from models.intervals import INTERVAL_LEVELS, Calibration
 from models.reconciliation import Coherence
 from models.registry import get_version
+from models.totals import totals_column
 
 logger = logging.getLogger(__name__)
 
 DEFAULT_CACHE_SERIES = 1024
+DEFAULT_CACHE_BYTES = 16 * 2**20  # per level; the entry count binds first at the demo's history lengths
+ENTRY_OVERHEAD = 2_048  # bytes of Python objects per cached one-series forecaster (traced: ~2 kB)
 WARM_SLICE = 128  # series read per pass when warming the LRU
 
 
 class StoredForecaster:
     """The MASTER of one level as published in ``snapshot`` (see the module docstring); thread-safe."""
 
-    def __init__(self, snapshot: SnapshotInfo, meta: dict, series_ids: SeriesIds, cache_series: int) -> None:
+    def __init__(
+        self,
+        snapshot: SnapshotInfo,
+        meta: dict,
+        series_ids: SeriesIds,
+        cache_series: int,
+        totals: pa.Table | None = None,
+        cache_bytes: int = DEFAULT_CACHE_BYTES,
+    ) -> None:
         if meta.get("meta_format") != SERVING_FORMAT:
             raise ValueError(f"snapshot {snapshot.id} has serving format {meta.get('meta_format')!r}")
         self.snapshot = snapshot
@@ -83,24 +96,37 @@ class StoredForecaster:
         self._history_dates = _grid(meta["history_dates"], self.alias)
         self._backtest_dates = pd.DatetimeIndex(pd.to_datetime(meta["backtest_dates"]))
         self._backtest_folds = np.asarray(meta["backtest_folds"], dtype=int)
-        self._columns = {  # (fold, date as int64 ns) -> back-test column
-            (int(f), int(d.value)): i
-            for i, (f, d) in enumerate(zip(self._backtest_folds, self._backtest_dates, strict=True))
-        }
+        # Back-test columns by (fold, date) as one sorted int64 key, so a series' back-test rows find
+        # their columns with one searchsorted (no Python object per row: those per-row objects, freed
+        # between long-lived cache entries, left the worker's small-object heap fragmented).
+        keys = _backtest_keys(self._backtest_folds, self._backtest_dates.asi8)
+        self._bt_order = np.argsort(keys, kind="stable")
+        self._bt_keys = keys[self._bt_order]
         self._history_ns = self._history_dates.asi8
         self._points = SeriesReader(snapshot.path)
         self._rows = SeriesReader(companion(snapshot, SERIES_SUFFIX))
+        self._totals = totals  # per-series totals over the standard horizons (models.totals), mapped
         self._cache_size = max(1, int(cache_series))
+        self._cache_bytes = max(1, int(cache_bytes))
         self._cache: OrderedDict[str, LevelForecaster] = OrderedDict()
+        self._sizes: dict[str, int] = {}  # bytes of each cached forecaster (``_entry_bytes``)
+        self._held = 0  # their sum
         self._lock = threading.Lock()
 
     @classmethod
-    def open(cls, snapshot: SnapshotInfo, *, cache_series: int = DEFAULT_CACHE_SERIES) -> StoredForecaster:
-        """Open ``snapshot`` for serving, validated and proven by a one-step trial forecast."""
+    def open(
+        cls,
+        snapshot: SnapshotInfo,
+        *,
+        cache_series: int = DEFAULT_CACHE_SERIES,
+        cache_bytes: int = DEFAULT_CACHE_BYTES,
+    ) -> StoredForecaster:
+        """Open ``snapshot`` for serving, validated and proven by a one-step trial forecast; its LRU
+        holds at most ``cache_series`` series and ``cache_bytes`` bytes of them."""
         meta = read_meta(snapshot)
         ids = open_series_ids(snapshot, meta)
         meta.pop("series_ids", None)  # an older snapshot's list: the SeriesIds replaces it
-        model = cls(snapshot, meta, ids, cache_series)
+        model = cls(snapshot, meta, ids, cache_series, open_totals(snapshot), cache_bytes)
         model.validate()
         if not model.series_ids:
             raise ValueError(f"snapshot {snapshot.id} serves no series")
@@ -111,26 +137,45 @@ class StoredForecaster:
         return model
 
     def warm(self) -> int:
-        """Fill the LRU with the first ``cache_series`` series, ``WARM_SLICE`` at a time; returns how many.
+        """Fill the LRU with the first series (up to its bounds), ``WARM_SLICE`` at a time; returns how many.
 
         Why: a swap happens in the holder's poller, before requests use the snapshot, so a level that
         fits in the cache (the demo's) serves as fast as from memory from its first request; in a larger
         level the first series in sort order are the all-stores series ("store=*…"), the default views.
         """
         ids = self.series_ids[: self._cache_size]
-        if not ids:
-            return 0
         built: dict[str, LevelForecaster] = {}
+        held = 0
         for start in range(0, len(ids), WARM_SLICE):  # a slice at a time: bounded read buffers
             part = ids[start : start + WARM_SLICE]
             first, last = part[0], part[-1]
             tables = (self._points.between(first, last), self._rows.between(first, last))
-            built.update(self._build_all(*tables, only=set(part)))
+            fresh = self._build_all(*tables, only=set(part))
+            built.update(fresh)
+            held += sum(_entry_bytes(m) for m in fresh.values())
+            if held >= self._cache_bytes:
+                break
         with self._lock:
-            self._cache.update(built)
-            while len(self._cache) > self._cache_size:
-                self._cache.popitem(last=False)
-        return len(built)
+            for sid, model in reversed(built.items()):  # the first ids end as the most recent
+                self._admit(sid, model)
+        release_unused_buffers()
+        return len(self._cache)
+
+    def _admit(self, series_id: str, model: LevelForecaster) -> None:
+        """Put ``model`` in the LRU as the most recent; evict the least recent ones beyond the bounds
+        (entries and bytes; the newest always stays). Call with the lock held."""
+        if series_id in self._cache:
+            self._cache.move_to_end(series_id)
+            return
+        size = _entry_bytes(model)
+        self._cache[series_id] = model
+        self._sizes[series_id] = size
+        self._held += size
+        while len(self._cache) > 1 and (
+            len(self._cache) > self._cache_size or self._held > self._cache_bytes
+        ):
+            old, _ = self._cache.popitem(last=False)
+            self._held -= self._sizes.pop(old)
 
     # ----- the per-series forecasters ----------------------------------------------------------
     def _check(self, series_id: str) -> None:
@@ -157,14 +202,13 @@ class StoredForecaster:
                 return hit
         self._check(series_id)
         batch = self._read(series_id)
+        release_unused_buffers()
         with self._lock:
             for sid, model in batch.items():
-                if sid not in self._cache:
-                    self._cache[sid] = model
-            self._cache[series_id] = batch[series_id]
+                if sid != series_id:
+                    self._admit(sid, model)
+            self._admit(series_id, batch[series_id])
             self._cache.move_to_end(series_id)
-            while len(self._cache) > self._cache_size:
-                self._cache.popitem(last=False)
         return batch[series_id]
 
     def _read(self, series_id: str) -> dict[str, LevelForecaster]:
@@ -214,9 +258,15 @@ class StoredForecaster:
         history[at] = values[mine]
         scale = values[kind == SCALE_KIND]
         backtest = np.full(len(self._backtest_dates), np.nan, dtype=f32)
-        for k, d, v in zip(kind.tolist(), dates.tolist(), values.tolist(), strict=True):
-            if k >= BACKTEST_KIND:
-                backtest[self._columns[(k - BACKTEST_KIND, d)]] = v
+        scored = kind >= BACKTEST_KIND
+        if scored.any():
+            keys = _backtest_keys(kind[scored].astype(np.int64) - BACKTEST_KIND, dates[scored])
+            at = np.minimum(np.searchsorted(self._bt_keys, keys), max(len(self._bt_keys) - 1, 0))
+            if not len(self._bt_keys) or (self._bt_keys[at] != keys).any():
+                raise ValueError(
+                    f"snapshot {self.snapshot.id} has back-test rows of {series_id!r} off its grid"
+                )
+            backtest[self._bt_order[at]] = values[scored]
         tables = ForecastTables(
             points=points[None, :],
             scales=np.asarray(scale[:1] if len(scale) else [0.0], dtype=f32),
@@ -257,6 +307,26 @@ class StoredForecaster:
         """As ``LevelForecaster.horizon_total``."""
         return self._one(series_id).horizon_total(series_id, horizon, freq=freq)
 
+    def horizon_totals(
+        self, series_ids: Iterable[str], horizon: int, *, freq: str | None = None
+    ) -> pd.Series:
+        """As ``LevelForecaster.horizon_totals`` (the served ids among ``series_ids``, in that order).
+
+        Over a standard horizon the totals are the snapshot's published ones (``models.totals``): one
+        vectorised id lookup and a ``take`` from the memory-mapped companion, whatever the number of
+        series; another horizon (or a snapshot published without totals) reads each series.
+        """
+        wanted = list(series_ids)
+        at = self.series_ids.positions(wanted)
+        keep = at >= 0
+        served = pd.Index([s for s, k in zip(wanted, keep.tolist(), strict=True) if k], dtype=object)
+        name = totals_column(freq or self.freq, horizon) if isinstance(horizon, int | np.integer) else None
+        if self._totals is not None and name in self._totals.column_names:
+            values = self._totals.column(name).take(pa.array(at[keep])).to_numpy()
+        else:
+            values = [self.horizon_total(s, horizon, freq=freq) for s in served]
+        return pd.Series(values, index=served, dtype=float)
+
     def history(self, series_id: str) -> pd.Series:
         """As ``LevelForecaster.history``: the actuals the published forecast saw."""
         return self._one(series_id).history(series_id)
@@ -273,6 +343,10 @@ class StoredForecaster:
         """How many series are held in memory now (at most ``cache_series``)."""
         return len(self._cache)
 
+    def cached_bytes(self) -> int:
+        """Bytes of the series held now (``_entry_bytes``; at most ``cache_bytes`` beyond the newest)."""
+        return self._held
+
     def validate(self) -> None:
         """Raise ValueError when the level's tables are inconsistent (checked before a hot swap)."""
         problems = []
@@ -286,6 +360,8 @@ class StoredForecaster:
             problems.append("data_range does not match the history dates")
         if len(self._backtest_dates) != len(self._backtest_folds):
             problems.append("back-test dates and folds differ in length")
+        if self._totals is not None and self._totals.num_rows != len(self.series_ids):
+            problems.append(f"totals of {self._totals.num_rows} series for {len(self.series_ids)} ids")
         if problems:
             raise ValueError(f"inconsistent snapshot {self.snapshot.id}: " + "; ".join(problems))
 
@@ -293,6 +369,26 @@ class StoredForecaster:
         return (
             f"StoredForecaster(level={self.level!r}, version={self.version!r}, snapshot={self.snapshot.id})"
         )
+
+
+def _backtest_keys(folds: np.ndarray, dates_ns: np.ndarray) -> np.ndarray:
+    """One int64 per (fold, date): the fold in the high bits, the day number in the low 32."""
+    days = np.asarray(dates_ns, dtype=np.int64) // 86_400_000_000_000
+    return np.asarray(folds, dtype=np.int64) * 2**32 + days
+
+
+def _entry_bytes(model: LevelForecaster) -> int:
+    """What one cached one-series forecaster costs: its own arrays plus ``ENTRY_OVERHEAD`` (the level's
+    shared tables are not counted; a daily series with a long history weighs more than a short one)."""
+    t = model.tables
+    return int(t.points.nbytes + t.history.nbytes + t.backtest.nbytes + t.scales.nbytes) + ENTRY_OVERHEAD
+
+
+def release_unused_buffers() -> None:
+    """Give the memory Arrow's allocator kept after the decoded row groups were dropped back to the
+    system. Why: its allocator (mimalloc) keeps freed pages for reuse; a worker that warmed three
+    levels held ~47 MB of them (10× the demo, measured) with ~3 MB in use. Microseconds per call."""
+    pa.default_memory_pool().release_unused()
 
 
 def _runs(column: pa.ChunkedArray | pa.Array) -> list[tuple[str, tuple[int, int]]]:

@@ -30,7 +30,6 @@ from sqlalchemy.engine import Engine
 from data import storage
 from data.queries import list_products
 from data.reporting import Reporting
-from data.series_ids import SeriesIds
 from models.artifacts import ArtifactError
 from models.holder import ModelUnavailableError
 from models.periods import (
@@ -342,15 +341,15 @@ def breakdown_totals(
 ) -> pd.Series:
     """Forecast revenue over the horizon for each ``label -> series id`` served, largest first.
 
-    Each total equals the sum of that series' displayed periods (``LevelForecaster.horizon_total``).
+    Each total equals the sum of that series' displayed periods (``LevelForecaster.horizon_total``);
+    they are asked for in one batch (``horizon_totals``: a published snapshot answers a standard
+    horizon from its totals companion, whatever the number of series).
     """
     model = source.model(level)
-    ids = model.series_ids  # a served snapshot's ids answer `in` by binary search; a tuple needs a set
-    served = ids if isinstance(ids, SeriesIds) else set(ids)
-    totals = {
-        label: model.horizon_total(sid, horizon, freq=freq) for label, sid in series.items() if sid in served
-    }
-    return pd.Series(totals, dtype=float).sort_values(ascending=False)
+    label_of = {sid: label for label, sid in series.items()}
+    found = model.horizon_totals(list(label_of), horizon, freq=freq)  # served ids, in the order asked
+    totals = pd.Series(found.to_numpy(dtype=float), index=[label_of[sid] for sid in found.index], dtype=float)
+    return totals.sort_values(ascending=False)
 
 
 def horizon_limits(source: ModelSource, level: str) -> dict[str, int]:

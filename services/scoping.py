@@ -188,6 +188,17 @@ class ScopedModel:
         """Point forecast over the horizon (the sum of the parts' totals)."""
         return float(sum(self._model.horizon_total(s, horizon, freq=freq) for s in self.parts(series_id)))
 
+    def horizon_totals(
+        self, series_ids: Iterable[str], horizon: int, *, freq: str | None = None
+    ) -> pd.Series:
+        """``horizon_total`` of the served ids among ``series_ids`` (in that order): the parts' totals
+        read in one batch from the forecaster, then summed per series."""
+        served = set(self.series_ids)
+        parts = {sid: self.parts(sid) for sid in series_ids if sid in served}
+        inner = self._model.horizon_totals([p for ids in parts.values() for p in ids], horizon, freq=freq)
+        sums = [float(sum(inner[p] for p in ids)) for ids in parts.values()]
+        return pd.Series(sums, index=pd.Index(list(parts), dtype=object), dtype=float)
+
     def history(self, series_id: str) -> pd.Series:
         """Actuals of the series (summed over the parts, a part counting 0 before it starts)."""
         ids = self.parts(series_id)

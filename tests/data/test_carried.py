@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import random
+
 import pandas as pd
 import pytest
 
@@ -22,6 +24,19 @@ def test_the_index_answers_as_the_mapping_it_was_built_from():
     assert not index.carries("S9", "Rice") and not index.carries("S1", "Tea")
     with pytest.raises(KeyError):
         index["S9"]
+
+
+def test_the_stores_carrying_a_product_are_those_whose_set_holds_it():
+    rng = random.Random(3)
+    products = [f"P{j:02d}" for j in range(30)]
+    carried = {f"S{i:03d}": rng.sample(products, rng.randint(1, 20)) for i in range(200)}
+    index = CarriedIndex.from_mapping(carried)
+    for product in [*products, "unknown", ""]:
+        assert index.stores_with(product) == sorted(s for s, ps in carried.items() if product in ps)
+    # The catalogue keeps its own (the database's) store order.
+    order = tuple(sorted(carried, reverse=True))
+    catalogue = Catalogue(stores=order, carried=carried)
+    assert catalogue.stores_carrying("P07") == [s for s in order if "P07" in carried[s]]
 
 
 def test_stores_in_a_database_collation_order_are_found_and_split_runs_refused():

@@ -56,6 +56,26 @@ def test_iteration_and_hints_cover_many_ids_without_listing_them_all(monkeypatch
     assert len(ids.close_matches("store=Loja 0500|product=Aroz", n=3)) == 3
 
 
+def test_positions_of_many_ids_at_once_are_their_index_or_minus_one():
+    names = [f"store=Loja {i:04d}|product=Arroz" for i in range(0, 2000, 2)] + NAMES
+    ids = SeriesIds.from_values(names)
+    asked = [
+        *reversed(NAMES),
+        "store=Loja 0001|product=Arroz",  # between two ids
+        "store=Loja 1998|product=Arroz",  # the last of its kind
+        "",  # before every id
+        "zzz",  # after every id
+        "store=Loja 0000|product=Arroz",
+        NAMES[0],  # asked twice
+    ]
+    expected = [ids.index(a) if a in ids else -1 for a in asked]
+    assert ids.positions(asked).tolist() == expected
+    assert expected.count(-1) == 3
+    assert ids.positions([]).tolist() == []
+    assert SeriesIds.from_values([]).positions(["a"]).tolist() == [-1]
+    assert SeriesIds.from_values(["only"]).positions(["only", "other"]).tolist() == [0, -1]
+
+
 def test_wrong_inputs_are_refused():
     with pytest.raises(ValueError, match="must be strings"):
         SeriesIds(pa.array([1, 2]))
