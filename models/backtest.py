@@ -21,7 +21,7 @@ from models.candidates import COMBINATION, FAMILIES, LOCAL_FAMILIES, make_candid
 from models.candidates.combination import combine
 from models.compute import Compute, LocalCompute
 from models.evaluation import Folds, fold_truth
-from models.fallbacks import apply_fallbacks
+from models.fallbacks import Fallbacks, apply_fallbacks
 from models.selection import SELECTION, horizon_weights, pays_off, screen_split
 from models.series import Panel
 
@@ -182,18 +182,26 @@ def backtest(
 
 
 def scoped_folds(
-    panel: Panel, rows: np.ndarray, raw: list[np.ndarray], positions: list[int]
+    panel: Panel,
+    rows: np.ndarray,
+    raw: list[np.ndarray],
+    positions: list[int],
+    fallbacks: list[Fallbacks] | None = None,
 ) -> list[np.ndarray]:
-    """Fold paths of a local configuration over the whole panel: fallbacks applied, NaN off its rows."""
+    """Fold paths of a local configuration over the whole panel: fallbacks applied, NaN off its rows.
+
+    ``fallbacks``: each cutoff's ``Fallbacks`` when the caller has them (one per cutoff for every
+    configuration of a CV run); built here otherwise.
+    """
     out = []
     outside = np.ones(panel.n_series, dtype=bool)
     outside[rows] = False
-    for pos, part in zip(positions, raw, strict=True):
-        train = panel.truncate(pos)
+    plans = fallbacks or [Fallbacks(panel.truncate(pos)) for pos in positions]
+    for plan, part in zip(plans, raw, strict=True):
         full = np.full((panel.n_series, part.shape[1]), np.nan)
         full[rows] = part
-        paths, _ = apply_fallbacks(train, full)
-        paths[outside | (train.n_obs() == 0)] = np.nan
+        paths, _ = plan.apply(full)
+        paths[outside | (plan.n_obs == 0)] = np.nan
         out.append(paths)
     return out
 
@@ -248,9 +256,10 @@ def run_cv(
         else:
             preds[ci][key] = result
             report(f"CV {configs[ci]['family']} fold {key + 1}/{len(positions)}")
+    plans = [Fallbacks(panel.truncate(pos)) for pos in positions] if scopes else None
     for ci, rows in scopes.items():
         full = [r[rows] for r in raw[ci]]
-        preds[ci] = scoped_folds(panel, rows, full, positions)
+        preds[ci] = scoped_folds(panel, rows, full, positions, plans)
     return preds
 
 
