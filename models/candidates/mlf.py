@@ -57,6 +57,9 @@ def make_regressor(name: str, random_state: int, threads: int = 1):
         # 0.908 (small sets move either way with the trees' randomness: tourism_m 8.8% -> 10.5%,
         # us_gasoline 3.5% -> 3.1%; bagging only small sets did not help: elecdaily 6.9% -> 9.5%).
         # Lags 4-6 stay: dropping them cost the bench's daily electricity series 7.0% -> 9.5% WAPE.
+        # Bins from a 50k-row sample instead of 200k (only panels above 50k observed values differ):
+        # LightGBM's binning was 0.7 of each 3.5 s fit on the demo's product level, 0.5 s after; demo CV
+        # WAPE of this model, category 0.1895 -> 0.1890, product 0.3382 -> 0.3376 (2026-12-01).
         from models.candidates.fast_lgbm import FastPredictLGBM  # LightGBM loads only when a model is built
 
         return FastPredictLGBM(
@@ -66,6 +69,7 @@ def make_regressor(name: str, random_state: int, threads: int = 1):
             min_child_samples=20,
             colsample_bytree=0.5,
             max_bin=63,
+            subsample_for_bin=50_000,
             random_state=random_state,
             n_jobs=threads,
             verbosity=-1,
