@@ -171,15 +171,20 @@ def _forecast(
 
 def _full_history(panel: Panel, rows: np.ndarray, ends: np.ndarray) -> np.ndarray:
     """The rows' values up to their own cutoffs (NaN after), for the scaler statistics."""
-    values = panel.values[rows][:, : int(ends.max()) + 1].copy()
+    values = panel.values[rows, : int(ends.max()) + 1]  # a copy (fancy indexing)
     values[np.arange(values.shape[1])[None, :] > ends[:, None]] = np.nan
     return values
 
 
 def scaler_ok(panel: Panel, rows: np.ndarray, ends: np.ndarray) -> np.ndarray:
     """Which rows the per-series standardisation can serve (≥ 3 observations, a positive spread)."""
-    values = _full_history(panel, np.asarray(rows, dtype=int), np.asarray(ends, dtype=int))
-    n = np.isfinite(values).sum(axis=1)
-    with np.errstate(invalid="ignore"):
-        spread = np.nanstd(np.where(n[:, None] > 0, values, 0.0), axis=1)
-    return (n >= 3) & (spread > 0)
+    rows, ends = np.asarray(rows, dtype=int), np.asarray(ends, dtype=int)
+    out = np.zeros(len(rows), dtype=bool)
+    for lo in range(0, len(rows), CHUNK_ROWS):  # bounded copies of the histories on large levels
+        part = slice(lo, lo + CHUNK_ROWS)
+        values = _full_history(panel, rows[part], ends[part])
+        n = np.isfinite(values).sum(axis=1)
+        with np.errstate(invalid="ignore"):
+            spread = np.nanstd(np.where(n[:, None] > 0, values, 0.0), axis=1)
+        out[part] = (n >= 3) & (spread > 0)
+    return out
