@@ -67,11 +67,6 @@ class RecursiveSpec:
         reach += [k + w - 1 for kind, (k, w) in _pairs(columns, "rolling")]
         return cls(columns=columns, lookback=max(reach, default=1))
 
-    @property
-    def exog(self) -> list[str]:
-        """Names of the exogenous columns (their future values are given per forecast row and step)."""
-        return [name for kind, name in self.columns if kind == "exog"]
-
 
 def _pairs(columns: tuple[tuple[str, Any], ...], kind: str) -> list[tuple[str, Any]]:
     return [(c, v) for c, v in columns if c == kind]
