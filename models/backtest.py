@@ -10,7 +10,7 @@ through the fallbacks, and a model only ever sees the panel truncated at its cut
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from contextlib import nullcontext
 from typing import TYPE_CHECKING
 
@@ -21,7 +21,7 @@ from models.candidates import COMBINATION, FAMILIES, LOCAL_FAMILIES, make_candid
 from models.candidates.combination import combine
 from models.compute import Compute, LocalCompute
 from models.evaluation import Folds, fold_truth
-from models.fallbacks import apply_fallbacks
+from models.fallbacks import Fallbacks, apply_fallbacks
 from models.selection import SELECTION, horizon_weights, pays_off, screen_split
 from models.series import Panel
 
@@ -182,18 +182,26 @@ def backtest(
 
 
 def scoped_folds(
-    panel: Panel, rows: np.ndarray, raw: list[np.ndarray], positions: list[int]
+    panel: Panel,
+    rows: np.ndarray,
+    raw: list[np.ndarray],
+    positions: list[int],
+    fallbacks: list[Fallbacks] | None = None,
 ) -> list[np.ndarray]:
-    """Fold paths of a local configuration over the whole panel: fallbacks applied, NaN off its rows."""
+    """Fold paths of a local configuration over the whole panel: fallbacks applied, NaN off its rows.
+
+    ``fallbacks``: each cutoff's ``Fallbacks`` when the caller has them (one per cutoff for every
+    configuration of a CV run); built here otherwise.
+    """
     out = []
     outside = np.ones(panel.n_series, dtype=bool)
     outside[rows] = False
-    for pos, part in zip(positions, raw, strict=True):
-        train = panel.truncate(pos)
+    plans = fallbacks or [Fallbacks(panel.truncate(pos)) for pos in positions]
+    for plan, part in zip(plans, raw, strict=True):
         full = np.full((panel.n_series, part.shape[1]), np.nan)
         full[rows] = part
-        paths, _ = apply_fallbacks(train, full)
-        paths[outside | (train.n_obs() == 0)] = np.nan
+        paths, _ = plan.apply(full)
+        paths[outside | (plan.n_obs == 0)] = np.nan
         out.append(paths)
     return out
 
@@ -248,10 +256,34 @@ def run_cv(
         else:
             preds[ci][key] = result
             report(f"CV {configs[ci]['family']} fold {key + 1}/{len(positions)}")
+    plans = [Fallbacks(panel.truncate(pos)) for pos in positions] if scopes else None
     for ci, rows in scopes.items():
         full = [r[rows] for r in raw[ci]]
-        preds[ci] = scoped_folds(panel, rows, full, positions)
+        preds[ci] = scoped_folds(panel, rows, full, positions, plans)
     return preds
+
+
+# A screened family whose error on the largest part of its sample (``screen_split`` applied to the
+# sample itself: its SCREEN_MIN largest series) is this far above the best full configuration's stops
+# there; closer, the rest of the sample runs and decides as before (``pays_off``'s 2% margin).
+EARLY_STOP = 1.10
+
+
+def _screening_stages(
+    panel: Panel, configs: list[dict], scopes: dict[int, np.ndarray], named: bool
+) -> tuple[dict[int, np.ndarray], dict[int, np.ndarray], dict[int, np.ndarray]]:
+    """Rows of the first pass, the rest of each screening sample, and the rows left after the samples."""
+    if named:  # families named explicitly run on every series, unscreened
+        return scopes, {}, {}
+    first, rest = screen_split(panel, configs, scopes)
+    head, tail = screen_split(panel, configs, {ci: first[ci] for ci in rest})
+    return {**first, **head}, tail, rest
+
+
+def _merge(preds: list[list[np.ndarray]], more: list[list[np.ndarray]], cis: Iterable[int]) -> None:
+    """Fill configuration ``ci``'s NaN fold paths in ``preds`` from ``more`` (a pass on other rows)."""
+    for ci in cis:
+        preds[ci] = [np.where(np.isnan(a), b, a) for a, b in zip(preds[ci], more[ci], strict=True)]
 
 
 def cross_validate(
@@ -264,11 +296,16 @@ def cross_validate(
     report: Callable[[str], None],
     compute: Compute | None = None,
 ) -> list[list[np.ndarray]]:
-    """CV in two passes: expensive local families first on a sample of their series, on the rest only
-    where the sample shows they can pay for themselves (``selection.screen_split``, ``pays_off``)."""
+    """CV in passes: expensive local families first on a sample of their series, on the rest only where
+    the sample shows they can pay for themselves (``selection.screen_split``, ``pays_off``).
+
+    The sample itself runs in two parts, largest series first: a family clearly worse there than the
+    best configuration that covers every series (``EARLY_STOP``) stops before the rest of its sample
+    (on the demo's product level AutoETS had 1.16x LightGBM's error on its 8 largest series, 1.19x on the
+    whole 17-series sample: 9 of its 17 fits saved, and the same decision).
+    """
     compute = compute or LocalCompute(config.n_jobs)
-    named = config.families is not None  # families named explicitly run on every series, unscreened
-    first, rest = (scopes, {}) if named else screen_split(panel, configs, scopes)
+    first, tail, rest = _screening_stages(panel, configs, scopes, config.families is not None)
     preds = run_cv(panel, configs, first, positions, folds.horizon, config, report, compute)
     if not rest:
         return preds
@@ -276,13 +313,30 @@ def cross_validate(
     weights = horizon_weights(panel.freq, folds.horizon, scored)
     actual = [fold_truth(panel.values, pos, folds.horizon) for pos in positions]
     full = [c for c in range(len(configs)) if c not in scopes]
-    extend = {ci: rows for ci, rows in rest.items() if pays_off(actual, preds, weights, ci, full)}
-    if extend:
-        more = run_cv(
-            panel, configs, extend, positions, folds.horizon, config, report, compute, only_scoped=True
+    go_on = {
+        ci: rows for ci, rows in tail.items() if pays_off(actual, preds, weights, ci, full, margin=EARLY_STOP)
+    }
+    if go_on:
+        _merge(
+            preds,
+            run_cv(
+                panel, configs, go_on, positions, folds.horizon, config, report, compute, only_scoped=True
+            ),
+            go_on,
         )
-        for ci in extend:
-            preds[ci] = [np.where(np.isnan(a), b, a) for a, b in zip(preds[ci], more[ci], strict=True)]
+    extend = {
+        ci: rows
+        for ci, rows in rest.items()
+        if (ci in go_on or ci not in tail) and pays_off(actual, preds, weights, ci, full)
+    }
+    if extend:
+        _merge(
+            preds,
+            run_cv(
+                panel, configs, extend, positions, folds.horizon, config, report, compute, only_scoped=True
+            ),
+            extend,
+        )
     return preds
 
 
@@ -295,9 +349,8 @@ def task_count(
     workers: int,
 ) -> int:
     """Most CV tasks ``cross_validate`` reports (for the progress total; screened-out rows report none)."""
-    named = config.families is not None
-    first, rest = (scopes, {}) if named else screen_split(panel, configs, scopes)
-    total = sum(len(chunks(rows, workers)) for rows in rest.values())
+    first, tail, rest = _screening_stages(panel, configs, scopes, config.families is not None)
+    total = sum(len(chunks(rows, workers)) for part in (tail, rest) for rows in part.values())
     for ci in range(len(configs)):
         if ci in first:
             total += len(chunks(first[ci], workers))

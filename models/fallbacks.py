@@ -63,52 +63,69 @@ def pooled_profile(values: np.ndarray, m: int, horizon: int, seasons: int = 4) -
     return prof[future_phase]
 
 
+class Fallbacks:
+    """The fallbacks one panel's histories call for, computed once and applied to any candidate's paths.
+
+    Why a class: the CV applies the fallbacks to every configuration's paths at every cutoff (dozens of
+    calls on the same truncated panels); what depends only on the history (counts, extremes, dormancy,
+    recent means) is computed once per cutoff instead of once per call.
+    """
+
+    def __init__(self, panel: Panel) -> None:
+        self.panel = panel
+        self.m = m = season_lengths(panel.freq)[0]
+        values = panel.values
+        self.n_obs = n_obs = panel.n_obs()
+        with np.errstate(all="ignore"):
+            vmax = np.nanmax(np.where(np.isnan(values), -np.inf, values), axis=1)
+            self.vmin = np.nanmin(np.where(np.isnan(values), np.inf, values), axis=1)
+            self.mean_all = np.nansum(values, axis=1) / np.maximum(n_obs, 1)
+        self.one_season = (n_obs >= m) & (n_obs < 2 * m)
+        self.constant = (n_obs > 0) & (vmax == self.vmin)
+        self.dormant = dormant_series(values, frequency(panel.freq).dormant_after)
+        self.zero = (n_obs == 0) | ((vmax <= 0) & (n_obs > 0))
+        self._recent: np.ndarray | None = None
+
+    @property
+    def recent(self) -> np.ndarray:
+        """Mean of each series' last min(n_obs, m) observations (0 with none): fills undefined steps."""
+        if self._recent is None:
+            k = np.minimum(self.n_obs, max(self.m, 1)).astype(int)
+            recent = np.zeros(self.panel.n_series)
+            for size in np.unique(k[k > 0]):  # one vectorised mean per tail length
+                rows = np.flatnonzero(k == size)
+                recent[rows] = np.mean(self.panel.values[rows][:, -size:], axis=1)
+            self._recent = recent
+        return self._recent
+
+    def apply(self, paths: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Replace candidate ``paths`` where the history calls for a fallback: (paths, label per series)."""
+        panel, m = self.panel, self.m
+        n_series, horizon = paths.shape
+        out = np.array(paths, dtype=float, copy=True)
+        labels = np.full(n_series, "model", dtype=object)
+        short = self.mean_all[:, None] * pooled_profile(panel.values, m, horizon)[None, :]
+        one_season = self.one_season
+        out[one_season] = 0.5 * (out[one_season] + short[one_season])
+        labels[one_season] = "one_season"
+        # The pooled profile needs one season of the level; on data shorter than that the candidates'
+        # own (non-seasonal) forecasts serve and the profile only fills what they leave undefined.
+        undefined = ~np.isfinite(out).all(axis=1)
+        is_short = (self.n_obs < m) & ((panel.length >= m) | undefined)
+        out[is_short] = short[is_short]
+        labels[is_short] = "short_profile"
+        out[self.constant] = self.vmin[self.constant, None]
+        labels[self.constant] = "constant"
+        out[self.dormant] = 0.0
+        labels[self.dormant] = "dormant"
+        out[self.zero] = 0.0
+        labels[self.zero] = "zero"
+        bad = ~np.isfinite(out)
+        if bad.any():
+            out = np.where(bad, self.recent[:, None], out)
+        return np.clip(out, 0.0, None), labels
+
+
 def apply_fallbacks(panel: Panel, paths: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Replace candidate paths where the history calls for a fallback; return (paths, label per series)."""
-    m = season_lengths(panel.freq)[0]
-    values = panel.values
-    n_series, horizon = paths.shape
-    n_obs = panel.n_obs()
-    out = np.array(paths, dtype=float, copy=True)
-    labels = np.full(n_series, "model", dtype=object)
-    with np.errstate(all="ignore"):
-        vmax = np.nanmax(np.where(np.isnan(values), -np.inf, values), axis=1)
-        vmin = np.nanmin(np.where(np.isnan(values), np.inf, values), axis=1)
-        mean_all = np.nansum(values, axis=1) / np.maximum(n_obs, 1)
-    profile = pooled_profile(values, m, horizon)
-    short = mean_all[:, None] * profile[None, :]
-
-    one_season = (n_obs >= m) & (n_obs < 2 * m)
-    out[one_season] = 0.5 * (out[one_season] + short[one_season])
-    labels[one_season] = "one_season"
-    # The pooled profile needs one season of the level; on data shorter than that the candidates'
-    # own (non-seasonal) forecasts serve and the profile only fills what they leave undefined.
-    undefined = ~np.isfinite(out).all(axis=1)
-    is_short = (n_obs < m) & ((panel.length >= m) | undefined)
-    out[is_short] = short[is_short]
-    labels[is_short] = "short_profile"
-    constant = (n_obs > 0) & (vmax == vmin)
-    out[constant] = vmin[constant, None]
-    labels[constant] = "constant"
-    dormant = dormant_series(values, frequency(panel.freq).dormant_after)
-    out[dormant] = 0.0
-    labels[dormant] = "dormant"
-    zero = (n_obs == 0) | ((vmax <= 0) & (n_obs > 0))
-    out[zero] = 0.0
-    labels[zero] = "zero"
-
-    bad = ~np.isfinite(out)
-    if bad.any():
-        recent = np.zeros(n_series)
-        for i in np.flatnonzero(bad.any(axis=1)):  # only the series that need it
-            recent[i] = _recent_mean(values[i], n_obs[i], m)
-        out = np.where(bad, recent[:, None], out)
-    return np.clip(out, 0.0, None), labels
-
-
-def _recent_mean(row: np.ndarray, n_obs: int, m: int) -> float:
-    """Mean of the last min(n_obs, m) observations of one series (0 when it has none)."""
-    k = int(min(n_obs, max(m, 1)))
-    if k <= 0:
-        return 0.0
-    return float(np.mean(row[-k:]))
+    return Fallbacks(panel).apply(paths)

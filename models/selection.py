@@ -335,9 +335,14 @@ def screen_split(
 
 
 def pays_off(
-    actual: list[np.ndarray], preds: list[list[np.ndarray]], weights: np.ndarray, ci: int, full: list[int]
+    actual: list[np.ndarray],
+    preds: list[list[np.ndarray]],
+    weights: np.ndarray,
+    ci: int,
+    full: list[int],
+    margin: float = SCREEN_MARGIN,
 ) -> bool:
-    """Whether configuration ``ci`` is within ``SCREEN_MARGIN`` of the best of ``full`` on its sample rows.
+    """Whether configuration ``ci`` is within ``margin`` of the best of ``full`` on its sample rows.
 
     ``preds[ci]`` is NaN off its sample; ``full``: configurations scored on every series.
     """
@@ -348,4 +353,4 @@ def pays_off(
         return True
     own = float(np.nansum(err[ci][:, rows]))
     best = min(float(np.nansum(err[c][:, rows])) for c in full)
-    return own <= SCREEN_MARGIN * best
+    return own <= margin * best

@@ -6,7 +6,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from models.fallbacks import apply_fallbacks, pooled_profile
+from models.fallbacks import Fallbacks, apply_fallbacks, pooled_profile
 from models.series import Panel
 from models.training import TrainingConfig, train_level
 
@@ -109,3 +109,19 @@ def test_a_tiny_dataset_still_trains_with_one_short_fold() -> None:
     tl = train_level(sales, "store", freq="D", config=TrainingConfig(families=("theta",)))
     assert len(tl.folds.cutoffs) == 1 and tl.folds.horizon < 28
     assert (tl.forecaster.forecast("store=S01", 7)["forecast"] >= 0).all()
+
+
+def test_fallbacks_computed_once_serve_every_candidates_paths() -> None:
+    """One ``Fallbacks`` per cutoff (what the CV reuses for every configuration) gives what a fresh
+    call gives for each set of paths, undefined steps filled from each series' recent mean."""
+    nan = np.nan
+    weekly = [10, 20, 30, 40, 50, 60, 70] * 3
+    panel = _panel([weekly, [nan] * 18 + [7.0, 9.0, 8.0], [nan] * 16 + [3.0, 0, 4, 0, 5], [0.0] * 21])
+    plan = Fallbacks(panel)
+    for paths in (np.full((4, 5), 100.0), np.full((4, 5), np.nan), np.array([[1, nan, 3, np.inf, 5]] * 4)):
+        got, labels = plan.apply(paths)
+        want, want_labels = apply_fallbacks(panel, paths)
+        np.testing.assert_array_equal(got, want)
+        assert labels.tolist() == want_labels.tolist()
+    undefined, _ = plan.apply(np.full((4, 5), np.nan))
+    assert np.array_equal(undefined[0], np.full(5, 40.0))  # the last week's mean fills the model's gaps
