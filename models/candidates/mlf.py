@@ -209,19 +209,26 @@ class MLForecastGlobal:
         if long.empty:  # nothing to learn from at the first cutoff: fit at each cutoff instead
             return [self.fit(panel.truncate(pos), horizon).predict() for pos in positions]
         mlf = self._pipeline(first)
+        # The events calendar as in ``fit``, so the back-test scores the model that is served (with the
+        # event flag whenever events fall inside the first cutoff's history).
+        long, x_df = event_features(first, long, horizon)
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", UserWarning)
             mlf.fit(long, dropna=False, weight_col="weight", static_features=[], as_numpy=True)
-            spec = self._spec(mlf, first)
+            spec = self._spec(mlf, first, ("event",) if x_df is not None else ())
             if spec is None:
-                return [
-                    self._paths(panel, mlf.predict(horizon, new_df=self._long(panel.truncate(pos))), horizon)
-                    for pos in positions
-                ]
+                return [self._mlforecast_fold(mlf, panel.truncate(pos), horizon, x_df) for pos in positions]
         every = np.arange(panel.n_series)
         rows = [every[scaler_ok(panel, every, np.full(panel.n_series, pos))] for pos in positions]
         ends = np.concatenate([np.full(len(r), pos) for r, pos in zip(rows, positions, strict=True)])
-        paths = forecast_rows(mlf.models_["model"], spec, panel, np.concatenate(rows), ends, horizon)
+        exog = None
+        if x_df is not None:  # each cutoff's own next periods
+            flags = [
+                event_flags(panel, future_dates(panel.dates[pos], panel.alias, horizon))[r]
+                for r, pos in zip(rows, positions, strict=True)
+            ]
+            exog = {"event": np.concatenate(flags)}
+        paths = forecast_rows(mlf.models_["model"], spec, panel, np.concatenate(rows), ends, horizon, exog)
         out, at = [], 0
         for mine in rows:
             fold = np.full((panel.n_series, horizon), np.nan)
@@ -229,6 +236,17 @@ class MLForecastGlobal:
             out.append(fold)
             at += len(mine)
         return out
+
+    def _mlforecast_fold(
+        self, mlf: Any, history: Panel, horizon: int, x_df: pd.DataFrame | None
+    ) -> np.ndarray:
+        """One back-test fold through mlforecast's own ``predict`` (pipelines the NumPy recursion cannot
+        express), with the cutoff's event flags when the model was fitted with them."""
+        new = self._long(history)
+        if x_df is None:
+            return self._paths(history, mlf.predict(horizon, new_df=new), horizon)
+        new, fold_x = _part_events(history, new, horizon, x_df)
+        return self._paths(history, mlf.predict(horizon, new_df=new, X_df=fold_x), horizon)
 
     def predict(self) -> np.ndarray:
         """Forecast paths (series x horizon)."""
