@@ -17,6 +17,11 @@ ADMIN = ("admin", "admin-pass-123")
 WIDTHS = {"laptop": 1366, "tablet": 820, "phone": 390}
 FORECAST_PAGES = ("/store", "/category", "/product")
 ADMIN_TABS = ("admin-tab-data", "admin-tab-models", "admin-tab-users", "admin-tab-audit")
+# AG Grid draws a shown grid's header cells after it is laid out (a ResizeObserver, once a tab makes it
+# visible): until then its header row is an empty role=row, which axe rightly reports. A reader never
+# meets that frame, so the check waits until every visible grid has drawn its column headers.
+GRIDS_DRAWN = """() => [...document.querySelectorAll('.ag-header-row-column')]
+  .filter(r => r.offsetParent !== null).every(r => r.querySelector('[role=columnheader]'))"""
 FORECAST_DRAWN = """() => { const g = document.querySelector('#forecast-graph .js-plotly-plot');
   return g && g.data && g.data.some(t => t.name === 'Forecast' || t.name === 'Previsão'); }"""
 
@@ -32,6 +37,7 @@ def check(page, watch: PageWatch, where: str, problems: list[str]) -> None:
     if page.evaluate("() => !!window.store"):  # a Dash page: wait until no callback is pending
         wait_for_dash_idle(page)
     page.wait_for_load_state("networkidle")
+    page.wait_for_function(GRIDS_DRAWN)
     for violation in axe_violations(page):
         problems.append(
             f"{where}: axe {violation['impact']} {violation['id']} ({violation['help']}) "
