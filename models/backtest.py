@@ -316,27 +316,22 @@ def cross_validate(
     go_on = {
         ci: rows for ci, rows in tail.items() if pays_off(actual, preds, weights, ci, full, margin=EARLY_STOP)
     }
-    if go_on:
-        _merge(
-            preds,
-            run_cv(
-                panel, configs, go_on, positions, folds.horizon, config, report, compute, only_scoped=True
-            ),
-            go_on,
-        )
-    extend = {
-        ci: rows
-        for ci, rows in rest.items()
-        if (ci in go_on or ci not in tail) and pays_off(actual, preds, weights, ci, full)
-    }
-    if extend:
-        _merge(
-            preds,
-            run_cv(
-                panel, configs, extend, positions, folds.horizon, config, report, compute, only_scoped=True
-            ),
-            extend,
-        )
+
+    def run_on(more: dict[int, np.ndarray]) -> None:  # CV of these configurations on these rows, merged in
+        if more:
+            found = run_cv(
+                panel, configs, more, positions, folds.horizon, config, report, compute, only_scoped=True
+            )
+            _merge(preds, found, more)
+
+    run_on(go_on)
+    run_on(
+        {
+            ci: rows
+            for ci, rows in rest.items()
+            if (ci in go_on or ci not in tail) and pays_off(actual, preds, weights, ci, full)
+        }
+    )
     return preds
 
 

@@ -2,15 +2,11 @@
 
 from __future__ import annotations
 
-import warnings
-
 import numpy as np
 import pandas as pd
 from lightgbm import LGBMRegressor
 
 from models.candidates.fast_lgbm import FastPredictLGBM
-from models.candidates.mlf import MLForecastGlobal
-from models.series import level_panel
 
 
 def _sales() -> pd.DataFrame:
@@ -35,20 +31,3 @@ def test_booster_predict_equals_the_scikit_learn_predict() -> None:
     np.testing.assert_array_equal(
         fast.predict(x[:50], num_iteration=5), plain.predict(x[:50], num_iteration=5)
     )
-
-
-def test_one_pass_over_every_cutoff_equals_one_forecast_per_cutoff() -> None:
-    """The backtest forecasts all folds in one recursive pass; each fold equals its own predict call."""
-    panel = level_panel(_sales(), "store", "D", "BR")
-    positions, horizon = [300, 340, 380], 28
-    model = MLForecastGlobal()
-    folds = model.backtest(panel, positions, horizon)
-    first = panel.truncate(positions[0])
-    mlf = model._pipeline(first)
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", UserWarning)
-        mlf.fit(model._long(first), dropna=False, weight_col="weight", static_features=[], as_numpy=True)
-        for k, pos in enumerate(positions):
-            own = model._paths(panel, mlf.predict(horizon, new_df=model._long(panel.truncate(pos))), horizon)
-            np.testing.assert_allclose(folds[k], own, rtol=1e-12, atol=1e-9)
-    assert np.isfinite(folds[2]).all() and folds[2].shape == (panel.n_series, horizon)
