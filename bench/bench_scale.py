@@ -27,7 +27,6 @@ import argparse
 import contextlib
 import datetime as dt
 import json
-import multiprocessing
 import resource
 import statistics
 import sys
@@ -46,6 +45,8 @@ import psutil
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "bench"))
+
+from spawned import in_spawned_process  # noqa: E402
 
 from app.config import Settings  # noqa: E402
 from data.db import make_engine, make_session_factory, session_scope, upgrade_database  # noqa: E402
@@ -126,14 +127,9 @@ def worker_peaks(pids: list[int], interval: float = 0.2) -> Iterator[dict[int, f
 
 def train_levels(url: str, model_dir: str, levels: list[str], overrides: dict[str, Any]) -> dict[str, Any]:
     """Train each level in its own spawned process; returns per-level results."""
-    context = multiprocessing.get_context("spawn")
     results = {}
     for level in levels:
-        receive, send = context.Pipe(duplex=False)
-        child = context.Process(target=_train_child, args=(url, model_dir, level, overrides, send))
-        child.start()
-        result = receive.recv()
-        child.join()
+        result = in_spawned_process(_train_child, url, model_dir, level, overrides)
         results[level] = result
         print(f"    {level}: {json.dumps(result, default=str)}", file=sys.stderr, flush=True)
     return results
@@ -271,12 +267,7 @@ def cluster(mode: str) -> Iterator[tuple[str | None, list[int]]]:
 def republish_masters(url: str, model_dir: str) -> dict[str, float]:
     """Publish every MASTER of a kept instance again with this code (reason ``promotion``: no origin
     move), in a spawned process; its wall seconds and peak RSS."""
-    context = multiprocessing.get_context("spawn")
-    receive, send = context.Pipe(duplex=False)
-    child = context.Process(target=_republish_child, args=(url, model_dir, send))
-    child.start()
-    result = receive.recv()
-    child.join()
+    result = in_spawned_process(_republish_child, url, model_dir)
     print(f"    republished: {result}", file=sys.stderr, flush=True)
     return result
 

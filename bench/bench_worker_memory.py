@@ -20,7 +20,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import multiprocessing
 import random
 import sqlite3
 import subprocess
@@ -30,6 +29,9 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "bench"))
+
+from spawned import in_spawned_process  # noqa: E402
 
 
 def chain(n: int) -> tuple[list[str], list[str]]:
@@ -111,13 +113,7 @@ def _measure(variant: str, files: dict[str, str], out) -> None:
 
 def measure(variant: str, files: dict[str, str]) -> dict:
     """``_measure`` in a spawned interpreter."""
-    context = multiprocessing.get_context("spawn")
-    receive, send = context.Pipe(duplex=False)
-    child = context.Process(target=_measure, args=(variant, files, send))
-    child.start()
-    result = receive.recv()
-    child.join()
-    return result
+    return in_spawned_process(_measure, variant, files)
 
 
 IMPORT_PROBE = (

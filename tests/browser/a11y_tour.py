@@ -18,10 +18,13 @@ WIDTHS = {"laptop": 1366, "tablet": 820, "phone": 390}
 FORECAST_PAGES = ("/store", "/category", "/product")
 ADMIN_TABS = ("admin-tab-data", "admin-tab-models", "admin-tab-users", "admin-tab-audit")
 # AG Grid draws a shown grid's header cells after it is laid out (a ResizeObserver, once a tab makes it
-# visible): until then its header row is an empty role=row, which axe rightly reports. A reader never
-# meets that frame, so the check waits until every visible grid has drawn its column headers.
-GRIDS_DRAWN = """() => [...document.querySelectorAll('.ag-header-row-column')]
-  .filter(r => r.offsetParent !== null).every(r => r.querySelector('[role=columnheader]'))"""
+# visible; the root keeps ``ag-delay-render`` until then): until then its header row is an empty
+# role=row, which axe rightly reports. A reader never meets that frame, so the check waits until every
+# visible grid has drawn its column headers.
+GRIDS_DRAWN = """() => {
+  const shown = sel => [...document.querySelectorAll(sel)].filter(e => e.offsetParent !== null);
+  return shown('.ag-delay-render').length === 0
+    && shown('.ag-header-row-column').every(r => r.querySelector('[role=columnheader]')); }"""
 FORECAST_DRAWN = """() => { const g = document.querySelector('#forecast-graph .js-plotly-plot');
   return g && g.data && g.data.some(t => t.name === 'Forecast' || t.name === 'Previsão'); }"""
 

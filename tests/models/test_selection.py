@@ -46,15 +46,21 @@ def test_series_that_really_differ_keep_their_own_choice() -> None:
     assert (choice[a_better] == 1).all() and (choice[~a_better] == 2).all()
 
 
-def test_combination_serves_when_the_winner_changes_from_fold_to_fold() -> None:
-    """A and B take turns being best, so choosing on two folds misses on the third; the combination is
-    worse than A over all folds, but better on held-out folds than the rule that picks: it serves."""
-    n = 30
+def _taking_turns(n: int) -> tuple:
+    """``n`` series where A and B take turns being best over three folds (errors 1.0/1.4/1.2 and
+    1.4/1.0/1.2), a constant 2.0 at 0 and a combination at 1.25 on every fold (configuration 3)."""
     a = np.array([1.0, 1.4, 1.2])
     b = np.array([1.4, 1.0, 1.2])
     combo = np.array([1.25, 1.25, 1.25])
     errors = np.stack([np.full(3, 2.0), a, b, combo])[:, :, None].repeat(n, axis=2)
-    actual, preds = _case(errors)
+    return _case(errors)
+
+
+def test_combination_serves_when_the_winner_changes_from_fold_to_fold() -> None:
+    """A and B take turns being best, so choosing on two folds misses on the third; the combination is
+    worse than A over all folds, but better on held-out folds than the rule that picks: it serves."""
+    n = 30
+    actual, preds = _taking_turns(n)
     choice, best = select_per_series(actual, preds, WEIGHTS, combination=3)
     assert best == 3 and (choice == 3).all()
     choice, _ = select_per_series(actual, preds, WEIGHTS)  # without the combination rule: A (fewest errors)
@@ -65,11 +71,7 @@ def test_the_combination_is_judged_on_members_chosen_without_the_held_out_fold()
     """Same turns as above; the combination's held-out paths decide: worse than the picking rule on
     held-out folds (1.5 vs ~1.33), it does not serve; as good as before (1.25), it does."""
     n = 30
-    a = np.array([1.0, 1.4, 1.2])
-    b = np.array([1.4, 1.0, 1.2])
-    combo = np.array([1.25, 1.25, 1.25])
-    errors = np.stack([np.full(3, 2.0), a, b, combo])[:, :, None].repeat(n, axis=2)
-    actual, preds = _case(errors)
+    actual, preds = _taking_turns(n)
     worse = [10.0 + np.full((n, 1), 1.5) for _ in range(3)]
     choice, best = select_per_series(actual, preds, WEIGHTS, combination=3, combination_held_out=worse)
     assert best != 3 and not (choice == 3).any()
