@@ -10,7 +10,7 @@ import pytest
 from models.holder import ModelHolder
 from models.series import series_id
 from services.forecast_view import HolderSource
-from services.scoping import StoreScope, combine_forecasts, error_correlation, scoped
+from services.scoping import StoreScope, combine_forecasts, error_correlation, scope_parts, scoped
 
 DATES = pd.date_range("2025-01-06", periods=2, freq="W-MON")
 A = pd.DataFrame({"date": DATES, "forecast": [10.0, 10.0], "lower": [7.0, 10.0], "upper": [14.0, 10.0]})
@@ -96,3 +96,20 @@ def test_the_holder_computes_a_remembered_value_once_per_served_state(trained_en
     unbounded.remember(("k",), compute)
     unbounded.remember(("k",), compute)
     assert len(calls) == 4  # no cache: computed every time
+
+
+def test_a_scopes_parts_are_worked_out_once_per_served_version(holder, cache):
+    """Which served series make up "my stores" is one pass over every served id: the holder keeps it per
+    served version and scope, so the next request (a new ``ScopedModel``) reuses it."""
+    first, second = cache.get().stores[:2]
+    scope = StoreScope(frozenset({first, second}))
+    source = scoped(HolderSource.of(holder), scope)
+    mine = series_id("store")
+    one, two = source.model("store"), source.model("store")
+    assert one is not two
+    assert one.parts(mine) is two.parts(mine)  # the same remembered tuple, not a second pass
+    assert set(one.parts(mine)) == {series_id("store", store=s) for s in (first, second)}
+    served = HolderSource.of(holder).model("store").series_ids
+    assert scope_parts(served, scope)[""] == one.parts(mine)  # "store=*" is the sum of the stores
+    other = scoped(HolderSource.of(holder), StoreScope(frozenset({first})))
+    assert other.model("store").parts(mine) == (series_id("store", store=first),)
