@@ -23,6 +23,7 @@ from typing import Any, Protocol
 
 from sqlalchemy import Engine
 
+from data.i18n import N_, Message, message
 from models.publishing import Published, publish_due
 from scheduler.execute import JobResult, execute_job
 from scheduler.jobstore import (
@@ -128,8 +129,11 @@ def _trained_to(engine: Engine) -> tuple[dict[str, str], dt.date | None]:
     return masters, (min(ends) if ends else None)
 
 
-def gate_facts(engine: Engine, config: Any) -> tuple[bool, str, dict[str, Any]]:
-    """Decide whether enough new data arrived to retrain: (train?, reason, the numbers behind it)."""
+def gate_facts(engine: Engine, config: Any) -> tuple[bool, Message, dict[str, Any]]:
+    """Decide whether enough new data arrived to retrain: (train?, reason, the numbers behind it).
+
+    The reason is a ``Message``: the admin console shows it in the reader's language, ``str()`` is
+    the English sentence that job records and logs keep."""
     from data.reporting import load_reporting
     from data.schema import LEVELS
     from data.storage import date_range, rows_changed_since
@@ -138,7 +142,7 @@ def gate_facts(engine: Engine, config: Any) -> tuple[bool, str, dict[str, Any]]:
     min_days = config.retrain_min_new_days
     span = date_range(engine)
     if span is None:
-        return False, "no sales data in the database", {}
+        return False, message(N_("no sales data in the database")), {}
     masters, trained_to = _trained_to(engine)
     missing = [lv for lv in LEVELS if lv not in masters]
     since = last_training_at(engine)
@@ -157,17 +161,20 @@ def gate_facts(engine: Engine, config: Any) -> tuple[bool, str, dict[str, Any]]:
         "min_days": min_days,
     }
     if missing:
-        return True, f"level(s) {', '.join(missing)} have no MASTER yet", facts
+        levels = ", ".join(missing)
+        return True, message(N_("level(s) %(levels)s have no MASTER yet"), levels=levels), facts
     if new_rows is not None and new_rows >= min_rows:
-        return True, f"{new_rows} new or changed rows since the last training (minimum {min_rows})", facts
+        why = N_("%(rows)s new or changed rows since the last training (minimum %(minimum)s)")
+        return True, message(why, rows=new_rows, minimum=min_rows), facts
     if new_days is not None and new_days >= min_days:
-        return True, f"{new_days} new days of history since {trained_to} (minimum {min_days})", facts
-    return (
-        False,
-        f"too little new data: {new_rows or 0} new or changed rows (minimum {min_rows}) and "
-        f"{new_days or 0} new days of history (minimum {min_days}) since the last training",
-        facts,
+        why = N_("%(days)s new days of history since %(date)s (minimum %(minimum)s)")
+        return True, message(why, days=new_days, date=trained_to, minimum=min_days), facts
+    why = N_(
+        "too little new data: %(rows)s new or changed rows (minimum %(min_rows)s) and "
+        "%(days)s new days of history (minimum %(min_days)s) since the last training"
     )
+    values = {"rows": new_rows or 0, "min_rows": min_rows, "days": new_days or 0, "min_days": min_days}
+    return False, message(why, **values), facts
 
 
 def drift_retrain(engine: Engine, config: Any) -> tuple[list[str], str, dict[str, Any]]:
@@ -208,11 +215,12 @@ def nightly_gate(services: ServicesLike, *, now: dt.datetime | None = None) -> G
     )
     window = f"{start:%H:%M}–{end:%H:%M}"
     if not in_window(now.time(), start, end):
-        reason = f"outside the off-peak window {window} (it is {now:%H:%M}); the next night will try again"
+        why = N_("outside the off-peak window %(window)s (it is %(now)s); the next night will try again")
+        verdict = message(why, window=window, now=f"{now:%H:%M}")
         facts: dict[str, Any] = {"window": window}
         train = False
     else:
-        train, reason, facts = gate_facts(engine, config)
+        train, verdict, facts = gate_facts(engine, config)
         drifted, drift_reason, drift_facts = drift_retrain(engine, config)
         facts = {**facts, **drift_facts}
         if not train and drifted:
@@ -226,9 +234,10 @@ def nightly_gate(services: ServicesLike, *, now: dt.datetime | None = None) -> G
             action = "queued" if request.created else "coalesced"
             logger.info("nightly retrain %s (job %s) for drift: %s", action, request.job_id, drift_reason)
             return GateDecision(action, request.job_id, drift_reason, facts)
+    reason = str(verdict)  # logs and job labels keep the English sentence
     if not train:
         job_id = record_skipped(
-            engine, trigger="schedule", requested_by="scheduler", reason=reason, gate=facts
+            engine, trigger="schedule", requested_by="scheduler", reason=verdict, gate=facts
         )
         logger.info("nightly retrain skipped (job %s): %s", job_id, reason)
         return GateDecision("skipped", job_id, reason, facts)

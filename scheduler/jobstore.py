@@ -17,6 +17,7 @@ from typing import Any
 from sqlalchemy import Engine, delete, func, insert, select, update
 from sqlalchemy.exc import IntegrityError
 
+from data.i18n import Message
 from data.schema import JOB_STATUSES, LEVELS, Lock, ModelVersion, TrainingJob, utc_now
 
 SLOT_LOCK = "training-slot"
@@ -233,9 +234,18 @@ def start_job_here(
     raise JobError("the training slot stayed busy; try again")
 
 
-def record_skipped(engine: Engine, *, trigger: str, requested_by: str, reason: str, gate: dict) -> int:
-    """Record a job that was decided not to run (the gate said there is too little new data)."""
+def record_skipped(
+    engine: Engine, *, trigger: str, requested_by: str, reason: str | Message, gate: dict
+) -> int:
+    """Record a job that was decided not to run (the gate said there is too little new data).
+
+    A ``Message`` reason is kept with its msgid and values, so the jobs list shows it in the reader's
+    language (``skip_reason``); the English sentence is the record."""
     check_request(trigger, requested_by, None)
+    outcome: dict[str, Any] = {"gate": jsonable(gate), "reason": str(reason)}
+    if isinstance(reason, Message):
+        values = {k: v.isoformat() if isinstance(v, dt.date) else v for k, v in reason.values.items()}
+        outcome["reason_message"] = {"msgid": reason.msgid, "values": jsonable(values)}
     now = utc_now()
     with engine.begin() as conn:
         return conn.execute(
@@ -248,11 +258,20 @@ def record_skipped(engine: Engine, *, trigger: str, requested_by: str, reason: s
                 finished_at=now,
                 progress_step=0,
                 progress_total=0,
-                progress_label=reason[:255],
-                outcome={"gate": jsonable(gate), "reason": reason},
+                progress_label=str(reason)[:255],
+                outcome=outcome,
             )
             .returning(TrainingJob.id)
         ).scalar_one()
+
+
+def skip_reason(outcome: dict | None, language: str) -> str | None:
+    """Why a skipped job did not run, in ``language`` when it was recorded as a message (else as stored)."""
+    outcome = outcome or {}
+    recorded = outcome.get("reason_message")
+    if recorded:
+        return Message(recorded["msgid"], recorded.get("values") or {}).text(language)
+    return outcome.get("reason")
 
 
 def next_queued(engine: Engine) -> JobInfo | None:

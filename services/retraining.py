@@ -18,9 +18,10 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from data.audit import audit
 from data.db import session_scope
+from data.i18n import Message
 from data.schema import utc_now
 from scheduler import jobs, jobstore
-from scheduler.jobstore import JobError, JobInfo, RetrainRequest
+from scheduler.jobstore import JobError, JobInfo, RetrainRequest, skip_reason
 from scheduler.leader import process_identity, read_lease
 from scheduler.runner import check_cron
 
@@ -40,6 +41,7 @@ __all__ = [
     "run_here",
     "schedule_facts",
     "scheduler_alive",
+    "skip_reason",
 ]
 
 
@@ -165,7 +167,7 @@ class ScheduleFacts:
     next_run: dt.datetime | None
     cron_error: str | None
     gate_train: bool
-    gate_reason: str
+    gate_reason: Message  # shown in the reader's language; str() is English
     gate: dict[str, Any]
 
 

@@ -32,6 +32,7 @@ from services.retraining import (
     list_jobs,
     request_retrain,
     schedule_facts,
+    skip_reason,
 )
 
 
@@ -163,7 +164,8 @@ def job_rows(jobs: list[JobInfo], now: dt.datetime | None = None) -> list[dict[s
                 for lv in levels
             )
         else:
-            outcome = (job.outcome or {}).get("reason") or progress_text(job.progress_label, text_language())
+            language = text_language()
+            outcome = skip_reason(job.outcome, language) or progress_text(job.progress_label, language)
         rows.append(
             {
                 "id": job.id,
@@ -191,7 +193,9 @@ def schedule_info(facts: ScheduleFacts) -> dict[str, Any]:
     else:
         next_run = _("Next scheduled run: %(when)s", when=timestamp(_naive_utc(facts.next_run)))
     verdict = _("would train") if facts.gate_train else _("would skip")
-    gate = _("Data gate: %(verdict)s — %(reason)s", verdict=verdict, reason=facts.gate_reason)
+    gate = _(
+        "Data gate: %(verdict)s — %(reason)s", verdict=verdict, reason=facts.gate_reason.text(text_language())
+    )
     return {"next_run": next_run, "gate": gate, "gate_train": facts.gate_train}
 
 

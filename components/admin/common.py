@@ -68,7 +68,13 @@ def grid(
     sit hidden in an inactive sub-tab (AG Grid warning #29) and squeezed key columns below their
     content ("MAST…", "WA…"). AG Grid sizes flex columns itself when a hidden grid is shown.
     """
-    options: dict[str, Any] = {"animateRows": False, "enableCellTextSelection": True}
+    options: dict[str, Any] = {
+        "animateRows": False,
+        "enableCellTextSelection": True,
+        # AG Grid's own texts (empty grid, filter menus, screen-reader labels) in the page's language:
+        # app/assets/40-ag-grid-locale.js holds AG Grid's pt-BR catalogue.
+        "getLocaleText": {"function": "localeText(params)"},
+    }
     if selection:
         options["rowSelection"] = {"mode": selection, "enableClickSelection": True}
     extra: dict[str, Any] = {}

@@ -69,9 +69,13 @@ def _models_tab(page, label: str) -> dict[str, str]:
     """Open Admin › Models (its tab is named in the page's language) and read it and the registry."""
     page.locator("#admin-tabs .nav-link", has_text=label).click()
     page.wait_for_selector("#admin-registry-grid .ag-cell[col-id=wape]")
+    page.wait_for_selector("#admin-jobs-grid .ag-overlay-no-rows-center")  # no job yet: the empty grid
+    page.wait_for_function("() => /\\d/.test(document.querySelector('#admin-schedule').innerText)")
     wait_for_dash_idle(page)
     return page.evaluate(
         """() => ({text: document.body.innerText,
+                   jobs: document.querySelector('#admin-jobs-grid').innerText,
+                   schedule: document.querySelector('#admin-schedule').innerText,
                    wape: [...document.querySelectorAll('#admin-registry-grid .ag-cell[col-id=wape]')]
                           .map(c => c.innerText).join(' ')})"""
     )
@@ -100,6 +104,8 @@ def test_portuguese_by_default_then_english_for_that_user(browser, server):
     assert "Registro de modelos" in console["text"] and "Retreinar agora" in console["text"]
     assert PT_PERCENT.search(console["text"]) or "," in console["wape"]
     assert not re.search(r"\d\.\d{2}\b", console["wape"])  # 12,34 — never 12.34
+    assert "Sem linhas para mostrar" in console["jobs"]  # AG Grid's own texts, in pt-BR too
+    assert "poucos dados novos" in console["schedule"] and "too little" not in console["schedule"]
 
     # The navbar's switch: English for this account, on the page it was pressed on.
     page.click("#nav-language-en")
@@ -107,6 +113,7 @@ def test_portuguese_by_default_then_english_for_that_user(browser, server):
     english = _models_tab(page, "Models")
     assert "/admin" in page.url and "Model registry" in english["text"] and "Retrain now" in english["text"]
     assert re.search(r"\d\.\d{2}\b", english["wape"]) and not re.search(r"\d,\d{2}\b", english["wape"])
+    assert "No Rows To Show" in english["jobs"] and "too little new data" in english["schedule"]
     page.goto(server.url + "/store")
     en = _store_tab(page)
     assert "FORECAST, NEXT PERIOD" in en["kpis"].upper() and EN_MONEY.search(en["kpis"])

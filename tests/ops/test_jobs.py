@@ -21,6 +21,7 @@ from scheduler.jobstore import (
     get_job,
     list_jobs,
     request_job,
+    skip_reason,
 )
 from scheduler.runner import check_cron
 from tests.ops.conftest import OpsServices
@@ -138,13 +139,18 @@ def test_gate_decides_on_new_rows_and_outside_window(trained: OpsServices) -> No
     assert skipped.action == "skipped" and "too little new data" in skipped.reason
     job = get_job(engine, skipped.job_id)
     assert job.status == "skipped" and job.outcome["gate"]["new_rows"] == 0
+    assert job.outcome["reason"] == skipped.reason  # the record: English
+    assert skip_reason(job.outcome, "pt_BR").startswith("poucos dados novos: 0 linhas novas")
     late = nightly_gate(trained, now=NIGHT.replace(hour=9))
     assert late.action == "skipped" and "outside the off-peak window" in late.reason
+    shown = skip_reason(get_job(engine, late.job_id).outcome, "pt_BR")
+    assert shown.startswith("fora da janela de baixa demanda 00:00–06:00 (agora são 09:30);")
+    assert skip_reason({"reason": "stored before messages"}, "pt_BR") == "stored before messages"
     # Six more months for every series: 36 new rows (minimum 30) and ~180 new days (minimum 60).
     more = monthly_sales(months=66)
     import_sales_frame(engine, more[more["date"] >= "2024-01-01"], filename="more.csv", uploaded_by="test")
     train, reason, facts = gate_facts(engine, trained.config)
-    assert train and facts["new_rows"] == 36 and "36 new or changed rows" in reason
+    assert train and facts["new_rows"] == 36 and "36 new or changed rows" in str(reason)
     queued = nightly_gate(trained, now=NIGHT)
     assert queued.action == "queued" and get_job(engine, queued.job_id).status == "queued"
 
@@ -159,7 +165,7 @@ def test_gate_counts_new_days_from_the_newest_training_not_the_master(trained: O
     assert not any(o.promoted for o in outcomes.values())
     train, reason, facts = gate_facts(engine, trained.config)
     assert facts["new_days"] == 0 and facts["new_rows"] == 0
-    assert not train and "too little new data" in reason
+    assert not train and "too little new data" in str(reason)
 
 
 def test_request_retrain_is_the_services_entry_point(services: OpsServices) -> None:
