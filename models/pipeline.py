@@ -403,7 +403,12 @@ def _settle(
     if winners:
         announce(f"promoting {', '.join(winners)}")
         try:
-            promote_many(engine, {d.version_id: describe(d) for d in winners.values()}, actor=PROMOTION_ACTOR)
+            promote_many(
+                engine,
+                {d.version_id: describe(d) for d in winners.values()},
+                actor=PROMOTION_ACTOR,
+                decisions={d.version_id: d.to_dict() for d in winners.values()},
+            )
         except Exception as exc:
             logger.error("promoting %s failed; every MASTER kept", ", ".join(winners), exc_info=True)
             error = f"{type(exc).__name__}: {exc}"

@@ -13,6 +13,7 @@ import dataclasses
 import datetime as dt
 import difflib
 import json
+import math
 import secrets
 from pathlib import Path
 from typing import Any
@@ -152,11 +153,19 @@ def promote(engine: Engine, version_id: str, *, reason: str, actor: str) -> None
     promote_many(engine, {version_id: reason}, actor=actor)
 
 
-def promote_many(engine: Engine, reasons: dict[str, str], *, actor: str) -> None:
+def promote_many(
+    engine: Engine,
+    reasons: dict[str, str],
+    *,
+    actor: str,
+    decisions: dict[str, dict[str, Any]] | None = None,
+) -> None:
     """Make each version of ``{version_id: reason}`` MASTER of its level, all in one transaction.
 
     A training run promotes its winners together, so a run that fails (or one broken artifact) changes
-    no MASTER at all. Every artifact is validated before anything is written.
+    no MASTER at all. Every artifact is validated before anything is written. ``decisions`` (the
+    promotion decisions as ``PromotionDecision.to_dict``) go into the audit rows too, so the audit log
+    can say why in its reader's language; ``reason`` stays the English record.
     """
     infos = [get_version(engine, version_id) for version_id in reasons]
     levels = [info.level for info in infos]
@@ -170,10 +179,22 @@ def promote_many(engine: Engine, reasons: dict[str, str], *, actor: str) -> None
     now = utc_now()
     with engine.begin() as conn:
         for info in infos:
-            _make_master(conn, info.level, info.id, reason=reasons[info.id], actor=actor, now=now)
+            decision = (decisions or {}).get(info.id)
+            _make_master(
+                conn, info.level, info.id, reason=reasons[info.id], actor=actor, now=now, decision=decision
+            )
 
 
-def _make_master(conn: Any, level: str, version_id: str, *, reason: str, actor: str, now: Any) -> None:
+def _make_master(
+    conn: Any,
+    level: str,
+    version_id: str,
+    *,
+    reason: str,
+    actor: str,
+    now: Any,
+    decision: dict[str, Any] | None = None,
+) -> None:
     """Inside ``conn``'s transaction: point the level's MASTER alias at ``version_id`` and audit it."""
     current = conn.execute(
         select(RegistryAlias.version_id)
@@ -202,9 +223,26 @@ def _make_master(conn: Any, level: str, version_id: str, *, reason: str, actor: 
             at=now,
             actor=actor,
             action="model_promote",
-            detail={"level": level, "version": version_id, "previous": current, "reason": reason},
+            detail={
+                "level": level,
+                "version": version_id,
+                "previous": current,
+                "reason": reason,
+                **({"decision": _finite_json(decision)} if decision else {}),
+            },
         )
     )
+
+
+def _finite_json(value: Any) -> Any:
+    """``value`` with non-finite floats as None (PostgreSQL's JSON refuses NaN), recursively."""
+    if isinstance(value, float):
+        return value if math.isfinite(value) else None
+    if isinstance(value, dict):
+        return {str(k): _finite_json(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_finite_json(v) for v in value]
+    return value
 
 
 def record_decision(engine: Engine, version_id: str, decision: dict[str, Any]) -> None:

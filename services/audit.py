@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import dataclasses
 import io
@@ -14,6 +15,8 @@ from sqlalchemy.orm import Session, sessionmaker
 from data.audit import audit_events
 from data.cells import spreadsheet_safe
 from data.i18n import N_, translate
+from models.pipeline import PROMOTION_ACTOR
+from models.promotion import decision_from_dict, describe
 
 GRID_LIMIT = 500
 CSV_FIELDS = ("at", "actor", "action", "detail", "summary")
@@ -84,6 +87,14 @@ def action_text(action: str, language: str = "en") -> str:
     return action.replace("_", " ").capitalize()
 
 
+SYSTEM_ACTORS = {PROMOTION_ACTOR: N_("training pipeline")}  # who acted when no person did
+
+
+def actor_text(actor: str, language: str = "en") -> str:
+    """Who acted, for people: a user's name as is, the training pipeline named in ``language``."""
+    return translate(language, SYSTEM_ACTORS[actor]) if actor in SYSTEM_ACTORS else actor
+
+
 def _value_text(value: Any, language: str) -> str:
     if isinstance(value, list | tuple):
         return ", ".join(_value_text(v, language) for v in value) or translate(language, "none")
@@ -102,6 +113,11 @@ def summary_text(action: str, detail: dict[str, Any] | None, language: str = "en
         level, version = detail.pop("level", ""), detail.pop("version", "")
         previous = detail.pop("previous", None)
         reason = detail.pop("reason", None)
+        decision = detail.pop("decision", None)  # training runs' promotions: the decision itself
+        if decision:
+            # A record this version cannot read is shown as stored.
+            with contextlib.suppress(TypeError, ValueError, KeyError):
+                reason = describe(decision_from_dict(decision), language)
         level_name = translate(language, level) if level else ""
         text = (
             translate(
@@ -147,7 +163,7 @@ def audit_log(
             AuditEntry(
                 id=e.id,
                 at=f"{e.at:%Y-%m-%d %H:%M:%S}",
-                actor=e.actor,
+                actor=actor_text(e.actor, language),
                 action=e.action,
                 detail=detail_text(e.detail),
                 action_text=action_text(e.action, language),

@@ -106,3 +106,16 @@ def test_audit_entries_read_as_sentences():
 
 def _rows(services):
     return user_rows(accounts.list_accounts(services.sessions))
+
+
+def test_a_training_runs_promotion_reads_in_the_readers_language(trained):
+    """The training pipeline's promotion keeps its decision in the audit row: the grid says who and why in
+    Portuguese (the CSV and the stored reason stay English)."""
+    services, first, _second = trained
+    promoted = next(r for r in audit_log(services.sessions, language="pt_BR") if r.action == "model_promote")
+    english = next(r for r in audit_log(services.sessions) if r.action == "model_promote")
+    assert promoted.actor == "pipeline de treino" and english.actor == "training pipeline"
+    assert first in promoted.summary and "Motivo: primeiro modelo do nível loja" in promoted.summary
+    assert "first model" not in promoted.summary and "Why: first model of level store" in english.summary
+    exported = next(r for r in csv.DictReader(io.StringIO(audit_csv(services.sessions))))
+    assert exported["actor"] == "training pipeline" and "decision=" in exported["detail"]
