@@ -196,7 +196,7 @@ def users_section() -> dbc.Card:
 def requests_list(pending: list[dict]) -> html.Div:
     """Pending access requests, oldest first, with the note each requester left."""
     if not pending:
-        return html.Div("No pending access requests.", className="text-body-secondary")
+        return html.Div(_("No pending access requests."), className="text-body-secondary")
     return html.Ul(
         [
             html.Li(

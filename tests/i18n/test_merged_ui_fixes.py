@@ -61,3 +61,12 @@ def test_breakdown_note_and_links_are_portuguese_in_pt_br(tmp_path):
         note = breakdown_note(totals, 950.0, state)
         assert "o total de 2 categorias é R$ 1.000" in note and "the " not in note
         assert "Abrir:" in str(breakdown_links(totals, state))
+
+
+def test_the_empty_access_requests_list_is_portuguese_in_pt_br(tmp_path):
+    from components.admin.users import requests_list
+    from tests.support.apps import make_test_app
+
+    app = make_test_app(tmp_path, LANGUAGE="pt_BR")
+    with app.server.test_request_context("/"):
+        assert requests_list([]).children == "Nenhum pedido de acesso pendente."
