@@ -252,6 +252,28 @@ class Message:
         return self.text("en")
 
 
+class Readable:
+    """Mixin for an exception people read: raised with a msgid (marked ``N_``) and its values,
+    ``str()`` is the English sentence (logs, the CLI's default), ``text(language)`` the reader's.
+
+    ``class ScopeError(Readable, ValueError)``; ``raise ScopeError(N_("no user named %(name)s"), name=n)``.
+    """
+
+    def __init__(self, msgid: str, **values: Any) -> None:
+        self.why = Message(msgid, values)
+        super().__init__(str(self.why))
+
+    def text(self, language: str) -> str:
+        """The sentence in ``language``."""
+        return self.why.text(language)
+
+
+def readable_text(exc: BaseException, language: str) -> str:
+    """An exception's sentence in ``language`` when it is ``Readable`` (or has ``text``), else ``str()``."""
+    text = getattr(exc, "text", None)
+    return text(language) if callable(text) else str(exc)
+
+
 def message(msgid: str, **values: Any) -> Message:
     """``Message(msgid, values)`` written like a call to ``translate`` (``msgid`` marked with ``N_``)."""
     return Message(msgid, values)

@@ -17,7 +17,7 @@ from typing import Any
 from sqlalchemy import Engine, delete, func, insert, select, update
 from sqlalchemy.exc import IntegrityError
 
-from data.i18n import Message
+from data.i18n import N_, Message, Readable, message
 from data.schema import JOB_STATUSES, LEVELS, Lock, ModelVersion, TrainingJob, utc_now
 
 SLOT_LOCK = "training-slot"
@@ -27,8 +27,9 @@ FINISHED = ("succeeded", "failed", "skipped", "cancelled")
 SLOT_DAYS = 3650  # the slot never expires by time: it is freed when its job ends or is recovered
 
 
-class JobError(RuntimeError):
-    """A job request or update is invalid (unknown trigger or level, unknown job id)."""
+class JobError(Readable, RuntimeError):
+    """A job request or update is invalid (unknown trigger or level, unknown job id); ``text(language)``
+    for the admin console (messages raised as a msgid with values are translated)."""
 
 
 class SlotBusyError(JobError):
@@ -203,7 +204,7 @@ def request_job(
                 f"{existing.requested_by}); your request joins it",
             )
         release_orphan_slot(engine)
-    raise JobError("could not record the retrain request: the training slot stayed busy; try again")
+    raise JobError(N_("could not record the retrain request: the training slot stayed busy; try again"))
 
 
 def start_job_here(
@@ -231,7 +232,7 @@ def start_job_here(
         if existing is not None:
             raise SlotBusyError(existing)
         release_orphan_slot(engine)
-    raise JobError("the training slot stayed busy; try again")
+    raise JobError(N_("the training slot stayed busy; try again"))
 
 
 def record_skipped(
@@ -362,7 +363,12 @@ def cancel_job(engine: Engine, job_id: int, *, by: str) -> JobInfo:
     """
     job = get_job(engine, job_id)
     if not job.active or not finish_job(engine, job_id, "cancelled", error=f"cancelled by {by}"[:255]):
-        raise JobError(f"job {job_id} already ended ({get_job(engine, job_id).status}); nothing to cancel")
+        status = get_job(engine, job_id).status
+        raise JobError(
+            N_("job %(job)s already ended (%(status)s); nothing to cancel"),
+            job=str(job_id),
+            status=message(status),
+        )
     return get_job(engine, job_id)
 
 

@@ -26,6 +26,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from data import access, accounts, storage
 from data.audit import audit
 from data.db import session_scope
+from data.i18n import N_, Readable
 from data.schema import User
 
 ALL_MARK = "*"
@@ -35,8 +36,9 @@ class StoreNotAllowed(PermissionError):
     """A request for a store outside the user's scope; the message names it."""
 
 
-class ScopeError(ValueError):
-    """A scope that cannot be assigned (unknown user or store); the message says why."""
+class ScopeError(Readable, ValueError):
+    """A scope that cannot be assigned (unknown user or store); the message says why (``text(language)``
+    in the reader's language)."""
 
 
 @dataclass(frozen=True)
@@ -305,18 +307,22 @@ def set_user_scope(
     chosen = None if stores is None else frozenset(s.strip() for s in stores if s.strip())
     if chosen is not None:
         if not chosen:
-            raise ScopeError("name at least one store, or choose all stores")
+            raise ScopeError(N_("name at least one store, or choose all stores"))
         unknown = sorted(chosen - set(known_stores))
         if unknown:
             raise ScopeError(
-                f"unknown store(s): {', '.join(unknown)}; stores: {', '.join(sorted(known_stores))}"
+                N_("unknown store(s): %(unknown)s; stores: %(known)s"),
+                unknown=", ".join(unknown),
+                known=", ".join(sorted(known_stores)),
             )
     with session_scope(sessions) as session:
         user = accounts.find_user(session, username)
         if user is None:
-            raise ScopeError(f"no user named {username!r}")
+            raise ScopeError(N_("no user named %(name)s"), name=repr(username))
         if user.is_admin and chosen is not None:
-            raise ScopeError(f"{username} is an administrator: administrators always see every store")
+            raise ScopeError(
+                N_("administrators always see every store (%(name)s is an administrator)"), name=username
+            )
         access.set_store_scope(session, user.id, chosen)
         audit(session, actor, "user_scope", user=user.username, stores=sorted(chosen) if chosen else "all")
     return StoreScope(chosen)

@@ -144,7 +144,7 @@ def users_scope(name: str, stores: str | None, every: bool) -> None:
             services.sessions, name, chosen, known_stores=scoping.store_names(services.engine), actor="cli"
         )
     except scoping.ScopeError as exc:
-        _fail(str(exc))
+        _fail(exc.text(services.config.language))
     click.echo(_("%(user)s now sees %(stores)s.", user=name, stores=_(scope.describe())))
 
 

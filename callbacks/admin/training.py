@@ -18,6 +18,7 @@ from components import ids
 from components.admin.common import format_pct, message
 from components.admin.training import ACTIVE_POLL_MS, IDLE_POLL_MS, outcome_list, schedule_text, status_line
 from components.i18n import _, text_language, timestamp
+from data.i18n import readable_text
 from data.schema import utc_now
 from models.promotion import decision_from_dict, describe
 from models.vocabulary import progress_text
@@ -211,7 +212,7 @@ def start_retrain(services: Any, actor: str) -> tuple[str, str]:
     try:
         request = request_retrain(services, actor=actor, trigger="manual")
     except JobError as exc:
-        return str(exc), "danger"
+        return readable_text(exc, text_language()), "danger"
     if request.created:
         return _("Retrain job %(job)s queued.", job=request.job_id), "success"
     return (
@@ -238,7 +239,7 @@ def cancel_training(services: Any, job_id: Any, actor: str) -> tuple[str, str]:
     try:
         job = cancel_retrain(services, job_id, actor=actor)
     except JobError as exc:
-        return str(exc), "secondary"
+        return readable_text(exc, text_language()), "secondary"
     return (
         _(
             "Training job %(job)s cancelled (%(why)s). The models in use are unchanged.",

@@ -19,7 +19,8 @@ from callbacks.guards import admin_only
 from components import ids
 from components.admin.common import message
 from components.admin.users import requests_list
-from components.i18n import N_, _, timestamp
+from components.i18n import N_, _, text_language, timestamp
+from data.i18n import readable_text
 from services import accounts
 from services.accounts import OWN_ACCOUNT_REFUSED, Account, AccountError
 from services.scoping import ALL_STORES, ScopeError, StoreScope, scopes_by_user, set_user_scope, store_names
@@ -203,7 +204,8 @@ def scope_action(
             sessions, target, None if everything else (stores or []), known_stores=known, actor=actor
         )
     except ScopeError as exc:
-        return f"{str(exc)[0].upper()}{str(exc)[1:]}.", "danger"
+        said = readable_text(exc, text_language())
+        return f"{said[0].upper()}{said[1:]}.", "danger"
     return _("%(user)s now sees %(stores)s.", user=target, stores=_(scope.describe())), "success"
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from zoneinfo import ZoneInfo
 
+import pytest
 from apscheduler.triggers.cron import CronTrigger
 from sqlalchemy import select
 
@@ -19,7 +20,16 @@ from callbacks.admin.training import (
 from components.admin.training import status_line
 from data.schema import AuditEvent
 from models.registry import master_versions
-from scheduler.jobstore import claim_job, finish_job, get_job, list_jobs, record_skipped, set_progress
+from scheduler.jobstore import (
+    JobError,
+    cancel_job,
+    claim_job,
+    finish_job,
+    get_job,
+    list_jobs,
+    record_skipped,
+    set_progress,
+)
 from services.retraining import current_job, last_run_seconds, last_trained_at, schedule_facts
 
 
@@ -112,7 +122,12 @@ def test_an_active_job_can_be_cancelled_and_leaves_the_masters_alone(trained):
     ended = get_job(services.engine, job.id)
     assert ended.status == "cancelled" and ended.error == "cancelled by ana"
     assert master_versions(services.engine) == masters == {"store": first}
-    assert cancel_training(services, job.id, "ana")[1] == "secondary"  # already ended: said, not raised
+    again = cancel_training(services, job.id, "ana")  # already ended: said, not raised
+    assert again == (f"job {job.id} already ended (cancelled); nothing to cancel", "secondary")
+    with pytest.raises(JobError) as refused:
+        cancel_job(services.engine, job.id, by="ana")
+    said = refused.value.text("pt_BR")  # what a reader of the pt-BR console gets
+    assert said == f"a tarefa {job.id} já terminou (cancelada); nada a cancelar"
     assert cancel_training(services, None, "ana") == ("There is no training to cancel.", "secondary")
 
 

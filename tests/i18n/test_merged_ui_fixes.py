@@ -70,3 +70,28 @@ def test_the_empty_access_requests_list_is_portuguese_in_pt_br(tmp_path):
     app = make_test_app(tmp_path, LANGUAGE="pt_BR")
     with app.server.test_request_context("/"):
         assert requests_list([]).children == "Nenhum pedido de acesso pendente."
+
+
+def test_store_scope_refusals_read_in_portuguese(tmp_path):
+    """Limiting an administrator, or a manager to no store, is refused in the reader's language (the
+    exception's ``str()`` stays English for logs and the CLI)."""
+    from callbacks.admin.users import scope_action
+    from components import ids
+    from data.accounts import create_user
+    from data.db import session_scope
+    from tests.support.apps import make_test_app
+
+    app = make_test_app(tmp_path, LANGUAGE="pt_BR")
+    sessions = app.server.extensions["trendsales"].sessions
+    with session_scope(sessions) as session:
+        create_user(session, "ana", "ana-admin-pass-123", role="admin")
+        create_user(session, "rui", "rui-manager-pass-123", role="manager")
+    limit = ids.ADMIN_USER_SCOPE_SAVE
+    with app.server.test_request_context("/"):
+        said, color = scope_action(sessions, limit, target="ana", stores=["S1"], known=["S1"], actor="x")
+        assert color == "danger"
+        assert said == "Administradores sempre veem todas as lojas (ana é administrador)."
+        said, _ = scope_action(sessions, limit, target="rui", stores=[], known=["S1"], actor="x")
+        assert said == "Indique ao menos uma loja, ou escolha todas as lojas."
+        said, _ = scope_action(sessions, limit, target="rui", stores=["S9"], known=["S1"], actor="x")
+        assert said == "Loja(s) desconhecida(s): S9; lojas: S1."
