@@ -13,7 +13,6 @@ import dataclasses
 import datetime as dt
 import difflib
 import json
-import math
 import secrets
 from pathlib import Path
 from typing import Any
@@ -22,7 +21,7 @@ from sqlalchemy import Engine, insert, select, update
 
 from data.schema import AuditEvent, ModelVersion, RegistryAlias, utc_now
 from models.artifacts import ArtifactError, load_artifact, save_artifact
-from models.reports import MODEL_FILE, REPORT_JSON, build_report, with_decision, write_reports
+from models.reports import MODEL_FILE, REPORT_JSON, build_report, jsonable, with_decision, write_reports
 
 MASTER = "MASTER"
 
@@ -228,21 +227,10 @@ def _make_master(
                 "version": version_id,
                 "previous": current,
                 "reason": reason,
-                **({"decision": _finite_json(decision)} if decision else {}),
+                **({"decision": jsonable(decision)} if decision else {}),
             },
         )
     )
-
-
-def _finite_json(value: Any) -> Any:
-    """``value`` with non-finite floats as None (PostgreSQL's JSON refuses NaN), recursively."""
-    if isinstance(value, float):
-        return value if math.isfinite(value) else None
-    if isinstance(value, dict):
-        return {str(k): _finite_json(v) for k, v in value.items()}
-    if isinstance(value, list | tuple):
-        return [_finite_json(v) for v in value]
-    return value
 
 
 def record_decision(engine: Engine, version_id: str, decision: dict[str, Any]) -> None:

@@ -52,12 +52,12 @@ def library_versions() -> dict[str, str]:
     return versions
 
 
-def _jsonable(value: Any) -> Any:
+def jsonable(value: Any) -> Any:
     """Turn numpy/pandas scalars, timestamps and NaN into plain JSON values (NaN → None)."""
     if isinstance(value, dict):
-        return {str(k): _jsonable(v) for k, v in value.items()}
+        return {str(k): jsonable(v) for k, v in value.items()}
     if isinstance(value, list | tuple):
-        return [_jsonable(v) for v in value]
+        return [jsonable(v) for v in value]
     if isinstance(value, pd.Timestamp):
         return value.date().isoformat() if value == value.normalize() else value.isoformat()
     if hasattr(value, "isoformat"):
@@ -79,7 +79,7 @@ def params_key(params: Any, family: str | None = None) -> str:
     merged = dict(params or {})
     if family is not None:
         merged.setdefault("family", family)
-    return json.dumps(_jsonable(merged), sort_keys=True, default=str)
+    return json.dumps(jsonable(merged), sort_keys=True, default=str)
 
 
 def _present_metrics(frame: pd.DataFrame) -> list[str]:
@@ -130,7 +130,7 @@ def summarise_cv(cv_table: pd.DataFrame) -> list[dict[str, Any]]:
                 "family": str(families[key]),
                 "params": json.loads(key),
                 "n_folds": int(n_folds.get(key, 0)),
-                **{m: _jsonable(row[m]) for m in metrics},
+                **{m: jsonable(row[m]) for m in metrics},
             }
         )
     return rows
@@ -139,7 +139,7 @@ def summarise_cv(cv_table: pd.DataFrame) -> list[dict[str, Any]]:
 def _fold_rows(cv_table: pd.DataFrame, mask: pd.Series) -> list[dict[str, Any]]:
     cols = [c for c in ("fold", "cutoff", *METRIC_COLUMNS) if c in cv_table.columns]
     part = cv_table.loc[mask, cols]
-    return [_jsonable(rec) for rec in part.to_dict("records")]
+    return [jsonable(rec) for rec in part.to_dict("records")]
 
 
 def per_fold(cv_table: pd.DataFrame, best_params: dict[str, Any]) -> dict[str, list[dict[str, Any]]]:
@@ -208,8 +208,8 @@ def build_report(
     decision: dict[str, Any] | None = None,
 ) -> dict[str, Any]:
     """Everything a person needs to trust (or question) one trained level, as a JSON-able dict."""
-    metrics = _jsonable(dict(trained.metrics))
-    baseline = _jsonable(dict(trained.baseline_metrics))
+    metrics = jsonable(dict(trained.metrics))
+    baseline = jsonable(dict(trained.baseline_metrics))
     return {
         "version": version_id,
         "level": trained.level,
@@ -218,24 +218,24 @@ def build_report(
         "source": source,
         "job_id": job_id,
         "n_series": int(trained.n_series),
-        "best_parameters": _jsonable(dict(trained.best_params)),
+        "best_parameters": jsonable(dict(trained.best_params)),
         "metrics": metrics,
         "baseline_metrics": baseline,
         "baseline_comparison": baseline_sentence(metrics, baseline),
         "intervals": {k: metrics.get(k) for k in ("coverage_80", "coverage_95", "width_80")},
-        "folds": _jsonable(trained.folds.to_dict()),
+        "folds": jsonable(trained.folds.to_dict()),
         "cv_table": summarise_cv(trained.cv_table),
         "per_fold": per_fold(trained.cv_table, dict(trained.best_params)),
-        "durations": _jsonable(dict(trained.durations)),
-        "data_fingerprint": _jsonable(dict(trained.fingerprint)),
+        "durations": jsonable(dict(trained.durations)),
+        "data_fingerprint": jsonable(dict(trained.fingerprint)),
         "libraries": library_versions(),
-        "decision": _jsonable(decision) if decision else None,
+        "decision": jsonable(decision) if decision else None,
     }
 
 
 def with_decision(report: dict[str, Any], decision: dict[str, Any]) -> dict[str, Any]:
     """A copy of ``report`` carrying the promotion decision (promote, reason, WAPEs)."""
-    return {**report, "decision": _jsonable(decision)}
+    return {**report, "decision": jsonable(decision)}
 
 
 # Column headings of the report's tables (metrics are named by ``metric_name``).

@@ -10,7 +10,6 @@ matches a ``queued`` row — so two runners can never run the same job.
 from __future__ import annotations
 
 import datetime as dt
-import math
 from dataclasses import dataclass
 from typing import Any
 
@@ -19,6 +18,7 @@ from sqlalchemy.exc import IntegrityError
 
 from data.i18n import N_, Message, Readable, message
 from data.schema import JOB_STATUSES, LEVELS, Lock, ModelVersion, TrainingJob, utc_now
+from models.reports import jsonable
 
 SLOT_LOCK = "training-slot"
 TRIGGERS = ("manual", "schedule", "cli", "model_refused")  # model_refused: a MASTER artifact was unreadable
@@ -88,17 +88,6 @@ class RetrainRequest:
 
 def _info(row: Any) -> JobInfo:
     return JobInfo(**{name: getattr(row, name) for name in JobInfo.__dataclass_fields__})
-
-
-def jsonable(value: Any) -> Any:
-    """Replace non-finite floats (NaN/inf) by None, recursively: PostgreSQL JSON refuses them."""
-    if isinstance(value, float):
-        return value if math.isfinite(value) else None
-    if isinstance(value, dict):
-        return {str(k): jsonable(v) for k, v in value.items()}
-    if isinstance(value, list | tuple):
-        return [jsonable(v) for v in value]
-    return value
 
 
 def check_request(trigger: str, requested_by: str, levels: list[str] | None) -> list[str] | None:
