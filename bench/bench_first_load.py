@@ -9,7 +9,7 @@ code is imported by the child, e.g. ``/work/main``). Each import runs in its own
 reports: wall seconds, the client's CPU seconds, the server backend's CPU seconds (read from
 ``/proc`` when the server runs on this host), the load average, and every statement that took
 over 50 ms (the ``COPY`` timed around the call that streams it), so the server's share is visible
-even on a loaded machine.
+even on a loaded machine; then the dashboard's revenue-series reads (first read and median of five).
 """
 
 from __future__ import annotations
@@ -79,6 +79,7 @@ def child(tree: str, url: str, csv_path: str) -> dict:
         result = import_sales_files(engine, [Path(csv_path)], uploaded_by="bench", upload_dir=uploads)[0]
     wall, cpu = time.perf_counter() - start, time.process_time() - cpu0
     server_cpu = _backend_cpu(backends) - server_cpu0
+    reads = _read_timings(engine)
     engine.dispose()
     return {
         "wall": round(wall, 3),
@@ -88,7 +89,40 @@ def child(tree: str, url: str, csv_path: str) -> dict:
         "load": [round(load0, 2), round(os.getloadavg()[0], 2)],
         "peak_rss_mb": round(psutil.Process().memory_info().rss / 1_048_576),
         "statements": statements,
+        "reads": reads,
     }
+
+
+READS = {
+    "all stores": {},
+    "all stores, last 30 days": {"start": "last 30 days"},
+    "one store": {"store": "S007"},
+    "one product": {"product": "P003"},
+    "one category": {"category": "Cat1"},
+    "store + category": {"store": "S007", "category": "Cat1"},
+}
+
+
+def _read_timings(engine) -> dict[str, list[float]]:
+    """Milliseconds of the dashboard's revenue-series reads right after the import: the first read
+    of each (cold: hint bits, visibility map), then the median of five more."""
+    import datetime as dt
+
+    from data.queries import date_range, list_products, list_stores, load_revenue_series
+
+    store, (product, category) = list_stores(engine)[7], list_products(engine)[3]
+    start = (date_range(engine)[1] - dt.timedelta(days=29)).isoformat()
+    names = {"S007": store, "P003": product, "Cat1": category, "last 30 days": start}
+    timings: dict[str, list[float]] = {}
+    for label, given in READS.items():
+        kwargs = {k: names.get(v, v) for k, v in given.items()}
+        runs = []
+        for _ in range(6):
+            start = time.perf_counter()
+            load_revenue_series(engine, **kwargs)
+            runs.append((time.perf_counter() - start) * 1000)
+        timings[label] = [round(runs[0], 1), round(sorted(runs[1:])[2], 1)]
+    return timings
 
 
 def _stat(pid: int) -> list[str]:
@@ -109,14 +143,42 @@ def _backend_cpu(pids: set[int]) -> float:
     return (own + int(postmaster[13]) + int(postmaster[14])) / tick
 
 
-def fresh_database(admin_url: str, name: str) -> str:
-    """Create database ``name`` on the server of ``admin_url`` (a psycopg conninfo) and return its URL."""
+def fresh_database(admin_url: str, name: str, icu_locale: str | None = None) -> str:
+    """Create database ``name`` on the server of ``admin_url`` (a psycopg conninfo), with the ICU
+    collation ``icu_locale`` (e.g. ``pt-BR``, as a Brazilian server's) when given; return its name."""
     import psycopg
 
+    locale = f" TEMPLATE template0 LOCALE_PROVIDER icu ICU_LOCALE '{icu_locale}'" if icu_locale else ""
     with psycopg.connect(admin_url, autocommit=True) as conn:
         conn.execute(f'DROP DATABASE IF EXISTS "{name}"')
-        conn.execute(f'CREATE DATABASE "{name}"')
+        conn.execute(f'CREATE DATABASE "{name}"{locale}')
     return name
+
+
+def chain(rows: int, seed: int = 42):
+    """A chain's shape: 200 stores × 1,000 products in 40 categories, Portuguese names, as many days as
+    ``rows`` needs (the bench's default file has 50 stores × 20 products)."""
+    import numpy as np
+    import pandas as pd
+
+    rng = np.random.default_rng(seed)
+    cities = np.array(["São Paulo", "Rio de Janeiro", "Belo Horizonte", "Curitiba", "Água Branca"])
+    stores = np.array([f"Loja {cities[i % 5]} {i:03d}" for i in range(200)])
+    words = np.array(["Açaí", "Café", "Feijão", "Arroz", "Óleo", "Pão", "Maçã", "Leite", "Sabão", "Chá"])
+    products = np.array(
+        [f"{words[i % 10]} {['Tipo', 'Extra', 'Orgânico'][i % 3]} {i:04d}" for i in range(1000)]
+    )
+    categories = np.array([f"Categoria {i % 40:02d}" for i in range(1000)])
+    per_day = len(stores) * len(products)
+    days = max(1, -(-rows // per_day))
+    d, s, p = (
+        a.ravel()[:rows] for a in np.meshgrid(np.arange(days), np.arange(200), np.arange(1000), indexing="ij")
+    )
+    dates = pd.date_range("2024-01-01", periods=days, freq="D").strftime("%Y-%m-%d").to_numpy()
+    return pd.DataFrame(
+        {"date": dates[d], "store": stores[s], "category": categories[p], "product": products[p],
+         "revenue": np.round(rng.gamma(2.0, 50.0, len(d)), 2), "units": rng.integers(0, 20, len(d))}
+    )  # fmt: skip
 
 
 def main() -> None:
@@ -127,6 +189,8 @@ def main() -> None:
     parser.add_argument("--compare", help="another worktree (e.g. /work/main), imported in turns")
     parser.add_argument("--child", nargs=3, metavar=("TREE", "URL", "CSV"), help=argparse.SUPPRESS)
     parser.add_argument("--port", type=int, help="an already running private server (tests' kind)")
+    parser.add_argument("--icu-locale", help="databases with this ICU collation, e.g. pt-BR")
+    parser.add_argument("--chain", action="store_true", help="200 stores x 1,000 products, Portuguese names")
     args = parser.parse_args()
     if args.child:
         print(json.dumps(child(*args.child)))
@@ -141,14 +205,14 @@ def main() -> None:
     try:
         with tempfile.TemporaryDirectory(prefix="bench-first-load-") as tmp:
             csv_path = Path(tmp) / "sales.csv"
-            generate(args.rows).to_csv(csv_path, index=False)
+            (chain(args.rows) if args.chain else generate(args.rows)).to_csv(csv_path, index=False)
             admin = f"host=127.0.0.1 port={port} user=postgres dbname=postgres"
             runs: dict[str, list[dict]] = {label: [] for label, _ in trees}
             n = 0
             for _ in range(args.rounds):
                 for label, tree in trees:
                     n += 1
-                    name = fresh_database(admin, f"first_load_{n}")
+                    name = fresh_database(admin, f"first_load_{n}", args.icu_locale)
                     url = f"postgresql+psycopg://postgres@127.0.0.1:{port}/{name}"
                     python = str(Path(tree) / ".venv/bin/python")
                     out = subprocess.run(
@@ -166,6 +230,8 @@ def main() -> None:
                     )
                     for statement, took in result["statements"]:
                         print(f"    {took:6.3f}  {statement}", flush=True)
+                    reads = ", ".join(f"{k} {a}/{b}" for k, (a, b) in result["reads"].items())
+                    print(f"    reads ms (first/median): {reads}", flush=True)
     finally:
         if server is not None:
             server.stop()
