@@ -1,15 +1,17 @@
 """A first import into an empty PostgreSQL, in fresh processes, this tree against another in turns.
 
-Run: ``.venv/bin/python bench/bench_first_load.py [--rows N] [--rounds R] [--compare /work/main]``.
-Starts a private PostgreSQL 15 (the tests' server, ``fsync=off``) unless ``--database-url`` names a
-server (its ``postgres`` database is used to create one fresh database per import), writes the
-seeded CSV of ``bench_import.generate`` once, then imports it into a fresh, migrated database once
-per tree and round, alternating the trees (``--compare`` gives the other tree: a worktree whose
-code is imported by the child, e.g. ``/work/main``). Each import runs in its own interpreter and
-reports: wall seconds, the client's CPU seconds, the server backend's CPU seconds (read from
-``/proc`` when the server runs on this host), the load average, and every statement that took
-over 50 ms (the ``COPY`` timed around the call that streams it), so the server's share is visible
-even on a loaded machine; then the dashboard's revenue-series reads (first read and median of five).
+Run: ``.venv/bin/python bench/bench_first_load.py [--rows N] [--rounds R] [--compare /work/main]
+[--icu-locale pt-BR] [--chain] [--port P]``. Starts a private PostgreSQL 15 (the tests' server,
+``fsync=off``; ``--port`` uses one already running on this host, trust auth as user ``postgres``),
+writes the seeded CSV once (``bench_import.generate``: 50 stores × 20 products; ``--chain``: 200
+stores × 1,000 products with Portuguese names), then imports it into a fresh, migrated database
+(``--icu-locale``: created with that ICU collation, as a server in that language) once per tree and
+round, alternating the trees (``--compare``: another worktree whose code the child imports, e.g.
+``/work/main``). Each import runs in its own interpreter and reports: wall seconds, the client's CPU
+seconds, the server's CPU seconds (its backends plus the parallel workers the postmaster reaped, read
+from ``/proc``), the load average, and every statement that took over 50 ms (the ``COPY`` timed around
+the call that streams it), so the server's share is visible even on a loaded machine; then the
+dashboard's revenue-series reads (first read and median of five).
 """
 
 from __future__ import annotations
