@@ -175,6 +175,24 @@ def _folded_sqlite(element: folded, compiler: Any, **kw: Any) -> str:
     return f"{UNICODE_LOWER}({compiler.process(element.clauses, **kw)})"
 
 
+class in_name_order(FunctionElement):
+    """A sales text key sorted as the catalogue sorts names: in the database's collation on PostgreSQL
+    (the sales keys compare bytewise there, migration 0015), as it is elsewhere."""
+
+    type = String()
+    inherit_cache = True
+
+
+@compiles(in_name_order)
+def _name_order_default(element: in_name_order, compiler: Any, **kw: Any) -> str:
+    return compiler.process(element.clauses, **kw)
+
+
+@compiles(in_name_order, "postgresql")
+def _name_order_postgresql(element: in_name_order, compiler: Any, **kw: Any) -> str:
+    return f'{compiler.process(element.clauses, **kw)} COLLATE "default"'
+
+
 def _like_terms(column: Any, term: str | None) -> list[Any]:
     """Case-insensitive substring conditions, one per word of ``term`` (every word must appear, as
     the dropdown's own filter requires); ``%``, ``_`` and ``\\`` in the words match themselves."""
@@ -303,7 +321,8 @@ def store_reporting(bind: Engine | Connection) -> list[StoreReport]:
     """Per store (sorted), the first and last reported date: after its last date a store's sales
     are not yet reported (unknown), not zero. One grouped query over the sales key index."""
     first, last = (type_coerce(agg(Sale.date), String) for agg in (func.min, func.max))
-    stmt = select(Sale.store, first, last, func.count()).group_by(Sale.store).order_by(Sale.store)
+    stmt = select(Sale.store, first, last, func.count()).group_by(Sale.store)
+    stmt = stmt.order_by(in_name_order(Sale.store))
     with _connect(bind) as conn:
         rows = conn.execute(stmt).all()
     return [

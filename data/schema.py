@@ -136,15 +136,20 @@ class Product(Base):
     __table_args__ = (Index("ix_products_category_product", "category", "product"),)
 
 
+# The sales text keys compare bytewise on PostgreSQL (migration 0015): their index builds sort by
+# ``memcmp``; equality, and so every lookup and join, is the same in any collation. SQLite is bytewise.
+SALES_KEY_TEXT = String(128).with_variant(String(128, collation="C"), "postgresql")
+
+
 class Sale(Base):
     """Revenue of one product in one store on one date (at the dataset's detected grain)."""
 
     __tablename__ = "sales"
 
-    store: Mapped[str] = mapped_column(String(128), primary_key=True)
-    product: Mapped[str] = mapped_column(String(128), primary_key=True)
+    store: Mapped[str] = mapped_column(SALES_KEY_TEXT, primary_key=True)
+    product: Mapped[str] = mapped_column(SALES_KEY_TEXT, primary_key=True)
     date: Mapped[dt.date] = mapped_column(Date, primary_key=True)
-    category: Mapped[str] = mapped_column(String(128), nullable=False)
+    category: Mapped[str] = mapped_column(SALES_KEY_TEXT, nullable=False)
     revenue: Mapped[float] = mapped_column(Float, nullable=False)
     units: Mapped[float | None] = mapped_column(Float)
     upload_id: Mapped[int | None] = mapped_column(ForeignKey("uploads.id"))

@@ -17,10 +17,9 @@ from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
-import pyarrow as pa
-import pyarrow.csv as pacsv
 from sqlalchemy import Column, Connection, Date, Float, MetaData, String, Table, insert, text
 
+from data.pgcopy import HEADER, TRAILER, binary_block
 from data.progress import Label, Progress
 
 STAGING = "ts_import_staging"
@@ -214,50 +213,34 @@ def _records(frame: pd.DataFrame, sqlite: bool) -> list[tuple]:
 _COLUMNS = ("store", "product", "date", "category", "revenue", "units")
 
 
-def _csv_block(frame: pd.DataFrame, upload_id: int | None = None) -> bytes:
-    """``frame`` (canonical columns) as the CSV text ``COPY ... (FORMAT csv)`` reads, written by Arrow in C++.
-
-    Names are always quoted (an empty unquoted field is NULL), NaN units are written as NULL, floats in
-    their shortest exact form and dates as ISO days; ``upload_id`` adds that column with one value.
-    """
-    columns = {
-        "store": pa.array(frame["store"].to_numpy(dtype=object), pa.string()),
-        "product": pa.array(frame["product"].to_numpy(dtype=object), pa.string()),
-        "date": pa.array(frame["date"].to_numpy(dtype="datetime64[s]")).cast(pa.date32()),
-        "category": pa.array(frame["category"].to_numpy(dtype=object), pa.string()),
-        "revenue": pa.array(frame["revenue"].to_numpy(dtype=float)),
-        "units": pa.array(frame["units"].to_numpy(dtype=float), from_pandas=True),
-    }
-    if upload_id is not None:
-        columns["upload_id"] = pa.array(np.full(len(frame), upload_id, dtype=np.int64))
-    sink = pa.BufferOutputStream()
-    pacsv.write_csv(pa.table(columns), sink, write_options=pacsv.WriteOptions(include_header=False))
-    return sink.getvalue().to_pybytes()
-
-
 def _copy_rows(
     conn: Connection,
     table: str,
     frame: pd.DataFrame,
     upload_id: int | None = None,
     *,
+    freeze: bool = False,
     progress: Progress | None = None,
     label: Label = "",
 ) -> None:
-    """Stream ``frame`` into ``table`` with one PostgreSQL ``COPY ... FROM STDIN`` (CSV text by Arrow).
+    """Stream ``frame`` into ``table`` with one PostgreSQL ``COPY ... FROM STDIN`` in binary format.
 
-    No Python object is built per row; psycopg 3 sends each block of ``CHUNK_ROWS`` rows as it is, so
-    the server reads one block while the next is written.
+    No Python object is built per row (``data.pgcopy``); psycopg 3 sends each block of ``CHUNK_ROWS``
+    rows as it is, so the server reads one block while the next is built. ``freeze``: the rows are
+    written frozen (``COPY ... FREEZE``: only into a table created or truncated in this transaction).
     """
     names = _COLUMNS + (("upload_id",) if upload_id is not None else ())
+    options = "FORMAT binary, FREEZE" if freeze else "FORMAT binary"
     total = len(frame)
     cursor = conn.connection.dbapi_connection.cursor()  # type: ignore[union-attr]
     try:
-        with cursor.copy(f"COPY {table} ({', '.join(names)}) FROM STDIN WITH (FORMAT csv)") as copy:
+        with cursor.copy(f"COPY {table} ({', '.join(names)}) FROM STDIN WITH ({options})") as copy:
+            copy.write(HEADER)
             for start in range(0, total, CHUNK_ROWS):
-                copy.write(_csv_block(frame.iloc[start : start + CHUNK_ROWS], upload_id))
+                copy.write(binary_block(frame.iloc[start : start + CHUNK_ROWS], upload_id))
                 if progress:
                     progress(min(start + CHUNK_ROWS, total), total, label)
+            copy.write(TRAILER)
     finally:
         cursor.close()
 
@@ -347,12 +330,18 @@ def load_into_empty_sales(
 
     Only while ``sales_empty`` under ``lock_sales`` (``direct_load_supported``): every row is new, so
     there is nothing to compare or replace, and staging the rows first would only write them twice.
-    PostgreSQL gets one ``COPY``, SQLite ``executemany`` batches. The catalogue is then filled from
-    one staged row per series.
+    PostgreSQL gets one binary ``COPY ... FREEZE`` after a ``TRUNCATE`` of the (empty) table in this
+    transaction: the rows are written already frozen and visible to all (no hint bits to set by the
+    first reads, no freezing pass of vacuum later, index-only scans from the start). The truncate
+    changes nothing a reader could see: the table is empty under ``lock_sales``, the index drops of
+    ``indexes_built_after_load`` already hold its ACCESS EXCLUSIVE lock (readers wait for the commit,
+    as they did), and a rollback restores the empty table. SQLite gets ``executemany`` batches. The
+    catalogue is then filled from one staged row per series.
     """
     frame = _in_key_order(frame)
     if copy_supported(conn):
-        _copy_rows(conn, "sales", frame, upload_id, progress=progress, label=label)
+        conn.exec_driver_sql("TRUNCATE sales")
+        _copy_rows(conn, "sales", frame, upload_id, freeze=True, progress=progress, label=label)
     else:
         _insert_rows(conn, frame, progress=progress, label=label, table="sales", upload_id=upload_id)
     fill_staging(conn, frame.drop_duplicates(["store", "product"]))
