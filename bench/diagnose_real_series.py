@@ -89,6 +89,9 @@ def diagnose(ds: real_data.Dataset, cache: Path | None) -> None:
             part = window[window["unique_id"] == uid]
             cells = [f"{100 * _wape(part, m):.1f}%" for m in [*peers.PEERS, suite.ENGINE]]
             member = assignment.get(series_id, params.get("family"))
+            if isinstance(member, int):  # an index into the per-series rule's members
+                cfg = params["members"][member]
+                member = cfg["family"] + "".join(f" {cfg[k]}" for k in ("model", "method") if k in cfg)
             print(f"| {uid} | {member} | " + " | ".join(cells) + " |")
 
 
