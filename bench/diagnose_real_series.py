@@ -10,7 +10,8 @@ up to the cutoff as the suite does; this prints, per cutoff:
   SeasonalNaive ~ ``seasonal_naive``) and of the engine's served forecast;
 * per series: the window WAPE of ours and of every peer.
 
-Run: ``.venv/bin/python bench/diagnose_real_series.py DATASET [--holdout] [--quick] [--peer-cache DIR]``.
+Run: ``.venv/bin/python bench/diagnose_real_series.py DATASET [--holdout] [--quick] [--peer-cache DIR]
+[--holidays US]``.
 """
 
 from __future__ import annotations
@@ -44,8 +45,8 @@ def _wape(frame: pd.DataFrame, column: str) -> float:
     return float((frame[column] - frame["y"]).abs().sum() / frame["y"].abs().sum())
 
 
-def diagnose(ds: real_data.Dataset, cache: Path | None) -> None:
-    """Print the engine's choices and both verdicts for every window of ``ds``."""
+def diagnose(ds: real_data.Dataset, cache: Path | None, holidays: str = "BR") -> None:
+    """Print the engine's choices and both verdicts for every window of ``ds`` (``holidays``: country)."""
     from models.training import TrainingConfig, train_level
 
     frames = [suite._peer_cv(ds, m, 1, cache)[0] for m in peers.PEERS]
@@ -58,7 +59,7 @@ def diagnose(ds: real_data.Dataset, cache: Path | None) -> None:
         sales, served = suite.to_sales(ds.df[ds.df["ds"] <= cutoff])
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
-            trained = train_level(sales, "store", freq=ds.freq, config=TrainingConfig())
+            trained = train_level(sales, "store", freq=ds.freq, config=TrainingConfig(holidays=holidays))
         window = merged[merged["cutoff"] == cutoff].copy()
         window[suite.ENGINE] = 0.0
         for uid, series_id in served.items():
@@ -102,10 +103,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--holdout", action="store_true", help="held-out registry (holdout_data.py)")
     parser.add_argument("--quick", action="store_true", help="at most 8 series and 2 windows")
     parser.add_argument("--peer-cache", type=Path, default=None, help="reuse/store the peers' CV here")
+    parser.add_argument("--holidays", default="BR", help="the engine's holiday country (the suite: BR)")
     args = parser.parse_args(argv)
     specs = holdout_data.SPECS if args.holdout else real_data.SPECS
     limits = {"max_series": 8, "max_windows": 2} if args.quick else {}
-    diagnose(real_data.load(args.dataset, specs=specs, **limits), args.peer_cache)
+    diagnose(real_data.load(args.dataset, specs=specs, **limits), args.peer_cache, args.holidays)
     return 0
 
 
