@@ -6,7 +6,8 @@ stores and three categories), ``train`` and ``forecast`` at every level; the for
 contract's columns, the asked horizon, finite non-negative values and ``lower <= forecast <= upper``.
 It found the 1990 date floor refusing 4 of 17 datasets (2026-12-01); all 17 pass since.
 
-Run: ``.venv/bin/python bench/cli_real_data.py [--datasets a10,flights] [--max-series 20] [--workdir DIR]``
+Run: ``.venv/bin/python bench/cli_real_data.py [--datasets a10,flights] [--max-series 20] [--workdir DIR]
+[--holdout]``; ``--holdout`` takes the datasets of ``bench/holdout_data.py`` instead.
 """
 
 from __future__ import annotations
@@ -27,6 +28,7 @@ ROOT = BENCH.parent
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(BENCH))
 
+import holdout_data  # noqa: E402
 import real_data  # noqa: E402
 
 from tests.support.live_server import app_environment  # noqa: E402
@@ -66,9 +68,9 @@ def forecast_problem(text: str, horizon: int) -> str | None:
     return None
 
 
-def run_dataset(name: str, max_series: int, workdir: Path) -> str:
-    """One dataset through the CLI; a one-line verdict."""
-    ds = real_data.load(name, max_series=max_series)
+def run_dataset(name: str, max_series: int, workdir: Path, specs: dict | None = None) -> str:
+    """One dataset (of ``specs``, default the main suite's) through the CLI; a one-line verdict."""
+    ds = real_data.load(name, max_series=max_series, specs=specs)
     instance = workdir / name
     instance.mkdir(parents=True)
     store, category, product = sales_file(ds, instance / f"{name}.csv")
@@ -102,14 +104,15 @@ def run_dataset(name: str, max_series: int, workdir: Path) -> str:
 def main(argv: list[str] | None = None) -> int:
     """Run the datasets and print one line each; exit 1 when any failed."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--datasets", default=",".join(real_data.SPECS))
+    parser.add_argument("--datasets", default="", help="comma-separated (default: every dataset)")
+    parser.add_argument("--holdout", action="store_true", help="the registry of bench/holdout_data.py")
     parser.add_argument("--max-series", type=int, default=20)
     parser.add_argument("--workdir", type=Path, default=None)
     args = parser.parse_args(argv)
     workdir = args.workdir or Path(tempfile.mkdtemp(prefix="cli-real-data-"))
-    verdicts = [
-        run_dataset(n.strip(), args.max_series, workdir) for n in args.datasets.split(",") if n.strip()
-    ]
+    specs = holdout_data.SPECS if args.holdout else real_data.SPECS
+    names = [n.strip() for n in args.datasets.split(",") if n.strip()] or list(specs)
+    verdicts = [run_dataset(name, args.max_series, workdir, specs) for name in names]
     print("\n".join(verdicts))
     return 0 if all(": ok in " in v for v in verdicts) else 1
 
