@@ -10,7 +10,8 @@ dataset: WAPE pooled over series × windows × steps, MASE = mean over (series, 
 in-sample seasonal-naive MAE up to the cutoff (utilsforecast), wall time per method.
 
 Run: ``.venv/bin/python bench/bench_real_series.py [--engine-root PATH] [--datasets a10,flights]
-[--quick] [--n-jobs 1]``. Prints markdown; writes ``bench/results/real_series_<stamp>.csv``.
+[--quick] [--n-jobs 1] [--holdout]``. Prints markdown; writes ``bench/results/real_series_<stamp>.csv``.
+``--holdout`` runs the held-out registry of ``bench/holdout_data.py`` (data never used in development).
 """
 
 from __future__ import annotations
@@ -30,6 +31,7 @@ import pandas as pd
 BENCH = Path(__file__).resolve().parent
 sys.path.insert(0, str(BENCH))
 
+import holdout_data  # noqa: E402
 import peers  # noqa: E402
 import real_data  # noqa: E402
 
@@ -288,7 +290,8 @@ def main(argv: list[str] | None = None) -> int:
     """Run the suite on the chosen datasets, print the table, write the CSV."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--engine-root", type=Path, default=BENCH.parent, help="repo whose models/ runs")
-    parser.add_argument("--datasets", default="", help=f"comma-separated, from {', '.join(real_data.SPECS)}")
+    parser.add_argument("--datasets", default="", help="comma-separated names of the registry's datasets")
+    parser.add_argument("--holdout", action="store_true", help="held-out registry (holdout_data.py)")
     parser.add_argument("--methods", default=",".join([*peers.PEERS, ENGINE]), help="comma-separated")
     parser.add_argument("--quick", action="store_true", help="at most 8 series and 2 windows per dataset")
     parser.add_argument("--n-jobs", type=int, default=1)
@@ -303,10 +306,11 @@ def main(argv: list[str] | None = None) -> int:
         methods = [m for m in [*peers.PEERS, ENGINE] if m in set(results["method"])]
         print(markdown(summarise(results), methods))
         return 0
-    names = [n.strip() for n in args.datasets.split(",") if n.strip()] or list(real_data.SPECS)
-    unknown = [n for n in names if n not in real_data.SPECS]
+    specs = holdout_data.SPECS if args.holdout else real_data.SPECS
+    names = [n.strip() for n in args.datasets.split(",") if n.strip()] or list(specs)
+    unknown = [n for n in names if n not in specs]
     if unknown:
-        parser.error(f"unknown dataset(s) {', '.join(unknown)}; choose from {', '.join(real_data.SPECS)}")
+        parser.error(f"unknown dataset(s) {', '.join(unknown)}; choose from {', '.join(specs)}")
     methods = [m.strip() for m in args.methods.split(",") if m.strip()]
     peers.warm_up(methods)
     bad = [m for m in methods if m not in (*peers.PEERS, ENGINE)]
@@ -317,15 +321,16 @@ def main(argv: list[str] | None = None) -> int:
         import models
 
         print(f"engine: {Path(models.__file__).resolve().parent}", file=sys.stderr)
-    out = args.out or RESULTS / f"real_series_{datetime.now(UTC):%Y%m%dT%H%M%S}.csv"
+    suite = "real_series_holdout" if args.holdout else "real_series"
+    out = args.out or RESULTS / f"{suite}_{datetime.now(UTC):%Y%m%dT%H%M%S}.csv"
     out.parent.mkdir(parents=True, exist_ok=True)
     started = time.perf_counter()
     rows: list[dict] = []
     for name in names:
-        if not real_data.available(name):
-            print(f"skip {name}: needs {real_data.SPECS[name].needs}", file=sys.stderr)
+        if not real_data.available(name, specs):
+            print(f"skip {name}: needs {specs[name].needs}", file=sys.stderr)
             continue
-        ds = real_data.load(name, **({"max_series": 8, "max_windows": 2} if args.quick else {}))
+        ds = real_data.load(name, specs=specs, **({"max_series": 8, "max_windows": 2} if args.quick else {}))
         print(f"… {name}: {ds.n_series} series, h {ds.h} × {ds.n_windows}", file=sys.stderr, flush=True)
         try:
             rows += run_dataset(ds, methods, args.n_jobs, args.peer_cache)

@@ -235,16 +235,26 @@ SPECS: dict[str, Spec] = {
 }
 
 
-def available(name: str) -> bool:
-    """Whether the package the dataset ships in is installed."""
+def available(name: str, specs: dict[str, Spec] | None = None) -> bool:
+    """Whether the package the dataset ships in is installed (``specs``: another registry)."""
     import importlib.util
 
-    return importlib.util.find_spec(SPECS[name].needs) is not None
+    return importlib.util.find_spec((specs or SPECS)[name].needs) is not None
 
 
-def load(name: str, *, max_series: int = MAX_SERIES, max_windows: int | None = None) -> Dataset:
-    """Load a dataset, keep the series long enough for its windows, and cap the series count."""
-    spec = SPECS[name]
+def load(
+    name: str,
+    *,
+    max_series: int = MAX_SERIES,
+    max_windows: int | None = None,
+    specs: dict[str, Spec] | None = None,
+) -> Dataset:
+    """Load a dataset, keep the series long enough for its windows, and cap the series count.
+
+    ``specs``: the registry to read ``name`` from (default ``SPECS``; ``holdout_data.SPECS`` for the
+    held-out suite).
+    """
+    spec = (specs or SPECS)[name]
     df, note = spec.load()
     df = df.sort_values(["unique_id", "ds"]).reset_index(drop=True)
     last = df["ds"].max()
