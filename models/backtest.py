@@ -276,7 +276,7 @@ def _screening_stages(
     if named:  # families named explicitly run on every series, unscreened
         return scopes, {}, {}
     first, rest = screen_split(panel, configs, scopes)
-    head, tail = screen_split(panel, configs, {ci: first[ci] for ci in rest})
+    head, tail = screen_split(panel, configs, {ci: first[ci] for ci in rest}, whole=False)
     return {**first, **head}, tail, rest
 
 

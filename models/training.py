@@ -31,6 +31,7 @@ from models.forecaster import LevelForecaster
 from models.selection import (
     SELECTION,
     assemble,
+    clearly_worse,
     horizon_weights,
     intermittent_series,
     local_scopes,
@@ -317,8 +318,9 @@ def _train_level(
                 [cv_table, pd.DataFrame(_cv_rows(best, folds, per_fold, best_metrics, panel.n_series))],
                 ignore_index=True,
             )
-        if not best_metrics["wape"] <= baseline["wape"]:
-            best, best_preds, best_metrics = configs[0], preds[0], baseline
+        actual = [fold_truth(panel.values, pos, folds.horizon) for pos in positions]
+        if not best_metrics["wape"] <= baseline["wape"] and clearly_worse(actual, best_preds, preds[0]):
+            best, best_preds, best_metrics = configs[0], preds[0], baseline  # the level's floor
     else:
         win = int(np.nanargmin([o["wape"] if np.isfinite(o["wape"]) else np.inf for o in overall]))
         if not overall[win]["wape"] < baseline["wape"]:

@@ -6,7 +6,7 @@ import numpy as np
 import pandas as pd
 from statsforecast.models import AutoTheta
 
-from models.candidates.local import ThetaLocal, default_window
+from models.candidates.local import ETSLocal, ThetaLocal, default_window
 from models.series import Panel
 
 
@@ -33,3 +33,33 @@ def test_weekly_local_models_fit_on_ten_years_of_weeks() -> None:
     long = _weekly(600)
     cut = AutoTheta(season_length=52).fit(long.values[0][-520:]).predict(h=13)["mean"]
     np.testing.assert_allclose(ThetaLocal().fit(long, 13).predict()[0], cut, rtol=1e-9)
+
+
+def _monthly(n: int, seed: int = 3) -> Panel:
+    """One monthly series of ``n`` months: a 12-month season, a trend that bends halfway, and noise."""
+    rng = np.random.default_rng(seed)
+    t = np.arange(n)
+    bend = 1.5 * np.maximum(t - n // 2, 0)
+    y = 200 + 0.5 * t + bend + 20 * np.sin(2 * np.pi * t / 12) + rng.normal(0, 3, n)
+    return Panel(("s",), pd.date_range("2005-01-01", periods=n, freq="MS"), y[None, :], "M", "MS")
+
+
+def test_monthly_backtests_refit_at_every_fold_daily_ones_roll_forward() -> None:
+    """Monthly folds forecast from a fit on the data up to their own cutoff (as serving does), so fold k's
+    path equals a fresh fit on the history to that cutoff; daily folds after the first roll the first
+    cutoff's fit forward, so their paths differ from a fresh fit's."""
+    panel = _monthly(120)
+    positions = [83, 95, 107]
+    folds = ETSLocal().backtest(panel, positions, 12)
+    for k, pos in enumerate(positions):
+        fresh = ETSLocal().fit(panel.truncate(pos), 12).predict()[0]
+        np.testing.assert_allclose(folds[k][0], fresh, rtol=1e-9)
+    rng = np.random.default_rng(4)
+    t = np.arange(400)
+    y = 50 + 0.05 * t + 10 * (t % 7 == 5) + rng.normal(0, 2, 400)
+    daily = Panel(("d",), pd.date_range("2023-01-02", periods=400, freq="D"), y[None, :], "D", "D")
+    days = [279, 307, 335]
+    rolled = ETSLocal().backtest(daily, days, 28)
+    fresh = [ETSLocal().fit(daily.truncate(pos), 28).predict()[0] for pos in days]
+    np.testing.assert_allclose(rolled[0][0], fresh[0], rtol=1e-9)
+    assert not np.allclose(rolled[2][0], fresh[2], rtol=1e-6)

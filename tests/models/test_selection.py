@@ -6,7 +6,7 @@ import numpy as np
 import pandas as pd
 
 from models.candidates.combination import combine, held_out_combination
-from models.selection import pays_off, screen_split, select_per_series
+from models.selection import clearly_worse, pays_off, screen_split, select_per_series
 from models.series import Panel
 
 WEIGHTS = np.ones(1)
@@ -126,6 +126,20 @@ def test_screening_samples_the_largest_series_of_expensive_local_families() -> N
     assert list(small[1]) == list(range(8)) and not none_left
 
 
+def test_screening_skips_scopes_where_it_would_save_less_than_half_the_fits() -> None:
+    """A family on 9-16 series runs on all of them (a sample of 8 would leave fewer rows than it fits),
+    so it covers every series of a small level; from 17 series the largest 8 are sampled first. The
+    early-stop split of a sample (``whole=False``) still takes its 8 largest series."""
+    configs = [{"family": "seasonal_naive"}, {"family": "ets"}]
+    for n in (9, 16):
+        first, rest = screen_split(_panel(n), configs, {1: np.arange(n)})
+        assert list(first[1]) == list(range(n)) and not rest
+    first, rest = screen_split(_panel(17), configs, {1: np.arange(17)})
+    assert list(first[1]) == list(range(8)) and list(rest[1]) == list(range(8, 17))
+    head, tail = screen_split(_panel(12), configs, {1: np.arange(12)}, whole=False)
+    assert list(head[1]) == list(range(8)) and list(tail[1]) == list(range(8, 12))
+
+
 def test_a_screened_family_extends_only_when_close_to_the_best_full_model() -> None:
     n = 20
     sample = np.arange(n) < 4
@@ -156,3 +170,20 @@ def test_the_level_choice_pools_every_series_not_only_the_largest() -> None:
     choice, best = select_per_series(actual, preds, WEIGHTS)
     assert best == 1
     assert (choice[:n_small] == 1).all() and choice[-1] == 2
+
+
+def test_the_level_falls_back_to_seasonal_naive_only_when_it_is_clearly_better() -> None:
+    """The selection is 3% worse than seasonal naive over 3 folds x 6 series, but the cells go both ways
+    (within one standard error): it keeps serving. Worse by the same 3% on every cell: seasonal naive.
+    One cell only: any excess counts."""
+    n, folds = 6, 3
+    actual = [np.full((n, 4), 100.0) for _ in range(folds)]
+    naive = [a + 10.0 for a in actual]
+    swing = np.array([[8.0, 14.0, 7.0, 13.0, 9.0, 10.5]] * folds)  # mean 10.25 per step vs 10.0
+    noisy = [a + swing[k][:, None] for k, a in enumerate(actual)]
+    assert not clearly_worse(actual, noisy, naive)
+    steady = [a + 10.3 for a in actual]
+    assert clearly_worse(actual, steady, naive)
+    assert not clearly_worse(actual, naive, steady)
+    one = [np.array([[100.0]])]
+    assert clearly_worse(one, [np.array([[110.5]])], [np.array([[110.0]])])
