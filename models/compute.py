@@ -14,6 +14,8 @@ selection on its dense panel, which those backends do not express (docs/OPERATIO
 
 from __future__ import annotations
 
+import ctypes
+import gc
 import os
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
@@ -141,3 +143,19 @@ def compute_backend(n_jobs: int = 1, dask_address: str | None = None) -> Iterato
         yield DaskCompute(client)
     finally:
         client.close()
+
+
+def release_memory() -> None:
+    """Collect garbage and give the C heap's free pages back to the system (glibc's ``malloc_trim``;
+    a no-op elsewhere). Called between a training run's levels.
+
+    Why: a level's fits free their frames, but the allocator keeps most of the freed heap, so the next
+    level started from the previous one's high-water mark (at 100x the demo the product level began at
+    1.4 GB after the category level's LightGBM fit, with far less in use).
+    """
+    gc.collect()
+    try:
+        libc = ctypes.CDLL("libc.so.6")
+    except OSError:  # not glibc: nothing to trim
+        return
+    libc.malloc_trim(0)
