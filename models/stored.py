@@ -5,7 +5,9 @@ A ``StoredForecaster`` answers like a ``LevelForecaster`` (``forecast``, ``horiz
 so ``services.forecast_view`` and every adapter work unchanged. It keeps only the level's small
 tables (interval calibration, date grids, model facts: ``META_SUFFIX``) and the sorted series ids;
 a series' path, scale, history and back-test are read from the snapshot's files when first asked
-for and kept in an LRU of ``cache_series`` one-series ``LevelForecaster`` objects. The series ids are
+for (one row of its ``.arrays.f32`` file, by the series' position; the Parquet row groups for a
+snapshot published before that file) and kept in an LRU of ``cache_series`` one-series
+``LevelForecaster`` objects. The series ids are
 a ``data.series_ids.SeriesIds`` memory-mapped from the snapshot's ids file (no Python string per
 series; the pages are the host's file cache, shared by its workers). So a worker's memory grows with
 the cache, not with the number of series, and the numbers served are computed by the very same code
