@@ -223,11 +223,17 @@ def serve(instance: Path, url: str, requests_n: int = 100) -> dict[str, float]:
             for v in random_views(catalogue, requests_n, 7)
         ]
         workers = psutil.Process(server.process.pid).children()
-        rss = [w.memory_info().rss / 2**20 for w in workers]
+        memory = [w.memory_full_info() for w in workers]  # USS: the worker's own pages, not shared ones
     finally:
         server.stop()
     stats = percentiles(samples)
-    return {"p50": stats["p50"], "p95": stats["p95"], "worker_rss_mb": max(rss) if rss else float("nan")}
+    rss, uss = [m.rss / 2**20 for m in memory], [m.uss / 2**20 for m in memory]
+    return {
+        "p50": stats["p50"],
+        "p95": stats["p95"],
+        "worker_rss_mb": max(rss) if rss else float("nan"),
+        "worker_uss_mb": max(uss) if uss else float("nan"),
+    }
 
 
 @contextmanager

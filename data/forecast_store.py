@@ -25,6 +25,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
@@ -32,6 +33,7 @@ import pyarrow.dataset as pads
 import pyarrow.parquet as pq
 from sqlalchemy import Engine, delete, func, insert, select
 
+from data.array_rows import ARRAYS_DTYPE, ArrayRows
 from data.files import fsync_dir
 from data.schema import ForecastSnapshot, utc_now
 from data.series_ids import SeriesIds
@@ -62,6 +64,11 @@ IDS_SUFFIX = ".ids.arrow"  # the sorted series ids, memory-mapped by serving wor
 # row group's column metadata, ~6 kB per row group either way: see bench/README.md, Scale.)
 STATISTICS_COLUMNS = ["series_id"]
 TOTALS_SUFFIX = ".totals.arrow"  # per-series totals over the standard horizons (models.totals), mapped too
+# What a worker reads per series, as one fixed-width row of little-endian float32 per series in the ids'
+# order (path, scale, history, back-test: ``models.stored`` knows the layout from the meta file):
+# memory-mapped and addressed by the series' position, so a worker holds no per-row-group index (the
+# parsed Parquet footers cost ~1.2 kB per series in every worker). Written by ``models.publishing``.
+ARRAYS_SUFFIX = ".arrays.f32"
 
 
 @dataclass(frozen=True)
@@ -130,7 +137,7 @@ def companion(snapshot: SnapshotInfo | str | os.PathLike[str], suffix: str) -> P
 
 def _files(path: Path) -> list[Path]:
     """The points file of a snapshot and its companions."""
-    suffixes = (SERIES_SUFFIX, META_SUFFIX, IDS_SUFFIX, TOTALS_SUFFIX)
+    suffixes = (SERIES_SUFFIX, META_SUFFIX, IDS_SUFFIX, TOTALS_SUFFIX, ARRAYS_SUFFIX)
     return [path, *(companion(path, suffix) for suffix in suffixes)]
 
 
@@ -205,7 +212,9 @@ def stage_snapshot_parts(
     series in increasing series order, written one part at a time (``serving``: also write the
     companions and the ids file). A part may carry a third item, an Arrow table with one row per
     series of the part in series order (``models.totals``): written as the ``TOTALS_SUFFIX``
-    companion (every part then carries one, with the same columns).
+    companion (every part then carries one, with the same columns); and a fourth, a float32 matrix with
+    one row per series of the part in series order (every part then carries one, of the same width):
+    appended to the ``ARRAYS_SUFFIX`` companion.
 
     Why: a level's points are series × up to 400 steps (15M rows at 37,550 series); one frame of them
     with its sorted and Arrow copies was the training process's peak. Here one part is in memory at a
@@ -217,9 +226,10 @@ def stage_snapshot_parts(
     path.parent.mkdir(parents=True, exist_ok=True)
     temporary = {p: p.with_name(f".{p.name}.{uuid.uuid4().hex[:8]}.tmp") for p in _files(path)}
     n_rows, chunks, last = 0, [], None
+    widths: list[int] = []  # the serving arrays' row width, set by the first part
     try:
         with contextlib.ExitStack() as stack:
-            writers: dict[Path, Any] = {}  # Parquet writers, and the totals' Arrow IPC writer
+            writers: dict[Path, Any] = {}  # Parquet, the totals' Arrow IPC and the arrays' files
 
             def writer(target: Path, schema: pa.Schema) -> pq.ParquetWriter:
                 if target not in writers:
@@ -238,6 +248,14 @@ def stage_snapshot_parts(
                     chunks.append(ids)
                     n_rows += len(table)
                 totals = extra[0] if extra else None
+                arrays = extra[1] if len(extra) > 1 else None
+                if serving and arrays is not None:
+                    block = _array_rows(arrays, len(ids), widths[0] if widths else None)
+                    target = companion(path, ARRAYS_SUFFIX)
+                    if target not in writers:
+                        writers[target] = stack.enter_context(open(temporary[target], "wb"))
+                        widths.append(block.shape[1])
+                    writers[target].write(block.tobytes())
                 if serving and totals is not None:
                     if totals.num_rows != len(ids):
                         raise ValueError(f"totals of {totals.num_rows} series for a part of {len(ids)}")
@@ -282,6 +300,26 @@ def stage_snapshot_parts(
             "n_rows": n_rows,
         }
     )
+
+
+def _array_rows(rows: np.ndarray, n: int, width: int | None) -> np.ndarray:
+    """A part's per-series serving rows as contiguous float32; ValueError when their count is not the
+    part's series count or their width not the earlier parts' (``width``; None for the first part)."""
+    block = np.ascontiguousarray(rows, dtype=ARRAYS_DTYPE)
+    if block.ndim != 2 or block.shape[0] != n:
+        raise ValueError(f"serving arrays of shape {block.shape} for a part of {n} series")
+    if width is not None and block.shape[1] != width:
+        raise ValueError(f"serving arrays {block.shape[1]} wide after parts {width} wide")
+    return block
+
+
+def open_arrays(snapshot: SnapshotInfo, n_series: int, width: int) -> ArrayRows | None:
+    """The snapshot's serving rows (``ArrayRows``); None for a snapshot published without them;
+    ValueError when the file's size is not ``n_series × width`` float32."""
+    path = companion(snapshot, ARRAYS_SUFFIX)
+    if not path.exists():
+        return None
+    return ArrayRows(path, n_series, width)
 
 
 def discard_staged(staged: Iterable[StagedSnapshot]) -> None:

@@ -14,6 +14,8 @@ selection on its dense panel, which those backends do not express (docs/OPERATIO
 
 from __future__ import annotations
 
+import ctypes
+import gc
 import os
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
@@ -141,3 +143,44 @@ def compute_backend(n_jobs: int = 1, dask_address: str | None = None) -> Iterato
         yield DaskCompute(client)
     finally:
         client.close()
+
+
+M_MMAP_THRESHOLD = -3  # glibc's mallopt parameter
+HEAP_MMAP_BYTES = 4 * 2**20  # allocations this large get their own mapping (training processes)
+
+
+def _libc() -> ctypes.CDLL | None:
+    """glibc, or None on a C library without ``malloc_trim``/``mallopt``."""
+    try:
+        libc = ctypes.CDLL("libc.so.6")
+    except OSError:
+        return None
+    return libc if hasattr(libc, "malloc_trim") and hasattr(libc, "mallopt") else None
+
+
+def bound_heap() -> None:
+    """Give every allocation of ``HEAP_MMAP_BYTES`` or more its own mapping, unmapped when freed (glibc;
+    a no-op elsewhere). Called when a training run starts.
+
+    Why: glibc raises that threshold as large blocks are freed (up to 32 MiB), so a training's many
+    short-lived 4–32 MB arrays (a fold's series × horizon, a score's temporaries) land in the heap and
+    the freed heap stays in the process: at 100x the demo the product level's scoring took the RSS from
+    1.9 to 2.4 GB with less in use (estimated ~1.7 GB). Same numbers either way; only where memory comes from.
+    """
+    libc = _libc()
+    if libc is not None:
+        libc.mallopt(M_MMAP_THRESHOLD, HEAP_MMAP_BYTES)
+
+
+def release_memory() -> None:
+    """Collect garbage and give the C heap's free pages back to the system (glibc's ``malloc_trim``;
+    a no-op elsewhere). Called between a training run's levels and before a level's refit.
+
+    Why: a level's fits free their frames, but the allocator keeps most of the freed heap, so the next
+    level started from the previous one's high-water mark (at 100x the demo the product level began at
+    1.4 GB after the category level's LightGBM fit, with far less in use).
+    """
+    gc.collect()
+    libc = _libc()
+    if libc is not None:
+        libc.malloc_trim(0)

@@ -27,7 +27,7 @@ from data.reporting import Reporting, load_reporting
 from data.schema import LEVELS
 from data.storage import dataset_frequency
 from models.artifacts import load_artifact
-from models.compute import ClusterUnavailable, check_cluster
+from models.compute import ClusterUnavailable, bound_heap, check_cluster, release_memory
 from models.features import parse_holidays
 from models.partitions import PartitionedSales
 from models.promotion import (
@@ -195,6 +195,7 @@ def run_training(
     gets an outcome with ``error`` set and the others carry on.
     """
     chosen = _check_levels(levels)
+    bound_heap()  # large temporaries go back to the system when freed (models.compute)
     model_dir = config.model_dir
     if not model_dir:
         raise TrainingError("TRENDSALES_MODEL_DIR is not set: nowhere to save models")
@@ -226,8 +227,10 @@ def run_training(
             tracker.engine(index, level),
             tracker.pipeline(index, level),
         )
+        release_memory()  # the next level starts from what is in use, not this one's high-water mark
     staged = _with_coherence(engine, staged)
     outcomes = _settle(engine, staged, allow_promotion=promote, announce=tracker.announce)
+    release_memory()
     _publish_promoted(engine, config, outcomes, tracker.announce)
     tracker.finish()
     return outcomes

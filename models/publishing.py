@@ -178,6 +178,26 @@ def serving_rows(model: LevelForecaster, series: np.ndarray | None = None) -> pd
     return pd.concat(frames, ignore_index=True)
 
 
+def serving_arrays(model: LevelForecaster, paths: np.ndarray, series: np.ndarray) -> np.ndarray:
+    """The served per-series rows of the series at positions ``series`` (``ARRAYS_SUFFIX``): path
+    (``paths``, max_horizon steps), scale, history and back-test on the level's grids, float32.
+
+    The same numbers as the companion rows (``serving_rows``), laid out fixed-width so a worker reads a
+    series by its position in a memory map (``models.stored``), with no per-row-group index in memory.
+    """
+    t = model.tables
+    f32 = np.float32
+    return np.concatenate(
+        [
+            np.asarray(paths[series], dtype=f32),
+            np.asarray(t.scales[series], dtype=f32)[:, None],
+            np.asarray(t.history[series], dtype=f32),
+            np.asarray(t.backtest[series], dtype=f32),
+        ],
+        axis=1,
+    )
+
+
 def _finite(value: Any) -> Any:
     """JSON-safe copy: non-finite floats become None, numpy scalars plain numbers."""
     if isinstance(value, dict):
@@ -273,7 +293,12 @@ def stage_forecaster(
         freq=model.freq,
         reason=reason,
         parts=(
-            (published_points(model, paths, c), serving_rows(model, c), standard_totals(served, c))
+            (
+                published_points(model, paths, c),
+                serving_rows(model, c),
+                standard_totals(served, c),
+                serving_arrays(model, paths, c),
+            )
             for c in chunks or [order]
         ),
         serving=True,

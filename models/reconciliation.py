@@ -155,7 +155,8 @@ def build_hierarchy(models: Mapping[str, Any], categories: Mapping[str, str]) ->
     for level in LEVELS:
         for row, sid in enumerate(models[level].series_ids):
             where[sid] = (level, row)
-    unknown = [sid for sid in where if sid not in parents and sid not in set(bottoms)]
+    bottom_set = set(bottoms)  # once: a set per served id made this quadratic (~4 min at 37,550 series)
+    unknown = [sid for sid in where if sid not in parents and sid not in bottom_set]
     absent = [agg for agg in parents if agg not in where]
     if unknown or absent:
         sample = (unknown or absent)[:3]

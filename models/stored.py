@@ -5,7 +5,9 @@ A ``StoredForecaster`` answers like a ``LevelForecaster`` (``forecast``, ``horiz
 so ``services.forecast_view`` and every adapter work unchanged. It keeps only the level's small
 tables (interval calibration, date grids, model facts: ``META_SUFFIX``) and the sorted series ids;
 a series' path, scale, history and back-test are read from the snapshot's files when first asked
-for and kept in an LRU of ``cache_series`` one-series ``LevelForecaster`` objects. The series ids are
+for (one row of its ``.arrays.f32`` file, by the series' position; the Parquet row groups for a
+snapshot published before that file) and kept in an LRU of ``cache_series`` one-series
+``LevelForecaster`` objects. The series ids are
 a ``data.series_ids.SeriesIds`` memory-mapped from the snapshot's ids file (no Python string per
 series; the pages are the host's file cache, shared by its workers). So a worker's memory grows with
 the cache, not with the number of series, and the numbers served are computed by the very same code
@@ -35,6 +37,7 @@ from data.forecast_store import (
     SeriesReader,
     SnapshotInfo,
     companion,
+    open_arrays,
     open_series_ids,
     open_totals,
     read_meta,
@@ -103,8 +106,14 @@ class StoredForecaster:
         self._bt_order = np.argsort(keys, kind="stable")
         self._bt_keys = keys[self._bt_order]
         self._history_ns = self._history_dates.asi8
-        self._points = SeriesReader(snapshot.path)
-        self._rows = SeriesReader(companion(snapshot, SERIES_SUFFIX))
+        # Each series' served row (path, scale, history, back-test), read by position (``ArrayRows``): no
+        # per-row-group index in memory. A snapshot published without that file is read per row group
+        # of its Parquet files (their parsed footers cost ~1.2 kB per series in every worker).
+        self._widths = (self.max_horizon, 1, len(self._history_dates), len(self._backtest_dates))
+        self._arrays = open_arrays(snapshot, len(series_ids), sum(self._widths))
+        if self._arrays is None:
+            self._points = SeriesReader(snapshot.path)
+            self._rows = SeriesReader(companion(snapshot, SERIES_SUFFIX))
         self._totals = totals  # per-series totals over the standard horizons (models.totals), mapped
         self._cache_size = max(1, int(cache_series))
         self._cache_bytes = max(1, int(cache_bytes))
@@ -148,9 +157,12 @@ class StoredForecaster:
         held = 0
         for start in range(0, len(ids), WARM_SLICE):  # a slice at a time: bounded read buffers
             part = ids[start : start + WARM_SLICE]
-            first, last = part[0], part[-1]
-            tables = (self._points.between(first, last), self._rows.between(first, last))
-            fresh = self._build_all(*tables, only=set(part))
+            if self._arrays is not None:
+                fresh = {sid: self._from_row(sid, start + i) for i, sid in enumerate(part)}
+            else:
+                first, last = part[0], part[-1]
+                tables = (self._points.between(first, last), self._rows.between(first, last))
+                fresh = self._build_all(*tables, only=set(part))
             built.update(fresh)
             held += sum(_entry_bytes(m) for m in fresh.values())
             if held >= self._cache_bytes:
@@ -201,6 +213,11 @@ class StoredForecaster:
                 self._cache.move_to_end(series_id)
                 return hit
         self._check(series_id)
+        if self._arrays is not None:
+            model = self._from_row(series_id, self.series_ids.index(series_id))
+            with self._lock:
+                self._admit(series_id, model)
+            return model
         batch = self._read(series_id)
         release_unused_buffers()
         with self._lock:
@@ -267,9 +284,24 @@ class StoredForecaster:
                     f"snapshot {self.snapshot.id} has back-test rows of {series_id!r} off its grid"
                 )
             backtest[self._bt_order[at]] = values[scored]
+        scale = np.asarray(scale[:1] if len(scale) else [0.0], dtype=np.float32)
+        return self._forecaster(series_id, points, scale, history, backtest)
+
+    def _from_row(self, series_id: str, position: int) -> LevelForecaster:
+        """One series' forecaster from its row of the serving arrays (read into a fresh array the LRU
+        entry owns)."""
+        row = self._arrays.row(position)
+        cuts = np.cumsum(self._widths)
+        points, scale, history, backtest = np.split(row, cuts[:-1])
+        return self._forecaster(series_id, points, scale, history, backtest)
+
+    def _forecaster(
+        self, series_id: str, points: np.ndarray, scale: np.ndarray, history: np.ndarray, backtest: np.ndarray
+    ) -> LevelForecaster:
+        """The one-series ``LevelForecaster`` over its arrays and the level's shared tables."""
         tables = ForecastTables(
             points=points[None, :],
-            scales=np.asarray(scale[:1] if len(scale) else [0.0], dtype=f32),
+            scales=scale,
             lo=self._lo,
             hi=self._hi,
             rho=self._rho,

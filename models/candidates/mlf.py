@@ -205,7 +205,12 @@ class MLForecastGlobal:
         recursive pass (``models.candidates.recursive``: each cutoff's history is a row of its own).
         """
         first = panel.truncate(positions[0])
-        long = self._long(first)
+        # Fitted, as in ``fit``, on a seeded sample of series when the first cutoff's history holds more
+        # than ``max_rows`` observed values (every series is still forecast at every cutoff). Without
+        # it the back-test's fit grew with the chain: at 100x the demo (37,550 series, 2.1M values) it
+        # took the training process from 1.4 to 2.4 GB (2026-12-01).
+        parts = _row_parts(first, self.max_rows)
+        long = self._long(first if len(parts) == 1 else first.take(_sample(parts, self.random_state)))
         if long.empty:  # nothing to learn from at the first cutoff: fit at each cutoff instead
             return [self.fit(panel.truncate(pos), horizon).predict() for pos in positions]
         mlf = self._pipeline(first)

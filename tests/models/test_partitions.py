@@ -96,3 +96,20 @@ def test_a_global_model_over_its_row_budget_fits_a_sample_and_forecasts_every_se
     assert np.isfinite(whole).all() and np.isfinite(bounded).all()
     assert not np.allclose(whole, bounded)  # a different training set: a sample of the series
     assert np.median(np.abs(bounded - whole) / whole) < 0.2  # ... forecasting the same series alike
+
+
+def test_a_global_model_over_its_row_budget_backtests_every_series_from_a_sampled_fit() -> None:
+    """The back-test's fit obeys the same budget as the final fit: a sample above it, every series
+    forecast at every cutoff; under it (the demo's levels) the back-test is the whole-panel one."""
+    from models.candidates.mlf import MLForecastGlobal
+
+    panel = level_panel(make_sales("D", periods=200, n_stores=6, n_products=4, seed=3), "product", "D")
+    positions = [150, 164, 178]  # first cutoff: 150 days × 24 series, ~3,500 observed values
+    whole = MLForecastGlobal().backtest(panel, positions, 14)
+    bounded = MLForecastGlobal(max_rows=1_500).backtest(panel, positions, 14)
+    roomy = MLForecastGlobal(max_rows=10_000).backtest(panel, positions, 14)
+    for w, b, r in zip(whole, bounded, roomy, strict=True):
+        assert w.shape == b.shape == (panel.n_series, 14)
+        assert np.isfinite(b).all() and np.array_equal(np.isfinite(w), np.isfinite(b))
+        np.testing.assert_array_equal(r, w)  # under the budget: the same fit, bit for bit
+    assert not all(np.allclose(w, b) for w, b in zip(whole, bounded, strict=True))  # a sampled fit
