@@ -183,19 +183,47 @@ def _accepted(
         units = parsed["units"].to_numpy(dtype=float)[cols["units"].codes]
     else:
         units = np.full(len(rows), np.nan)
+    repeated = _repeated_keys(day.codes, store.codes, product.codes)
+    if not repeated:  # one row per key: its sum is the value itself (summing turns -0.0 into 0.0: so here)
+        revenue, units = revenue + 0.0, units + 0.0
     frame = pd.DataFrame(
         {"date": day.values[day.codes], "store": store.values[store.codes],
          "category": category.values[category.codes], "product": product.values[product.codes],
          "revenue": revenue, "units": units}
     )  # fmt: skip
-    keys = pd.DataFrame({"date": day.codes, "store": store.codes, "product": product.codes})
-    if keys.duplicated().any():
+    if repeated:
         frame["_row"] = rows
         totals = aggregate(frame)
         check_totals(totals, out, limits, columns=columns, rows=frame)
         if out.total:
             return None
-    else:  # one row per key: its sum is the value itself (summing turns -0.0 into 0.0: so here)
-        totals = frame.assign(revenue=frame["revenue"] + 0.0, units=frame["units"] + 0.0)
+    else:
+        totals = frame
     product_rows = dict(zip(product.values.tolist(), rows[product.first].tolist(), strict=True))
     return DistinctResult(totals, len(rows), product_rows, decimal)
+
+
+# Up to this many possible (date, store, product) keys, repeated keys are found with a bitmap of them.
+_BITMAP_KEYS = 64_000_000
+
+
+def _repeated_keys(*codes: np.ndarray) -> bool:
+    """True when some row repeats another's combination of ``codes`` (each 0..k-1 per column).
+
+    The codes become one integer per row (mixed radix); a bitmap of every possible key (one byte each,
+    at most 64 MB) or else a hash finds a repeat. Why not ``DataFrame.duplicated``: it factorizes each
+    column again, 0.15 CPU s per 1M rows against about 0.01 here.
+    """
+    key = np.zeros(len(codes[0]), dtype=np.int64)
+    space = 1
+    for column in codes:
+        size = int(column.max()) + 1 if len(column) else 1
+        if space * size > 2**62:
+            return bool(pd.DataFrame(dict(enumerate(codes))).duplicated().any())
+        key = key * size + column
+        space *= size
+    if space <= _BITMAP_KEYS:
+        seen = np.zeros(space, dtype=bool)
+        seen[key] = True
+        return int(np.count_nonzero(seen)) < len(key)
+    return not pd.Index(key).is_unique
