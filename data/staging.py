@@ -19,7 +19,7 @@ import numpy as np
 import pandas as pd
 from sqlalchemy import Column, Connection, Date, Float, MetaData, String, Table, insert, text
 
-from data.pgcopy import HEADER, TRAILER, binary_block
+from data.pgcopy import HEADER, TRAILER, binary_block, text_block
 from data.progress import Label, Progress
 
 STAGING = "ts_import_staging"
@@ -331,7 +331,7 @@ def load_into_empty_sales(
     changes nothing a reader could see: the table is empty under ``lock_sales``, the index drops of
     ``indexes_built_after_load`` already hold its ACCESS EXCLUSIVE lock (readers wait for the commit,
     as they did), and a rollback restores the empty table. SQLite gets ``executemany`` batches. The
-    catalogue is then filled from one staged row per series.
+    catalogue is then filled from one row per series (``copy_into_empty_catalogue`` when it is empty).
     """
     frame = _in_key_order(frame)
     if copy_supported(conn):
@@ -339,8 +339,9 @@ def load_into_empty_sales(
         _copy_rows(conn, "sales", frame, upload_id, freeze=True, progress=progress, label=label)
     else:
         _insert_rows(conn, frame, progress=progress, label=label, table="sales", upload_id=upload_id)
-    fill_staging(conn, frame.drop_duplicates(["store", "product"]))
-    if not fill_empty_catalogue(conn):
+    series = frame.drop_duplicates(["store", "product"])
+    if not copy_into_empty_catalogue(conn, series):
+        fill_staging(conn, series)
         upsert_catalogue(conn)
 
 
@@ -443,17 +444,19 @@ def _table_indexes(conn: Connection, table: str) -> tuple[list[tuple[str, str]],
     return [tuple(i) for i in indexes], [tuple(k) for k in keys]
 
 
-def fill_empty_catalogue(conn: Connection) -> bool:
-    """A chain's first load: the staged series into an empty ``store_products`` with its indexes built
-    after the rows (PostgreSQL); False (nothing done) on other dialects or when it has rows.
+def copy_into_empty_catalogue(conn: Connection, series: pd.DataFrame) -> bool:
+    """A first load's series (one row per (store, product), in key order) straight into an empty
+    ``store_products``, its indexes built after the rows; then its stores and products. PostgreSQL with
+    ``COPY`` only; False (nothing done) otherwise or when the catalogue has rows.
 
     Inserting 200,000 series one row at a time into its primary key, two B-trees and the trigram GIN
-    index took 16 s at load 9; the rows in key order into the bare table and then one build per index
-    took 4.2 s (bench/README.md, fifth session). The drops and rebuilds are in this transaction (a
-    failed import rolls them back); readers of the empty catalogue wait for the commit, as readers of
-    ``sales`` already do. The stores and products follow with ``upsert_catalogue``'s statements.
+    index took 15.5-16.4 s at load 11-13; a binary ``COPY ... FREEZE`` into the bare, truncated table
+    and one build per index take a few seconds (bench/README.md, fifth session). As for ``sales``:
+    everything happens in the import's transaction (a failure rolls back the truncate, the rows and
+    the dropped indexes), readers of the catalogue wait for the commit (they would have found it
+    empty), and the frozen rows are all-visible at once (index-only scans for the pickers).
     """
-    if conn.dialect.name != "postgresql":
+    if not copy_supported(conn):
         return False
     if conn.exec_driver_sql("SELECT 1 FROM store_products LIMIT 1").first() is not None:
         return False
@@ -462,31 +465,37 @@ def fill_empty_catalogue(conn: Connection) -> bool:
         conn.exec_driver_sql(f'ALTER TABLE store_products DROP CONSTRAINT "{name}"')
     for name, _ in indexes:
         conn.exec_driver_sql(f'DROP INDEX "{name}"')
-    conn.exec_driver_sql(
-        f"INSERT INTO store_products (store, product, category) SELECT store, product, MIN(category) "
-        f"FROM {STAGING} GROUP BY store, product ORDER BY store, product"
-    )
+    conn.exec_driver_sql("TRUNCATE store_products")
+    names = ("store", "product", "category")
+    cursor = conn.connection.dbapi_connection.cursor()  # type: ignore[union-attr]
+    try:
+        sql = f"COPY store_products ({', '.join(names)}) FROM STDIN WITH (FORMAT binary, FREEZE)"
+        with cursor.copy(sql) as copy:
+            copy.write(HEADER)
+            for start in range(0, len(series), CHUNK_ROWS):
+                copy.write(text_block(series.iloc[start : start + CHUNK_ROWS], names))
+            copy.write(TRAILER)
+    finally:
+        cursor.close()
     conn.exec_driver_sql(f"SET LOCAL maintenance_work_mem = '{REBUILD_MEMORY}'")
     for name, definition in keys:
         conn.exec_driver_sql(f'ALTER TABLE store_products ADD CONSTRAINT "{name}" {definition}')
     for _, definition in indexes:
         conn.exec_driver_sql(definition)
-    _upsert_names(conn)
+    conn.exec_driver_sql(
+        "INSERT INTO stores (store) SELECT DISTINCT store FROM store_products WHERE true "
+        "ON CONFLICT (store) DO NOTHING"
+    )
+    conn.exec_driver_sql(
+        "INSERT INTO products (product, category) SELECT product, MIN(category) FROM store_products "
+        "WHERE true GROUP BY product ON CONFLICT (product) DO NOTHING"
+    )
     return True
 
 
 def upsert_catalogue(conn: Connection) -> None:
     """Add the staged stores, products and (store, product) series to the catalogue tables (existing
     entries are kept; a product's category never changes, the importer checks it)."""
-    _upsert_names(conn)
-    conn.exec_driver_sql(
-        f"INSERT INTO store_products (store, product, category) SELECT store, product, MIN(category) "
-        f"FROM {STAGING} WHERE true GROUP BY store, product ON CONFLICT (store, product) DO NOTHING"
-    )
-
-
-def _upsert_names(conn: Connection) -> None:
-    """Add the staged stores and products (with their category) to ``stores`` and ``products``."""
     conn.exec_driver_sql(
         f"INSERT INTO stores (store) SELECT DISTINCT store FROM {STAGING} WHERE true "
         f"ON CONFLICT (store) DO NOTHING"
@@ -494,4 +503,8 @@ def _upsert_names(conn: Connection) -> None:
     conn.exec_driver_sql(
         f"INSERT INTO products (product, category) SELECT product, MIN(category) FROM {STAGING} "
         f"WHERE true GROUP BY product ON CONFLICT (product) DO NOTHING"
+    )
+    conn.exec_driver_sql(
+        f"INSERT INTO store_products (store, product, category) SELECT store, product, MIN(category) "
+        f"FROM {STAGING} WHERE true GROUP BY store, product ON CONFLICT (store, product) DO NOTHING"
     )

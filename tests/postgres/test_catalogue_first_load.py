@@ -1,6 +1,6 @@
 """A first load fills the empty series catalogue (``store_products``) with its indexes built after the
-rows: the same rows, the same indexes (and each still serves its lookup), all-or-nothing, and later
-imports keep adding series through the primary key."""
+rows: the same rows (copied frozen), the same indexes (and each still serves its lookup), all-or-nothing,
+and later imports keep adding series through the primary key."""
 
 from __future__ import annotations
 
@@ -54,6 +54,10 @@ def test_a_first_load_rebuilds_the_catalogue_indexes_and_they_serve_the_pickers(
         (f"Loja {s:02d}", f"Produto {p:03d}", f"Categoria {p % 3}") for s in range(12) for p in range(40)
     )
     assert series(pg_engine) == expected
+    with pg_engine.connect() as conn:  # copied frozen: all-visible before any vacuum
+        sql = "SELECT relpages, relallvisible FROM pg_class WHERE relname = 'store_products'"
+        pages, visible = conn.execute(text(sql)).one()
+    assert pages > 0 and visible == pages
     assert search_products(pg_engine, "duto 03", stores=["Loja 05"])[:2] == ["Produto 003", "Produto 030"]
     assert len(list_stores(pg_engine)) == 12
     for sql, index in (
