@@ -279,3 +279,39 @@ def test_a_column_read_in_several_blocks_is_coded_against_one_dictionary():
     assert column.values.tolist() == ["b", "a", "c", "d"]
     assert column.codes.tolist() == [0, 1, 0, 2, 1, 3]
     assert column.first.tolist() == [0, 1, 3, 5]
+
+
+PLAIN = {
+    "plain numbers with a '.'": (COMMA, "2024-01-01,S,C,P,1.234,007", "2024-01-02,S,C,P,0.500,12",
+                                 "2024-01-03,S,C,P,1234.567,3", "2024-01-04,S,C,Q,7.5,0"),
+    "only ambiguous thousands, ',' hint": (COMMA, "2024-01-01,S,C,P,1.234,", "2024-01-02,S,C,P,2.500,"),
+    "plain numbers in a ';' file read with a decimal comma": (SEMI, "2024-01-01;S;C;P;1.234;2",
+                                                             "2024-01-02;S;C;P;12;1"),
+    "plain and comma numbers, tie broken by the ';' hint": (SEMI, "2024-01-01;S;C;P;1.5;",
+                                                            "2024-01-02;S;C;P;2,5;"),
+    "plain beside a comma column": (COMMA, '2024-01-01,S,C,P,"1,5",2.25', '2024-01-02,S,C,P,"3,5",1.5'),
+    "long digits round the same": (COMMA, "2024-01-01,S,C,P,123456789.123456789012345678901,1",
+                                   "2024-01-02,S,C,P,0.1000000000000000055511151231257827,2"),
+    "above the maximum": (COMMA, "2024-01-01,S,C,P,1000000000001,1", "2024-01-02,S,C,P,2.5,1"),
+    "overflows to infinity": (COMMA, "2024-01-01,S,C,P,1" + "0" * 400 + ",1", "2024-01-02,S,C,P,2.5,1"),
+}  # fmt: skip
+
+
+@pytest.mark.parametrize("case", list(PLAIN))
+def test_plain_numbers_read_by_arrow_give_what_the_checks_give(tmp_path, case):
+    """Plain numbers skip the per-value checks (``_plain_numbers``): same table, mark and refusals."""
+    assert_same(write(tmp_path, *PLAIN[case]), LIMITS)
+
+
+def test_plain_numbers_give_their_evidence_and_values_or_none():
+    from data.fast_validation import _plain_numbers
+
+    values = pd.Series(["1.234", "10.5", "0.500", "7"], dtype=object)
+    rows, weights = pd.Series([2, 3, 5, 9]), pd.Series([4, 2, 1, 3])
+    marks, numbers = _plain_numbers(values, rows, weights)
+    assert marks == {",": (0, None), ".": (3, ("10.5", 3))}  # "1.234" reads either way: no evidence
+    assert numbers.tolist() == [1.234, 10.5, 0.5, 7.0]
+    assert _plain_numbers(pd.Series(["1.5", " 2"], dtype=object), rows[:2], weights[:2]) is None
+    assert _plain_numbers(pd.Series(["1,5", "2"], dtype=object), rows[:2], weights[:2]) is None
+    assert _plain_numbers(pd.Series(["\u0663", "2"], dtype=object), rows[:2], weights[:2]) is None
+    assert _plain_numbers(pd.Series(["1" + "0" * 400], dtype=object), rows[:1], weights[:1])[1] is None
