@@ -10,7 +10,7 @@ from sqlalchemy import text
 from sqlalchemy.exc import IntegrityError
 
 from data.queries import list_stores, search_products
-from data.storage import import_sales_frame
+from data.storage import import_sales_files, import_sales_frame
 
 
 def catalogue_schema(engine) -> set[str]:
@@ -90,3 +90,17 @@ def test_a_catalogue_rebuild_that_fails_leaves_nothing(pg_engine):
         assert conn.scalar(text("SELECT count(*) FROM sales")) == 0
         assert conn.scalar(text("SELECT count(*) FROM stores")) == 0
     assert series(pg_engine) == []
+
+
+def test_a_later_file_of_the_first_batch_adds_its_series_to_the_rebuilt_catalogue(pg_engine, tmp_path):
+    first, second = tmp_path / "a.csv", tmp_path / "b.csv"
+    chain_frame(3, 4).to_csv(first, index=False)
+    chain_frame(4, 5, start="2025-01-07").to_csv(second, index=False)  # overlaps a day, adds series
+    results = import_sales_files(pg_engine, [first, second], uploaded_by="t", upload_dir=tmp_path / "up")
+    assert [r.rows_new for r in results] == [3 * 4 * 2, 4 * 5 * 2 - 3 * 4]
+    assert [r.rows_replaced + r.rows_unchanged for r in results] == [0, 3 * 4]
+    expected = sorted(
+        (f"Loja {s:02d}", f"Produto {p:03d}", f"Categoria {p % 3}") for s in range(4) for p in range(5)
+    )
+    assert series(pg_engine) == expected
+    assert list_stores(pg_engine) == [f"Loja {s:02d}" for s in range(4)]
