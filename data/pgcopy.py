@@ -43,6 +43,14 @@ def _text(values: pd.Series) -> tuple[pa.Array, pa.Array]:
     return _fixed(pc.binary_length(data).to_numpy().astype(">i4")), data
 
 
+def _joined(pieces: list[pa.Array]) -> bytes:
+    """The binary columns ``pieces`` concatenated row by row, as one buffer (Arrow, in C++)."""
+    rows = pc.binary_join_element_wise(*pieces, b"")
+    n = len(rows)
+    offsets = np.frombuffer(rows.buffers()[1], dtype=np.int32)[rows.offset : rows.offset + n + 1]
+    return memoryview(rows.buffers()[2])[offsets[0] : offsets[-1]].tobytes()
+
+
 def binary_block(frame: pd.DataFrame, upload_id: int | None = None) -> bytes:
     """``frame`` (canonical columns) as binary ``COPY`` tuples of (store, product, date, category,
     revenue, units), plus ``upload_id`` (int4) when given; NaN units are NULL.
@@ -66,9 +74,7 @@ def binary_block(frame: pd.DataFrame, upload_id: int | None = None) -> bytes:
     pieces.append(pc.if_else(pa.array(present), value, _fixed(np.full(n, -1, dtype=">i4"))))
     if upload_id is not None:
         pieces.append(_fixed(four, np.full(n, upload_id, dtype=">i4")))
-    rows = pc.binary_join_element_wise(*pieces, b"")
-    offsets = np.frombuffer(rows.buffers()[1], dtype=np.int32)[rows.offset : rows.offset + n + 1]
-    return memoryview(rows.buffers()[2])[offsets[0] : offsets[-1]].tobytes()
+    return _joined(pieces)
 
 
 def text_block(frame: pd.DataFrame, columns: tuple[str, ...]) -> bytes:
@@ -80,6 +86,4 @@ def text_block(frame: pd.DataFrame, columns: tuple[str, ...]) -> bytes:
     pieces = [_fixed(np.full(n, len(columns), dtype=">i2"))]
     for column in columns:
         pieces += _text(frame[column])
-    rows = pc.binary_join_element_wise(*pieces, b"")
-    offsets = np.frombuffer(rows.buffers()[1], dtype=np.int32)[rows.offset : rows.offset + n + 1]
-    return memoryview(rows.buffers()[2])[offsets[0] : offsets[-1]].tobytes()
+    return _joined(pieces)
