@@ -19,6 +19,7 @@ from typing import Any
 
 from sqlalchemy import Engine, insert, select, update
 
+from data.db import begin_write
 from data.i18n import N_, Readable
 from data.schema import AuditEvent, ModelVersion, RegistryAlias, utc_now
 from models.artifacts import ArtifactError, load_artifact, save_artifact
@@ -191,6 +192,7 @@ def promote_many(
             ) from exc
     now = utc_now()
     with engine.begin() as conn:
+        begin_write(conn)  # SQLite: the MASTER read below and the writes after it are one snapshot
         for info in infos:
             decision = (decisions or {}).get(info.id)
             _make_master(
