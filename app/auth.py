@@ -14,6 +14,7 @@ from werkzeug.wrappers import Response
 from app.extensions import login_manager
 from app.security import LOGIN_AT
 from app.services import get_services
+from components.i18n import text_language
 from data.schema import User
 from services import accounts
 
@@ -105,7 +106,7 @@ def change_password() -> str | Response:
                 get_services().sessions, current_user.id, request.form.get("current_password", ""), new
             )
         except accounts.AccountError as exc:
-            flash(_(str(exc)), "danger")
+            flash(exc.text(text_language()), "danger")
             return render_template("password.html"), 400
         login_user(user, remember=False)  # the session token changed: renew this session's id
         flash(_("Password changed."), "success")
@@ -135,7 +136,7 @@ def request_access() -> str | Response:
                 window_minutes=services.config.login_window_minutes,
             )
         except accounts.AccountError as exc:
-            flash(_(str(exc)), "danger")
+            flash(exc.text(text_language()), "danger")
             return render_template("request_access.html", username=username, note=note), 400
         flash(_("Request sent. You can log in once an administrator approves it."), "success")
         return redirect(url_for("auth.login"))

@@ -8,6 +8,7 @@ from flask_login import current_user, login_required
 from werkzeug.wrappers import Response
 
 from app.services import get_services
+from components.i18n import text_language
 from data.i18n import N_
 from services import accounts, tokens
 
@@ -54,7 +55,9 @@ def create() -> tuple[str, int]:
         )
     except ValueError as exc:  # TokenError, or days that are not a number
         flash(
-            _(str(exc)) if isinstance(exc, tokens.TokenError) else _("Days valid must be a whole number."),
+            exc.text(text_language())
+            if isinstance(exc, tokens.TokenError)
+            else _("Days valid must be a whole number."),
             "danger",
         )
         return _page(status=400)
@@ -68,7 +71,7 @@ def revoke(token_id: int) -> Response | tuple[str, int]:
     try:
         info = tokens.revoke_token(get_services().sessions, token_id, actor=current_user.username)
     except tokens.TokenError as exc:
-        flash(_(str(exc)), "danger")
+        flash(exc.text(text_language()), "danger")
         return _page(status=404)
     flash(_("Token %(id)s (%(name)s) revoked.", id=info.id, name=info.name), "success")
     return redirect(url_for("tokens.index"))

@@ -17,7 +17,7 @@ from werkzeug.security import check_password_hash, generate_password_hash
 
 from data.audit import audit
 from data.cells import FORMULA_PREFIXES
-from data.i18n import N_
+from data.i18n import N_, Readable
 from data.schema import ROLES, LoginAttempt, User, utc_now
 
 MIN_PASSWORD_LENGTH = 8
@@ -33,8 +33,9 @@ ACCESS_REQUEST_MARK = "access request"  # LoginAttempt.username of an access req
 _DUMMY_HASH = generate_password_hash(secrets.token_hex(16), method="scrypt")
 
 
-class AccountError(ValueError):
-    """A request about accounts that cannot be carried out; the message says why."""
+class AccountError(Readable, ValueError):
+    """A request about accounts that cannot be carried out: ``str()`` says why in English (logs),
+    ``text(language)`` in the reader's language (pages, the CLI)."""
 
 
 @dataclass(frozen=True)
@@ -54,7 +55,9 @@ def hash_password(password: str) -> str:
 def check_password_strength(password: str, username: str = "") -> None:
     """Refuse passwords that are too short or equal to the user name."""
     if len(password) < MIN_PASSWORD_LENGTH:
-        raise AccountError(f"The password must have at least {MIN_PASSWORD_LENGTH} characters.")
+        raise AccountError(
+            N_("The password must have at least %(count)s characters."), count=MIN_PASSWORD_LENGTH
+        )
     if username and password.strip().lower() == username.strip().lower():
         raise AccountError(N_("The password must differ from the user name."))
 
@@ -64,7 +67,9 @@ def _validate_username(username: str) -> str:
     if not name:
         raise AccountError(N_("The user name is empty."))
     if len(name) > USERNAME_MAX or any(c.isspace() for c in name):
-        raise AccountError(f"The user name must be 1–{USERNAME_MAX} characters without spaces.")
+        raise AccountError(
+            N_("The user name must be 1–%(count)s characters without spaces."), count=USERNAME_MAX
+        )
     if name.startswith(FORMULA_PREFIXES):
         # Names end up in CSV exports; a leading = + - @ would be run as a formula by spreadsheets.
         raise AccountError(N_("The user name must not start with =, +, - or @."))
@@ -100,10 +105,12 @@ def create_user(
     """Add a user after checking the name, role and password; the caller commits."""
     name = _validate_username(username)
     if role not in ROLES:
-        raise AccountError(f"Unknown role {role!r}; choose one of: {', '.join(ROLES)}.")
+        raise AccountError(
+            N_("Unknown role %(role)s; choose one of: %(roles)s."), role=repr(role), roles=", ".join(ROLES)
+        )
     check_password_strength(password, name)
     if find_user(session, name) is not None:
-        raise AccountError(f"A user named {name!r} already exists.")
+        raise AccountError(N_("A user named %(user)s already exists."), user=repr(name))
     user = User(
         username=name,
         password_hash=hash_password(password),
@@ -231,7 +238,7 @@ def reset_password(session: Session, username: str, *, actor: str) -> str:
     """Give a user a temporary password that must be changed at next login; returns it once."""
     user = find_user(session, username)
     if user is None:
-        raise AccountError(f"No user named {username!r}.")
+        raise AccountError(N_("No user named %(user)s."), user=repr(username))
     temporary = secrets.token_urlsafe(9)
     user.password_hash = hash_password(temporary)
     user.must_change_password = True
@@ -256,7 +263,8 @@ def note_access_request(session: Session, *, address: str, limit: int, window_mi
     )
     if (recent or 0) >= limit:
         raise AccountError(
-            f"Too many access requests from your address. Try again in {window_minutes} minutes."
+            N_("Too many access requests from your address. Try again in %(minutes)s minutes."),
+            minutes=window_minutes,
         )
     session.add(LoginAttempt(username=ACCESS_REQUEST_MARK, address=address, success=True))
 
@@ -287,9 +295,11 @@ def approve_request(session: Session, username: str, *, actor: str, role: str = 
     """Activate a pending account with the given role."""
     user = find_user(session, username)
     if user is None or not user.access_requested:
-        raise AccountError(f"No pending access request for {username!r}.")
+        raise AccountError(N_("No pending access request for %(user)s."), user=repr(username))
     if role not in ROLES:
-        raise AccountError(f"Unknown role {role!r}; choose one of: {', '.join(ROLES)}.")
+        raise AccountError(
+            N_("Unknown role %(role)s; choose one of: %(roles)s."), role=repr(role), roles=", ".join(ROLES)
+        )
     user.active, user.access_requested, user.role = True, False, role
     audit(session, actor, "access_approved", user=user.username, role=role)
     return user
@@ -299,7 +309,7 @@ def reject_request(session: Session, username: str | None, *, actor: str) -> Non
     """Refuse a pending access request: the inactive account is deleted so the name can ask again."""
     user = find_user(session, username or "")
     if user is None or not user.access_requested or user.active:
-        raise AccountError(f"No pending access request for {username!r}.")
+        raise AccountError(N_("No pending access request for %(user)s."), user=repr(username))
     session.delete(user)
     audit(session, actor, "access_rejected", user=user.username)
 
@@ -341,7 +351,7 @@ def set_active(session: Session, username: str, active: bool, *, actor: str) -> 
     """Activate or deactivate a user; nobody deactivates themselves, and the last active admin stays."""
     user = find_user(session, username)
     if user is None:
-        raise AccountError(f"No user named {username!r}.")
+        raise AccountError(N_("No user named %(user)s."), user=repr(username))
     if not active and user.username.lower() == actor.strip().lower():
         raise AccountError(OWN_ACCOUNT_REFUSED)
     if not active and user.role == "admin" and user.active:

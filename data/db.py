@@ -7,7 +7,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-from sqlalchemy import Engine, create_engine, delete, event, insert, inspect
+from sqlalchemy import Connection, Engine, create_engine, delete, event, insert, inspect
 from sqlalchemy.orm import Session, sessionmaker
 
 MIGRATIONS_DIR = Path(__file__).with_name("migrations")
@@ -40,6 +40,23 @@ def make_engine(database_url: str) -> Engine:
 
         return engine
     return create_engine(database_url, pool_pre_ping=True)
+
+
+def begin_write(conn: Connection) -> None:
+    """On SQLite, take the database's write lock now, at the start of ``conn``'s transaction.
+
+    Python's sqlite3 opens a transaction lazily (a deferred ``BEGIN`` before the first write), so a
+    transaction that reads the database and writes afterwards can find, at its first write, that
+    another connection committed since its read snapshot: SQLite then answers "database is locked"
+    at once, without waiting out the busy timeout (a test saw an import fail that way while the
+    scheduler's workers wrote heartbeats). ``BEGIN IMMEDIATE`` waits for the lock up front (busy
+    timeout), and every read of the transaction sees the state it writes on. A no-op on PostgreSQL
+    (its writers lock rows and tables explicitly) and when the transaction already began.
+    """
+    if conn.dialect.name != "sqlite":
+        return
+    if not conn.connection.dbapi_connection.in_transaction:
+        conn.exec_driver_sql("BEGIN IMMEDIATE")
 
 
 def make_session_factory(engine: Engine) -> sessionmaker[Session]:

@@ -19,6 +19,7 @@ import numpy as np
 import pandas as pd
 from sqlalchemy import Column, Connection, Date, Float, MetaData, String, Table, insert, text
 
+from data.db import begin_write
 from data.pgcopy import HEADER, TRAILER, binary_block, text_block
 from data.progress import Label, Progress
 
@@ -394,11 +395,13 @@ def keep_replaced(conn: Connection, upload_id: int) -> int:
 
 
 def lock_sales(conn: Connection) -> None:
-    """Make this transaction the only writer of sales until it ends (PostgreSQL; readers go on).
+    """Make this transaction the only writer of sales until it ends (readers go on).
 
     An import reads the values it replaces before writing; an undo checks what later imports changed
-    before restoring. Serialising the writers keeps both exact. SQLite has one writer already.
+    before restoring. Serialising the writers keeps both exact. SQLite has one writer: the transaction
+    takes its lock at once (``begin_write``), so a commit elsewhere cannot void what it has read.
     """
+    begin_write(conn)
     if conn.dialect.name == "postgresql":
         conn.exec_driver_sql("LOCK TABLE sales IN SHARE ROW EXCLUSIVE MODE")
 

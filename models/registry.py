@@ -19,6 +19,8 @@ from typing import Any
 
 from sqlalchemy import Engine, insert, select, update
 
+from data.db import begin_write
+from data.i18n import N_, Readable
 from data.schema import AuditEvent, ModelVersion, RegistryAlias, utc_now
 from models.artifacts import ArtifactError, load_artifact, save_artifact
 from models.reports import MODEL_FILE, REPORT_JSON, build_report, jsonable, with_decision, write_reports
@@ -26,8 +28,9 @@ from models.reports import MODEL_FILE, REPORT_JSON, build_report, jsonable, with
 MASTER = "MASTER"
 
 
-class RegistryError(RuntimeError):
-    """A registry operation cannot be done (unknown version, refused promotion)."""
+class RegistryError(Readable, RuntimeError):
+    """A registry operation cannot be done (unknown version, refused promotion): ``str()`` in English
+    (logs, the CLI), ``text(language)`` for the admin console."""
 
 
 class UnknownVersionError(RegistryError, LookupError):
@@ -123,8 +126,15 @@ def get_version(engine: Engine, version_id: str) -> VersionInfo:
             ids = list(conn.execute(select(ModelVersion.id)).scalars())
     if row is None:
         close = difflib.get_close_matches(version_id, ids, n=5, cutoff=0.5)
-        hint = f"; did you mean {', '.join(close)}?" if close else "; see `models list`."
-        raise UnknownVersionError(f"no model version {version_id!r}{hint}")
+        if close:
+            raise UnknownVersionError(
+                N_("no model version %(version)s; did you mean %(close)s?"),
+                version=repr(version_id),
+                close=", ".join(close),
+            )
+        raise UnknownVersionError(
+            N_("no model version %(version)s; see `models list`."), version=repr(version_id)
+        )
     return _info(row)
 
 
@@ -169,14 +179,20 @@ def promote_many(
     infos = [get_version(engine, version_id) for version_id in reasons]
     levels = [info.level for info in infos]
     if len(set(levels)) != len(levels):
-        raise RegistryError(f"cannot promote two versions of one level at once: {sorted(reasons)}")
+        raise RegistryError(
+            N_("cannot promote two versions of one level at once: %(versions)s"),
+            versions=str(sorted(reasons)),
+        )
     for info in infos:
         try:
             load_artifact(info.artifact_path, expected_level=info.level)
         except ArtifactError as exc:
-            raise RegistryError(f"refusing to promote {info.id}: {exc}") from exc
+            raise RegistryError(
+                N_("refusing to promote %(version)s: %(error)s"), version=info.id, error=str(exc)
+            ) from exc
     now = utc_now()
     with engine.begin() as conn:
+        begin_write(conn)  # SQLite: the MASTER read below and the writes after it are one snapshot
         for info in infos:
             decision = (decisions or {}).get(info.id)
             _make_master(

@@ -220,7 +220,11 @@ def set_language(sessions: Sessions, user_id: int, language: str | None) -> None
 
     Raises ``AccountError`` for a language the app does not translate, so nothing unknown is stored."""
     if language is not None and language not in LANGUAGES:
-        raise AccountError(f"Unknown language {language!r}; expected one of {', '.join(LANGUAGES)}.")
+        raise AccountError(
+            N_("Unknown language %(language)s; expected one of %(languages)s."),
+            language=repr(language),
+            languages=", ".join(LANGUAGES),
+        )
     with session_scope(sessions) as session:
         user = accounts.user_by_id(session, user_id)
         if user is None:

@@ -20,6 +20,7 @@ from data.audit import audit
 from data.db import session_scope
 from data.i18n import Message
 from data.schema import utc_now
+from models.promotion import decision_from_dict, describe
 from scheduler import jobs, jobstore
 from scheduler.jobstore import JobError, JobInfo, RetrainRequest, skip_reason
 from scheduler.leader import process_identity, read_lease
@@ -36,6 +37,7 @@ __all__ = [
     "last_run_seconds",
     "last_trained_at",
     "list_jobs",
+    "outcome_reason",
     "request_retrain",
     "retrain_after_refusal",
     "run_here",
@@ -119,6 +121,14 @@ def run_here(services: RetrainServices, job_id: int) -> bool:
     """Run the oldest queued job in this process (CLI ``retrain --here``); True when that was ``job_id``."""
     ran = jobs.run_pending(services, runner=f"cli:{process_identity()}")
     return ran is not None and ran.job_id == job_id
+
+
+def outcome_reason(outcome: dict[str, Any], language: str) -> str:
+    """A level's promotion reason from a job record, in ``language``: the stored decision rendered
+    again (numbers in that language's format), or the stored English sentence for older records."""
+    if outcome.get("decision"):
+        return describe(decision_from_dict(outcome["decision"]), language)
+    return str(outcome.get("reason") or "")
 
 
 def scheduler_alive(services: RetrainServices) -> bool:

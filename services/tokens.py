@@ -27,6 +27,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from data import access, accounts
 from data.audit import audit
 from data.db import session_scope
+from data.i18n import N_, Readable
 from data.rate_window import allow_request, allow_request_in_database
 from data.schema import ApiToken, User, utc_now
 
@@ -36,8 +37,9 @@ TOKEN_NAME_MAX = 80
 LAST_USED_EVERY = dt.timedelta(minutes=1)
 
 
-class TokenError(ValueError):
-    """A token request that cannot be carried out; the message says why."""
+class TokenError(Readable, ValueError):
+    """A token request that cannot be carried out: ``str()`` says why in English (logs),
+    ``text(language)`` in the reader's language (the tokens page, the CLI)."""
 
 
 @dataclass(frozen=True)
@@ -105,16 +107,16 @@ def create_token(
     """A new token for ``owner`` (the actor themselves, or anyone for an admin or the CLI: ``system``)."""
     name = (name or "").strip()
     if not name or len(name) > TOKEN_NAME_MAX:
-        raise TokenError(f"give the token a name of 1 to {TOKEN_NAME_MAX} characters")
+        raise TokenError(N_("give the token a name of 1 to %(count)s characters"), count=TOKEN_NAME_MAX)
     if expires_days is not None and expires_days < 1:
-        raise TokenError("a token lasts at least 1 day")
+        raise TokenError(N_("a token lasts at least 1 day"))
     secret = SECRET_PREFIX + secrets.token_urlsafe(32)
     with session_scope(sessions) as session:
         user = accounts.find_user(session, owner)
         if user is None or not user.active:
-            raise TokenError(f"no active user named {owner!r}")
+            raise TokenError(N_("no active user named %(user)s"), user=repr(owner))
         if not _may_manage(_actor(session, actor), user, system=system):
-            raise TokenError("only administrators create tokens for other users")
+            raise TokenError(N_("only administrators create tokens for other users"))
         expires = utc_now() + dt.timedelta(days=expires_days) if expires_days else None
         token = access.add_token(session, user.id, name, secret, actor=actor, expires_at=expires)
         audit(session, actor, "token_created", token_id=token.id, owner=user.username, name=name)
@@ -128,7 +130,7 @@ def revoke_token(sessions: Sessions, token_id: int, *, actor: str, system: bool 
         token = access.token_by_id(session, token_id)
         owner = accounts.user_by_id(session, token.user_id) if token is not None else None
         if token is None or owner is None or not _may_manage(_actor(session, actor), owner, system=system):
-            raise TokenError(f"no token {token_id} of yours")
+            raise TokenError(N_("no token %(token)s of yours"), token=str(token_id))
         if token.revoked_at is None:
             token.revoked_at = utc_now()
             audit(session, actor, "token_revoked", token_id=token.id, owner=owner.username, name=token.name)

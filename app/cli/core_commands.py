@@ -79,7 +79,7 @@ def users_create(name: str, role: str, password_stdin: bool) -> None:
     try:
         accounts.create_account(get_services().sessions, name, password, role=role, actor="cli")
     except accounts.AccountError as exc:
-        _fail(_(str(exc)))
+        _fail(exc.text(get_services().config.language))
     click.echo(_("User %(name)s created with role %(role)s.", name=repr(name), role=role))
 
 
@@ -103,7 +103,7 @@ def users_approve(name: str, role: str) -> None:
     try:
         accounts.approve_request(get_services().sessions, name, actor="cli", role=role)
     except accounts.AccountError as exc:
-        _fail(str(exc))
+        _fail(exc.text(get_services().config.language))
     click.echo(_("Access approved for %(name)s (%(role)s).", name=repr(name), role=role))
 
 
@@ -114,7 +114,7 @@ def users_reset_password(name: str) -> None:
     try:
         temporary = accounts.reset_password(get_services().sessions, name, actor="cli")
     except accounts.AccountError as exc:
-        _fail(str(exc))
+        _fail(exc.text(get_services().config.language))
     click.echo(_("Temporary password for %(name)s: %(password)s", name=repr(name), password=temporary))
 
 
@@ -125,7 +125,7 @@ def users_deactivate(name: str) -> None:
     try:
         accounts.set_active(get_services().sessions, name, False, actor="cli")
     except accounts.AccountError as exc:
-        _fail(str(exc))
+        _fail(exc.text(get_services().config.language))
     click.echo(_("User %(name)s deactivated.", name=repr(name)))
 
 

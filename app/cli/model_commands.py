@@ -18,7 +18,7 @@ from flask_babel import gettext as _
 from app.cli.progress import ProgressLine
 from app.services import get_services
 from data.frequency import FREQUENCIES
-from data.i18n import format_number, format_percent
+from data.i18n import format_number, format_percent, readable_text
 from data.schema import LEVELS
 from models.artifacts import ArtifactError
 from models.holder import ModelUnavailableError
@@ -164,7 +164,7 @@ def promote_cmd(version: str) -> None:
             services.engine, version, reason=MANUAL_REASON, actor="cli", publish=services.config
         )
     except RegistryError as exc:
-        raise click.ClickException(str(exc)) from exc
+        raise click.ClickException(exc.text(get_services().config.language)) from exc
     if not plan.changes:
         click.echo(
             _(
@@ -262,7 +262,7 @@ def forecast_cmd(
     try:
         forecaster = source.model(level)
     except (ModelUnavailableError, ArtifactError, RegistryError) as exc:
-        raise click.ClickException(str(exc)) from exc
+        raise click.ClickException(readable_text(exc, get_services().config.language)) from exc
     sid = resolve_series(forecaster, level, store, category, product)
     try:
         result = forecast_series(source, level, sid, horizon, freq=freq, interval=interval)

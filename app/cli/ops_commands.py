@@ -14,6 +14,7 @@ import time
 
 import click
 from flask.cli import AppGroup, with_appcontext
+from flask_babel import gettext as _
 
 from app.services import get_services
 from data.schema import JOB_STATUSES, LEVELS
@@ -21,12 +22,15 @@ from models.vocabulary import progress_text
 from services.retraining import (
     JobError,
     JobInfo,
+    RetrainRequest,
     cancel_retrain,
     get_job,
     list_jobs,
+    outcome_reason,
     request_retrain,
     run_here,
     scheduler_alive,
+    skip_reason,
 )
 
 POLL_SECONDS = 0.5
@@ -37,9 +41,18 @@ def _cli_actor() -> str:
     return f"cli:{getpass.getuser()}"[:80]
 
 
+def _language() -> str:
+    return get_services().config.language
+
+
 def _fail(message: str) -> None:
-    click.echo(f"Error: {message}", err=True)
+    click.echo(_("Error: %(message)s", message=message), err=True)
     sys.exit(1)
+
+
+def _status(status: str) -> str:
+    """A job status word (queued, running, succeeded, …) in the configured language."""
+    return _(status)
 
 
 def _percent(job: JobInfo) -> str:
@@ -52,8 +65,9 @@ def _outcome_lines(job: JobInfo) -> list[str]:
     for level, out in (job.outcome or {}).items():
         if not isinstance(out, dict) or "promoted" not in out:
             continue
-        verdict = "PROMOTED" if out.get("promoted") else "not promoted"
-        lines.append(f"  {level}: {out.get('version_id') or '-'} {verdict} — {out.get('reason')}")
+        verdict = _("PROMOTED") if out.get("promoted") else _("not promoted")
+        reason = outcome_reason(out, _language())
+        lines.append(f"  {_(level)}: {out.get('version_id') or '-'} {verdict} — {reason}")
     return lines
 
 
@@ -65,7 +79,9 @@ def follow_job(job_id: int, *, timeout: float | None = None) -> JobInfo:
     while True:
         job = get_job(services, job_id)
         label = progress_text(job.progress_label, services.config.language)
-        line = f"[{_percent(job)}] job {job.id} {job.status}: {label}"
+        line = f"[{_percent(job)}] " + _(
+            "job %(job)s %(status)s: %(label)s", job=job.id, status=_status(job.status), label=label
+        )
         if line != last:
             click.echo(line)
             last = line
@@ -73,7 +89,12 @@ def follow_job(job_id: int, *, timeout: float | None = None) -> JobInfo:
             return job
         if timeout is not None and time.monotonic() - started > timeout:
             _fail(
-                f"job {job_id} is still {job.status} after {timeout:g} s (it goes on; `jobs show {job_id}`)"
+                _(
+                    "job %(job)s is still %(status)s after %(seconds)s s (it goes on; `jobs show %(job)s`)",
+                    job=job_id,
+                    status=_status(job.status),
+                    seconds=format(timeout, "g"),
+                )
             )
         time.sleep(POLL_SECONDS)
 
@@ -82,8 +103,10 @@ def _warn_without_scheduler() -> None:
     """Say so when no live scheduler holds the lease: nothing would pick the request up."""
     if not scheduler_alive(get_services()):
         click.echo(
-            "Warning: no running server holds the scheduler lease, so nothing will pick this job up "
-            "until one starts (or use --here to run it in this process).",
+            _(
+                "Warning: no running server holds the scheduler lease, so nothing will pick this job up "
+                "until one starts (or use --here to run it in this process)."
+            ),
             err=True,
         )
 
@@ -104,11 +127,11 @@ def retrain_cmd(levels: tuple[str, ...], wait: bool, here: bool, timeout: float 
     try:
         result = request_retrain(services, actor=_cli_actor(), trigger="cli", levels=levels)
     except JobError as exc:
-        _fail(str(exc))
-    click.echo(f"Job {result.job_id}: {result.message}")
+        _fail(exc.text(_language()))
+    click.echo(_request_line(result))
     if here:
         if not run_here(services, result.job_id):
-            click.echo(f"Job {result.job_id} was already taken by another runner; following it.")
+            click.echo(_("Job %(job)s was already taken by another runner; following it.", job=result.job_id))
         wait = True
     elif wait:
         _warn_without_scheduler()
@@ -118,8 +141,22 @@ def retrain_cmd(levels: tuple[str, ...], wait: bool, here: bool, timeout: float 
     for line in _outcome_lines(job):
         click.echo(line)
     if job.status in ("failed", "cancelled"):
-        _fail(f"job {job.id} {job.status}: {job.error}")
-    click.echo(f"Job {job.id} {job.status}.")
+        _fail(_("job %(job)s %(status)s: %(error)s", job=job.id, status=_status(job.status), error=job.error))
+    click.echo(_("Job %(job)s %(status)s.", job=job.id, status=_status(job.status)))
+
+
+def _request_line(result: RetrainRequest) -> str:
+    """``Job N: …`` — the job created, or the active one the request joined (scripts read the id)."""
+    if result.created:
+        return _("Job %(job)s: retrain job %(job)s queued", job=result.job_id)
+    job = get_job(get_services(), result.job_id)
+    return _(
+        "Job %(job)s: a retrain is already %(status)s (job %(job)s, requested by %(user)s); "
+        "your request joins it",
+        job=result.job_id,
+        status=_status(result.status),
+        user=job.requested_by,
+    )
 
 
 jobs_cli = AppGroup("jobs", help="Training jobs (retrain requests and their runs).")
@@ -132,15 +169,18 @@ def jobs_list(limit: int, status: str | None) -> None:
     """Newest jobs: id, status, trigger, who, created, progress, error."""
     jobs = list_jobs(get_services(), limit=limit, status=status)
     if not jobs:
-        click.echo("No training jobs yet.")
+        click.echo(_("No training jobs yet."))
         return
-    click.echo(
-        f"{'id':>5}  {'status':<9}  {'trigger':<8}  {'requested by':<18}  {'created (UTC)':<19}  progress"
-    )
+    language = _language()
+    status, trigger, who = _("status"), _("trigger"), _("requested by")
+    created, progress = _("created (UTC)"), _("progress")
+    click.echo(f"{'id':>5}  {status:<9}  {trigger:<8}  {who:<18}  {created:<19}  {progress}")
     for job in jobs:
-        detail = job.error if job.error else (job.progress_label or "")
+        detail = (
+            job.error or skip_reason(job.outcome, language) or progress_text(job.progress_label, language)
+        )
         click.echo(
-            f"{job.id:>5}  {job.status:<9}  {job.trigger:<8}  {job.requested_by[:18]:<18}  "
+            f"{job.id:>5}  {_status(job.status):<9}  {job.trigger:<8}  {job.requested_by[:18]:<18}  "
             f"{job.created_at:%Y-%m-%d %H:%M:%S}  [{_percent(job)}] {detail}"
         )
 
@@ -153,18 +193,39 @@ def jobs_show(job_id: int, as_json: bool) -> None:
     try:
         job = get_job(get_services(), job_id)
     except JobError as exc:
-        _fail(str(exc))
+        _fail(exc.text(_language()))
     if as_json:
         click.echo(json.dumps(job.to_dict(), indent=2, default=str))
         return
-    click.echo(f"Job {job.id}: {job.status} ({job.trigger}, requested by {job.requested_by})")
-    click.echo(f"  created {job.created_at}, started {job.started_at}, finished {job.finished_at}")
-    click.echo(f"  runner {job.runner or '-'}, last heartbeat {job.heartbeat_at}")
-    click.echo(f"  progress [{_percent(job)}] {job.progress_label or ''}")
+    language = _language()
+    click.echo(
+        _(
+            "Job %(job)s: %(status)s (%(trigger)s, requested by %(user)s)",
+            job=job.id,
+            status=_status(job.status),
+            trigger=job.trigger,
+            user=job.requested_by,
+        )
+    )
+    click.echo(
+        "  "
+        + _(
+            "created %(created)s, started %(started)s, finished %(finished)s",
+            created=job.created_at,
+            started=job.started_at,
+            finished=job.finished_at,
+        )
+    )
+    click.echo(
+        "  "
+        + _("runner %(runner)s, last heartbeat %(beat)s", runner=job.runner or "-", beat=job.heartbeat_at)
+    )
+    label = progress_text(job.progress_label, language) if job.progress_label else ""
+    click.echo("  " + _("progress [%(percent)s] %(label)s", percent=_percent(job), label=label))
     for line in _outcome_lines(job):
         click.echo(line)
     if job.error:
-        click.echo(f"  error: {job.error}")
+        click.echo("  " + _("error: %(error)s", error=job.error))
 
 
 @jobs_cli.command("cancel")
@@ -174,5 +235,5 @@ def jobs_cancel(job_id: int) -> None:
     try:
         job = cancel_retrain(get_services(), job_id, actor=_cli_actor())
     except JobError as exc:
-        _fail(str(exc))
-    click.echo(f"Job {job.id} {job.status}.")
+        _fail(exc.text(_language()))
+    click.echo(_("Job %(job)s %(status)s.", job=job.id, status=_status(job.status)))

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import click
 from flask.cli import AppGroup
+from flask_babel import gettext as _
 
 from app.services import get_services
 from services import tokens
@@ -28,9 +29,18 @@ def tokens_create(name: str, label: str, days: int | None) -> None:
             system=True,
         )
     except tokens.TokenError as exc:
-        raise click.ClickException(str(exc)) from None
-    click.echo(f"Token {new.info.id} for {name} ({label}), expires {new.info.expires_at:%Y-%m-%d %H:%M} UTC.")
-    click.echo("Secret (shown only once):")
+        raise click.ClickException(exc.text(get_services().config.language)) from None
+    expires = f"{new.info.expires_at:%Y-%m-%d %H:%M} UTC" if new.info.expires_at else _("never")
+    click.echo(
+        _(
+            "Token %(id)s for %(user)s (%(label)s), expires %(expires)s.",
+            id=new.info.id,
+            user=name,
+            label=label,
+            expires=expires,
+        )
+    )
+    click.echo(_("Secret (shown only once):"))
     click.echo(new.secret)
 
 
@@ -39,11 +49,13 @@ def tokens_create(name: str, label: str, days: int | None) -> None:
 def tokens_list(owner: str | None) -> None:
     """List tokens: id, owner, label, state, expiry and last use (never the secrets)."""
     rows = tokens.list_tokens(get_services().sessions, owner)
-    click.echo(f"{'id':<6}{'user':<20}{'label':<20}{'state':<9}{'expires (UTC)':<18}last used (UTC)")
+    user, label, state = _("user"), _("label"), _("state")
+    expires_head, used_head = _("expires (UTC)"), _("last used (UTC)")
+    click.echo(f"{'id':<6}{user:<20}{label:<20}{state:<9}{expires_head:<18}{used_head}")
     for t in rows:
-        expires = f"{t.expires_at:%Y-%m-%d %H:%M}" if t.expires_at else "never"
+        expires = f"{t.expires_at:%Y-%m-%d %H:%M}" if t.expires_at else _("never")
         used = f"{t.last_used_at:%Y-%m-%d %H:%M}" if t.last_used_at else "-"
-        click.echo(f"{t.id:<6}{t.owner:<20}{t.name[:19]:<20}{t.state():<9}{expires:<18}{used}")
+        click.echo(f"{t.id:<6}{t.owner:<20}{t.name[:19]:<20}{_(t.state()):<9}{expires:<18}{used}")
 
 
 @tokens_cli.command("revoke")
@@ -53,5 +65,7 @@ def tokens_revoke(token_id: int) -> None:
     try:
         info = tokens.revoke_token(get_services().sessions, token_id, actor="cli", system=True)
     except tokens.TokenError as exc:
-        raise click.ClickException(str(exc)) from None
-    click.echo(f"Token {info.id} of {info.owner} ({info.name}) revoked.")
+        raise click.ClickException(exc.text(get_services().config.language)) from None
+    click.echo(
+        _("Token %(id)s of %(user)s (%(label)s) revoked.", id=info.id, user=info.owner, label=info.name)
+    )

@@ -16,7 +16,8 @@ from components.admin.common import format_number, format_pct, message
 from components.admin.registry import backtest_figure, compare_table, report_view
 from components.forecast_figures import GRAPH_CONFIG
 from components.formatting import plotly_locale
-from components.i18n import _, day, text_language, timestamp, timezone
+from components.i18n import N_, _, day, text_language, timestamp, timezone
+from data.i18n import readable_text
 from models.artifacts import ArtifactError, load_artifact
 from models.promotion import decision_from_dict, describe
 from models.registry import RegistryError, VersionInfo, get_version, list_versions
@@ -173,7 +174,7 @@ def report_markdown(info: VersionInfo) -> str:
     """The version's training report as Markdown in the reader's language (rendered from report.json,
     or the report.md written at training time when the JSON is missing)."""
     if not info.report_path:
-        raise RegistryError(_("version %(id)s has no training report", id=info.id))
+        raise RegistryError(N_("version %(id)s has no training report"), id=info.id)
     folder = Path(info.report_path).parent
     report_json = Path(info.report_path)
     if report_json.is_file():
@@ -182,7 +183,9 @@ def report_markdown(info: VersionInfo) -> str:
     md = folder / REPORT_MD
     if md.is_file():
         return md.read_text(encoding="utf-8")
-    raise RegistryError(f"the report files of version {info.id} are missing from {folder}")
+    raise RegistryError(
+        N_("the report files of version %(id)s are missing from %(folder)s"), id=info.id, folder=str(folder)
+    )
 
 
 def promote_question(engine: Any, version_id: str) -> str:
@@ -235,7 +238,7 @@ def promote_step(
         why = (reason or "").strip() or "manual promotion from the admin console"
         promote_version(engine, chosen[0], reason=f"{why} (by {actor})", actor=actor, publish=publish)
     except RegistryError as exc:
-        return False, no_update, message(str(exc), "danger"), no_update, ""
+        return False, no_update, message(readable_text(exc, text_language()), "danger"), no_update, ""
     done = message(
         _("%(version)s is now MASTER; workers switch to it within seconds.", version=chosen[0]), "success"
     )
@@ -296,7 +299,7 @@ def register(app: Dash, services: Any) -> None:
         try:
             return compare_versions(engine, chosen[0], chosen[1])
         except RegistryError as exc:
-            return message(str(exc), "danger")
+            return message(readable_text(exc, text_language()), "danger")
 
     @app.callback(
         Output(ids.ADMIN_REPORT_MODAL, "is_open"),
@@ -316,7 +319,7 @@ def register(app: Dash, services: Any) -> None:
         try:
             text = report_markdown(get_version(engine, chosen[0]))
         except RegistryError as exc:
-            return True, message(str(exc), "danger")
+            return True, message(readable_text(exc, text_language()), "danger")
         links = [
             (_("Download %(format)s", format=ext.upper()), REPORT_URL.format(id=chosen[0], ext=ext))
             for ext in ("md", "json")

@@ -20,7 +20,6 @@ from components.admin.training import ACTIVE_POLL_MS, IDLE_POLL_MS, outcome_list
 from components.i18n import _, text_language, timestamp
 from data.i18n import readable_text
 from data.schema import utc_now
-from models.promotion import decision_from_dict, describe
 from models.vocabulary import progress_text
 from services.retraining import (
     JobError,
@@ -31,6 +30,7 @@ from services.retraining import (
     last_run_seconds,
     last_trained_at,
     list_jobs,
+    outcome_reason,
     request_retrain,
     schedule_facts,
     skip_reason,
@@ -60,9 +60,7 @@ def level_text(outcome: dict[str, Any]) -> str:
     """One level's result in plain words: the promotion reason, or the error."""
     if outcome.get("error"):
         return _("failed: %(error)s", error=outcome["error"])
-    reason = outcome.get("reason") or ""
-    if outcome.get("decision"):  # the stored decision, rendered in the reader's language and number format
-        reason = describe(decision_from_dict(outcome["decision"]), text_language())
+    reason = outcome_reason(outcome, text_language())
     version = outcome.get("version_id")
     wape = (outcome.get("metrics") or {}).get("wape")
     head = (

@@ -97,7 +97,9 @@ def confirmation(action: str, target: str | None, *, actor: str) -> tuple[dict[s
 
 def _need(value: str | None, what: str) -> str:
     if not value:
-        raise AccountError(_("Choose a request first.") if what == "a request" else _("Choose a user first."))
+        raise AccountError(
+            N_("Choose a request first.") if what == "a request" else N_("Choose a user first.")
+        )
     return value
 
 
@@ -151,9 +153,9 @@ def user_action(
             accounts.reject_request(sessions, _need(request, "a request"), actor=actor)
             text = _("Access request of %(user)s rejected.", user=request)
         else:
-            raise AccountError(f"Unknown action {action!r}.")
+            raise AccountError(N_("Unknown action %(action)s."), action=repr(action))
     except AccountError as exc:
-        return _(str(exc)), "danger"
+        return readable_text(exc, text_language()), "danger"
     return text, "success"
 
 

@@ -62,8 +62,12 @@ def test_version_ids_are_unique_and_sortable(engine: Engine, tmp_path: Path, nai
 
 def test_unknown_version_lists_close_matches(engine: Engine, tmp_path: Path, naive_trained) -> None:
     vid = register_version(engine, naive_trained, model_dir=tmp_path, source="t")
-    with pytest.raises(UnknownVersionError, match="did you mean"):
+    with pytest.raises(UnknownVersionError, match="did you mean") as unknown:
         get_version(engine, vid[:-1] + "x")
+    # The admin console shows the same refusal in the reader's language (the CLI in the configured one).
+    assert (
+        unknown.value.text("pt_BR") == f"não há versão de modelo {vid[:-1] + 'x'!r}; você quis dizer {vid}?"
+    )
 
 
 def test_promote_refuses_a_broken_artifact(engine: Engine, tmp_path: Path, naive_trained) -> None:
