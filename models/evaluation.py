@@ -201,11 +201,11 @@ def score_predictions(
         pooled["width80"].append(hi80[mask] - lo80[mask])
         del lo80, hi80, lo95, hi95, pred
     del resid, actuals
-    overall.update(_pooled_interval_metrics(actual_all, pooled))
+    overall.update(pooled_interval_metrics(actual_all, pooled))
     return per_fold, overall
 
 
-def _pooled_interval_metrics(actual_all: np.ndarray, pooled: dict[str, list[np.ndarray]]) -> dict[str, float]:
+def pooled_interval_metrics(actual_all: np.ndarray, pooled: dict[str, list[np.ndarray]]) -> dict[str, float]:
     """``interval_metrics`` of the stacked folds from each fold's cells (the same arrays, concatenated).
 
     The stacked bounds' observed cells, in C order, are the folds' observed cells one fold after the
