@@ -10,7 +10,7 @@ through the fallbacks, and a model only ever sees the panel truncated at its cut
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from contextlib import nullcontext
 from typing import TYPE_CHECKING
 
@@ -22,6 +22,7 @@ from models.candidates.combination import combine
 from models.compute import Compute, LocalCompute
 from models.evaluation import Folds, fold_truth
 from models.fallbacks import Fallbacks, apply_fallbacks
+from models.scoped import ScopedFolds, merge_folds
 from models.selection import SELECTION, horizon_weights, pays_off, screen_split
 from models.series import Panel
 
@@ -187,11 +188,13 @@ def scoped_folds(
     raw: list[np.ndarray],
     positions: list[int],
     fallbacks: list[Fallbacks] | None = None,
+    compact: bool = False,
 ) -> list[np.ndarray]:
     """Fold paths of a local configuration over the whole panel: fallbacks applied, NaN off its rows.
 
     ``fallbacks``: each cutoff's ``Fallbacks`` when the caller has them (one per cutoff for every
-    configuration of a CV run); built here otherwise.
+    configuration of a CV run); built here otherwise. ``compact``: a ``ScopedFolds`` (the same dense
+    arrays when read, only ``rows`` held), built fold by fold.
     """
     out = []
     outside = np.ones(panel.n_series, dtype=bool)
@@ -201,9 +204,10 @@ def scoped_folds(
         full = np.full((panel.n_series, part.shape[1]), np.nan)
         full[rows] = part
         paths, _ = plan.apply(full)
+        del full
         paths[outside | (plan.n_obs == 0)] = np.nan
-        out.append(paths)
-    return out
+        out.append(paths[rows] if compact else paths)
+    return ScopedFolds(panel.n_series, rows, out) if compact else out
 
 
 def run_cv(
@@ -216,7 +220,7 @@ def run_cv(
     report: Callable[[str], None],
     compute: Compute,
     only_scoped: bool = False,
-) -> list[list[np.ndarray]]:
+) -> list[Sequence[np.ndarray]]:
     """Backtest predictions per configuration and fold (``only_scoped``: the local ones in ``scopes``).
 
     Global configurations: one task (fit once) or one per fold. Local ones: one task per chunk of their
@@ -241,14 +245,18 @@ def run_cv(
             for k, pos in enumerate(positions):
                 tasks.append((ci, k))
                 calls.append((fold_predict, (panel, cfg, pos, horizon, seed, threads)))
-    preds: list[list[np.ndarray]] = [[None] * len(positions) for _ in configs]  # type: ignore[list-item]
+    preds: list[Sequence[np.ndarray]] = [[None] * len(positions) for _ in configs]  # type: ignore[list-item]
+    # A local configuration's raw paths for its own rows only (chunks are consecutive runs of them).
     raw: dict[int, list[np.ndarray]] = {
-        ci: [np.full((panel.n_series, horizon), np.nan) for _ in positions] for ci in scopes
+        ci: [np.full((len(rows), horizon), np.nan) for _ in positions] for ci, rows in scopes.items()
     }
+    filled = dict.fromkeys(scopes, 0)
     for (ci, key), result in zip(tasks, compute.run(calls), strict=True):
         if ci in scopes:
+            start = filled[ci]
             for k, part in enumerate(result):
-                raw[ci][k][key] = part
+                raw[ci][k][start : start + len(key)] = part
+            filled[ci] = start + len(key)
             report(f"CV {configs[ci]['family']} ({len(key)} series)")
         elif key is None:
             preds[ci] = result
@@ -257,9 +265,8 @@ def run_cv(
             preds[ci][key] = result
             report(f"CV {configs[ci]['family']} fold {key + 1}/{len(positions)}")
     plans = [Fallbacks(panel.truncate(pos)) for pos in positions] if scopes else None
-    for ci, rows in scopes.items():
-        full = [r[rows] for r in raw[ci]]
-        preds[ci] = scoped_folds(panel, rows, full, positions, plans)
+    for ci, rows in scopes.items():  # kept for their rows only (``ScopedFolds``), read as dense folds
+        preds[ci] = scoped_folds(panel, rows, raw.pop(ci), positions, plans, compact=True)
     return preds
 
 
@@ -280,10 +287,10 @@ def _screening_stages(
     return {**first, **head}, tail, rest
 
 
-def _merge(preds: list[list[np.ndarray]], more: list[list[np.ndarray]], cis: Iterable[int]) -> None:
+def _merge(preds: list[Sequence[np.ndarray]], more: list[Sequence[np.ndarray]], cis: Iterable[int]) -> None:
     """Fill configuration ``ci``'s NaN fold paths in ``preds`` from ``more`` (a pass on other rows)."""
     for ci in cis:
-        preds[ci] = [np.where(np.isnan(a), b, a) for a, b in zip(preds[ci], more[ci], strict=True)]
+        preds[ci] = merge_folds(preds[ci], more[ci])
 
 
 def cross_validate(
@@ -295,7 +302,7 @@ def cross_validate(
     config: TrainingConfig,
     report: Callable[[str], None],
     compute: Compute | None = None,
-) -> list[list[np.ndarray]]:
+) -> list[Sequence[np.ndarray]]:
     """CV in passes: expensive local families first on a sample of their series, on the rest only where
     the sample shows they can pay for themselves (``selection.screen_split``, ``pays_off``).
 

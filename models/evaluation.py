@@ -11,7 +11,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from models.intervals import INTERVAL_LEVELS, bounds, calibrate
+from models.intervals import bounds, calibrate
 
 METRIC_KEYS = ("wape", "mase", "smape", "bias", "coverage_80", "coverage_95", "width_80")
 
@@ -79,23 +79,30 @@ def seasonal_scale(train: np.ndarray, m: int) -> np.ndarray:
     return np.where(mae > 0, mae, np.nan)
 
 
-def point_metrics(actual: np.ndarray, forecast: np.ndarray, scale: np.ndarray) -> dict[str, float]:
+def point_metrics(
+    actual: np.ndarray, forecast: np.ndarray, scale: np.ndarray, *, owned: bool = False
+) -> dict[str, float]:
     """WAPE, MASE, sMAPE and bias of forecasts vs actuals (series x steps; NaN actuals are skipped).
 
     MASE averages each series' MAE / ``scale`` over series with a defined scale; bias is
-    sum(e) / sum|y|; sMAPE counts 0/0 as a perfect 0.
+    sum(e) / sum|y|; sMAPE counts 0/0 as a perfect 0. ``owned``: ``forecast`` is the caller's
+    temporary and may be overwritten (one array of that size less).
     """
     # In place where it changes nothing (a chain's level scores series x folds x steps at once: the
     # temporaries were ~10 arrays of that size, the peak of a 100x training).
     mask = ~np.isnan(actual)
     a = np.where(mask, actual, 0.0)
-    f = np.where(mask, forecast, 0.0)
+    if owned:
+        f = forecast
+        f[~mask] = 0.0
+    else:
+        f = np.where(mask, forecast, 0.0)
     err = f - a
-    abs_err = np.abs(err)
+    err_sum = err.sum()
+    abs_err = np.abs(err, out=err)
     denom = np.abs(a).sum()
     wape = float(abs_err.sum() / denom) if denom > 0 else float("nan")
-    bias = float(err.sum() / denom) if denom > 0 else float("nan")
-    del err
+    bias = float(err_sum / denom) if denom > 0 else float("nan")
     sum_abs = np.abs(a, out=a)
     sum_abs += np.abs(f, out=f)
     del f
@@ -166,32 +173,53 @@ def score_predictions(
         mase_scales.append(seasonal_scale(train, m))
         res_scales.append(rs)
         resid.append(r)
-    # The pooled point metrics first, before the folds' bounds exist (fewer large arrays held at once).
+    # The pooled point metrics first, before the folds' bounds exist (fewer large arrays held at once);
+    # the folds' actuals are then views of the stacked ones.
     actual_all = np.vstack(actuals)
+    n = len(values)
+    actuals = [actual_all[k * n : (k + 1) * n] for k in range(len(positions))]
     pred_all = np.nan_to_num(np.vstack(preds), nan=0.0, copy=False)
-    overall = point_metrics(actual_all, pred_all, np.concatenate(mase_scales))
+    overall = point_metrics(actual_all, pred_all, np.concatenate(mase_scales), owned=True)
     del pred_all
-    per_fold, lowers, uppers = [], {lv: [] for lv in INTERVAL_LEVELS}, {lv: [] for lv in INTERVAL_LEVELS}
+    per_fold = []
+    pooled: dict[str, list[np.ndarray]] = {"in80": [], "in95": [], "width80": []}
     for k in range(len(positions)):
         others = [resid[j] for j in range(len(positions)) if j != k] or [resid[k]]
         cal = calibrate(np.vstack(others))
         pred = np.nan_to_num(preds[k], nan=0.0)
-        for lv in INTERVAL_LEVELS:
-            lo, hi = bounds(pred, res_scales[k], cal, lv)
-            lowers[lv].append(lo)
-            uppers[lv].append(hi)
-        metrics = point_metrics(actuals[k], pred, mase_scales[k])
-        metrics.update(
-            interval_metrics(actuals[k], lowers[0.8][k], uppers[0.8][k], lowers[0.95][k], uppers[0.95][k])
-        )
+        lo80, hi80 = bounds(pred, res_scales[k], cal, 0.8)
+        lo95, hi95 = bounds(pred, res_scales[k], cal, 0.95)
+        metrics = point_metrics(actuals[k], pred, mase_scales[k], owned=True)
+        metrics.update(interval_metrics(actuals[k], lo80, hi80, lo95, hi95))
         per_fold.append(metrics)
+        # What the pooled interval metrics read of this fold's bounds (its observed cells, in order),
+        # instead of the four bounds of every fold.
+        mask = ~np.isnan(actuals[k])
+        a = actuals[k][mask]
+        pooled["in80"].append((a >= lo80[mask]) & (a <= hi80[mask]))
+        pooled["in95"].append((a >= lo95[mask]) & (a <= hi95[mask]))
+        pooled["width80"].append(hi80[mask] - lo80[mask])
+        del lo80, hi80, lo95, hi95, pred
     del resid, actuals
-    bounds_all = []  # each level's per-fold bounds stacked, then dropped (not both held)
-    for side in (lowers[0.8], uppers[0.8], lowers[0.95], uppers[0.95]):
-        bounds_all.append(np.vstack(side))
-        side.clear()
-    overall.update(interval_metrics(actual_all, *bounds_all))
+    overall.update(pooled_interval_metrics(actual_all, pooled))
     return per_fold, overall
+
+
+def pooled_interval_metrics(actual_all: np.ndarray, pooled: dict[str, list[np.ndarray]]) -> dict[str, float]:
+    """``interval_metrics`` of the stacked folds from each fold's cells (the same arrays, concatenated).
+
+    The stacked bounds' observed cells, in C order, are the folds' observed cells one fold after the
+    other, so the coverage flags and widths concatenated are the very arrays ``interval_metrics`` forms
+    from the stacked bounds: the same means and sums to the bit, without four stacked bound arrays.
+    """
+    mask = ~np.isnan(actual_all)
+    if not mask.any():
+        return {"coverage_80": float("nan"), "coverage_95": float("nan"), "width_80": float("nan")}
+    denom = np.abs(actual_all[mask]).sum()
+    cov80 = float(np.mean(np.concatenate(pooled["in80"])))
+    cov95 = float(np.mean(np.concatenate(pooled["in95"])))
+    width = float(np.concatenate(pooled["width80"]).sum() / denom) if denom > 0 else float("nan")
+    return {"coverage_80": cov80, "coverage_95": cov95, "width_80": width}
 
 
 def scaled_residuals(

@@ -14,10 +14,12 @@
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Sequence
 
 import numpy as np
 
 from models.candidates.local import COST, default_window
+from models.scoped import fold_dtype
 from models.series import Panel, season_lengths
 from models.vocabulary import family_name
 
@@ -225,7 +227,7 @@ def series_scale(den: np.ndarray) -> np.ndarray:
 
 def select_per_series(
     actual: list[np.ndarray],
-    preds: list[list[np.ndarray]],
+    preds: Sequence[Sequence[np.ndarray]],
     weights: np.ndarray,
     intermittent: np.ndarray | None = None,
     shrink: float | None = None,
@@ -328,10 +330,22 @@ def mix(configs: list[dict], choice: np.ndarray) -> dict[str, int]:
     return dict(sorted(counts.items(), key=lambda kv: (-kv[1], kv[0])))
 
 
-def assemble(choice: np.ndarray, preds: list[list[np.ndarray]]) -> list[np.ndarray]:
-    """Per fold, each series' row from its chosen configuration."""
-    rows = np.arange(len(choice))
-    return [np.stack([preds[c][k] for c in range(len(preds))])[choice, rows] for k in range(len(preds[0]))]
+def assemble(choice: np.ndarray, preds: Sequence[Sequence[np.ndarray]]) -> list[np.ndarray]:
+    """Per fold, each series' row from its chosen configuration.
+
+    Only the chosen configurations' folds are read, one at a time (stacking every configuration's fold
+    held configurations × series × horizon at once); the element type is the one stacking gave.
+    """
+    out = []
+    for k in range(len(preds[0])):
+        first = preds[0][k]
+        dtype = np.result_type(*(fold_dtype(p, k) for p in preds))
+        path = np.empty(first.shape, dtype=dtype)
+        for c in np.unique(choice):
+            mine = choice == c
+            path[mine] = (first if c == 0 else preds[c][k])[mine]
+        out.append(path)
+    return out
 
 
 # Screening: an expensive local family first runs on a sample of its series (the largest), and on the
@@ -370,7 +384,7 @@ def screen_split(
 
 def pays_off(
     actual: list[np.ndarray],
-    preds: list[list[np.ndarray]],
+    preds: Sequence[Sequence[np.ndarray]],
     weights: np.ndarray,
     ci: int,
     full: list[int],

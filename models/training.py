@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import time
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -164,7 +165,7 @@ def _cv_rows(config: dict, folds: Folds, per_fold: list[dict], overall: dict, n_
 
 
 def _score_all(
-    panel: Panel, configs: list[dict], preds: list[list[np.ndarray]], folds: Folds, positions: list[int]
+    panel: Panel, configs: list[dict], preds: list[Sequence[np.ndarray]], folds: Folds, positions: list[int]
 ) -> tuple[list[dict], pd.DataFrame]:
     """Overall metrics per configuration and the CV table (adds the combination when it applies).
 
@@ -201,7 +202,7 @@ def _n_scored(fold_preds: list[np.ndarray]) -> int:
 def _select(
     panel: Panel,
     configs: list[dict],
-    preds: list[list[np.ndarray]],
+    preds: list[Sequence[np.ndarray]],
     folds: Folds,
     positions: list[int],
     config: TrainingConfig,
@@ -229,7 +230,7 @@ def _select(
     )
     used = sorted(set(int(c) for c in choice))
     if len(used) == 1:
-        return configs[used[0]], preds[used[0]]
+        return configs[used[0]], list(preds[used[0]])  # dense folds (a scoped one's expanded)
     if best not in used:
         used.append(best)
     selection = {
