@@ -59,7 +59,7 @@ def dump_window(ds: real_data.Dataset, cutoff: pd.Timestamp, extra_panels: dict 
     folds = make_folds(panel.dates, ds.freq, horizon, config.n_folds, min_train_steps(ds.freq))
     positions = folds.positions(panel.dates)
     configs = candidate_configs(config)
-    scopes = local_scopes(panel, configs, config.local_budget, named=False)
+    scopes = local_scopes(panel, configs, config.local_budget, False, positions)
     compute = LocalCompute(1)
     preds = cross_validate(panel, configs, scopes, positions, folds, config, lambda _: None, compute)
     overall, _ = _score_all(panel, configs, preds, folds, positions)

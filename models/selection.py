@@ -1,7 +1,8 @@
 """Per-series model selection: which series run the local models, and which configuration serves each.
 
-* ``local_scopes``: local (per-series) families cost one statsforecast fit per series, so each runs on
-  the series it can help within a budget of cost units (observations x the model's relative cost):
+* ``local_scopes``: local (per-series) families cost statsforecast fits per series (one per fold where
+  the back-test refits), so each runs on the series it can help within a budget of cost units
+  (observations x the model's relative cost x the back-test's fits):
   intermittent models on series with many zero periods, the simple ones on short series, the others on
   the series with the largest recent sales first (they weigh most in the level's WAPE).
 * ``horizon_weights``: the CV score weighs each step so that the horizons people read (daily: the next
@@ -17,7 +18,7 @@ from collections import Counter
 
 import numpy as np
 
-from models.candidates.local import COST, default_window
+from models.candidates.local import COST, cv_fits, default_window
 from models.series import Panel, season_lengths
 from models.vocabulary import family_name
 
@@ -69,14 +70,26 @@ def _volume(panel: Panel) -> np.ndarray:
 
 
 def local_scopes(
-    panel: Panel, configs: list[dict], budget: float | None, named: bool
+    panel: Panel,
+    configs: list[dict],
+    budget: float | None,
+    named: bool,
+    positions: list[int] | None = None,
 ) -> dict[int, np.ndarray]:
     """Rows each local configuration runs on (index into ``configs`` -> row positions).
 
-    ``named`` (the families were chosen explicitly): every series, no budget.
+    ``named`` (the families were chosen explicitly): every series, no budget. ``positions`` (the CV
+    cutoffs): a series' cost counts every fit its back-test makes (``local.cv_fits``: one per fold on
+    weekly/monthly/quarterly data and on daily series under a year old at the first cutoff), so the
+    budget bounds the fits that run; without them, one fit per series.
     """
     m = season_lengths(panel.freq)[0]
     n_obs = panel.n_obs()
+    per_series = (
+        cv_fits(panel.freq, np.clip(positions[0] + 1 - panel.starts, 0, None), len(positions))
+        if positions
+        else np.ones(panel.n_series)
+    )
     sparse = intermittent_series(panel)
     by_volume = np.argsort(-_volume(panel), kind="stable")
     left = LOCAL_BUDGET if budget is None else float(budget)
@@ -97,7 +110,7 @@ def local_scopes(
             rows = np.array([], dtype=int)  # MSTL's weekly + yearly seasons are for daily data
         else:
             rows = by_volume[has_data[by_volume]]
-        cost = _model_cost(cfg, panel.freq, n_obs[rows])
+        cost = _model_cost(cfg, panel.freq, n_obs[rows]) * per_series[rows]
         if family in ("intermittent", "simple"):
             scopes[ci] = rows  # cheap: always run where they apply
             left -= float(cost.sum())

@@ -282,7 +282,7 @@ def _train_level(
     scopes = (
         {}
         if config.fixed is not None
-        else local_scopes(panel, configs, config.local_budget, named=config.families is not None)
+        else local_scopes(panel, configs, config.local_budget, config.families is not None, positions)
     )
     t_features = time.perf_counter() - t0
 

@@ -137,6 +137,15 @@ def test_local_models_are_budgeted_by_default_and_always_run_when_named(monthly_
     named = candidate_configs(TrainingConfig(families=("ets",)))
     assert [c["family"] for c in named] == ["seasonal_naive", "ets"]
     assert len(local_scopes(panel, named, budget=0.0, named=True)[1]) == panel.n_series
+    # the CV refits monthly series at each of its folds: the budget counts every fit, so three folds
+    # cover the series whose three fits fit the budget (one fit each without the cutoffs)
+    ets_cost = np.minimum(panel.n_obs(), 240)[small[ets]].astype(float)
+    budget = float(ets_cost.sum())
+    one_fit = local_scopes(panel, configs, budget=budget, named=False)
+    three = local_scopes(panel, configs, budget=budget, named=False, positions=[30, 32, 34])
+    assert len(one_fit[ets]) == len(small[ets])
+    assert 0 < len(three[ets]) < len(small[ets])
+    assert 3 * np.minimum(panel.n_obs(), 240)[three[ets]].sum() <= budget
     cfg = TrainingConfig(n_folds=2, families=("ets",), grids={"ets": [{"seasonal": "mul"}]})
     tl = train_level(monthly_sales, "store", freq="M", config=cfg)
     assert set(tl.cv_table["family"]) <= {"seasonal_naive", "ets", "per_series"}
