@@ -146,6 +146,13 @@ def test_local_models_are_budgeted_by_default_and_always_run_when_named(monthly_
     assert len(one_fit[ets]) == len(small[ets])
     assert 0 < len(three[ets]) < len(small[ets])
     assert 3 * np.minimum(panel.n_obs(), 240)[three[ets]].sum() <= budget
+    # monthly levels' default budget is three times the daily one: the same series as before the count
+    from models.selection import LOCAL_BUDGET, LOCAL_BUDGETS
+
+    assert LOCAL_BUDGETS["M"] == 3 * LOCAL_BUDGETS["D"] == 3 * LOCAL_BUDGET
+    wide = local_scopes(panel, configs, budget=None, named=False, positions=[30, 32, 34])
+    once = local_scopes(panel, configs, budget=LOCAL_BUDGET, named=False)
+    assert wide.keys() == once.keys() and all(np.array_equal(wide[c], once[c]) for c in wide)
     cfg = TrainingConfig(n_folds=2, families=("ets",), grids={"ets": [{"seasonal": "mul"}]})
     tl = train_level(monthly_sales, "store", freq="M", config=cfg)
     assert set(tl.cv_table["family"]) <= {"seasonal_naive", "ets", "per_series"}
