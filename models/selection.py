@@ -18,7 +18,7 @@ from collections import Counter
 
 import numpy as np
 
-from models.candidates.local import COST, cv_fits, default_window
+from models.candidates.local import COST, default_window, fitted_observations
 from models.series import Panel, season_lengths
 from models.vocabulary import family_name
 
@@ -57,8 +57,14 @@ def horizon_weights(freq: str, horizon: int, scored: tuple[int, ...] | None = No
     return w * horizon / w.sum()
 
 
-def _model_cost(config: dict, freq: str, n_obs: np.ndarray) -> np.ndarray:
-    """Cost units of fitting one local configuration on series with ``n_obs`` observations."""
+def _model_cost(
+    config: dict, freq: str, n_obs: np.ndarray, at_cutoffs: np.ndarray | None = None
+) -> np.ndarray:
+    """Cost units of one local configuration's back-test on series with ``n_obs`` observations.
+
+    ``at_cutoffs`` (folds x series: observations at each CV cutoff): every fit the back-test makes is
+    counted (``local.fitted_observations``); without it, one fit on each whole history.
+    """
     model = _LOCAL_MODEL.get(config["family"], config.get("model", ""))
     window = config.get("window") or default_window(freq, model)
     factor = COST.get(model, 1.0)
@@ -66,7 +72,9 @@ def _model_cost(config: dict, freq: str, n_obs: np.ndarray) -> np.ndarray:
         factor *= np.where(n_obs >= 730, 6.0, 1.0)  # the yearly season's STL is the costly part
     if model == "AutoARIMA" and freq == "D":
         factor *= 3.0  # the weekly seasonal search: it runs only where the budget has room left
-    return factor * np.minimum(n_obs, window)
+    if at_cutoffs is None:
+        return factor * np.minimum(n_obs, window)
+    return factor * fitted_observations(freq, n_obs, at_cutoffs, window)
 
 
 def _volume(panel: Panel) -> np.ndarray:
@@ -86,16 +94,15 @@ def local_scopes(
 
     ``budget``: cost units for the level (None: ``LOCAL_BUDGETS`` of its frequency). ``named`` (the
     families were chosen explicitly): every series, no budget. ``positions`` (the CV
-    cutoffs): a series' cost counts every fit its back-test makes (``local.cv_fits``: one per fold on
-    weekly/monthly/quarterly data and on daily series under a year old at the first cutoff), so the
-    budget bounds the fits that run; without them, one fit per series.
+    cutoffs): a series' cost counts every fit its back-test makes, each on the history to its cutoff
+    (``local.fitted_observations``: one per fold on weekly/monthly/quarterly data and on daily series
+    under a year old at the first cutoff), so the budget bounds the fits that run; without them, one fit
+    per series on its whole history.
     """
     m = season_lengths(panel.freq)[0]
     n_obs = panel.n_obs()
-    per_series = (
-        cv_fits(panel.freq, np.clip(positions[0] + 1 - panel.starts, 0, None), len(positions))
-        if positions
-        else np.ones(panel.n_series)
+    at_cutoffs = (
+        np.clip(np.asarray(positions)[:, None] + 1 - panel.starts[None, :], 0, None) if positions else None
     )
     sparse = intermittent_series(panel)
     by_volume = np.argsort(-_volume(panel), kind="stable")
@@ -117,7 +124,7 @@ def local_scopes(
             rows = np.array([], dtype=int)  # MSTL's weekly + yearly seasons are for daily data
         else:
             rows = by_volume[has_data[by_volume]]
-        cost = _model_cost(cfg, panel.freq, n_obs[rows]) * per_series[rows]
+        cost = _model_cost(cfg, panel.freq, n_obs[rows], None if at_cutoffs is None else at_cutoffs[:, rows])
         if family in ("intermittent", "simple"):
             scopes[ci] = rows  # cheap: always run where they apply
             left -= float(cost.sum())

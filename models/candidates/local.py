@@ -10,7 +10,8 @@ Backtests on daily data fit once at the first fold's cutoff and roll the fitted 
 later cutoffs (statsforecast's ``forward``, as its ``cross_validation(refit=False)`` does), so a fold
 costs a filter pass instead of a new optimisation. On weekly, monthly and quarterly data every fold
 refits at its cutoff, as serving does at its origin (``REFIT_FOLDS``), and so does a daily series with
-under a year of history at the first cutoff (``DAILY_REFIT_UNDER``). ``cv_fits`` counts those fits.
+under a year of history at the first cutoff (``DAILY_REFIT_UNDER``). ``fitted_observations`` counts
+those fits for the training budget.
 """
 
 from __future__ import annotations
@@ -63,14 +64,18 @@ def refits_every_fold(freq: str, n_first: int) -> bool:
     return freq in REFIT_FOLDS or (freq == "D" and n_first < DAILY_REFIT_UNDER)
 
 
-def cv_fits(freq: str, n_first: np.ndarray, n_folds: int) -> np.ndarray:
-    """Model fits per series in a local back-test of ``n_folds`` folds (``n_first``: observations at
-    the first cutoff): one per fold where the series refits, else one (rolled forward)."""
-    n_first = np.asarray(n_first)
-    every = max(n_folds, 1)
-    if freq in REFIT_FOLDS:
-        return np.full(n_first.shape, every)
-    return np.where(n_first < DAILY_REFIT_UNDER, every, 1) if freq == "D" else np.ones(n_first.shape)
+def fitted_observations(freq: str, n_obs: np.ndarray, at_cutoffs: np.ndarray, window: int) -> np.ndarray:
+    """Observations a local back-test fits per series, summed over its fits: at every cutoff (capped at
+    ``window``) where the series refits (``refits_every_fold``), else one fit (its history, capped).
+
+    ``n_obs``: each series' observations; ``at_cutoffs``: its observations at each cutoff (folds x series).
+    A fit's cost grows with its observations, so this is what the local budget counts.
+    """
+    n_obs = np.asarray(n_obs)
+    at_cutoffs = np.atleast_2d(np.asarray(at_cutoffs))
+    refit = np.array([refits_every_fold(freq, int(n)) for n in at_cutoffs[0]], dtype=bool)
+    every = np.minimum(at_cutoffs, window).sum(axis=0)
+    return np.where(refit, every, np.minimum(n_obs, window))
 
 
 def _season(freq: str, n_obs: int, model: str) -> int:

@@ -6,7 +6,13 @@ import numpy as np
 import pandas as pd
 from statsforecast.models import AutoTheta
 
-from models.candidates.local import DAILY_REFIT_UNDER, ETSLocal, ThetaLocal, cv_fits, default_window
+from models.candidates.local import (
+    DAILY_REFIT_UNDER,
+    ETSLocal,
+    ThetaLocal,
+    default_window,
+    fitted_observations,
+)
 from models.series import Panel
 
 
@@ -76,7 +82,8 @@ def test_daily_series_under_a_year_old_at_the_first_cutoff_refit_at_every_fold()
     """A daily series with under a year of history at the first cutoff (``DAILY_REFIT_UNDER``) refits
     at every fold: a fit on a few months frozen for folds months later misjudges ETS and ARIMA. In a
     panel with an old and a young series, the young one's folds equal fresh fits, the old one's roll
-    forward; ``cv_fits`` counts one fit per fold for the young series and one for the old."""
+    forward; ``fitted_observations`` counts every fit of the young series on its history to each
+    cutoff, and the old series' one fit on its (capped) history."""
     assert DAILY_REFIT_UNDER == 365
     old, young = _daily(500), _daily(500, start=150, seed=7)
     panel = Panel(("old", "young"), old.dates, np.vstack([old.values, young.values]), "D", "D")
@@ -87,7 +94,9 @@ def test_daily_series_under_a_year_old_at_the_first_cutoff_refit_at_every_fold()
         np.testing.assert_allclose(folds[k][1], fresh[1], rtol=1e-9)  # young: refitted
         if k:
             assert not np.allclose(folds[k][0], fresh[0], rtol=1e-6)  # old: rolled forward
-    first = np.clip(days[0] + 1 - panel.starts, 0, None)
-    assert first.tolist() == [400, 250]
-    np.testing.assert_array_equal(cv_fits("D", first, 3), [1, 3])
-    np.testing.assert_array_equal(cv_fits("M", first, 3), [3, 3])
+    at_cutoffs = np.clip(np.array(days)[:, None] + 1 - panel.starts[None, :], 0, None)
+    assert at_cutoffs[0].tolist() == [400, 250]
+    fitted = fitted_observations("D", panel.n_obs(), at_cutoffs, 371)
+    np.testing.assert_array_equal(fitted, [371, 250 + 278 + 306])
+    monthly = fitted_observations("M", panel.n_obs(), at_cutoffs, 240)  # every fold refits there
+    np.testing.assert_array_equal(monthly, [3 * 240, 3 * 240])
