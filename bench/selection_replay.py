@@ -59,7 +59,7 @@ def dump_window(ds: real_data.Dataset, cutoff: pd.Timestamp, extra_panels: dict 
     folds = make_folds(panel.dates, ds.freq, horizon, config.n_folds, min_train_steps(ds.freq))
     positions = folds.positions(panel.dates)
     configs = candidate_configs(config)
-    scopes = local_scopes(panel, configs, config.local_budget, named=False)
+    scopes = local_scopes(panel, configs, config.local_budget, False, positions)
     compute = LocalCompute(1)
     preds = cross_validate(panel, configs, scopes, positions, folds, config, lambda _: None, compute)
     overall, _ = _score_all(panel, configs, preds, folds, positions)
@@ -127,13 +127,13 @@ def _wape(preds: list[np.ndarray], actual: list[np.ndarray]) -> float:
 
 def engine_choice(state: dict, select=None) -> np.ndarray:
     """Each series' configuration as the engine picks it from the stored folds (``models.training``:
-    ``_select`` with the held-out combination, then the level's seasonal-naive floor).
+    ``_select`` with the held-out combination, then the level's noise-aware seasonal-naive floor).
 
     ``select``: a replacement for ``models.selection.select_per_series`` (same signature), to try a rule.
     """
     from models.candidates import COMBINATION
     from models.candidates.combination import held_out_combination
-    from models.selection import assemble, select_per_series
+    from models.selection import assemble, clearly_worse, select_per_series
 
     select = select or select_per_series
     configs, preds, actual = state["configs"], state["preds"], state["actual"]
@@ -153,8 +153,9 @@ def engine_choice(state: dict, select=None) -> np.ndarray:
         combination=combo,
         combination_held_out=held,
     )
-    if not _wape(assemble(choice, preds), actual) <= _wape(preds[0], actual):
-        choice = np.zeros_like(choice)
+    served = assemble(choice, preds)
+    if not _wape(served, actual) <= _wape(preds[0], actual) and clearly_worse(actual, served, preds[0]):
+        choice = np.zeros_like(choice)  # the level's seasonal-naive floor, as models.training applies it
     return choice
 
 

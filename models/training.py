@@ -67,7 +67,7 @@ class TrainingConfig:
     random_state: int = 0
     fixed: dict | None = None  # score and refit only this configuration (and seasonal naive)
     holidays: str = "BR"  # country[-subdivision] of the holidays package, or "none"
-    local_budget: float | None = None  # cost units of local fits per level (None: selection.LOCAL_BUDGET)
+    local_budget: float | None = None  # cost units of local fits per level (None: selection.LOCAL_BUDGETS)
     scored_horizons: tuple[int, ...] | None = None  # horizons the selection scores (None: per frequency)
     dask_address: str | None = None  # run the per-series work on this Dask cluster (None: joblib here)
     events: tuple[tuple[pd.Timestamp, str | None], ...] = ()  # (date, store or None): model features
@@ -283,7 +283,7 @@ def _train_level(
     scopes = (
         {}
         if config.fixed is not None
-        else local_scopes(panel, configs, config.local_budget, named=config.families is not None)
+        else local_scopes(panel, configs, config.local_budget, config.families is not None, positions)
     )
     t_features = time.perf_counter() - t0
 

@@ -137,6 +137,23 @@ def test_local_models_are_budgeted_by_default_and_always_run_when_named(monthly_
     named = candidate_configs(TrainingConfig(families=("ets",)))
     assert [c["family"] for c in named] == ["seasonal_naive", "ets"]
     assert len(local_scopes(panel, named, budget=0.0, named=True)[1]) == panel.n_series
+    # the CV refits monthly series at each of its folds: the budget counts every fit (each on the history
+    # to its cutoff), so three folds cover fewer series than one fit per whole history
+    budget = float(np.minimum(panel.n_obs(), 240)[small[ets]].sum())
+    one_fit = local_scopes(panel, configs, budget=budget, named=False)
+    cutoffs = [panel.length - 7, panel.length - 5, panel.length - 3]
+    three = local_scopes(panel, configs, budget=budget, named=False, positions=cutoffs)
+    assert len(one_fit[ets]) == len(small[ets])
+    assert 0 < len(three[ets]) < len(small[ets])
+    at_cutoffs = np.clip(np.array(cutoffs)[:, None] + 1 - panel.starts[None, :], 0, None)
+    assert np.minimum(at_cutoffs, 240).sum(axis=0)[three[ets]].sum() <= budget
+    # monthly levels' default budget is three times the daily one: at least the series of one fit each
+    from models.selection import LOCAL_BUDGET, LOCAL_BUDGETS
+
+    assert LOCAL_BUDGETS["M"] == 3 * LOCAL_BUDGETS["D"] == 3 * LOCAL_BUDGET
+    wide = local_scopes(panel, configs, budget=None, named=False, positions=cutoffs)
+    once = local_scopes(panel, configs, budget=LOCAL_BUDGET, named=False)
+    assert wide.keys() == once.keys() and all(len(wide[c]) >= len(once[c]) for c in wide)
     cfg = TrainingConfig(n_folds=2, families=("ets",), grids={"ets": [{"seasonal": "mul"}]})
     tl = train_level(monthly_sales, "store", freq="M", config=cfg)
     assert set(tl.cv_table["family"]) <= {"seasonal_naive", "ets", "per_series"}
