@@ -27,10 +27,10 @@ from models.vocabulary import family_name
 SELECTION = "per_series"
 LOCAL_BUDGET = 30_000.0  # cost units per daily level (AutoETS fitted once on one observation = 1)
 # Weekly, monthly and quarterly back-tests refit at each of their folds (3 by default, engine v2.4), and
-# the budget counts every fit (``local.cv_fits``); those levels keep the spend v2.4's accuracy was measured
-# with, now stated: 3 x 30,000 units is the same series as one fit per series within 30,000 before. At
-# 30,000 counted, a 151-series quarterly level (tourism, full windows) would lose AutoTheta on every series
-# and AutoARIMA on 35-60 of them: AutoTheta is the best peer there.
+# the budget counts every fit (``local.fitted_observations``); those levels keep the spend v2.4's accuracy
+# was measured with, now stated: 3 x 30,000 units is the same series as one fit per series within 30,000
+# before. At 30,000 counted, a 151-series quarterly level (tourism, full windows) would lose AutoTheta on
+# every series and AutoARIMA on 35-60 of them: AutoTheta is the best peer there.
 LOCAL_BUDGETS = {"D": LOCAL_BUDGET, "W": 90_000.0, "M": 90_000.0, "Q": 90_000.0}
 SHRINK_FOLDS = 2.0  # pseudo-folds of the level's best configuration (when too few folds to choose)
 # Shrinkage strengths the selection chooses from by leave-one-fold-out CV (inf: one model per kind).
@@ -97,9 +97,9 @@ def local_scopes(
     ``budget``: cost units for the level (None: ``LOCAL_BUDGETS`` of its frequency). ``named`` (the
     families were chosen explicitly): every series, no budget. ``positions`` (the CV
     cutoffs): a series' cost counts every fit its back-test makes, each on the history to its cutoff
-    (``local.fitted_observations``: one per fold on weekly/monthly/quarterly data and on daily series
-    under a year old at the first cutoff), so the budget bounds the fits that run; without them, one fit
-    per series on its whole history.
+    (``local.fitted_observations``: one per fold on weekly/monthly/quarterly data, one rolled-forward fit
+    on daily data), so the budget bounds the fits that run; without them, one fit per series on its
+    whole history.
     """
     m = season_lengths(panel.freq)[0]
     n_obs = panel.n_obs()

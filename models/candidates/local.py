@@ -200,8 +200,8 @@ class StatsForecastLocal:
 
     def backtest(self, panel: Panel, positions: list[int], horizon: int) -> list[np.ndarray]:
         """Out-of-sample paths per fold: a fit at every cutoff (``refits_every_fold``: weekly, monthly,
-        quarterly data, daily series under a year old at the first cutoff), or one fit at the first
-        cutoff rolled forward over the later ones (other daily series)."""
+        quarterly data; daily series under ``DAILY_REFIT_UNDER`` observations, a switch now off), or one
+        fit at the first cutoff rolled forward over the later ones (daily data)."""
         window = self._window(panel.freq)
         out = [np.full((panel.n_series, horizon), np.nan) for _ in positions]
         for i, row in enumerate(panel.values):
