@@ -51,7 +51,7 @@ def test_cli_speaks_portuguese_on_a_pt_br_instance(tmp_path: Path) -> None:
             "id",
             "situação",
             "origem",
-            "pedida",
+            "pedido",
             "por",
             "criada",
             "(UTC)",
