@@ -12,7 +12,7 @@ from components.i18n import N_, _
 ROLE_OPTIONS = [{"label": N_("Manager"), "value": "manager"}, {"label": N_("Admin"), "value": "admin"}]
 USER_COLUMNS = [
     {"field": "username", "headerName": N_("User"), "minWidth": 150, "flex": 1.2},
-    {"field": "role", "headerName": N_("Role"), "minWidth": 105, "flex": 0.5},
+    {"field": "role", "headerName": N_("Role"), "minWidth": 140, "flex": 0.5},  # "administrador" whole
     {"field": "state", "headerName": N_("State"), "minWidth": 230, "flex": 1},
     {"field": "stores", "headerName": N_("Stores"), "minWidth": 160, "flex": 1, "tooltipField": "stores"},
     time_column("created_at", headerName=N_("Created"), minWidth=165, flex=1),
