@@ -62,29 +62,26 @@ def child(tree: str, url: str, csv_path: str) -> dict:
         if took >= SLOW_SECONDS:
             statements.append((" ".join(statement.split())[:90], round(took, 3)))
 
-    copy_rows = staging._copy_rows
+    def timed(fn, label):
+        """``fn`` recording its wall seconds under ``label(args)`` with the slow statements."""
 
-    def timed_copy(*args, **kwargs):
-        start = time.perf_counter()
-        try:
-            return copy_rows(*args, **kwargs)
-        finally:
-            took = round(time.perf_counter() - start, 3)
-            statements.append((f"COPY {args[1]} (client builds + server reads)", took))
-
-    staging._copy_rows = timed_copy
-    fill_catalogue = getattr(staging, "copy_into_empty_catalogue", None)
-    if fill_catalogue is not None:  # trees that copy a first load's series into an empty catalogue
-
-        def timed_catalogue(*args, **kwargs):
+        def wrapper(*args, **kwargs):
             start = time.perf_counter()
             try:
-                return fill_catalogue(*args, **kwargs)
+                return fn(*args, **kwargs)
             finally:
-                took = round(time.perf_counter() - start, 3)
-                statements.append(("store_products first fill (all of it, statements above)", took))
+                statements.append((label(args), round(time.perf_counter() - start, 3)))
 
-        staging.copy_into_empty_catalogue = timed_catalogue
+        return wrapper
+
+    staging._copy_rows = timed(
+        staging._copy_rows, lambda args: f"COPY {args[1]} (client builds + server reads)"
+    )
+    fill_catalogue = getattr(staging, "copy_into_empty_catalogue", None)
+    if fill_catalogue is not None:  # trees that copy a first load's series into an empty catalogue
+        staging.copy_into_empty_catalogue = timed(
+            fill_catalogue, lambda args: "store_products first fill (all of it, statements above)"
+        )
     with engine.connect():
         pass  # one pooled connection (the import's) before the clock starts
     server_cpu0 = _backend_cpu(backends)

@@ -10,8 +10,8 @@ Backtests on daily data fit once at the first fold's cutoff and roll the fitted 
 later cutoffs (statsforecast's ``forward``, as its ``cross_validation(refit=False)`` does), so a fold
 costs a filter pass instead of a new optimisation. On weekly, monthly and quarterly data every fold
 refits at its cutoff, as serving does at its origin (``REFIT_FOLDS``); refitting young daily series too
-(``DAILY_REFIT_UNDER``) was measured and is off. ``fitted_observations`` counts the fits for the
-training budget.
+was measured in engine v2.5 and not kept (bench/README.md). ``fitted_observations`` counts the fits for
+the training budget.
 """
 
 from __future__ import annotations
@@ -51,32 +51,23 @@ _WINDOW = {"D": 371, "W": 520, "M": 240, "Q": 120}
 # cheap (at most a few hundred observations). Daily folds are a quarter of a year-long window and the
 # fits the costly part: they keep the single fit rolled forward.
 REFIT_FOLDS = ("W", "M", "Q")
-# A daily series with fewer observations than this at the first cutoff refits at every fold too. Off (0):
-# measured in engine v2.5 at 365, it helped the held-out pizza_daily (a first fold trained on 57 days;
-# --quick WAPE 24.96% -> 23.08%) but on flights' full windows (50 daily series of one year) the level
-# then fell back to seasonal naive in every window, 9.1% -> 10.8% WAPE. A rule that helps one suite and
-# hurts the other is not kept (bench/README.md, "Engine v2.5"); the switch stays for the next measurement.
-DAILY_REFIT_UNDER = 0
+# Refitting daily series with under a year of history at the first cutoff too was measured (engine v2.5):
+# it helped the held-out pizza_daily (a first fold trained on 57 days; --quick WAPE 24.96% -> 23.08%) but
+# on flights' full windows (50 daily series of one year) the level then fell back to seasonal naive in
+# every window, 9.1% -> 10.8% WAPE. A rule that helps one suite and hurts the other is not kept.
 _MSTL_WINDOW = 3 * 365
-
-
-def refits_every_fold(freq: str, n_first: int) -> bool:
-    """Whether a series with ``n_first`` observations at the first cutoff refits at every fold."""
-    return freq in REFIT_FOLDS or (freq == "D" and n_first < DAILY_REFIT_UNDER)
 
 
 def fitted_observations(freq: str, n_obs: np.ndarray, at_cutoffs: np.ndarray, window: int) -> np.ndarray:
     """Observations a local back-test fits per series, summed over its fits: at every cutoff (capped at
-    ``window``) where the series refits (``refits_every_fold``), else one fit (its history, capped).
+    ``window``) where the frequency refits (``REFIT_FOLDS``), else one fit (its history, capped).
 
     ``n_obs``: each series' observations; ``at_cutoffs``: its observations at each cutoff (folds x series).
     A fit's cost grows with its observations, so this is what the local budget counts.
     """
-    n_obs = np.asarray(n_obs)
-    at_cutoffs = np.atleast_2d(np.asarray(at_cutoffs))
-    refit = np.array([refits_every_fold(freq, int(n)) for n in at_cutoffs[0]], dtype=bool)
-    every = np.minimum(at_cutoffs, window).sum(axis=0)
-    return np.where(refit, every, np.minimum(n_obs, window))
+    if freq in REFIT_FOLDS:
+        return np.minimum(np.atleast_2d(np.asarray(at_cutoffs)), window).sum(axis=0)
+    return np.minimum(np.asarray(n_obs), window)
 
 
 def _season(freq: str, n_obs: int, model: str) -> int:
@@ -199,15 +190,13 @@ class StatsForecastLocal:
         return self.paths_.copy()
 
     def backtest(self, panel: Panel, positions: list[int], horizon: int) -> list[np.ndarray]:
-        """Out-of-sample paths per fold: a fit at every cutoff (``refits_every_fold``: weekly, monthly,
-        quarterly data; daily series under ``DAILY_REFIT_UNDER`` observations, a switch now off), or one
-        fit at the first cutoff rolled forward over the later ones (daily data)."""
+        """Out-of-sample paths per fold: a fit at every cutoff (``REFIT_FOLDS``: weekly, monthly,
+        quarterly data), or one fit at the first cutoff rolled forward over the later ones (daily data)."""
         window = self._window(panel.freq)
+        refit = panel.freq in REFIT_FOLDS
         out = [np.full((panel.n_series, horizon), np.nan) for _ in positions]
         for i, row in enumerate(panel.values):
-            first = _observed(row, positions[0], window)
-            refit = refits_every_fold(panel.freq, len(first))
-            fitted, path = self._one(panel.freq, first, horizon)
+            fitted, path = self._one(panel.freq, _observed(row, positions[0], window), horizon)
             out[0][i] = path
             for k, pos in enumerate(positions[1:], start=1):
                 y = _observed(row, pos, window)

@@ -7,7 +7,6 @@ import pandas as pd
 from statsforecast.models import AutoTheta
 
 from models.candidates.local import (
-    DAILY_REFIT_UNDER,
     ETSLocal,
     ThetaLocal,
     default_window,
@@ -80,10 +79,9 @@ def _daily(n: int, start: int = 0, seed: int = 4) -> Panel:
 
 def test_daily_series_keep_one_rolled_forward_fit_and_the_budget_counts_each_fit() -> None:
     """Daily local back-tests fit once at the first cutoff and roll forward, young series too
-    (``DAILY_REFIT_UNDER`` is off: refitting them cost flights' full windows, bench/README.md v2.5);
+    (refitting them cost flights' full windows, bench/README.md v2.5);
     ``fitted_observations`` counts that one fit per daily series on its (capped) history, and every
     fold's fit on weekly/monthly/quarterly data."""
-    assert DAILY_REFIT_UNDER == 0
     old, young = _daily(500), _daily(500, start=150, seed=7)
     panel = Panel(("old", "young"), old.dates, np.vstack([old.values, young.values]), "D", "D")
     days = [399, 427, 455]  # the young series has 250 days at the first cutoff
