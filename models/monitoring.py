@@ -18,7 +18,6 @@ from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
-from scipy.stats import binom
 
 from data.frequency import frequency
 
@@ -284,6 +283,8 @@ def _coverage_shortfall_is_evidence(coverage: float, points: int, nominal: float
     """
     if points < 1 or not np.isfinite(coverage):
         return False
+    from scipy.stats import binom  # here: scipy.stats costs ~1 s at import, every process would pay it
+
     covered = round(coverage * points)
     return bool(binom.cdf(covered, points, nominal) < COVERAGE_EVIDENCE_P)
 

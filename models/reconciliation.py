@@ -21,15 +21,17 @@ import logging
 import math
 from collections.abc import Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
-from scipy import sparse
 from threadpoolctl import threadpool_limits
 
 from data.i18n import N_, format_percent, translate
 from data.schema import LEVELS
 from models.series import series_id
+
+if TYPE_CHECKING:  # scipy loads in build_hierarchy: serving processes that never reconcile skip it
+    from scipy import sparse
 
 logger = logging.getLogger(__name__)
 
@@ -168,6 +170,8 @@ def build_hierarchy(models: Mapping[str, Any], categories: Mapping[str, str]) ->
         range(len(aggregates), len(nodes))
     )
     cols = [b for agg in aggregates for b in parents[agg]] + list(range(len(bottoms)))
+    from scipy import sparse
+
     summing = sparse.csr_matrix((np.ones(len(rows)), (rows, cols)), shape=(len(nodes), len(bottoms)))
     level_nodes = {lv: np.array([i for i, n in enumerate(nodes) if where[n][0] == lv]) for lv in LEVELS}
     return Hierarchy(nodes, summing, where, level_nodes)

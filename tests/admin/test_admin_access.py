@@ -25,8 +25,18 @@ def admin_payloads() -> list[tuple[str, dict]]:
     """One request body per callback whose outputs include an admin component."""
     import tempfile
 
-    folder = tempfile.mkdtemp(prefix="admin-payloads-")
-    app = create_app({"TESTING": True, "INSTANCE_DIR": folder, "DATABASE_URL": f"sqlite:///{folder}/x.db"})
+    with tempfile.TemporaryDirectory(prefix="admin-payloads-") as folder:  # removed once read
+        app = create_app(
+            {"TESTING": True, "INSTANCE_DIR": folder, "DATABASE_URL": f"sqlite:///{folder}/x.db"}
+        )
+        try:
+            return _payloads_of(app)
+        finally:
+            app.server.extensions["trendsales"].engine.dispose()
+
+
+def _payloads_of(app: Any) -> list[tuple[str, dict]]:
+    """The admin callbacks' request bodies read from ``app``'s callback map."""
     payloads = []
     for key, spec in app.callback_map.items():
         if "callback" not in spec:  # a clientside callback (runs in the browser, never posted)
@@ -45,7 +55,6 @@ def admin_payloads() -> list[tuple[str, dict]]:
             "changedPropIds": [f"{inputs[0]['id']}.{inputs[0]['property']}"],
         }
         payloads.append((key, payload))
-    app.server.extensions["trendsales"].engine.dispose()
     return payloads
 
 
