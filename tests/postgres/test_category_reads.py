@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
+import psycopg
 import pytest
 from alembic import command
 from sqlalchemy import event, text
@@ -13,6 +14,7 @@ from sqlalchemy import event, text
 from data.db import _alembic_config, make_engine, upgrade_database
 from data.problems import SalesFileError
 from data.queries import load_revenue_series, load_sales
+from data.staging import indexes_built_after_load, load_into_empty_sales, lock_sales
 from data.storage import import_sales_files, import_sales_frame
 from tests.postgres.test_bulk_import import schema_of_sales
 
@@ -185,3 +187,30 @@ def test_migration_0016_refuses_two_categories_and_fills_missing_products(postgr
         expected_series(chain_frame(), category="Mercearia"),
     )
     engine.dispose()
+
+
+def test_a_copy_the_server_refuses_mid_stream_raises_and_leaves_nothing(pg_engine):
+    """Blocks go to the server from psycopg's writer thread: a refusal in the third block (a name too
+    long for the column, which only validation would have caught) still reaches the importer, and the
+    transaction leaves no row, no dropped index and no truncated catalogue behind."""
+    rows = 250_000
+    frame = pd.DataFrame(
+        {
+            "date": pd.Timestamp("2025-01-01") + pd.to_timedelta(np.arange(rows) % 500, unit="D"),
+            "store": [f"S{i // 500:04d}" for i in range(rows)],
+            "category": "C",
+            "product": "P",
+            "revenue": 1.0,
+            "units": np.nan,
+        }
+    )
+    frame.loc[rows - 1, "store"] = "x" * 129
+    schema = schema_of_sales(pg_engine)
+    with pytest.raises(psycopg.DataError, match="too long"), pg_engine.begin() as conn:
+        lock_sales(conn)
+        with indexes_built_after_load(conn):
+            load_into_empty_sales(conn, frame, upload_id=1)
+    assert schema_of_sales(pg_engine) == schema
+    with pg_engine.connect() as conn:
+        counts = [conn.exec_driver_sql(f"SELECT count(*) FROM {t}").scalar() for t in ("sales", "uploads")]
+    assert counts == [0, 0]
