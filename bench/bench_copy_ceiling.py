@@ -1,8 +1,9 @@
 """The physical ceiling of a first load on this host: each step of it alone, on the tests' PostgreSQL.
 
-Run: ``.venv/bin/python bench/bench_copy_ceiling.py [--rows N] [--repeat R] [--fsync]``. Starts a private
-PostgreSQL 15 (the tests' server: ``fsync=off``; ``--fsync`` turns ``fsync`` and ``full_page_writes``
-back on, as a production server runs), writes the bench's seeded CSV (``bench_import.generate``), then
+Run: ``.venv/bin/python bench/bench_copy_ceiling.py [--rows N] [--repeat R] [--fsync] [--wal-minimal]``.
+Starts a private PostgreSQL 15 (the tests' server: ``fsync=off``; ``--fsync`` restarts it with ``fsync``
+and ``full_page_writes`` on, as a production server runs; ``--wal-minimal`` with ``wal_level=minimal``),
+writes the bench's seeded CSV (``bench_import.generate``), then
 times, with the app's own code where there is one:
 
 - the client: parse + validate (``read_sales_table``), the key sort, the binary ``COPY`` blocks;
@@ -133,12 +134,28 @@ def server_steps(conninfo: str, blocks: list[bytes]) -> list[tuple[str, float, f
     return steps
 
 
+def _restart(server, fsync: bool, wal_minimal: bool) -> None:
+    """Restart the tests' server with durable writes (``fsync``, full page writes) and/or
+    ``wal_level = minimal`` (its command line sets ``fsync=off``, which no configuration file overrides)."""
+    import subprocess
+
+    options = f"-p {server.port} -k {server.data_dir.parent} -c listen_addresses=127.0.0.1"
+    options += "" if fsync else " -c fsync=off -c full_page_writes=off"
+    options += " -c wal_level=minimal -c max_wal_senders=0" if wal_minimal else ""
+    log = str(server.data_dir.parent / "log")  # the server's output there, not in a pipe left open
+    command = [*server.run_as, str(server.bin_dir / "pg_ctl"), "-D", str(server.data_dir), "-o", options]
+    subprocess.run(
+        [*command, "-l", log, "-w", "-m", "fast", "restart"], check=True, capture_output=True, timeout=120
+    )
+
+
 def main() -> None:
     """Generate the file, run the steps ``--repeat`` times and print one line per step."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rows", type=int, default=1_000_000)
     parser.add_argument("--repeat", type=int, default=2)
     parser.add_argument("--fsync", action="store_true", help="fsync and full_page_writes on")
+    parser.add_argument("--wal-minimal", action="store_true", help="wal_level minimal (no replication)")
     args = parser.parse_args()
     import psycopg
 
@@ -148,12 +165,9 @@ def main() -> None:
     server = start_postgres()
     conninfo = f"host=127.0.0.1 port={server.port} user=postgres dbname=postgres"
     try:
+        if args.fsync or args.wal_minimal:
+            _restart(server, args.fsync, args.wal_minimal)
         with psycopg.connect(conninfo, autocommit=True) as conn:
-            if args.fsync:
-                conn.execute("ALTER SYSTEM SET fsync = on")
-                conn.execute("ALTER SYSTEM SET full_page_writes = on")
-                conn.execute("SELECT pg_reload_conf()")
-            time.sleep(0.5)
             names = (
                 "fsync", "full_page_writes", "wal_level", "wal_compression", "synchronous_commit",
                 "maintenance_work_mem", "max_parallel_maintenance_workers", "max_wal_size",
