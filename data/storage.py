@@ -22,7 +22,6 @@ from sqlalchemy import Connection, Engine, func, insert, select
 
 from data.coverage import CatalogueState, Coverage, file_coverage
 from data.frequency import FrequencyError, normalise_dates, resolve_frequency
-from data.heap import retained_heap
 from data.i18n import N_, Message, message
 from data.ingest import SalesTable, aggregate, check_file, read_sales_table, table_from_frame
 from data.limits import SalesLimits
@@ -438,7 +437,6 @@ def _run_batch(
     return results
 
 
-@retained_heap()  # its arrays reuse freed memory instead of faulting in fresh pages (data.heap)
 def import_sales_files(
     engine: Engine,
     paths: Iterable[str | Path],
