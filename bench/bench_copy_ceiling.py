@@ -109,7 +109,7 @@ def server_steps(conninfo: str, blocks: list[bytes]) -> list[tuple[str, float, f
             steps.append(("COPY FREEZE after TRUNCATE (the import's)", *_copy(conn, pid, "t", blocks, True)))
         conn.execute("VACUUM ANALYZE t")  # settle: hint bits and visibility map as FREEZE leaves them
         conn.execute("SET maintenance_work_mem = '256MB'")
-        for workers in (2, 0):
+        for workers in (2, 1, 0):
             conn.execute(f"SET max_parallel_maintenance_workers = {workers}")
             for label, sql in INDEXES.items():
                 wall, cpu = _timed(conn, pid, sql)
