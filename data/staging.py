@@ -315,6 +315,15 @@ def _in_key_order(frame: pd.DataFrame) -> pd.DataFrame:
     return frame.sort_values(["store", "product", "date"], ignore_index=True)
 
 
+def _first_of_each_series(frame: pd.DataFrame) -> pd.DataFrame:
+    """The first row of each (store, product) of ``frame`` in key order (``_in_key_order``): where the
+    pair changes from the row before (a comparison of neighbours instead of hashing every row)."""
+    stores, products = frame["store"].to_numpy(), frame["product"].to_numpy()
+    first = np.ones(len(frame), dtype=bool)
+    first[1:] = (stores[1:] != stores[:-1]) | (products[1:] != products[:-1])
+    return frame[first]
+
+
 def sales_empty(conn: Connection) -> bool:
     """True when ``sales`` holds no row (as this transaction sees it)."""
     return conn.exec_driver_sql("SELECT 1 FROM sales LIMIT 1").first() is None
@@ -351,7 +360,7 @@ def load_into_empty_sales(
         _copy_rows(conn, "sales", frame, upload_id, freeze=True, progress=progress, label=label)
     else:
         _insert_rows(conn, frame, progress=progress, label=label, table="sales", upload_id=upload_id)
-    series = frame.drop_duplicates(["store", "product"])
+    series = _first_of_each_series(frame)
     if not copy_into_empty_catalogue(conn, series):
         fill_staging(conn, series)
         upsert_catalogue(conn)
