@@ -1,6 +1,6 @@
 """a category's sales read through its products: one index fewer to build on every first load
 
-``ix_sales_category_store_date`` was the costliest build of a first load (1.7–2.2 of the ≈ 4.9 server
+``ix_sales_category_store_date`` was the costliest build of a first load (1.7–2.5 of the ≈ 4.9 server
 CPU seconds of 1M rows: its leading ``category`` has a handful of values, so nearly every comparison of
 the sort falls through to ``store`` and ``date``), and it served only the dashboard's category filters.
 A product belongs to one category (the importer refuses a second one, in a file and against the
