@@ -157,7 +157,11 @@ def validate_distinct(
     cols = {f: _encoded(table.column(f)) for f in present}
     empty = np.ones(table.num_rows, dtype=bool)
     for c in cols.values():
-        empty &= blank(c.values).to_numpy()[c.codes]
+        flags = blank(c.values).to_numpy()
+        if not flags.any():  # a column without a blank value: no row is blank throughout
+            empty[:] = False
+            break
+        empty &= flags[c.codes]
     if empty.any():
         if empty.all():
             return None

@@ -1,8 +1,9 @@
 """Read helpers over the stored sales, for the dashboard, the forecasting engine and the scheduler.
 
 Sums and filters run in SQL on the indexes of ``data.schema`` (primary key store/product/date,
-``ix_sales_date``, ``ix_sales_category_store_date``, ``ix_sales_product_date``); only the
-result travels to pandas. Dates are read as ISO text and parsed in one vectorised step.
+``ix_sales_date_revenue``, ``ix_sales_product_date``; a category filter reads its products from the
+catalogue, see ``_filtered``); only the result travels to pandas. Dates are read as ISO text and
+parsed in one vectorised step.
 """
 
 from __future__ import annotations
@@ -47,15 +48,31 @@ def _as_list(value: str | Iterable[str] | None) -> list[str] | None:
     return [value] if isinstance(value, str) else list(value)
 
 
+def _one_of(column: Any, values: list[str]) -> Any:
+    """SQL: ``column`` equals the one value, or is among the values."""
+    return column == values[0] if len(values) == 1 else column.in_(values)
+
+
 def _filtered(stmt: Select, *, start=None, end=None, stores=None, categories=None, products=None) -> Select:
+    """``stmt`` over ``sales`` restricted to the dates, stores, categories and products given.
+
+    A category is read as its products (``products`` holds each product with sales under its one
+    category: the importer refuses a second, migration 0016 checked the stored rows), so the rows come
+    from ``ix_sales_product_date`` or, with a store, the primary key; ``sales`` has no category index.
+    """
     if start is not None:
         stmt = stmt.where(Sale.date >= _as_date(start))
     if end is not None:
         stmt = stmt.where(Sale.date <= _as_date(end))
-    for column, values in ((Sale.store, stores), (Sale.category, categories), (Sale.product, products)):
+    for column, values in ((Sale.store, stores), (Sale.product, products)):
         values = _as_list(values)
         if values is not None:
-            stmt = stmt.where(column == values[0]) if len(values) == 1 else stmt.where(column.in_(values))
+            stmt = stmt.where(_one_of(column, values))
+    categories = _as_list(categories)
+    if categories is not None:
+        stmt = stmt.where(
+            Sale.product.in_(select(Product.product).where(_one_of(Product.category, categories)))
+        )
     return stmt
 
 

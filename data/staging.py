@@ -14,6 +14,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -209,6 +210,13 @@ def _records(frame: pd.DataFrame, sqlite: bool) -> list[tuple]:
 _COLUMNS = ("store", "product", "date", "category", "revenue", "units")
 
 
+def _queued(cursor: Any) -> Any:
+    """psycopg's writer that sends ``COPY`` data from a thread while the caller builds the next block."""
+    from psycopg.copy import QueuedLibpqWriter  # psycopg is there whenever COPY is (copy_supported)
+
+    return QueuedLibpqWriter(cursor)
+
+
 def _copy_rows(
     conn: Connection,
     table: str,
@@ -222,15 +230,18 @@ def _copy_rows(
     """Stream ``frame`` into ``table`` with one PostgreSQL ``COPY ... FROM STDIN`` in binary format.
 
     No Python object is built per row (``data.pgcopy``); psycopg 3 sends each block of ``CHUNK_ROWS``
-    rows as it is, so the server reads one block while the next is built. ``freeze``: the rows are
-    written frozen (``COPY ... FREEZE``: only into a table created or truncated in this transaction).
+    rows as it is, from a writer thread (``QueuedLibpqWriter``), so the server reads one block while
+    the next is built (with the default writer the builder waited for each 1 MB flush: the 1M-row
+    ``COPY`` took 1.03-1.45 s against 1.05-1.23, four alternations at load 3-4). ``freeze``: the rows
+    are written frozen (``COPY ... FREEZE``: only into a table created or truncated in this transaction).
     """
     names = _COLUMNS + (("upload_id",) if upload_id is not None else ())
     options = "FORMAT binary, FREEZE" if freeze else "FORMAT binary"
     total = len(frame)
     cursor = conn.connection.dbapi_connection.cursor()  # type: ignore[union-attr]
     try:
-        with cursor.copy(f"COPY {table} ({', '.join(names)}) FROM STDIN WITH ({options})") as copy:
+        sql = f"COPY {table} ({', '.join(names)}) FROM STDIN WITH ({options})"
+        with cursor.copy(sql, writer=_queued(cursor)) as copy:
             copy.write(HEADER)
             for start in range(0, total, CHUNK_ROWS):
                 copy.write(binary_block(frame.iloc[start : start + CHUNK_ROWS], upload_id))
@@ -304,6 +315,15 @@ def _in_key_order(frame: pd.DataFrame) -> pd.DataFrame:
     return frame.sort_values(["store", "product", "date"], ignore_index=True)
 
 
+def _first_of_each_series(frame: pd.DataFrame) -> pd.DataFrame:
+    """The first row of each (store, product) of ``frame`` in key order (``_in_key_order``): where the
+    pair changes from the row before (a comparison of neighbours instead of hashing every row)."""
+    stores, products = frame["store"].to_numpy(), frame["product"].to_numpy()
+    first = np.ones(len(frame), dtype=bool)
+    first[1:] = (stores[1:] != stores[:-1]) | (products[1:] != products[:-1])
+    return frame[first]
+
+
 def sales_empty(conn: Connection) -> bool:
     """True when ``sales`` holds no row (as this transaction sees it)."""
     return conn.exec_driver_sql("SELECT 1 FROM sales LIMIT 1").first() is None
@@ -340,7 +360,7 @@ def load_into_empty_sales(
         _copy_rows(conn, "sales", frame, upload_id, freeze=True, progress=progress, label=label)
     else:
         _insert_rows(conn, frame, progress=progress, label=label, table="sales", upload_id=upload_id)
-    series = frame.drop_duplicates(["store", "product"])
+    series = _first_of_each_series(frame)
     if not copy_into_empty_catalogue(conn, series):
         fill_staging(conn, series)
         upsert_catalogue(conn)
@@ -473,7 +493,7 @@ def copy_into_empty_catalogue(conn: Connection, series: pd.DataFrame) -> bool:
     cursor = conn.connection.dbapi_connection.cursor()  # type: ignore[union-attr]
     try:
         sql = f"COPY store_products ({', '.join(names)}) FROM STDIN WITH (FORMAT binary, FREEZE)"
-        with cursor.copy(sql) as copy:
+        with cursor.copy(sql, writer=_queued(cursor)) as copy:
             copy.write(HEADER)
             for start in range(0, len(series), CHUNK_ROWS):
                 copy.write(text_block(series.iloc[start : start + CHUNK_ROWS], names))
