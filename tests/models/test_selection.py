@@ -232,3 +232,36 @@ def test_the_level_falls_back_to_seasonal_naive_only_when_it_is_clearly_better()
     assert not clearly_worse(actual, naive, steady)
     one = [np.array([[100.0]])]
     assert clearly_worse(one, [np.array([[110.5]])], [np.array([[110.0]])])
+
+
+def test_training_ranks_the_combination_members_over_every_series() -> None:
+    """Training's combination candidate (``_score_all``) ranks its members as ``ranking_errors`` does:
+    on a store level whose all-stores total errs for AutoTheta while every store favours it, AutoTheta is
+    a member; by pooled WAPE (the total alone, nearly) LightGBM would have taken its place."""
+    from models.evaluation import make_folds
+    from models.training import _score_all
+
+    n_dates, horizon = 40, 4
+    dates = pd.date_range("2024-01-07", periods=n_dates, freq="W-SUN")
+    level = np.array([1000.0] + [10.0] * 8)
+    values = np.repeat(level[:, None], n_dates, axis=1)
+    ids = ("store=*", *(f"store=S{i}" for i in range(8)))
+    panel = Panel(ids, dates, values, "W", "W-SUN")
+    folds = make_folds(dates, "W", horizon, 3, 10)
+    positions = folds.positions(dates)
+    rel = {  # relative error on the total, then on each store
+        "seasonal_naive": (0.05, 0.5),
+        "ets": (0.01, 0.2),
+        "arima": (0.02, 0.2),
+        "lgbm": (0.03, 0.2),
+        "theta": (0.10, 0.01),
+    }
+    configs = [{"family": f} for f in rel]
+    preds = []
+    for total_err, store_err in rel.values():
+        err = np.array([total_err] + [store_err] * 8)[:, None]
+        preds.append([np.repeat(level[:, None] * (1 + err), horizon, axis=1) for _ in positions])
+    _score_all(panel, configs, preds, folds, positions)
+    combo = configs[-1]
+    assert combo["family"] == "combination"
+    assert [m["family"] for m in combo["members"]] == ["theta", "ets", "arima"]
