@@ -45,11 +45,10 @@ def ranking_errors(preds: list[list[np.ndarray]], actual: list[np.ndarray], fold
     series weighted by the square root of its volume (``selection.series_scale``).
 
     Why not pooled WAPE: pooled, each series weighs its volume, so at the store level the all-stores
-    total (half the volume) ranks the members alone. Where series start at different times the total
-    jumps at each start, and a family that extrapolates those jumps (AutoTheta's drift) ranked last on
-    the total's folds while it was the best model of the stores (the bench's ``tourism_q``). The level's
-    other decisions (the shrinkage anchor, its strength, whether the combination serves) already pool
-    the series this way, for the same reason.
+    total (half the volume) ranked the members nearly alone, on the folds of one series (the bench's
+    ``tourism_m``: the total's folds chose other members than the stores'; WAPE 9.98% -> 9.78%). The
+    level's other decisions (the shrinkage anchor, its strength, whether the combination serves) already
+    pool the series this way, for the same reason (``selection.series_scale``).
     """
     n_series = actual[0].shape[0]
     err = np.zeros((len(preds), n_series))
@@ -73,11 +72,11 @@ def held_out_combination(
     """Fold paths of the combination rule with its members chosen without the fold they forecast.
 
     For each fold k the members are ranked by their error on the other folds (``ranking_errors``, as
-    ``combination_of`` ranks them on all folds) and their fold-k paths combined. Why: the selection
-    compares the combination with the per-series rule by leave-one-fold-out error; a combination whose
-    members were picked on every fold, the held-out one included, would win that comparison on
-    hindsight (e.g. a weekly series where one family was best by 20% on all three folds got the
-    combination). None with fewer than two folds.
+    training ranks them on all folds for the combination it serves) and their fold-k paths combined.
+    Why: the selection compares the combination with the per-series rule by leave-one-fold-out
+    error; a combination whose members were picked on every fold, the held-out one included, would win
+    that comparison on hindsight (e.g. a weekly series where one family was best by 20% on all three
+    folds got the combination). None with fewer than two folds.
     """
     n_folds = len(actual)
     if n_folds < 2:
