@@ -25,7 +25,7 @@ from models.candidates import (
     expand_grid,
     make_candidate,
 )
-from models.candidates.combination import combination_of, combine, held_out_combination
+from models.candidates.combination import combination_of, combine, held_out_combination, ranking_errors
 from models.compute import Compute, compute_backend, release_memory
 from models.evaluation import Folds, fold_truth, make_folds, score_predictions
 from models.forecaster import LevelForecaster
@@ -178,11 +178,10 @@ def _score_all(
         per_fold, total = score_predictions(panel.values, positions, folds.horizon, fold_preds, m)
         rows += _cv_rows(cfg, folds, per_fold, total, _n_scored(fold_preds))
         overall.append(total)
-    full = [_n_scored(p) == _n_scored(preds[0]) for p in preds]
-    combo = combination_of(
-        [c for c, f in zip(configs, full, strict=True) if f],
-        [o for o, f in zip(overall, full, strict=True) if f],
-    )
+    full = [i for i, p in enumerate(preds) if _n_scored(p) == _n_scored(preds[0])]
+    actual = [fold_truth(panel.values, pos, folds.horizon) for pos in positions]
+    ranking = ranking_errors([preds[i] for i in full], actual, list(range(len(positions))))
+    combo = combination_of([configs[i] for i in full], [{"wape": float(w)} for w in ranking])
     if combo is not None:
         members = [configs.index(mem) for mem in combo["members"]]
         combo_preds = [combine([preds[i][k] for i in members], combo) for k in range(len(positions))]

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from models.candidates.combination import combine, held_out_combination
+from models.candidates.combination import combination_of, combine, held_out_combination, ranking_errors
 from models.selection import clearly_worse, pays_off, screen_split, select_per_series
 from models.series import Panel
 
@@ -95,6 +95,51 @@ def test_held_out_combination_ranks_members_on_the_other_folds() -> None:
     np.testing.assert_allclose(out[0], combine([preds[0][0], preds[1][0], preds[2][0]], median))
     np.testing.assert_allclose(out[1], combine([preds[3][1], preds[0][1], preds[1][1]], median))
     assert held_out_combination(fams, [p[:1] for p in preds], actual[:1]) is None  # one fold: none
+
+
+def _total_and_stores() -> tuple[list[dict], list[list[np.ndarray]], list[np.ndarray]]:
+    """A store level: an all-stores total (volume 1000) and 8 stores (volume 10 each), 3 folds, one step.
+
+    On the total AutoETS, AutoARIMA and LightGBM err by 1%, 2% and 3% and AutoTheta by 10% (it
+    extrapolates a jump); on every store the first three err by 20% and AutoTheta by 1%.
+    """
+    fams = [{"family": f} for f in ("ets", "arima", "lgbm", "theta")]
+    level = np.array([1000.0] + [10.0] * 8)[:, None]
+    rel = np.array([[0.01] + [0.2] * 8, [0.02] + [0.2] * 8, [0.03] + [0.2] * 8, [0.10] + [0.01] * 8])
+    actual = [level.copy() for _ in range(3)]
+    preds = [[level * (1 + rel[c][:, None]) for _ in range(3)] for c in range(4)]
+    return fams, preds, actual
+
+
+def test_combination_ranks_members_with_every_series_weighted_by_root_volume() -> None:
+    """Pooled WAPE would rank AutoTheta last (the total is 93% of the volume) though it is the best
+    model of all 8 stores; weighted by the square root of volume, the stores count and it ranks first."""
+    fams, preds, actual = _total_and_stores()
+    errors = ranking_errors(preds, actual, [0, 1, 2])
+    assert int(np.argmin(errors)) == 3  # AutoTheta
+    combo = combination_of(fams, [{"wape": float(e)} for e in errors])
+    assert [m["family"] for m in combo["members"]] == ["theta", "ets", "arima"]
+    pooled = [
+        sum(np.abs(p - a).sum() for p, a in zip(c, actual, strict=True)) / sum(a.sum() for a in actual)
+        for c in preds
+    ]
+    assert int(np.argmax(pooled)) == 3  # what pooled WAPE would have ranked last
+    # the held-out combination ranks the same way on the other folds
+    held = held_out_combination(fams, preds, actual)
+    np.testing.assert_allclose(
+        held[0], combine([preds[3][0], preds[0][0], preds[1][0]], {"method": "median"})
+    )
+
+
+def test_ranking_errors_skip_cells_a_configuration_did_not_forecast() -> None:
+    """A configuration with no forecast on one series is ranked on the cells it forecast (as pooled
+    WAPE did), not dropped as NaN."""
+    _, preds, actual = _total_and_stores()
+    preds[0] = [p.copy() for p in preds[0]]
+    preds[0][1][4] = np.nan  # AutoETS missed store 4 in fold 1
+    errors = ranking_errors(preds, actual, [0, 1, 2])
+    assert np.isfinite(errors).all()
+    assert 0.01 < errors[0] < 0.2  # between its error on the total and on every store
 
 
 def test_seasonal_naive_serves_a_series_where_it_is_clearly_best() -> None:
@@ -187,3 +232,36 @@ def test_the_level_falls_back_to_seasonal_naive_only_when_it_is_clearly_better()
     assert not clearly_worse(actual, naive, steady)
     one = [np.array([[100.0]])]
     assert clearly_worse(one, [np.array([[110.5]])], [np.array([[110.0]])])
+
+
+def test_training_ranks_the_combination_members_over_every_series() -> None:
+    """Training's combination candidate (``_score_all``) ranks its members as ``ranking_errors`` does:
+    on a store level whose all-stores total errs for AutoTheta while every store favours it, AutoTheta is
+    a member; by pooled WAPE (the total alone, nearly) LightGBM would have taken its place."""
+    from models.evaluation import make_folds
+    from models.training import _score_all
+
+    n_dates, horizon = 40, 4
+    dates = pd.date_range("2024-01-07", periods=n_dates, freq="W-SUN")
+    level = np.array([1000.0] + [10.0] * 8)
+    values = np.repeat(level[:, None], n_dates, axis=1)
+    ids = ("store=*", *(f"store=S{i}" for i in range(8)))
+    panel = Panel(ids, dates, values, "W", "W-SUN")
+    folds = make_folds(dates, "W", horizon, 3, 10)
+    positions = folds.positions(dates)
+    rel = {  # relative error on the total, then on each store
+        "seasonal_naive": (0.05, 0.5),
+        "ets": (0.01, 0.2),
+        "arima": (0.02, 0.2),
+        "lgbm": (0.03, 0.2),
+        "theta": (0.10, 0.01),
+    }
+    configs = [{"family": f} for f in rel]
+    preds = []
+    for total_err, store_err in rel.values():
+        err = np.array([total_err] + [store_err] * 8)[:, None]
+        preds.append([np.repeat(level[:, None] * (1 + err), horizon, axis=1) for _ in positions])
+    _score_all(panel, configs, preds, folds, positions)
+    combo = configs[-1]
+    assert combo["family"] == "combination"
+    assert [m["family"] for m in combo["members"]] == ["theta", "ets", "arima"]
