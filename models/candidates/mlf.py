@@ -26,9 +26,9 @@ from models.series import Panel, future_dates
 # +982 MB at 1.9M, +422 MB at 1.9M capped to 1.5M); at 3M the 100x chain's training passed 2 GB.
 MAX_FIT_ROWS = 1_500_000
 # Observed values whose features mlforecast builds at once when a fit's training set is larger (see
-# ``fit_pipeline``): its preprocessing holds the frame of every feature, the model's columns taken from it
-# and their NumPy copy together, ~0.7 kB per value (+886 MB of RSS for the 1.25M-value sample of the 100x
-# product level, 2026-12-01), where the feature matrix the regressor reads is ~0.2 kB per value.
+# ``MLForecastGlobal._fit_pipeline``): its preprocessing holds the frame of every feature, the model's
+# columns taken from it and their NumPy copy together, ~0.7 kB per value (+886 MB of RSS for the 1.25M-value
+# sample of the 100x product level, 2026-12-01), where the feature matrix the regressor reads is ~0.2 kB.
 FEATURE_PART_ROWS = 100_000
 
 # Rolling means are given as {lag: window sizes} and become mlforecast ``RollingMean`` transforms in
