@@ -10,7 +10,9 @@ families, folds and budgets (overrides only through ``--train-env``), registry, 
   end of the previous level's last progress step to the end of its own; publishing after the last);
 - **peak RSS** of the process, sampled every 0.25 s, per segment and overall (``ru_maxrss`` too);
 - at each new RSS peak, the innermost frames of the training thread in this project's packages, so a
-  peak names the code that reached it.
+  peak names the code that reached it, and glibc's ``mallinfo2`` there (``heap``: bytes in use in the
+  heap, in use in their own mappings, and free but kept in the heap), so a peak says how much of it is
+  live and how much is freed memory the allocator held on to.
 
 Run: ``.venv/bin/python bench/bench_scale_engine.py --from DIR --scales 1,10,100 [--train-env JSON]``;
 raw results in ``bench/results/scale_engine_<UTC>.json``. Keep runs sequential (2 shared cores).
@@ -19,6 +21,7 @@ raw results in ``bench/results/scale_engine_<UTC>.json``. Keep runs sequential (
 from __future__ import annotations
 
 import argparse
+import ctypes
 import datetime as dt
 import json
 import os
@@ -29,7 +32,7 @@ import sys
 import threading
 import time
 from pathlib import Path
-from typing import Any
+from typing import Any, ClassVar
 
 import psutil
 
@@ -66,6 +69,30 @@ def _own_frames(frame: Any, limit: int = 4) -> list[str]:
     return out
 
 
+_MALLINFO2 = ("arena", "ordblks", "smblks", "hblks", "hblkhd", "usmblks", "fsmblks", "uordblks", "fordblks")
+
+
+class _MallInfo2(ctypes.Structure):
+    _fields_: ClassVar = [(name, ctypes.c_size_t) for name in (*_MALLINFO2, "keepcost")]
+
+
+def heap_mb() -> dict[str, int] | None:
+    """glibc's heap in MB: ``in_use`` (heap chunks), ``mapped`` (chunks in their own mappings), ``free``
+    (freed chunks the heap kept); None off glibc."""
+    try:
+        libc = ctypes.CDLL("libc.so.6")
+        info_fn = libc.mallinfo2
+    except (OSError, AttributeError):
+        return None
+    info_fn.restype = _MallInfo2
+    info = info_fn()
+    return {
+        "in_use": round(info.uordblks / 2**20),
+        "mapped": round(info.hblkhd / 2**20),
+        "free": round(info.fordblks / 2**20),
+    }
+
+
 def _train_child(url: str, model_dir: str, overrides: dict[str, Any], out: Any) -> None:
     """Train every level as ``train`` does, sampling RSS and the stack; sends back the profile."""
     from app.config import Settings
@@ -88,7 +115,8 @@ def _train_child(url: str, model_dir: str, overrides: dict[str, Any], out: Any) 
             if rss > best + 20:  # a new peak (20 MB steps, so the list stays short)
                 best = rss
                 frame = sys._current_frames().get(main_id)
-                peaks.append({"t": now, "rss_mb": round(rss), "where": _own_frames(frame)})
+                where = _own_frames(frame)
+                peaks.append({"t": now, "rss_mb": round(rss), "where": where, "heap": heap_mb()})
             stop.wait(0.25)
 
     def progress(step: int, total: int, label: str) -> None:

@@ -10,6 +10,7 @@ weighted by the series' mean level so the fit follows what WAPE counts.
 from __future__ import annotations
 
 import warnings
+from itertools import pairwise
 from typing import Any
 
 import numpy as np
@@ -24,6 +25,11 @@ from models.series import Panel, future_dates
 # 1.5M: the fit's memory grows faster than its rows (measured, 2026-12-01: +205 MB at 0.63M values,
 # +982 MB at 1.9M, +422 MB at 1.9M capped to 1.5M); at 3M the 100x chain's training passed 2 GB.
 MAX_FIT_ROWS = 1_500_000
+# Observed values whose features mlforecast builds at once when a fit's training set is larger (see
+# ``MLForecastGlobal._fit_pipeline``): its preprocessing holds the frame of every feature, the model's
+# columns taken from it and their NumPy copy together, ~0.7 kB per value (+886 MB of RSS for the 1.25M-value
+# sample of the 100x product level, 2026-12-01), where the feature matrix the regressor reads is ~0.2 kB.
+FEATURE_PART_ROWS = 100_000
 
 # Rolling means are given as {lag: window sizes} and become mlforecast ``RollingMean`` transforms in
 # ``_pipeline`` (mlforecast is imported only when a model is built: a serving worker never loads it).
@@ -99,12 +105,14 @@ class MLForecastGlobal:
         threads: int = 1,
         random_state: int = 0,
         max_rows: int = MAX_FIT_ROWS,
+        feature_rows: int = FEATURE_PART_ROWS,
     ) -> None:
         self.regressor = regressor
         self.differences = differences
         self.threads = threads
         self.random_state = random_state
         self.max_rows = max_rows
+        self.feature_rows = feature_rows
 
     def _pipeline(self, panel: Panel) -> Any:
         from mlforecast import MLForecast
@@ -130,6 +138,40 @@ class MLForecastGlobal:
             return None
         lags, rolling, dates = _features(panel)
         return RecursiveSpec.of(list(mlf.ts.features_order_), lags, rolling, dates, exog)
+
+    def _fit_pipeline(
+        self, train: Panel, panel: Panel, horizon: int
+    ) -> tuple[Any, RecursiveSpec | None, pd.DataFrame | None] | None:
+        """mlforecast fitted on ``train``'s usable series (``_long``; the pipeline, events calendar and
+        features of ``panel``'s grid), how to forecast it (``_spec``) and the events' future frame;
+        None when no series is usable.
+
+        Same as ``mlf.fit``, but a training set of more than ``feature_rows`` values whose forecasts
+        this module computes (``spec`` not None) gets its features built part by part of whole series
+        (``feature_matrix``) and its long frame dropped before the regressor's fit: the same matrix,
+        so the same fitted regressor. mlforecast's own series state is then the last part's, which
+        only its ``predict`` would read, and that is not called.
+        """
+        long = self._long(train)
+        if long.empty:
+            return None
+        mlf = self._pipeline(panel)
+        long, x_df = event_features(panel, long, horizon)  # the events calendar, when it has any
+        exog = ("event",) if x_df is not None else ()
+        kwargs: dict[str, Any] = {"dropna": False, "weight_col": "weight", "static_features": []}
+        with warnings.catch_warnings():  # lags longer than a young series are NaN on purpose
+            warnings.simplefilter("ignore", UserWarning)
+            bounds = _series_parts(long, self.feature_rows)
+            if len(bounds) > 1 and not self.differences:
+                X, y = feature_matrix(mlf, long, bounds, kwargs)
+                spec = self._spec(mlf, panel, exog)
+                if spec is not None:
+                    del long
+                    mlf.fit_models(X, y)
+                    return mlf, spec, x_df
+                del X, y
+            mlf.fit(long, as_numpy=True, **kwargs)
+        return mlf, self._spec(mlf, panel, exog), x_df
 
     def _long(self, panel: Panel) -> pd.DataFrame:
         """The panel's long frame as mlforecast reads it: usable series only, rows weighted by level.
@@ -160,20 +202,17 @@ class MLForecastGlobal:
         """Fit the regressor on every series of the panel and forecast ``horizon`` steps recursively."""
         if horizon < 1:
             raise ValueError(f"horizon must be >= 1, got {horizon}")
-        self.paths_ = np.full((panel.n_series, horizon), np.nan)
         parts = _row_parts(panel, self.max_rows)
         train = panel if len(parts) == 1 else panel.take(_sample(parts, self.random_state))
-        long, level = _usable(train.to_long())
-        if long.empty:
+        fitted = self._fit_pipeline(train, panel, horizon)
+        del train
+        # allocated once the fit's feature matrix is freed (120 MB at 37,550 series x 400 days)
+        self.paths_ = np.full((panel.n_series, horizon), np.nan)
+        if fitted is None:
             return self
-        long = long.assign(weight=np.maximum(level, 1e-9) / max(float(np.mean(level)), 1e-9))
-        mlf = self._pipeline(panel)
-        long, x_df = event_features(panel, long, horizon)  # the events calendar, when it has any
-        with warnings.catch_warnings():  # lags longer than a young series are NaN on purpose
+        mlf, spec, x_df = fitted
+        with warnings.catch_warnings():
             warnings.simplefilter("ignore", UserWarning)
-            mlf.fit(long, dropna=False, weight_col="weight", static_features=[], as_numpy=True)
-            del long
-            spec = self._spec(mlf, panel, ("event",) if x_df is not None else ())
             if spec is not None:  # every usable series, in bounded chunks of rows
                 ends = np.full(panel.n_series, panel.length - 1)
                 rows = np.flatnonzero(scaler_ok(panel, np.arange(panel.n_series), ends))
@@ -188,7 +227,7 @@ class MLForecastGlobal:
                 if len(new):
                     new, part_x = _part_events(panel.take(rows), new.assign(weight=1.0), horizon, x_df)
                     self._store(panel.ids, mlf.predict(horizon, new_df=new, X_df=part_x))
-        self.paths_ = np.clip(self.paths_, 0.0, None)
+        np.clip(self.paths_, 0.0, None, out=self.paths_)  # in place: 120 MB at 37,550 series x 400 days
         return self
 
     def _store(self, ids: tuple[str, ...], pred: pd.DataFrame) -> None:
@@ -209,18 +248,17 @@ class MLForecastGlobal:
         # than ``max_rows`` observed values (every series is still forecast at every cutoff). Without
         # it the back-test's fit grew with the chain: at 100x the demo (37,550 series, 2.1M values) it
         # took the training process from 1.4 to 2.4 GB (2026-12-01).
-        parts = _row_parts(first, self.max_rows)
-        long = self._long(first if len(parts) == 1 else first.take(_sample(parts, self.random_state)))
-        if long.empty:  # nothing to learn from at the first cutoff: fit at each cutoff instead
-            return [self.fit(panel.truncate(pos), horizon).predict() for pos in positions]
-        mlf = self._pipeline(first)
         # The events calendar as in ``fit``, so the back-test scores the model that is served (with the
         # event flag whenever events fall inside the first cutoff's history).
-        long, x_df = event_features(first, long, horizon)
+        parts = _row_parts(first, self.max_rows)
+        fitted = self._fit_pipeline(
+            first if len(parts) == 1 else first.take(_sample(parts, self.random_state)), first, horizon
+        )
+        if fitted is None:  # nothing to learn from at the first cutoff: fit at each cutoff instead
+            return [self.fit(panel.truncate(pos), horizon).predict() for pos in positions]
+        mlf, spec, x_df = fitted
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", UserWarning)
-            mlf.fit(long, dropna=False, weight_col="weight", static_features=[], as_numpy=True)
-            spec = self._spec(mlf, first, ("event",) if x_df is not None else ())
             if spec is None:
                 return [self._mlforecast_fold(mlf, panel.truncate(pos), horizon, x_df) for pos in positions]
         every = np.arange(panel.n_series)
@@ -287,6 +325,51 @@ def _part_events(
         )
         new = new.assign(event=0.0)
     return new, part_x
+
+
+def feature_matrix(
+    mlf: Any, long: pd.DataFrame, bounds: list[tuple[int, int]], kwargs: dict[str, Any]
+) -> tuple[np.ndarray, np.ndarray]:
+    """The feature matrix and target ``mlf.preprocess(long, return_X_y=True, as_numpy=True)`` returns,
+    built from the row ranges ``bounds`` of ``long`` (whole series each) one at a time.
+
+    Each series' features (lags, rolling means and per-series standardisation of its own values, date
+    and exogenous columns of its own rows) do not depend on the other series, so the parts' rows,
+    stacked in order, are the one-shot matrix; it is laid out column-major as pandas returns it, so the
+    regressor reads it without a copy.
+    """
+    X: np.ndarray | None = None
+    y = np.empty(len(long))
+    at = 0
+    for lo, hi in bounds:
+        x_part, y_part = mlf.preprocess(long.iloc[lo:hi], return_X_y=True, as_numpy=True, **kwargs)
+        if X is None:
+            X = np.empty((len(long), x_part.shape[1]), dtype=x_part.dtype, order="F")
+        X[at : at + len(x_part)] = x_part
+        y[at : at + len(y_part)] = y_part
+        at += len(x_part)
+        del x_part, y_part
+    assert X is not None
+    if at < len(long):  # rows mlforecast dropped (a missing target): none with this pipeline
+        X, y = np.asfortranarray(X[:at]), y[:at].copy()
+    return X, y
+
+
+def _series_parts(long: pd.DataFrame, max_rows: int) -> list[tuple[int, int]]:
+    """Row ranges of ``long`` holding whole series, about ``max_rows`` rows each (one range when the
+    frame is small or a series' rows are not consecutive)."""
+    if max_rows < 1:
+        raise ValueError(f"feature_rows must be >= 1, got {max_rows}")
+    if len(long) <= max_rows:
+        return [(0, len(long))]
+    codes, uniques = pd.factorize(long["unique_id"], sort=False)
+    starts = np.flatnonzero(np.r_[True, codes[1:] != codes[:-1]])
+    if len(starts) != len(uniques):  # a series split over several runs of rows
+        return [(0, len(long))]
+    at = np.searchsorted(starts, np.arange(0, len(long), max_rows))
+    cuts = np.unique(starts[np.minimum(at, len(starts) - 1)])
+    edges = [*cuts.tolist(), len(long)]
+    return [(lo, hi) for lo, hi in pairwise(edges) if hi > lo]
 
 
 def _row_parts(panel: Panel, max_rows: int) -> list[np.ndarray]:

@@ -152,3 +152,22 @@ def test_a_product_missing_from_the_catalogue_is_refused_clearly(base, categorie
     assert not result.coherence.coherent and "'P01' has no category" in result.coherence.reason
     hierarchy = build_hierarchy(base, categories)
     assert hierarchy.n_bottom == sum(1 for sid in base["product"].series_ids if not sid.startswith("store=*"))
+
+
+def test_bottom_up_in_blocks_of_steps_serves_the_same_numbers(base, categories) -> None:
+    """Bottom-up reconciles a block of steps at a time (memory at a chain's scale): the served points
+    equal one block over every step to the bit, and a dense method ignores the block size."""
+    steps = base["product"].tables.points.shape[1]
+    assert steps > 20
+    blocks = reconcile_masters(base, categories, methods=("bottom_up",), step_block=7)
+    whole = reconcile_masters(base, categories, methods=("bottom_up",), step_block=steps)
+    assert blocks.coherence.method == whole.coherence.method == "bottom_up"
+    for level in ("store", "category", "product"):
+        got, want = blocks.models[level].tables.points, whole.models[level].tables.points
+        assert got.dtype == want.dtype == np.float32
+        np.testing.assert_array_equal(got, want)
+    assert _check_adds_up(blocks.models, categories) == 1 + 3 * 2 + 3 * 2 + 2 + 5
+    dense = reconcile_masters(base, categories, methods=("ols",), step_block=7)
+    once = reconcile_masters(base, categories, methods=("ols",))
+    for level in ("store", "category", "product"):
+        np.testing.assert_array_equal(dense.models[level].tables.points, once.models[level].tables.points)
