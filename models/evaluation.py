@@ -233,3 +233,19 @@ def scaled_residuals(
         with np.errstate(all="ignore"):
             out.append((actual - pred) / np.where(rs > 0, rs, np.nan)[:, None])
     return np.vstack(out)
+
+
+def series_scale(den: np.ndarray) -> np.ndarray:
+    """Per-series factor 1/sqrt(sum|y|) on the errors of the level's pooled decisions (folds x series in).
+
+    Pooled WAPE weighs each series by its volume, so at the store level the all-stores total (half
+    the volume) and one or two large stores decide alone which configuration anchors the shrinkage,
+    how strongly to shrink and whether the combination serves: a decision resting on the few folds of
+    one or two series. Rescaled, each series weighs the square root of its volume: larger series
+    still count more, but the decision pools the evidence of every series (with equal weights a
+    handful of tiny, noisy series would decide for the large ones). Each series' own choice is a
+    ratio of its own errors and does not change.
+    """
+    total = den.sum(axis=0)
+    with np.errstate(all="ignore"):
+        return np.where(total > 0, 1.0 / np.sqrt(total), 0.0)

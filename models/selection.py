@@ -20,6 +20,7 @@ from collections.abc import Sequence
 import numpy as np
 
 from models.candidates.local import COST, default_window, fitted_observations
+from models.evaluation import series_scale
 from models.scoped import fold_dtype
 from models.series import Panel, season_lengths
 from models.vocabulary import family_name
@@ -234,22 +235,6 @@ def _honest_error(
             out += share * e / d
             weight += share
     return out / weight if weight else 0.0
-
-
-def series_scale(den: np.ndarray) -> np.ndarray:
-    """Per-series factor 1/sqrt(sum|y|) on the errors of the level's pooled decisions (folds x series in).
-
-    Pooled WAPE weighs each series by its volume, so at the store level the all-stores total (half
-    the volume) and one or two large stores decide alone which configuration anchors the shrinkage,
-    how strongly to shrink and whether the combination serves: a decision resting on the few folds of
-    one or two series. Rescaled, each series weighs the square root of its volume: larger series
-    still count more, but the decision pools the evidence of every series (with equal weights a
-    handful of tiny, noisy series would decide for the large ones). Each series' own choice is a
-    ratio of its own errors and does not change.
-    """
-    total = den.sum(axis=0)
-    with np.errstate(all="ignore"):
-        return np.where(total > 0, 1.0 / np.sqrt(total), 0.0)
 
 
 def select_per_series(

@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import numpy as np
 
+from models.evaluation import series_scale
+
 COMBINATION = "combination"
 TOP_FOR_COMBINATION = 3
 
@@ -42,27 +44,26 @@ def combination_of(configs: list[dict], overall: list[dict]) -> dict | None:
 
 def ranking_errors(preds: list[list[np.ndarray]], actual: list[np.ndarray], folds: list[int]) -> np.ndarray:
     """Each configuration's error on ``folds`` as the combination ranks its members: WAPE with every
-    series weighted by the square root of its volume (``selection.series_scale``).
+    series weighted by the square root of its volume (``evaluation.series_scale``).
 
     Why not pooled WAPE: pooled, each series weighs its volume, so at the store level the all-stores
     total (half the volume) ranked the members nearly alone, on the folds of one series (the bench's
     ``tourism_m``: the total's folds chose other members than the stores'; WAPE 9.98% -> 9.78%). The
     level's other decisions (the shrinkage anchor, its strength, whether the combination serves) already
-    pool the series this way, for the same reason (``selection.series_scale``).
+    pool the series this way, for the same reason (``evaluation.series_scale``).
     """
     n_series = actual[0].shape[0]
     err = np.zeros((len(preds), n_series))
     den = np.zeros((len(preds), n_series))
-    volume = np.zeros(n_series)
     for k in folds:
         a = actual[k]
-        volume += np.nansum(np.abs(a), axis=1)
         for c, fold_preds in enumerate(preds):
             mask = ~np.isnan(a) & ~np.isnan(fold_preds[k])  # cells both observed and forecast
             err[c] += np.where(mask, np.abs(fold_preds[k] - a), 0.0).sum(axis=1)
             den[c] += np.where(mask, np.abs(a), 0.0).sum(axis=1)
+    volume = np.array([np.nansum(np.abs(actual[k]), axis=1) for k in folds]).reshape(-1, n_series)
+    scale = series_scale(volume)  # folds x series in, as the level's other pooled decisions
     with np.errstate(all="ignore"):
-        scale = np.where(volume > 0, 1.0 / np.sqrt(volume), 0.0)
         return (err * scale).sum(axis=1) / (den * scale).sum(axis=1)
 
 
