@@ -222,6 +222,7 @@ class Settings:
     timezone: str = _setting(DEFAULT_TIMEZONE, _timezone, "IANA time zone that times are shown in")
     # Scale: where training computes and how much of the sales it reads at once.
     dask_address: str | None = _setting(None, _dask_address, "Dask scheduler for training (tcp://host:8786)")
+    dask_connect_seconds: float = _setting(10.0, _positive_float, "wait this long for the Dask scheduler")
     train_partition_rows: int = _setting(1_000_000, _positive_int, "sales rows read at once by training")
     # Set by the program, never from the environment.
     testing: bool = field(default=False, metadata={"internal": True})

@@ -1,6 +1,7 @@
 """The physical ceiling of a first load on this host: each step of it alone, on the tests' PostgreSQL.
 
-Run: ``.venv/bin/python bench/bench_copy_ceiling.py [--rows N] [--repeat R] [--fsync] [--wal-minimal]``.
+Run: ``.venv/bin/python bench/bench_copy_ceiling.py [--rows N] [--repeat R] [--fsync] [--wal-minimal]
+[--int-keys]``.
 Starts a private PostgreSQL 15 (the tests' server: ``fsync=off``; ``--fsync`` restarts it with ``fsync``
 and ``full_page_writes`` on, as a production server runs; ``--wal-minimal`` with ``wal_level=minimal``),
 writes the bench's seeded CSV (``bench_import.generate``), then
@@ -10,7 +11,10 @@ times, with the app's own code where there is one:
 - a plain binary ``COPY`` of the same rows into an unindexed ``UNLOGGED`` table, a logged one, and a
   logged one truncated in the same transaction with ``FREEZE`` (what the import does);
 - each index of ``sales`` built alone after the rows, with the server's parallel workers and without;
-- the upload foreign key's validation, ``ANALYZE`` and the ``COMMIT``.
+- the upload foreign key's validation, ``ANALYZE`` and the ``COMMIT``;
+- with ``--int-keys``: the same rows with integer store and product ids and no ``category`` column (the
+  schema a first load would need to be cheaper still), its ``COPY`` and index builds against the text
+  keys', in turns: what that schema change would save, measured before anyone makes it.
 
 Each line gives wall seconds and the server's CPU seconds (the backend plus the parallel workers the
 postmaster reaped, from ``/proc``). The sum of the cheapest way through each step is the ceiling.
@@ -137,6 +141,62 @@ def server_steps(conninfo: str, blocks: list[bytes]) -> list[tuple[str, float, f
     return steps
 
 
+# The three indexes of a first load on text keys (``sales`` today) and on integer ids (store_id, product_id).
+KEYED_INDEXES = {
+    "text": ["ALTER TABLE t ADD CONSTRAINT t_pk PRIMARY KEY (store, product, date)",
+             "CREATE INDEX t_product ON t (product, date) INCLUDE (revenue)",
+             "CREATE INDEX t_date ON t (date, revenue)"],
+    "int": ["ALTER TABLE ti ADD CONSTRAINT ti_pk PRIMARY KEY (store_id, product_id, date)",
+            "CREATE INDEX ti_product ON ti (product_id, date) INCLUDE (revenue)",
+            "CREATE INDEX ti_date ON ti (date, revenue)"],
+}  # fmt: skip
+
+
+def int_key_steps(conninfo: str, blocks: list[bytes], rounds: int = 3) -> list[tuple[str, float, float]]:
+    """The first load's server steps with text keys against integer ids, alternating, ``rounds`` times.
+
+    The integer table is made from the text one by the server (ids in name order, rows in key order,
+    no ``category``: with integer ids a product's category lives only in ``products``), then copied out
+    in binary once, so both ``COPY`` runs send ready blocks of the same rows.
+    """
+    import psycopg
+
+    steps: list[tuple[str, float, float]] = []
+    with psycopg.connect(conninfo, autocommit=True) as conn:
+        pid = conn.execute("SELECT pg_backend_pid()").fetchone()[0]
+        conn.execute("SET maintenance_work_mem = '256MB'")
+        conn.execute("DROP TABLE IF EXISTS t, ti")
+        conn.execute(f"CREATE TABLE t ({COLUMNS})")
+        _copy(conn, pid, "t", blocks, False)
+        conn.execute(
+            "CREATE TABLE ti AS SELECT dense_rank() OVER (ORDER BY store)::int4 AS store_id, "
+            "dense_rank() OVER (ORDER BY product)::int4 AS product_id, date, revenue, units, upload_id "
+            "FROM t ORDER BY 1, 2, 3"
+        )
+        with conn.cursor() as cur, cur.copy("COPY ti TO STDOUT (FORMAT binary)") as out:
+            int_rows = b"".join(bytes(part) for part in out)
+        for _ in range(rounds):
+            for kind, table in (("text", "t"), ("int", "ti")):
+                conn.execute(f"TRUNCATE {table}")
+                if kind == "text":
+                    wall, cpu = _copy(conn, pid, "t", blocks, False)
+                else:
+                    cpu0, t0 = _backend_cpu({pid}), time.perf_counter()
+                    with conn.cursor() as cur, cur.copy("COPY ti FROM STDIN (FORMAT binary)") as copy:
+                        copy.write(int_rows)
+                    wall, cpu = time.perf_counter() - t0, _backend_cpu({pid}) - cpu0
+                steps.append((f"{kind} keys: COPY", wall, cpu))
+                conn.execute(f"VACUUM ANALYZE {table}")
+                for sql in KEYED_INDEXES[kind]:
+                    steps.append((f"{kind} keys: {sql.split(' ON ')[-1][:60]}", *_timed(conn, pid, sql)))
+                conn.execute(f"ALTER TABLE {table} DROP CONSTRAINT {table}_pk")
+                conn.execute(f"DROP INDEX {table}_product, {table}_date")
+        sizes = conn.execute("SELECT pg_relation_size('t') >> 20, pg_relation_size('ti') >> 20").fetchone()
+        steps.append((f"table MB: text keys {sizes[0]}, int ids {sizes[1]}", 0.0, 0.0))
+        conn.execute("DROP TABLE t, ti")
+    return steps
+
+
 def _restart(server, fsync: bool, wal_minimal: bool) -> None:
     """Restart the tests' server with durable writes (``fsync``, full page writes) and/or
     ``wal_level = minimal`` (its command line sets ``fsync=off``, which no configuration file overrides)."""
@@ -159,6 +219,7 @@ def main() -> None:
     parser.add_argument("--repeat", type=int, default=2)
     parser.add_argument("--fsync", action="store_true", help="fsync and full_page_writes on")
     parser.add_argument("--wal-minimal", action="store_true", help="wal_level minimal (no replication)")
+    parser.add_argument("--int-keys", action="store_true", help="text keys against integer ids only")
     args = parser.parse_args()
     import psycopg
 
@@ -186,7 +247,9 @@ def main() -> None:
                 blocks, client = client_steps(csv_path)
                 for label, wall, cpu in client:
                     print(f"  {wall:6.3f} s wall {cpu:6.3f} CPU s  {label}", flush=True)
-                for label, wall, cpu in server_steps(conninfo, blocks):
+                steps = int_key_steps if args.int_keys else server_steps
+                measured = steps(conninfo, blocks)
+                for label, wall, cpu in measured:
                     print(f"  {wall:6.3f} s wall {cpu:6.3f} server CPU s  {label}", flush=True)
                 del blocks
     finally:

@@ -93,32 +93,33 @@ class DaskCompute:
         return results()
 
 
-CONNECT_SECONDS = 10.0
+CONNECT_SECONDS = 10.0  # default wait for the scheduler (setting DASK_CONNECT_SECONDS)
 
 
 class ClusterUnavailable(RuntimeError):
     """The configured Dask scheduler cannot be reached (training then does not start)."""
 
 
-def _client(address: str) -> Any:
+def _client(address: str, connect_seconds: float = CONNECT_SECONDS) -> Any:
     from distributed import Client  # imported only when a cluster is configured
 
     try:
-        return Client(address, timeout=CONNECT_SECONDS, set_as_default=False)
+        return Client(address, timeout=connect_seconds, set_as_default=False)
     except (OSError, TimeoutError) as exc:
         raise ClusterUnavailable(
-            f"cannot reach the Dask scheduler at {address} within {CONNECT_SECONDS:.0f} s ({exc}); "
+            f"cannot reach the Dask scheduler at {address} within {connect_seconds:g} s ({exc}); "
             "start the cluster or unset TRENDSALES_DASK_ADDRESS to train in-process"
         ) from exc
 
 
-def check_cluster(address: str) -> int:
-    """Connect to the scheduler at ``address`` once and return its worker threads.
+def check_cluster(address: str, connect_seconds: float = CONNECT_SECONDS) -> int:
+    """Connect to the scheduler at ``address`` (waiting up to ``connect_seconds``) once and return its
+    worker threads.
 
     Raises ``ClusterUnavailable`` naming the address when it cannot be reached or has no worker (its
     tasks would wait forever), so a run fails before any level trains.
     """
-    client = _client(address)
+    client = _client(address, connect_seconds)
     try:
         threads = int(sum(client.nthreads().values()))
     finally:
@@ -129,7 +130,9 @@ def check_cluster(address: str) -> int:
 
 
 @contextmanager
-def compute_backend(n_jobs: int = 1, dask_address: str | None = None) -> Iterator[Compute]:
+def compute_backend(
+    n_jobs: int = 1, dask_address: str | None = None, connect_seconds: float = CONNECT_SECONDS
+) -> Iterator[Compute]:
     """The backend of one training: a client of the Dask cluster at ``dask_address``, else joblib.
 
     The client is opened for the block and closed after it; an unreachable scheduler raises
@@ -138,7 +141,7 @@ def compute_backend(n_jobs: int = 1, dask_address: str | None = None) -> Iterato
     if not dask_address:
         yield LocalCompute(n_jobs)
         return
-    client = _client(dask_address)
+    client = _client(dask_address, connect_seconds)
     try:
         yield DaskCompute(client)
     finally:

@@ -123,6 +123,7 @@ class TrainingSettings(Protocol):
     forecast_retention_days: int
     forecast_publish_hours: float
     dask_address: str | None
+    dask_connect_seconds: float
     train_partition_rows: int
 
 
@@ -143,6 +144,7 @@ def training_config(settings: TrainingSettings) -> TrainingConfig:
         raise TrainingError(f"setting HOLIDAYS: {exc}") from exc
     kwargs["holidays"] = settings.holidays
     kwargs["dask_address"] = settings.dask_address
+    kwargs["dask_connect_seconds"] = settings.dask_connect_seconds
     return TrainingConfig(**kwargs)
 
 
@@ -203,7 +205,7 @@ def run_training(
     train_config = dataclasses.replace(training_config(config), events=event_pairs(engine))
     if train_config.dask_address:
         try:
-            check_cluster(train_config.dask_address)
+            check_cluster(train_config.dask_address, train_config.dask_connect_seconds)
         except ClusterUnavailable as exc:
             raise TrainingError(str(exc)) from exc
     if date_range(engine) is None:

@@ -70,6 +70,7 @@ class TrainingConfig:
     local_budget: float | None = None  # cost units of local fits per level (None: selection.LOCAL_BUDGETS)
     scored_horizons: tuple[int, ...] | None = None  # horizons the selection scores (None: per frequency)
     dask_address: str | None = None  # run the per-series work on this Dask cluster (None: joblib here)
+    dask_connect_seconds: float = 10.0  # how long to wait for that cluster's scheduler
     events: tuple[tuple[pd.Timestamp, str | None], ...] = ()  # (date, store or None): model features
 
 
@@ -256,7 +257,7 @@ def train_level(
     the backend of ``config`` (joblib here, or the Dask cluster at ``config.dask_address``).
     """
     check_level(level)
-    with compute_backend(config.n_jobs, config.dask_address) as compute:
+    with compute_backend(config.n_jobs, config.dask_address, config.dask_connect_seconds) as compute:
         return _train_level(sales, level, freq, config, progress, compute)
 
 
@@ -376,7 +377,7 @@ def rescore(
         raise ValueError("best_params lacks 'family'")
     panel = sales_panel(sales, level, freq, config.holidays, config.events)
     positions = folds.positions(panel.dates)
-    with compute_backend(config.n_jobs, config.dask_address) as compute:
+    with compute_backend(config.n_jobs, config.dask_address, config.dask_connect_seconds) as compute:
         preds = backtest(
             panel, dict(best_params), positions, folds.horizon, config.random_state, None, compute
         )
