@@ -11,6 +11,9 @@ Run: ``.venv/bin/python bench/selection_replay.py dump --quick --out /tmp/replay
 [--holdout]``, then ``… replay --out /tmp/replay.pkl [--csv bench/results/real_series_….csv]`` (the
 engine's rule per dataset, with its ratios to the peers of a bench run on the same windows). A variant is a
 function of one window's state returning each series' configuration index (see ``engine_choice``).
+``… table --out /tmp/replay.pkl [--datasets …]``: per window, what the engine serves (its mix) and each
+family's WAPE on the folds next to its WAPE on the window, on the bench's series (the diagnosis view: do
+the folds rank the families as the window does?).
 """
 
 from __future__ import annotations
@@ -176,11 +179,63 @@ def served_wape(store: dict, rule=engine_choice) -> pd.Series:
     return pd.Series(out, name="wape")
 
 
+_SHORT = {"seasonal_naive": "SN", "lgbm": "LGB", "ets": "ETS", "theta": "THT", "mstl": "MSTL", "arima": "ARI"}
+
+
+def _window_wape(state: dict, rows: list[tuple[str, int]], paths: dict[int, np.ndarray]) -> float:
+    """WAPE on the bench window of the given series paths (clipped at 0, as the bench scores)."""
+    err = den = 0.0
+    for uid, row in rows:
+        y = state["truth"].loc[uid].to_numpy(float)
+        err += float(np.abs(np.clip(paths[row], 0, None) - y).sum())
+        den += float(np.abs(y).sum())
+    return err / den
+
+
+def window_table(store: dict, names: list[str] | None = None) -> pd.DataFrame:
+    """One row per (dataset, window): the engine's served mix and WAPE, and each family's WAPE on the
+    folds / on the window, pooled over the bench's series (families that ran on every one of them).
+
+    Why: the engine can only choose from what its folds say; a window lost with the folds ranking the
+    served model first is noise or a break the history did not show, one lost with the folds against it
+    is the selection's fault. The all-stores total the engine also trains is left out, as the bench does.
+    """
+    from models.candidates import COMBINATION
+
+    out = []
+    for name in names or list(store):
+        for state in store[name]:
+            choice = engine_choice(state)
+            rows = list(state["served_rows"].items())
+            index = [r for _, r in rows]
+            labels = [
+                "CMB" if c.get("family") == COMBINATION else _SHORT.get(c.get("family"), "")
+                for c in state["configs"]
+            ]
+            served = {r: state["refit"][int(choice[r])][r] for r in index}
+            mix = pd.Series([labels[int(choice[r])] or "other" for r in index]).value_counts()
+            record = {
+                "dataset": name,
+                "cutoff": state["cutoff"].date(),
+                "served": " ".join(f"{k}:{v}" for k, v in mix.items()),
+                "ours": _window_wape(state, rows, served),
+            }
+            for ci, label in enumerate(labels):
+                paths = {r: state["refit"][ci][r] for r in index}
+                if not label or any(np.isnan(p).any() for p in paths.values()):
+                    continue  # another family, or not run on every bench series (budget, screening)
+                folds = [p[index] for p in state["preds"][ci]]
+                record[f"{label}_folds"] = _wape(folds, [a[index] for a in state["actual"]])
+                record[f"{label}_window"] = _window_wape(state, rows, paths)
+            out.append(record)
+    return pd.DataFrame(out)
+
+
 def main(argv: list[str] | None = None) -> int:
     """``dump``: store the CV state of every dataset's windows in a pickle; ``replay``: score the engine's
-    rule on it (and compare with a bench run's peers)."""
+    rule on it (and compare with a bench run's peers); ``table``: folds vs window per family and window."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("command", choices=["dump", "replay"])
+    parser.add_argument("command", choices=["dump", "replay", "table"])
     parser.add_argument("--csv", type=Path, default=None, help="replay: a bench CSV of the same windows")
     parser.add_argument("--datasets", default="")
     parser.add_argument("--quick", action="store_true")
@@ -188,6 +243,15 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--holdout", action="store_true", help="the held-out registry (holdout_data.py)")
     parser.add_argument("--no-holidays", action="store_true", help="also LightGBM with HOLIDAYS=none")
     args = parser.parse_args(argv)
+    if args.command == "table":
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            store = pickle.loads(args.out.read_bytes())
+            table = window_table(store, [n for n in args.datasets.split(",") if n] or None)
+        pct = table.select_dtypes("number").columns
+        table[pct] = (100 * table[pct]).round(1)
+        print(table.to_string(index=False))
+        return 0
     if args.command == "replay":
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
