@@ -26,7 +26,7 @@ from models.candidates import (
     make_candidate,
 )
 from models.candidates.combination import combination_of, combine, held_out_combination, ranking_errors
-from models.compute import Compute, compute_backend, release_memory
+from models.compute import CONNECT_SECONDS, Compute, compute_backend, release_memory
 from models.evaluation import Folds, fold_truth, make_folds, score_predictions
 from models.forecaster import LevelForecaster
 from models.selection import (
@@ -70,7 +70,7 @@ class TrainingConfig:
     local_budget: float | None = None  # cost units of local fits per level (None: selection.LOCAL_BUDGETS)
     scored_horizons: tuple[int, ...] | None = None  # horizons the selection scores (None: per frequency)
     dask_address: str | None = None  # run the per-series work on this Dask cluster (None: joblib here)
-    dask_connect_seconds: float = 10.0  # how long to wait for that cluster's scheduler
+    dask_connect_seconds: float = CONNECT_SECONDS  # how long to wait for that cluster's scheduler
     events: tuple[tuple[pd.Timestamp, str | None], ...] = ()  # (date, store or None): model features
 
 

@@ -119,7 +119,7 @@ def test_an_unreachable_scheduler_stops_the_run_before_any_level(tmp_path: Path,
     started = time.perf_counter()
     with pytest.raises(TrainingError, match=f"cannot reach the Dask scheduler at {address} within 1.5 s"):
         run_training(engine, settings, source="test")
-    assert time.perf_counter() - started < 30  # the setting's wait, not the 10 s default
+    assert time.perf_counter() - started < 30  # a bound only: the message shows which wait was used
     assert master_versions(engine) == {}
     with pytest.raises(ClusterUnavailable, match="within 1 s"), compute_backend(1, address, 1.0):
         pass
