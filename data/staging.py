@@ -11,10 +11,9 @@ A preview writes no sales: the rows of a batch's earlier files go to a second te
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
-from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -210,11 +209,24 @@ def _records(frame: pd.DataFrame, sqlite: bool) -> list[tuple]:
 _COLUMNS = ("store", "product", "date", "category", "revenue", "units")
 
 
-def _queued(cursor: Any) -> Any:
-    """psycopg's writer that sends ``COPY`` data from a thread while the caller builds the next block."""
-    from psycopg.copy import QueuedLibpqWriter  # psycopg is there whenever COPY is (copy_supported)
+def _copy_blocks(conn: Connection, sql: str, blocks: Iterable[bytes]) -> None:
+    """Run the binary ``COPY ... FROM STDIN`` ``sql`` with the tuple ``blocks`` (``data.pgcopy``)
+    between the format's header and trailer.
 
-    return QueuedLibpqWriter(cursor)
+    psycopg's ``QueuedLibpqWriter`` sends each block from a thread, so the next block is built while
+    the server reads this one (psycopg is there whenever ``COPY`` is: ``copy_supported``).
+    """
+    from psycopg.copy import QueuedLibpqWriter
+
+    cursor = conn.connection.dbapi_connection.cursor()  # type: ignore[union-attr]
+    try:
+        with cursor.copy(sql, writer=QueuedLibpqWriter(cursor)) as copy:
+            copy.write(HEADER)
+            for block in blocks:
+                copy.write(block)
+            copy.write(TRAILER)
+    finally:
+        cursor.close()
 
 
 def _copy_rows(
@@ -238,18 +250,14 @@ def _copy_rows(
     names = _COLUMNS + (("upload_id",) if upload_id is not None else ())
     options = "FORMAT binary, FREEZE" if freeze else "FORMAT binary"
     total = len(frame)
-    cursor = conn.connection.dbapi_connection.cursor()  # type: ignore[union-attr]
-    try:
-        sql = f"COPY {table} ({', '.join(names)}) FROM STDIN WITH ({options})"
-        with cursor.copy(sql, writer=_queued(cursor)) as copy:
-            copy.write(HEADER)
-            for start in range(0, total, CHUNK_ROWS):
-                copy.write(binary_block(frame.iloc[start : start + CHUNK_ROWS], upload_id))
-                if progress:
-                    progress(min(start + CHUNK_ROWS, total), total, label)
-            copy.write(TRAILER)
-    finally:
-        cursor.close()
+
+    def blocks() -> Iterator[bytes]:
+        for start in range(0, total, CHUNK_ROWS):
+            yield binary_block(frame.iloc[start : start + CHUNK_ROWS], upload_id)
+            if progress:  # runs once the block is handed to the writer
+                progress(min(start + CHUNK_ROWS, total), total, label)
+
+    _copy_blocks(conn, f"COPY {table} ({', '.join(names)}) FROM STDIN WITH ({options})", blocks())
 
 
 def copy_supported(conn: Connection) -> bool:
@@ -490,16 +498,11 @@ def copy_into_empty_catalogue(conn: Connection, series: pd.DataFrame) -> bool:
         conn.exec_driver_sql(f'DROP INDEX "{name}"')
     conn.exec_driver_sql("TRUNCATE store_products")
     names = ("store", "product", "category")
-    cursor = conn.connection.dbapi_connection.cursor()  # type: ignore[union-attr]
-    try:
-        sql = f"COPY store_products ({', '.join(names)}) FROM STDIN WITH (FORMAT binary, FREEZE)"
-        with cursor.copy(sql, writer=_queued(cursor)) as copy:
-            copy.write(HEADER)
-            for start in range(0, len(series), CHUNK_ROWS):
-                copy.write(text_block(series.iloc[start : start + CHUNK_ROWS], names))
-            copy.write(TRAILER)
-    finally:
-        cursor.close()
+    _copy_blocks(
+        conn,
+        f"COPY store_products ({', '.join(names)}) FROM STDIN WITH (FORMAT binary, FREEZE)",
+        (text_block(series.iloc[at : at + CHUNK_ROWS], names) for at in range(0, len(series), CHUNK_ROWS)),
+    )
     conn.exec_driver_sql(f"SET LOCAL maintenance_work_mem = '{REBUILD_MEMORY}'")
     for name, definition in keys:
         conn.exec_driver_sql(f'ALTER TABLE store_products ADD CONSTRAINT "{name}" {definition}')
