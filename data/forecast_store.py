@@ -61,7 +61,7 @@ IDS_SUFFIX = ".ids.arrow"  # the sorted series ids, memory-mapped by serving wor
 # Row-group statistics are written for the series id only: readers prune row groups by series (each row
 # group holds whole series over every date, so date or value ranges prune nothing). The footer of the 100×
 # product points file: 2.75 -> 2.12 MB. (What a serving worker holds parsed per file is dominated by every
-# row group's column metadata, ~6 kB per row group either way: see bench/README.md, Scale.)
+# row group's column metadata, ~6 kB per row group either way: see bench/history/scale.md.)
 STATISTICS_COLUMNS = ["series_id"]
 TOTALS_SUFFIX = ".totals.arrow"  # per-series totals over the standard horizons (models.totals), mapped too
 # What a worker reads per series, as one fixed-width row of little-endian float32 per series in the ids'

@@ -482,7 +482,8 @@ def copy_into_empty_catalogue(conn: Connection, series: pd.DataFrame) -> bool:
 
     Inserting 200,000 series one row at a time into its primary key, two B-trees and the trigram GIN
     index took 15.5-16.4 s at load 11-13; a binary ``COPY ... FREEZE`` into the bare, truncated table
-    and one build per index take a few seconds (bench/README.md, fifth session). As for ``sales``:
+    and one build per index take a few seconds (bench/history/postgres-import.md, fifth session).
+    As for ``sales``:
     everything happens in the import's transaction (a failure rolls back the truncate, the rows and
     the dropped indexes), readers of the catalogue wait for the commit (they would have found it
     empty), and the frozen rows are all-visible at once (index-only scans for the pickers).

@@ -10,8 +10,8 @@ Backtests on daily data fit once at the first fold's cutoff and roll the fitted 
 later cutoffs (statsforecast's ``forward``, as its ``cross_validation(refit=False)`` does), so a fold
 costs a filter pass instead of a new optimisation. On weekly, monthly and quarterly data every fold
 refits at its cutoff, as serving does at its origin (``REFIT_FOLDS``); refitting young daily series too
-was measured in engine v2.5 and not kept (bench/README.md). ``fitted_observations`` counts the fits for
-the training budget.
+was measured in engine v2.5 and not kept (bench/history/real-data-suite-v2.4-v2.7.md).
+``fitted_observations`` counts the fits for the training budget.
 """
 
 from __future__ import annotations

@@ -79,7 +79,7 @@ def _daily(n: int, start: int = 0, seed: int = 4) -> Panel:
 
 def test_daily_series_keep_one_rolled_forward_fit_and_the_budget_counts_each_fit() -> None:
     """Daily local back-tests fit once at the first cutoff and roll forward, young series too
-    (refitting them cost flights' full windows, bench/README.md v2.5);
+    (refitting them cost flights' full windows, bench/history/real-data-suite-v2.4-v2.7.md v2.5);
     ``fitted_observations`` counts that one fit per daily series on its (capped) history, and every
     fold's fit on weekly/monthly/quarterly data."""
     old, young = _daily(500), _daily(500, start=150, seed=7)
